@@ -1,0 +1,132 @@
+package models
+
+import "math"
+
+// Activation names the activation function of a layer.
+type Activation string
+
+// The activation functions. Softmax is allowed on the output layer only.
+const (
+	Identity  Activation = "identity"   // f(z) = z
+	Sigmoid   Activation = "sigmoid"    // f(z) = 1/(1+e^-z)
+	ReLU      Activation = "relu"       // f(z) = max(z, 0)
+	LeakyReLU Activation = "leaky_relu" // f(z) = z for z >= 0, αz otherwise
+	Softmax   Activation = "softmax"    // f(z)_j = e^z_j / Σ_k e^z_k, per row
+)
+
+// DefaultLeakyAlpha is the slope of LeakyReLU for negative inputs when
+// NetConfig.LeakyAlpha is 0.
+const DefaultLeakyAlpha = 0.01
+
+func (a Activation) valid() bool {
+	switch a {
+	case Identity, Sigmoid, ReLU, LeakyReLU, Softmax:
+		return true
+	}
+	return false
+}
+
+// sigmoid returns 1/(1+e^-z) without overflow for large |z|.
+func sigmoid(z float64) float64 {
+	if z >= 0 {
+		return 1 / (1 + math.Exp(-z))
+	}
+	e := math.Exp(z)
+	return e / (1 + e)
+}
+
+// softplus returns ln(1+e^t) without overflow.
+func softplus(t float64) float64 {
+	return math.Max(t, 0) + math.Log1p(math.Exp(-math.Abs(t)))
+}
+
+// activate computes a = f(z) elementwise (row-wise for Softmax, rows of
+// width cols). For Identity a and z are the same slice and nothing is done.
+func activate(act Activation, alpha float64, a, z []float64, cols int) {
+	a = a[:len(z)]
+	switch act {
+	case Identity:
+		if &a[0] != &z[0] {
+			copy(a, z)
+		}
+	case Sigmoid:
+		for i, v := range z {
+			a[i] = sigmoid(v)
+		}
+	case ReLU:
+		for i, v := range z {
+			if v > 0 {
+				a[i] = v
+			} else {
+				a[i] = 0
+			}
+		}
+	case LeakyReLU:
+		for i, v := range z {
+			if v > 0 {
+				a[i] = v
+			} else {
+				a[i] = alpha * v
+			}
+		}
+	case Softmax:
+		for r := 0; r < len(z); r += cols {
+			softmaxRow(a[r:r+cols], z[r:r+cols])
+		}
+	}
+}
+
+// softmaxRow computes the softmax of z into a, subtracting the maximum
+// first so that no exponential overflows.
+func softmaxRow(a, z []float64) {
+	a = a[:len(z)]
+	mx := z[0]
+	for _, v := range z[1:] {
+		mx = math.Max(mx, v)
+	}
+	var s float64
+	for i, v := range z {
+		e := math.Exp(v - mx)
+		a[i] = e
+		s += e
+	}
+	inv := 1 / s
+	for i := range a {
+		a[i] *= inv
+	}
+}
+
+// derivative stores f'(z) elementwise in dst, using z or a = f(z). It is
+// not defined for Softmax, whose Jacobian is not diagonal.
+func derivative(act Activation, alpha float64, dst, z, a []float64) {
+	dst = dst[:len(z)]
+	switch act {
+	case Identity:
+		for i := range dst {
+			dst[i] = 1
+		}
+	case Sigmoid:
+		a = a[:len(dst)]
+		for i, v := range a {
+			dst[i] = v * (1 - v)
+		}
+	case ReLU:
+		for i, v := range z {
+			if v > 0 {
+				dst[i] = 1
+			} else {
+				dst[i] = 0
+			}
+		}
+	case LeakyReLU:
+		for i, v := range z {
+			if v > 0 {
+				dst[i] = 1
+			} else {
+				dst[i] = alpha
+			}
+		}
+	default:
+		panic("models: no elementwise derivative for " + string(act))
+	}
+}

@@ -1,0 +1,575 @@
+package models
+
+import (
+	"errors"
+	"fmt"
+	"math"
+	"math/rand/v2"
+
+	"gonum.org/v1/gonum/mat"
+)
+
+// Init names a weight initialisation scheme (see the package documentation).
+type Init string
+
+// The initialisation schemes.
+const (
+	InitNormal Init = "normal" // w ~ N(0, 1/fan_in), b ~ N(0, 1)
+	InitGlorot Init = "glorot" // w ~ U(±sqrt(6/(fan_in+fan_out))), b = 0
+	InitHe     Init = "he"     // w ~ N(0, 2/fan_in), b = 0
+)
+
+// Cost names the cost function of a network.
+type Cost string
+
+// The costs of a network.
+const (
+	CostMSE          Cost = "mse"           // (1/n) Σ_i Σ_j (a_ij - y_ij)²
+	CostCrossEntropy Cost = "cross_entropy" // categorical (softmax) or binary (sigmoid) cross-entropy
+)
+
+// Layer describes one dense layer: its number of nodes and its activation.
+type Layer struct {
+	Size int
+	Act  Activation
+}
+
+// NetConfig describes a feed-forward network. It encodes to JSON.
+type NetConfig struct {
+	Inputs     int     // number of input features
+	Layers     []Layer // hidden layers then the output layer; at least one
+	LeakyAlpha float64 // slope of LeakyReLU for z < 0; 0 selects DefaultLeakyAlpha
+	Init       Init    // initialisation scheme; "" selects InitNormal
+	Cost       Cost    // CostMSE or CostCrossEntropy
+	L2         float64 // λ of the penalty λ Σ w² on the weights (not the biases)
+}
+
+// Validate reports whether the configuration describes a network this
+// package can build and train. Cross-entropy needs a Softmax or Sigmoid
+// output; MSE needs an elementwise (non-Softmax) output.
+func (c NetConfig) Validate() error {
+	if c.Inputs < 1 {
+		return errors.New("models: Inputs must be at least 1")
+	}
+	if len(c.Layers) == 0 {
+		return errors.New("models: a network needs at least one layer")
+	}
+	for l, ly := range c.Layers {
+		if ly.Size < 1 {
+			return fmt.Errorf("models: layer %d has size %d", l, ly.Size)
+		}
+		if !ly.Act.valid() {
+			return fmt.Errorf("models: layer %d has unknown activation %q", l, ly.Act)
+		}
+		if ly.Act == Softmax && l != len(c.Layers)-1 {
+			return fmt.Errorf("models: softmax on hidden layer %d", l)
+		}
+	}
+	switch c.Init {
+	case "", InitNormal, InitGlorot, InitHe:
+	default:
+		return fmt.Errorf("models: unknown init %q", c.Init)
+	}
+	out := c.Layers[len(c.Layers)-1].Act
+	switch c.Cost {
+	case CostMSE:
+		if out == Softmax {
+			return errors.New("models: MSE with a softmax output is not supported")
+		}
+	case CostCrossEntropy:
+		if out != Softmax && out != Sigmoid {
+			return errors.New("models: cross-entropy needs a softmax or sigmoid output")
+		}
+	default:
+		return fmt.Errorf("models: unknown cost %q", c.Cost)
+	}
+	if c.L2 < 0 || math.IsNaN(c.L2) || c.LeakyAlpha < 0 || math.IsNaN(c.LeakyAlpha) {
+		return errors.New("models: L2 and LeakyAlpha must be non-negative")
+	}
+	return nil
+}
+
+// Network is a feed-forward network of dense layers. Its parameters live
+// in one flat vector: for each layer its weights (row-major, inputs×outputs)
+// then its biases.
+type Network struct {
+	cfg   NetConfig
+	alpha float64
+	sizes []int // sizes[0] inputs, sizes[l+1] nodes of layer l
+	theta []float64
+	sp    []span
+}
+
+// NewNetwork returns a network with the given configuration whose
+// parameters are drawn by the configured initialisation scheme from a PCG
+// generator seeded by seed. It panics if cfg is not valid (see
+// NetConfig.Validate).
+func NewNetwork(cfg NetConfig, seed uint64) *Network {
+	n := newNetwork(cfg)
+	n.initialise(seed)
+	return n
+}
+
+func newNetwork(cfg NetConfig) *Network {
+	if err := cfg.Validate(); err != nil {
+		panic(err.Error())
+	}
+	cfg.Layers = append([]Layer(nil), cfg.Layers...)
+	if cfg.Init == "" {
+		cfg.Init = InitNormal
+	}
+	n := &Network{cfg: cfg, alpha: cfg.LeakyAlpha}
+	if n.alpha == 0 {
+		n.alpha = DefaultLeakyAlpha
+	}
+	n.sizes = append(n.sizes, cfg.Inputs)
+	off := 0
+	for _, ly := range cfg.Layers {
+		k, m := n.sizes[len(n.sizes)-1], ly.Size
+		n.sp = append(n.sp, span{w0: off, w1: off + k*m, b0: off + k*m, b1: off + k*m + m})
+		off += k*m + m
+		n.sizes = append(n.sizes, m)
+	}
+	n.theta = make([]float64, off)
+	return n
+}
+
+func (n *Network) initialise(seed uint64) {
+	rng := rand.New(rand.NewPCG(seed, initStream))
+	for l, s := range n.sp {
+		fanIn, fanOut := float64(n.sizes[l]), float64(n.sizes[l+1])
+		w, b := n.theta[s.w0:s.w1], n.theta[s.b0:s.b1]
+		switch n.cfg.Init {
+		case InitNormal:
+			sd := 1 / math.Sqrt(fanIn)
+			for i := range w {
+				w[i] = sd * rng.NormFloat64()
+			}
+			for i := range b {
+				b[i] = rng.NormFloat64()
+			}
+		case InitGlorot:
+			lim := math.Sqrt(6 / (fanIn + fanOut))
+			for i := range w {
+				w[i] = lim * (2*rng.Float64() - 1)
+			}
+		case InitHe:
+			sd := math.Sqrt(2 / fanIn)
+			for i := range w {
+				w[i] = sd * rng.NormFloat64()
+			}
+		}
+	}
+}
+
+// Config returns the configuration of the network (with defaults filled in).
+func (n *Network) Config() NetConfig {
+	c := n.cfg
+	c.Layers = append([]Layer(nil), c.Layers...)
+	return c
+}
+
+// NumParams returns the number of weights and biases of the network.
+func (n *Network) NumParams() int { return len(n.theta) }
+
+// Weights returns a copy of the weights of every layer, each row-major with
+// shape inputs×outputs: Weights()[l][k*outputs+j] connects input k of layer
+// l to its node j.
+func (n *Network) Weights() [][]float64 {
+	out := make([][]float64, len(n.sp))
+	for l, s := range n.sp {
+		out[l] = append([]float64(nil), n.theta[s.w0:s.w1]...)
+	}
+	return out
+}
+
+// Biases returns a copy of the biases of every layer.
+func (n *Network) Biases() [][]float64 {
+	out := make([][]float64, len(n.sp))
+	for l, s := range n.sp {
+		out[l] = append([]float64(nil), n.theta[s.b0:s.b1]...)
+	}
+	return out
+}
+
+// Params holds everything needed to rebuild a trained network. It encodes
+// to JSON.
+type Params struct {
+	Config NetConfig
+	W      [][]float64 // per layer, as returned by Network.Weights
+	B      [][]float64 // per layer, as returned by Network.Biases
+}
+
+// Params returns a copy of the configuration and parameters of n.
+func (n *Network) Params() Params {
+	return Params{Config: n.Config(), W: n.Weights(), B: n.Biases()}
+}
+
+// NewNetworkFromParams rebuilds a network from p. It returns an error if
+// the configuration is invalid, the shapes do not match it or a parameter is
+// not finite.
+func NewNetworkFromParams(p Params) (*Network, error) {
+	if err := p.Config.Validate(); err != nil {
+		return nil, err
+	}
+	n := newNetwork(p.Config)
+	if len(p.W) != len(n.sp) || len(p.B) != len(n.sp) {
+		return nil, errors.New("models: params have the wrong number of layers")
+	}
+	for l, s := range n.sp {
+		if len(p.W[l]) != s.w1-s.w0 || len(p.B[l]) != s.b1-s.b0 {
+			return nil, fmt.Errorf("models: params of layer %d have the wrong size", l)
+		}
+		copy(n.theta[s.w0:s.w1], p.W[l])
+		copy(n.theta[s.b0:s.b1], p.B[l])
+	}
+	for _, v := range n.theta {
+		if !finite(v) {
+			return nil, errors.New("models: params are not finite")
+		}
+	}
+	return n, nil
+}
+
+// workspace holds the buffers of forward and backward passes over at most
+// rows samples.
+type workspace struct {
+	rows    int
+	x, y    []float64   // gathered inputs and targets
+	z, a, d [][]float64 // per layer: pre-activations, activations, errors δ
+	grad    []float64   // flat gradient, laid out like theta
+}
+
+func (n *Network) newWorkspace(rows int, backprop bool) *workspace {
+	L := len(n.cfg.Layers)
+	ws := &workspace{
+		rows: rows,
+		x:    make([]float64, rows*n.sizes[0]),
+		y:    make([]float64, rows*n.sizes[L]),
+		z:    make([][]float64, L),
+		a:    make([][]float64, L),
+	}
+	for l, ly := range n.cfg.Layers {
+		ws.z[l] = make([]float64, rows*ly.Size)
+		ws.a[l] = ws.z[l]
+		if ly.Act != Identity {
+			ws.a[l] = make([]float64, rows*ly.Size)
+		}
+	}
+	if backprop {
+		ws.d = make([][]float64, L)
+		for l, ly := range n.cfg.Layers {
+			ws.d[l] = make([]float64, rows*ly.Size)
+		}
+		ws.grad = make([]float64, len(n.theta))
+	}
+	return ws
+}
+
+// forward propagates the m rows of x (m×inputs, contiguous) through the
+// network, filling ws.z and ws.a.
+func (n *Network) forward(ws *workspace, x []float64, m int) {
+	in := x
+	for l, ly := range n.cfg.Layers {
+		k, o := n.sizes[l], n.sizes[l+1]
+		s := n.sp[l]
+		z := ws.z[l][:m*o]
+		gemmBias(z, in, n.theta[s.w0:s.w1], n.theta[s.b0:s.b1], m, k, o)
+		if ly.Act != Identity {
+			activate(ly.Act, n.alpha, ws.a[l][:m*o], z, o)
+		}
+		in = ws.a[l]
+	}
+}
+
+// backward computes the gradient of the penalised cost over the m samples
+// held in ws.x and ws.y, after forward(ws, ws.x, m), into ws.grad.
+func (n *Network) backward(ws *workspace, m int) {
+	L := len(n.cfg.Layers) - 1
+	o := n.sizes[L+1]
+	a, y, d := ws.a[L][:m*o], ws.y[:m*o], ws.d[L][:m*o]
+	inv := 1 / float64(m)
+	if n.cfg.Cost == CostCrossEntropy {
+		for i, v := range a {
+			d[i] = (v - y[i]) * inv
+		}
+	} else {
+		act := n.cfg.Layers[L].Act
+		if act != Identity {
+			derivative(act, n.alpha, d, ws.z[L][:m*o], a)
+		} else {
+			for i := range d {
+				d[i] = 1
+			}
+		}
+		for i, v := range a {
+			d[i] *= 2 * (v - y[i]) * inv
+		}
+	}
+	l2 := 2 * n.cfg.L2
+	for l := L; l >= 0; l-- {
+		k, o := n.sizes[l], n.sizes[l+1]
+		s := n.sp[l]
+		prev := ws.x
+		if l > 0 {
+			prev = ws.a[l-1]
+		}
+		gw, w := ws.grad[s.w0:s.w1], n.theta[s.w0:s.w1]
+		d := ws.d[l][:m*o]
+		gemmTN(gw, prev, d, m, k, o)
+		if l2 != 0 {
+			for i, v := range w {
+				gw[i] += l2 * v
+			}
+		}
+		colSum(ws.grad[s.b0:s.b1], d, m, o)
+		if l > 0 {
+			dp := ws.d[l-1][:m*k]
+			derivative(n.cfg.Layers[l-1].Act, n.alpha, dp, ws.z[l-1][:m*k], ws.a[l-1][:m*k])
+			scaleByNT(dp, d, w, m, o, k)
+		}
+	}
+}
+
+// classifier reports whether n is trained with cross-entropy, so that
+// accuracy is meaningful.
+func (n *Network) classifier() bool { return n.cfg.Cost == CostCrossEntropy }
+
+// batchCost returns the summed (not averaged) data cost of the m samples
+// after forward(ws, ·, m) against the targets y, and the number of samples
+// classified correctly (for classifiers).
+func (n *Network) batchCost(ws *workspace, y []float64, m int) (cost float64, correct int) {
+	L := len(n.cfg.Layers) - 1
+	o := n.sizes[L+1]
+	z, a := ws.z[L][:m*o], ws.a[L][:m*o]
+	y = y[:m*o]
+	act := n.cfg.Layers[L].Act
+	switch {
+	case n.cfg.Cost == CostMSE:
+		for i, v := range a {
+			e := v - y[i]
+			cost += e * e
+		}
+		return cost, 0
+	case act == Softmax:
+		for r := 0; r < len(z); r += o {
+			zr, yr := z[r:r+o], y[r:r+o]
+			mx := zr[0]
+			for _, v := range zr[1:] {
+				mx = math.Max(mx, v)
+			}
+			var s float64
+			for _, v := range zr {
+				s += math.Exp(v - mx)
+			}
+			lse := mx + math.Log(s)
+			for j, t := range yr {
+				if t != 0 {
+					cost += t * (lse - zr[j])
+				}
+			}
+		}
+	default: // sigmoid output: ln a = -softplus(-z), ln(1-a) = -softplus(z)
+		for i, v := range z {
+			t := y[i]
+			cost += t*softplus(-v) + (1-t)*softplus(v)
+		}
+	}
+	for r := 0; r < len(a); r += o {
+		if o == 1 {
+			if (a[r] >= 0.5) == (y[r] >= 0.5) {
+				correct++
+			}
+		} else if argmax(a[r:r+o]) == argmax(y[r:r+o]) {
+			correct++
+		}
+	}
+	return cost, correct
+}
+
+// evalChunk is the number of rows evaluated at once by Predict and by the
+// per-epoch evaluation.
+const evalChunk = 256
+
+// evaluate returns the mean data cost and the accuracy of n on the rows of
+// x and y (contiguous, rows samples).
+func (n *Network) evaluate(ws *workspace, x, y []float64, rows int) (cost, acc float64) {
+	in, o := n.sizes[0], n.sizes[len(n.sizes)-1]
+	var correct int
+	for r := 0; r < rows; r += ws.rows {
+		m := min(ws.rows, rows-r)
+		n.forward(ws, x[r*in:(r+m)*in], m)
+		c, k := n.batchCost(ws, y[r*o:(r+m)*o], m)
+		cost += c
+		correct += k
+	}
+	cost /= float64(rows)
+	if n.classifier() {
+		acc = float64(correct) / float64(rows)
+	}
+	return cost, acc
+}
+
+// Predict returns the outputs of the network for the rows of x, one row per
+// sample (class probabilities for a softmax output). It panics if x does
+// not have Config().Inputs columns. Predict does not modify n.
+func (n *Network) Predict(x *mat.Dense) *mat.Dense {
+	rows, cols := x.Dims()
+	if cols != n.sizes[0] {
+		panic("models: input has the wrong number of columns")
+	}
+	o := n.sizes[len(n.sizes)-1]
+	out := mat.NewDense(rows, o, nil)
+	raw := out.RawMatrix().Data
+	ws := n.newWorkspace(min(rows, evalChunk), false)
+	xs := contiguous(x)
+	L := len(n.cfg.Layers) - 1
+	for r := 0; r < rows; r += ws.rows {
+		m := min(ws.rows, rows-r)
+		n.forward(ws, xs[r*cols:(r+m)*cols], m)
+		copy(raw[r*o:(r+m)*o], ws.a[L][:m*o])
+	}
+	return out
+}
+
+// PredictClass returns the predicted class of every row of x: the index of
+// the largest output (for a single sigmoid output, 1 if it is at least 0.5).
+func (n *Network) PredictClass(x *mat.Dense) []int {
+	p := n.Predict(x)
+	if _, c := p.Dims(); c == 1 {
+		out := make([]int, len(p.RawMatrix().Data))
+		for i, v := range p.RawMatrix().Data {
+			if v >= 0.5 {
+				out[i] = 1
+			}
+		}
+		return out
+	}
+	return Argmax(p)
+}
+
+// Cost returns the mean data cost of the network on x against the targets
+// y, without the L2 penalty: the value recorded as TrainCost and ValCost.
+// It panics if the shapes do not match the network.
+func (n *Network) Cost(x, y *mat.Dense) float64 {
+	rows := n.checkData(x, y)
+	ws := n.newWorkspace(min(rows, evalChunk), false)
+	c, _ := n.evaluate(ws, contiguous(x), contiguous(y), rows)
+	return c
+}
+
+func (n *Network) checkData(x, y *mat.Dense) int {
+	rx, cx := x.Dims()
+	ry, cy := y.Dims()
+	if cx != n.sizes[0] {
+		panic("models: input has the wrong number of columns")
+	}
+	if cy != n.sizes[len(n.sizes)-1] {
+		panic("models: target has the wrong number of columns")
+	}
+	if rx != ry {
+		panic("models: inputs and targets have different numbers of rows")
+	}
+	return rx
+}
+
+// contiguous returns the elements of m row by row, without copying when m
+// is not a strided view.
+func contiguous(m *mat.Dense) []float64 {
+	raw := m.RawMatrix()
+	if raw.Stride == raw.Cols {
+		return raw.Data[:raw.Rows*raw.Cols]
+	}
+	out := make([]float64, 0, raw.Rows*raw.Cols)
+	for i := 0; i < raw.Rows; i++ {
+		out = append(out, raw.Data[i*raw.Stride:i*raw.Stride+raw.Cols]...)
+	}
+	return out
+}
+
+func checkFinite(v []float64, what string) error {
+	for _, x := range v {
+		if !finite(x) {
+			return fmt.Errorf("models: %s contains NaN or Inf", what)
+		}
+	}
+	return nil
+}
+
+// netTrainer binds a network to its data for the training loop.
+type netTrainer struct {
+	n          *Network
+	x, y       []float64
+	xv, yv     []float64
+	nt, nv     int
+	ws, ev     *workspace
+}
+
+func (t *netTrainer) params() []float64 { return t.n.theta }
+func (t *netTrainer) spans() []span     { return t.n.sp }
+func (t *netTrainer) classifier() bool  { return t.n.classifier() }
+func (t *netTrainer) hasVal() bool      { return t.nv > 0 }
+func (t *netTrainer) nTrain() int       { return t.nt }
+
+func (t *netTrainer) gradient(idx []int) []float64 {
+	n, ws := t.n, t.ws
+	in, o := n.sizes[0], n.sizes[len(n.sizes)-1]
+	for i, r := range idx {
+		copy(ws.x[i*in:i*in+in], t.x[r*in:r*in+in])
+		copy(ws.y[i*o:i*o+o], t.y[r*o:r*o+o])
+	}
+	m := len(idx)
+	n.forward(ws, ws.x[:m*in], m)
+	n.backward(ws, m)
+	return ws.grad
+}
+
+func (t *netTrainer) evaluate(val bool) (cost, acc float64) {
+	if val {
+		return t.n.evaluate(t.ev, t.xv, t.yv, t.nv)
+	}
+	return t.n.evaluate(t.ev, t.x, t.y, t.nt)
+}
+
+// newTrainer checks the data and binds it to n with buffers for mini-batches
+// of the given size.
+func (n *Network) newTrainer(xTrain, yTrain, xVal, yVal *mat.Dense, batch int) (*netTrainer, error) {
+	t := &netTrainer{n: n, nt: n.checkData(xTrain, yTrain)}
+	t.x, t.y = contiguous(xTrain), contiguous(yTrain)
+	if (xVal == nil) != (yVal == nil) {
+		panic("models: validation inputs and targets must both be given or both be nil")
+	}
+	if xVal != nil {
+		t.nv = n.checkData(xVal, yVal)
+		t.xv, t.yv = contiguous(xVal), contiguous(yVal)
+	}
+	for _, c := range []struct {
+		v    []float64
+		what string
+	}{{t.x, "training inputs"}, {t.y, "training targets"}, {t.xv, "validation inputs"}, {t.yv, "validation targets"}} {
+		if err := checkFinite(c.v, c.what); err != nil {
+			return nil, err
+		}
+	}
+	t.ws = n.newWorkspace(max(1, min(batch, t.nt)), true)
+	t.ev = n.newWorkspace(min(max(t.nt, t.nv), evalChunk), false)
+	return t, nil
+}
+
+// Train fits the network to (xTrain, yTrain) by mini-batch gradient descent
+// as configured by tc, evaluating on (xVal, yVal) after every epoch, and
+// leaves the network at the parameters of History.BestEpoch. The validation
+// set may be nil, in which case the training set is monitored. progress, if
+// not nil, is called after every recorded epoch. Train panics if the shapes
+// of the data do not match the network; it returns an error if tc is
+// invalid or the data contain NaN or Inf.
+func (n *Network) Train(xTrain, yTrain, xVal, yVal *mat.Dense, tc TrainConfig, progress func(epoch, total int)) (History, error) {
+	if err := tc.Validate(); err != nil {
+		return History{}, err
+	}
+	t, err := n.newTrainer(xTrain, yTrain, xVal, yVal, tc.BatchSize)
+	if err != nil {
+		return History{}, err
+	}
+	return train(t, tc, progress)
+}
