@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"fmt"
 	"math"
+	"slices"
 	"strconv"
 	"strings"
 )
@@ -86,9 +87,9 @@ func readNPY(name string, b []byte) (Array, *Error) {
 	body := b[start+hlen:]
 	n := 1
 	for _, d := range h.shape {
-		if d != 0 && n > len(body)/d { // the product exceeds the data, and may overflow
-			return Array{}, bad("", "header says shape %s of %d-byte values but the file holds %d bytes after the header",
-				shapeString(h.shape), size, len(body))
+		if d != 0 && n > math.MaxInt/size/d && !slices.Contains(h.shape, 0) {
+			return Array{}, bad("", "header says shape %s, more values than fit in memory, but the file holds %d bytes after the header",
+				shapeString(h.shape), len(body))
 		}
 		n *= d
 	}
