@@ -1,0 +1,259 @@
+package config
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+
+	"github.com/spf13/viper"
+	"go.yaml.in/yaml/v3"
+)
+
+// Options says where the parameters come from.
+type Options struct {
+	Dir     string   // project root holding params.yaml
+	Profile string   // "" or "default": params.yaml alone; otherwise params.<profile>.yaml on top
+	Environ []string // os.Environ(): REPRO_* variables override keys
+	Set     []string // key=value overrides, applied last
+}
+
+// EnvPrefix starts every environment variable that overrides a key:
+// terrain.x_sparsity is REPRO_TERRAIN_X_SPARSITY.
+const EnvPrefix = "REPRO_"
+
+// reservedEnv are REPRO_ variables that are not parameters.
+var reservedEnv = map[string]bool{"REPRO_DEBUG_KEY": true, "REPRO_PROFILE": true, "REPRO_STORE_REMOTE": true, "REPRO_BROWSER": true}
+
+// EnvName is the environment variable that overrides key.
+func EnvName(key string) string {
+	return EnvPrefix + strings.ToUpper(strings.ReplaceAll(key, ".", "_"))
+}
+
+// ProfileFile is the file of a profile.
+func ProfileFile(profile string) string {
+	if profile == "" || profile == "default" {
+		return "params.yaml"
+	}
+	return "params." + profile + ".yaml"
+}
+
+// Load reads, merges, decodes and validates the parameters.
+func Load(o Options) (*Params, error) {
+	sources := map[string]string{}
+	v := viper.New()
+	base := filepath.Join(o.Dir, "params.yaml")
+	m, err := readYAML(base, "params.yaml")
+	if err != nil {
+		return nil, err
+	}
+	note(sources, "", m, "params.yaml")
+	if err := v.MergeConfigMap(m); err != nil {
+		return nil, fmt.Errorf("params.yaml: %w", err)
+	}
+	if o.Profile != "" && o.Profile != "default" {
+		name := ProfileFile(o.Profile)
+		pm, err := readYAML(filepath.Join(o.Dir, name), name)
+		if errors.Is(err, fs.ErrNotExist) {
+			return nil, fmt.Errorf("--profile %s: %s not found (profiles: %s)", o.Profile, name, strings.Join(Profiles(o.Dir), ", "))
+		}
+		if err != nil {
+			return nil, err
+		}
+		note(sources, "", pm, name)
+		if err := v.MergeConfigMap(pm); err != nil {
+			return nil, fmt.Errorf("%s: %w", name, err)
+		}
+	}
+	keys := Keys()
+	known := map[string]bool{}
+	byEnv := map[string]string{}
+	for _, k := range keys {
+		known[k] = true
+		byEnv[EnvName(k)] = k
+	}
+	env := append([]string(nil), o.Environ...)
+	sort.Strings(env)
+	for _, kv := range env {
+		name, val, ok := strings.Cut(kv, "=")
+		if !ok || !strings.HasPrefix(name, EnvPrefix) || reservedEnv[name] {
+			continue
+		}
+		k, ok := byEnv[name]
+		if !ok {
+			msg := "no parameter has this variable"
+			var names []string
+			for n := range byEnv {
+				names = append(names, n)
+			}
+			if s := suggest(name, names); s != "" {
+				msg += "; did you mean " + s + "?"
+			}
+			return nil, &Error{Source: "environment", Key: name, Value: val, Msg: msg}
+		}
+		x, err := parseValue(val)
+		if err != nil {
+			return nil, &Error{Source: name, Key: k, Value: val, Msg: "not a YAML value: " + err.Error()}
+		}
+		v.Set(k, x)
+		sources[k] = name
+	}
+	for _, s := range o.Set {
+		k, val, ok := strings.Cut(s, "=")
+		if !ok {
+			return nil, &Error{Source: "--set", Key: s, Msg: "want key=value"}
+		}
+		k = strings.ToLower(strings.TrimSpace(k))
+		if !known[k] {
+			msg := "no such key"
+			if sg := suggest(k, keys); sg != "" {
+				msg += "; did you mean " + sg + "?"
+			} else {
+				msg += " (`repro help params` lists them)"
+			}
+			return nil, &Error{Source: "--set", Key: k, Value: val, Msg: msg}
+		}
+		x, err := parseValue(val)
+		if err != nil {
+			return nil, &Error{Source: "--set", Key: k, Value: val, Msg: "not a YAML value: " + err.Error()}
+		}
+		v.Set(k, x)
+		sources[k] = "--set"
+	}
+	d := &decoder{source: func(key string) string {
+		for k := key; k != ""; {
+			if s, ok := sources[k]; ok {
+				return s
+			}
+			if i := strings.LastIndexAny(k, ".["); i >= 0 {
+				k = k[:i]
+			} else {
+				break
+			}
+		}
+		return "params"
+	}}
+	var p Params
+	if err := d.decode("", normalise(v.AllSettings()), reflectValue(&p)); err != nil {
+		return nil, err
+	}
+	if err := p.validate(d); err != nil {
+		return nil, err
+	}
+	return &p, nil
+}
+
+// Profiles lists the profiles available in dir.
+func Profiles(dir string) []string {
+	out := []string{"default"}
+	ms, _ := filepath.Glob(filepath.Join(dir, "params.*.yaml"))
+	for _, m := range ms {
+		b := filepath.Base(m)
+		out = append(out, strings.TrimSuffix(strings.TrimPrefix(b, "params."), ".yaml"))
+	}
+	sort.Strings(out[1:])
+	return out
+}
+
+func readYAML(path, name string) (map[string]any, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		if errors.Is(err, fs.ErrNotExist) {
+			return nil, fmt.Errorf("%s: %w", name, fs.ErrNotExist)
+		}
+		return nil, fmt.Errorf("%s: cannot read: %w", name, err)
+	}
+	return ParseYAML(name, b)
+}
+
+// ParseYAML parses a parameter file's bytes into a generic map.
+func ParseYAML(name string, b []byte) (map[string]any, error) {
+	var m map[string]any
+	if err := yaml.Unmarshal(b, &m); err != nil {
+		return nil, fmt.Errorf("%s: malformed YAML: %v", name, strings.TrimPrefix(err.Error(), "yaml: "))
+	}
+	if m == nil {
+		m = map[string]any{}
+	}
+	return lowerKeys(m), nil
+}
+
+func lowerKeys(m map[string]any) map[string]any {
+	out := make(map[string]any, len(m))
+	for k, v := range m {
+		if sub, ok := v.(map[string]any); ok {
+			v = lowerKeys(sub)
+		}
+		out[strings.ToLower(k)] = v
+	}
+	return out
+}
+
+func parseValue(s string) (any, error) {
+	var x any
+	if err := yaml.Unmarshal([]byte(s), &x); err != nil {
+		return nil, err
+	}
+	return x, nil
+}
+
+// note records which file each key came from.
+func note(sources map[string]string, prefix string, m map[string]any, src string) {
+	for k, v := range m {
+		full := k
+		if prefix != "" {
+			full = prefix + "." + k
+		}
+		sources[full] = src
+		if sub, ok := v.(map[string]any); ok {
+			note(sources, full, sub, src)
+		}
+	}
+}
+
+// normalise turns the nested values viper returns into map[string]any and
+// []any all the way down.
+func normalise(v any) any {
+	switch x := v.(type) {
+	case map[string]any:
+		out := make(map[string]any, len(x))
+		for k, e := range x {
+			out[k] = normalise(e)
+		}
+		return out
+	case map[any]any:
+		out := make(map[string]any, len(x))
+		for k, e := range x {
+			out[fmt.Sprint(k)] = normalise(e)
+		}
+		return out
+	case []any:
+		out := make([]any, len(x))
+		for i, e := range x {
+			out[i] = normalise(e)
+		}
+		return out
+	case []int:
+		out := make([]any, len(x))
+		for i, e := range x {
+			out[i] = e
+		}
+		return out
+	case []float64:
+		out := make([]any, len(x))
+		for i, e := range x {
+			out[i] = e
+		}
+		return out
+	case []string:
+		out := make([]any, len(x))
+		for i, e := range x {
+			out[i] = e
+		}
+		return out
+	}
+	return v
+}

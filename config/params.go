@@ -1,0 +1,127 @@
+package config
+
+// Params is every parameter of the study. The yaml tags are the keys of
+// params.yaml; `repro help params` and Keys list them.
+type Params struct {
+	// Seeds is how many seeds every grid point runs with; the seeds are
+	// BaseSeed, BaseSeed+1, ...
+	Seeds    int    `yaml:"seeds"`
+	BaseSeed uint64 `yaml:"base_seed"`
+
+	Terrain              Terrain              `yaml:"terrain"`
+	Digits               Digits               `yaml:"digits"`
+	Schedule             Schedule             `yaml:"schedule"`
+	LinearSGD            LinearSGD            `yaml:"linear_sgd"`
+	NeuralRegression     NeuralRegression     `yaml:"neural_regression"`
+	NeuralClassification NeuralClassification `yaml:"neural_classification"`
+	Logistic             Logistic             `yaml:"logistic"`
+	Baseline             Baseline             `yaml:"baseline"`
+	LearningCurve        LearningCurve        `yaml:"learning_curve"`
+	Report               Report               `yaml:"report"`
+}
+
+// Terrain is the regression data and its linear models.
+type Terrain struct {
+	File         string    `yaml:"file"`       // .npy, .npz or GeoTIFF, relative to the project root
+	Array        string    `yaml:"array"`      // array name inside an .npz
+	Window       int       `yaml:"window"`     // crop to at most window x window (top-left)
+	XSparsity    int       `yaml:"x_sparsity"` // spacing of the training grid
+	Degree       int       `yaml:"degree"`     // polynomial degree of the design matrix
+	RidgeLambdas []float64 `yaml:"ridge_lambdas"`
+}
+
+// Digits is the classification data.
+type Digits struct {
+	File          string `yaml:"file"`
+	TrainPerClass int    `yaml:"train_per_class"`
+	ValPerClass   int    `yaml:"val_per_class"`
+	SplitSeed     uint64 `yaml:"split_seed"`
+}
+
+// Schedule is the example learning-rate schedule of the schedule figure.
+type Schedule struct {
+	LR0    float64 `yaml:"lr0"`
+	Decay  float64 `yaml:"decay"`
+	RampUp int     `yaml:"ramp_up"`
+	Steps  int     `yaml:"steps"`
+}
+
+// Train holds the settings of one SGD training loop.
+type Train struct {
+	Epochs    int     `yaml:"epochs"`
+	BatchSize int     `yaml:"batch_size"`
+	Momentum  float64 `yaml:"momentum"`
+	Decay     float64 `yaml:"decay"`
+	RampUp    int     `yaml:"ramp_up"`
+	Patience  int     `yaml:"patience"` // early-stopping window in epochs; 0 = off
+	Optimizer string  `yaml:"optimizer"`
+}
+
+// LinearSGD is OLS and Ridge trained by SGD.
+type LinearSGD struct {
+	BatchSizes    []int     `yaml:"batch_sizes"`
+	LearningRates []float64 `yaml:"learning_rates"`
+	Momenta       []float64 `yaml:"momenta"`
+	Train         Train     `yaml:"train"`
+	RidgeLambda   float64   `yaml:"ridge_lambda"`
+	BetaEpochs    int       `yaml:"beta_epochs"`
+	BetaRuns      int       `yaml:"beta_runs"`
+	BetaLR        float64   `yaml:"beta_learning_rate"`
+}
+
+// NeuralRegression is the terrain network grid.
+type NeuralRegression struct {
+	Architectures []string  `yaml:"architectures"` // "2x8x8x1": inputs, hidden layers, outputs
+	LearningRates []float64 `yaml:"learning_rates"`
+	Activations   []string  `yaml:"activations"`
+	LeakyAlpha    float64   `yaml:"leaky_alpha"`
+	Init          string    `yaml:"init"`
+	Train         Train     `yaml:"train"`
+	Extra         []Network `yaml:"extra"` // extensions beside the study's grid
+}
+
+// Network is one fully specified network trained beside a grid.
+type Network struct {
+	Name         string  `yaml:"name"`
+	Architecture string  `yaml:"architecture"`
+	Activation   string  `yaml:"activation"`
+	LearningRate float64 `yaml:"learning_rate"`
+	Init         string  `yaml:"init"`
+	Train        Train   `yaml:"train"`
+}
+
+// NeuralClassification is the digits network grid.
+type NeuralClassification struct {
+	Architectures []string  `yaml:"architectures"` // "64x32x10"
+	LearningRates []float64 `yaml:"learning_rates"`
+	Activations   []string  `yaml:"activations"`
+	Outputs       []string  `yaml:"outputs"` // softmax, sigmoid
+	Init          string    `yaml:"init"`
+	L2            float64   `yaml:"l2"`
+	Train         Train     `yaml:"train"`
+}
+
+// Logistic is multinomial logistic regression.
+type Logistic struct {
+	LearningRate float64 `yaml:"learning_rate"`
+	L2           float64 `yaml:"l2"`
+	Train        Train   `yaml:"train"`
+	LBFGSIters   int     `yaml:"lbfgs_iterations"`
+}
+
+// Baseline is the network trained the way Keras trains by default.
+type Baseline struct {
+	Architecture string  `yaml:"architecture"`
+	LearningRate float64 `yaml:"learning_rate"`
+	Train        Train   `yaml:"train"`
+}
+
+// LearningCurve is the terrain learning-curve extension.
+type LearningCurve struct {
+	XSparsities []int `yaml:"x_sparsities"`
+}
+
+// Report is the report's own settings.
+type Report struct {
+	Title string `yaml:"title"`
+}

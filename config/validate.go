@@ -1,0 +1,260 @@
+package config
+
+import (
+	"fmt"
+	"reflect"
+	"strconv"
+	"strings"
+)
+
+func reflectValue(p *Params) reflect.Value { return reflect.ValueOf(p).Elem() }
+
+var (
+	activations = []string{"sigmoid", "relu", "leaky_relu", "identity"}
+	outputs     = []string{"softmax", "sigmoid"}
+	inits       = []string{"normal", "glorot", "he"}
+	optimizers  = []string{"sgd", "adam"}
+)
+
+// ParseArchitecture parses "64x32x10" into layer sizes.
+func ParseArchitecture(s string) ([]int, error) {
+	parts := strings.Split(s, "x")
+	if len(parts) < 2 {
+		return nil, fmt.Errorf("want sizes joined by x, inputs first and outputs last, such as 2x8x8x1")
+	}
+	out := make([]int, len(parts))
+	for i, p := range parts {
+		n, err := strconv.Atoi(p)
+		if err != nil || n < 1 || n > 4096 {
+			return nil, fmt.Errorf("layer %d size %q: want an integer from 1 to 4096", i, p)
+		}
+		out[i] = n
+	}
+	return out, nil
+}
+
+type checker struct {
+	d   *decoder
+	err error
+}
+
+func (c *checker) fail(key string, v any, format string, args ...any) {
+	if c.err == nil {
+		c.err = c.d.errf(key, v, format, args...)
+	}
+}
+
+func (c *checker) intMin(key string, v, lo int) {
+	if v < lo {
+		c.fail(key, v, "must be >= %d", lo)
+	}
+}
+
+func (c *checker) posFloat(key string, v float64) {
+	if !(v > 0) {
+		c.fail(key, v, "must be > 0")
+	}
+}
+
+func (c *checker) nonNeg(key string, v float64) {
+	if v < 0 {
+		c.fail(key, v, "must be >= 0")
+	}
+}
+
+func (c *checker) unit(key string, v float64) {
+	if v < 0 || v >= 1 {
+		c.fail(key, v, "must be in [0, 1)")
+	}
+}
+
+func (c *checker) oneOf(key, v string, allowed []string) {
+	for _, a := range allowed {
+		if v == a {
+			return
+		}
+	}
+	c.fail(key, v, "must be one of %s", strings.Join(allowed, ", "))
+}
+
+func nonEmpty[T any](c *checker, key string, xs []T) {
+	if len(xs) == 0 {
+		c.fail(key, []any{}, "the grid is empty; give at least one value")
+	}
+}
+
+func (c *checker) arch(key, s string, in, out int) {
+	sizes, err := ParseArchitecture(s)
+	if err != nil {
+		c.fail(key, s, "%v", err)
+		return
+	}
+	if sizes[0] != in {
+		c.fail(key, s, "the input layer has %d nodes but the data have %d features", sizes[0], in)
+	}
+	if sizes[len(sizes)-1] != out {
+		c.fail(key, s, "the output layer has %d nodes but the task needs %d", sizes[len(sizes)-1], out)
+	}
+}
+
+func (c *checker) train(key string, t Train, nTrain int) {
+	c.intMin(key+".epochs", t.Epochs, 1)
+	c.intMin(key+".batch_size", t.BatchSize, 1)
+	if nTrain > 0 && t.BatchSize > nTrain {
+		c.fail(key+".batch_size", t.BatchSize, "larger than the %d training points", nTrain)
+	}
+	c.unit(key+".momentum", t.Momentum)
+	c.nonNeg(key+".decay", t.Decay)
+	c.intMin(key+".ramp_up", t.RampUp, 0)
+	c.intMin(key+".patience", t.Patience, 0)
+	c.oneOf(key+".optimizer", t.Optimizer, optimizers)
+}
+
+// TerrainTrainPoints is an upper bound on the number of terrain training
+// points for a window and grid spacing: one per grid cell.
+func TerrainTrainPoints(window, xs int) int {
+	if xs < 1 {
+		return 0
+	}
+	n := (window + xs - 1) / xs
+	return n * n
+}
+
+func (p *Params) validate(d *decoder) error {
+	c := &checker{d: d}
+	c.intMin("seeds", p.Seeds, 1)
+	if p.Seeds > 100 {
+		c.fail("seeds", p.Seeds, "must be at most 100")
+	}
+
+	t := p.Terrain
+	if t.File == "" {
+		c.fail("terrain.file", t.File, "give the path of an elevation grid (.npy, .npz, .tif)")
+	}
+	c.intMin("terrain.window", t.Window, 8)
+	c.intMin("terrain.x_sparsity", t.XSparsity, 2)
+	if t.XSparsity*2 > t.Window {
+		c.fail("terrain.x_sparsity", t.XSparsity, "must be at most half of terrain.window (%d)", t.Window)
+	}
+	c.intMin("terrain.degree", t.Degree, 0)
+	if t.Degree > 20 {
+		c.fail("terrain.degree", t.Degree, "must be at most 20")
+	}
+	nonEmpty(c, "terrain.ridge_lambdas", t.RidgeLambdas)
+	for i, l := range t.RidgeLambdas {
+		c.nonNeg(fmt.Sprintf("terrain.ridge_lambdas[%d]", i), l)
+	}
+	nTerrain := TerrainTrainPoints(t.Window, t.XSparsity)
+
+	g := p.Digits
+	if g.File == "" {
+		c.fail("digits.file", g.File, "give the path of the digits CSV")
+	}
+	c.intMin("digits.train_per_class", g.TrainPerClass, 1)
+	c.intMin("digits.val_per_class", g.ValPerClass, 1)
+	if g.TrainPerClass+g.ValPerClass > 170 {
+		c.fail("digits.train_per_class", g.TrainPerClass, "training plus validation per class (%d) must leave a test set: at most 170 (the smallest class has 174 images)", g.TrainPerClass+g.ValPerClass)
+	}
+	nDigits := 10 * g.TrainPerClass
+
+	s := p.Schedule
+	c.posFloat("schedule.lr0", s.LR0)
+	c.nonNeg("schedule.decay", s.Decay)
+	c.intMin("schedule.ramp_up", s.RampUp, 0)
+	c.intMin("schedule.steps", s.Steps, 1)
+
+	l := p.LinearSGD
+	nonEmpty(c, "linear_sgd.batch_sizes", l.BatchSizes)
+	for i, b := range l.BatchSizes {
+		k := fmt.Sprintf("linear_sgd.batch_sizes[%d]", i)
+		c.intMin(k, b, 1)
+		if b > nTerrain {
+			c.fail(k, b, "larger than the at most %d terrain training points", nTerrain)
+		}
+	}
+	nonEmpty(c, "linear_sgd.learning_rates", l.LearningRates)
+	for i, x := range l.LearningRates {
+		c.posFloat(fmt.Sprintf("linear_sgd.learning_rates[%d]", i), x)
+	}
+	nonEmpty(c, "linear_sgd.momenta", l.Momenta)
+	for i, x := range l.Momenta {
+		c.unit(fmt.Sprintf("linear_sgd.momenta[%d]", i), x)
+	}
+	c.train("linear_sgd.train", l.Train, nTerrain)
+	c.nonNeg("linear_sgd.ridge_lambda", l.RidgeLambda)
+	c.intMin("linear_sgd.beta_epochs", l.BetaEpochs, 1)
+	c.intMin("linear_sgd.beta_runs", l.BetaRuns, 2)
+	c.posFloat("linear_sgd.beta_learning_rate", l.BetaLR)
+
+	r := p.NeuralRegression
+	nonEmpty(c, "neural_regression.architectures", r.Architectures)
+	for i, a := range r.Architectures {
+		c.arch(fmt.Sprintf("neural_regression.architectures[%d]", i), a, 2, 1)
+	}
+	nonEmpty(c, "neural_regression.learning_rates", r.LearningRates)
+	for i, x := range r.LearningRates {
+		c.posFloat(fmt.Sprintf("neural_regression.learning_rates[%d]", i), x)
+	}
+	nonEmpty(c, "neural_regression.activations", r.Activations)
+	for i, a := range r.Activations {
+		c.oneOf(fmt.Sprintf("neural_regression.activations[%d]", i), a, activations)
+	}
+	c.nonNeg("neural_regression.leaky_alpha", r.LeakyAlpha)
+	c.oneOf("neural_regression.init", r.Init, inits)
+	c.train("neural_regression.train", r.Train, nTerrain)
+	for i, n := range r.Extra {
+		k := fmt.Sprintf("neural_regression.extra[%d]", i)
+		if n.Name == "" {
+			c.fail(k+".name", n.Name, "give a name")
+		}
+		c.arch(k+".architecture", n.Architecture, 2, 1)
+		c.oneOf(k+".activation", n.Activation, activations)
+		c.posFloat(k+".learning_rate", n.LearningRate)
+		c.oneOf(k+".init", n.Init, inits)
+		c.train(k+".train", n.Train, nTerrain)
+	}
+
+	n := p.NeuralClassification
+	nonEmpty(c, "neural_classification.architectures", n.Architectures)
+	for i, a := range n.Architectures {
+		c.arch(fmt.Sprintf("neural_classification.architectures[%d]", i), a, 64, 10)
+	}
+	nonEmpty(c, "neural_classification.learning_rates", n.LearningRates)
+	for i, x := range n.LearningRates {
+		c.posFloat(fmt.Sprintf("neural_classification.learning_rates[%d]", i), x)
+	}
+	nonEmpty(c, "neural_classification.activations", n.Activations)
+	for i, a := range n.Activations {
+		c.oneOf(fmt.Sprintf("neural_classification.activations[%d]", i), a, activations)
+	}
+	nonEmpty(c, "neural_classification.outputs", n.Outputs)
+	for i, a := range n.Outputs {
+		c.oneOf(fmt.Sprintf("neural_classification.outputs[%d]", i), a, outputs)
+	}
+	c.oneOf("neural_classification.init", n.Init, inits)
+	c.nonNeg("neural_classification.l2", n.L2)
+	c.train("neural_classification.train", n.Train, nDigits)
+
+	lg := p.Logistic
+	c.posFloat("logistic.learning_rate", lg.LearningRate)
+	c.nonNeg("logistic.l2", lg.L2)
+	c.train("logistic.train", lg.Train, nDigits)
+	c.intMin("logistic.lbfgs_iterations", lg.LBFGSIters, 1)
+
+	b := p.Baseline
+	c.arch("baseline.architecture", b.Architecture, 64, 10)
+	c.posFloat("baseline.learning_rate", b.LearningRate)
+	c.train("baseline.train", b.Train, nDigits)
+
+	for i, xs := range p.LearningCurve.XSparsities {
+		k := fmt.Sprintf("learning_curve.x_sparsities[%d]", i)
+		c.intMin(k, xs, 2)
+		if xs*2 > t.Window {
+			c.fail(k, xs, "must be at most half of terrain.window (%d)", t.Window)
+		}
+	}
+	if p.Report.Title == "" {
+		c.fail("report.title", p.Report.Title, "give the report a title")
+	}
+	return c.err
+}

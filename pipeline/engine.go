@@ -1,0 +1,419 @@
+package pipeline
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"runtime"
+	"runtime/debug"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+)
+
+// An Engine runs a graph against a store.
+type Engine struct {
+	Graph *Graph
+	Store *Store
+	Code  *Fingerprinter
+	// Root is the project directory: Files and Exports are relative to it.
+	Root string
+	// Jobs is the number of stages run at once (default runtime.NumCPU()).
+	Jobs int
+	// Force reruns the selected stages even when their key is cached.
+	Force bool
+	// Observe, if set, receives progress events. It is called from several
+	// goroutines, one call at a time.
+	Observe func(Event)
+	// Debug receives REPRO_DEBUG_KEY output (default os.Stderr).
+	Debug io.Writer
+	// Modules maps outside module paths to versions; default: the build
+	// info of the running binary.
+	Modules map[string]string
+
+	codeMu    sync.Mutex
+	codeCache map[string]*Code
+	obsMu     sync.Mutex
+}
+
+// EventKind says what happened to a stage.
+type EventKind int
+
+// Event kinds, in the order a stage goes through them.
+const (
+	EventStart    EventKind = iota // the stage started running
+	EventProgress                  // Done of Total units finished
+	EventCached                    // the key was in the run cache
+	EventDone                      // the stage ran and stored its outputs
+	EventFailed                    // the stage failed (Err)
+	EventWarning                   // a problem that did not stop the stage (Err), e.g. a corrupt cache entry
+)
+
+// An Event is one progress report.
+type Event struct {
+	Kind        EventKind
+	Stage       string
+	Done, Total int
+	Elapsed     time.Duration
+	Err         error
+}
+
+func (e *Engine) observe(ev Event) {
+	if e.Observe == nil {
+		return
+	}
+	e.obsMu.Lock()
+	defer e.obsMu.Unlock()
+	e.Observe(ev)
+}
+
+// ModulesFromBuildInfo returns the module versions the running binary was
+// built with.
+func ModulesFromBuildInfo() map[string]string {
+	mods := map[string]string{}
+	if bi, ok := debug.ReadBuildInfo(); ok {
+		for _, d := range bi.Deps {
+			if d.Replace != nil {
+				d = d.Replace
+			}
+			mods[d.Path] = d.Version
+		}
+	}
+	return mods
+}
+
+// Toolchain names the compiler and platform; it is part of every key.
+func Toolchain() string { return runtime.Version() + " " + runtime.GOOS + "/" + runtime.GOARCH }
+
+func (e *Engine) code(s *Stage) (*Code, error) {
+	e.codeMu.Lock()
+	defer e.codeMu.Unlock()
+	if e.codeCache == nil {
+		e.codeCache = map[string]*Code{}
+	}
+	if c, ok := e.codeCache[s.Run.name]; ok {
+		return c, nil
+	}
+	c, err := e.Code.Reach(s.Run.name)
+	if err != nil {
+		return nil, fmt.Errorf("stage %s: %w", s.Name, err)
+	}
+	e.codeCache[s.Run.name] = c
+	return c, nil
+}
+
+// moduleOf finds the module that provides import path ip.
+func moduleOf(mods map[string]string, ip string) (string, bool) {
+	best := ""
+	for m := range mods {
+		if (ip == m || strings.HasPrefix(ip, m+"/")) && len(m) > len(best) {
+			best = m
+		}
+	}
+	return best, best != ""
+}
+
+// A Prepared stage has everything that goes into its key.
+type Prepared struct {
+	Stage   *Stage
+	Key     string
+	Code    *Code
+	Params  []byte            // canonical JSON
+	Inputs  map[string]string // dep -> output hash
+	Files   map[string]string // path -> content hash
+	Modules map[string]string // module -> version
+	lines   *keyHasher
+	data    map[string][]byte // file bytes
+}
+
+// prepare computes the key of s given the records of its deps.
+func (e *Engine) prepare(s *Stage, deps map[string]*Record) (*Prepared, error) {
+	p := &Prepared{Stage: s, Inputs: map[string]string{}, Files: map[string]string{}, Modules: map[string]string{}, data: map[string][]byte{}}
+	var err error
+	if p.Code, err = e.code(s); err != nil {
+		return nil, err
+	}
+	if p.Params, err = canonicalJSON(s.Params); err != nil {
+		return nil, fmt.Errorf("stage %s: parameters: %w", s.Name, err)
+	}
+	h := &keyHasher{}
+	h.add("stage %s", s.Name)
+	h.add("func %s", s.Run.name)
+	h.add("code %s", p.Code.Fingerprint)
+	h.add("params %s", p.Params)
+	for _, d := range s.Deps {
+		rec := deps[d]
+		if rec == nil {
+			return nil, fmt.Errorf("stage %s: input %s has no outputs", s.Name, d)
+		}
+		p.Inputs[d] = rec.OutputHash()
+		h.add("input %s %s", d, p.Inputs[d])
+	}
+	for _, f := range s.Files {
+		b, err := os.ReadFile(filepath.Join(e.Root, filepath.FromSlash(f)))
+		if err != nil {
+			return nil, fmt.Errorf("stage %s: %w", s.Name, err)
+		}
+		p.data[f] = b
+		p.Files[f] = HashBytes(b)
+		h.add("file %s %s", f, p.Files[f])
+	}
+	h.add("toolchain %s", Toolchain())
+	mods := e.Modules
+	if mods == nil {
+		mods = ModulesFromBuildInfo()
+	}
+	for _, ip := range p.Code.Imports {
+		if m, ok := moduleOf(mods, ip); ok {
+			p.Modules[m] = mods[m]
+		}
+	}
+	for _, m := range sortedKeys(p.Modules) {
+		h.add("module %s@%s", m, p.Modules[m])
+	}
+	p.Key = h.sum()
+	p.lines = h
+	dbg := e.Debug
+	if dbg == nil {
+		dbg = os.Stderr
+	}
+	debugKey(dbg, s.Name, p.Key, h)
+	return p, nil
+}
+
+// An Outcome is what happened to one stage in a run.
+type Outcome struct {
+	*Prepared
+	Record   *Record
+	Cached   bool
+	Duration time.Duration
+}
+
+// A RunResult lists what a run did.
+type RunResult struct {
+	Ran, Cached, Failed, Skipped []string
+	Outcomes                     map[string]*Outcome
+}
+
+// Run runs the selected stages (see Graph.Select), reusing cached results. On
+// the first failure it starts nothing new, lets running stages finish, keeps
+// every completed output and returns a *StageError.
+func (e *Engine) Run(ctx context.Context, stages []*Stage) (*RunResult, error) {
+	jobs := e.Jobs
+	if jobs <= 0 {
+		jobs = runtime.NumCPU()
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+
+	res := &RunResult{Outcomes: map[string]*Outcome{}}
+	inRun := map[string]bool{}
+	for _, s := range stages {
+		inRun[s.Name] = true
+	}
+	waiting := map[string]int{}
+	down := map[string][]*Stage{}
+	var ready []*Stage
+	for _, s := range stages {
+		for _, d := range s.Deps {
+			if !inRun[d] {
+				return nil, fmt.Errorf("stage %s needs %s, which is not selected", s.Name, d)
+			}
+			down[d] = append(down[d], s)
+		}
+		waiting[s.Name] = len(s.Deps)
+		if len(s.Deps) == 0 {
+			ready = append(ready, s)
+		}
+	}
+
+	type done struct {
+		s   *Stage
+		out *Outcome
+		err error
+	}
+	results := make(chan done)
+	running := 0
+	var firstErr error
+	finished := 0
+	sem := make(chan struct{}, jobs)
+	start := func(s *Stage) {
+		running++
+		deps := map[string]*Record{}
+		for _, d := range s.Deps {
+			deps[d] = res.Outcomes[d].Record
+		}
+		go func() {
+			out, err := e.runOne(ctx, s, deps, sem)
+			results <- done{s, out, err}
+		}()
+	}
+	for {
+		for firstErr == nil && len(ready) > 0 {
+			s := ready[0]
+			ready = ready[1:]
+			start(s)
+		}
+		if running == 0 {
+			break
+		}
+		d := <-results
+		running--
+		finished++
+		if d.err != nil {
+			res.Failed = append(res.Failed, d.s.Name)
+			if firstErr == nil {
+				firstErr = d.err
+				cancel()
+			}
+			continue
+		}
+		res.Outcomes[d.s.Name] = d.out
+		if d.out.Cached {
+			res.Cached = append(res.Cached, d.s.Name)
+		} else {
+			res.Ran = append(res.Ran, d.s.Name)
+		}
+		for _, n := range down[d.s.Name] {
+			waiting[n.Name]--
+			if waiting[n.Name] == 0 {
+				ready = append(ready, n)
+			}
+		}
+	}
+	for _, s := range stages {
+		if _, ok := res.Outcomes[s.Name]; !ok && !contains(res.Failed, s.Name) {
+			res.Skipped = append(res.Skipped, s.Name)
+		}
+	}
+	if firstErr == nil && ctx.Err() != nil {
+		firstErr = ctx.Err()
+	}
+	return res, firstErr
+}
+
+func contains(xs []string, x string) bool {
+	for _, y := range xs {
+		if x == y {
+			return true
+		}
+	}
+	return false
+}
+
+func (e *Engine) runOne(ctx context.Context, s *Stage, deps map[string]*Record, sem chan struct{}) (*Outcome, error) {
+	p, err := e.prepare(s, deps)
+	if err != nil {
+		return nil, &StageError{s.Name, err}
+	}
+	out := &Outcome{Prepared: p}
+	if !e.Force {
+		rec, err := e.Store.Record(p.Key)
+		if err != nil {
+			e.observe(Event{Kind: EventWarning, Stage: s.Name, Err: fmt.Errorf("cache entry unusable, recomputing: %w", err)})
+		}
+		if rec != nil {
+			if err := e.export(s, rec); err != nil {
+				return nil, &StageError{s.Name, err}
+			}
+			out.Record, out.Cached = rec, true
+			e.observe(Event{Kind: EventCached, Stage: s.Name})
+			return out, nil
+		}
+	}
+	select {
+	case sem <- struct{}{}:
+	case <-ctx.Done():
+		return nil, &StageError{s.Name, ctx.Err()}
+	}
+	defer func() { <-sem }()
+	if ctx.Err() != nil {
+		return nil, &StageError{s.Name, ctx.Err()}
+	}
+	t0 := time.Now()
+	e.observe(Event{Kind: EventStart, Stage: s.Name})
+	c := &Context{
+		ctx: ctx, stage: s, params: p.Params, inputs: deps, files: p.data,
+		load: e.Store.Get,
+		progress: func(d, t int) {
+			e.observe(Event{Kind: EventProgress, Stage: s.Name, Done: d, Total: t, Elapsed: time.Since(t0)})
+		},
+	}
+	r, err := safeRun(s, c)
+	if err == nil && ctx.Err() != nil {
+		err = ctx.Err()
+	}
+	if err != nil {
+		e.observe(Event{Kind: EventFailed, Stage: s.Name, Err: err, Elapsed: time.Since(t0)})
+		return nil, &StageError{s.Name, err}
+	}
+	rec := &Record{Stage: s.Name, Key: p.Key, Outputs: map[string]string{}, Metrics: r.Metrics}
+	for _, n := range sortedKeys(r.Outputs) {
+		if err := CheckName("output", n); err != nil {
+			return nil, &StageError{s.Name, err}
+		}
+		h, err := e.Store.Put(r.Outputs[n])
+		if err != nil {
+			return nil, &StageError{s.Name, err}
+		}
+		rec.Outputs[n] = h
+	}
+	if err := e.Store.PutRecord(rec); err != nil {
+		return nil, &StageError{s.Name, err}
+	}
+	if err := e.export(s, rec); err != nil {
+		return nil, &StageError{s.Name, err}
+	}
+	out.Record, out.Duration = rec, time.Since(t0)
+	e.observe(Event{Kind: EventDone, Stage: s.Name, Elapsed: out.Duration})
+	return out, nil
+}
+
+func safeRun(s *Stage, c *Context) (r *Result, err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			err = fmt.Errorf("panic: %v\n%s", p, debug.Stack())
+		}
+	}()
+	return s.Run.fn(c)
+}
+
+// export copies outputs named in s.Exports to their paths, rewriting a file
+// only when its content differs.
+func (e *Engine) export(s *Stage, rec *Record) error {
+	for _, name := range sortedKeys(s.Exports) {
+		h, ok := rec.Outputs[name]
+		if !ok {
+			return fmt.Errorf("export: no output %q", name)
+		}
+		dst := filepath.Join(e.Root, filepath.FromSlash(s.Exports[name]))
+		if old, err := os.ReadFile(dst); err == nil && HashBytes(old) == h {
+			continue
+		}
+		b, err := e.Store.Get(h)
+		if err != nil {
+			return err
+		}
+		if err := WriteFileAtomic(dst, b); err != nil {
+			return fmt.Errorf("export %s: %w", s.Exports[name], err)
+		}
+	}
+	return nil
+}
+
+// ErrNotRun is returned by Plan for a stage whose inputs are not yet computed.
+var ErrNotRun = errors.New("not run")
+
+// sortedStrings returns the sorted keys of a set.
+func sortedSet(m map[string]bool) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}

@@ -1,0 +1,247 @@
+package pipeline
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"sort"
+	"strings"
+)
+
+// A Lock records every stage of the last run of a profile: what went into its
+// key and what came out. It is canonical JSON (sorted keys, two-space
+// indent), committed to git, so that `git diff` of it is readable and two
+// commits' results can be compared without rerunning anything.
+type Lock struct {
+	Version   int    `json:"version"`
+	Profile   string `json:"profile"`
+	Toolchain string `json:"toolchain"`
+	// Declarations maps each declaration reached by some stage to a short
+	// hash of its tokens, so a later status can say which ones changed.
+	Declarations map[string]string     `json:"declarations"`
+	Stages       map[string]*LockStage `json:"stages"`
+}
+
+// A LockStage is one stage's entry in the lock.
+type LockStage struct {
+	Key     string             `json:"key"`
+	Func    string             `json:"func"`
+	Code    string             `json:"code"`
+	Params  json.RawMessage    `json:"params"`
+	Inputs  map[string]string  `json:"inputs,omitempty"`
+	Files   map[string]string  `json:"files,omitempty"`
+	Modules map[string]string  `json:"modules,omitempty"`
+	Outputs map[string]string  `json:"outputs"`
+	Metrics map[string]float64 `json:"metrics,omitempty"`
+}
+
+const lockVersion = 1
+
+// ReadLock reads a lock file. A missing file is an empty lock, not an error.
+func ReadLock(path string) (*Lock, error) {
+	b, err := os.ReadFile(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return &Lock{Version: lockVersion, Declarations: map[string]string{}, Stages: map[string]*LockStage{}}, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	return ParseLock(path, b)
+}
+
+// ParseLock decodes the bytes of a lock file; name is used in errors.
+func ParseLock(name string, b []byte) (*Lock, error) {
+	var l Lock
+	if err := json.Unmarshal(b, &l); err != nil {
+		return nil, fmt.Errorf("%s: %w", name, err)
+	}
+	if l.Version != lockVersion {
+		return nil, fmt.Errorf("%s: lock version %d, this repro reads version %d", name, l.Version, lockVersion)
+	}
+	if l.Declarations == nil {
+		l.Declarations = map[string]string{}
+	}
+	if l.Stages == nil {
+		l.Stages = map[string]*LockStage{}
+	}
+	return &l, nil
+}
+
+// Encode returns the canonical bytes of the lock.
+func (l *Lock) Encode() ([]byte, error) {
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
+	enc.SetIndent("", "  ")
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(l); err != nil {
+		return nil, err
+	}
+	return b.Bytes(), nil
+}
+
+// Write writes the lock atomically.
+func (l *Lock) Write(path string) error {
+	b, err := l.Encode()
+	if err != nil {
+		return err
+	}
+	return WriteFileAtomic(path, b)
+}
+
+// Metrics returns every metric of every stage, by its flat dotted name.
+func (l *Lock) Metrics() map[string]float64 {
+	m := map[string]float64{}
+	for _, s := range l.Stages {
+		for k, v := range s.Metrics {
+			m[k] = v
+		}
+	}
+	return m
+}
+
+func shortHash(h string) string {
+	if len(h) > 16 {
+		return h[:16]
+	}
+	return h
+}
+
+// Update merges the outcomes of a run into the lock. Stages no longer in the
+// graph are dropped; stages of the graph that did not take part keep their
+// old entries.
+func (l *Lock) Update(g *Graph, res *RunResult, fp *Fingerprinter) {
+	l.Version = lockVersion
+	l.Toolchain = Toolchain()
+	if l.Stages == nil {
+		l.Stages = map[string]*LockStage{}
+	}
+	if l.Declarations == nil {
+		l.Declarations = map[string]string{}
+	}
+	for name := range l.Stages {
+		if g.Stage(name) == nil {
+			delete(l.Stages, name)
+		}
+	}
+	for name, o := range res.Outcomes {
+		ls := &LockStage{
+			Key: o.Key, Func: o.Stage.Run.name, Code: o.Code.Fingerprint,
+			Params: json.RawMessage(o.Params), Inputs: o.Inputs, Files: o.Files,
+			Modules: o.Modules, Outputs: o.Record.Outputs, Metrics: o.Record.Metrics,
+		}
+		if len(ls.Inputs) == 0 {
+			ls.Inputs = nil
+		}
+		if len(ls.Files) == 0 {
+			ls.Files = nil
+		}
+		if len(ls.Modules) == 0 {
+			ls.Modules = nil
+		}
+		l.Stages[name] = ls
+		for id, h := range o.Code.Decls {
+			l.Declarations[id] = shortHash(h)
+		}
+	}
+	for id := range l.Declarations {
+		if _, ok := fp.decls[id]; !ok {
+			delete(l.Declarations, id)
+		}
+	}
+}
+
+// ObjectHashes lists every object the lock names, for gc.
+func (l *Lock) ObjectHashes() []string {
+	var hs []string
+	for _, s := range l.Stages {
+		for _, h := range s.Outputs {
+			hs = append(hs, h)
+		}
+	}
+	sort.Strings(hs)
+	return hs
+}
+
+// FlattenJSON flattens a JSON document into dotted keys ("a.b[2].c") with
+// their values as compact JSON.
+func FlattenJSON(b []byte) map[string]string {
+	var v any
+	d := json.NewDecoder(bytes.NewReader(b))
+	d.UseNumber()
+	if err := d.Decode(&v); err != nil {
+		return map[string]string{"": string(b)}
+	}
+	out := map[string]string{}
+	var walk func(prefix string, v any)
+	walk = func(prefix string, v any) {
+		switch v := v.(type) {
+		case map[string]any:
+			if len(v) == 0 {
+				out[prefix] = "{}"
+			}
+			for k, x := range v {
+				p := k
+				if prefix != "" {
+					p = prefix + "." + k
+				}
+				walk(p, x)
+			}
+		case []any:
+			// Lists of scalars read best whole.
+			scalar := true
+			for _, x := range v {
+				switch x.(type) {
+				case map[string]any, []any:
+					scalar = false
+				}
+			}
+			if scalar {
+				b, _ := json.Marshal(v)
+				out[prefix] = string(b)
+				return
+			}
+			for i, x := range v {
+				walk(fmt.Sprintf("%s[%d]", prefix, i), x)
+			}
+		default:
+			b, _ := json.Marshal(v)
+			out[prefix] = string(b)
+		}
+	}
+	walk("", v)
+	return out
+}
+
+// ParamChanges lists "key old -> new" for every flattened key that differs.
+func ParamChanges(old, new []byte) []string {
+	a, b := FlattenJSON(old), FlattenJSON(new)
+	keys := map[string]bool{}
+	for k := range a {
+		keys[k] = true
+	}
+	for k := range b {
+		keys[k] = true
+	}
+	var out []string
+	for _, k := range sortedSet(keys) {
+		va, oka := a[k]
+		vb, okb := b[k]
+		switch {
+		case !oka:
+			out = append(out, fmt.Sprintf("%s (new) -> %s", k, vb))
+		case !okb:
+			out = append(out, fmt.Sprintf("%s %s -> (removed)", k, va))
+		case va != vb:
+			out = append(out, fmt.Sprintf("%s %s -> %s", k, va, vb))
+		}
+	}
+	return out
+}
+
+// trimModule shortens declaration ids for display.
+func trimModule(module, id string) string {
+	return strings.TrimPrefix(strings.TrimPrefix(id, module+"/"), module+".")
+}
