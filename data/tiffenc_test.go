@@ -355,7 +355,7 @@ func lzwEncode(src []byte) []byte {
 	if len(src) > 0 {
 		w := string(src[:1])
 		for _, c := range src[1:] {
-			wc := w + string(c)
+			wc := w + string([]byte{c})
 			if _, ok := dict[wc]; ok {
 				w = wc
 				continue
@@ -363,7 +363,7 @@ func lzwEncode(src []byte) []byte {
 			emit(code(w))
 			count()
 			dict[wc] = 257 + k
-			w = string(c)
+			w = string([]byte{c})
 			if 257+k >= 4093 {
 				reset()
 			}
