@@ -83,7 +83,8 @@
 // every n epochs whether the mean validation error of the last n epochs is
 // no lower than the mean of the n epochs before, and stops if so. Whatever
 // ends the run, the parameters with the lowest validation error seen
-// (History.BestEpoch) are restored before Train returns. A run diverges when
+// (History.BestEpoch) are restored before Train returns, unless
+// TrainConfig.KeepLast asks for the last ones. A run diverges when
 // the training cost or any statistic becomes NaN or ±Inf, or the training
 // cost exceeds DivergenceFactor times its initial value; the run then stops,
 // History.Diverged and History.DivergedEpoch report it, the offending epoch

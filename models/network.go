@@ -498,11 +498,11 @@ func checkFinite(v []float64, what string) error {
 
 // netTrainer binds a network to its data for the training loop.
 type netTrainer struct {
-	n          *Network
-	x, y       []float64
-	xv, yv     []float64
-	nt, nv     int
-	ws, ev     *workspace
+	n      *Network
+	x, y   []float64
+	xv, yv []float64
+	nt, nv int
+	ws, ev *workspace
 }
 
 func (t *netTrainer) params() []float64 { return t.n.theta }

@@ -28,8 +28,8 @@ const (
 
 // Reasons a training run stopped, as reported in History.Stopped.
 const (
-	StopEpochs    = "epochs"         // all epochs ran
-	StopEarly     = "early_stopping" // the validation error stopped improving
+	StopEpochs   = "epochs"         // all epochs ran
+	StopEarly    = "early_stopping" // the validation error stopped improving
 	StopDiverged = "diverged"       // see History.Diverged
 )
 
@@ -68,6 +68,10 @@ type TrainConfig struct {
 	// that of the n epochs before. 0 disables early stopping.
 	Patience int
 	Monitor  Monitor // MonitorCost (default) or MonitorErrorRate
+	// KeepLast keeps the parameters of the last epoch instead of
+	// restoring those of History.BestEpoch (the history still reports the
+	// best epoch). A diverged run always restores the best parameters.
+	KeepLast bool
 
 	Seed uint64 // seeds the shuffling of the mini-batches
 }
@@ -141,7 +145,7 @@ type History struct {
 	Epochs     []EpochStats // Epochs[k] describes epoch k; Epochs[0] the initial parameters
 	Monitor    Monitor      // the monitored error
 	Validated  bool         // false if there was no validation set: Val* then repeat Train*
-	BestEpoch  int          // epoch whose parameters were restored
+	BestEpoch  int          // epoch with the lowest monitored validation error, whose parameters are restored
 	BestValErr float64      // monitored validation error at BestEpoch
 
 	Diverged      bool   // the run diverged
@@ -172,11 +176,11 @@ type trainable interface {
 
 // optimizer holds the state of SGD with momentum or Adam.
 type optimizer struct {
-	adam         bool
-	mu           float64
-	b1, b2, eps  float64
-	b1t, b2t     float64 // β1^t, β2^t
-	v, m         []float64
+	adam        bool
+	mu          float64
+	b1, b2, eps float64
+	b1t, b2t    float64 // β1^t, β2^t
+	v, m        []float64
 }
 
 func newOptimizer(tc TrainConfig, n int) *optimizer {
@@ -306,7 +310,9 @@ func train(m trainable, tc TrainConfig, progress func(epoch, total int)) (Histor
 			}
 		}
 	}
-	copy(theta, best)
+	if !tc.KeepLast || h.Diverged {
+		copy(theta, best)
+	}
 	h.Steps = step
 	return h, nil
 }
