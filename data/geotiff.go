@@ -276,10 +276,19 @@ func (s sampleType) String() string {
 
 // block is one strip or tile: where its samples go in the image.
 type block struct {
-	what         string // "strip 3", "tile 2"
+	index        int
+	tile         bool
 	x0, y0       int    // top-left cell in the image
 	w, h         int    // stored size in samples (a tile may overhang the image)
 	offset, size uint64 // location of the stored (compressed) bytes
+}
+
+// what names the block in errors: "strip 3", "tile 0".
+func (bl block) what() string {
+	if bl.tile {
+		return fmt.Sprintf("tile %d", bl.index)
+	}
+	return fmt.Sprintf("strip %d", bl.index)
 }
 
 func (t *tiffFile) grid() (Grid, error) {
@@ -500,7 +509,8 @@ func (t *tiffFile) layout(width, height, bytesPer int) ([]block, *Error) {
 	if tiled {
 		offTag, countTag = tagTileOffsets, tagTileByteCounts
 	}
-	var blocks []block
+	// The grid of blocks.
+	var across, down, bw, bh uint64 // blocks across and down, and their size
 	if tiled {
 		tw, err := t.uint1(tagTileWidth, 0)
 		if err != nil {
@@ -513,15 +523,7 @@ func (t *tiffFile) layout(width, height, bytesPer int) ([]block, *Error) {
 		if tw == 0 || th == 0 || tw > math.MaxInt32 || th > math.MaxInt32 {
 			return nil, t.bad(tagAt(tagTileWidth), "tile size %d x %d is missing or invalid", tw, th)
 		}
-		across := (uint64(width) + tw - 1) / tw
-		down := (uint64(height) + th - 1) / th
-		if across*down > uint64(len(t.b)) {
-			return nil, t.bad(tagAt(offTag), "%d x %d tiles cannot fit in the file's %d bytes", across, down, len(t.b))
-		}
-		for i := uint64(0); i < across*down; i++ {
-			blocks = append(blocks, block{what: fmt.Sprintf("tile %d", i),
-				x0: int(i % across * tw), y0: int(i / across * th), w: int(tw), h: int(th)})
-		}
+		across, down, bw, bh = (uint64(width)+tw-1)/tw, (uint64(height)+th-1)/th, tw, th
 	} else {
 		rps, err := t.uint1(tagRowsPerStrip, math.MaxUint32)
 		if err != nil {
@@ -531,16 +533,10 @@ func (t *tiffFile) layout(width, height, bytesPer int) ([]block, *Error) {
 			return nil, t.bad(tagAt(tagRowsPerStrip), "0 rows per strip")
 		}
 		rps = min(rps, uint64(height))
-		n := (uint64(height) + rps - 1) / rps
-		if n > uint64(len(t.b)) {
-			return nil, t.bad(tagAt(offTag), "%d strips cannot fit in the file's %d bytes", n, len(t.b))
-		}
-		for i := uint64(0); i < n; i++ {
-			y0 := i * rps
-			blocks = append(blocks, block{what: fmt.Sprintf("strip %d", i),
-				y0: int(y0), w: width, h: int(min(rps, uint64(height)-y0))})
-		}
+		across, down, bw, bh = 1, (uint64(height)+rps-1)/rps, uint64(width), rps
 	}
+	n := across * down // below 2^62: both factors are below 2^31
+
 	offsets, ok, err := t.uints(offTag)
 	if err != nil {
 		return nil, err
@@ -548,31 +544,40 @@ func (t *tiffFile) layout(width, height, bytesPer int) ([]block, *Error) {
 	if !ok {
 		return nil, t.bad(tagAt(offTag), "missing")
 	}
-	if len(offsets) != len(blocks) {
-		return nil, t.bad(tagAt(offTag), "%d offsets, want %d for a %d x %d image", len(offsets), len(blocks), width, height)
+	if uint64(len(offsets)) != n {
+		return nil, t.bad(tagAt(offTag), "%d offsets, want %d for a %d x %d image", len(offsets), n, width, height)
 	}
 	counts, ok, err := t.uints(countTag)
 	if err != nil {
 		return nil, err
 	}
-	if !ok && len(blocks) == 1 {
+	if !ok && n == 1 {
 		counts = []uint64{uint64(len(t.b)) - min(offsets[0], uint64(len(t.b)))} // the rest of the file
 	} else if !ok {
 		return nil, t.bad(tagAt(countTag), "missing")
 	}
-	if len(counts) != len(blocks) {
-		return nil, t.bad(tagAt(countTag), "%d byte counts, want %d", len(counts), len(blocks))
+	if uint64(len(counts)) != n {
+		return nil, t.bad(tagAt(countTag), "%d byte counts, want %d", len(counts), n)
+	}
+	blocks := make([]block, n)
+	for i := range blocks {
+		x0, y0 := uint64(i)%across*bw, uint64(i)/across*bh
+		h := bh
+		if !tiled {
+			h = min(bh, uint64(height)-y0) // the last strip may be short
+		}
+		blocks[i] = block{index: i, tile: tiled, x0: int(x0), y0: int(y0), w: int(bw), h: int(h)}
 	}
 	var decoded uint64
 	for i := range blocks {
 		bl := &blocks[i]
 		bl.offset, bl.size = offsets[i], counts[i]
 		if bl.offset > uint64(len(t.b)) || bl.size > uint64(len(t.b))-bl.offset {
-			return nil, t.bad(bl.what, "%d bytes at offset %d run past the end of the file (%d bytes)", bl.size, bl.offset, len(t.b))
+			return nil, t.bad(bl.what(), "%d bytes at offset %d run past the end of the file (%d bytes)", bl.size, bl.offset, len(t.b))
 		}
 		hi, lo := bits.Mul64(uint64(bl.w)*uint64(bl.h), uint64(bytesPer))
 		if hi != 0 || lo > math.MaxInt64/2 {
-			return nil, t.bad(bl.what, "%d x %d samples is too large", bl.w, bl.h)
+			return nil, t.bad(bl.what(), "%d x %d samples is too large", bl.w, bl.h)
 		}
 		decoded += lo
 		if decoded > maxInflateRatio*uint64(len(t.b)) {
@@ -592,7 +597,7 @@ func (t *tiffFile) decode(bl block, comp, pred uint64, st sampleType) ([]byte, *
 	switch comp {
 	case compNone:
 		if len(raw) < want {
-			return nil, t.bad(bl.what, "%d bytes, want %d (%d x %d samples of %d bytes)", len(raw), want, bl.w, bl.h, st.bytes)
+			return nil, t.bad(bl.what(), "%d bytes, want %d (%d x %d samples of %d bytes)", len(raw), want, bl.w, bl.h, st.bytes)
 		}
 		out = raw[:want]
 		if pred != 1 {
@@ -603,7 +608,7 @@ func (t *tiffFile) decode(bl block, comp, pred uint64, st sampleType) ([]byte, *
 	case compDeflate, compDeflatePK:
 		zr, err := zlib.NewReader(bytes.NewReader(raw))
 		if err != nil {
-			return nil, &Error{File: t.name, Where: bl.what, Msg: "Deflate", Err: err}
+			return nil, &Error{File: t.name, Where: bl.what(), Msg: "Deflate", Err: err}
 		}
 		r = zr
 	case compPackBits:
@@ -616,7 +621,7 @@ func (t *tiffFile) decode(bl block, comp, pred uint64, st sampleType) ([]byte, *
 			if err == nil || errors.Is(err, io.EOF) {
 				err = io.ErrUnexpectedEOF
 			}
-			return nil, &Error{File: t.name, Where: bl.what,
+			return nil, &Error{File: t.name, Where: bl.what(),
 				Msg: fmt.Sprintf("decompresses to %d bytes, want %d (%d x %d samples of %d bytes)", len(out), want, bl.w, bl.h, st.bytes), Err: err}
 		}
 	}
