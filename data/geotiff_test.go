@@ -74,7 +74,7 @@ func TestReadGeoTIFFRoundTrip(t *testing.T) {
 	const w, h = 37, 23 // tiles of 16 x 16 overhang both edges
 	types := []sampleType{{2, 'i'}, {2, 'u'}, {4, 'f'}, {8, 'f'}, {1, 'u'}, {1, 'i'}, {4, 'i'}, {4, 'u'}}
 	layouts := []struct {
-		name                 string
+		name              string
 		tileW, tileH, rps int
 	}{{"one strip", 0, 0, 0}, {"strips of 5", 0, 0, 5}, {"tiles", 16, 16, 0}}
 	comps := []uint64{compNone, compLZW, compDeflate, compDeflatePK, compPackBits}

@@ -20,7 +20,7 @@ type byteOrder interface {
 
 type tiffSpec struct {
 	bo           byteOrder // nil: little-endian
-	big          bool             // BigTIFF
+	big          bool      // BigTIFF
 	w, h         int
 	st           sampleType
 	vals         []float64 // w*h, row-major
@@ -127,8 +127,8 @@ func encodeTIFF(s tiffSpec) []byte {
 		{tag: tagSamplesPerPixel, typ: typeShort, vals: []uint64{1}},
 		{tag: tagPlanarConfig, typ: typeShort, vals: []uint64{1}},
 		{tag: tagSampleFormat, typ: typeShort, vals: []uint64{sf}},
-		{tag: 33550, typ: 12, dbl: []float64{1.0 / 1200, 1.0 / 1200, 0}},       // ModelPixelScale
-		{tag: 33922, typ: 12, dbl: []float64{0, 0, 0, -84.5, 36.5, 0}},         // ModelTiepoint
+		{tag: 33550, typ: 12, dbl: []float64{1.0 / 1200, 1.0 / 1200, 0}},        // ModelPixelScale
+		{tag: 33922, typ: 12, dbl: []float64{0, 0, 0, -84.5, 36.5, 0}},          // ModelTiepoint
 		{tag: 34735, typ: typeShort, vals: []uint64{1, 1, 0, 1, 1024, 0, 1, 2}}, // GeoKeyDirectory: geographic
 	}
 	if s.pred != 1 {
@@ -321,7 +321,7 @@ func lzwEncode(src []byte) []byte {
 		acc   uint32
 		nacc  uint
 		width uint = 9
-		k     int // codes written since the last clear
+		k     int  // codes written since the last clear
 		dict  map[string]int
 	)
 	emit := func(code int) {
