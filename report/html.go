@@ -1,0 +1,219 @@
+package report
+
+import (
+	"html"
+	"strconv"
+	"strings"
+
+	"github.com/yuin/goldmark/ast"
+	east "github.com/yuin/goldmark/extension/ast"
+	"github.com/yuin/goldmark/renderer"
+	"github.com/yuin/goldmark/util"
+)
+
+// kindSecNum is the node kind of a section number inserted into a heading.
+var kindSecNum = ast.NewNodeKind("SecNum")
+
+type secNum struct {
+	ast.BaseInline
+	number string
+}
+
+func (n *secNum) Kind() ast.NodeKind { return kindSecNum }
+
+func (n *secNum) Dump(source []byte, level int) {
+	ast.DumpHelper(n, source, level, map[string]string{"Number": n.number}, nil)
+}
+
+// nodeRenderer renders this package's nodes, and tables (wrapped in a
+// scrolling <div>, with their id and caption).
+type nodeRenderer struct {
+	st    *state
+	table renderer.NodeRenderer // goldmark's, for rows and cells
+}
+
+// SetOption forwards renderer options (XHTML, ...) to the table renderer.
+func (r *nodeRenderer) SetOption(name renderer.OptionName, value any) {
+	if so, ok := r.table.(renderer.SetOptioner); ok {
+		so.SetOption(name, value)
+	}
+}
+
+func (r *nodeRenderer) RegisterFuncs(reg renderer.NodeRendererFuncRegisterer) {
+	r.table.RegisterFuncs(reg)
+	reg.Register(east.KindTable, r.renderTable)
+	reg.Register(KindTableCaption, r.renderCaption)
+	reg.Register(KindMath, r.renderMath)
+	reg.Register(KindMathBlock, r.renderMathBlock)
+	reg.Register(KindFigure, r.renderFigure)
+	reg.Register(KindXRef, r.renderXRef)
+	reg.Register(kindSecNum, r.renderSecNum)
+}
+
+func (r *nodeRenderer) renderTable(w util.BufWriter, source []byte, n ast.Node, entering bool) (ast.WalkStatus, error) {
+	if entering {
+		_, _ = w.WriteString(`<div class="table-wrap">` + "\n<table")
+		if id, ok := n.AttributeString("id"); ok {
+			_, _ = w.WriteString(` id="` + html.EscapeString(string(id.([]byte))) + `"`)
+		}
+		_, _ = w.WriteString(">\n")
+	} else {
+		_, _ = w.WriteString("</table>\n</div>\n")
+	}
+	return ast.WalkContinue, nil
+}
+
+func (r *nodeRenderer) renderCaption(w util.BufWriter, source []byte, n ast.Node, entering bool) (ast.WalkStatus, error) {
+	c := n.(*TableCaption)
+	if entering {
+		_, _ = w.WriteString(`<caption><span class="label">Table ` + strconv.Itoa(c.number) + `:</span> `)
+	} else {
+		if c.csv != "" {
+			_, _ = w.WriteString(` <a class="csv" href="` + html.EscapeString(c.csv) + `" download>CSV</a>`)
+		}
+		_, _ = w.WriteString("</caption>\n")
+	}
+	return ast.WalkContinue, nil
+}
+
+func (r *nodeRenderer) renderMath(w util.BufWriter, source []byte, n ast.Node, entering bool) (ast.WalkStatus, error) {
+	if !entering {
+		return ast.WalkContinue, nil
+	}
+	m := n.(*Math)
+	switch {
+	case m.html != "" && m.Display:
+		_, _ = w.WriteString(`<span class="math math-display">` + m.html + `</span>`)
+	case m.html != "":
+		_, _ = w.WriteString(m.html)
+	case m.Display:
+		_, _ = w.WriteString(`<code class="math math-display">` + html.EscapeString(string(m.TeX)) + `</code>`)
+	default:
+		_, _ = w.WriteString(`<code class="math math-inline">` + html.EscapeString(string(m.TeX)) + `</code>`)
+	}
+	return ast.WalkSkipChildren, nil
+}
+
+func (r *nodeRenderer) renderMathBlock(w util.BufWriter, source []byte, n ast.Node, entering bool) (ast.WalkStatus, error) {
+	if !entering {
+		return ast.WalkContinue, nil
+	}
+	m := n.(*MathBlock)
+	if m.html != "" {
+		_, _ = w.WriteString(`<div class="math math-display">` + m.html + "</div>\n")
+	} else {
+		_, _ = w.WriteString(`<pre class="math math-display"><code class="math">` + html.EscapeString(string(m.TeX(source))) + "</code></pre>\n")
+	}
+	return ast.WalkSkipChildren, nil
+}
+
+func (r *nodeRenderer) renderFigure(w util.BufWriter, source []byte, n ast.Node, entering bool) (ast.WalkStatus, error) {
+	f := n.(*Figure)
+	if entering {
+		_, _ = w.WriteString(`<figure id="fig-` + f.Name + `" class="figure">` + "\n")
+		_, _ = w.WriteString(`<div class="figure-body">` + f.media + "</div>\n")
+		_, _ = w.WriteString(`<figcaption><span class="label">Figure ` + strconv.Itoa(f.number) + `:</span> `)
+	} else {
+		_, _ = w.WriteString("</figcaption>\n</figure>\n")
+	}
+	return ast.WalkContinue, nil
+}
+
+func (r *nodeRenderer) renderXRef(w util.BufWriter, source []byte, n ast.Node, entering bool) (ast.WalkStatus, error) {
+	if entering {
+		x := n.(*XRef)
+		_, _ = w.WriteString(`<a class="xref" href="#` + html.EscapeString(x.target) + `">` + html.EscapeString(x.label) + `</a>`)
+	}
+	return ast.WalkSkipChildren, nil
+}
+
+func (r *nodeRenderer) renderSecNum(w util.BufWriter, source []byte, n ast.Node, entering bool) (ast.WalkStatus, error) {
+	if entering {
+		_, _ = w.WriteString(`<span class="secnum">` + n.(*secNum).number + `</span> `)
+	}
+	return ast.WalkSkipChildren, nil
+}
+
+// plainText is the text of n's inline content: what a screen reader or an
+// alt attribute gets. Math stays TeX; cross-references become their text.
+func plainText(n ast.Node, source []byte) string {
+	var b strings.Builder
+	var walk func(ast.Node)
+	walk = func(n ast.Node) {
+		for c := n.FirstChild(); c != nil; c = c.NextSibling() {
+			switch v := c.(type) {
+			case *ast.Text:
+				b.WriteString(html.UnescapeString(string(util.UnescapePunctuations(v.Segment.Value(source)))))
+				if v.SoftLineBreak() || v.HardLineBreak() {
+					b.WriteByte(' ')
+				}
+			case *ast.String:
+				if v.IsCode() { // typographer's entities
+					b.WriteString(html.UnescapeString(string(v.Value)))
+				} else {
+					b.Write(v.Value)
+				}
+			case *Math:
+				b.Write(v.TeX)
+			case *XRef:
+				if v.label != "" {
+					b.WriteString(v.label)
+				} else {
+					b.WriteString("@" + v.Prefix + ":" + v.Name)
+				}
+			case *secNum, *east.FootnoteLink, *ast.RawHTML:
+			default:
+				walk(c)
+			}
+		}
+	}
+	walk(n)
+	return b.String()
+}
+
+// inlineHTML renders n's inline content for the table of contents: text,
+// code, emphasis and math, but no links or footnote references.
+func inlineHTML(n ast.Node, source []byte) string {
+	var b strings.Builder
+	var walk func(ast.Node)
+	walk = func(n ast.Node) {
+		for c := n.FirstChild(); c != nil; c = c.NextSibling() {
+			switch v := c.(type) {
+			case *ast.Text:
+				b.WriteString(html.EscapeString(html.UnescapeString(string(util.UnescapePunctuations(v.Segment.Value(source))))))
+				if v.SoftLineBreak() || v.HardLineBreak() {
+					b.WriteByte(' ')
+				}
+			case *ast.String:
+				if v.IsCode() {
+					b.Write(v.Value)
+				} else {
+					b.WriteString(html.EscapeString(string(v.Value)))
+				}
+			case *ast.CodeSpan:
+				b.WriteString("<code>" + html.EscapeString(plainText(v, source)) + "</code>")
+			case *ast.Emphasis:
+				tag := "em"
+				if v.Level == 2 {
+					tag = "strong"
+				}
+				b.WriteString("<" + tag + ">")
+				walk(v)
+				b.WriteString("</" + tag + ">")
+			case *Math:
+				if v.html != "" {
+					b.WriteString(v.html)
+				} else {
+					b.WriteString(`<code class="math math-inline">` + html.EscapeString(string(v.TeX)) + `</code>`)
+				}
+			case *XRef:
+				b.WriteString(html.EscapeString(v.label))
+			case *secNum, *east.FootnoteLink, *ast.RawHTML:
+			default:
+				walk(c)
+			}
+		}
+	}
+	walk(n)
+	return b.String()
+}

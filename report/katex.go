@@ -1,0 +1,182 @@
+package report
+
+import (
+	"encoding/base64"
+	"fmt"
+	"io/fs"
+	"path"
+	"regexp"
+	"sort"
+	"strings"
+
+	"github.com/dop251/goja"
+)
+
+// KaTeX holds the files of the KaTeX distribution that Render needs. Fonts
+// maps the paths the CSS references ("fonts/KaTeX_Main-Regular.woff2") to
+// their bytes; only woff2 fonts are used.
+type KaTeX struct {
+	JS    []byte // katex.min.js
+	CSS   []byte // katex.min.css
+	Fonts map[string][]byte
+}
+
+// KaTeXPaths returns where `npm ci` (run at the repository root, with the
+// committed package.json and package-lock.json) puts the KaTeX files, as
+// slash-separated paths relative to the repository root.
+func KaTeXPaths() (js, css, fontsDir string) {
+	return "node_modules/katex/dist/katex.min.js",
+		"node_modules/katex/dist/katex.min.css",
+		"node_modules/katex/dist/fonts"
+}
+
+// LoadKaTeX reads the KaTeX files named by KaTeXPaths from fsys (for example
+// os.DirFS(repoRoot)): the script, the style sheet and the woff2 fonts the
+// style sheet references. When KaTeX is not installed the error wraps
+// fs.ErrNotExist, so a caller can fall back to Render without KaTeX.
+func LoadKaTeX(fsys fs.FS) (*KaTeX, error) {
+	jsPath, cssPath, _ := KaTeXPaths()
+	js, err := fs.ReadFile(fsys, jsPath)
+	if err != nil {
+		return nil, fmt.Errorf("report: KaTeX not installed (run `npm ci` at the repository root): %w", err)
+	}
+	css, err := fs.ReadFile(fsys, cssPath)
+	if err != nil {
+		return nil, fmt.Errorf("report: KaTeX not installed (run `npm ci` at the repository root): %w", err)
+	}
+	k := &KaTeX{JS: js, CSS: css, Fonts: map[string][]byte{}}
+	for _, m := range fontURLRE.FindAllStringSubmatch(string(css), -1) {
+		ref := m[1]
+		if !strings.HasSuffix(ref, ".woff2") || k.Fonts[ref] != nil {
+			continue
+		}
+		b, err := fs.ReadFile(fsys, path.Join(path.Dir(cssPath), ref))
+		if err != nil {
+			return nil, fmt.Errorf("report: KaTeX font %s: %w", ref, err)
+		}
+		k.Fonts[ref] = b
+	}
+	return k, nil
+}
+
+// fontURLRE matches url(...) references in a style sheet.
+var fontURLRE = regexp.MustCompile(`url\(\s*['"]?([^'")]+?)['"]?\s*\)`)
+
+var fontFaceRE = regexp.MustCompile(`@font-face\s*\{[^}]*\}`)
+var fontSrcRE = regexp.MustCompile(`src\s*:\s*([^;}]*)`)
+
+// inlineKaTeXCSS rewrites KaTeX's style sheet so that it needs no file: each
+// @font-face src keeps only its woff2 entry, as a data: URI. Every woff2
+// font it references must be in fonts. Any other url() left is an error.
+func inlineKaTeXCSS(css []byte, fonts map[string][]byte) (string, error) {
+	var firstErr error
+	out := fontFaceRE.ReplaceAllStringFunc(string(css), func(face string) string {
+		return fontSrcRE.ReplaceAllStringFunc(face, func(src string) string {
+			list := fontSrcRE.FindStringSubmatch(src)[1]
+			for _, entry := range strings.Split(list, ",") {
+				m := fontURLRE.FindStringSubmatch(entry)
+				if m == nil || !strings.HasSuffix(m[1], ".woff2") {
+					continue
+				}
+				b, ok := fonts[m[1]]
+				if !ok {
+					if firstErr == nil {
+						firstErr = fmt.Errorf("KaTeX.Fonts has no %q, which the KaTeX CSS references (have %d fonts)", m[1], len(fonts))
+					}
+					return src
+				}
+				return `src:url(data:font/woff2;base64,` + base64.StdEncoding.EncodeToString(b) + `) format("woff2")`
+			}
+			if firstErr == nil {
+				firstErr = fmt.Errorf("KaTeX CSS: @font-face without a woff2 source: %s", src)
+			}
+			return src
+		})
+	})
+	if firstErr != nil {
+		return "", firstErr
+	}
+	for _, m := range fontURLRE.FindAllStringSubmatch(out, -1) {
+		if !strings.HasPrefix(m[1], "data:") {
+			return "", fmt.Errorf("KaTeX CSS references %q, which would need a file or the network", m[1])
+		}
+	}
+	return out, nil
+}
+
+// katexEngine runs katex.renderToString in a goja runtime. One engine
+// serves every expression of one Render call; identical expressions are
+// rendered once.
+type katexEngine struct {
+	vm       *goja.Runtime
+	render   goja.Callable
+	katex    goja.Value
+	cache    map[mathKey]string
+	warnings map[string]bool // KaTeX's strict-mode warnings
+}
+
+type mathKey struct {
+	tex     string
+	display bool
+}
+
+func newKaTeXEngine(js []byte) (*katexEngine, error) {
+	prog, err := goja.Compile("katex.min.js", string(js), false)
+	if err != nil {
+		return nil, fmt.Errorf("compiling katex.min.js: %v", err)
+	}
+	vm := goja.New()
+	if _, err := vm.RunProgram(prog); err != nil {
+		return nil, fmt.Errorf("running katex.min.js: %v", err)
+	}
+	k := vm.Get("katex")
+	if k == nil || goja.IsUndefined(k) {
+		return nil, fmt.Errorf("katex.min.js did not define the global katex")
+	}
+	render, ok := goja.AssertFunction(k.ToObject(vm).Get("renderToString"))
+	if !ok {
+		return nil, fmt.Errorf("katex.renderToString is not a function")
+	}
+	return &katexEngine{vm: vm, render: render, katex: k, cache: map[mathKey]string{}, warnings: map[string]bool{}}, nil
+}
+
+// Render renders one expression to HTML (KaTeX's HTML plus MathML for
+// assistive technology). A TeX error is returned with KaTeX's message.
+func (e *katexEngine) Render(tex string, display bool) (string, error) {
+	key := mathKey{tex, display}
+	if h, ok := e.cache[key]; ok {
+		return h, nil
+	}
+	opts := e.vm.NewObject()
+	_ = opts.Set("displayMode", display)
+	_ = opts.Set("throwOnError", true)
+	_ = opts.Set("output", "htmlAndMathml")
+	_ = opts.Set("strict", func(call goja.FunctionCall) goja.Value {
+		e.warnings[fmt.Sprintf("math %q: KaTeX: %s", tex, call.Argument(1).String())] = true
+		return e.vm.ToValue("ignore")
+	})
+	v, err := e.render(e.katex, e.vm.ToValue(tex), opts)
+	if err != nil {
+		if ex, ok := err.(*goja.Exception); ok {
+			if obj := ex.Value().ToObject(e.vm); obj != nil {
+				if msg := obj.Get("message"); msg != nil && !goja.IsUndefined(msg) {
+					return "", fmt.Errorf("%s", msg.String())
+				}
+			}
+		}
+		return "", err
+	}
+	h := v.String()
+	e.cache[key] = h
+	return h, nil
+}
+
+// Warnings returns KaTeX's strict-mode warnings, sorted.
+func (e *katexEngine) Warnings() []string {
+	var w []string
+	for s := range e.warnings {
+		w = append(w, s)
+	}
+	sort.Strings(w)
+	return w
+}
