@@ -1,0 +1,99 @@
+package plots
+
+import (
+	"fmt"
+	"image/color"
+	"math"
+
+	"gonum.org/v1/plot"
+	"gonum.org/v1/plot/plotter"
+	"gonum.org/v1/plot/vg"
+	"gonum.org/v1/plot/vg/draw"
+)
+
+// DigitSamples draws F4: small square images (for the digits data 8 x 8
+// pixels of 0..16, flattened row by row, row 0 at the top), each titled
+// "digit <label>", in rows of five, dark ink on white, with a colour bar of
+// the pixel intensity. Pixels are drawn as vector squares, so they stay
+// sharp at any zoom.
+//
+// Options: WithTitle (default "One sample image per digit class"),
+// WithColumns (default 5), WithSize.
+func DigitSamples(images [][]float64, labels []int, opts ...Option) ([]byte, error) {
+	const fn = "DigitSamples"
+	cfg, err := newConfig(fn, opts)
+	if err != nil {
+		return nil, err
+	}
+	if len(images) == 0 {
+		return nil, badArg(fn, "images", "empty")
+	}
+	if len(labels) != len(images) {
+		return nil, badArg(fn, "labels", "length %d, want len(images) = %d", len(labels), len(images))
+	}
+	npix := len(images[0])
+	side := int(math.Round(math.Sqrt(float64(npix))))
+	if npix == 0 || side*side != npix {
+		return nil, badArg(fn, "images[0]", "%d pixels is not a square image", npix)
+	}
+	var all []float64
+	for i, img := range images {
+		if len(img) != npix {
+			return nil, badArg(fn, fmt.Sprintf("images[%d]", i), "%d pixels, want %d like images[0]", len(img), npix)
+		}
+		for j, v := range img {
+			if !finite(v) {
+				return nil, badArg(fn, fmt.Sprintf("images[%d]", i), "pixel %d is %g", j, v)
+			}
+		}
+		all = append(all, img...)
+	}
+	lo, hi, _ := valueRange(all)
+	lo = math.Min(lo, 0)
+	cmap := inkOnPaper(lo, hi)
+	cols := cfg.cols
+	if cols == 0 {
+		cols = 5
+	}
+	nr, nc := gridShape(len(images), cols)
+	grid := make([][]*plot.Plot, nr)
+	for r := range grid {
+		grid[r] = make([]*plot.Plot, nc)
+	}
+	for i, img := range images {
+		m := make([][]float64, side)
+		for r := range side {
+			m[r] = img[r*side : (r+1)*side]
+		}
+		p := newPlot(fmt.Sprintf("digit %d", labels[i]), "", "")
+		p.HideAxes()
+		p.X.Padding, p.Y.Padding = 0, 0
+		hm := plotter.NewHeatMap(gridData{m}, cmap.Palette(256))
+		hm.Min, hm.Max = lo, hi
+		p.Add(hm, border{})
+		grid[i/nc][i%nc] = p
+	}
+	label := "pixel intensity"
+	ticks := colorScale{}.ticks(lo, hi)
+	barW := colorBarWidth(ticks, label)
+	w, h := cfg.size(16*vg.Centimeter, vg.Length(nr)*3.6*vg.Centimeter+1.6*vg.Centimeter)
+	return render(fn, w, h, func(c draw.Canvas) error {
+		c = frame(c, cfg.titleOr("One sample image per digit class"), nil)
+		pc := alignAspect(draw.Crop(c, 0, -barW, 0, 0), grid, 1, 10, 8)
+		cs := gridPlots(pc, grid, 10, 8)
+		top := grid[0][0].DataCanvas(cs[0][0]).Max.Y
+		bottom := grid[nr-1][0].DataCanvas(cs[nr-1][0]).Min.Y
+		strip := c
+		strip.Min.X = pc.Max.X
+		drawColorBar(strip, cmap, ticks, label, bottom, top)
+		return nil
+	})
+}
+
+// border outlines the data area of a plot in grey.
+type border struct{}
+
+func (border) Plot(c draw.Canvas, _ *plot.Plot) {
+	c.SetLineStyle(draw.LineStyle{Color: color.Gray{Y: 0x88}, Width: 0.6})
+	c.Stroke(c.Rectangle.Path())
+}

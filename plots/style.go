@@ -1,0 +1,411 @@
+package plots
+
+import (
+	"bytes"
+	"fmt"
+	"image/color"
+	"math"
+
+	"gonum.org/v1/plot"
+	"gonum.org/v1/plot/font"
+	"gonum.org/v1/plot/plotter"
+	"gonum.org/v1/plot/text"
+	"gonum.org/v1/plot/vg"
+	"gonum.org/v1/plot/vg/draw"
+	"gonum.org/v1/plot/vg/vgsvg"
+)
+
+// InputError reports bad input to one of the figure functions: which
+// function, which argument (or field path, like "panels[1].Series[0].Lo"),
+// and what is wrong with it.
+type InputError struct {
+	Func    string
+	Arg     string
+	Problem string
+}
+
+func (e *InputError) Error() string {
+	return fmt.Sprintf("plots.%s: %s: %s", e.Func, e.Arg, e.Problem)
+}
+
+func badArg(fn, arg, format string, a ...any) error {
+	return &InputError{Func: fn, Arg: arg, Problem: fmt.Sprintf(format, a...)}
+}
+
+// Option adjusts one figure. Each function documents which options it
+// honours; the others are ignored.
+type Option func(*config)
+
+type config struct {
+	title         string
+	titleSet      bool
+	width, height vg.Length
+	sizeSet       bool
+	cols          int
+	sharedY       bool
+	logColor      bool
+	colorLabel    string
+	colorLabelSet bool
+}
+
+// WithTitle replaces the figure's title (or gives one to a function whose
+// arguments have none, like TerrainSplit or DAG).
+func WithTitle(title string) Option {
+	return func(c *config) { c.title, c.titleSet = title, true }
+}
+
+// WithSize sets the size of the whole figure in centimetres; both must be
+// positive.
+func WithSize(widthCm, heightCm float64) Option {
+	return func(c *config) {
+		c.width, c.height, c.sizeSet = vg.Length(widthCm)*vg.Centimeter, vg.Length(heightCm)*vg.Centimeter, true
+	}
+}
+
+// WithColumns sets how many panels a multi-panel figure puts in one row.
+func WithColumns(n int) Option {
+	return func(c *config) { c.cols = n }
+}
+
+// WithSharedY gives every panel of a multi-panel figure the same y range.
+func WithSharedY() Option {
+	return func(c *config) { c.sharedY = true }
+}
+
+// WithLogColor maps values to colours on a log10 scale (all mapped values
+// must then be positive).
+func WithLogColor() Option {
+	return func(c *config) { c.logColor = true }
+}
+
+// WithColorLabel sets the label of a figure's colour bar (the quantity and
+// its unit, e.g. "validation MSE").
+func WithColorLabel(label string) Option {
+	return func(c *config) { c.colorLabel, c.colorLabelSet = label, true }
+}
+
+func newConfig(fn string, opts []Option) (config, error) {
+	var c config
+	for _, o := range opts {
+		if o != nil {
+			o(&c)
+		}
+	}
+	if c.sizeSet && !(c.width > 0 && c.height > 0 && c.width < 1000*vg.Centimeter && c.height < 1000*vg.Centimeter) {
+		return c, badArg(fn, "WithSize", "size must be positive and below 10 m, got %.3g cm x %.3g cm",
+			c.width/vg.Centimeter, c.height/vg.Centimeter)
+	}
+	if c.cols < 0 {
+		return c, badArg(fn, "WithColumns", "negative number of columns %d", c.cols)
+	}
+	return c, nil
+}
+
+// size returns the configured size or the given default.
+func (c config) size(w, h vg.Length) (vg.Length, vg.Length) {
+	if c.sizeSet {
+		return c.width, c.height
+	}
+	return w, h
+}
+
+func (c config) titleOr(def string) string {
+	if c.titleSet {
+		return c.title
+	}
+	return def
+}
+
+func (c config) colorLabelOr(def string) string {
+	if c.colorLabelSet {
+		return c.colorLabel
+	}
+	return def
+}
+
+// Font sizes, in points.
+const (
+	sizeTitle      = 12
+	sizePanelTitle = 10.5
+	sizeLabel      = 10
+	sizeTick       = 9
+	sizeLegend     = 9
+	margin         = 6 * vg.Millimeter / 2
+)
+
+func sans(size vg.Length) font.Font {
+	return font.Font{Typeface: "Liberation", Variant: "Sans", Size: size}
+}
+
+func textStyle(size vg.Length) text.Style {
+	return text.Style{
+		Color:   color.Black,
+		Font:    sans(size),
+		XAlign:  draw.XCenter,
+		YAlign:  draw.YCenter,
+		Handler: plot.DefaultTextHandler,
+	}
+}
+
+// newPlot returns a plot with the package's fonts, a title (may be empty)
+// and axis labels.
+func newPlot(title, xlabel, ylabel string) *plot.Plot {
+	p := plot.New()
+	p.Title.Text = title
+	p.Title.TextStyle.Font = sans(sizePanelTitle)
+	p.Title.Padding = 4
+	p.X.Label.Text = xlabel
+	p.Y.Label.Text = ylabel
+	for _, a := range []*plot.Axis{&p.X, &p.Y} {
+		a.Label.TextStyle.Font = sans(sizeLabel)
+		a.Tick.Label.Font = sans(sizeTick)
+		a.Label.Padding = 2
+	}
+	p.Legend.TextStyle.Font = sans(sizeLegend)
+	return p
+}
+
+// addGrid adds light grey grid lines to p.
+func addGrid(p *plot.Plot) {
+	g := plotter.NewGrid()
+	g.Horizontal.Color = rgb(0xdd, 0xdd, 0xdd)
+	g.Vertical.Color = rgb(0xdd, 0xdd, 0xdd)
+	g.Horizontal.Width = 0.5
+	g.Vertical.Width = 0.5
+	p.Add(g)
+}
+
+// render draws a figure of size w x h with paint and returns the SVG bytes.
+// A panic inside gonum/plot is returned as an error rather than propagated.
+func render(fn string, w, h vg.Length, paint func(c draw.Canvas) error) (out []byte, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			out, err = nil, fmt.Errorf("plots.%s: internal error while drawing: %v", fn, r)
+		}
+	}()
+	cv := vgsvg.New(w, h)
+	dc := draw.New(cv)
+	dc.SetColor(color.White)
+	dc.Fill(dc.Rectangle.Path())
+	if err := paint(dc); err != nil {
+		return nil, err
+	}
+	var buf bytes.Buffer
+	if _, err := cv.WriteTo(&buf); err != nil {
+		return nil, fmt.Errorf("plots.%s: writing SVG: %w", fn, err)
+	}
+	// Fall back to metric-compatible fonts where Liberation is not installed.
+	return bytes.ReplaceAll(buf.Bytes(),
+		[]byte("font-family:Liberation Sans;"),
+		[]byte("font-family:'Liberation Sans',Arial,Helvetica,sans-serif;")), nil
+}
+
+// frame draws the figure title and the legend strip at the top of c and
+// returns what is left of c for the panels.
+func frame(c draw.Canvas, title string, legend []legendItem) draw.Canvas {
+	c = draw.Crop(c, margin, -margin, margin, -margin)
+	if title != "" {
+		sty := textStyle(sizeTitle)
+		sty.YAlign = draw.YTop
+		c.FillText(sty, vg.Point{X: c.Center().X, Y: c.Max.Y}, title)
+		c.Max.Y -= sty.Height(title) + 5
+	}
+	if len(legend) > 0 {
+		h := drawLegend(c, legend)
+		c.Max.Y -= h + 5
+	}
+	return c
+}
+
+// rgb returns an opaque colour.
+func rgb(r, g, b uint8) color.NRGBA { return color.NRGBA{R: r, G: g, B: b, A: 255} }
+
+// withAlpha returns c with opacity a in [0, 1].
+func withAlpha(c color.Color, a float64) color.NRGBA {
+	n := color.NRGBAModel.Convert(c).(color.NRGBA)
+	n.A = uint8(math.Round(a * 255))
+	return n
+}
+
+// seriesColor returns the i-th colour of the Okabe-Ito palette, ordered for
+// legibility on white (yellow last).
+func seriesColor(i int) color.NRGBA {
+	pal := [...]color.NRGBA{
+		rgb(0x00, 0x72, 0xB2), // blue
+		rgb(0xD5, 0x5E, 0x00), // vermillion
+		rgb(0x00, 0x9E, 0x73), // bluish green
+		rgb(0xCC, 0x79, 0xA7), // reddish purple
+		rgb(0xE6, 0x9F, 0x00), // orange
+		rgb(0x56, 0xB4, 0xE9), // sky blue
+		rgb(0x00, 0x00, 0x00), // black
+		rgb(0xB8, 0xA5, 0x00), // yellow, darkened to read on white
+	}
+	return pal[i%len(pal)]
+}
+
+// seriesDashes returns a dash pattern that, with the colour, tells series
+// apart also in grey print: solid for the first eight, then dashed.
+func seriesDashes(i int) []vg.Length {
+	if i/8%2 == 1 {
+		return []vg.Length{4, 2}
+	}
+	return nil
+}
+
+// luminance returns the relative luminance of c in [0, 1].
+func luminance(c color.Color) float64 {
+	r, g, b, _ := c.RGBA()
+	lin := func(v uint32) float64 {
+		s := float64(v) / 0xffff
+		if s <= 0.04045 {
+			return s / 12.92
+		}
+		return math.Pow((s+0.055)/1.055, 2.4)
+	}
+	return 0.2126*lin(r) + 0.7152*lin(g) + 0.0722*lin(b)
+}
+
+// contrastText returns black or white, whichever reads better on bg.
+func contrastText(bg color.Color) color.Color {
+	if luminance(bg) > 0.22 {
+		return color.Black
+	}
+	return color.White
+}
+
+// finite reports whether v is neither NaN nor infinite.
+func finite(v float64) bool { return !math.IsNaN(v) && !math.IsInf(v, 0) }
+
+// gridPlots lays out plots (row-major, nil entries allowed) in c with
+// aligned data areas and draws them. It returns the canvas of each plot.
+func gridPlots(c draw.Canvas, plots [][]*plot.Plot, padX, padY vg.Length) [][]draw.Canvas {
+	rows := len(plots)
+	cols := 0
+	for _, r := range plots {
+		cols = max(cols, len(r))
+	}
+	full := make([][]*plot.Plot, rows)
+	for i, r := range plots {
+		full[i] = make([]*plot.Plot, cols)
+		copy(full[i], r)
+	}
+	t := draw.Tiles{Rows: rows, Cols: cols, PadX: padX, PadY: padY}
+	cs := plot.Align(full, t, c)
+	for i := range full {
+		for j, p := range full[i] {
+			if p != nil {
+				p.Draw(cs[i][j])
+			}
+		}
+	}
+	return cs
+}
+
+// gridShape returns rows and columns for n panels: cols if positive, else
+// n up to three, else about square.
+func gridShape(n, cols int) (int, int) {
+	if cols <= 0 {
+		switch {
+		case n <= 3:
+			cols = n
+		case n == 4:
+			cols = 2
+		default:
+			cols = int(math.Ceil(math.Sqrt(float64(n))))
+		}
+	}
+	cols = min(cols, n)
+	return (n + cols - 1) / cols, cols
+}
+
+// fitAspect shrinks c (keeping it centred) so that the data area of p has
+// width/height equal to aspect.
+func fitAspect(p *plot.Plot, c draw.Canvas, aspect float64) draw.Canvas {
+	d := p.DataCanvas(c)
+	w, h := d.Max.X-d.Min.X, d.Max.Y-d.Min.Y
+	if w <= 0 || h <= 0 {
+		return c
+	}
+	if float64(w/h) > aspect {
+		excess := w - h*vg.Length(aspect)
+		return draw.Crop(c, excess/2, -excess/2, 0, 0)
+	}
+	excess := h - w/vg.Length(aspect)
+	return draw.Crop(c, 0, 0, excess/2, -excess/2)
+}
+
+// categoryTicks returns ticks labelled labels at 0, 1, 2, ...
+func categoryTicks(labels []string) plot.ConstantTicks {
+	t := make(plot.ConstantTicks, len(labels))
+	for i, l := range labels {
+		t[i] = plot.Tick{Value: float64(i), Label: l}
+	}
+	return t
+}
+
+// logTicks labels decades, and 2x and 5x multiples when the range holds
+// fewer than two decades, with unlabelled minor ticks in between.
+type logTicks struct{}
+
+func (logTicks) Ticks(lo, hi float64) []plot.Tick {
+	if !(lo > 0) || !(hi > lo) {
+		return nil
+	}
+	first := math.Floor(math.Log10(lo))
+	last := math.Ceil(math.Log10(hi))
+	inRange := func(v float64) bool { return v >= lo*(1-1e-9) && v <= hi*(1+1e-9) }
+	decades := 0
+	for e := first; e <= last; e++ {
+		if inRange(math.Pow(10, e)) {
+			decades++
+		}
+	}
+	labelled := func(m int) bool {
+		switch {
+		case m == 1:
+			return true
+		case decades >= 2:
+			return false
+		case m == 2 || m == 5:
+			return true
+		}
+		return false
+	}
+	var ticks []plot.Tick
+	for e := first; e <= last; e++ {
+		for m := 1; m < 10; m++ {
+			v := float64(m) * math.Pow(10, e)
+			if !inRange(v) {
+				continue
+			}
+			t := plot.Tick{Value: v}
+			if labelled(m) {
+				t.Label = formatNumber(v)
+			}
+			ticks = append(ticks, t)
+		}
+	}
+	return ticks
+}
+
+// formatNumber formats a tick value compactly.
+func formatNumber(v float64) string {
+	if v == 0 {
+		return "0"
+	}
+	a := math.Abs(v)
+	if a >= 1e-3 && a < 1e5 {
+		return trimFloat(fmt.Sprintf("%.4f", v))
+	}
+	return fmt.Sprintf("%.0e", v)
+}
+
+func trimFloat(s string) string {
+	for len(s) > 1 && s[len(s)-1] == '0' {
+		s = s[:len(s)-1]
+	}
+	if len(s) > 1 && s[len(s)-1] == '.' {
+		s = s[:len(s)-1]
+	}
+	return s
+}
