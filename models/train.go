@@ -274,17 +274,8 @@ func train(m trainable, tc TrainConfig, progress func(epoch, total int)) (Histor
 
 	step := 0
 	for e := 1; e <= tc.Epochs; e++ {
-		for i := n - 1; i > 0; i-- {
-			j := rng.IntN(i + 1)
-			perm[i], perm[j] = perm[j], perm[i]
-		}
 		var lr float64
-		for s := 0; s < n; s += tc.BatchSize {
-			g := m.gradient(perm[s:min(s+tc.BatchSize, n)])
-			lr = LearningRate(step, lr0, tc.Decay, tc.RampUp)
-			opt.update(theta, g, lr)
-			step++
-		}
+		step, lr = epoch(m, theta, opt, perm, rng, tc.BatchSize, step, lr0, tc.Decay, tc.RampUp)
 		st, ok := epochStats(m, theta, sp, mon, e, step, lr)
 		if !ok || st.TrainCost > DivergenceFactor*initCost {
 			h.Diverged, h.DivergedEpoch, h.Stopped = true, e, StopDiverged
@@ -315,6 +306,25 @@ func train(m trainable, tc TrainConfig, progress func(epoch, total int)) (Histor
 	}
 	h.Steps = step
 	return h, nil
+}
+
+// epoch shuffles perm and takes one optimiser step per mini-batch, starting
+// at step number step. It returns the next step number and the learning
+// rate of the last step.
+func epoch(m trainable, theta []float64, opt *optimizer, perm []int, rng *rand.Rand, batch, step int, lr0, decay float64, rampUp int) (int, float64) {
+	n := len(perm)
+	for i := n - 1; i > 0; i-- {
+		j := rng.IntN(i + 1)
+		perm[i], perm[j] = perm[j], perm[i]
+	}
+	var lr float64
+	for s := 0; s < n; s += batch {
+		g := m.gradient(perm[s:min(s+batch, n)])
+		lr = LearningRate(step, lr0, decay, rampUp)
+		opt.update(theta, g, lr)
+		step++
+	}
+	return step, lr
 }
 
 // epochStats evaluates m and summarises its parameters. ok is false if any
