@@ -63,7 +63,9 @@
 // The rule that keeps prices out of math is pandoc's: the opening $ must be
 // followed by a non-space, the closing $ must follow a non-space and must not
 // be followed by a digit, and the first $ that cannot close ends the attempt
-// ("costs $5 and $6" is plain text). Inside math a backslash escapes the
+// ("costs $5 and $6" is plain text); inline math may run over a line break
+// unless it opens with a digit ("$5 ...": maybe a price), which must close
+// on the same line. Inside math a backslash escapes the
 // next character, so \$ does not close it; outside math \$ is a dollar sign.
 // Code spans are never math. In a GFM table cell an unescaped | ends the
 // cell even inside math: write \vert (or \| , which becomes | there, as GFM

@@ -94,7 +94,9 @@ var _ goldmark.Extender = mathExtension{}
 // character and must not be followed by a digit. A backslash escapes the
 // next character inside the span (so \$ does not close it). Scanning stops
 // at the first $ that cannot close, which then is plain text: "costs $5
-// and $6" is no math. Outside math, \$ is a literal dollar.
+// and $6" is no math. A span may continue over the paragraph's next lines,
+// except one opened by "$" and a digit (maybe a price), which must close on
+// its own line. Outside math, \$ is a literal dollar.
 type inlineMathParser struct{}
 
 func (inlineMathParser) Trigger() []byte { return []byte{'$'} }
@@ -108,6 +110,8 @@ func (inlineMathParser) Parse(parent ast.Node, block text.Reader, pc parser.Cont
 	if len(line) < 2 || isSpaceByte(line[1]) {
 		return nil
 	}
+	// A $ before a digit may be a price: such a span must close on its line.
+	digitOpener := line[1] >= '0' && line[1] <= '9'
 	var tex []byte
 	i := 1
 	for {
@@ -128,6 +132,9 @@ func (inlineMathParser) Parse(parent ast.Node, block text.Reader, pc parser.Cont
 				return &Math{TeX: tex[1:], Offset: start}
 			}
 			i++
+		}
+		if digitOpener {
+			return nil
 		}
 		tex = append(tex, line...)
 		block.AdvanceLine()
@@ -178,11 +185,11 @@ func isSpaceByte(c byte) bool {
 }
 
 // blockMathParser parses display math that starts a line with $$ (at most
-// three spaces of indentation): either "$$ TeX $$" alone on the line, or
-// "$$" (optionally followed by the first TeX line) and then lines up to one
-// that ends with "$$". A line starting with $$ that has text after a closing
-// $$ is a paragraph (inline display math), not a block. An unclosed block
-// runs to the end of its container, like a fenced code block.
+// three spaces of indentation): either "$$ TeX $$" alone on its line, or a
+// line "$$" alone and then TeX lines up to one that ends with "$$" (TeX may
+// precede that closing $$). Any other line starting with $$ begins a
+// paragraph (where $$...$$ is inline display math). An unclosed block runs
+// to the end of its container, like a fenced code block.
 type blockMathParser struct{}
 
 func (blockMathParser) Trigger() []byte { return []byte{'$'} }
@@ -211,7 +218,8 @@ func (blockMathParser) Open(parent ast.Node, reader text.Reader, pc parser.Conte
 		return node, parser.NoChildren
 	}
 	if len(bytes.TrimSpace(body)) > 0 {
-		node.Lines().Append(text.NewSegment(contentStart, seg.Stop))
+		// "$$ text" without a closing $$: a paragraph, not a block.
+		return nil, parser.NoChildren
 	}
 	reader.AdvanceToEOL()
 	return node, parser.NoChildren
