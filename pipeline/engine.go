@@ -12,6 +12,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -201,14 +202,13 @@ type RunResult struct {
 
 // Run runs the selected stages (see Graph.Select), reusing cached results. On
 // the first failure it starts nothing new, lets running stages finish, keeps
-// every completed output and returns a *StageError.
+// every completed output and returns a *StageError. Cancelling ctx (Ctrl-C)
+// stops running stages through their Context and keeps what completed.
 func (e *Engine) Run(ctx context.Context, stages []*Stage) (*RunResult, error) {
 	jobs := e.Jobs
 	if jobs <= 0 {
 		jobs = runtime.NumCPU()
 	}
-	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
 
 	res := &RunResult{Outcomes: map[string]*Outcome{}}
 	inRun := map[string]bool{}
@@ -241,6 +241,7 @@ func (e *Engine) Run(ctx context.Context, stages []*Stage) (*RunResult, error) {
 	var firstErr error
 	finished := 0
 	sem := make(chan struct{}, jobs)
+	var stopping atomic.Bool // set on the first failure: start nothing new
 	start := func(s *Stage) {
 		running++
 		deps := map[string]*Record{}
@@ -248,7 +249,7 @@ func (e *Engine) Run(ctx context.Context, stages []*Stage) (*RunResult, error) {
 			deps[d] = res.Outcomes[d].Record
 		}
 		go func() {
-			out, err := e.runOne(ctx, s, deps, sem)
+			out, err := e.runOne(ctx, s, deps, sem, &stopping)
 			results <- done{s, out, err}
 		}()
 	}
@@ -265,10 +266,21 @@ func (e *Engine) Run(ctx context.Context, stages []*Stage) (*RunResult, error) {
 		running--
 		finished++
 		if d.err != nil {
+			// A stage that stopped because the run was interrupted is
+			// not a failure of its own.
+			if errors.Is(d.err, context.Canceled) && ctx.Err() != nil {
+				if firstErr == nil {
+					firstErr = d.err
+				}
+				continue
+			}
+			if errors.Is(d.err, errNotStarted) {
+				continue
+			}
 			res.Failed = append(res.Failed, d.s.Name)
 			if firstErr == nil {
 				firstErr = d.err
-				cancel()
+				stopping.Store(true)
 			}
 			continue
 		}
@@ -305,7 +317,10 @@ func contains(xs []string, x string) bool {
 	return false
 }
 
-func (e *Engine) runOne(ctx context.Context, s *Stage, deps map[string]*Record, sem chan struct{}) (*Outcome, error) {
+// errNotStarted marks a stage not started because another stage failed.
+var errNotStarted = errors.New("not started: another stage failed")
+
+func (e *Engine) runOne(ctx context.Context, s *Stage, deps map[string]*Record, sem chan struct{}, stopping *atomic.Bool) (*Outcome, error) {
 	p, err := e.prepare(s, deps)
 	if err != nil {
 		return nil, &StageError{s.Name, err}
@@ -331,6 +346,9 @@ func (e *Engine) runOne(ctx context.Context, s *Stage, deps map[string]*Record, 
 		return nil, &StageError{s.Name, ctx.Err()}
 	}
 	defer func() { <-sem }()
+	if stopping.Load() {
+		return nil, errNotStarted
+	}
 	if ctx.Err() != nil {
 		return nil, &StageError{s.Name, ctx.Err()}
 	}

@@ -7,9 +7,9 @@ import (
 	"go/parser"
 	"go/scanner"
 	"go/token"
+	"go/types"
 	"io/fs"
 	"path"
-	"sort"
 	"strconv"
 	"strings"
 )
@@ -21,26 +21,33 @@ import (
 // copy embedded in the binary itself, so a fingerprint always describes the
 // code that runs. Each top-level declaration (function, method, type, var or
 // const) is hashed over its token stream, so comments and formatting do not
-// count. The declarations reachable from a stage function are found
-// syntactically, erring on the side of including too much:
+// count.
 //
-//   - an identifier names the package-level declaration of that name in the
-//     same package, if there is one;
-//   - pkg.Name through an import of this module names that declaration;
-//   - x.Name on anything else names every method called Name in the module
-//     (this covers calls through interfaces);
-//   - reaching a type reaches all of its methods, and reaching anything in a
-//     package reaches that package's init functions.
+// The module's packages are type-checked with go/types. Packages outside the
+// module are not read: they count by their module version, and stand in as
+// empty packages, so expressions of outside types stay untyped (their methods
+// are outside code). The declarations reachable from a stage function are then
+// found through the objects each identifier uses:
 //
-// Imports of packages outside the module are collected per declaration's
-// file; the caller counts them by module version.
+//   - a use of a package-level function, type, variable or constant of the
+//     module reaches its declaration; a method call reaches that method;
+//   - a call of an interface method reaches every method of that name in the
+//     packages the stage's own package can see (itself and its in-module
+//     imports, transitively), since any of them may be behind the interface;
+//   - reaching a type reaches all of its methods (encoders and formatters call
+//     them through interfaces); reaching a method reaches its receiver type;
+//   - reaching anything in a package reaches that package's init functions.
 type Fingerprinter struct {
 	Module  string           // module path from go.mod
 	decls   map[string]*decl // by id: "pkg.Name" or "pkg.Type.Method"
 	byName  map[string][]string
-	inits   map[string][]string // package -> ids of its init functions
-	methods map[string][]string // receiver type id -> ids of its methods
-	files   map[string][]byte   // path -> source, for SourceHash
+	inits   map[string][]string        // package -> ids of its init functions
+	methods map[string][]string        // receiver type id -> ids of its methods
+	imports map[string]map[string]bool // package -> in-module packages its files import
+	closure map[string]map[string]bool // package -> itself and every in-module package it imports, transitively
+	files   map[string][]byte          // path -> source
+	pkgAST  map[string][]*ast.File
+	info    *types.Info
 }
 
 type decl struct {
@@ -48,16 +55,11 @@ type decl struct {
 	pkg      string
 	hash     string
 	node     ast.Node
-	file     *fileInfo
 	recvType string // for methods
 }
 
-type fileInfo struct {
-	pkg     string
-	imports map[string]string // local name -> import path
-}
-
-// NewFingerprinter parses every non-test .go file of the module in fsys.
+// NewFingerprinter parses and type-checks every non-test .go file of the
+// module in fsys.
 func NewFingerprinter(fsys fs.FS) (*Fingerprinter, error) {
 	mod, err := fs.ReadFile(fsys, "go.mod")
 	if err != nil {
@@ -68,7 +70,10 @@ func NewFingerprinter(fsys fs.FS) (*Fingerprinter, error) {
 		byName:  map[string][]string{},
 		inits:   map[string][]string{},
 		methods: map[string][]string{},
+		imports: map[string]map[string]bool{},
+		closure: map[string]map[string]bool{},
 		files:   map[string][]byte{},
+		pkgAST:  map[string][]*ast.File{},
 	}
 	for _, line := range strings.Split(string(mod), "\n") {
 		if f := strings.Fields(line); len(f) == 2 && f[0] == "module" {
@@ -96,8 +101,51 @@ func NewFingerprinter(fsys fs.FS) (*Fingerprinter, error) {
 	if err != nil {
 		return nil, err
 	}
+	fp.typeCheck(fset)
 	return fp, nil
 }
+
+// typeCheck checks the module's packages in import order. Errors are
+// expected (outside packages are empty stand-ins) and ignored.
+func (fp *Fingerprinter) typeCheck(fset *token.FileSet) {
+	fp.info = &types.Info{Uses: map[*ast.Ident]types.Object{}}
+	checked := map[string]*types.Package{}
+	fake := map[string]*types.Package{}
+	var check func(pkg string) *types.Package
+	imp := importerFunc(func(path string) (*types.Package, error) {
+		if _, ok := fp.pkgAST[path]; ok {
+			return check(path), nil
+		}
+		if p, ok := fake[path]; ok {
+			return p, nil
+		}
+		name := path[strings.LastIndex(path, "/")+1:]
+		if i := strings.IndexAny(name, ".-"); i > 0 {
+			name = name[:i]
+		}
+		p := types.NewPackage(path, name)
+		p.MarkComplete()
+		fake[path] = p
+		return p, nil
+	})
+	check = func(pkg string) *types.Package {
+		if p, ok := checked[pkg]; ok {
+			return p
+		}
+		checked[pkg] = types.NewPackage(pkg, "cycle") // guards against import cycles in broken source
+		conf := types.Config{Importer: imp, Error: func(error) {}, FakeImportC: true}
+		p, _ := conf.Check(pkg, fset, fp.pkgAST[pkg], fp.info)
+		checked[pkg] = p
+		return p
+	}
+	for _, pkg := range sortedKeys(fp.pkgAST) {
+		check(pkg)
+	}
+}
+
+type importerFunc func(path string) (*types.Package, error)
+
+func (f importerFunc) Import(path string) (*types.Package, error) { return f(path) }
 
 // Files returns the source files the fingerprinter read, path -> bytes.
 func (fp *Fingerprinter) Files() map[string][]byte { return fp.files }
@@ -115,21 +163,15 @@ func (fp *Fingerprinter) addFile(fset *token.FileSet, p string, src []byte) erro
 	if dir != "." {
 		pkg = fp.Module + "/" + dir
 	}
-	fi := &fileInfo{pkg: pkg, imports: map[string]string{}}
+	fp.pkgAST[pkg] = append(fp.pkgAST[pkg], f)
 	for _, im := range f.Imports {
 		ip, _ := strconv.Unquote(im.Path.Value)
-		name := path.Base(ip)
-		if strings.HasPrefix(name, "v") && len(name) <= 3 && strings.Count(ip, "/") > 0 {
-			// gopkg.in/yaml.v3 style or a /v2 major version suffix
-			name = path.Base(path.Dir(ip))
+		if fp.inModule(ip) {
+			if fp.imports[pkg] == nil {
+				fp.imports[pkg] = map[string]bool{}
+			}
+			fp.imports[pkg][ip] = true
 		}
-		if i := strings.IndexAny(name, ".-"); i > 0 {
-			name = name[:i]
-		}
-		if im.Name != nil {
-			name = im.Name.Name
-		}
-		fi.imports[name] = ip
 	}
 	tf := fset.File(f.Pos())
 	hashOf := func(n ast.Node) string {
@@ -137,10 +179,8 @@ func (fp *Fingerprinter) addFile(fset *token.FileSet, p string, src []byte) erro
 		return tokenHash(src[start:end])
 	}
 	add := func(id, name string, n ast.Node, recv string) {
-		d := &decl{id: id, pkg: pkg, node: n, file: fi, recvType: recv, hash: hashOf(n)}
+		d := &decl{id: id, pkg: pkg, node: n, recvType: recv, hash: hashOf(n)}
 		if old, ok := fp.decls[id]; ok {
-			// Two declarations with one id (e.g. blank or per-platform
-			// files): hash both.
 			d.hash = HashBytes([]byte(old.hash + d.hash))
 		}
 		fp.decls[id] = d
@@ -160,7 +200,7 @@ func (fp *Fingerprinter) addFile(fset *token.FileSet, p string, src []byte) erro
 			if dl.Name.Name == "init" {
 				id := fmt.Sprintf("%s.init#%d", pkg, len(fp.inits[pkg]))
 				fp.inits[pkg] = append(fp.inits[pkg], id)
-				fp.decls[id] = &decl{id: id, pkg: pkg, node: dl, file: fi, hash: hashOf(dl)}
+				fp.decls[id] = &decl{id: id, pkg: pkg, node: dl, hash: hashOf(dl)}
 				continue
 			}
 			add(pkg+"."+dl.Name.Name, dl.Name.Name, dl, "")
@@ -173,9 +213,7 @@ func (fp *Fingerprinter) addFile(fset *token.FileSet, p string, src []byte) erro
 				case *ast.TypeSpec:
 					add(pkg+"."+sp.Name.Name, sp.Name.Name, sp, "")
 				case *ast.ValueSpec:
-					// A spec with several names is one declaration for
-					// each name; iota constants also depend on their
-					// GenDecl, so hash the whole group for consts.
+					// iota constants depend on their whole group.
 					var n ast.Node = sp
 					if dl.Tok == token.CONST {
 						n = dl
@@ -191,6 +229,10 @@ func (fp *Fingerprinter) addFile(fset *token.FileSet, p string, src []byte) erro
 		}
 	}
 	return nil
+}
+
+func (fp *Fingerprinter) inModule(ip string) bool {
+	return ip == fp.Module || strings.HasPrefix(ip, fp.Module+"/")
 }
 
 // buildable reports whether a file is built on this platform, judged only by
@@ -229,28 +271,38 @@ func recvTypeName(e ast.Expr) string {
 }
 
 // tokenHash hashes the token stream of src: comments, spacing and line
-// breaks do not count (automatic semicolons are written as explicit ones).
+// breaks do not count. Semicolons (written or automatic) and commas right
+// before a closing bracket are dropped, so a block or literal on one line
+// hashes like the same one spread over several.
 func tokenHash(src []byte) string {
 	var s scanner.Scanner
 	fset := token.NewFileSet()
 	f := fset.AddFile("", -1, len(src))
 	s.Init(f, src, nil, 0)
 	var b bytes.Buffer
+	pending := token.ILLEGAL // a ; or , waiting to see what follows
 	for {
 		_, tok, lit := s.Scan()
 		if tok == token.EOF {
 			break
 		}
-		if tok == token.SEMICOLON {
-			b.WriteString(";")
+		if tok == token.SEMICOLON || tok == token.COMMA {
+			pending = tok
 			continue
+		}
+		if pending != token.ILLEGAL {
+			if tok != token.RBRACE && tok != token.RPAREN && tok != token.RBRACK {
+				b.WriteString(pending.String())
+				b.WriteByte(0)
+			}
+			pending = token.ILLEGAL
 		}
 		b.WriteString(tok.String())
 		if lit != "" {
 			b.WriteByte(' ')
 			b.WriteString(lit)
 		}
-		b.WriteByte('\x00')
+		b.WriteByte(0)
 	}
 	return HashBytes(b.Bytes())
 }
@@ -267,10 +319,12 @@ type Code struct {
 // "repro/stages.(*T).Run"). It is an error if root is not in the source.
 func (fp *Fingerprinter) Reach(root string) (*Code, error) {
 	id := funcID(root)
-	if _, ok := fp.decls[id]; !ok {
+	rd, ok := fp.decls[id]
+	if !ok {
 		return nil, fmt.Errorf("fingerprint: function %s (%s) is not in the embedded source of module %s", root, id, fp.Module)
 	}
-	seen := map[string]bool{}
+	vis := fp.visible(rd.pkg)
+	seen := map[string]bool{id: true}
 	pkgsSeen := map[string]bool{}
 	imports := map[string]bool{}
 	queue := []string{id}
@@ -282,7 +336,6 @@ func (fp *Fingerprinter) Reach(root string) (*Code, error) {
 			}
 		}
 	}
-	seen[id] = true
 	for len(queue) > 0 {
 		d := fp.decls[queue[0]]
 		queue = queue[1:]
@@ -295,53 +348,115 @@ func (fp *Fingerprinter) Reach(root string) (*Code, error) {
 		if d.recvType != "" {
 			push(d.recvType)
 		}
-		if td, ok := d.node.(*ast.TypeSpec); ok {
-			for _, mid := range fp.methods[d.pkg+"."+td.Name.Name] {
+		if _, ok := d.node.(*ast.TypeSpec); ok {
+			for _, mid := range fp.methods[d.id] {
 				push(mid)
 			}
 		}
 		ast.Inspect(d.node, func(n ast.Node) bool {
-			switch n := n.(type) {
-			case *ast.SelectorExpr:
-				if x, ok := n.X.(*ast.Ident); ok {
-					if ip, ok := d.file.imports[x.Name]; ok {
-						if ip == fp.Module || strings.HasPrefix(ip, fp.Module+"/") {
-							push(ip + "." + n.Sel.Name)
-						} else {
-							imports[ip] = true
-						}
-						return false
+			ident, ok := n.(*ast.Ident)
+			if !ok {
+				return true
+			}
+			obj := fp.info.Uses[ident]
+			if obj == nil || obj.Pkg() == nil {
+				return true
+			}
+			if pn, ok := obj.(*types.PkgName); ok {
+				if ip := pn.Imported().Path(); !fp.inModule(ip) {
+					imports[ip] = true
+				}
+				return true
+			}
+			if !fp.inModule(obj.Pkg().Path()) {
+				return true
+			}
+			oid, abstract := fp.objID(obj)
+			if abstract {
+				for _, mid := range fp.byName["."+obj.Name()] {
+					if vis[fp.decls[mid].pkg] {
+						push(mid)
 					}
 				}
-				for _, mid := range fp.byName["."+n.Sel.Name] {
-					push(mid)
-				}
-				// Also a same-package declaration if X is a local value
-				// (no harm: push ignores ids that do not exist).
-			case *ast.Ident:
-				push(d.pkg + "." + n.Name)
+				return true
+			}
+			if oid != "" {
+				push(oid)
 			}
 			return true
 		})
 	}
 	code := &Code{Decls: map[string]string{}}
-	ids := make([]string, 0, len(seen))
-	for id := range seen {
-		ids = append(ids, id)
-	}
-	sort.Strings(ids)
 	var b bytes.Buffer
-	for _, id := range ids {
+	for _, id := range sortedSet(seen) {
 		h := fp.decls[id].hash
 		code.Decls[id] = h
 		fmt.Fprintf(&b, "%s %s\n", id, h)
 	}
 	code.Fingerprint = HashBytes(b.Bytes())
-	for ip := range imports {
-		code.Imports = append(code.Imports, ip)
-	}
-	sort.Strings(code.Imports)
+	code.Imports = sortedSet(imports)
 	return code, nil
+}
+
+// objID returns the declaration id of a module object, or abstract=true for
+// an interface method.
+func (fp *Fingerprinter) objID(obj types.Object) (id string, abstract bool) {
+	pkg := obj.Pkg().Path()
+	switch o := obj.(type) {
+	case *types.Func:
+		o = o.Origin()
+		sig, _ := o.Type().(*types.Signature)
+		if sig == nil || sig.Recv() == nil {
+			return pkg + "." + o.Name(), false
+		}
+		t := sig.Recv().Type()
+		if p, ok := t.(*types.Pointer); ok {
+			t = p.Elem()
+		}
+		switch t := t.(type) {
+		case *types.Named:
+			if _, ok := t.Underlying().(*types.Interface); ok {
+				return "", true
+			}
+			return pkg + "." + t.Obj().Name() + "." + o.Name(), false
+		case *types.Interface:
+			return "", true
+		}
+		return "", false
+	case *types.TypeName, *types.Const:
+		if obj.Parent() == obj.Pkg().Scope() {
+			return pkg + "." + obj.Name(), false
+		}
+	case *types.Var:
+		if obj.Parent() == obj.Pkg().Scope() {
+			return pkg + "." + obj.Name(), false
+		}
+	}
+	return "", false
+}
+
+// visible returns pkg and every in-module package it imports, directly or
+// not: the only packages whose types' methods code in pkg can call (a value of
+// a type from elsewhere would have to flow in through one of them, and the
+// module's top-level commands are imported by nothing).
+func (fp *Fingerprinter) visible(pkg string) map[string]bool {
+	if v, ok := fp.closure[pkg]; ok {
+		return v
+	}
+	v := map[string]bool{}
+	var walk func(string)
+	walk = func(p string) {
+		if v[p] {
+			return
+		}
+		v[p] = true
+		for q := range fp.imports[p] {
+			walk(q)
+		}
+	}
+	walk(pkg)
+	fp.closure[pkg] = v
+	return v
 }
 
 // funcID maps a runtime function name to a declaration id: closures

@@ -111,18 +111,16 @@ func shortHash(h string) string {
 
 // Update merges the outcomes of a run into the lock. Stages no longer in the
 // graph are dropped; stages of the graph that did not take part keep their
-// old entries.
-func (l *Lock) Update(g *Graph, res *RunResult, fp *Fingerprinter) {
+// old entries. Declarations is rebuilt as the union of what every locked
+// stage reaches (for a stage that did not run, only if its code is unchanged).
+func (l *Lock) Update(res *RunResult, e *Engine) error {
 	l.Version = lockVersion
 	l.Toolchain = Toolchain()
 	if l.Stages == nil {
 		l.Stages = map[string]*LockStage{}
 	}
-	if l.Declarations == nil {
-		l.Declarations = map[string]string{}
-	}
 	for name := range l.Stages {
-		if g.Stage(name) == nil {
+		if e.Graph.Stage(name) == nil {
 			delete(l.Stages, name)
 		}
 	}
@@ -142,15 +140,22 @@ func (l *Lock) Update(g *Graph, res *RunResult, fp *Fingerprinter) {
 			ls.Modules = nil
 		}
 		l.Stages[name] = ls
-		for id, h := range o.Code.Decls {
-			l.Declarations[id] = shortHash(h)
+	}
+	decls := map[string]string{}
+	for name, ls := range l.Stages {
+		code, err := e.code(e.Graph.Stage(name))
+		if err != nil {
+			return err
+		}
+		if code.Fingerprint != ls.Code {
+			continue
+		}
+		for id, h := range code.Decls {
+			decls[id] = shortHash(h)
 		}
 	}
-	for id := range l.Declarations {
-		if _, ok := fp.decls[id]; !ok {
-			delete(l.Declarations, id)
-		}
-	}
+	l.Declarations = decls
+	return nil
 }
 
 // ObjectHashes lists every object the lock names, for gc.

@@ -134,7 +134,8 @@ func (s *Store) PutRecord(rec *Record) error {
 
 // Record returns the run-cache entry of key, or nil if there is none. An entry
 // whose record or outputs are missing or corrupt counts as none; the problem
-// is returned as the second result so the caller can say why.
+// is returned as the second result so the caller can say why. Every output is
+// read and checked against its hash.
 func (s *Store) Record(key string) (*Record, error) {
 	if !validHash(key) {
 		return nil, fmt.Errorf("store: bad key %q", key)
@@ -155,9 +156,12 @@ func (s *Store) Record(key string) (*Record, error) {
 	if err := json.Unmarshal(rb, &rec); err != nil || rec.Key != key {
 		return nil, fmt.Errorf("store: run record %s for key %s is malformed", h[:12], key[:12])
 	}
-	for name, oh := range rec.Outputs {
-		if !s.Has(oh) {
-			return nil, fmt.Errorf("store: output %q (%s) of %s is missing", name, oh[:12], rec.Stage)
+	// Re-hash every output: a corrupt output makes the entry a miss (and
+	// is removed), so the stage is recomputed rather than its bytes used.
+	for _, name := range sortedKeys(rec.Outputs) {
+		oh := rec.Outputs[name]
+		if _, err := s.Get(oh); err != nil {
+			return nil, fmt.Errorf("output %q of %s: %w", name, rec.Stage, err)
 		}
 	}
 	return &rec, nil

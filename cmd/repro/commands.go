@@ -1,0 +1,343 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+	"sort"
+	"strings"
+
+	"github.com/spf13/cobra"
+	"go.yaml.in/yaml/v3"
+
+	"repro/config"
+	"repro/pipeline"
+)
+
+func newStatusCmd(g *globals) *cobra.Command {
+	var asJSON bool
+	cmd := &cobra.Command{
+		Use:   "status [PATTERN...]",
+		Short: "Say which stages are fresh or stale, and why (code, params, inputs, new, missing output)",
+		RunE: func(cmd *cobra.Command, args []string) error {
+			p, err := g.open()
+			if err != nil {
+				return err
+			}
+			p.warn(os.Stderr)
+			sel, err := p.graph.Select(args)
+			if err != nil {
+				return usageError{err}
+			}
+			lock, err := pipeline.ReadLock(p.lockPath())
+			if err != nil {
+				return err
+			}
+			sts, err := p.engine.Status(sel, lock)
+			if err != nil {
+				return err
+			}
+			out := cmd.OutOrStdout()
+			if asJSON {
+				for i := range sts {
+					if sts[i].Reasons == nil {
+						sts[i].Reasons = []string{}
+					}
+				}
+				b, _ := json.MarshalIndent(sts, "", "  ")
+				fmt.Fprintln(out, string(b))
+				return nil
+			}
+			stale := 0
+			for _, s := range sts {
+				if s.State == "fresh" {
+					continue
+				}
+				stale++
+				fmt.Fprintf(out, "stale  %s\n", s.Stage)
+				for _, r := range s.Reasons {
+					fmt.Fprintf(out, "         %s\n", r)
+				}
+			}
+			if stale == 0 {
+				fmt.Fprintf(out, "all %d stages fresh (profile %s)\n", len(sts), p.profile)
+			} else {
+				fmt.Fprintf(out, "%d of %d stages stale (profile %s)\n", stale, len(sts), p.profile)
+			}
+			return nil
+		},
+	}
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print a JSON list of {stage, state, reasons}")
+	return cmd
+}
+
+func newDagCmd(g *globals) *cobra.Command {
+	var format string
+	cmd := &cobra.Command{
+		Use:   "dag",
+		Short: "Print the stage graph (text, dot or mermaid)",
+		RunE: func(cmd *cobra.Command, args []string) error {
+			p, err := g.open()
+			if err != nil {
+				return err
+			}
+			out := cmd.OutOrStdout()
+			switch format {
+			case "text":
+				for _, s := range p.graph.Stages() {
+					if len(s.Deps) == 0 {
+						fmt.Fprintf(out, "%s\n", s.Name)
+					} else {
+						fmt.Fprintf(out, "%s <- %s\n", s.Name, strings.Join(s.Deps, ", "))
+					}
+				}
+			case "dot":
+				fmt.Fprintln(out, "digraph repro {\n  rankdir=LR;\n  node [shape=box, fontname=\"sans-serif\"];")
+				for _, s := range p.graph.Stages() {
+					fmt.Fprintf(out, "  %q;\n", s.Name)
+					for _, d := range s.Deps {
+						fmt.Fprintf(out, "  %q -> %q;\n", d, s.Name)
+					}
+				}
+				fmt.Fprintln(out, "}")
+			case "mermaid":
+				fmt.Fprintln(out, "flowchart LR")
+				ids := map[string]string{}
+				for i, s := range p.graph.Stages() {
+					ids[s.Name] = fmt.Sprintf("s%d", i)
+					fmt.Fprintf(out, "  %s[\"%s\"]\n", ids[s.Name], s.Name)
+				}
+				for _, s := range p.graph.Stages() {
+					for _, d := range s.Deps {
+						fmt.Fprintf(out, "  %s --> %s\n", ids[d], ids[s.Name])
+					}
+				}
+			default:
+				return usagef("--format %q: want text, dot or mermaid", format)
+			}
+			return nil
+		},
+	}
+	cmd.Flags().StringVar(&format, "format", "text", "text, dot or mermaid")
+	return cmd
+}
+
+func newShowCmd(g *globals) *cobra.Command {
+	var asJSON bool
+	cmd := &cobra.Command{
+		Use:   "show STAGE",
+		Short: "Show a stage: key, parameters, inputs, outputs, metrics, last run",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			p, err := g.open()
+			if err != nil {
+				return err
+			}
+			s := p.graph.Stage(args[0])
+			if s == nil {
+				return usagef("no stage %q (see repro dag)", args[0])
+			}
+			lock, err := pipeline.ReadLock(p.lockPath())
+			if err != nil {
+				return err
+			}
+			sts, err := p.engine.Status([]*pipeline.Stage{s}, lock)
+			if err != nil {
+				// Status needs upstream stages; show the lock entry anyway.
+				sts = nil
+			}
+			if sel, err := p.graph.Select([]string{s.Name}); err == nil {
+				if all, err := p.engine.Status(sel, lock); err == nil {
+					sts = all[len(all)-1:]
+				}
+			}
+			ls := lock.Stages[s.Name]
+			var last *stageRunState
+			if st, err := readState(p); err == nil {
+				if x, ok := st.Stages[s.Name]; ok {
+					last = &x
+				}
+			}
+			out := cmd.OutOrStdout()
+			if asJSON {
+				m := map[string]any{"stage": s.Name, "deps": s.Deps, "files": s.Files, "func": s.Run.Name(), "lock": ls, "last_run": last}
+				if len(sts) == 1 {
+					m["status"] = sts[0]
+				}
+				b, _ := json.MarshalIndent(m, "", "  ")
+				fmt.Fprintln(out, string(b))
+				return nil
+			}
+			fmt.Fprintf(out, "stage    %s\nfunc     %s\n", s.Name, s.Run.Name())
+			if len(s.Deps) > 0 {
+				fmt.Fprintf(out, "inputs   %s\n", strings.Join(s.Deps, ", "))
+			}
+			if len(s.Files) > 0 {
+				fmt.Fprintf(out, "files    %s\n", strings.Join(s.Files, ", "))
+			}
+			if len(sts) == 1 {
+				fmt.Fprintf(out, "state    %s\n", sts[0].State)
+				for _, r := range sts[0].Reasons {
+					fmt.Fprintf(out, "         %s\n", r)
+				}
+				if sts[0].Key != "" {
+					fmt.Fprintf(out, "key      %s\n", sts[0].Key)
+				}
+			}
+			if ls != nil {
+				fmt.Fprintf(out, "locked   %s (code %s)\nparams   %s\n", ls.Key, ls.Code[:16], string(ls.Params))
+				for _, n := range sortedKeys(ls.Outputs) {
+					fmt.Fprintf(out, "output   %-16s %s\n", n, ls.Outputs[n])
+				}
+				for _, n := range sortedKeys(ls.Metrics) {
+					fmt.Fprintf(out, "metric   %-32s %g\n", n, ls.Metrics[n])
+				}
+			}
+			if last != nil {
+				fmt.Fprintf(out, "last run %s in %.2fs\n", last.State, last.Seconds)
+			}
+			return nil
+		},
+	}
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON")
+	return cmd
+}
+
+func newMetricsCmd(g *globals) *cobra.Command {
+	var asJSON bool
+	cmd := &cobra.Command{
+		Use:   "metrics",
+		Short: "Print every named metric of the last run, as flat dotted names",
+		RunE: func(cmd *cobra.Command, args []string) error {
+			p, err := g.open()
+			if err != nil {
+				return err
+			}
+			lock, err := pipeline.ReadLock(p.lockPath())
+			if err != nil {
+				return err
+			}
+			m := lock.Metrics()
+			out := cmd.OutOrStdout()
+			if asJSON {
+				b, _ := json.MarshalIndent(m, "", "  ")
+				fmt.Fprintln(out, string(b))
+				return nil
+			}
+			for _, k := range sortedKeys(m) {
+				fmt.Fprintf(out, "%-48s %.6g\n", k, m[k])
+			}
+			return nil
+		},
+	}
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print one JSON object, name -> number")
+	return cmd
+}
+
+func newVerifyCmd(g *globals) *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "verify",
+		Short: "Re-hash every stored object and run-cache entry; exit 1 on any corruption",
+		RunE: func(cmd *cobra.Command, args []string) error {
+			p, err := g.open()
+			if err != nil {
+				return err
+			}
+			probs, err := p.store.Verify()
+			if err != nil {
+				return err
+			}
+			out := cmd.OutOrStdout()
+			for _, pr := range probs {
+				fmt.Fprintf(out, "corrupt %s: %s\n", pr.Path, pr.Err)
+			}
+			if len(probs) > 0 {
+				fmt.Fprintf(out, "%d problems\n", len(probs))
+				return exitError{1}
+			}
+			objs, _ := p.store.Objects()
+			keys, _ := p.store.Keys()
+			fmt.Fprintf(out, "ok: %d objects, %d run-cache entries\n", len(objs), len(keys))
+			return nil
+		},
+	}
+	return cmd
+}
+
+func newGCCmd(g *globals) *cobra.Command {
+	var dry bool
+	cmd := &cobra.Command{
+		Use:   "gc",
+		Short: "Delete objects that neither a lock file nor the run cache references",
+		RunE: func(cmd *cobra.Command, args []string) error {
+			p, err := g.open()
+			if err != nil {
+				return err
+			}
+			unlock, err := p.store.Lock(cmd.Context(), func(msg string) { fmt.Fprintln(os.Stderr, "repro:", msg) })
+			if err != nil {
+				return err
+			}
+			defer unlock()
+			keep := map[string]bool{}
+			for _, prof := range config.Profiles(p.root) {
+				pp := &project{root: p.root, profile: prof}
+				if l, err := pipeline.ReadLock(pp.lockPath()); err == nil {
+					for _, h := range l.ObjectHashes() {
+						keep[h] = true
+					}
+				}
+			}
+			removed, size, err := p.store.GC(keep, dry)
+			if err != nil {
+				return err
+			}
+			verb := "removed"
+			if dry {
+				verb = "would remove"
+			}
+			fmt.Fprintf(cmd.OutOrStdout(), "%s %d objects, %.1f MB\n", verb, len(removed), float64(size)/1e6)
+			return nil
+		},
+	}
+	cmd.Flags().BoolVar(&dry, "dry-run", false, "say what would be removed")
+	return cmd
+}
+
+func newParamsCmd(g *globals) *cobra.Command {
+	var keys bool
+	cmd := &cobra.Command{
+		Use:   "params",
+		Short: "Print the effective parameters of the profile (or, with --keys, every key and its variable)",
+		RunE: func(cmd *cobra.Command, args []string) error {
+			out := cmd.OutOrStdout()
+			if keys {
+				for _, k := range config.Keys() {
+					fmt.Fprintf(out, "%-48s %s\n", k, config.EnvName(k))
+				}
+				return nil
+			}
+			p, err := g.open()
+			if err != nil {
+				return err
+			}
+			b, err := yaml.Marshal(p.params)
+			if err != nil {
+				return err
+			}
+			out.Write(b)
+			return nil
+		},
+	}
+	cmd.Flags().BoolVar(&keys, "keys", false, "list every key with its REPRO_ environment variable")
+	return cmd
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	ks := make([]string, 0, len(m))
+	for k := range m {
+		ks = append(ks, k)
+	}
+	sort.Strings(ks)
+	return ks
+}

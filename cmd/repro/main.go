@@ -1,0 +1,66 @@
+// Command repro regenerates the study's report from raw data through a graph
+// of cached stages, and tells what is stale and why.
+//
+// Exit codes: 0 success, 1 a stage failed, 2 bad usage or bad configuration,
+// 130 interrupted (Ctrl-C).
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"repro/config"
+	"repro/pipeline"
+)
+
+func main() {
+	os.Exit(run(os.Args[1:]))
+}
+
+// usageError marks bad usage or configuration (exit 2).
+type usageError struct{ err error }
+
+func (e usageError) Error() string { return e.err.Error() }
+func (e usageError) Unwrap() error { return e.err }
+
+func usagef(format string, args ...any) error { return usageError{fmt.Errorf(format, args...)} }
+
+// exitError carries an exit code with no further message.
+type exitError struct{ code int }
+
+func (e exitError) Error() string { return fmt.Sprintf("exit %d", e.code) }
+
+func run(args []string) int {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	cmd := newRoot()
+	cmd.SetArgs(args)
+	err := cmd.ExecuteContext(ctx)
+	return exitCode(ctx, err)
+}
+
+func exitCode(ctx context.Context, err error) int {
+	if err == nil {
+		return 0
+	}
+	var ee exitError
+	if errors.As(err, &ee) {
+		return ee.code
+	}
+	fmt.Fprintln(os.Stderr, "repro:", err)
+	var ue usageError
+	var ce *config.Error
+	switch {
+	case ctx.Err() != nil || errors.Is(err, context.Canceled):
+		return 130
+	case errors.As(err, &ue), errors.As(err, &ce):
+		return 2
+	case pipeline.IsStageError(err):
+		return 1
+	}
+	return 1
+}

@@ -1,0 +1,139 @@
+package main
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"repro"
+	"repro/config"
+	"repro/pipeline"
+	"repro/stages"
+)
+
+// globals are the flags every command shares.
+type globals struct {
+	dir     string
+	profile string
+	set     []string
+	store   string
+}
+
+func newRoot() *cobra.Command {
+	g := &globals{}
+	root := &cobra.Command{
+		Use:   "repro",
+		Short: "Regenerate the study's report through a graph of cached stages",
+		Long: `repro regenerates a scientific report from raw data. The work is a graph of
+stages (load, split, scale, train, tune, evaluate, plot, report); each stage
+runs again only when its code, its parameters or its inputs changed.
+
+Parameters come from params.yaml, overridden by --profile NAME
+(params.NAME.yaml), then by REPRO_<KEY> environment variables (dots as
+underscores), then by --set key=value.
+
+Exit codes: 0 success, 1 a stage failed, 2 bad usage or configuration,
+130 interrupted.`,
+		SilenceUsage:  true,
+		SilenceErrors: true,
+	}
+	root.PersistentFlags().StringVarP(&g.dir, "dir", "C", ".", "project directory (holding params.yaml)")
+	root.PersistentFlags().StringVar(&g.profile, "profile", os.Getenv("REPRO_PROFILE"), "parameter profile: params.<profile>.yaml over params.yaml (env REPRO_PROFILE)")
+	root.PersistentFlags().StringArrayVar(&g.set, "set", nil, "override a parameter: --set key=value (repeatable; value is YAML)")
+	root.PersistentFlags().StringVar(&g.store, "store", "artifacts", "artifact store directory, relative to the project")
+	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error { return usageError{err} })
+	root.AddCommand(newRunCmd(g), newStatusCmd(g), newDagCmd(g), newShowCmd(g), newMetricsCmd(g),
+		newVerifyCmd(g), newGCCmd(g), newParamsCmd(g))
+	return root
+}
+
+// project is everything a command needs: parameters, graph, store, code.
+type project struct {
+	root    string
+	profile string
+	params  *config.Params
+	graph   *pipeline.Graph
+	store   *pipeline.Store
+	engine  *pipeline.Engine
+	warns   []string
+}
+
+func (g *globals) profileName() string {
+	if g.profile == "" {
+		return "default"
+	}
+	return g.profile
+}
+
+// lockPath is repro.lock for the default profile, repro.<profile>.lock otherwise.
+func (p *project) lockPath() string {
+	if p.profile == "default" {
+		return filepath.Join(p.root, "repro.lock")
+	}
+	return filepath.Join(p.root, "repro."+p.profile+".lock")
+}
+
+func (g *globals) open() (*project, error) {
+	root, err := filepath.Abs(g.dir)
+	if err != nil {
+		return nil, usageError{err}
+	}
+	if _, err := os.Stat(filepath.Join(root, "params.yaml")); err != nil {
+		return nil, usagef("%s has no params.yaml: run repro in the project directory or pass -C DIR", root)
+	}
+	params, err := config.Load(config.Options{Dir: root, Profile: g.profile, Environ: os.Environ(), Set: g.set})
+	if err != nil {
+		return nil, usageError{err}
+	}
+	graph, err := stages.Build(params)
+	if err != nil {
+		return nil, usageError{err}
+	}
+	st, err := pipeline.OpenStore(filepath.Join(root, g.store))
+	if err != nil {
+		return nil, err
+	}
+	fp, err := pipeline.NewFingerprinter(repro.Source)
+	if err != nil {
+		return nil, err
+	}
+	p := &project{root: root, profile: g.profileName(), params: params, graph: graph, store: st}
+	p.engine = &pipeline.Engine{Graph: graph, Store: st, Code: fp, Root: root, Jobs: runtime.NumCPU()}
+	if drift := sourceDrift(root, fp); len(drift) > 0 {
+		p.warns = append(p.warns, fmt.Sprintf("the Go source on disk differs from the source this binary was built from (%s): results are keyed by the binary's code; rebuild (make build) to run your edits", strings.Join(limitList(drift, 3), ", ")))
+	}
+	return p, nil
+}
+
+// sourceDrift lists the module's Go files whose bytes on disk differ from the
+// binary's embedded copy (only when the project directory holds the source).
+func sourceDrift(root string, fp *pipeline.Fingerprinter) []string {
+	if _, err := os.Stat(filepath.Join(root, "go.mod")); err != nil {
+		return nil
+	}
+	var drift []string
+	for path, src := range fp.Files() {
+		b, err := os.ReadFile(filepath.Join(root, filepath.FromSlash(path)))
+		if err != nil || string(b) != string(src) {
+			drift = append(drift, path)
+		}
+	}
+	return drift
+}
+
+func limitList(xs []string, n int) []string {
+	if len(xs) <= n {
+		return xs
+	}
+	return append(xs[:n:n], fmt.Sprintf("%d more", len(xs)-n))
+}
+
+func (p *project) warn(w *os.File) {
+	for _, s := range p.warns {
+		fmt.Fprintln(w, "repro: warning:", s)
+	}
+}

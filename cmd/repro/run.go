@@ -1,0 +1,200 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"repro/pipeline"
+)
+
+type runFlags struct {
+	jobs   int
+	force  bool
+	dryRun bool
+	json   bool
+}
+
+func newRunCmd(g *globals) *cobra.Command {
+	f := &runFlags{}
+	cmd := &cobra.Command{
+		Use:   "run [PATTERN...]",
+		Short: "Run the stages (all, or those matching PATTERN and their inputs), reusing cached results",
+		Long: `Run every stage, or the stages matching the patterns (globs such as
+'neural/*' or prefixes such as 'terrain') and the stages they need. A stage
+whose key (code, parameters, inputs, toolchain) is in the run cache is not
+run again. After the run, the profile's lock file (repro.lock for the default
+profile, repro.<profile>.lock otherwise) records every stage.
+
+With --json, the last line of output is one JSON object:
+{"ran": [...], "cached": [...], "failed": [...], "report": "artifacts/report.html"}.`,
+		RunE: func(cmd *cobra.Command, args []string) error { return runRun(cmd, g, f, args) },
+	}
+	cmd.Flags().IntVarP(&f.jobs, "jobs", "j", 0, "stages run at once (default: number of CPUs)")
+	cmd.Flags().BoolVar(&f.force, "force", false, "rerun the selected stages even if cached")
+	cmd.Flags().BoolVar(&f.dryRun, "dry-run", false, "say what would run and why, run nothing")
+	cmd.Flags().BoolVar(&f.json, "json", false, "end with a JSON summary")
+	return cmd
+}
+
+// runState is the last run of a profile, kept in <store>/state/<profile>.json:
+// what ran, what was cached and how long it took. Timings live only here and
+// in the exported report, never in a stored object.
+type runState struct {
+	Profile  string                   `json:"profile"`
+	Finished string                   `json:"finished"`
+	Seconds  float64                  `json:"seconds"`
+	Stages   map[string]stageRunState `json:"stages"`
+}
+
+type stageRunState struct {
+	Key     string  `json:"key"`
+	State   string  `json:"state"` // ran, cached, failed, skipped
+	Seconds float64 `json:"seconds,omitempty"`
+}
+
+func statePath(p *project) string {
+	return filepath.Join(p.store.Dir, "state", p.profile+".json")
+}
+
+func readState(p *project) (*runState, error) {
+	b, err := os.ReadFile(statePath(p))
+	if err != nil {
+		return nil, err
+	}
+	var s runState
+	if err := json.Unmarshal(b, &s); err != nil {
+		return nil, fmt.Errorf("%s: %w", statePath(p), err)
+	}
+	return &s, nil
+}
+
+func runRun(cmd *cobra.Command, g *globals, f *runFlags, patterns []string) error {
+	if f.jobs < 0 {
+		return usagef("-j %d: want a positive number of jobs", f.jobs)
+	}
+	p, err := g.open()
+	if err != nil {
+		return err
+	}
+	p.warn(os.Stderr)
+	sel, err := p.graph.Select(patterns)
+	if err != nil {
+		return usageError{err}
+	}
+	stdout := cmd.OutOrStdout()
+	if f.dryRun {
+		lock, err := pipeline.ReadLock(p.lockPath())
+		if err != nil {
+			return err
+		}
+		sts, err := p.engine.Status(sel, lock)
+		if err != nil {
+			return err
+		}
+		n := 0
+		for _, s := range sts {
+			if s.State != "fresh" || f.force {
+				n++
+				fmt.Fprintf(stdout, "would run %s: %s\n", s.Stage, joinReasons(s.Reasons, f.force))
+			}
+		}
+		fmt.Fprintf(stdout, "%d of %d stages would run\n", n, len(sts))
+		return nil
+	}
+	ctx := cmd.Context()
+	unlock, err := p.store.Lock(ctx, func(msg string) { fmt.Fprintln(os.Stderr, "repro:", msg) })
+	if err != nil {
+		return err
+	}
+	defer unlock()
+
+	if f.jobs > 0 {
+		p.engine.Jobs = f.jobs
+	}
+	p.engine.Force = f.force
+	prog := newProgress(os.Stderr, len(sel))
+	p.engine.Observe = prog.observe
+	t0 := time.Now()
+	res, runErr := p.engine.Run(ctx, sel)
+	prog.finish()
+	if res == nil {
+		return runErr
+	}
+	if len(res.Outcomes) > 0 {
+		lock, err := pipeline.ReadLock(p.lockPath())
+		if err != nil {
+			return err
+		}
+		lock.Profile = p.profile
+		if err := lock.Update(res, p.engine); err != nil {
+			return err
+		}
+		if err := lock.Write(p.lockPath()); err != nil {
+			return err
+		}
+	}
+	st := &runState{Profile: p.profile, Finished: time.Now().UTC().Format(time.RFC3339), Seconds: time.Since(t0).Seconds(), Stages: map[string]stageRunState{}}
+	if old, err := readState(p); err == nil && old.Stages != nil {
+		st.Stages = old.Stages
+	}
+	for name, o := range res.Outcomes {
+		s := stageRunState{Key: o.Key, State: "ran", Seconds: o.Duration.Seconds()}
+		if o.Cached {
+			s.State = "cached"
+		}
+		st.Stages[name] = s
+	}
+	for _, n := range res.Failed {
+		st.Stages[n] = stageRunState{State: "failed"}
+	}
+	b, _ := json.MarshalIndent(st, "", "  ")
+	if err := pipeline.WriteFileAtomic(statePath(p), b); err != nil {
+		return err
+	}
+	report := ""
+	if o, ok := res.Outcomes["report"]; ok {
+		report = filepath.Join(g.store, "report.html")
+		if err := exportReport(p, o, st); err != nil {
+			return err
+		}
+	}
+	fmt.Fprintf(os.Stderr, "repro: %d ran, %d cached, %d failed in %.1fs\n", len(res.Ran), len(res.Cached), len(res.Failed), time.Since(t0).Seconds())
+	if f.json {
+		sort.Strings(res.Ran)
+		sort.Strings(res.Cached)
+		sort.Strings(res.Failed)
+		out := map[string]any{"ran": nonNil(res.Ran), "cached": nonNil(res.Cached), "failed": nonNil(res.Failed), "report": report}
+		b, _ := json.Marshal(out)
+		fmt.Fprintln(stdout, string(b))
+	} else if report != "" {
+		fmt.Fprintln(stdout, filepath.Join(p.root, report))
+	}
+	return runErr
+}
+
+func nonNil(xs []string) []string {
+	if xs == nil {
+		return []string{}
+	}
+	return xs
+}
+
+func joinReasons(rs []string, force bool) string {
+	if len(rs) == 0 && force {
+		return "--force"
+	}
+	s := ""
+	for i, r := range rs {
+		if i > 0 {
+			s += "; "
+		}
+		s += r
+	}
+	return s
+}

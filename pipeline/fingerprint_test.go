@@ -1,0 +1,175 @@
+package pipeline
+
+import (
+	"strings"
+	"testing"
+	"testing/fstest"
+)
+
+const fixtureA = `package a
+
+import (
+	"fmt"
+	"example.com/m/b"
+	"gonum.org/v1/gonum/mat"
+)
+
+// Shape is implemented by Square and Circle.
+type Shape interface{ Area() float64 }
+
+type Square struct{ S float64 }
+
+func (s Square) Area() float64 { return s.S * s.S }
+
+type Circle struct{ R float64 }
+
+func (c Circle) Area() float64 { return 3 * c.R * c.R }
+
+func (c Circle) Unused() int { return 1 }
+
+const k = 2
+
+var table = []int{1, 2}
+
+func helper(x float64) float64 { return x * k }
+
+// Terrain reaches helper and b.Only.
+func Terrain(x float64) float64 {
+	m := mat.NewDense(1, 1, nil)
+	_ = m.At(0, 0)
+	return helper(x) + b.Only()
+}
+
+// Digits reaches shapes through an interface.
+func Digits(s Shape) string {
+	return fmt.Sprint(s.Area(), table[0])
+}
+
+func Closure() func() int {
+	return func() int { return k }
+}
+`
+
+const fixtureB = `package b
+
+func Only() float64 { return 1 }
+
+type T struct{}
+
+// Area has the name of an interface method, but package b cannot be
+// behind a's interface: a imports b, yes, so it is visible.
+func (T) Area() float64 { return 0 }
+`
+
+func fixture(a, b string) fstest.MapFS {
+	return fstest.MapFS{
+		"go.mod":      {Data: []byte("module example.com/m\n\ngo 1.26\n")},
+		"a/a.go":      {Data: []byte(a)},
+		"b/b.go":      {Data: []byte(b)},
+		"a/a_test.go": {Data: []byte("package a\n\nfunc TestX() { Terrain(1) }\n")},
+	}
+}
+
+func reach(t *testing.T, fsys fstest.MapFS, fn string) *Code {
+	t.Helper()
+	fp, err := NewFingerprinter(fsys)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := fp.Reach(fn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+func TestReachDeclarations(t *testing.T) {
+	fs := fixture(fixtureA, fixtureB)
+	terrain := reach(t, fs, "example.com/m/a.Terrain")
+	for _, want := range []string{"example.com/m/a.Terrain", "example.com/m/a.helper", "example.com/m/a.k", "example.com/m/b.Only"} {
+		if _, ok := terrain.Decls[want]; !ok {
+			t.Errorf("Terrain does not reach %s; reaches %v", want, keys(terrain.Decls))
+		}
+	}
+	for _, not := range []string{"example.com/m/a.Digits", "example.com/m/a.Square.Area", "example.com/m/a.table"} {
+		if _, ok := terrain.Decls[not]; ok {
+			t.Errorf("Terrain reaches %s, which it does not use", not)
+		}
+	}
+	if strings.Join(terrain.Imports, ",") != "gonum.org/v1/gonum/mat" {
+		t.Errorf("Terrain imports = %v, want [gonum.org/v1/gonum/mat]", terrain.Imports)
+	}
+	digits := reach(t, fs, "example.com/m/a.Digits")
+	for _, want := range []string{"example.com/m/a.Square.Area", "example.com/m/a.Circle.Area", "example.com/m/b.T.Area", "example.com/m/a.Shape", "example.com/m/a.table"} {
+		if _, ok := digits.Decls[want]; !ok {
+			t.Errorf("Digits does not reach %s through the interface; reaches %v", want, keys(digits.Decls))
+		}
+	}
+	// Closures map to their enclosing function.
+	cl := reach(t, fs, "example.com/m/a.Closure.func1")
+	if _, ok := cl.Decls["example.com/m/a.k"]; !ok {
+		t.Errorf("closure does not reach k: %v", keys(cl.Decls))
+	}
+}
+
+func TestFingerprintIgnoresCommentsAndFormatting(t *testing.T) {
+	base := reach(t, fixture(fixtureA, fixtureB), "example.com/m/a.Terrain").Fingerprint
+	edits := map[string]string{
+		"comment":     strings.Replace(fixtureA, "// Terrain reaches helper and b.Only.", "// Terrain: a different comment.\n// Two lines now.", 1),
+		"inner":       strings.Replace(fixtureA, "return helper(x) + b.Only()", "// a comment inside\n\treturn helper(x) + /* here too */ b.Only()", 1),
+		"formatting":  strings.Replace(fixtureA, "func helper(x float64) float64 { return x * k }", "func helper(x float64) float64 {\n\treturn x*k\n}", 1),
+		"unreached":   strings.Replace(fixtureA, "return fmt.Sprint(s.Area(), table[0])", "return fmt.Sprint(s.Area(), table[1])", 1),
+		"other types": strings.Replace(fixtureA, "return 3 * c.R * c.R", "return 3.14 * c.R * c.R", 1),
+	}
+	for name, src := range edits {
+		if src == fixtureA {
+			t.Fatalf("edit %s did not apply", name)
+		}
+		got := reach(t, fixture(src, fixtureB), "example.com/m/a.Terrain").Fingerprint
+		if got != base {
+			t.Errorf("edit %s changed Terrain's fingerprint", name)
+		}
+	}
+	changes := map[string]string{
+		"helper body": strings.Replace(fixtureA, "return x * k", "return x * k * 1", 1),
+		"const":       strings.Replace(fixtureA, "const k = 2", "const k = 3", 1),
+	}
+	for name, src := range changes {
+		got := reach(t, fixture(src, fixtureB), "example.com/m/a.Terrain").Fingerprint
+		if got == base {
+			t.Errorf("edit %s did not change Terrain's fingerprint", name)
+		}
+	}
+	got := reach(t, fixture(fixtureA, strings.Replace(fixtureB, "return 1", "return 2", 1)), "example.com/m/a.Terrain").Fingerprint
+	if got == base {
+		t.Errorf("editing b.Only did not change Terrain's fingerprint")
+	}
+}
+
+func TestFuncID(t *testing.T) {
+	for _, tc := range []struct{ in, want string }{
+		{"repro/stages.split", "repro/stages.split"},
+		{"repro/stages.Build.func1", "repro/stages.Build"},
+		{"repro/stages.Build.func1.2", "repro/stages.Build"},
+		{"repro/stages.(*T).Run", "repro/stages.T.Run"},
+		{"repro/stages.T.Run-fm", "repro/stages.T.Run"},
+		{"repro/pipeline.Func[...].func1", "repro/pipeline.Func"},
+		{"example.com/m/a.F", "example.com/m/a.F"},
+	} {
+		if got := funcID(tc.in); got != tc.want {
+			t.Errorf("funcID(%q) = %q, want %q", tc.in, got, tc.want)
+		}
+	}
+}
+
+func TestReachUnknown(t *testing.T) {
+	fp, err := NewFingerprinter(fixture(fixtureA, fixtureB))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := fp.Reach("example.com/m/a.Nope"); err == nil || !strings.Contains(err.Error(), "a.Nope") {
+		t.Errorf("Reach(unknown) error = %v, want one naming the function", err)
+	}
+}
+
+func keys[V any](m map[string]V) []string { return sortedKeys(m) }

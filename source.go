@@ -1,0 +1,11 @@
+// Package repro embeds the module's own Go source in the binary, so that the
+// pipeline fingerprints exactly the code that runs (see pipeline.Fingerprinter).
+package repro
+
+import "embed"
+
+// Source holds go.mod, go.sum and every package of the module. A test checks
+// that no package directory is missing.
+//
+//go:embed go.mod go.sum *.go cmd/repro/*.go config/*.go data/*.go models/*.go pipeline/*.go plots/*.go report/*.go stages/*.go
+var Source embed.FS

@@ -1,0 +1,203 @@
+package stages
+
+import (
+	"fmt"
+	"math"
+
+	"repro/data"
+	"repro/models"
+	"repro/pipeline"
+)
+
+// TerrainLoadParams are the parameters of terrain/load.
+type TerrainLoadParams struct {
+	File   string `json:"file"`
+	Array  string `json:"array"`
+	Window int    `json:"window"`
+}
+
+// terrainLoad reads the elevation grid and crops it to the study's window.
+func terrainLoad(c *pipeline.Context) (data.Grid, error) {
+	p, err := pipeline.Params[TerrainLoadParams](c)
+	if err != nil {
+		return data.Grid{}, err
+	}
+	b, err := c.File(p.File)
+	if err != nil {
+		return data.Grid{}, err
+	}
+	g, err := data.LoadGrid(p.File, b, p.Array)
+	if err != nil {
+		return data.Grid{}, err
+	}
+	return data.Crop(g, min(g.Rows, p.Window), min(g.Cols, p.Window)), nil
+}
+
+// TerrainSplit assigns every cell of the grid to the training, validation or
+// test set: training cells lie on a regular grid of spacing XSparsity,
+// validation cells on the same grid offset by XSparsity/2 in both directions,
+// and every other cell is a test cell.
+type TerrainSplit struct {
+	Rows, Cols int
+	XSparsity  int
+	Train, Val []int // flat cell indices, row-major
+	// Proportions is the study's Table 1, computed on this grid for several
+	// spacings.
+	Proportions []SplitShare
+}
+
+// SplitShare is one row of the split-proportion table.
+type SplitShare struct {
+	XSparsity           int
+	Train, Val, Test    int
+	TrainF, ValF, TestF float64
+}
+
+// Role returns 1 for training cells, 2 for validation cells, 0 for test cells.
+func (s TerrainSplit) Role() []uint8 {
+	r := make([]uint8, s.Rows*s.Cols)
+	for _, i := range s.Train {
+		r[i] = 1
+	}
+	for _, i := range s.Val {
+		r[i] = 2
+	}
+	return r
+}
+
+// gridSplit computes the training and validation cells for spacing xs.
+func gridSplit(rows, cols, xs int) (train, val []int) {
+	off := xs / 2
+	for r := 0; r < rows; r += xs {
+		for c := 0; c < cols; c += xs {
+			train = append(train, r*cols+c)
+			if xs > 1 && r+off < rows && c+off < cols {
+				val = append(val, (r+off)*cols+c+off)
+			}
+		}
+	}
+	return train, val
+}
+
+// terrainSplitStage splits the grid; its parameter is x_sparsity.
+func terrainSplitStage(c *pipeline.Context) (TerrainSplit, error) {
+	xs, err := pipeline.Params[int](c)
+	if err != nil {
+		return TerrainSplit{}, err
+	}
+	g, err := pipeline.Input[data.Grid](c, "terrain/load")
+	if err != nil {
+		return TerrainSplit{}, err
+	}
+	return splitGrid(g.Rows, g.Cols, xs)
+}
+
+func splitGrid(rows, cols, xs int) (TerrainSplit, error) {
+	s := TerrainSplit{Rows: rows, Cols: cols, XSparsity: xs}
+	s.Train, s.Val = gridSplit(rows, cols, xs)
+	if len(s.Train) < 3 || len(s.Val) < 3 {
+		return s, fmt.Errorf("x_sparsity %d on a %d x %d grid leaves %d training and %d validation points; want at least 3 of each", xs, rows, cols, len(s.Train), len(s.Val))
+	}
+	n := rows * cols
+	for _, x := range []int{1, 2, 3, 4, 5, 10, 20} {
+		tr, va := gridSplit(rows, cols, x)
+		te := n - len(tr) - len(va)
+		s.Proportions = append(s.Proportions, SplitShare{
+			XSparsity: x, Train: len(tr), Val: len(va), Test: te,
+			TrainF: float64(len(tr)) / float64(n), ValF: float64(len(va)) / float64(n), TestF: float64(te) / float64(n),
+		})
+	}
+	return s, nil
+}
+
+// PointSet is a set of terrain points: scaled coordinates and scaled height.
+type PointSet struct {
+	X, Y, Z []float64
+	Index   []int // cell index of each point
+}
+
+// TerrainScaled is the split data, scaled: coordinates to [0, 1] by the
+// grid's longer side, heights to [0, 1] by the training set's range (so no
+// test information leaks into the scaling).
+type TerrainScaled struct {
+	Rows, Cols       int
+	Train, Val, Test PointSet
+	ZMin, ZMax       float64 // metres mapped to 0 and 1
+}
+
+func terrainScale(c *pipeline.Context) (TerrainScaled, error) {
+	g, err := pipeline.Input[data.Grid](c, "terrain/load")
+	if err != nil {
+		return TerrainScaled{}, err
+	}
+	s, err := pipeline.Input[TerrainSplit](c, "terrain/split")
+	if err != nil {
+		return TerrainScaled{}, err
+	}
+	return scaleTerrain(g, s), nil
+}
+
+func scaleTerrain(g data.Grid, s TerrainSplit) TerrainScaled {
+	zmin, zmax := math.Inf(1), math.Inf(-1)
+	for _, i := range s.Train {
+		zmin = math.Min(zmin, g.Z[i])
+		zmax = math.Max(zmax, g.Z[i])
+	}
+	if zmax == zmin {
+		zmax = zmin + 1
+	}
+	side := float64(max(g.Rows, g.Cols) - 1)
+	point := func(ps *PointSet, i int) {
+		r, col := i/g.Cols, i%g.Cols
+		ps.X = append(ps.X, float64(col)/side)
+		ps.Y = append(ps.Y, float64(r)/side)
+		ps.Z = append(ps.Z, (g.Z[i]-zmin)/(zmax-zmin))
+		ps.Index = append(ps.Index, i)
+	}
+	out := TerrainScaled{Rows: g.Rows, Cols: g.Cols, ZMin: zmin, ZMax: zmax}
+	role := s.Role()
+	for _, i := range s.Train {
+		point(&out.Train, i)
+	}
+	for _, i := range s.Val {
+		point(&out.Val, i)
+	}
+	for i, r := range role {
+		if r == 0 {
+			point(&out.Test, i)
+		}
+	}
+	return out
+}
+
+// Design is the polynomial design matrix of the training and validation
+// points (the test points' features are computed where they are used: at
+// about 5,000 times the training set's size they are cheaper to recompute
+// than to store).
+type Design struct {
+	Degree     int
+	Terms      []string
+	Train, Val Matrix
+}
+
+// Matrix is a dense row-major matrix that encodes to JSON.
+type Matrix struct {
+	Rows, Cols int
+	Data       []float64
+}
+
+func terrainDesign(c *pipeline.Context) (Design, error) {
+	deg, err := pipeline.Params[int](c)
+	if err != nil {
+		return Design{}, err
+	}
+	t, err := pipeline.Input[TerrainScaled](c, "terrain/scale")
+	if err != nil {
+		return Design{}, err
+	}
+	return Design{
+		Degree: deg, Terms: models.PolyTerms(deg),
+		Train: fromDense(models.PolyFeatures(t.Train.X, t.Train.Y, deg)),
+		Val:   fromDense(models.PolyFeatures(t.Val.X, t.Val.Y, deg)),
+	}, nil
+}
