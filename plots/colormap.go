@@ -7,7 +7,6 @@ import (
 
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/palette"
-	"gonum.org/v1/plot/plotter"
 	"gonum.org/v1/plot/vg"
 	"gonum.org/v1/plot/vg/draw"
 )
@@ -153,7 +152,7 @@ func (s colorScale) f(v float64) float64 {
 func (s colorScale) ticks(lo, hi float64) []plot.Tick {
 	if !s.log {
 		var ts []plot.Tick
-		for _, t := range (plot.DefaultTicks{}).Ticks(lo, hi) {
+		for _, t := range (linearTicks{}).Ticks(lo, hi) {
 			if t.Value >= lo-1e-12*math.Abs(hi-lo) && t.Value <= hi+1e-12*math.Abs(hi-lo) {
 				ts = append(ts, t)
 			}
@@ -195,19 +194,27 @@ func drawColorBar(c draw.Canvas, cmap palette.ColorMap, ticks []plot.Tick, label
 		Min: vg.Point{X: x0, Y: bottom},
 		Max: vg.Point{X: x0 + colorBarW, Y: top},
 	}}
-	p := plot.New()
-	p.HideAxes()
-	p.BackgroundColor = nil
-	p.X.Padding, p.Y.Padding = 0, 0
-	p.Add(&plotter.ColorBar{ColorMap: cmap, Vertical: true, Colors: 256})
-	p.Draw(bar)
+	// Vector steps rather than an embedded image: renderers smooth a
+	// one-pixel-wide image into stripes.
+	const steps = 128
+	lo, hi := cmap.Min(), cmap.Max()
+	stepH := (top - bottom) / steps
+	for i := range steps {
+		col, err := cmap.At(lo + (hi-lo)*(float64(i)+0.5)/steps)
+		if err != nil {
+			col = color.Transparent
+		}
+		y0 := bottom + stepH*vg.Length(i)
+		y1 := min(y0+stepH+0.3, top) // overlap hides seams
+		bar.SetColor(col)
+		bar.Fill(vg.Rectangle{Min: vg.Point{X: x0, Y: y0}, Max: vg.Point{X: x0 + colorBarW, Y: y1}}.Path())
+	}
 	outline := draw.LineStyle{Color: color.Black, Width: 0.5}
 	bar.SetLineStyle(outline)
 	bar.Stroke(bar.Rectangle.Path())
 
 	sty := textStyle(sizeTick)
 	sty.XAlign = draw.XLeft
-	lo, hi := cmap.Min(), cmap.Max()
 	x1 := x0 + colorBarW
 	var tw vg.Length
 	for _, t := range ticks {
@@ -222,7 +229,7 @@ func drawColorBar(c draw.Canvas, cmap palette.ColorMap, ticks []plot.Tick, label
 	if label != "" {
 		ls := textStyle(sizeLabel)
 		ls.Rotation = -math.Pi / 2
-		ls.YAlign = draw.YTop
+		ls.YAlign = draw.YBottom
 		c.FillText(ls, vg.Point{X: x1 + 5 + tw + 4, Y: (bottom + top) / 2}, label)
 	}
 }

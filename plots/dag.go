@@ -85,7 +85,7 @@ func DAG(nodes []string, edges [][2]int, levels []int, opts ...Option) ([]byte, 
 		// Centre the graph horizontally.
 		ox := c.Min.X + (c.Max.X-c.Min.X-lay.w)/2
 		oy := c.Max.Y - lay.h
-		lay.draw(c, nodes, edges, vg.Point{X: ox, Y: oy})
+		lay.draw(c, nodes, vg.Point{X: ox, Y: oy})
 		return nil
 	})
 }
@@ -128,51 +128,71 @@ func longestPathLevels(n int, edges [][2]int) ([]int, error) {
 const (
 	dagFont   = 8
 	dagBoxH   = 15
+	dagLaneH  = 3 // height of the slot a long edge takes in a column it crosses
 	dagGapY   = 6
 	dagGapX   = 42
 	dagPadX   = 5
 	dagArrowL = 5
 )
 
+// dagLayout places the real nodes and, for every edge spanning more than
+// one column, one virtual node per column crossed, so that long edges run
+// in their own lanes instead of behind boxes.
 type dagLayout struct {
-	w, h vg.Length
-	colX []vg.Length // left edge of each column
-	colW []vg.Length
-	col  []int       // column of each node
-	y    []vg.Length // centre of each node, from the top
+	w, h  vg.Length
+	colX  []vg.Length // left edge of each column
+	colW  []vg.Length
+	col   []int       // column of each node, real then virtual
+	y     []vg.Length // centre of each node, from the top
+	real  int         // number of real nodes
+	chain [][]int     // per edge: the nodes it passes, source to target
 }
 
 func layoutDAG(nodes []string, edges [][2]int, levels []int) *dagLayout {
 	n := len(nodes)
 	// Dense column numbers from the levels that occur.
-	used := map[int]bool{}
-	for _, l := range levels {
-		used[l] = true
-	}
-	var distinct []int
-	for l := range used {
-		distinct = append(distinct, l)
-	}
+	distinct := append([]int(nil), levels...)
 	sort.Ints(distinct)
 	rank := map[int]int{}
-	for i, l := range distinct {
-		rank[l] = i
+	for _, l := range distinct {
+		if _, ok := rank[l]; !ok {
+			rank[l] = len(rank)
+		}
 	}
-	ncol := len(distinct)
-	col := make([]int, n)
-	cols := make([][]int, ncol)
+	ncol := len(rank)
+	col := make([]int, n, n+len(edges))
 	for i := range n {
 		col[i] = rank[levels[i]]
-		cols[col[i]] = append(cols[col[i]], i)
 	}
-	ins := make([][]int, n)
-	outs := make([][]int, n)
-	for _, e := range edges {
-		outs[e[0]] = append(outs[e[0]], e[1])
-		ins[e[1]] = append(ins[e[1]], e[0])
+	// Split long edges with virtual nodes.
+	var ins, outs [][]int
+	ins, outs = make([][]int, n), make([][]int, n)
+	link := func(a, b int) {
+		outs[a] = append(outs[a], b)
+		ins[b] = append(ins[b], a)
+	}
+	chain := make([][]int, len(edges))
+	for k, e := range edges {
+		ch := []int{e[0]}
+		prev := e[0]
+		for c := col[e[0]] + 1; c < col[e[1]]; c++ {
+			v := len(col)
+			col = append(col, c)
+			ins, outs = append(ins, nil), append(outs, nil)
+			link(prev, v)
+			ch = append(ch, v)
+			prev = v
+		}
+		link(prev, e[1])
+		chain[k] = append(ch, e[1])
+	}
+	total := len(col)
+	cols := make([][]int, ncol)
+	for v := range total {
+		cols[col[v]] = append(cols[col[v]], v)
 	}
 	// Barycentre sweeps; positions are normalised ranks within a column.
-	pos := make([]float64, n)
+	pos := make([]float64, total)
 	setPos := func(c int) {
 		k := len(cols[c])
 		for r, v := range cols[c] {
@@ -182,8 +202,8 @@ func layoutDAG(nodes []string, edges [][2]int, levels []int) *dagLayout {
 	for c := range cols {
 		setPos(c)
 	}
+	key := make([]float64, total)
 	reorder := func(c int, nb [][]int) {
-		key := make(map[int]float64, len(cols[c]))
 		for _, v := range cols[c] {
 			key[v] = pos[v]
 			if len(nb[v]) > 0 {
@@ -203,7 +223,7 @@ func layoutDAG(nodes []string, edges [][2]int, levels []int) *dagLayout {
 		})
 		setPos(c)
 	}
-	for range 4 {
+	for range 6 {
 		for c := 1; c < ncol; c++ {
 			reorder(c, ins)
 		}
@@ -213,13 +233,26 @@ func layoutDAG(nodes []string, edges [][2]int, levels []int) *dagLayout {
 	}
 
 	sty := textStyle(dagFont)
-	lay := &dagLayout{col: col, y: make([]vg.Length, n), colW: make([]vg.Length, ncol), colX: make([]vg.Length, ncol)}
-	maxRows := 0
-	for c, vs := range cols {
-		for _, v := range vs {
-			lay.colW[c] = max(lay.colW[c], sty.Width(nodes[v])+2*dagPadX)
+	lay := &dagLayout{col: col, y: make([]vg.Length, total), colW: make([]vg.Length, ncol),
+		colX: make([]vg.Length, ncol), real: n, chain: chain}
+	slot := func(v int) vg.Length {
+		if v < n {
+			return dagBoxH
 		}
-		maxRows = max(maxRows, len(vs))
+		return dagLaneH
+	}
+	colH := make([]vg.Length, ncol)
+	for c, vs := range cols {
+		for i, v := range vs {
+			if v < n {
+				lay.colW[c] = max(lay.colW[c], sty.Width(nodes[v])+2*dagPadX)
+			}
+			if i > 0 {
+				colH[c] += dagGapY
+			}
+			colH[c] += slot(v)
+		}
+		lay.h = max(lay.h, colH[c])
 	}
 	x := vg.Length(0)
 	for c := range cols {
@@ -227,44 +260,47 @@ func layoutDAG(nodes []string, edges [][2]int, levels []int) *dagLayout {
 		x += lay.colW[c] + dagGapX
 	}
 	lay.w = x - dagGapX
-	lay.h = vg.Length(maxRows)*(dagBoxH+dagGapY) - dagGapY
-	for _, vs := range cols {
-		colH := vg.Length(len(vs))*(dagBoxH+dagGapY) - dagGapY
-		top := (lay.h - colH) / 2
-		for r, v := range vs {
-			lay.y[v] = top + vg.Length(r)*(dagBoxH+dagGapY) + dagBoxH/2
+	for c, vs := range cols {
+		y := (lay.h - colH[c]) / 2
+		for _, v := range vs {
+			lay.y[v] = y + slot(v)/2
+			y += slot(v) + dagGapY
 		}
 	}
 	return lay
 }
 
-// draw draws the layout with its top-left corner at origin.Y + lay.h.
-func (lay *dagLayout) draw(c draw.Canvas, nodes []string, edges [][2]int, origin vg.Point) {
+// draw draws the layout with its bottom-left corner at origin.
+func (lay *dagLayout) draw(c draw.Canvas, nodes []string, origin vg.Point) {
 	top := origin.Y + lay.h
-	box := func(i int) vg.Rectangle {
-		k := lay.col[i]
-		cy := top - lay.y[i]
-		return vg.Rectangle{
-			Min: vg.Point{X: origin.X + lay.colX[k], Y: cy - dagBoxH/2},
-			Max: vg.Point{X: origin.X + lay.colX[k] + lay.colW[k], Y: cy + dagBoxH/2},
-		}
-	}
-	edgeSty := draw.LineStyle{Color: withAlpha(rgb(0x44, 0x44, 0x44), 0.55), Width: 0.7}
+	left := func(v int) vg.Length { return origin.X + lay.colX[lay.col[v]] }
+	right := func(v int) vg.Length { return left(v) + lay.colW[lay.col[v]] }
+	yOf := func(v int) vg.Length { return top - lay.y[v] }
+	edgeSty := draw.LineStyle{Color: withAlpha(rgb(0x44, 0x44, 0x44), 0.6), Width: 0.7}
 	arrow := rgb(0x33, 0x33, 0x33)
-	for _, e := range edges {
-		a, b := box(e[0]), box(e[1])
-		p0 := vg.Point{X: a.Max.X, Y: (a.Min.Y + a.Max.Y) / 2}
-		p1 := vg.Point{X: b.Min.X - dagArrowL, Y: (b.Min.Y + b.Max.Y) / 2}
-		dx := max((p1.X-p0.X)/2, 10)
+	curve := func(path *vg.Path, from, to vg.Point) {
+		dx := max((to.X-from.X)/2, 6)
+		path.CubeTo(vg.Point{X: from.X + dx, Y: from.Y}, vg.Point{X: to.X - dx, Y: to.Y}, to)
+	}
+	for _, ch := range lay.chain {
 		var path vg.Path
-		path.Move(p0)
-		path.CubeTo(vg.Point{X: p0.X + dx, Y: p0.Y}, vg.Point{X: p1.X - dx, Y: p1.Y}, p1)
+		cur := vg.Point{X: right(ch[0]), Y: yOf(ch[0])}
+		path.Move(cur)
+		for _, v := range ch[1 : len(ch)-1] {
+			in := vg.Point{X: left(v), Y: yOf(v)}
+			curve(&path, cur, in)
+			cur = vg.Point{X: right(v), Y: yOf(v)}
+			path.Line(cur)
+		}
+		t := ch[len(ch)-1]
+		end := vg.Point{X: left(t) - dagArrowL, Y: yOf(t)}
+		curve(&path, cur, end)
 		c.SetLineStyle(edgeSty)
 		c.Stroke(path)
 		var head vg.Path
-		head.Move(vg.Point{X: b.Min.X, Y: p1.Y})
-		head.Line(vg.Point{X: p1.X, Y: p1.Y + 2.2})
-		head.Line(vg.Point{X: p1.X, Y: p1.Y - 2.2})
+		head.Move(vg.Point{X: left(t), Y: end.Y})
+		head.Line(vg.Point{X: end.X, Y: end.Y + 2.2})
+		head.Line(vg.Point{X: end.X, Y: end.Y - 2.2})
 		head.Close()
 		c.SetColor(arrow)
 		c.Fill(head)
@@ -272,11 +308,14 @@ func (lay *dagLayout) draw(c draw.Canvas, nodes []string, edges [][2]int, origin
 	sty := textStyle(dagFont)
 	fill := rgb(0xea, 0xf2, 0xfa)
 	for i, name := range nodes {
-		r := box(i)
+		r := vg.Rectangle{
+			Min: vg.Point{X: left(i), Y: yOf(i) - dagBoxH/2},
+			Max: vg.Point{X: right(i), Y: yOf(i) + dagBoxH/2},
+		}
 		c.SetColor(fill)
 		c.Fill(r.Path())
 		c.SetLineStyle(draw.LineStyle{Color: seriesColor(0), Width: 0.8})
 		c.Stroke(r.Path())
-		c.FillText(sty, vg.Point{X: (r.Min.X + r.Max.X) / 2, Y: (r.Min.Y + r.Max.Y) / 2}, name)
+		c.FillText(sty, vg.Point{X: (r.Min.X + r.Max.X) / 2, Y: yOf(i)}, name)
 	}
 }

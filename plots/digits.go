@@ -6,7 +6,6 @@ import (
 	"math"
 
 	"gonum.org/v1/plot"
-	"gonum.org/v1/plot/plotter"
 	"gonum.org/v1/plot/vg"
 	"gonum.org/v1/plot/vg/draw"
 )
@@ -68,9 +67,7 @@ func DigitSamples(images [][]float64, labels []int, opts ...Option) ([]byte, err
 		p := newPlot(fmt.Sprintf("digit %d", labels[i]), "", "")
 		p.HideAxes()
 		p.X.Padding, p.Y.Padding = 0, 0
-		hm := plotter.NewHeatMap(gridData{m}, cmap.Palette(256))
-		hm.Min, hm.Max = lo, hi
-		p.Add(hm, border{})
+		p.Add(pixels{m: m, cmap: cmap}, border{})
 		grid[i/nc][i%nc] = p
 	}
 	label := "pixel intensity"
@@ -88,6 +85,37 @@ func DigitSamples(images [][]float64, labels []int, opts ...Option) ([]byte, err
 		drawColorBar(strip, cmap, ticks, label, bottom, top)
 		return nil
 	})
+}
+
+// pixels draws a [row][col] matrix (row 0 at the top) as squares covering
+// [-0.5, cols-0.5] x [-0.5, rows-0.5]. Squares overlap by a hair so that
+// anti-aliasing leaves no seams between dark pixels.
+type pixels struct {
+	m    [][]float64
+	cmap *stopMap
+}
+
+func (px pixels) Plot(c draw.Canvas, p *plot.Plot) {
+	trX, trY := p.Transforms(&c)
+	rows := len(px.m)
+	for r, row := range px.m {
+		for k, v := range row {
+			y := float64(rows - 1 - r)
+			x0, x1 := trX(float64(k)-0.5), trX(float64(k)+0.5)
+			y0, y1 := trY(y-0.5), trY(y+0.5)
+			const hair = 0.25
+			rect := vg.Rectangle{
+				Min: vg.Point{X: x0, Y: y0},
+				Max: vg.Point{X: min(x1+hair, trX(float64(len(row))-0.5)), Y: min(y1+hair, trY(float64(rows)-0.5))},
+			}
+			c.SetColor(px.cmap.at(v))
+			c.Fill(rect.Path())
+		}
+	}
+}
+
+func (px pixels) DataRange() (xmin, xmax, ymin, ymax float64) {
+	return -0.5, float64(len(px.m[0])) - 0.5, -0.5, float64(len(px.m)) - 0.5
 }
 
 // border outlines the data area of a plot in grey.

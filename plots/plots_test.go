@@ -139,6 +139,54 @@ func fixtureDAG() ([]string, [][2]int) {
 	return nodes, edges
 }
 
+// fixtureBigDAG is a provenance graph of about seventy nodes.
+func fixtureBigDAG() ([]string, [][2]int) {
+	nodes := []string{"config", "data/terrain", "data/digits", "split/terrain", "split/digits"}
+	var edges [][2]int
+	edges = append(edges, [2]int{0, 3}, [2]int{0, 4}, [2]int{1, 3}, [2]int{2, 4})
+	var fits []int
+	for i, name := range []string{"linear/closed-form/* (4)", "sgd/linear/* (48)", "sgd/momentum/* (12)",
+		"neural/regression/sigmoid/* (54)", "neural/regression/relu/* (54)", "neural/regression/leaky/* (54)",
+		"neural/classification/sigmoid/* (36)", "neural/classification/relu/* (36)", "logistic/sgd/* (6)",
+		"logistic/lbfgs (1)", "keras-style/adam/* (10)", "neural/softmax-vs-sigmoid/* (10)", "learning-curve/* (40)"} {
+		nodes = append(nodes, name)
+		fits = append(fits, len(nodes)-1)
+		split := 3
+		if i >= 6 && i <= 11 {
+			split = 4
+		}
+		edges = append(edges, [2]int{split, len(nodes) - 1})
+	}
+	var summaries []int
+	for i := range 8 {
+		nodes = append(nodes, fmt.Sprintf("select/best-%d", i))
+		summaries = append(summaries, len(nodes)-1)
+		edges = append(edges, [2]int{fits[i], len(nodes) - 1}, [2]int{fits[(i+3)%len(fits)], len(nodes) - 1})
+	}
+	var outputs []int
+	for i := range 30 {
+		kind := "figures/F"
+		if i%4 == 3 {
+			kind = "tables/T"
+		}
+		nodes = append(nodes, fmt.Sprintf("%s%d", kind, i+2))
+		outputs = append(outputs, len(nodes)-1)
+		edges = append(edges, [2]int{summaries[i%len(summaries)], len(nodes) - 1})
+		if i%3 == 0 {
+			edges = append(edges, [2]int{fits[i%len(fits)], len(nodes) - 1})
+		}
+		if i%7 == 0 {
+			edges = append(edges, [2]int{3 + i%2, len(nodes) - 1})
+		}
+	}
+	nodes = append(nodes, "report/html", "report/check")
+	for _, o := range outputs {
+		edges = append(edges, [2]int{o, len(nodes) - 2})
+	}
+	edges = append(edges, [2]int{len(nodes) - 2, len(nodes) - 1}, [2]int{0, len(nodes) - 2})
+	return nodes, edges
+}
+
 func figures() []figure {
 	bandsPanels := fixtureBandsPanels(2, 2)
 	heatA, heatB, heatC := fixtureHeat(1, false), fixtureHeat(2, true), fixtureHeat(3, true)
@@ -235,7 +283,11 @@ func figures() []figure {
 				[]float64{-1, -0.7, -0.4, -0.1, 0.2, 0.5}, "closed-form Ridge")
 		}, []string{"SGD OLS", "SGD Ridge", "closed-form Ridge", "coefficient", "x^2"}},
 		{"dag", func() ([]byte, error) { return DAG(nodes, edges, nil) },
-			[]string{"neural/regression/* (54)", "report"}},
+			[]string{"neural/regression/* (54)", "report", "Dependency graph"}},
+		{"dagbig", func() ([]byte, error) {
+			n, e := fixtureBigDAG()
+			return DAG(n, e, nil, WithTitle("Provenance of the report"))
+		}, []string{"Provenance of the report", "report/check", "figures/F31"}},
 	}
 }
 
@@ -505,7 +557,7 @@ func TestLogTicks(t *testing.T) {
 	}{
 		{0.001, 1, []string{"0.001", "0.01", "0.1", "1"}},
 		{0.003, 0.02, []string{"0.005", "0.01", "0.02"}},
-		{2e-6, 3e-4, []string{"1e-05", "1e-04"}},
+		{2e-6, 3e-4, []string{"1e-05", "0.0001"}},
 	} {
 		var got []string
 		for _, tk := range (logTicks{}).Ticks(c.lo, c.hi) {

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"image/color"
 	"math"
+	"strconv"
+	"strings"
 
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/font"
@@ -160,6 +162,7 @@ func newPlot(title, xlabel, ylabel string) *plot.Plot {
 		a.Label.TextStyle.Font = sans(sizeLabel)
 		a.Tick.Label.Font = sans(sizeTick)
 		a.Label.Padding = 2
+		a.Tick.Marker = linearTicks{}
 	}
 	p.Legend.TextStyle.Font = sans(sizeLegend)
 	return p
@@ -194,10 +197,15 @@ func render(fn string, w, h vg.Length, paint func(c draw.Canvas) error) (out []b
 	if _, err := cv.WriteTo(&buf); err != nil {
 		return nil, fmt.Errorf("plots.%s: writing SVG: %w", fn, err)
 	}
+	out = buf.Bytes()
 	// Fall back to metric-compatible fonts where Liberation is not installed.
-	return bytes.ReplaceAll(buf.Bytes(),
+	out = bytes.ReplaceAll(out,
 		[]byte("font-family:Liberation Sans;"),
-		[]byte("font-family:'Liberation Sans',Arial,Helvetica,sans-serif;")), nil
+		[]byte("font-family:'Liberation Sans',Arial,Helvetica,sans-serif;"))
+	// vgsvg embeds PNG data under the wrong media type; strict renderers
+	// (librsvg) then drop the image.
+	out = bytes.ReplaceAll(out, []byte("data:image/jpg;base64,"), []byte("data:image/png;base64,"))
+	return out, nil
 }
 
 // frame draws the figure title and the legend strip at the top of c and
@@ -343,6 +351,39 @@ func categoryTicks(labels []string) plot.ConstantTicks {
 	return t
 }
 
+// linearTicks labels about five round values (steps of 1, 2, 2.5 or 5
+// times a power of ten) with unlabelled minor ticks between them.
+type linearTicks struct{}
+
+func (linearTicks) Ticks(lo, hi float64) []plot.Tick {
+	if !(hi > lo) || !finite(lo) || !finite(hi) {
+		return nil
+	}
+	raw := (hi - lo) / 5
+	mag := math.Pow(10, math.Floor(math.Log10(raw)))
+	step, minor := 10*mag, 2*mag
+	for _, m := range []struct{ step, minor float64 }{{1, 0.2}, {2, 0.5}, {2.5, 0.5}, {5, 1}} {
+		if m.step*mag >= raw*0.999 {
+			step, minor = m.step*mag, m.minor*mag
+			break
+		}
+	}
+	var ticks []plot.Tick
+	first := math.Ceil(lo/minor - 1e-9)
+	for k := first; k*minor <= hi+minor*1e-9; k++ {
+		v := k * minor
+		if math.Abs(v) < minor*1e-9 {
+			v = 0
+		}
+		t := plot.Tick{Value: v}
+		if r := v / step; math.Abs(r-math.Round(r)) < 1e-6 {
+			t.Label = formatNumber(v)
+		}
+		ticks = append(ticks, t)
+	}
+	return ticks
+}
+
 // logTicks labels decades, and 2x and 5x multiples when the range holds
 // fewer than two decades, with unlabelled minor ticks in between.
 type logTicks struct{}
@@ -394,18 +435,20 @@ func formatNumber(v float64) string {
 		return "0"
 	}
 	a := math.Abs(v)
-	if a >= 1e-3 && a < 1e5 {
-		return trimFloat(fmt.Sprintf("%.4f", v))
+	if a >= 1e-4 && a < 1e6 {
+		return trimFloat(strconv.FormatFloat(v, 'f', 6, 64))
 	}
-	return fmt.Sprintf("%.0e", v)
+	return trimFloat(strconv.FormatFloat(v, 'e', 2, 64))
 }
 
 func trimFloat(s string) string {
-	for len(s) > 1 && s[len(s)-1] == '0' {
-		s = s[:len(s)-1]
+	exp := ""
+	if i := strings.IndexByte(s, 'e'); i >= 0 {
+		s, exp = s[:i], s[i:]
 	}
-	if len(s) > 1 && s[len(s)-1] == '.' {
-		s = s[:len(s)-1]
+	if strings.IndexByte(s, '.') >= 0 {
+		s = strings.TrimRight(s, "0")
+		s = strings.TrimSuffix(s, ".")
 	}
-	return s
+	return s + exp
 }

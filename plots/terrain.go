@@ -70,7 +70,7 @@ func TerrainSplit(rows, cols int, z []float64, role []uint8, opts ...Option) ([]
 	cmap := greys(lo, hi)
 	p := mapPlot("", "x (grid column)", "y (grid row)", rows, cols, z, cmap)
 	trainSty := draw.GlyphStyle{Color: seriesColor(1), Radius: 2, Shape: draw.CircleGlyph{}}
-	valSty := draw.GlyphStyle{Color: seriesColor(0), Radius: 2.2, Shape: draw.TriangleGlyph{}}
+	valSty := draw.GlyphStyle{Color: seriesColor(0), Radius: 2.4, Shape: draw.PyramidGlyph{}}
 	for _, s := range []struct {
 		xy  plotter.XYs
 		sty draw.GlyphStyle
