@@ -118,10 +118,10 @@ func newNetwork(cfg NetConfig) *Network {
 	if cfg.Init == "" {
 		cfg.Init = InitNormal
 	}
-	n := &Network{cfg: cfg, alpha: cfg.LeakyAlpha}
-	if n.alpha == 0 {
-		n.alpha = DefaultLeakyAlpha
+	if cfg.LeakyAlpha == 0 {
+		cfg.LeakyAlpha = DefaultLeakyAlpha
 	}
+	n := &Network{cfg: cfg, alpha: cfg.LeakyAlpha}
 	n.sizes = append(n.sizes, cfg.Inputs)
 	off := 0
 	for _, ly := range cfg.Layers {
@@ -238,6 +238,8 @@ type workspace struct {
 	x, y    []float64   // gathered inputs and targets
 	z, a, d [][]float64 // per layer: pre-activations, activations, errors δ
 	grad    []float64   // flat gradient, laid out like theta
+	idx     []int       // kernel scratch
+	val     []float64   // kernel scratch
 }
 
 func (n *Network) newWorkspace(rows int, backprop bool) *workspace {
@@ -249,6 +251,11 @@ func (n *Network) newWorkspace(rows int, backprop bool) *workspace {
 		z:    make([][]float64, L),
 		a:    make([][]float64, L),
 	}
+	width := rows
+	for _, s := range n.sizes {
+		width = max(width, s)
+	}
+	ws.idx, ws.val = make([]int, width), make([]float64, width)
 	for l, ly := range n.cfg.Layers {
 		ws.z[l] = make([]float64, rows*ly.Size)
 		ws.a[l] = ws.z[l]
@@ -274,7 +281,7 @@ func (n *Network) forward(ws *workspace, x []float64, m int) {
 		k, o := n.sizes[l], n.sizes[l+1]
 		s := n.sp[l]
 		z := ws.z[l][:m*o]
-		gemmBias(z, in, n.theta[s.w0:s.w1], n.theta[s.b0:s.b1], m, k, o)
+		gemmBias(z, in, n.theta[s.w0:s.w1], n.theta[s.b0:s.b1], m, k, o, ws.idx[:k], ws.val)
 		if ly.Act != Identity {
 			activate(ly.Act, n.alpha, ws.a[l][:m*o], z, o)
 		}
@@ -316,7 +323,7 @@ func (n *Network) backward(ws *workspace, m int) {
 		}
 		gw, w := ws.grad[s.w0:s.w1], n.theta[s.w0:s.w1]
 		d := ws.d[l][:m*o]
-		gemmTN(gw, prev, d, m, k, o)
+		gemmTN(gw, prev, d, m, k, o, ws.idx[:m], ws.val)
 		if l2 != 0 {
 			for i, v := range w {
 				gw[i] += l2 * v
