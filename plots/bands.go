@@ -204,7 +204,7 @@ func bandsFigure(fn, title, xlabel, ylabel string, panels []Panel, st bandsStyle
 			yl = pn.YLabel
 		}
 		p := newPlot(pn.Title, xl, yl)
-		addGrid(p)
+		addGrid(p, true)
 		if st.logX {
 			p.X.Scale = plot.LogScale{}
 			p.X.Tick.Marker = logTicks{}

@@ -81,7 +81,7 @@ func ClassCounts(groups, sets []string, counts [][][]int, opts ...Option) ([]byt
 		p := newPlot(name, "class (digit)", yl)
 		p.X.Tick.Marker = categoryTicks(labels)
 		p.X.Tick.Length = 0
-		addGrid(p)
+		addGrid(p, false)
 		for s := range sets {
 			vs := make(plotter.Values, nclass)
 			for k, v := range counts[g][s] {

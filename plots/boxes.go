@@ -85,7 +85,7 @@ func BetaBoxes(terms []string, groups []BoxGroup, reference []float64, refName s
 			xl = "term"
 		}
 		p := newPlot(grp.Name, xl, yl)
-		addGrid(p)
+		addGrid(p, false)
 		p.X.Tick.Marker = categoryTicks(terms)
 		if vertical {
 			p.X.Tick.Label.Rotation = math.Pi / 2

@@ -411,13 +411,14 @@ func drawHatch(c draw.Canvas, r vg.Rectangle) {
 }
 
 // drawBestOutline outlines r in black with a white inner line, visible on
-// any colour of the map.
+// any colour of the map; the black line straddles the cell's edge to keep
+// the inside free for the annotation.
 func drawBestOutline(c draw.Canvas, r vg.Rectangle) {
 	in := func(d vg.Length) vg.Rectangle {
 		return vg.Rectangle{Min: vg.Point{X: r.Min.X + d, Y: r.Min.Y + d}, Max: vg.Point{X: r.Max.X - d, Y: r.Max.Y - d}}
 	}
-	c.SetLineStyle(draw.LineStyle{Color: color.Black, Width: 2.4})
-	c.Stroke(in(1.2).Path())
-	c.SetLineStyle(draw.LineStyle{Color: color.White, Width: 1})
-	c.Stroke(in(2.9).Path())
+	c.SetLineStyle(draw.LineStyle{Color: color.Black, Width: 2.6})
+	c.Stroke(in(0.3).Path())
+	c.SetLineStyle(draw.LineStyle{Color: color.White, Width: 0.9})
+	c.Stroke(in(2).Path())
 }

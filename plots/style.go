@@ -168,14 +168,36 @@ func newPlot(title, xlabel, ylabel string) *plot.Plot {
 	return p
 }
 
-// addGrid adds light grey grid lines to p.
-func addGrid(p *plot.Plot) {
+// addGrid adds light grey grid lines to p, vertical ones too if vertical.
+func addGrid(p *plot.Plot, vertical bool) {
 	g := plotter.NewGrid()
 	g.Horizontal.Color = rgb(0xdd, 0xdd, 0xdd)
-	g.Vertical.Color = rgb(0xdd, 0xdd, 0xdd)
 	g.Horizontal.Width = 0.5
+	g.Vertical.Color = rgb(0xdd, 0xdd, 0xdd)
 	g.Vertical.Width = 0.5
+	if !vertical {
+		g.Vertical.Width = 0
+		g.Vertical.Color = nil
+	}
 	p.Add(g)
+}
+
+// thousands formats n with a thin separator every three digits.
+func thousands(n int) string {
+	s := strconv.Itoa(n)
+	neg := strings.HasPrefix(s, "-")
+	s = strings.TrimPrefix(s, "-")
+	var b strings.Builder
+	for i, d := range s {
+		if i > 0 && (len(s)-i)%3 == 0 {
+			b.WriteRune(',')
+		}
+		b.WriteRune(d)
+	}
+	if neg {
+		return "-" + b.String()
+	}
+	return b.String()
 }
 
 // render draws a figure of size w x h with paint and returns the SVG bytes.

@@ -83,12 +83,12 @@ func TerrainSplit(rows, cols int, z []float64, role []uint8, opts ...Option) ([]
 			return nil, err
 		}
 		sc.GlyphStyle = s.sty
-		p.Add(outlinedGlyphs{sc})
+		p.Add(outlinedGlyphs{Scatter: sc, perRow: math.Sqrt(float64(len(s.xy)) * float64(cols) / float64(rows))})
 	}
 	legend := []legendItem{
-		{label: fmt.Sprintf("training (%d points)", len(train)), thumbs: []plot.Thumbnailer{glyphThumb(haloGlyph(trainSty)), glyphThumb(trainSty)}},
-		{label: fmt.Sprintf("validation (%d points)", len(val)), thumbs: []plot.Thumbnailer{glyphThumb(haloGlyph(valSty)), glyphThumb(valSty)}},
-		{label: fmt.Sprintf("test (%d points: the rest of the map)", nTest), thumbs: []plot.Thumbnailer{fillThumb{fill: cmap.at((lo + hi) / 2), outline: draw.LineStyle{Color: color.Black, Width: 0.5}}}},
+		{label: fmt.Sprintf("training (%s points)", thousands(len(train))), thumbs: []plot.Thumbnailer{glyphThumb(haloGlyph(trainSty)), glyphThumb(trainSty)}},
+		{label: fmt.Sprintf("validation (%s points)", thousands(len(val))), thumbs: []plot.Thumbnailer{glyphThumb(haloGlyph(valSty)), glyphThumb(valSty)}},
+		{label: fmt.Sprintf("test (%s points: the rest of the map)", thousands(nTest)), thumbs: []plot.Thumbnailer{fillThumb{fill: cmap.at((lo + hi) / 2), outline: draw.LineStyle{Color: color.Black, Width: 0.5}}}},
 	}
 	label := cfg.colorLabelOr("elevation")
 	ticks := colorScale{}.ticks(lo, hi)
@@ -253,16 +253,27 @@ func haloGlyph(s draw.GlyphStyle) draw.GlyphStyle {
 	return draw.GlyphStyle{Color: color.White, Radius: s.Radius + 0.8, Shape: s.Shape}
 }
 
-// outlinedGlyphs draws a scatter's markers over white halos.
-type outlinedGlyphs struct{ *plotter.Scatter }
+// outlinedGlyphs draws a scatter's markers over white halos, shrunk when
+// the points are dense (perRow: about how many points share a row).
+type outlinedGlyphs struct {
+	*plotter.Scatter
+	perRow float64
+}
 
 func (o outlinedGlyphs) Plot(c draw.Canvas, p *plot.Plot) {
 	trX, trY := p.Transforms(&c)
-	halo := haloGlyph(o.GlyphStyle)
+	sty := o.GlyphStyle
+	if o.perRow > 0 {
+		spacing := (c.Max.X - c.Min.X) / vg.Length(o.perRow)
+		sty.Radius = max(1, min(sty.Radius, spacing*0.15))
+	}
+	halo := haloGlyph(sty)
 	for _, xy := range o.XYs {
 		c.DrawGlyph(halo, vg.Point{X: trX(xy.X), Y: trY(xy.Y)})
 	}
-	o.Scatter.Plot(c, p)
+	for _, xy := range o.XYs {
+		c.DrawGlyph(sty, vg.Point{X: trX(xy.X), Y: trY(xy.Y)})
+	}
 }
 
 // alignAspect shrinks c, keeping it centred, so that the data areas of the
