@@ -47,8 +47,13 @@ func DigitSamples(images [][]float64, labels []int, opts ...Option) ([]byte, err
 		}
 		all = append(all, img...)
 	}
-	lo, hi, _ := valueRange(all)
-	lo = math.Min(lo, 0)
+	lo, hi := 0.0, math.Inf(-1)
+	for _, v := range all {
+		lo, hi = math.Min(lo, v), math.Max(hi, v)
+	}
+	if hi <= lo {
+		hi = lo + 1 // blank images
+	}
 	cmap := inkOnPaper(lo, hi)
 	cols := cfg.cols
 	if cols == 0 {

@@ -259,12 +259,12 @@ func figures() []figure {
 		{"confusion", func() ([]byte, error) { return Confusion([]string{"0", "1", "2"}, conf, "Confusion matrix") },
 			[]string{"Confusion matrix", "predicted class", "true class", "47"}},
 		{"terrainsplit", func() ([]byte, error) { return TerrainSplit(rows, cols, z, role) },
-			[]string{"training", "validation", "test", "elevation"}},
+			[]string{"Terrain data", "training (48 points)", "validation", "test", "elevation", "x (grid column)", "y (grid row)"}},
 		{"terrainmaps", func() ([]byte, error) {
 			return TerrainMaps(rows, cols, []MapPanel{{Title: "truth", Z: truth}, {Title: "ReLU network", Z: pred}, {Title: "Ridge", Z: pred}})
 		}, []string{"truth", "ReLU network", "Ridge", "elevation"}},
 		{"digits", func() ([]byte, error) { return DigitSamples(imgs, labels) },
-			[]string{"digit 0", "digit 9", "pixel intensity"}},
+			[]string{"One sample image per digit class", "digit 0", "digit 9", "pixel intensity"}},
 		{"classcounts", func() ([]byte, error) {
 			counts := make([][][]int, 2)
 			for g := range counts {
@@ -277,11 +277,11 @@ func figures() []figure {
 				}
 			}
 			return ClassCounts([]string{"random split", "per-class split"}, []string{"train", "validation", "test"}, counts)
-		}, []string{"random split", "per-class split", "train", "validation", "test", "class", "number of images"}},
+		}, []string{"Images per class", "random split", "per-class split", "train", "validation", "test", "class (digit)", "number of images"}},
 		{"betaboxes", func() ([]byte, error) {
 			return BetaBoxes(terms, []BoxGroup{mkGroup("SGD OLS", 0.5), mkGroup("SGD Ridge", 0.3)},
 				[]float64{-1, -0.7, -0.4, -0.1, 0.2, 0.5}, "closed-form Ridge")
-		}, []string{"SGD OLS", "SGD Ridge", "closed-form Ridge", "coefficient", "x^2"}},
+		}, []string{"Coefficients over runs", "SGD OLS", "SGD Ridge", "closed-form Ridge", "coefficient value", "term", "x^2"}},
 		{"dag", func() ([]byte, error) { return DAG(nodes, edges, nil) },
 			[]string{"neural/regression/* (54)", "report", "Dependency graph"}},
 		{"dagbig", func() ([]byte, error) {
@@ -568,5 +568,65 @@ func TestLogTicks(t *testing.T) {
 		if strings.Join(got, " ") != strings.Join(c.want, " ") {
 			t.Errorf("logTicks(%g, %g) labels = %q, want %q", c.lo, c.hi, got, c.want)
 		}
+	}
+}
+
+// TestEdgeCases renders degenerate but valid inputs: they must give
+// well-formed SVG, not an error and not a panic.
+func TestEdgeCases(t *testing.T) {
+	nan := math.NaN()
+	one := []float64{1}
+	allDiverged := [][]bool{{true, true}, {true, true}}
+	cases := []struct {
+		name string
+		call func() ([]byte, error)
+	}{
+		{"schedule one point", func() ([]byte, error) { return Schedule(one, one, "t") }},
+		{"bands one point", func() ([]byte, error) {
+			return Bands("t", "x", "y", []Panel{{Series: []Series{{Name: "a", X: one, Mean: one, Lo: one, Hi: one}}}})
+		}},
+		{"bands constant", func() ([]byte, error) {
+			return Bands("t", "x", "y", []Panel{{LogY: true, Series: []Series{{X: []float64{1, 2}, Mean: []float64{3, 3}}}}})
+		}},
+		{"heatmap all diverged", func() ([]byte, error) {
+			m := [][]float64{{nan, nan}, {nan, nan}}
+			return HeatMap("t", "x", "y", []string{"a", "b"}, []string{"c", "d"}, m, m, allDiverged, "%.2f", true)
+		}},
+		{"heatmap one cell", func() ([]byte, error) {
+			return HeatMap("t", "x", "y", []string{"a"}, []string{"b"}, [][]float64{{2}}, nil, nil, "", false)
+		}},
+		{"confusion zeros", func() ([]byte, error) { return Confusion([]string{"a", "b"}, [][]int{{0, 0}, {0, 0}}, "t") }},
+		{"confusion one class", func() ([]byte, error) { return Confusion([]string{"a"}, [][]int{{3}}, "t") }},
+		{"terrain one point", func() ([]byte, error) { return TerrainSplit(1, 1, one, []uint8{1}) }},
+		{"terrain constant", func() ([]byte, error) { return TerrainSplit(2, 2, []float64{1, 1, 1, nan}, make([]uint8, 4)) }},
+		{"maps one panel", func() ([]byte, error) { return TerrainMaps(2, 3, []MapPanel{{Z: []float64{1, 2, 3, nan, 5, 6}}}) }},
+		{"digits blank", func() ([]byte, error) { return DigitSamples([][]float64{make([]float64, 4)}, []int{7}) }},
+		{"class counts zeros", func() ([]byte, error) { return ClassCounts([]string{"g"}, []string{"s"}, [][][]int{{{0, 0}}}) }},
+		{"betaboxes diverged term", func() ([]byte, error) {
+			return BetaBoxes([]string{"1", "x"}, []BoxGroup{{Name: "g", Values: [][]float64{{nan}, {1, 2, 3}}}}, nil, "")
+		}},
+		{"dag single", func() ([]byte, error) { return DAG([]string{"only"}, nil, nil) }},
+		{"dag scaled", func() ([]byte, error) {
+			n, e := fixtureDAG()
+			return DAG(n, e, nil, WithSize(10, 5))
+		}},
+		{"markup in text", func() ([]byte, error) {
+			return Schedule([]float64{1, 2}, []float64{1, 2}, `a < b & "c" > 'd'`)
+		}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			b, err := c.call()
+			if err != nil {
+				t.Fatal(err)
+			}
+			svgTexts(t, b)
+			if *dump != "" {
+				name := "edge-" + strings.ReplaceAll(c.name, " ", "-") + ".svg"
+				if err := os.WriteFile(filepath.Join(*dump, name), b, 0o644); err != nil {
+					t.Fatal(err)
+				}
+			}
+		})
 	}
 }

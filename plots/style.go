@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"image/color"
 	"math"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -406,46 +407,56 @@ func (linearTicks) Ticks(lo, hi float64) []plot.Tick {
 	return ticks
 }
 
-// logTicks labels decades, and 2x and 5x multiples when the range holds
-// fewer than two decades, with unlabelled minor ticks in between.
+// indexTicks are linearTicks restricted to whole numbers, for axes of grid
+// indices.
+type indexTicks struct{}
+
+func (indexTicks) Ticks(lo, hi float64) []plot.Tick {
+	var out []plot.Tick
+	for _, t := range (linearTicks{}).Ticks(lo, hi) {
+		if math.Abs(t.Value-math.Round(t.Value)) < 1e-9 {
+			out = append(out, t)
+		}
+	}
+	return out
+}
+
+// logTicks labels decades; when the range holds fewer than two, it labels
+// 1, 2 and 5 times powers of ten, and failing that every tick. Unlabelled
+// minor ticks mark the other integer multiples.
 type logTicks struct{}
 
 func (logTicks) Ticks(lo, hi float64) []plot.Tick {
-	if !(lo > 0) || !(hi > lo) {
+	if !(lo > 0) || !(hi > lo) || !finite(hi) {
 		return nil
 	}
 	first := math.Floor(math.Log10(lo))
 	last := math.Ceil(math.Log10(hi))
-	inRange := func(v float64) bool { return v >= lo*(1-1e-9) && v <= hi*(1+1e-9) }
-	decades := 0
-	for e := first; e <= last; e++ {
-		if inRange(math.Pow(10, e)) {
-			decades++
-		}
-	}
-	labelled := func(m int) bool {
-		switch {
-		case m == 1:
-			return true
-		case decades >= 2:
-			return false
-		case m == 2 || m == 5:
-			return true
-		}
-		return false
-	}
 	var ticks []plot.Tick
+	var mult []int
 	for e := first; e <= last; e++ {
 		for m := 1; m < 10; m++ {
 			v := float64(m) * math.Pow(10, e)
-			if !inRange(v) {
-				continue
+			if v >= lo*(1-1e-9) && v <= hi*(1+1e-9) {
+				ticks = append(ticks, plot.Tick{Value: v})
+				mult = append(mult, m)
 			}
-			t := plot.Tick{Value: v}
-			if labelled(m) {
-				t.Label = formatNumber(v)
+		}
+	}
+	for _, level := range [][]int{{1}, {1, 2, 5}, {1, 2, 3, 4, 5, 6, 7, 8, 9}} {
+		n := 0
+		for _, m := range mult {
+			if slices.Contains(level, m) {
+				n++
 			}
-			ticks = append(ticks, t)
+		}
+		if n >= 2 || len(level) == 9 {
+			for i, m := range mult {
+				if slices.Contains(level, m) {
+					ticks[i].Label = formatNumber(ticks[i].Value)
+				}
+			}
+			break
 		}
 	}
 	return ticks

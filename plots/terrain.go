@@ -19,10 +19,15 @@ const (
 	RoleValidation uint8 = 2
 )
 
-// maxRasterSide is the largest side, in pixels, of a map drawn as an image;
-// larger grids are block-averaged down to it (the SVG stays small and the
-// figure looks the same at print size).
-const maxRasterSide = 256
+// Sides, in pixels, of the image a map is drawn as: grids larger than
+// maxRasterSide are block-averaged down to it (the SVG stays small and the
+// figure looks the same at print size); grids smaller than minRasterSide
+// are enlarged by repeating pixels, so that a renderer's smoothing blurs
+// only the cell borders, not whole cells.
+const (
+	maxRasterSide = 256
+	minRasterSide = 200
+)
 
 // TerrainSplit draws F3: the elevation grid z (row-major, rows x cols, row 0
 // at the top, i.e. north up) as a grey map with a colour bar, and the
@@ -199,6 +204,7 @@ func mapPlot(title, xlabel, ylabel string, rows, cols int, z []float64, cmap *st
 	p := newPlot(title, xlabel, ylabel)
 	p.Y.Scale = plot.InvertedScale{Normalizer: plot.LinearScale{}}
 	p.X.Padding, p.Y.Padding = 0, 0
+	p.X.Tick.Marker, p.Y.Tick.Marker = indexTicks{}, indexTicks{}
 	p.Add(newRaster(rows, cols, z, cmap))
 	return p
 }
@@ -211,9 +217,14 @@ type raster struct {
 }
 
 func newRaster(rows, cols int, z []float64, cmap *stopMap) raster {
-	f := max(1, int(math.Ceil(float64(max(rows, cols))/maxRasterSide)))
+	side := max(rows, cols)
+	f := max(1, int(math.Ceil(float64(side)/maxRasterSide)))
+	up := max(1, minRasterSide/side)
+	if f > 1 {
+		up = 1
+	}
 	ir, ic := (rows+f-1)/f, (cols+f-1)/f
-	img := image.NewNRGBA(image.Rect(0, 0, ic, ir))
+	img := image.NewNRGBA(image.Rect(0, 0, ic*up, ir*up))
 	for r := range ir {
 		for c := range ic {
 			sum, n := 0.0, 0
@@ -225,8 +236,14 @@ func newRaster(rows, cols int, z []float64, cmap *stopMap) raster {
 					}
 				}
 			}
-			if n > 0 {
-				img.SetNRGBA(c, r, cmap.at(sum/float64(n)))
+			if n == 0 {
+				continue
+			}
+			col := cmap.at(sum / float64(n))
+			for y := r * up; y < (r+1)*up; y++ {
+				for x := c * up; x < (c+1)*up; x++ {
+					img.SetNRGBA(x, y, col)
+				}
 			}
 		}
 	}
