@@ -223,7 +223,7 @@ func fieldKeys(t reflect.Type) []string {
 func suggest(s string, candidates []string) string {
 	best, bestD := "", 1<<30
 	for _, c := range candidates {
-		if d := levenshtein(strings.ToLower(s), c); d < bestD {
+		if d := levenshtein(strings.ToLower(s), strings.ToLower(c)); d < bestD {
 			best, bestD = c, d
 		}
 	}

@@ -112,7 +112,7 @@ func Load(o Options) (*Params, error) {
 			if sg := suggest(k, keys); sg != "" {
 				msg += "; did you mean " + sg + "?"
 			} else {
-				msg += " (`repro help params` lists them)"
+				msg += " (`repro params --keys` lists them)"
 			}
 			return nil, &Error{Source: "--set", Key: k, Value: val, Msg: msg}
 		}

@@ -401,24 +401,46 @@ func safeRun(s *Stage, c *Context) (r *Result, err error) {
 }
 
 // export copies outputs named in s.Exports to their paths, rewriting a file
-// only when its content differs.
+// only when its content differs. A name ending in "/" exports every output
+// under that prefix into the directory it maps to.
 func (e *Engine) export(s *Stage, rec *Record) error {
 	for _, name := range sortedKeys(s.Exports) {
+		dst := s.Exports[name]
+		if strings.HasSuffix(name, "/") {
+			for _, out := range sortedKeys(rec.Outputs) {
+				if rest, ok := strings.CutPrefix(out, name); ok {
+					if err := e.exportOne(rec.Outputs[out], strings.TrimSuffix(dst, "/")+"/"+rest); err != nil {
+						return err
+					}
+				}
+			}
+			continue
+		}
 		h, ok := rec.Outputs[name]
 		if !ok {
 			return fmt.Errorf("export: no output %q", name)
 		}
-		dst := filepath.Join(e.Root, filepath.FromSlash(s.Exports[name]))
-		if old, err := os.ReadFile(dst); err == nil && HashBytes(old) == h {
-			continue
-		}
-		b, err := e.Store.Get(h)
-		if err != nil {
+		if err := e.exportOne(h, dst); err != nil {
 			return err
 		}
-		if err := WriteFileAtomic(dst, b); err != nil {
-			return fmt.Errorf("export %s: %w", s.Exports[name], err)
-		}
+	}
+	return nil
+}
+
+func (e *Engine) exportOne(h, rel string) error {
+	if err := CheckName("export path", rel); err != nil {
+		return err
+	}
+	dst := filepath.Join(e.Store.Dir, filepath.FromSlash(rel))
+	if old, err := os.ReadFile(dst); err == nil && HashBytes(old) == h {
+		return nil
+	}
+	b, err := e.Store.Get(h)
+	if err != nil {
+		return err
+	}
+	if err := WriteFileAtomic(dst, b); err != nil {
+		return fmt.Errorf("export %s: %w", rel, err)
 	}
 	return nil
 }

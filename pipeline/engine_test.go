@@ -114,7 +114,7 @@ func (e *testEnv) graph(n int, fail bool) *Graph {
 	must(g.Add(Stage{Name: "source", Params: numParams{N: n}, Run: Func(testSource)}))
 	must(g.Add(Stage{Name: "double", Deps: []string{"source"}, Run: Func(testDouble)}))
 	must(g.Add(Stage{Name: "square", Deps: []string{"source"}, Params: numParams{Fail: fail}, Run: Func(testSquare)}))
-	must(g.Add(Stage{Name: "sum", Deps: []string{"double", "square"}, Run: Func(testSum), Exports: map[string]string{"total.txt": "artifacts/total.txt"}}))
+	must(g.Add(Stage{Name: "sum", Deps: []string{"double", "square"}, Run: Func(testSum), Exports: map[string]string{"total.txt": "total.txt"}}))
 	e.engine.Graph = g
 	return g
 }

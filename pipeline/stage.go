@@ -30,7 +30,8 @@ type Stage struct {
 	// Run computes the outputs. Build it with Func.
 	Run Runner
 	// Exports copies outputs out of the store after the stage is done:
-	// output name -> path relative to the project root.
+	// output name -> path relative to the store directory (for example
+	// "report.html" -> artifacts/report.html).
 	Exports map[string]string
 }
 
@@ -235,10 +236,10 @@ func (g *Graph) Add(s Stage) error {
 		}
 	}
 	for n, p := range s.Exports {
-		if err := CheckName("output", n); err != nil {
+		if err := CheckName("output", strings.TrimSuffix(n, "/")); err != nil {
 			return fmt.Errorf("stage %s: %w", s.Name, err)
 		}
-		if err := CheckName("export path", p); err != nil {
+		if err := CheckName("export path", strings.TrimSuffix(p, "/")); err != nil {
 			return fmt.Errorf("stage %s: %w", s.Name, err)
 		}
 	}

@@ -16,21 +16,37 @@ type TerrainLoadParams struct {
 	Window int    `json:"window"`
 }
 
+// TerrainGrid is the cropped elevation grid (metres) and where it came from.
+type TerrainGrid struct {
+	data.Grid
+	File       string
+	SHA256     string
+	FullRows   int
+	FullCols   int
+	ZMin, ZMax float64
+}
+
 // terrainLoad reads the elevation grid and crops it to the study's window.
-func terrainLoad(c *pipeline.Context) (data.Grid, error) {
+func terrainLoad(c *pipeline.Context) (TerrainGrid, error) {
 	p, err := pipeline.Params[TerrainLoadParams](c)
 	if err != nil {
-		return data.Grid{}, err
+		return TerrainGrid{}, err
 	}
 	b, err := c.File(p.File)
 	if err != nil {
-		return data.Grid{}, err
+		return TerrainGrid{}, err
 	}
 	g, err := data.LoadGrid(p.File, b, p.Array)
 	if err != nil {
-		return data.Grid{}, err
+		return TerrainGrid{}, err
 	}
-	return data.Crop(g, min(g.Rows, p.Window), min(g.Cols, p.Window)), nil
+	out := TerrainGrid{Grid: data.Crop(g, min(g.Rows, p.Window), min(g.Cols, p.Window)),
+		File: p.File, SHA256: pipeline.HashBytes(b), FullRows: g.Rows, FullCols: g.Cols}
+	out.ZMin, out.ZMax = math.Inf(1), math.Inf(-1)
+	for _, z := range out.Z {
+		out.ZMin, out.ZMax = math.Min(out.ZMin, z), math.Max(out.ZMax, z)
+	}
+	return out, nil
 }
 
 // TerrainSplit assigns every cell of the grid to the training, validation or
@@ -85,7 +101,7 @@ func terrainSplitStage(c *pipeline.Context) (TerrainSplit, error) {
 	if err != nil {
 		return TerrainSplit{}, err
 	}
-	g, err := pipeline.Input[data.Grid](c, "terrain/load")
+	g, err := pipeline.Input[TerrainGrid](c, "terrain/load")
 	if err != nil {
 		return TerrainSplit{}, err
 	}
@@ -126,7 +142,7 @@ type TerrainScaled struct {
 }
 
 func terrainScale(c *pipeline.Context) (TerrainScaled, error) {
-	g, err := pipeline.Input[data.Grid](c, "terrain/load")
+	g, err := pipeline.Input[TerrainGrid](c, "terrain/load")
 	if err != nil {
 		return TerrainScaled{}, err
 	}
@@ -134,7 +150,7 @@ func terrainScale(c *pipeline.Context) (TerrainScaled, error) {
 	if err != nil {
 		return TerrainScaled{}, err
 	}
-	return scaleTerrain(g, s), nil
+	return scaleTerrain(g.Grid, s), nil
 }
 
 func scaleTerrain(g data.Grid, s TerrainSplit) TerrainScaled {

@@ -4,27 +4,76 @@ import (
 	"fmt"
 	"html"
 	"os"
+	"os/exec"
 	"path/filepath"
+	"runtime/debug"
 	"sort"
 	"strings"
 
 	"repro/pipeline"
+	"repro/stages"
 )
 
-// timingsMarker is where the exported report gets this run's timings. The
-// stored report object holds the marker, never the timings, so it stays
-// byte-identical across runs; the exported copy says how this run went.
-const timingsMarker = "<!--repro:run-timings-->"
+// gitInfo describes the checkout the run happened in.
+type gitInfo struct {
+	Commit, Date string
+	Dirty        bool
+}
 
-// exportReport writes this run's stage timings into the exported report.
-func exportReport(p *project, o *pipeline.Outcome, st *runState) error {
+func readGit(root string) gitInfo {
+	git := func(args ...string) string {
+		cmd := exec.Command("git", append([]string{"-C", root}, args...)...)
+		out, err := cmd.Output()
+		if err != nil {
+			return ""
+		}
+		return strings.TrimSpace(string(out))
+	}
+	g := gitInfo{Commit: git("rev-parse", "HEAD"), Date: git("log", "-1", "--format=%cI")}
+	if g.Commit == "" {
+		g.Commit, g.Date = "(not a git checkout)", "(unknown)"
+		return g
+	}
+	g.Dirty = git("status", "--porcelain", "--untracked-files=no") != ""
+	return g
+}
+
+// exportReport fills the exported copy of the report with what belongs to
+// this run rather than to the results: the commit, its date and whether the
+// tree was dirty, the toolchain and module versions of the binary, and every
+// stage's key, whether it ran or was cached, and its wall time. The stored
+// report object keeps the placeholders, so it stays byte-identical for the
+// same results.
+func exportReport(p *project, st *runState) error {
 	path := filepath.Join(p.store.Dir, "report.html")
 	b, err := os.ReadFile(path)
 	if err != nil {
 		return err
 	}
-	if !strings.Contains(string(b), timingsMarker) {
-		return nil
+	g := readGit(p.root)
+	commit := g.Commit
+	if g.Dirty {
+		commit += " (with uncommitted changes)"
+	}
+	out := strings.ReplaceAll(string(b), stages.PlaceholderCommit, html.EscapeString(commit))
+	out = strings.ReplaceAll(out, stages.PlaceholderCommitDate, html.EscapeString(g.Date))
+	out = strings.Replace(out, stages.MarkerRunProvenance, runProvenance(p, st, g), 1)
+	return pipeline.WriteFileAtomic(path, []byte(out))
+}
+
+func runProvenance(p *project, st *runState, g gitInfo) string {
+	var t strings.Builder
+	t.WriteString(`<section id="run-provenance" class="run-provenance">` + "\n")
+	fmt.Fprintf(&t, "<p>Commit <code>%s</code> (%s), dirty: %v. This run finished at %s and took %.1f s of wall time with %s.</p>\n",
+		html.EscapeString(g.Commit), html.EscapeString(g.Date), g.Dirty, st.Finished, st.Seconds, html.EscapeString(pipeline.Toolchain()))
+	if bi, ok := debug.ReadBuildInfo(); ok {
+		t.WriteString("<details><summary>Module versions of the binary</summary><table><thead><tr><th>module</th><th>version</th></tr></thead><tbody>\n")
+		deps := bi.Deps
+		sort.Slice(deps, func(i, j int) bool { return deps[i].Path < deps[j].Path })
+		for _, d := range deps {
+			fmt.Fprintf(&t, "<tr><td><code>%s</code></td><td><code>%s</code></td></tr>\n", html.EscapeString(d.Path), html.EscapeString(d.Version))
+		}
+		t.WriteString("</tbody></table></details>\n")
 	}
 	names := make([]string, 0, len(st.Stages))
 	for n := range st.Stages {
@@ -33,9 +82,7 @@ func exportReport(p *project, o *pipeline.Outcome, st *runState) error {
 		}
 	}
 	sort.Strings(names)
-	var t strings.Builder
-	fmt.Fprintf(&t, "<p>This run finished at %s and took %.1f s of wall time.</p>\n", st.Finished, st.Seconds)
-	t.WriteString("<table class=\"timings\"><thead><tr><th>stage</th><th>key</th><th>this run</th><th style=\"text-align:right\">wall time (s)</th></tr></thead><tbody>\n")
+	t.WriteString("<details open><summary>Stages of this run</summary><table class=\"timings\"><thead><tr><th>stage</th><th>key</th><th>this run</th><th style=\"text-align:right\">wall time (s)</th></tr></thead><tbody>\n")
 	for _, n := range names {
 		s := st.Stages[n]
 		key := s.Key
@@ -48,7 +95,6 @@ func exportReport(p *project, o *pipeline.Outcome, st *runState) error {
 		}
 		fmt.Fprintf(&t, "<tr><td><code>%s</code></td><td><code>%s</code></td><td>%s</td><td style=\"text-align:right\">%s</td></tr>\n", html.EscapeString(n), key, s.State, secs)
 	}
-	t.WriteString("</tbody></table>\n")
-	out := strings.Replace(string(b), timingsMarker, t.String(), 1)
-	return pipeline.WriteFileAtomic(path, []byte(out))
+	t.WriteString("</tbody></table></details>\n</section>")
+	return t.String()
 }

@@ -89,7 +89,7 @@ func (g *globals) open() (*project, error) {
 	if err != nil {
 		return nil, usageError{err}
 	}
-	graph, err := stages.Build(params)
+	graph, err := stages.Build(params, stages.Env{Profile: g.profileName(), KaTeX: stages.KaTeXFiles(os.DirFS(root))})
 	if err != nil {
 		return nil, usageError{err}
 	}

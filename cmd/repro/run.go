@@ -158,9 +158,9 @@ func runRun(cmd *cobra.Command, g *globals, f *runFlags, patterns []string) erro
 		return err
 	}
 	report := ""
-	if o, ok := res.Outcomes["report"]; ok {
+	if _, ok := res.Outcomes["report"]; ok {
 		report = filepath.Join(g.store, "report.html")
-		if err := exportReport(p, o, st); err != nil {
+		if err := exportReport(p, st); err != nil {
 			return err
 		}
 	}

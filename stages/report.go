@@ -1,0 +1,202 @@
+package stages
+
+import (
+	"bytes"
+	"fmt"
+	"io/fs"
+	"path"
+	"sort"
+	"strings"
+	"testing/fstest"
+	"text/template"
+
+	"repro/pipeline"
+	"repro/report"
+)
+
+// Template files of the report stage, relative to the project root.
+const (
+	templateReport = "templates/report.md"
+	templateLayout = "templates/layout.html"
+	templateCSS    = "templates/style.css"
+)
+
+// Placeholders the report stage leaves for the CLI to fill in the exported
+// copy with what belongs to one run, not to the results: the commit, its
+// date, and the stage timings. The stored report never holds them, so it is
+// the same bytes for the same results.
+const (
+	PlaceholderCommit     = "@@REPRO_COMMIT@@"
+	PlaceholderCommitDate = "@@REPRO_COMMIT_DATE@@"
+	MarkerRunProvenance   = "<!--repro:run-provenance-->"
+)
+
+// ReportParams are what the report shows beyond its inputs.
+type ReportParams struct {
+	Title   string `json:"title"`
+	Profile string `json:"profile"`
+	// ParamsYAML is the profile's effective params.yaml, shown in the
+	// provenance appendix.
+	ParamsYAML string `json:"params_yaml"`
+	// Figures maps figure names to their stages; Inputs lists the other
+	// stages the template reads, by role.
+	Figures map[string]string `json:"figures"`
+	// KaTeX lists the KaTeX files (empty when npm has not installed them).
+	KaTeX []string `json:"katex"`
+}
+
+// ReportOutput is the rendered report and its table exports.
+type ReportOutput struct {
+	HTML     []byte            `json:"-"`
+	CSV      map[string][]byte `json:"-"`
+	Warnings []string
+}
+
+// Artifacts stores the HTML and one CSV per table.
+func (r ReportOutput) Artifacts() map[string][]byte {
+	a := map[string][]byte{"report.html": r.HTML}
+	for n, b := range r.CSV {
+		a["tables/"+n+".csv"] = b
+	}
+	return a
+}
+
+// reportData is what templates/report.md sees.
+type reportData struct {
+	P       ReportParams
+	Terrain TerrainGrid
+	Split   TerrainSplit
+	OLS     LinearFit
+	Ridge   LinearFit
+	Design  Design
+	Data    []dataFile
+	tables  map[string]report.Table
+	used    map[string]bool
+}
+
+type dataFile struct{ File, SHA256, What string }
+
+func (d *reportData) table(name string) (string, error) {
+	t, ok := d.tables[name]
+	if !ok {
+		return "", fmt.Errorf("template asks for table %q; tables: %s", name, strings.Join(sortedNames(d.tables), ", "))
+	}
+	d.used[name] = true
+	return t.Markdown(), nil
+}
+
+func sortedNames[V any](m map[string]V) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// reportStage fills templates/report.md with the results and renders it.
+func reportStage(c *pipeline.Context) (ReportOutput, error) {
+	p, err := pipeline.Params[ReportParams](c)
+	if err != nil {
+		return ReportOutput{}, err
+	}
+	d := &reportData{P: p, tables: map[string]report.Table{}, used: map[string]bool{}}
+	if d.Terrain, err = pipeline.Input[TerrainGrid](c, "terrain/load"); err != nil {
+		return ReportOutput{}, err
+	}
+	if d.Split, err = pipeline.Input[TerrainSplit](c, "terrain/split"); err != nil {
+		return ReportOutput{}, err
+	}
+	if d.OLS, err = pipeline.Input[LinearFit](c, "linear/ols"); err != nil {
+		return ReportOutput{}, err
+	}
+	if d.Ridge, err = pipeline.Input[LinearFit](c, "linear/ridge"); err != nil {
+		return ReportOutput{}, err
+	}
+	if d.Design, err = pipeline.Input[Design](c, "terrain/design"); err != nil {
+		return ReportOutput{}, err
+	}
+	d.Data = append(d.Data, dataFile{d.Terrain.File, d.Terrain.SHA256, "terrain elevations"})
+	buildTables(d)
+
+	figs := map[string][]byte{}
+	for name, stage := range p.Figures {
+		if figs[name], err = c.Artifact(stage, "figure.svg"); err != nil {
+			return ReportOutput{}, err
+		}
+	}
+	src, err := c.File(templateReport)
+	if err != nil {
+		return ReportOutput{}, err
+	}
+	funcs := template.FuncMap{"table": d.table}
+	for k, v := range report.FuncMap() {
+		funcs[k] = v
+	}
+	tmpl, err := template.New(templateReport).Funcs(funcs).Option("missingkey=error").Parse(string(src))
+	if err != nil {
+		return ReportOutput{}, err
+	}
+	var md bytes.Buffer
+	if err := tmpl.Execute(&md, d); err != nil {
+		return ReportOutput{}, err
+	}
+	for _, n := range sortedNames(d.tables) {
+		if !d.used[n] {
+			return ReportOutput{}, fmt.Errorf("table %q is built but %s never shows it", n, templateReport)
+		}
+	}
+	layout, err := c.File(templateLayout)
+	if err != nil {
+		return ReportOutput{}, err
+	}
+	css, err := c.File(templateCSS)
+	if err != nil {
+		return ReportOutput{}, err
+	}
+	doc := report.Document{
+		Markdown: md.Bytes(), Layout: layout, CSS: css, Title: p.Title,
+		Meta:      map[string]string{"profile": p.Profile, "commit": PlaceholderCommit, "date of the commit": PlaceholderCommitDate},
+		MetaOrder: []string{"commit", "date of the commit", "profile"},
+		Figures:   figs, TableCSV: map[string]string{},
+	}
+	out := ReportOutput{CSV: map[string][]byte{}}
+	for n, t := range d.tables {
+		doc.TableCSV[n] = "report/" + n + ".csv"
+		out.CSV[n] = t.CSV()
+	}
+	if len(p.KaTeX) > 0 {
+		mfs := fstest.MapFS{}
+		for _, f := range p.KaTeX {
+			b, err := c.File(f)
+			if err != nil {
+				return ReportOutput{}, err
+			}
+			mfs[f] = &fstest.MapFile{Data: b}
+		}
+		if doc.KaTeX, err = report.LoadKaTeX(fs.FS(mfs)); err != nil {
+			return ReportOutput{}, err
+		}
+	}
+	html, warns, err := report.Render(doc)
+	if err != nil {
+		return ReportOutput{}, err
+	}
+	out.HTML, out.Warnings = html, warns
+	return out, nil
+}
+
+// KaTeXFiles lists the KaTeX files under root's node_modules that the report
+// stage reads, or nil when npm has not installed them.
+func KaTeXFiles(fsys fs.FS) []string {
+	js, css, fonts := report.KaTeXPaths()
+	var out []string
+	for _, f := range []string{js, css} {
+		if _, err := fs.Stat(fsys, f); err != nil {
+			return nil
+		}
+		out = append(out, f)
+	}
+	ms, _ := fs.Glob(fsys, path.Join(fonts, "*.woff2"))
+	return append(out, ms...)
+}
