@@ -630,3 +630,34 @@ func TestEdgeCases(t *testing.T) {
 		})
 	}
 }
+
+// TestConcurrent renders every figure from several goroutines at once (run
+// with -race): the package has no shared mutable state.
+func TestConcurrent(t *testing.T) {
+	figs := figures()
+	want := make([][]byte, len(figs))
+	for i, f := range figs {
+		b, err := f.render()
+		if err != nil {
+			t.Fatal(err)
+		}
+		want[i] = b
+	}
+	errs := make(chan error, 2*len(figs))
+	for range 2 {
+		for i, f := range figs {
+			go func() {
+				b, err := f.render()
+				if err == nil && !bytes.Equal(b, want[i]) {
+					err = fmt.Errorf("%s: concurrent rendering differs", f.name)
+				}
+				errs <- err
+			}()
+		}
+	}
+	for range 2 * len(figs) {
+		if err := <-errs; err != nil {
+			t.Error(err)
+		}
+	}
+}

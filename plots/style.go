@@ -237,6 +237,7 @@ func frame(c draw.Canvas, title string, legend []legendItem) draw.Canvas {
 	c = draw.Crop(c, margin, -margin, margin, -margin)
 	if title != "" {
 		sty := textStyle(sizeTitle)
+		sty.Font.Size = fitSize(sty, title, c.Max.X-c.Min.X, 7)
 		sty.YAlign = draw.YTop
 		c.FillText(sty, vg.Point{X: c.Center().X, Y: c.Max.Y}, title)
 		c.Max.Y -= sty.Height(title) + 5
@@ -246,6 +247,16 @@ func frame(c draw.Canvas, title string, legend []legendItem) draw.Canvas {
 		c.Max.Y -= h + 5
 	}
 	return c
+}
+
+// fitSize returns the font size of sty, reduced (down to at least floor)
+// so that txt fits in width.
+func fitSize(sty text.Style, txt string, width, floor vg.Length) vg.Length {
+	size := sty.Font.Size
+	if w := sty.Width(txt); w > width && w > 0 {
+		size = max(floor, size*width/w)
+	}
+	return size
 }
 
 // rgb returns an opaque colour.
@@ -320,6 +331,7 @@ func gridPlots(c draw.Canvas, plots [][]*plot.Plot, padX, padY vg.Length) [][]dr
 		full[i] = make([]*plot.Plot, cols)
 		copy(full[i], r)
 	}
+	fitTitles(full, c, padX)
 	t := draw.Tiles{Rows: rows, Cols: cols, PadX: padX, PadY: padY}
 	cs := plot.Align(full, t, c)
 	for i := range full {
@@ -330,6 +342,25 @@ func gridPlots(c draw.Canvas, plots [][]*plot.Plot, padX, padY vg.Length) [][]dr
 		}
 	}
 	return cs
+}
+
+// fitTitles shrinks panel titles that are wider than their tile.
+func fitTitles(plots [][]*plot.Plot, c draw.Canvas, padX vg.Length) {
+	cols := 0
+	for _, r := range plots {
+		cols = max(cols, len(r))
+	}
+	if cols == 0 {
+		return
+	}
+	tileW := (c.Max.X - c.Min.X - padX*vg.Length(cols-1)) / vg.Length(cols)
+	for _, r := range plots {
+		for _, p := range r {
+			if p != nil && p.Title.Text != "" {
+				p.Title.TextStyle.Font.Size = fitSize(p.Title.TextStyle, p.Title.Text, tileW, 6)
+			}
+		}
+	}
 }
 
 // gridShape returns rows and columns for n panels: cols if positive, else

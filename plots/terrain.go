@@ -306,6 +306,7 @@ func alignAspect(c draw.Canvas, plots [][]*plot.Plot, aspect float64, padX, padY
 		full[i] = make([]*plot.Plot, cols)
 		copy(full[i], r)
 	}
+	fitTitles(full, c, padX)
 	cs := plot.Align(full, draw.Tiles{Rows: rows, Cols: cols, PadX: padX, PadY: padY}, c)
 	d := full[0][0].DataCanvas(cs[0][0])
 	w, h := d.Max.X-d.Min.X, d.Max.Y-d.Min.Y
