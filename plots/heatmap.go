@@ -214,10 +214,11 @@ func heatMaps(fn, title, xlabel, ylabel string, panels []HeatPanel, format strin
 		grids = append(grids, g)
 	}
 	lo, hi, _ := valueRange(all)
-	rows, cols := gridShape(len(panels), max(cfg.cols, 0))
-	if cfg.cols == 0 {
-		rows, cols = 1, len(panels)
+	cols := cfg.cols
+	if cols == 0 {
+		cols = len(panels) // one row
 	}
+	rows, cols := gridShape(len(panels), cols)
 	pw := max(6.5*vg.Centimeter, vg.Length(maxX)*1.45*vg.Centimeter+2.6*vg.Centimeter)
 	ph := max(6*vg.Centimeter, vg.Length(maxY)*0.95*vg.Centimeter+2.2*vg.Centimeter)
 	w, h := cfg.size(max(16*vg.Centimeter, vg.Length(cols)*pw+2.2*vg.Centimeter),
