@@ -27,7 +27,7 @@ type Table struct {
 var (
 	numCell   = `[-+−]?(?:\d[\d,]*(?:\.\d*)?|\.\d+)(?:[eE][-+−]?\d+)?\s*%?`
 	numericRE = regexp.MustCompile(`^\(?` + numCell + `(?:\s*±\s*` + numCell + `)?\)?(?:[eE][-+−]?\d+)?$`)
-	emphRE    = regexp.MustCompile(`^(\*\*|__|\*|_)(.+)(\*\*|__|\*|_)$`)
+	emphRE    = regexp.MustCompile(`^(?:\*\*(.+)\*\*|__(.+)__|\*(.+)\*|_(.+)_)$`)
 )
 
 // isNumeric reports whether a cell holds a number (emphasis markers aside).
@@ -41,10 +41,11 @@ func isNumeric(cell string) bool {
 }
 
 func stripEmphasis(s string) string {
-	if m := emphRE.FindStringSubmatch(s); m != nil && m[1] == m[3] {
-		return m[2]
+	m := emphRE.FindStringSubmatch(s)
+	if m == nil {
+		return s
 	}
-	return s
+	return m[1] + m[2] + m[3] + m[4]
 }
 
 func (t Table) check() {
@@ -150,12 +151,15 @@ func (t Table) Markdown() string {
 	writeRow := func(r []string) {
 		b.WriteString("|")
 		for j, c := range r {
-			pad := strings.Repeat(" ", width[j]-utf8.RuneCountInString(c))
-			if align[j] == 'r' {
-				b.WriteString(" " + pad + c + " |")
-			} else {
-				b.WriteString(" " + c + pad + " |")
+			pad := width[j] - utf8.RuneCountInString(c)
+			left := 0
+			switch align[j] {
+			case 'r':
+				left = pad
+			case 'c':
+				left = pad / 2
 			}
+			b.WriteString(" " + strings.Repeat(" ", left) + c + strings.Repeat(" ", pad-left) + " |")
 		}
 		b.WriteString("\n")
 	}
