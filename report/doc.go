@@ -26,7 +26,9 @@
 //	<figure id="fig-name"><div class="figure-body">SVG or <img></div>
 //	<figcaption>Figure N: caption</figcaption></figure>
 //
-// numbered in order of appearance, with Document.Figures[name] inlined. An
+// numbered in order of appearance, with Document.Figures[name] inlined. A
+// figure at least 1.8 times as wide as high gets the class "wide" (the
+// style sheet lets it use the full width; others keep to the prose). An
 // SVG loses its XML prolog, doctype, comments, width, height and xmlns
 // attributes, gains a viewBox if it had none, role="img", an aria-label and
 // a <title> (the caption as plain text), and every id inside it is prefixed

@@ -32,7 +32,13 @@ type Figure struct {
 
 	number int
 	media  string // the SVG or <img> HTML
+	wide   bool   // aspect ratio >= wideAspect: may use the full width
 }
+
+// wideAspect is the width/height ratio from which a figure is "wide": it
+// may extend beyond the prose column (class "figure wide"). Others are
+// scaled to the prose width.
+const wideAspect = 1.8
 
 // Kind implements ast.Node.
 func (n *Figure) Kind() ast.NodeKind { return KindFigure }
@@ -43,9 +49,10 @@ func (n *Figure) Dump(source []byte, level int) {
 }
 
 // figureMedia returns the HTML for one figure's bytes: inline SVG, or an
-// <img> with a data: URI for raster images. id is the figure's element id,
-// used to make ids inside an SVG unique; alt is the caption as plain text.
-func figureMedia(id string, data []byte, alt string) (string, error) {
+// <img> with a data: URI for raster images; and the figure's aspect ratio
+// (width / height, 0 if unknown). id is the figure's element id, used to
+// make ids inside an SVG unique; alt is the caption as plain text.
+func figureMedia(id string, data []byte, alt string) (string, float64, error) {
 	trimmed := bytes.TrimLeft(bytes.TrimPrefix(data, []byte("\xef\xbb\xbf")), " \t\r\n")
 	if bytes.HasPrefix(trimmed, []byte("<")) {
 		return inlineSVG(id, trimmed, alt)
@@ -54,16 +61,20 @@ func figureMedia(id string, data []byte, alt string) (string, error) {
 	switch mime {
 	case "image/png", "image/jpeg", "image/gif", "image/webp":
 	default:
-		return "", fmt.Errorf("neither SVG nor PNG/JPEG/GIF/WebP (detected %s)", mime)
+		return "", 0, fmt.Errorf("neither SVG nor PNG/JPEG/GIF/WebP (detected %s)", mime)
 	}
 	var size string
+	var aspect float64
 	if cfg, _, err := image.DecodeConfig(bytes.NewReader(data)); err == nil {
 		size = fmt.Sprintf(` width="%d" height="%d"`, cfg.Width, cfg.Height)
+		if cfg.Height > 0 {
+			aspect = float64(cfg.Width) / float64(cfg.Height)
+		}
 	} else if mime != "image/webp" {
-		return "", fmt.Errorf("%s: %v", mime, err)
+		return "", 0, fmt.Errorf("%s: %v", mime, err)
 	}
 	return fmt.Sprintf(`<img class="figure-img" src="data:%s;base64,%s" alt="%s"%s>`,
-		mime, base64.StdEncoding.EncodeToString(data), html.EscapeString(alt), size), nil
+		mime, base64.StdEncoding.EncodeToString(data), html.EscapeString(alt), size), aspect, nil
 }
 
 // svgToken is one piece of an SVG document.
@@ -298,7 +309,7 @@ func lengthPx(s string) (float64, bool) {
 //     HTML) and gains a viewBox if it had none (computed from width and
 //     height in absolute units), role="img", aria-label and a <title>, so
 //     CSS can scale it to the column (width: 100%; height: auto).
-func inlineSVG(id string, data []byte, alt string) (string, error) {
+func inlineSVG(id string, data []byte, alt string) (string, float64, error) {
 	dec := xml.NewDecoder(bytes.NewReader(data))
 	dec.Strict = true
 	dec.Entity = xml.HTMLEntity
@@ -306,12 +317,12 @@ func inlineSVG(id string, data []byte, alt string) (string, error) {
 		if _, err := dec.Token(); err == io.EOF {
 			break
 		} else if err != nil {
-			return "", fmt.Errorf("malformed SVG: %v", err)
+			return "", 0, fmt.Errorf("malformed SVG: %v", err)
 		}
 	}
 	toks, err := tokenizeSVG(data)
 	if err != nil {
-		return "", err
+		return "", 0, err
 	}
 	root := -1
 	ids := map[string]bool{}
@@ -328,7 +339,7 @@ func inlineSVG(id string, data []byte, alt string) (string, error) {
 		}
 	}
 	if root < 0 || toks[root].name != "svg" || toks[root].empty {
-		return "", errors.New("not an SVG document (no <svg> root element)")
+		return "", 0, errors.New("not an SVG document (no <svg> root element)")
 	}
 	prefix := id + "-"
 	fixURLs := func(s string) string {
@@ -369,7 +380,7 @@ func inlineSVG(id string, data []byte, alt string) (string, error) {
 		wp, okW := lengthPx(w)
 		hp, okH := lengthPx(h)
 		if !hasW || !hasH || !okW || !okH {
-			return "", fmt.Errorf("SVG has no viewBox and no absolute width and height (width=%q height=%q): cannot scale it", w, h)
+			return "", 0, fmt.Errorf("SVG has no viewBox and no absolute width and height (width=%q height=%q): cannot scale it", w, h)
 		}
 		r.attrs = append(r.attrs, svgAttr{name: "viewBox", value: "0 0 " + fmtNum(wp) + " " + fmtNum(hp)})
 	}
@@ -399,7 +410,22 @@ func inlineSVG(id string, data []byte, alt string) (string, error) {
 			out.WriteString("<title>" + escAlt + "</title>")
 		}
 	}
-	return string(bytes.TrimSpace(out.Bytes())), nil
+	return string(bytes.TrimSpace(out.Bytes())), viewBoxAspect(r), nil
+}
+
+// viewBoxAspect is the width / height of an <svg>'s viewBox, 0 if unknown.
+func viewBoxAspect(t *svgToken) float64 {
+	vb, _ := t.attr("viewBox")
+	f := strings.FieldsFunc(vb, func(r rune) bool { return r == ' ' || r == ',' || r == '\t' || r == '\n' || r == '\r' })
+	if len(f) != 4 {
+		return 0
+	}
+	w, err1 := strconv.ParseFloat(f[2], 64)
+	h, err2 := strconv.ParseFloat(f[3], 64)
+	if err1 != nil || err2 != nil || w <= 0 || h <= 0 {
+		return 0
+	}
+	return w / h
 }
 
 func fmtNum(v float64) string { return strconv.FormatFloat(v, 'f', -1, 64) }

@@ -53,7 +53,7 @@ func TestInlineSVG(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got, err := figureMedia("f", []byte(tt.svg), `A <caption> & "more"`)
+			got, _, err := figureMedia("f", []byte(tt.svg), `A <caption> & "more"`)
 			if tt.err != "" {
 				if err == nil || !strings.Contains(err.Error(), tt.err) {
 					t.Fatalf("err = %v, want %q", err, tt.err)
@@ -98,17 +98,17 @@ func TestFigureIDsUnique(t *testing.T) {
 
 func TestFigureRaster(t *testing.T) {
 	png := readFile(t, "testdata/digits.png")
-	got, err := figureMedia("fig-x", png, `8x8 "digits"`)
+	got, _, err := figureMedia("fig-x", png, `8x8 "digits"`)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if !strings.HasPrefix(got, `<img class="figure-img" src="data:image/png;base64,iVBOR`) || !strings.HasSuffix(got, `alt="8x8 &#34;digits&#34;" width="8" height="8">`) {
 		t.Errorf("got %s", got)
 	}
-	if _, err := figureMedia("fig-x", png[:20], ""); err == nil {
+	if _, _, err := figureMedia("fig-x", png[:20], ""); err == nil {
 		t.Error("a truncated PNG was accepted")
 	}
-	if _, err := figureMedia("fig-x", []byte("%PDF-1.4"), ""); err == nil || !strings.Contains(err.Error(), "neither SVG") {
+	if _, _, err := figureMedia("fig-x", []byte("%PDF-1.4"), ""); err == nil || !strings.Contains(err.Error(), "neither SVG") {
 		t.Errorf("PDF: err = %v", err)
 	}
 }

@@ -57,7 +57,7 @@ func FuzzInlineSVG(f *testing.F) {
 	f.Add([]byte(`<?xml version="1.0"?><svg width="10pt" height="5pt"><g id="a" clip-path="url(#a)"/></svg>`))
 	f.Add([]byte(`<svg viewBox="0 0 1 1"><![CDATA[x]]><!-- c --><a href="#a"/></svg>`))
 	f.Fuzz(func(t *testing.T, data []byte) {
-		out, err := figureMedia("fig-x", data, "alt")
+		out, _, err := figureMedia("fig-x", data, "alt")
 		if err != nil {
 			return
 		}

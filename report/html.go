@@ -110,7 +110,11 @@ func (r *nodeRenderer) renderMathBlock(w util.BufWriter, source []byte, n ast.No
 func (r *nodeRenderer) renderFigure(w util.BufWriter, source []byte, n ast.Node, entering bool) (ast.WalkStatus, error) {
 	f := n.(*Figure)
 	if entering {
-		_, _ = w.WriteString(`<figure id="fig-` + f.Name + `" class="figure">` + "\n")
+		class := "figure"
+		if f.wide {
+			class = "figure wide"
+		}
+		_, _ = w.WriteString(`<figure id="fig-` + f.Name + `" class="` + class + `">` + "\n")
 		_, _ = w.WriteString(`<div class="figure-body">` + f.media + "</div>\n")
 		_, _ = w.WriteString(`<figcaption><span class="label">Figure ` + strconv.Itoa(f.number) + `:</span> `)
 	} else {

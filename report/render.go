@@ -100,6 +100,9 @@ func Render(d Document) (out []byte, warnings []string, err error) {
 	if err := tmpl.Execute(&page, data); err != nil {
 		return nil, st.warnings(), fmt.Errorf("report: layout: %w", err)
 	}
+	if bad := externalRefs(page.Bytes()); len(bad) > 0 {
+		return nil, st.warnings(), fmt.Errorf("report: the page would fetch from outside itself: %s (raw HTML in the Markdown or the layout?)", strings.Join(bad, ", "))
+	}
 	return page.Bytes(), st.warnings(), nil
 }
 
@@ -361,12 +364,12 @@ func (st *state) placeFigures(figs []*Figure) {
 		if alt == "" {
 			st.warnf("figure fig:%s has no caption (write ![caption](fig:%s))", f.Name, f.Name)
 		}
-		media, err := figureMedia("fig-"+f.Name, data, alt)
+		media, aspect, err := figureMedia("fig-"+f.Name, data, alt)
 		if err != nil {
 			st.errorf(f.Offset, "figure fig:%s: %v", f.Name, err)
 			continue
 		}
-		f.media = media
+		f.media, f.wide = media, aspect >= wideAspect
 	}
 }
 
