@@ -57,4 +57,3 @@ func cssExternal(css string) []string {
 	}
 	return bad
 }
-
