@@ -95,6 +95,11 @@
 // consistent significant digits; FuncMap exposes them to text/template as
 // sig, meansd and pct.
 //
+// Render refuses to return a page that would fetch anything (an src, a
+// <link href>, a CSS url() or @import that is not a data: URI), for example
+// because of raw HTML in the Markdown; links in the prose (<a href>) are
+// fine.
+//
 // Programmer errors (a Table row of the wrong length, sig < 1) panic with a
 // "report: " message; problems in the Markdown or the inputs are returned
 // as errors.

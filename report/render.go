@@ -509,6 +509,11 @@ func (st *state) renderMath(nodes []ast.Node) {
 	if len(nodes) == 0 {
 		return
 	}
+	for _, n := range nodes {
+		if b, ok := n.(*MathBlock); ok && !b.closed {
+			st.warnf("the $$ display math at line %d is not closed: it runs to the end of its block", st.line(b.Offset))
+		}
+	}
 	if st.doc.KaTeX == nil {
 		st.warnf("KaTeX not available (run `npm ci` at the repository root): %d math expressions shown as TeX source", len(nodes))
 		for _, n := range nodes {

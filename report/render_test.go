@@ -309,6 +309,16 @@ func TestRenderWarnings(t *testing.T) {
 	}
 }
 
+func TestRenderUnclosedMathBlock(t *testing.T) {
+	_, warnings, err := Render(Document{Markdown: []byte("Text.\n\n$$\nx = 1\n"), Layout: []byte("{{.Body}}")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(warnings) != 2 || !strings.Contains(warnings[1], "$$ display math at line 3 is not closed") {
+		t.Errorf("warnings = %q", warnings)
+	}
+}
+
 func TestRenderEmptyLayout(t *testing.T) {
 	if _, _, err := Render(Document{Markdown: []byte("x")}); err == nil || !strings.Contains(err.Error(), "Layout is empty") {
 		t.Errorf("err = %v, want Layout is empty", err)
