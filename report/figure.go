@@ -20,12 +20,12 @@ import (
 	"github.com/yuin/goldmark/ast"
 )
 
-// KindFigure is the node kind of a numbered figure.
-var KindFigure = ast.NewNodeKind("Figure")
+// kindFigure is the node kind of a numbered figure.
+var kindFigure = ast.NewNodeKind("Figure")
 
-// Figure is a numbered figure made from a paragraph holding only
+// figure is a numbered figure made from a paragraph holding only
 // ![caption](fig:name). Its children are the caption's inline content.
-type Figure struct {
+type figure struct {
 	ast.BaseBlock
 	Name   string
 	Offset int
@@ -41,10 +41,10 @@ type Figure struct {
 const wideAspect = 1.8
 
 // Kind implements ast.Node.
-func (n *Figure) Kind() ast.NodeKind { return KindFigure }
+func (n *figure) Kind() ast.NodeKind { return kindFigure }
 
 // Dump implements ast.Node.
-func (n *Figure) Dump(source []byte, level int) {
+func (n *figure) Dump(source []byte, level int) {
 	ast.DumpHelper(n, source, level, map[string]string{"Name": n.Name}, nil)
 }
 

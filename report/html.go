@@ -42,11 +42,11 @@ func (r *nodeRenderer) SetOption(name renderer.OptionName, value any) {
 func (r *nodeRenderer) RegisterFuncs(reg renderer.NodeRendererFuncRegisterer) {
 	r.table.RegisterFuncs(reg)
 	reg.Register(east.KindTable, r.renderTable)
-	reg.Register(KindTableCaption, r.renderCaption)
-	reg.Register(KindMath, r.renderMath)
-	reg.Register(KindMathBlock, r.renderMathBlock)
-	reg.Register(KindFigure, r.renderFigure)
-	reg.Register(KindXRef, r.renderXRef)
+	reg.Register(kindTableCaption, r.renderCaption)
+	reg.Register(kindMath, r.renderMath)
+	reg.Register(kindMathBlock, r.renderMathBlock)
+	reg.Register(kindFigure, r.renderFigure)
+	reg.Register(kindXRef, r.renderXRef)
 	reg.Register(kindSecNum, r.renderSecNum)
 }
 
@@ -64,7 +64,7 @@ func (r *nodeRenderer) renderTable(w util.BufWriter, source []byte, n ast.Node, 
 }
 
 func (r *nodeRenderer) renderCaption(w util.BufWriter, source []byte, n ast.Node, entering bool) (ast.WalkStatus, error) {
-	c := n.(*TableCaption)
+	c := n.(*tableCaption)
 	if entering {
 		_, _ = w.WriteString(`<caption><span class="label">Table ` + strconv.Itoa(c.number) + `:</span> `)
 	} else {
@@ -80,7 +80,7 @@ func (r *nodeRenderer) renderMath(w util.BufWriter, source []byte, n ast.Node, e
 	if !entering {
 		return ast.WalkContinue, nil
 	}
-	m := n.(*Math)
+	m := n.(*mathInline)
 	switch {
 	case m.html != "" && m.Display:
 		_, _ = w.WriteString(`<span class="math math-display">` + m.html + `</span>`)
@@ -98,7 +98,7 @@ func (r *nodeRenderer) renderMathBlock(w util.BufWriter, source []byte, n ast.No
 	if !entering {
 		return ast.WalkContinue, nil
 	}
-	m := n.(*MathBlock)
+	m := n.(*mathBlock)
 	if m.html != "" {
 		_, _ = w.WriteString(`<div class="math math-display">` + m.html + "</div>\n")
 	} else {
@@ -108,7 +108,7 @@ func (r *nodeRenderer) renderMathBlock(w util.BufWriter, source []byte, n ast.No
 }
 
 func (r *nodeRenderer) renderFigure(w util.BufWriter, source []byte, n ast.Node, entering bool) (ast.WalkStatus, error) {
-	f := n.(*Figure)
+	f := n.(*figure)
 	if entering {
 		class := "figure"
 		if f.wide {
@@ -125,7 +125,7 @@ func (r *nodeRenderer) renderFigure(w util.BufWriter, source []byte, n ast.Node,
 
 func (r *nodeRenderer) renderXRef(w util.BufWriter, source []byte, n ast.Node, entering bool) (ast.WalkStatus, error) {
 	if entering {
-		x := n.(*XRef)
+		x := n.(*xref)
 		_, _ = w.WriteString(`<a class="xref" href="#` + html.EscapeString(x.target) + `">` + html.EscapeString(x.label) + `</a>`)
 	}
 	return ast.WalkSkipChildren, nil
@@ -157,9 +157,9 @@ func plainText(n ast.Node, source []byte) string {
 				} else {
 					b.Write(v.Value)
 				}
-			case *Math:
+			case *mathInline:
 				b.Write(v.TeX)
-			case *XRef:
+			case *xref:
 				if v.label != "" {
 					b.WriteString(v.label)
 				} else {
@@ -204,13 +204,13 @@ func inlineHTML(n ast.Node, source []byte) string {
 				b.WriteString("<" + tag + ">")
 				walk(v)
 				b.WriteString("</" + tag + ">")
-			case *Math:
+			case *mathInline:
 				if v.html != "" {
 					b.WriteString(v.html)
 				} else {
 					b.WriteString(`<code class="math math-inline">` + html.EscapeString(string(v.TeX)) + `</code>`)
 				}
-			case *XRef:
+			case *xref:
 				b.WriteString(html.EscapeString(v.label))
 			case *secNum, *east.FootnoteLink, *ast.RawHTML:
 			default:

@@ -10,17 +10,17 @@ import (
 	"github.com/yuin/goldmark/util"
 )
 
-// KindMath is the node kind of inline math ($...$, and $$...$$ inside a
+// kindMath is the node kind of inline math ($...$, and $$...$$ inside a
 // paragraph).
-var KindMath = ast.NewNodeKind("Math")
+var kindMath = ast.NewNodeKind("Math")
 
-// KindMathBlock is the node kind of display math on its own lines.
-var KindMathBlock = ast.NewNodeKind("MathBlock")
+// kindMathBlock is the node kind of display math on its own lines.
+var kindMathBlock = ast.NewNodeKind("MathBlock")
 
-// Math is an inline math node. TeX holds the source between the dollars,
+// mathInline is an inline math node. TeX holds the source between the dollars,
 // byte for byte (lines of a span broken over several lines are joined with
 // '\n').
-type Math struct {
+type mathInline struct {
 	ast.BaseInline
 	TeX     []byte
 	Display bool // written $$...$$ inside a paragraph
@@ -30,21 +30,21 @@ type Math struct {
 }
 
 // Kind implements ast.Node.
-func (n *Math) Kind() ast.NodeKind { return KindMath }
+func (n *mathInline) Kind() ast.NodeKind { return kindMath }
 
 // Dump implements ast.Node.
-func (n *Math) Dump(source []byte, level int) {
+func (n *mathInline) Dump(source []byte, level int) {
 	ast.DumpHelper(n, source, level, map[string]string{"TeX": string(n.TeX)}, nil)
 }
 
-// MathBlock is display math written as
+// mathBlock is display math written as
 //
 //	$$
 //	TeX
 //	$$
 //
 // or $$ TeX $$ alone on one line. Its Lines hold the TeX.
-type MathBlock struct {
+type mathBlock struct {
 	ast.BaseBlock
 	Offset int // byte offset of the opening $$ line
 
@@ -53,19 +53,19 @@ type MathBlock struct {
 }
 
 // Kind implements ast.Node.
-func (n *MathBlock) Kind() ast.NodeKind { return KindMathBlock }
+func (n *mathBlock) Kind() ast.NodeKind { return kindMathBlock }
 
 // IsRaw implements ast.Node: the content is not parsed as Markdown.
-func (n *MathBlock) IsRaw() bool { return true }
+func (n *mathBlock) IsRaw() bool { return true }
 
 // Dump implements ast.Node.
-func (n *MathBlock) Dump(source []byte, level int) {
+func (n *mathBlock) Dump(source []byte, level int) {
 	ast.DumpHelper(n, source, level, map[string]string{"TeX": string(n.TeX(source))}, nil)
 }
 
 // TeX returns the block's TeX source: its lines, verbatim, without the
 // final newline.
-func (n *MathBlock) TeX(source []byte) []byte {
+func (n *mathBlock) TeX(source []byte) []byte {
 	var b bytes.Buffer
 	lines := n.Lines()
 	for i := 0; i < lines.Len(); i++ {
@@ -129,7 +129,7 @@ func (inlineMathParser) Parse(parent ast.Node, block text.Reader, pc parser.Cont
 				}
 				tex = append(tex, line[:i]...)
 				block.Advance(i + 1)
-				return &Math{TeX: tex[1:], Offset: start}
+				return &mathInline{TeX: tex[1:], Offset: start}
 			}
 			i++
 		}
@@ -166,7 +166,7 @@ func parseDisplayInline(block text.Reader, start int) ast.Node {
 					return nil
 				}
 				block.Advance(i + 2)
-				return &Math{TeX: tex, Display: true, Offset: start}
+				return &mathInline{TeX: tex, Display: true, Offset: start}
 			}
 			i++
 		}
@@ -205,7 +205,7 @@ func (blockMathParser) Open(parent ast.Node, reader text.Reader, pc parser.Conte
 		return nil, parser.NoChildren
 	}
 	body := bytes.TrimRight(rest[2:], " \t\r\n")
-	node := &MathBlock{Offset: seg.Start}
+	node := &mathBlock{Offset: seg.Start}
 	contentStart := seg.Start + first + 2
 	if idx := bytes.Index(body, []byte("$$")); idx >= 0 {
 		if idx != len(body)-2 || len(bytes.TrimSpace(body[:idx])) == 0 {
@@ -226,7 +226,7 @@ func (blockMathParser) Open(parent ast.Node, reader text.Reader, pc parser.Conte
 }
 
 func (blockMathParser) Continue(node ast.Node, reader text.Reader, pc parser.Context) parser.State {
-	n := node.(*MathBlock)
+	n := node.(*mathBlock)
 	if n.closed {
 		return parser.Close
 	}

@@ -20,13 +20,13 @@ func mathIn(md string) []string {
 			return ast.WalkContinue, nil
 		}
 		switch v := n.(type) {
-		case *Math:
+		case *mathInline:
 			kind := "i:"
 			if v.Display {
 				kind = "d:"
 			}
 			got = append(got, kind+string(v.TeX))
-		case *MathBlock:
+		case *mathBlock:
 			got = append(got, "b:"+string(v.TeX(src)))
 		}
 		return ast.WalkContinue, nil

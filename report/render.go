@@ -63,7 +63,7 @@ type MetaField struct{ Key, Value string }
 // (unknown cross-reference, bad TeX, missing figure, ...), each naming its
 // line in the Markdown. The same Document always gives the same bytes.
 func Render(d Document) (out []byte, warnings []string, err error) {
-	st := &state{doc: &d, src: d.Markdown, figs: map[string]*Figure{}, tbls: map[string]*TableCaption{},
+	st := &state{doc: &d, src: d.Markdown, figs: map[string]*figure{}, tbls: map[string]*tableCaption{},
 		secs: map[string]string{}, cited: map[string]bool{}, warn: map[string]bool{}}
 	md := newMarkdown(st)
 	root := md.Parser().Parse(text.NewReader(d.Markdown))
@@ -156,8 +156,8 @@ func newMarkdown(st *state) goldmark.Markdown {
 type state struct {
 	doc   *Document
 	src   []byte
-	figs  map[string]*Figure
-	tbls  map[string]*TableCaption
+	figs  map[string]*figure
+	tbls  map[string]*tableCaption
 	secs  map[string]string // heading id -> cross-reference text
 	cited map[string]bool   // "fig:x" -> referenced
 	tocs  []tocEntry
@@ -225,9 +225,9 @@ func sortedKeys[V any](m map[string]V) []string {
 func nodeOffset(n ast.Node) int {
 	for ; n != nil; n = n.Parent() {
 		switch v := n.(type) {
-		case *Math:
+		case *mathInline:
 			return v.Offset
-		case *XRef:
+		case *xref:
 			return v.Offset
 		case *ast.Text:
 			return v.Segment.Start
@@ -253,9 +253,9 @@ func (st *state) transform(root ast.Node) {
 	var (
 		headings []*ast.Heading
 		images   []*ast.Image
-		captions []*TableCaption
+		captions []*tableCaption
 		tables   []*east.Table
-		xrefs    []*XRef
+		xrefs    []*xref
 		maths    []ast.Node
 	)
 	_ = ast.Walk(root, func(n ast.Node, entering bool) (ast.WalkStatus, error) {
@@ -269,13 +269,13 @@ func (st *state) transform(root ast.Node) {
 			}
 		case *ast.Image:
 			images = append(images, v)
-		case *TableCaption:
+		case *tableCaption:
 			captions = append(captions, v)
 		case *east.Table:
 			tables = append(tables, v)
-		case *XRef:
+		case *xref:
 			xrefs = append(xrefs, v)
-		case *Math, *MathBlock:
+		case *mathInline, *mathBlock:
 			maths = append(maths, v)
 		}
 		return ast.WalkContinue, nil
@@ -312,8 +312,8 @@ func (st *state) transform(root ast.Node) {
 
 // makeFigures turns each paragraph holding only ![caption](fig:name) into a
 // Figure, numbered in document order.
-func (st *state) makeFigures(images []*ast.Image) []*Figure {
-	var figs []*Figure
+func (st *state) makeFigures(images []*ast.Image) []*figure {
+	var figs []*figure
 	for _, img := range images {
 		dest := string(img.Destination)
 		off := nodeOffset(img)
@@ -338,7 +338,7 @@ func (st *state) makeFigures(images []*ast.Image) []*Figure {
 			st.errorf(off, "figure fig:%s is placed twice", name)
 			continue
 		}
-		f := &Figure{Name: name, Offset: off, number: len(figs) + 1}
+		f := &figure{Name: name, Offset: off, number: len(figs) + 1}
 		for c := img.FirstChild(); c != nil; {
 			next := c.NextSibling()
 			f.AppendChild(f, c)
@@ -353,7 +353,7 @@ func (st *state) makeFigures(images []*ast.Image) []*Figure {
 
 // placeFigures prepares each figure's SVG or image, once the captions'
 // cross-references and math are resolved (the alt text is the caption).
-func (st *state) placeFigures(figs []*Figure) {
+func (st *state) placeFigures(figs []*figure) {
 	for _, f := range figs {
 		data, ok := st.doc.Figures[f.Name]
 		if !ok {
@@ -375,7 +375,7 @@ func (st *state) placeFigures(figs []*Figure) {
 
 // numberTables moves each caption into the table that follows it and
 // numbers the captioned tables in document order.
-func (st *state) numberTables(captions []*TableCaption, tables []*east.Table) {
+func (st *state) numberTables(captions []*tableCaption, tables []*east.Table) {
 	for _, c := range captions {
 		t, ok := c.NextSibling().(*east.Table)
 		if !ok {
@@ -396,7 +396,7 @@ func (st *state) numberTables(captions []*TableCaption, tables []*east.Table) {
 	}
 	n := 0
 	for _, t := range tables {
-		if c, ok := t.FirstChild().(*TableCaption); ok {
+		if c, ok := t.FirstChild().(*tableCaption); ok {
 			n++
 			c.number = n
 		} else {
@@ -476,7 +476,7 @@ func hasClass(n ast.Node, class string) bool {
 }
 
 // resolve gives every cross-reference its target and text.
-func (st *state) resolve(xrefs []*XRef) {
+func (st *state) resolve(xrefs []*xref) {
 	for _, x := range xrefs {
 		key := x.Prefix + ":" + x.Name
 		st.cited[key] = true
@@ -510,14 +510,14 @@ func (st *state) renderMath(nodes []ast.Node) {
 		return
 	}
 	for _, n := range nodes {
-		if b, ok := n.(*MathBlock); ok && !b.closed {
+		if b, ok := n.(*mathBlock); ok && !b.closed {
 			st.warnf("the $$ display math at line %d is not closed: it runs to the end of its block", st.line(b.Offset))
 		}
 	}
 	if st.doc.KaTeX == nil {
 		st.warnf("KaTeX not available (run `npm ci` at the repository root): %d math expressions shown as TeX source", len(nodes))
 		for _, n := range nodes {
-			if m, ok := n.(*Math); ok && inTableCell(m) {
+			if m, ok := n.(*mathInline); ok && inTableCell(m) {
 				m.TeX = bytes.ReplaceAll(m.TeX, []byte(`\|`), []byte("|"))
 			}
 		}
@@ -536,13 +536,13 @@ func (st *state) renderMath(nodes []ast.Node) {
 			off     int
 		)
 		switch v := n.(type) {
-		case *Math:
+		case *mathInline:
 			if inTableCell(v) {
 				// GFM: \| in a table cell is a | (the cell splitter saw it).
 				v.TeX = bytes.ReplaceAll(v.TeX, []byte(`\|`), []byte("|"))
 			}
 			tex, display, off = v.TeX, v.Display, v.Offset
-		case *MathBlock:
+		case *mathBlock:
 			tex, display, off = v.TeX(st.src), true, v.Offset
 		}
 		h, err := eng.Render(string(tex), display)
@@ -552,9 +552,9 @@ func (st *state) renderMath(nodes []ast.Node) {
 		}
 		st.usedKaTeX = true
 		switch v := n.(type) {
-		case *Math:
+		case *mathInline:
 			v.html = h
-		case *MathBlock:
+		case *mathBlock:
 			v.html = h
 		}
 	}

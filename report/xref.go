@@ -12,13 +12,13 @@ import (
 	"github.com/yuin/goldmark/util"
 )
 
-// KindXRef is the node kind of a cross-reference (@fig:name, @tbl:name,
+// kindXRef is the node kind of a cross-reference (@fig:name, @tbl:name,
 // @sec:id).
-var KindXRef = ast.NewNodeKind("XRef")
+var kindXRef = ast.NewNodeKind("XRef")
 
-// XRef is a cross-reference in the prose. Render resolves it to a link whose
+// xref is a cross-reference in the prose. Render resolves it to a link whose
 // text is "Figure N", "Table N" or "Section N".
-type XRef struct {
+type xref struct {
 	ast.BaseInline
 	Prefix string // "fig", "tbl" or "sec"
 	Name   string
@@ -28,21 +28,21 @@ type XRef struct {
 }
 
 // Kind implements ast.Node.
-func (n *XRef) Kind() ast.NodeKind { return KindXRef }
+func (n *xref) Kind() ast.NodeKind { return kindXRef }
 
 // Dump implements ast.Node.
-func (n *XRef) Dump(source []byte, level int) {
+func (n *xref) Dump(source []byte, level int) {
 	ast.DumpHelper(n, source, level, map[string]string{"Ref": n.Prefix + ":" + n.Name}, nil)
 }
 
-// KindTableCaption is the node kind of a table caption.
-var KindTableCaption = ast.NewNodeKind("TableCaption")
+// kindTableCaption is the node kind of a table caption.
+var kindTableCaption = ast.NewNodeKind("TableCaption")
 
-// TableCaption is the caption of a table, parsed from a paragraph
+// tableCaption is the caption of a table, parsed from a paragraph
 // "Table: caption {#tbl:name}" right before the table. After parsing it is
 // moved into the table as its first child. Its children are the caption's
 // inline content.
-type TableCaption struct {
+type tableCaption struct {
 	ast.BaseBlock
 	Name   string // "" for a table that cannot be referenced
 	Offset int
@@ -52,10 +52,10 @@ type TableCaption struct {
 }
 
 // Kind implements ast.Node.
-func (n *TableCaption) Kind() ast.NodeKind { return KindTableCaption }
+func (n *tableCaption) Kind() ast.NodeKind { return kindTableCaption }
 
 // Dump implements ast.Node.
-func (n *TableCaption) Dump(source []byte, level int) {
+func (n *tableCaption) Dump(source []byte, level int) {
 	ast.DumpHelper(n, source, level, map[string]string{"Name": n.Name}, nil)
 }
 
@@ -93,7 +93,7 @@ func (xrefParser) Parse(parent ast.Node, block text.Reader, pc parser.Context) a
 	}
 	name := bytes.TrimRight(m[2], "-")
 	block.Advance(len("@") + len(m[1]) + len(":") + len(name))
-	return &XRef{Prefix: string(m[1]), Name: string(name), Offset: seg.Start}
+	return &xref{Prefix: string(m[1]), Name: string(name), Offset: seg.Start}
 }
 
 // captionRE matches a table caption paragraph (raw text).
@@ -101,7 +101,7 @@ var captionRE = regexp.MustCompile(`^Table:[ \t]*`)
 var captionLabelRE = regexp.MustCompile(`[ \t]*\{#tbl:([A-Za-z0-9_][A-Za-z0-9_-]*)\}[ \t]*\r?\n?$`)
 
 // captionTransformer turns a paragraph "Table: caption {#tbl:name}" into a
-// TableCaption node, before inline parsing, so that the label never reaches
+// tableCaption node, before inline parsing, so that the label never reaches
 // the inline parsers. It runs after the table transformer, so a caption line
 // directly above a table (no blank line) works too.
 type captionTransformer struct{}
@@ -119,7 +119,7 @@ func (captionTransformer) Transform(node *ast.Paragraph, reader text.Reader, pc 
 	}
 	last := lines.At(lines.Len() - 1)
 	lastValue := last.Value(source)
-	cap := &TableCaption{Offset: first.Start}
+	cap := &tableCaption{Offset: first.Start}
 	if m := captionLabelRE.FindSubmatchIndex(lastValue); m != nil {
 		cap.Name = string(lastValue[m[2]:m[3]])
 		last.Stop = last.Start + m[0]
