@@ -26,13 +26,10 @@ func (a Activation) valid() bool {
 	return false
 }
 
-// sigmoid returns 1/(1+e^-z) without overflow for large |z|.
+// sigmoid returns 1/(1+e^-z). For z < -709 the exponential is +Inf and the
+// result the correct limit 0, so no branch is needed.
 func sigmoid(z float64) float64 {
-	if z >= 0 {
-		return 1 / (1 + math.Exp(-z))
-	}
-	e := math.Exp(z)
-	return e / (1 + e)
+	return 1 / (1 + math.Exp(-z))
 }
 
 // softplus returns ln(1+e^t) without overflow.

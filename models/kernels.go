@@ -3,58 +3,89 @@ package models
 // Small dense kernels over row-major float64 slices without strides. The
 // layers of the study are tiny (at most 64×64), where these loops beat the
 // general blas64.Gemm path. Each kernel sums in a fixed order, so results
-// are deterministic. Zero elements of the left operand are skipped: ReLU
-// activations and digit pixels are often exactly zero.
+// are deterministic. With sparse set, zero elements of the left operand are
+// skipped: ReLU activations and digit pixels are often exactly zero.
 
 // gemmBias computes c = a·b + bias, with a m×k, b k×n, c m×n and bias of
 // length n added to every row. idx and val are scratch of length >= k.
-func gemmBias(c, a, b, bias []float64, m, k, n int, idx []int, val []float64) {
+func gemmBias(c, a, b, bias []float64, m, k, n int, sparse bool, idx []int, val []float64) {
 	c = c[:m*n]
 	a = a[:m*k]
 	b = b[:k*n]
 	bias = bias[:n]
+	if !sparse {
+		offsets(idx[:k], n)
+	}
 	for i := 0; i < m; i++ {
-		nz := gatherNZ(idx, val, a[i*k:i*k+k], 1)
-		combine(c[i*n:i*n+n], bias, idx[:nz], val[:nz], b, n)
+		ai := a[i*k : i*k+k]
+		if sparse {
+			nz := gatherNZ(idx[:k], val, ai, 1, n)
+			combine(c[i*n:i*n+n], bias, idx[:nz], val[:nz], b)
+		} else {
+			combine(c[i*n:i*n+n], bias, idx[:k], ai, b)
+		}
 	}
 }
 
 // gemmTN computes c = aᵀ·d, with a m×k, d m×n and c k×n. idx and val are
 // scratch of length >= m.
-func gemmTN(c, a, d []float64, m, k, n int, idx []int, val []float64) {
+func gemmTN(c, a, d []float64, m, k, n int, sparse bool, idx []int, val []float64) {
 	c = c[:k*n]
 	a = a[:m*k]
 	d = d[:m*n]
+	if !sparse {
+		offsets(idx[:m], n)
+	}
+	val = val[:m]
 	for p := 0; p < k; p++ {
-		nz := gatherNZ(idx, val, a[p:], k)
-		combine(c[p*n:p*n+n], nil, idx[:nz], val[:nz], d, n)
+		if sparse {
+			nz := gatherNZ(idx[:m], val, a[p:], k, n)
+			combine(c[p*n:p*n+n], nil, idx[:nz], val[:nz], d)
+		} else {
+			for i := range val {
+				val[i] = a[i*k+p]
+			}
+			combine(c[p*n:p*n+n], nil, idx[:m], val, d)
+		}
 	}
 }
 
-// gatherNZ stores the positions and values of the nonzero elements among
-// v[0], v[stride], v[2·stride], ... (as many as fit in idx) and returns
-// their number.
-func gatherNZ(idx []int, val []float64, v []float64, stride int) int {
+// offsets sets idx[q] = q·n.
+func offsets(idx []int, n int) {
+	for q := range idx {
+		idx[q] = q * n
+	}
+}
+
+// gatherNZ stores the values of the nonzero elements among v[0],
+// v[stride], v[2·stride], ... (as many as fit in idx) in val and their
+// positions, multiplied by scale, in idx, and returns their number.
+func gatherNZ(idx []int, val []float64, v []float64, stride, scale int) int {
+	// Branch-free: every element is written at position cnt, which only
+	// advances past nonzero ones (zero patterns are too irregular for the
+	// branch predictor).
 	cnt := 0
 	for q := range idx {
 		x := v[q*stride]
+		idx[cnt] = q * scale
+		val[cnt] = x
+		inc := 0
 		if x != 0 {
-			idx[cnt] = q
-			val[cnt] = x
-			cnt++
+			inc = 1
 		}
+		cnt += inc
 	}
 	return cnt
 }
 
-// combine computes c[j] = c0[j] + Σ_q val[q]·b[idx[q]·n + j] for j < n (c0
-// nil counts as zero), a sparse linear combination of rows of b, keeping
-// blocks of c in registers.
-func combine(c, c0 []float64, idx []int, val []float64, b []float64, n int) {
-	c = c[:n]
+// combine computes c[j] = c0[j] + Σ_q val[q]·b[idx[q] + j] for j < len(c)
+// (c0 nil counts as zero): a sparse linear combination of rows of b that
+// start at the offsets idx, keeping blocks of c in registers.
+func combine(c, c0 []float64, idx []int, val []float64, b []float64) {
+	n := len(c)
 	val = val[:len(idx)]
 	j := 0
-	for ; j+8 <= n; j += 8 {
+	for ; j+8 <= n && false; j += 8 {
 		var s0, s1, s2, s3, s4, s5, s6, s7 float64
 		if c0 != nil {
 			t := c0[j : j+8 : j+8]
@@ -62,7 +93,7 @@ func combine(c, c0 []float64, idx []int, val []float64, b []float64, n int) {
 		}
 		for q, p := range idx {
 			v := val[q]
-			r := b[p*n+j : p*n+j+8 : p*n+j+8]
+			r := b[p+j : p+j+8 : p+j+8]
 			s0 += v * r[0]
 			s1 += v * r[1]
 			s2 += v * r[2]
@@ -83,7 +114,7 @@ func combine(c, c0 []float64, idx []int, val []float64, b []float64, n int) {
 		}
 		for q, p := range idx {
 			v := val[q]
-			r := b[p*n+j : p*n+j+4 : p*n+j+4]
+			r := b[p+j : p+j+4 : p+j+4]
 			s0 += v * r[0]
 			s1 += v * r[1]
 			s2 += v * r[2]
@@ -99,7 +130,7 @@ func combine(c, c0 []float64, idx []int, val []float64, b []float64, n int) {
 		}
 		for q, p := range idx {
 			v := val[q]
-			r := b[p*n+j : p*n+j+2 : p*n+j+2]
+			r := b[p+j : p+j+2 : p+j+2]
 			s0 += v * r[0]
 			s1 += v * r[1]
 		}
@@ -111,27 +142,9 @@ func combine(c, c0 []float64, idx []int, val []float64, b []float64, n int) {
 			s = c0[j]
 		}
 		for q, p := range idx {
-			s += val[q] * b[p*n+j]
+			s += val[q] * b[p+j]
 		}
 		c[j] = s
-	}
-}
-
-// scaleByNT multiplies every element c[i,p] by the dot product of row i of
-// d (m×n) and row p of w (k×n), that is c ∘= d·wᵀ. Elements of c that are
-// zero are left alone.
-func scaleByNT(c, d, w []float64, m, n, k int) {
-	c = c[:m*k]
-	d = d[:m*n]
-	w = w[:k*n]
-	for i := 0; i < m; i++ {
-		di := d[i*n : i*n+n]
-		ci := c[i*k : i*k+k]
-		for p, cv := range ci {
-			if cv != 0 {
-				ci[p] = cv * dot(di, w[p*n:p*n+n])
-			}
-		}
 	}
 }
 
@@ -176,4 +189,37 @@ func dot(x, y []float64) float64 {
 		s0 += v * y[i]
 	}
 	return (s0 + s1) + (s2 + s3)
+}
+
+// scaleByDWt multiplies every element c[i,p] by (d·wᵀ)[i,p], with d m×n,
+// w k×n and c m×k, as sparse row combinations of the rows of wᵀ:
+// wt (n×k) receives the transpose of w and row (k) is scratch; idx and val
+// are scratch of length >= n. With sparse set, zeros of d are skipped.
+func scaleByDWt(c, d, w []float64, m, n, k int, sparse bool, wt, row []float64, idx []int, val []float64) {
+	c = c[:m*k]
+	d = d[:m*n]
+	w = w[:k*n]
+	wt = wt[:n*k]
+	row = row[:k]
+	for p := 0; p < k; p++ {
+		for j, v := range w[p*n : p*n+n] {
+			wt[j*k+p] = v
+		}
+	}
+	if !sparse {
+		offsets(idx[:n], k)
+	}
+	for i := 0; i < m; i++ {
+		di := d[i*n : i*n+n]
+		if sparse {
+			nz := gatherNZ(idx[:n], val, di, 1, k)
+			combine(row, nil, idx[:nz], val[:nz], wt)
+		} else {
+			combine(row, nil, idx[:n], di, wt)
+		}
+		ci := c[i*k : i*k+k]
+		for p, v := range row {
+			ci[p] *= v
+		}
+	}
 }

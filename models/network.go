@@ -240,6 +240,7 @@ type workspace struct {
 	grad    []float64   // flat gradient, laid out like theta
 	idx     []int       // kernel scratch
 	val     []float64   // kernel scratch
+	wt, row []float64   // kernel scratch for backpropagation
 }
 
 func (n *Network) newWorkspace(rows int, backprop bool) *workspace {
@@ -269,6 +270,11 @@ func (n *Network) newWorkspace(rows int, backprop bool) *workspace {
 			ws.d[l] = make([]float64, rows*ly.Size)
 		}
 		ws.grad = make([]float64, len(n.theta))
+		wmax := 0
+		for _, s := range n.sp {
+			wmax = max(wmax, s.w1-s.w0)
+		}
+		ws.wt, ws.row = make([]float64, wmax), make([]float64, width)
 	}
 	return ws
 }
@@ -281,12 +287,18 @@ func (n *Network) forward(ws *workspace, x []float64, m int) {
 		k, o := n.sizes[l], n.sizes[l+1]
 		s := n.sp[l]
 		z := ws.z[l][:m*o]
-		gemmBias(z, in, n.theta[s.w0:s.w1], n.theta[s.b0:s.b1], m, k, o, ws.idx[:k], ws.val)
+		gemmBias(z, in, n.theta[s.w0:s.w1], n.theta[s.b0:s.b1], m, k, o, n.sparseInput(l), ws.idx, ws.val)
 		if ly.Act != Identity {
 			activate(ly.Act, n.alpha, ws.a[l][:m*o], z, o)
 		}
 		in = ws.a[l]
 	}
+}
+
+// sparseInput reports whether the input of layer l is likely to contain
+// many exact zeros: the data themselves, or the output of a ReLU layer.
+func (n *Network) sparseInput(l int) bool {
+	return l == 0 || n.cfg.Layers[l-1].Act == ReLU
 }
 
 // backward computes the gradient of the penalised cost over the m samples
@@ -323,7 +335,7 @@ func (n *Network) backward(ws *workspace, m int) {
 		}
 		gw, w := ws.grad[s.w0:s.w1], n.theta[s.w0:s.w1]
 		d := ws.d[l][:m*o]
-		gemmTN(gw, prev, d, m, k, o, ws.idx[:m], ws.val)
+		gemmTN(gw, prev, d, m, k, o, n.sparseInput(l), ws.idx, ws.val)
 		if l2 != 0 {
 			for i, v := range w {
 				gw[i] += l2 * v
@@ -333,7 +345,7 @@ func (n *Network) backward(ws *workspace, m int) {
 		if l > 0 {
 			dp := ws.d[l-1][:m*k]
 			derivative(n.cfg.Layers[l-1].Act, n.alpha, dp, ws.z[l-1][:m*k], ws.a[l-1][:m*k])
-			scaleByNT(dp, d, w, m, o, k)
+			scaleByDWt(dp, d, w, m, o, k, n.cfg.Layers[l].Act == ReLU, ws.wt, ws.row, ws.idx, ws.val)
 		}
 	}
 }
