@@ -2,6 +2,7 @@ package stages
 
 import (
 	"bytes"
+	"encoding/json"
 	"fmt"
 	"io/fs"
 	"path"
@@ -35,6 +36,7 @@ const (
 type ReportParams struct {
 	Title   string `json:"title"`
 	Profile string `json:"profile"`
+	Seeds   int    `json:"seeds"`
 	// ParamsYAML is the profile's effective params.yaml, shown in the
 	// provenance appendix.
 	ParamsYAML string `json:"params_yaml"`
@@ -42,7 +44,41 @@ type ReportParams struct {
 	// stages the template reads, by role.
 	Figures map[string]string `json:"figures"`
 	// KaTeX lists the KaTeX files (empty when npm has not installed them).
-	KaTeX []string `json:"katex"`
+	KaTeX  []string     `json:"katex"`
+	Inputs ReportInputs `json:"inputs"`
+}
+
+// ReportInputs name the grid-dependent stages the report reads.
+type ReportInputs struct {
+	RegTunes   []string `json:"reg_tunes"`
+	ExtraTunes []string `json:"extra_tunes"`
+	Curve      []string `json:"curve"`
+}
+
+// Published are the study's published numbers (data/published.json).
+type Published struct {
+	Source  string
+	Terrain map[string]struct {
+		TestMSE float64 `json:"test_mse"`
+		TestR2  float64 `json:"test_r2"`
+	}
+	Digits struct {
+		BestNetwork struct {
+			Architecture, Hidden string
+			ValAccuracy          float64 `json:"val_accuracy"`
+			TestAccuracy         float64 `json:"test_accuracy"`
+		} `json:"best_network"`
+		LogisticValAccuracy float64 `json:"logistic_validation_accuracy"`
+		NetworkValAccuracy  float64 `json:"network_validation_accuracy"`
+		Keras               struct {
+			Architecture  string
+			TestAccuracy  float64 `json:"test_accuracy"`
+			TrainAccuracy float64 `json:"train_accuracy"`
+			Epochs, Runs  int
+		}
+		SklearnLogisticTestAccuracy float64 `json:"sklearn_logistic_test_accuracy"`
+		StudyEpochs                 int     `json:"study_epochs_to_converge"`
+	}
 }
 
 // ReportOutput is the rendered report and its table exports.
@@ -69,6 +105,17 @@ type reportData struct {
 	OLS     LinearFit
 	Ridge   LinearFit
 	Design  Design
+	SGD     LinSGDSummary
+	Reg     []RegTune // one per hidden activation
+	Extra   []RegTune
+	Digits  DigitsData
+	DSplit  DigitsSplit
+	Cls     ClsTune
+	LogSGD  SeedsSummary
+	LBFGS   LBFGSFit
+	Keras   SeedsSummary
+	Curve   []CurvePoint
+	Pub     Published
 	Data    []dataFile
 	tables  map[string]report.Table
 	used    map[string]bool
@@ -116,7 +163,18 @@ func reportStage(c *pipeline.Context) (ReportOutput, error) {
 	if d.Design, err = pipeline.Input[Design](c, "terrain/design"); err != nil {
 		return ReportOutput{}, err
 	}
-	d.Data = append(d.Data, dataFile{d.Terrain.File, d.Terrain.SHA256, "terrain elevations"})
+	if err := readInputs(c, d); err != nil {
+		return ReportOutput{}, err
+	}
+	pub, err := c.File(PublishedFile)
+	if err != nil {
+		return ReportOutput{}, err
+	}
+	if err := json.Unmarshal(pub, &d.Pub); err != nil {
+		return ReportOutput{}, fmt.Errorf("%s: %w", PublishedFile, err)
+	}
+	d.Data = append(d.Data, dataFile{d.Terrain.File, d.Terrain.SHA256, "terrain elevations"},
+		dataFile{d.Digits.File, d.Digits.SHA256, "8x8 digits"}, dataFile{PublishedFile, pipeline.HashBytes(pub), "the study's published numbers"})
 	buildTables(d)
 
 	figs := map[string][]byte{}
@@ -129,7 +187,7 @@ func reportStage(c *pipeline.Context) (ReportOutput, error) {
 	if err != nil {
 		return ReportOutput{}, err
 	}
-	funcs := template.FuncMap{"table": d.table}
+	funcs := template.FuncMap{"table": d.table, "msd": msd, "pctsd": pctsd, "pctf": pct, "mean": mean, "sd": sdOf, "act": activationName, "dec": func(i int) int { return i - 1 }, "bestEpochs": bestEpochs}
 	for k, v := range report.FuncMap() {
 		funcs[k] = v
 	}
@@ -184,6 +242,48 @@ func reportStage(c *pipeline.Context) (ReportOutput, error) {
 	}
 	out.HTML, out.Warnings = html, warns
 	return out, nil
+}
+
+func bestEpochs(runs []NetRun) []float64 {
+	var out []float64
+	for _, r := range runs {
+		out = append(out, float64(r.BestEpoch))
+	}
+	return out
+}
+
+func readInputs(c *pipeline.Context, d *reportData) error {
+	var err error
+	in := d.P.Inputs
+	get := func(dst any, stage string) {
+		if err != nil {
+			return
+		}
+		var b []byte
+		if b, err = c.Artifact(stage, "value"); err == nil {
+			err = json.Unmarshal(b, dst)
+		}
+	}
+	get(&d.SGD, "linear/sgd/summary")
+	get(&d.Digits, "digits/load")
+	get(&d.DSplit, "digits/split")
+	get(&d.Cls, "neural/classification/tune")
+	get(&d.LogSGD, "logistic/sgd")
+	get(&d.LBFGS, "logistic/lbfgs")
+	get(&d.Keras, "baseline/keras-style")
+	d.Reg = make([]RegTune, len(in.RegTunes))
+	for i, n := range in.RegTunes {
+		get(&d.Reg[i], n)
+	}
+	d.Extra = make([]RegTune, len(in.ExtraTunes))
+	for i, n := range in.ExtraTunes {
+		get(&d.Extra[i], n)
+	}
+	d.Curve = make([]CurvePoint, len(in.Curve))
+	for i, n := range in.Curve {
+		get(&d.Curve[i], n)
+	}
+	return err
 }
 
 // KaTeXFiles lists the KaTeX files under root's node_modules that the report

@@ -6,6 +6,45 @@ import (
 	"repro/report"
 )
 
+// msd formats values over seeds as "mean ± sd" with sig significant digits.
+func msd(xs []float64, sig int) string {
+	m, sd := meanSD(xs)
+	return report.MeanSD(m, sd, sig)
+}
+
+// pctsd formats accuracies over seeds as "98.1 ± 0.4 %".
+func pctsd(xs []float64, decimals int) string {
+	m, sd := meanSD(xs)
+	return fmt.Sprintf("%.*f ± %.*f %%", decimals, 100*m, decimals, 100*sd)
+}
+
+func pct(x float64, decimals int) string { return fmt.Sprintf("%.*f %%", decimals, 100*x) }
+
+func mean(xs []float64) float64 { m, _ := meanSD(xs); return m }
+
+func sdOf(xs []float64) float64 { _, s := meanSD(xs); return s }
+
+// BestReg is the terrain network kind with the lowest mean validation error.
+func (d *reportData) BestReg() RegTune {
+	best := d.Reg[0]
+	for _, r := range append(append([]RegTune(nil), d.Reg...), d.Extra...) {
+		if r.BestVal < best.BestVal {
+			best = r
+		}
+	}
+	return best
+}
+
+// NetBeatsRidge reports whether the best network's mean test error is
+// below closed-form Ridge's.
+func (d *reportData) NetBeatsRidge() bool { return mean(d.BestReg().TestMSE) < d.Ridge.TestMSE }
+
+// SoftmaxAtLeastSigmoid reports whether softmax outputs did at least as well
+// on the test set as sigmoid outputs.
+func (d *reportData) SoftmaxAtLeastSigmoid() bool {
+	return mean(d.Cls.Softmax.TestAcc) >= mean(d.Cls.Sigmoid.TestAcc)
+}
+
 // buildTables makes every table of the report from its results. Each table
 // is shown by the template with {{table "name"}} and exported as CSV.
 func buildTables(d *reportData) {
@@ -17,17 +56,102 @@ func buildTables(d *reportData) {
 	}
 	d.tables["split"] = split
 
-	lin := report.Table{Name: "linear", Caption: "Closed-form linear models on the terrain: errors on the training, validation and test cells (heights scaled to [0, 1]).",
-		Header: []string{"model", "lambda", "training MSE", "validation MSE", "test MSE", "test R^2"}}
+	lin := report.Table{Name: "linear", Caption: "Linear models on the terrain (heights scaled to [0, 1]): closed forms, and Ridge trained by SGD at the best mini-batch size and learning rate (mean ± sd over seeds).",
+		Header: []string{"model", "λ", "training MSE", "validation MSE", "test MSE", "test R²"}}
 	for _, f := range []LinearFit{d.OLS, d.Ridge} {
 		lambda := "—"
 		if f.Model == "ridge" {
 			lambda = report.FormatSig(f.Lambda, 2)
 		}
-		lin.Rows = append(lin.Rows, []string{modelName(f.Model), lambda, report.FormatSig(f.TrainMSE, 3), report.FormatSig(f.ValMSE, 3),
+		lin.Rows = append(lin.Rows, []string{modelName(f.Model) + ", closed form", lambda, report.FormatSig(f.TrainMSE, 3), report.FormatSig(f.ValMSE, 3),
 			report.FormatSig(f.TestMSE, 3), report.FormatSig(f.TestR2, 3)})
 	}
+	b := d.SGD.Best
+	lin.Rows = append(lin.Rows, []string{fmt.Sprintf("Ridge by SGD (batch %d, γ0 = %g)", b.BatchSize, b.LR), report.FormatSig(b.Runs[0].Lambda, 2), "—",
+		report.MeanSD(b.MeanVal, b.SDVal, 2), msd(d.SGD.TestMSE, 2), msd(d.SGD.TestR2, 2)})
 	d.tables["linear"] = lin
+
+	t2 := report.Table{Name: "terrain-test", Caption: "Test error of the best model of each kind on the terrain (mean ± sd over seeds for the networks), beside the study's published numbers, which are on different terrain (Ireland) and so comparable only in kind.",
+		Header: []string{"model", "chosen on validation", "test MSE", "test R²", "published MSE", "published R²"}}
+	pubRow := func(key string) (string, string) {
+		p, ok := d.Pub.Terrain[key]
+		if !ok {
+			return "—", "—"
+		}
+		return report.FormatSig(p.TestMSE, 3) + " (published)", report.FormatSig(p.TestR2, 3) + " (published)"
+	}
+	pm, pr := pubRow("ridge")
+	t2.Rows = append(t2.Rows, []string{"Ridge, closed form", "λ = " + report.FormatSig(d.Ridge.Lambda, 2), report.FormatSig(d.Ridge.TestMSE, 3), report.FormatSig(d.Ridge.TestR2, 3), pm, pr})
+	for _, r := range append(append([]RegTune(nil), d.Reg...), d.Extra...) {
+		pm, pr := pubRow(r.Label)
+		name := activationName(r.Label) + " network"
+		if len(r.Label) > 6 && r.Label[:6] == "extra." {
+			name = "extension: " + r.Label[6:] + " (" + activationName(r.Curves[0].Hidden) + ")"
+		}
+		t2.Rows = append(t2.Rows, []string{name, fmt.Sprintf("%s, γ0 = %g", r.BestArch, r.BestLR), msd(r.TestMSE, 2), msd(r.TestR2, 2), pm, pr})
+	}
+	d.tables["terrain-test"] = t2
+
+	cls := report.Table{Name: "digits", Caption: "Digits: accuracy of each method on the validation and test images (mean ± sd over seeds), the epoch of the best validation error, and the study's published numbers.",
+		Header: []string{"method", "configuration", "validation accuracy", "test accuracy", "epoch of best validation error", "published"}}
+	pub := d.Pub.Digits
+	for _, m := range []struct {
+		name string
+		b    ClsBest
+		pub  string
+	}{
+		{"best network", d.Cls.Best, fmt.Sprintf("%s test (%s %s, published)", pct(pub.BestNetwork.TestAccuracy, 1), pub.BestNetwork.Architecture, pub.BestNetwork.Hidden)},
+		{"best with softmax output", d.Cls.Softmax, "did not train (published)"},
+		{"best with sigmoid output", d.Cls.Sigmoid, fmt.Sprintf("%s validation (published)", pct(pub.NetworkValAccuracy, 0))},
+	} {
+		if len(m.b.Runs) == 0 {
+			continue
+		}
+		var be []float64
+		for _, r := range m.b.Runs {
+			be = append(be, float64(r.BestEpoch))
+		}
+		cls.Rows = append(cls.Rows, []string{m.name, fmt.Sprintf("%s, %s hidden, %s output, γ0 = %g", m.b.Arch, activationName(m.b.Hidden), m.b.Output, m.b.LR),
+			pctsd(m.b.ValAcc, 1), pctsd(m.b.TestAcc, 1), msd(be, 2), m.pub})
+	}
+	cls.Rows = append(cls.Rows,
+		[]string{"logistic regression, SGD", "softmax, cross-entropy", pctsd(d.LogSGD.ValAcc, 1), pctsd(d.LogSGD.TestAcc, 1), msd(d.LogSGD.BestEpoch, 2), fmt.Sprintf("about %s validation (published)", pct(pub.LogisticValAccuracy, 0))},
+		[]string{"logistic regression, L-BFGS", fmt.Sprintf("%d iterations", d.LBFGS.Result.Iterations), pct(d.LBFGS.ValAcc, 1), pct(d.LBFGS.TestAcc, 1), "—", fmt.Sprintf("%s test, scikit-learn (published)", pct(pub.SklearnLogisticTestAccuracy, 1))},
+		[]string{"Keras-style baseline", fmt.Sprintf("%s, Adam, %d epochs", d.Keras.Runs[0].Arch, d.Keras.Runs[0].EpochsRun), pctsd(d.Keras.ValAcc, 1), pctsd(d.Keras.TestAcc, 1), msd(d.Keras.BestEpoch, 2),
+			fmt.Sprintf("%s test, mean of %d runs (published)", pct(pub.Keras.TestAccuracy, 1), pub.Keras.Runs)},
+	)
+	d.tables["digits"] = cls
+
+	conf := report.Table{Name: "confusion", Caption: fmt.Sprintf("Confusion matrix of the best network (%s, %s hidden, %s output, seed %d) on the %d test images: rows are the true class, columns the predicted class.",
+		d.Cls.Best.Arch, activationName(d.Cls.Best.Hidden), d.Cls.Best.Output, d.Cls.Best.Runs[0].Seed, len(d.DSplit.Test)),
+		Header: []string{"true \\ predicted"}}
+	for k := 0; k < 10; k++ {
+		conf.Header = append(conf.Header, fmt.Sprint(k))
+	}
+	for k, row := range d.Cls.Best.Runs[0].Confusion {
+		r := []string{fmt.Sprint(k)}
+		for _, v := range row {
+			r = append(r, fmt.Sprint(v))
+		}
+		conf.Rows = append(conf.Rows, r)
+	}
+	d.tables["confusion"] = conf
+
+	if len(d.Curve) > 0 {
+		cur := report.Table{Name: "learning-curve", Caption: "Terrain learning curve: test MSE of closed-form Ridge (λ chosen on validation) and of the best network kind of the tuning, retrained at each training-set size (mean ± sd over seeds).",
+			Header: []string{"x_sparsity", "training points", "Ridge λ", "Ridge test MSE", "network", "network test MSE"}}
+		for _, p := range d.Curve {
+			cur.Rows = append(cur.Rows, []string{fmt.Sprint(p.XSparsity), fmt.Sprint(p.NTrain), report.FormatSig(p.RidgeLambda, 2), report.FormatSig(p.RidgeTestMSE, 3),
+				fmt.Sprintf("%s %s", activationName(p.NetLabel), p.NetArch), msd(p.NetTestMSE, 2)})
+		}
+		d.tables["learning-curve"] = cur
+	}
+
+	files := report.Table{Name: "data-files", Caption: "The input files and their sha256.", Header: []string{"file", "what", "sha256"}, Align: []string{"left", "left", "left"}}
+	for _, f := range d.Data {
+		files.Rows = append(files.Rows, []string{"`" + f.File + "`", f.What, "`" + f.SHA256 + "`"})
+	}
+	d.tables["data-files"] = files
 }
 
 func modelName(m string) string {

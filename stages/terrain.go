@@ -95,9 +95,14 @@ func gridSplit(rows, cols, xs int) (train, val []int) {
 	return train, val
 }
 
-// terrainSplitStage splits the grid; its parameter is x_sparsity.
+// SplitParams is the spacing of the training grid.
+type SplitParams struct {
+	XSparsity int `json:"x_sparsity"`
+}
+
+// terrainSplitStage splits the grid.
 func terrainSplitStage(c *pipeline.Context) (TerrainSplit, error) {
-	xs, err := pipeline.Params[int](c)
+	p, err := pipeline.Params[SplitParams](c)
 	if err != nil {
 		return TerrainSplit{}, err
 	}
@@ -105,7 +110,7 @@ func terrainSplitStage(c *pipeline.Context) (TerrainSplit, error) {
 	if err != nil {
 		return TerrainSplit{}, err
 	}
-	return splitGrid(g.Rows, g.Cols, xs)
+	return splitGrid(g.Rows, g.Cols, p.XSparsity)
 }
 
 func splitGrid(rows, cols, xs int) (TerrainSplit, error) {
@@ -194,6 +199,9 @@ type Design struct {
 	Degree     int
 	Terms      []string
 	Train, Val Matrix
+	// TrainPts and ValPts are the scaled points themselves (coordinates
+	// and heights), the networks' inputs and every model's targets.
+	TrainPts, ValPts PointSet
 }
 
 // Matrix is a dense row-major matrix that encodes to JSON.
@@ -202,18 +210,25 @@ type Matrix struct {
 	Data       []float64
 }
 
+// DesignParams is the polynomial degree of the features.
+type DesignParams struct {
+	Degree int `json:"degree"`
+}
+
 func terrainDesign(c *pipeline.Context) (Design, error) {
-	deg, err := pipeline.Params[int](c)
+	p, err := pipeline.Params[DesignParams](c)
 	if err != nil {
 		return Design{}, err
 	}
+	deg := p.Degree
 	t, err := pipeline.Input[TerrainScaled](c, "terrain/scale")
 	if err != nil {
 		return Design{}, err
 	}
 	return Design{
 		Degree: deg, Terms: models.PolyTerms(deg),
-		Train: fromDense(models.PolyFeatures(t.Train.X, t.Train.Y, deg)),
-		Val:   fromDense(models.PolyFeatures(t.Val.X, t.Val.Y, deg)),
+		Train:    fromDense(models.PolyFeatures(t.Train.X, t.Train.Y, deg)),
+		Val:      fromDense(models.PolyFeatures(t.Val.X, t.Val.Y, deg)),
+		TrainPts: t.Train, ValPts: t.Val,
 	}, nil
 }

@@ -1,0 +1,220 @@
+package stages
+
+import (
+	"fmt"
+	"math"
+
+	"gonum.org/v1/gonum/mat"
+
+	"repro/models"
+	"repro/pipeline"
+)
+
+func digitsMatrices(s DigitsSets) (xt, yt, xv, yv, xs *mat.Dense) {
+	oh := func(l []int) *mat.Dense { return models.OneHot(l, 10) }
+	return s.TrainX.Dense(), oh(s.TrainY), s.ValX.Dense(), oh(s.ValY), s.TestX.Dense()
+}
+
+// classifyNet trains one digits network (a grid point, a logistic
+// regression by SGD or the Keras-style baseline) and scores it on the
+// validation and test images.
+func classifyNet(c *pipeline.Context) (NetRun, error) {
+	p, err := pipeline.Params[NetParams](c)
+	if err != nil {
+		return NetRun{}, err
+	}
+	s, err := pipeline.Input[DigitsSets](c, "digits/scale")
+	if err != nil {
+		return NetRun{}, err
+	}
+	xt, yt, xv, yv, xs := digitsMatrices(s)
+	net, r, err := trainNet(c, p, xt, yt, xv, yv, models.MonitorErrorRate)
+	if err != nil {
+		return r, err
+	}
+	score(&r, net, xv, s.ValY, xs, s.TestY)
+	return r, nil
+}
+
+func score(r *NetRun, net *models.Network, xv *mat.Dense, yv []int, xs *mat.Dense, ys []int) {
+	r.ValAcc = models.Accuracy(yv, net.PredictClass(xv))
+	pred := net.PredictClass(xs)
+	r.TestAcc = models.Accuracy(ys, pred)
+	r.Confusion = models.ConfusionMatrix(ys, pred, 10)
+}
+
+// LBFGSParams configure the reference fit of logistic regression.
+type LBFGSParams struct {
+	L2      float64 `json:"l2"`
+	MaxIter int     `json:"max_iter"`
+}
+
+// LBFGSFit is logistic regression fitted by L-BFGS.
+type LBFGSFit struct {
+	Result          models.LBFGSResult
+	ValAcc, TestAcc float64
+	Confusion       [][]int
+}
+
+// Metrics: digits.logistic.lbfgs.test_accuracy and .val_accuracy.
+func (f LBFGSFit) Metrics() map[string]float64 {
+	return map[string]float64{"digits.logistic.lbfgs.test_accuracy": f.TestAcc, "digits.logistic.lbfgs.val_accuracy": f.ValAcc,
+		"digits.logistic.lbfgs.iterations": float64(f.Result.Iterations)}
+}
+
+func logisticLBFGS(c *pipeline.Context) (LBFGSFit, error) {
+	p, err := pipeline.Params[LBFGSParams](c)
+	if err != nil {
+		return LBFGSFit{}, err
+	}
+	s, err := pipeline.Input[DigitsSets](c, "digits/scale")
+	if err != nil {
+		return LBFGSFit{}, err
+	}
+	xt, yt, xv, _, xs := digitsMatrices(s)
+	net, res, err := models.FitLogistic(xt, yt, p.L2, p.MaxIter)
+	if net == nil && err != nil {
+		return LBFGSFit{}, err
+	}
+	var r NetRun
+	score(&r, net, xv, s.ValY, xs, s.TestY)
+	return LBFGSFit{Result: res, ValAcc: r.ValAcc, TestAcc: r.TestAcc, Confusion: r.Confusion}, nil
+}
+
+// SeedsParams list the runs of one method over seeds and name its metrics.
+type SeedsParams struct {
+	Metric string   `json:"metric"` // e.g. "digits.logistic.sgd"
+	Stages []string `json:"stages"`
+}
+
+// SeedsSummary is one method over seeds.
+type SeedsSummary struct {
+	Metric          string
+	Runs            []NetRun
+	TestAcc, ValAcc []float64
+	BestEpoch       []float64 // epoch of the best validation error, per seed
+}
+
+// Metrics: <metric>.test_accuracy, .val_accuracy and .best_epoch (mean, and .sd).
+func (s SeedsSummary) Metrics() map[string]float64 {
+	m := map[string]float64{}
+	put := func(name string, xs []float64) {
+		mean, sd := meanSD(xs)
+		m[s.Metric+"."+name] = mean
+		m[s.Metric+"."+name+".sd"] = sd
+	}
+	put("test_accuracy", s.TestAcc)
+	put("val_accuracy", s.ValAcc)
+	put("best_epoch", s.BestEpoch)
+	return m
+}
+
+func seedsSummary(c *pipeline.Context) (SeedsSummary, error) {
+	p, err := pipeline.Params[SeedsParams](c)
+	if err != nil {
+		return SeedsSummary{}, err
+	}
+	s := SeedsSummary{Metric: p.Metric}
+	for _, st := range p.Stages {
+		r, err := pipeline.Input[NetRun](c, st)
+		if err != nil {
+			return s, err
+		}
+		s.Runs = append(s.Runs, r)
+		s.TestAcc = append(s.TestAcc, r.TestAcc)
+		s.ValAcc = append(s.ValAcc, r.ValAcc)
+		s.BestEpoch = append(s.BestEpoch, float64(r.BestEpoch))
+	}
+	return s, nil
+}
+
+// ClsGrid is one panel of the digits tuning: a hidden activation and an
+// output activation, over architectures and learning rates.
+type ClsGrid struct {
+	Hidden, Output string
+	Params         TuneParams
+}
+
+// ClsTuneParams list the panels of the digits grid.
+type ClsTuneParams struct {
+	Panels []ClsGrid `json:"panels"`
+}
+
+// ClsPanel is the tuning result of one panel.
+type ClsPanel struct {
+	Hidden, Output string
+	Heat           Heat // mean and sd of the validation error rate (1 - accuracy)
+	Best           ClsBest
+}
+
+// ClsBest is the best cell of a panel or of the whole grid, with its runs.
+type ClsBest struct {
+	Hidden, Output, Arch string
+	LR                   float64
+	ValAcc, TestAcc      []float64
+	Runs                 []NetRun
+}
+
+// ClsTune is the digits grid: every panel, the best network overall and the
+// best with each output activation, all chosen on validation accuracy.
+type ClsTune struct {
+	Panels                 []ClsPanel
+	Best, Softmax, Sigmoid ClsBest
+}
+
+// Metrics: digits.nn.best (and .softmax, .sigmoid_output) test and
+// validation accuracy, mean and sd over seeds.
+func (t ClsTune) Metrics() map[string]float64 {
+	m := map[string]float64{}
+	for name, b := range map[string]ClsBest{"best": t.Best, "softmax": t.Softmax, "sigmoid_output": t.Sigmoid} {
+		if len(b.Runs) == 0 {
+			continue
+		}
+		ta, tsd := meanSD(b.TestAcc)
+		va, vsd := meanSD(b.ValAcc)
+		p := "digits.nn." + name + "."
+		m[p+"test_accuracy"], m[p+"test_accuracy.sd"] = ta, tsd
+		m[p+"val_accuracy"], m[p+"val_accuracy.sd"] = va, vsd
+	}
+	return m
+}
+
+func classifyTune(c *pipeline.Context) (ClsTune, error) {
+	p, err := pipeline.Params[ClsTuneParams](c)
+	if err != nil {
+		return ClsTune{}, err
+	}
+	var t ClsTune
+	bestOf := map[string]float64{}
+	for _, g := range p.Panels {
+		h, best, runs, err := heat(c, g.Params)
+		if err != nil {
+			return t, fmt.Errorf("panel %s/%s: %w", g.Hidden, g.Output, err)
+		}
+		cand := g.Params.Candidates[best]
+		b := ClsBest{Hidden: g.Hidden, Output: g.Output, Arch: cand.Arch, LR: cand.LR, Runs: runs[best]}
+		for _, r := range runs[best] {
+			b.ValAcc = append(b.ValAcc, r.ValAcc)
+			b.TestAcc = append(b.TestAcc, r.TestAcc)
+		}
+		t.Panels = append(t.Panels, ClsPanel{Hidden: g.Hidden, Output: g.Output, Heat: h, Best: b})
+		mv, _ := meanSD(b.ValAcc)
+		consider := func(name string, dst *ClsBest) {
+			if old, ok := bestOf[name]; !ok || mv > old {
+				bestOf[name] = mv
+				*dst = b
+			}
+		}
+		consider("best", &t.Best)
+		switch g.Output {
+		case "softmax":
+			consider("softmax", &t.Softmax)
+		case "sigmoid":
+			consider("sigmoid", &t.Sigmoid)
+		}
+	}
+	if math.IsNaN(bestOf["best"]) {
+		return t, fmt.Errorf("no usable cell in the digits grid")
+	}
+	return t, nil
+}

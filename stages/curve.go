@@ -1,0 +1,106 @@
+package stages
+
+import (
+	"fmt"
+	"math"
+
+	"repro/models"
+	"repro/pipeline"
+)
+
+// CurveParams configure one point of the terrain learning curve: the grid
+// spacing, the Ridge candidates, and the tuned networks to choose the best
+// from (on their validation error at the study's spacing).
+type CurveParams struct {
+	XSparsity int       `json:"x_sparsity"`
+	Degree    int       `json:"degree"`
+	Lambdas   []float64 `json:"lambdas"`
+	Tunes     []string  `json:"tunes"`
+	Base      NetParams `json:"base"` // training settings of the grid
+	Seeds     []uint64  `json:"seeds"`
+}
+
+// CurvePoint is the test error of closed-form Ridge and of the best network
+// at one training-set size.
+type CurvePoint struct {
+	XSparsity    int
+	NTrain       int
+	RidgeLambda  float64
+	RidgeTestMSE float64
+	NetLabel     string
+	NetArch      string
+	NetLR        float64
+	NetTestMSE   []float64 // per seed
+}
+
+// Metrics: terrain.curve.xs<k>.ridge_test_mse and .nn_test_mse.
+func (p CurvePoint) Metrics() map[string]float64 {
+	pre := fmt.Sprintf("terrain.curve.xs%d.", p.XSparsity)
+	m, sd := meanSD(p.NetTestMSE)
+	return map[string]float64{pre + "ridge_test_mse": p.RidgeTestMSE, pre + "nn_test_mse": m, pre + "nn_test_mse.sd": sd, pre + "n_train": float64(p.NTrain)}
+}
+
+func learningCurve(c *pipeline.Context) (CurvePoint, error) {
+	p, err := pipeline.Params[CurveParams](c)
+	if err != nil {
+		return CurvePoint{}, err
+	}
+	g, err := pipeline.Input[TerrainGrid](c, "terrain/load")
+	if err != nil {
+		return CurvePoint{}, err
+	}
+	split, err := splitGrid(g.Rows, g.Cols, p.XSparsity)
+	if err != nil {
+		return CurvePoint{}, err
+	}
+	t := scaleTerrain(g.Grid, split)
+	out := CurvePoint{XSparsity: p.XSparsity, NTrain: len(t.Train.Z)}
+
+	// Ridge, lambda chosen on the validation cells.
+	xt := models.PolyFeatures(t.Train.X, t.Train.Y, p.Degree)
+	xv := models.PolyFeatures(t.Val.X, t.Val.Y, p.Degree)
+	bestVal := math.Inf(1)
+	var beta []float64
+	for _, l := range p.Lambdas {
+		b, err := models.Ridge(xt, t.Train.Z, l)
+		if err != nil {
+			return out, err
+		}
+		if v := models.MSE(t.Val.Z, models.LinearPredict(xv, b)); v < bestVal {
+			bestVal, beta, out.RidgeLambda = v, b, l
+		}
+	}
+	out.RidgeTestMSE = models.MSE(t.Test.Z, models.LinearPredict(models.PolyFeatures(t.Test.X, t.Test.Y, p.Degree), beta))
+
+	// The best network of the tuning, retrained on this training set.
+	var best RegTune
+	for i, name := range p.Tunes {
+		rt, err := pipeline.Input[RegTune](c, name)
+		if err != nil {
+			return out, err
+		}
+		if i == 0 || rt.BestVal < best.BestVal {
+			best = rt
+		}
+	}
+	out.NetLabel, out.NetArch, out.NetLR = best.Label, best.BestArch, best.BestLR
+	base := p.Base
+	if len(best.Curves) > 0 {
+		base.Hidden = best.Curves[0].Hidden
+	}
+	ptr, ytr := pointsMatrix(t.Train)
+	pva, yva := pointsMatrix(t.Val)
+	pte, _ := pointsMatrix(t.Test)
+	for i, seed := range p.Seeds {
+		np := base
+		np.Arch, np.Train.LR, np.Seed = best.BestArch, best.BestLR, seed
+		np.Train.BatchSize = min(np.Train.BatchSize, len(t.Train.Z))
+		net, _, err := trainNet(nil, np, ptr, ytr, pva, yva, models.MonitorCost)
+		if err != nil {
+			return out, err
+		}
+		out.NetTestMSE = append(out.NetTestMSE, models.MSE(t.Test.Z, net.Predict(pte).RawMatrix().Data))
+		c.Progress(i+1, len(p.Seeds))
+	}
+	return out, nil
+}
