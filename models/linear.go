@@ -122,8 +122,8 @@ func (l *Linear) Predict(x *mat.Dense) []float64 { return LinearPredict(x, l.Bet
 // Train fits the coefficients to (x, y) by mini-batch gradient descent on
 // the Ridge cost, with gradient (2/m)X_bᵀ(X_bβ - y_b) + 2λDβ over each
 // mini-batch b of m rows, evaluating the MSE on (xVal, yVal) after every
-// epoch, and leaves Beta at the coefficients of History.BestEpoch. The
-// validation set may be nil. Shapes that do not match panic; invalid tc or
+// epoch, and leaves Beta at the coefficients of History.BestEpoch (the last
+// ones with TrainConfig.KeepLast). The validation set may be nil. Shapes that do not match panic; invalid tc or
 // non-finite data return an error.
 func (l *Linear) Train(x *mat.Dense, y []float64, xVal *mat.Dense, yVal []float64, tc TrainConfig, progress func(epoch, total int)) (History, error) {
 	if err := tc.Validate(); err != nil {

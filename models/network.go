@@ -577,8 +577,8 @@ func (n *Network) newTrainer(xTrain, yTrain, xVal, yVal *mat.Dense, batch int) (
 
 // Train fits the network to (xTrain, yTrain) by mini-batch gradient descent
 // as configured by tc, evaluating on (xVal, yVal) after every epoch, and
-// leaves the network at the parameters of History.BestEpoch. The validation
-// set may be nil, in which case the training set is monitored. progress, if
+// leaves the network at the parameters of History.BestEpoch (the last ones
+// with TrainConfig.KeepLast). The validation set may be nil, in which case the training set is monitored. progress, if
 // not nil, is called after every recorded epoch. Train panics if the shapes
 // of the data do not match the network; it returns an error if tc is
 // invalid or the data contain NaN or Inf.

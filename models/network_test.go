@@ -453,3 +453,24 @@ func TestStepAllocs(t *testing.T) {
 		t.Errorf("linear: %v allocations per step, want 0", a)
 	}
 }
+
+func TestOptimizerSteps(t *testing.T) {
+	// SGD with momentum 0.6, lr 0.1, constant gradient 0.5:
+	// v1 = 0.05, θ1 = 0.95; v2 = 0.6·0.05 + 0.05 = 0.08, θ2 = 0.87.
+	theta := []float64{1}
+	o := newOptimizer(TrainConfig{Momentum: 0.6}, 1)
+	o.update(theta, []float64{0.5}, 0.1)
+	o.update(theta, []float64{0.5}, 0.1)
+	if !scalar.EqualWithinAbsOrRel(theta[0], 0.87, 1e-15, 1e-15) {
+		t.Errorf("SGD momentum: θ got %v, want 0.87", theta[0])
+	}
+	// Adam, Keras defaults, first step with g = 0.5: m = 0.05, v = 0.00025,
+	// step = 0.001·sqrt(0.001)/0.1 = 3.16227766e-4 and
+	// θ1 = 1 - step·0.05/(0.0158113883 + 1e-7) = 1 - 9.99993675e-4.
+	theta = []float64{1}
+	o = newOptimizer(TrainConfig{Optimizer: Adam}, 1)
+	o.update(theta, []float64{0.5}, 0.001)
+	if want := 1 - 9.99993675e-4; !scalar.EqualWithinAbs(theta[0], want, 1e-12) {
+		t.Errorf("Adam: θ got %.12f, want %.12f", theta[0], want)
+	}
+}
