@@ -8,6 +8,7 @@ import (
 	"io/fs"
 	"os"
 	"sort"
+	"strconv"
 	"strings"
 )
 
@@ -240,10 +241,44 @@ func ParamChanges(old, new []byte) []string {
 		case !okb:
 			out = append(out, fmt.Sprintf("%s %s -> (removed)", k, va))
 		case va != vb:
+			if d, ok := textChange(va, vb); ok {
+				out = append(out, k+" "+d)
+				continue
+			}
 			out = append(out, fmt.Sprintf("%s %s -> %s", k, va, vb))
 		}
 	}
 	return out
+}
+
+// textChange describes a change between two multi-line JSON strings by the
+// lines that differ, rather than by the whole texts.
+func textChange(a, b string) (string, bool) {
+	var sa, sb string
+	if json.Unmarshal([]byte(a), &sa) != nil || json.Unmarshal([]byte(b), &sb) != nil || !strings.Contains(sa+sb, "\n") {
+		return "", false
+	}
+	la, lb := strings.Split(sa, "\n"), strings.Split(sb, "\n")
+	in := func(xs []string) map[string]int {
+		m := map[string]int{}
+		for _, x := range xs {
+			m[x]++
+		}
+		return m
+	}
+	ma, mb := in(la), in(lb)
+	var gone, added []string
+	for _, x := range la {
+		if mb[x] == 0 {
+			gone = append(gone, strconv.Quote(strings.TrimSpace(x)))
+		}
+	}
+	for _, x := range lb {
+		if ma[x] == 0 {
+			added = append(added, strconv.Quote(strings.TrimSpace(x)))
+		}
+	}
+	return fmt.Sprintf("(lines %s -> %s)", strings.Join(limit(gone, 3), ", "), strings.Join(limit(added, 3), ", ")), true
 }
 
 // trimModule shortens declaration ids for display.

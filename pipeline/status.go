@@ -3,6 +3,8 @@ package pipeline
 import (
 	"bytes"
 	"fmt"
+	"os"
+	"path/filepath"
 	"sort"
 	"strings"
 )
@@ -177,4 +179,64 @@ func limit(xs []string, n int) []string {
 		return xs
 	}
 	return append(xs[:n:n], fmt.Sprintf("and %d more", len(xs)-n))
+}
+
+// Check compares the lock with what the code, the parameters and the input
+// files would produce, without the store and without running anything: for
+// every stage, its code fingerprint, canonical parameters, file hashes and
+// module versions must equal the lock's, and the lock must hold exactly the
+// graph's stages. (Outputs are determined by these and the inputs, which are
+// checked the same way upstream.) It returns the stages that do not match.
+func (e *Engine) Check(stages []*Stage, lock *Lock) ([]StageStatus, error) {
+	var out []StageStatus
+	inGraph := map[string]bool{}
+	mods := e.Modules
+	if mods == nil {
+		mods = ModulesFromBuildInfo()
+	}
+	for _, s := range stages {
+		inGraph[s.Name] = true
+		old := lock.Stages[s.Name]
+		code, err := e.code(s)
+		if err != nil {
+			return nil, err
+		}
+		params, err := canonicalJSON(s.Params)
+		if err != nil {
+			return nil, fmt.Errorf("stage %s: parameters: %w", s.Name, err)
+		}
+		p := &Prepared{Stage: s, Code: code, Params: params, Files: map[string]string{}, Modules: map[string]string{}}
+		for _, f := range s.Files {
+			b, err := os.ReadFile(filepath.Join(e.Root, filepath.FromSlash(f)))
+			if err != nil {
+				return nil, fmt.Errorf("stage %s: %w", s.Name, err)
+			}
+			p.Files[f] = HashBytes(b)
+		}
+		for _, ip := range code.Imports {
+			if m, ok := moduleOf(mods, ip); ok {
+				p.Modules[m] = mods[m]
+			}
+		}
+		if old != nil {
+			p.Inputs = old.Inputs // inputs are checked upstream
+			p.Key = old.Key
+		}
+		rs := e.reasons(lock, old, code, params, p, nil)
+		if old != nil && len(rs) == 1 && strings.HasPrefix(rs[0], "missing output") {
+			rs = nil // the store is not consulted
+		}
+		if len(rs) > 0 {
+			out = append(out, StageStatus{Stage: s.Name, State: "stale", Reasons: rs})
+		}
+	}
+	for _, name := range sortedKeys(lock.Stages) {
+		if !inGraph[name] {
+			out = append(out, StageStatus{Stage: name, State: "removed", Reasons: []string{"in the lock but no longer in the graph"}})
+		}
+	}
+	if lock.Toolchain != "" && lock.Toolchain != Toolchain() {
+		out = append(out, StageStatus{Stage: "(toolchain)", State: "stale", Reasons: []string{"toolchain: lock " + lock.Toolchain + ", this binary " + Toolchain()}})
+	}
+	return out, nil
 }

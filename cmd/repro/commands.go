@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
+	"path/filepath"
 	"sort"
 	"strings"
 
@@ -15,7 +16,7 @@ import (
 )
 
 func newStatusCmd(g *globals) *cobra.Command {
-	var asJSON bool
+	var asJSON, check bool
 	cmd := &cobra.Command{
 		Use:   "status [PATTERN...]",
 		Short: "Say which stages are fresh or stale, and why (code, params, inputs, new, missing output)",
@@ -33,11 +34,33 @@ func newStatusCmd(g *globals) *cobra.Command {
 			if err != nil {
 				return err
 			}
+			out := cmd.OutOrStdout()
+			if check {
+				if len(lock.Stages) == 0 {
+					fmt.Fprintf(out, "%s: no lock; run `repro run --profile %s` and commit it\n", filepath.Base(p.lockPath()), p.profile)
+					return exitError{1}
+				}
+				bad, err := p.engine.Check(sel, lock)
+				if err != nil {
+					return err
+				}
+				for _, s := range bad {
+					fmt.Fprintf(out, "%-7s %s\n", s.State, s.Stage)
+					for _, r := range s.Reasons {
+						fmt.Fprintf(out, "         %s\n", r)
+					}
+				}
+				if len(bad) > 0 {
+					fmt.Fprintf(out, "%s does not match the code and parameters: run `repro run --profile %s` and commit the lock\n", filepath.Base(p.lockPath()), p.profile)
+					return exitError{1}
+				}
+				fmt.Fprintf(out, "%s matches the code and parameters (%d stages)\n", filepath.Base(p.lockPath()), len(sel))
+				return nil
+			}
 			sts, err := p.engine.Status(sel, lock)
 			if err != nil {
 				return err
 			}
-			out := cmd.OutOrStdout()
 			if asJSON {
 				for i := range sts {
 					if sts[i].Reasons == nil {
@@ -68,6 +91,7 @@ func newStatusCmd(g *globals) *cobra.Command {
 		},
 	}
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print a JSON list of {stage, state, reasons}")
+	cmd.Flags().BoolVar(&check, "check", false, "exit 1 unless the profile's lock matches what the code and parameters would produce (no store needed)")
 	return cmd
 }
 
@@ -231,76 +255,6 @@ func newMetricsCmd(g *globals) *cobra.Command {
 		},
 	}
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print one JSON object, name -> number")
-	return cmd
-}
-
-func newVerifyCmd(g *globals) *cobra.Command {
-	cmd := &cobra.Command{
-		Use:   "verify",
-		Short: "Re-hash every stored object and run-cache entry; exit 1 on any corruption",
-		RunE: func(cmd *cobra.Command, args []string) error {
-			p, err := g.open()
-			if err != nil {
-				return err
-			}
-			probs, err := p.store.Verify()
-			if err != nil {
-				return err
-			}
-			out := cmd.OutOrStdout()
-			for _, pr := range probs {
-				fmt.Fprintf(out, "corrupt %s: %s\n", pr.Path, pr.Err)
-			}
-			if len(probs) > 0 {
-				fmt.Fprintf(out, "%d problems\n", len(probs))
-				return exitError{1}
-			}
-			objs, _ := p.store.Objects()
-			keys, _ := p.store.Keys()
-			fmt.Fprintf(out, "ok: %d objects, %d run-cache entries\n", len(objs), len(keys))
-			return nil
-		},
-	}
-	return cmd
-}
-
-func newGCCmd(g *globals) *cobra.Command {
-	var dry bool
-	cmd := &cobra.Command{
-		Use:   "gc",
-		Short: "Delete objects that neither a lock file nor the run cache references",
-		RunE: func(cmd *cobra.Command, args []string) error {
-			p, err := g.open()
-			if err != nil {
-				return err
-			}
-			unlock, err := p.store.Lock(cmd.Context(), func(msg string) { fmt.Fprintln(os.Stderr, "repro:", msg) })
-			if err != nil {
-				return err
-			}
-			defer unlock()
-			keep := map[string]bool{}
-			for _, prof := range config.Profiles(p.root) {
-				pp := &project{root: p.root, profile: prof}
-				if l, err := pipeline.ReadLock(pp.lockPath()); err == nil {
-					for _, h := range l.ObjectHashes() {
-						keep[h] = true
-					}
-				}
-			}
-			removed, size, err := p.store.GC(keep, dry)
-			if err != nil {
-				return err
-			}
-			verb := "removed"
-			if dry {
-				verb = "would remove"
-			}
-			fmt.Fprintf(cmd.OutOrStdout(), "%s %d objects, %.1f MB\n", verb, len(removed), float64(size)/1e6)
-			return nil
-		},
-	}
-	cmd.Flags().BoolVar(&dry, "dry-run", false, "say what would be removed")
 	return cmd
 }
 
