@@ -6,47 +6,69 @@ package models
 // are deterministic. With sparse set, zero elements of the left operand are
 // skipped: ReLU activations and digit pixels are often exactly zero.
 
+// nzRows holds, for the rows of an m×k matrix, the offsets (column index
+// times the width n of the other operand) and values of their nonzero
+// elements: row i's list is idx[i*k : i*k+cnt[i]] and val likewise.
+type nzRows struct {
+	idx []int
+	val []float64
+	cnt []int
+}
+
+func newNZRows(m, k int) nzRows {
+	return nzRows{idx: make([]int, m*k), val: make([]float64, m*k), cnt: make([]int, m)}
+}
+
 // gemmBias computes c = a·b + bias, with a m×k, b k×n, c m×n and bias of
-// length n added to every row. idx and val are scratch of length >= k.
-func gemmBias(c, a, b, bias []float64, m, k, n int, sparse bool, idx []int, val []float64) {
+// length n added to every row. With sparse set, the nonzero elements of the
+// rows of a are recorded in nz for gemmTN; otherwise nz is scratch.
+func gemmBias(c, a, b, bias []float64, m, k, n int, sparse bool, nz nzRows) {
 	c = c[:m*n]
 	a = a[:m*k]
 	b = b[:k*n]
 	bias = bias[:n]
 	if !sparse {
-		offsets(idx[:k], n)
+		offsets(nz.idx[:k], n)
 	}
 	for i := 0; i < m; i++ {
 		ai := a[i*k : i*k+k]
 		if sparse {
-			nz := gatherNZ(idx[:k], val, ai, 1, n)
-			combine(c[i*n:i*n+n], bias, idx[:nz], val[:nz], b)
+			idx, val := nz.idx[i*k:i*k+k], nz.val[i*k:i*k+k]
+			cnt := gatherNZ(idx, val, ai, 1, n)
+			nz.cnt[i] = cnt
+			combine(c[i*n:i*n+n], bias, idx[:cnt], val[:cnt], b)
 		} else {
-			combine(c[i*n:i*n+n], bias, idx[:k], ai, b)
+			combine(c[i*n:i*n+n], bias, nz.idx[:k], ai, b)
 		}
 	}
 }
 
-// gemmTN computes c = aᵀ·d, with a m×k, d m×n and c k×n. idx and val are
-// scratch of length >= m.
-func gemmTN(c, a, d []float64, m, k, n int, sparse bool, idx []int, val []float64) {
+// gemmTN computes c = aᵀ·d, with a m×k, d m×n and c k×n. With sparse set,
+// nz must hold the nonzero elements of a recorded by gemmBias, and c is
+// accumulated row by row from them; otherwise nz is scratch.
+func gemmTN(c, a, d []float64, m, k, n int, sparse bool, nz nzRows) {
 	c = c[:k*n]
 	a = a[:m*k]
 	d = d[:m*n]
-	if !sparse {
-		offsets(idx[:m], n)
-	}
-	val = val[:m]
-	for p := 0; p < k; p++ {
-		if sparse {
-			nz := gatherNZ(idx[:m], val, a[p:], k, n)
-			combine(c[p*n:p*n+n], nil, idx[:nz], val[:nz], d)
-		} else {
-			for i := range val {
-				val[i] = a[i*k+p]
+	if sparse {
+		clear(c)
+		for i := 0; i < m; i++ {
+			di := d[i*n : i*n+n]
+			cnt := nz.cnt[i]
+			val := nz.val[i*k : i*k+cnt]
+			for q, off := range nz.idx[i*k : i*k+cnt] {
+				axpy(val[q], di, c[off:off+n])
 			}
-			combine(c[p*n:p*n+n], nil, idx[:m], val, d)
 		}
+		return
+	}
+	idx, val := nz.idx[:m], nz.val[:m]
+	offsets(idx, n)
+	for p := 0; p < k; p++ {
+		for i := range val {
+			val[i] = a[i*k+p]
+		}
+		combine(c[p*n:p*n+n], nil, idx, val, d)
 	}
 }
 
@@ -85,27 +107,6 @@ func combine(c, c0 []float64, idx []int, val []float64, b []float64) {
 	n := len(c)
 	val = val[:len(idx)]
 	j := 0
-	for ; j+8 <= n && false; j += 8 {
-		var s0, s1, s2, s3, s4, s5, s6, s7 float64
-		if c0 != nil {
-			t := c0[j : j+8 : j+8]
-			s0, s1, s2, s3, s4, s5, s6, s7 = t[0], t[1], t[2], t[3], t[4], t[5], t[6], t[7]
-		}
-		for q, p := range idx {
-			v := val[q]
-			r := b[p+j : p+j+8 : p+j+8]
-			s0 += v * r[0]
-			s1 += v * r[1]
-			s2 += v * r[2]
-			s3 += v * r[3]
-			s4 += v * r[4]
-			s5 += v * r[5]
-			s6 += v * r[6]
-			s7 += v * r[7]
-		}
-		t := c[j : j+8 : j+8]
-		t[0], t[1], t[2], t[3], t[4], t[5], t[6], t[7] = s0, s1, s2, s3, s4, s5, s6, s7
-	}
 	for ; j+4 <= n; j += 4 {
 		var s0, s1, s2, s3 float64
 		if c0 != nil {
@@ -162,15 +163,17 @@ func colSum(dst, d []float64, m, n int) {
 // axpy computes y += alpha·x for len(x) elements.
 func axpy(alpha float64, x, y []float64) {
 	y = y[:len(x)]
-	for len(x) >= 4 {
-		y[0] += alpha * x[0]
-		y[1] += alpha * x[1]
-		y[2] += alpha * x[2]
-		y[3] += alpha * x[3]
-		x, y = x[4:], y[4:]
+	i := 0
+	for ; i+4 <= len(x); i += 4 {
+		xs := x[i : i+4 : i+4]
+		ys := y[i : i+4 : i+4]
+		ys[0] += alpha * xs[0]
+		ys[1] += alpha * xs[1]
+		ys[2] += alpha * xs[2]
+		ys[3] += alpha * xs[3]
 	}
-	for i, v := range x {
-		y[i] += alpha * v
+	for ; i < len(x); i++ {
+		y[i] += alpha * x[i]
 	}
 }
 

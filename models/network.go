@@ -238,6 +238,7 @@ type workspace struct {
 	x, y    []float64   // gathered inputs and targets
 	z, a, d [][]float64 // per layer: pre-activations, activations, errors δ
 	grad    []float64   // flat gradient, laid out like theta
+	nz      []nzRows    // per layer: nonzero elements of its input
 	idx     []int       // kernel scratch
 	val     []float64   // kernel scratch
 	wt, row []float64   // kernel scratch for backpropagation
@@ -257,6 +258,10 @@ func (n *Network) newWorkspace(rows int, backprop bool) *workspace {
 		width = max(width, s)
 	}
 	ws.idx, ws.val = make([]int, width), make([]float64, width)
+	ws.nz = make([]nzRows, L)
+	for l := range ws.nz {
+		ws.nz[l] = newNZRows(rows, n.sizes[l])
+	}
 	for l, ly := range n.cfg.Layers {
 		ws.z[l] = make([]float64, rows*ly.Size)
 		ws.a[l] = ws.z[l]
@@ -287,7 +292,7 @@ func (n *Network) forward(ws *workspace, x []float64, m int) {
 		k, o := n.sizes[l], n.sizes[l+1]
 		s := n.sp[l]
 		z := ws.z[l][:m*o]
-		gemmBias(z, in, n.theta[s.w0:s.w1], n.theta[s.b0:s.b1], m, k, o, n.sparseInput(l), ws.idx, ws.val)
+		gemmBias(z, in, n.theta[s.w0:s.w1], n.theta[s.b0:s.b1], m, k, o, n.sparseInput(l), ws.nz[l])
 		if ly.Act != Identity {
 			activate(ly.Act, n.alpha, ws.a[l][:m*o], z, o)
 		}
@@ -335,7 +340,7 @@ func (n *Network) backward(ws *workspace, m int) {
 		}
 		gw, w := ws.grad[s.w0:s.w1], n.theta[s.w0:s.w1]
 		d := ws.d[l][:m*o]
-		gemmTN(gw, prev, d, m, k, o, n.sparseInput(l), ws.idx, ws.val)
+		gemmTN(gw, prev, d, m, k, o, n.sparseInput(l), ws.nz[l])
 		if l2 != 0 {
 			for i, v := range w {
 				gw[i] += l2 * v
