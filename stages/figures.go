@@ -3,6 +3,7 @@ package stages
 import (
 	"fmt"
 	"math"
+	"strings"
 
 	"repro/models"
 	"repro/pipeline"
@@ -229,6 +230,9 @@ func activationName(a string) string {
 		return "sigmoid"
 	case "softmax":
 		return "softmax"
+	}
+	if name, ok := strings.CutPrefix(a, "extra."); ok {
+		return "extension " + name
 	}
 	return a
 }
