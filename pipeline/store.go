@@ -55,12 +55,16 @@ func (s *Store) runPath(key string) string {
 	return filepath.Join(s.Dir, "runs", key[:2], key)
 }
 
-// Put stores b and returns its hash. Storing bytes already present is a no-op.
+// Put stores b and returns its hash. Storing bytes already present is a
+// no-op; an object present under the name with other bytes (corrupt, even
+// with the right size) is replaced.
 func (s *Store) Put(b []byte) (string, error) {
 	h := HashBytes(b)
 	p := s.objectPath(h)
 	if fi, err := os.Stat(p); err == nil && fi.Size() == int64(len(b)) {
-		return h, nil
+		if old, err := os.ReadFile(p); err == nil && bytes.Equal(old, b) {
+			return h, nil
+		}
 	}
 	if err := WriteFileAtomic(p, b); err != nil {
 		return "", fmt.Errorf("store: write object %s: %w", h[:12], err)
