@@ -1,0 +1,474 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"net/url"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/chromedp/cdproto/emulation"
+	"github.com/chromedp/cdproto/log"
+	"github.com/chromedp/cdproto/network"
+	"github.com/chromedp/cdproto/runtime"
+	"github.com/chromedp/chromedp"
+)
+
+// TestBrowserReport opens the quick profile's report from disk in a real
+// headless chromium, with networking disabled, and checks what a reader
+// sees: no console errors, figures and tables numbered, captioned and
+// referenced, figures drawn at a non-zero size and within the column,
+// mathematics rendered, every in-page link resolving, legible light, dark,
+// phone and print renderings. It saves full-page screenshots (light, dark,
+// phone) to $REPRO_TEST_ARTIFACTS, by default artifacts/test/ under the
+// module root.
+func TestBrowserReport(t *testing.T) {
+	exe := findChromium(t)
+	root := moduleRoot(t)
+	dir := copyProject(t)
+	s := runQuick(t, dir)
+	page, err := filepath.Abs(filepath.Join(dir, s.Report))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = os.Stat(filepath.Join(root, "node_modules/katex/dist/katex.min.js"))
+	withKaTeX := err == nil
+	if !withKaTeX {
+		t.Log("node_modules/katex is not installed (run npm ci): checking that the TeX source is shown instead of rendered math")
+	}
+
+	start := time.Now()
+	ev := &pageEvents{}
+	var chromeOut strings.Builder
+	opts := append(chromedp.DefaultExecAllocatorOptions[:],
+		chromedp.ExecPath(exe),
+		chromedp.NoSandbox,
+		chromedp.WindowSize(1280, 900),
+		chromedp.CombinedOutput(&lockedWriter{w: &chromeOut}),
+		// No network: nothing resolves, nothing goes out through a proxy,
+		// and the browser's own background traffic is off.
+		chromedp.Flag("host-resolver-rules", "MAP * ~NOTFOUND"),
+		chromedp.Flag("proxy-server", "http://127.0.0.1:9"),
+		chromedp.Flag("proxy-bypass-list", "<-loopback>"),
+		chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("disable-domain-reliability", true),
+		chromedp.Flag("no-pings", true),
+	)
+	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
+	defer cancelAlloc()
+	ctx, cancelCtx := chromedp.NewContext(actx, chromedp.WithListener(ev.record))
+	defer cancelCtx()
+	ctx, cancelTimeout := context.WithTimeout(ctx, 90*time.Second)
+	defer cancelTimeout()
+
+	if err := chromedp.Do(ctx); err != nil {
+		t.Fatalf("starting %s: %v\n%s", exe, err, chromeOut.String())
+	}
+	// Belt and braces: the page itself may not reach any http(s) or
+	// websocket address either.
+	var blocked []*network.BlockPattern
+	for _, scheme := range []string{"http", "https", "ws", "wss"} {
+		blocked = append(blocked, &network.BlockPattern{URLPattern: scheme + "://*:*/*", Block: true})
+	}
+	if _, err := chromedp.Call(ctx, network.SetBlockedURLs, network.SetBlockedURLsParams{URLPatterns: blocked}); err != nil {
+		t.Fatalf("Network.setBlockedURLs: %v", err)
+	}
+	u := (&url.URL{Scheme: "file", Path: filepath.ToSlash(page)}).String()
+	if err := chromedp.Do(ctx, chromedp.Navigate(u)); err != nil {
+		t.Fatalf("opening %s: %v", u, err)
+	}
+	// Wait for the web fonts (KaTeX's, from data: URIs) before measuring.
+	if _, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`document.fonts.ready.then(() => true)`, chromedp.EvalAwaitPromise)); err != nil {
+		t.Fatalf("waiting for fonts: %v", err)
+	}
+
+	check := func(scheme, name, js string) {
+		t.Helper()
+		problems, err := chromedp.Run(ctx, chromedp.Evaluate[[]string]("(() => {"+jsHelpers+"return "+js+";})()"))
+		if err != nil {
+			t.Fatalf("%s: %s: %v", scheme, name, err)
+		}
+		for _, p := range problems {
+			t.Errorf("%s: %s: %s", scheme, name, p)
+		}
+		t.Logf("%s %s %v", scheme, name, time.Since(start))
+	}
+	media := func(typ string, features ...string) {
+		t.Helper()
+		var fs []*emulation.MediaFeature
+		for i := 0; i+1 < len(features); i += 2 {
+			fs = append(fs, &emulation.MediaFeature{Name: features[i], Value: features[i+1]})
+		}
+		if _, err := chromedp.Call(ctx, emulation.SetEmulatedMedia, emulation.SetEmulatedMediaParams{Media: typ, Features: fs}); err != nil {
+			t.Fatalf("Emulation.setEmulatedMedia: %v", err)
+		}
+	}
+	shot := func(name string) {
+		t.Helper()
+		png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
+		if err != nil {
+			t.Fatalf("screenshot: %v", err)
+		}
+		p := filepath.Join(artifactDir(t, root), name)
+		if err := os.WriteFile(p, png, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		t.Logf("screenshot: %s (%v)", p, time.Since(start))
+	}
+
+	// Light scheme, desktop width: the structure, then the look.
+	media("", "prefers-color-scheme", "light")
+	check("light", "structure", jsStructure)
+	check("light", "figures", jsFigures)
+	check("light", "tables", jsTables)
+	check("light", "links", jsLinks)
+	if withKaTeX {
+		check("light", "math", jsMathKaTeX)
+	} else {
+		check("light", "math", jsMathSource)
+	}
+	check("light", "layout", jsLayout)
+	check("light", "colours", jsColours(false))
+	shot("report-screenshot.png")
+
+	media("", "prefers-color-scheme", "dark")
+	check("dark", "colours", jsColours(true))
+	check("dark", "figures", jsFigures)
+	shot("report-screenshot-dark.png")
+
+	// A phone: 390 CSS pixels wide.
+	if err := chromedp.Do(ctx, chromedp.EmulateViewport(390, 844, chromedp.EmulateScale(2), chromedp.EmulateMobile)); err != nil {
+		t.Fatal(err)
+	}
+	media("", "prefers-color-scheme", "light")
+	check("phone", "layout", jsLayout)
+	check("phone", "figures", jsFigures)
+	shot("report-screenshot-phone.png")
+	if err := chromedp.Do(ctx, chromedp.ResetViewport()); err != nil {
+		t.Fatal(err)
+	}
+
+	media("print")
+	check("print", "print", jsPrint)
+	media("")
+
+	for _, m := range ev.messages() {
+		t.Errorf("console: %s", m)
+	}
+	for _, r := range ev.requests() {
+		t.Errorf("the report requested %s: it must be self-contained", r)
+	}
+	t.Logf("browser checks took %v", time.Since(start).Round(time.Millisecond))
+}
+
+// findChromium returns the path of chromium-headless-shell or chromium, or
+// skips the test.
+func findChromium(t *testing.T) string {
+	t.Helper()
+	if p := os.Getenv("REPRO_CHROMIUM"); p != "" {
+		return p
+	}
+	// Debian's /usr/bin/chromium-headless-shell is a shell script that does
+	// not exec; start the binary itself so that stopping it stops chromium.
+	for _, p := range []string{"/usr/lib/chromium/chromium-headless-shell"} {
+		if st, err := os.Stat(p); err == nil && !st.IsDir() && st.Mode()&0o111 != 0 {
+			return p
+		}
+	}
+	for _, name := range []string{"chromium-headless-shell", "chromium", "chromium-browser"} {
+		if p, err := exec.LookPath(name); err == nil {
+			return p
+		}
+	}
+	t.Skip("no chromium found: install the Debian package chromium-headless-shell (apt-get install chromium-headless-shell) or chromium, or set REPRO_CHROMIUM")
+	return ""
+}
+
+// artifactDir is where the test's screenshots go: $REPRO_TEST_ARTIFACTS, or
+// artifacts/test under the module root (ignored by git).
+func artifactDir(t *testing.T, root string) string {
+	d := os.Getenv("REPRO_TEST_ARTIFACTS")
+	if d == "" {
+		d = filepath.Join(root, "artifacts", "test")
+	}
+	d, err := filepath.Abs(d)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.MkdirAll(d, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	return d
+}
+
+// pageEvents records, from the tab's first event on, every console error,
+// uncaught exception, error in the browser log and request to an address
+// that is neither file: nor data:.
+type pageEvents struct {
+	mu       sync.Mutex
+	msgs     []string
+	external []string
+}
+
+func (e *pageEvents) record(ev any) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	switch ev := ev.(type) {
+	case *runtime.EventConsoleAPICalled:
+		if ev.Type == runtime.ConsoleAPICalledTypeError || ev.Type == runtime.ConsoleAPICalledTypeAssert {
+			var parts []string
+			for _, a := range ev.Args {
+				if len(a.Value) > 0 {
+					parts = append(parts, string(a.Value))
+				} else {
+					parts = append(parts, a.Description)
+				}
+			}
+			e.msgs = append(e.msgs, fmt.Sprintf("console.%s: %s", ev.Type, strings.Join(parts, " ")))
+		}
+	case *runtime.EventExceptionThrown:
+		d := ev.ExceptionDetails
+		text := d.Text
+		if d.Exception != nil {
+			text += " " + d.Exception.Description
+		}
+		e.msgs = append(e.msgs, fmt.Sprintf("exception at %s:%d: %s", d.URL, d.LineNumber+1, text))
+	case *log.EventEntryAdded:
+		if en := ev.Entry; en.Level == log.EntryLevelError {
+			e.msgs = append(e.msgs, fmt.Sprintf("browser log (%s): %s %s", en.Source, en.Text, en.URL))
+		}
+	case *network.EventRequestWillBeSent:
+		if u := ev.Request.URL; !strings.HasPrefix(u, "file:") && !strings.HasPrefix(u, "data:") && u != "about:blank" {
+			e.external = append(e.external, u)
+		}
+	}
+}
+
+func (e *pageEvents) messages() []string {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return append([]string(nil), e.msgs...)
+}
+
+func (e *pageEvents) requests() []string {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return append([]string(nil), e.external...)
+}
+
+// lockedWriter lets chromium's output be written while the test reads it.
+type lockedWriter struct {
+	mu sync.Mutex
+	w  *strings.Builder
+}
+
+func (l *lockedWriter) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.w.WriteString(string(p))
+}
+
+// The checks run in the page; each evaluates to a list of problems.
+
+const jsHelpers = `
+const problems = [];
+const say = (...a) => problems.push(a.join(' '));
+const short = (s, n = 60) => { s = (s || '').replace(/\s+/g, ' ').trim(); return s.length > n ? s.slice(0, n) + '…' : s; };
+const rgb = c => { const m = c.match(/rgba?\(([^)]+)\)/); if (!m) return null; const v = m[1].split(/[ ,\/]+/).filter(Boolean).map(Number); return {r: v[0], g: v[1], b: v[2], a: v.length > 3 ? v[3] : 1}; };
+const lum = c => { const f = x => { x /= 255; return x <= 0.03928 ? x / 12.92 : Math.pow((x + 0.055) / 1.055, 2.4); }; return 0.2126 * f(c.r) + 0.7152 * f(c.g) + 0.0722 * f(c.b); };
+const contrast = (a, b) => { const [x, y] = [lum(a), lum(b)].sort((p, q) => q - p); return (x + 0.05) / (y + 0.05); };
+const background = el => { for (let e = el; e; e = e.parentElement) { const c = rgb(getComputedStyle(e).backgroundColor); if (c && c.a > 0.5) return c; } return rgb(getComputedStyle(document.documentElement).backgroundColor) || {r: 255, g: 255, b: 255, a: 1}; };
+const refersTo = (id, outside) => [...document.querySelectorAll('a[href="#' + CSS.escape(id) + '"]')].filter(a => !outside.contains(a));
+const visible = el => { const r = el.getBoundingClientRect(); return r.width > 0 && r.height > 0; };
+`
+
+// jsStructure: the title block, the numbered sections and the TOC.
+const jsStructure = `(() => {
+	const h1 = document.querySelectorAll('h1');
+	if (h1.length !== 1) say('want one <h1> (the title), got', h1.length);
+	const meta = document.querySelector('.title-block .meta');
+	const keys = meta ? [...meta.querySelectorAll('dt')].map(d => d.textContent.trim()) : [];
+	for (const k of ['commit', 'profile']) if (!keys.some(x => x.includes(k))) say('title block lacks', k);
+	const toc = document.querySelectorAll('nav.toc a[href^="#"]');
+	if (toc.length < 5) say('table of contents has', toc.length, 'links');
+	const secs = [...document.querySelectorAll('main h2 .secnum')].map(s => s.textContent.trim());
+	secs.forEach((n, i) => { if (n !== String(i + 1)) say('section', i + 1, 'is numbered', JSON.stringify(n)); });
+	if (!document.querySelector('.footnotes, section.footnotes, [role=doc-endnotes]')) say('no footnotes');
+	if (!document.getElementById('references')) say('no references section');
+	return problems;
+})()`
+
+// jsFigures: every figure numbered in order, captioned, referenced from
+// outside itself with the right number, its SVG/img drawn at a non-zero
+// size inside its column, with alt text.
+const jsFigures = `(() => {
+	const figs = [...document.querySelectorAll('figure')];
+	if (figs.length === 0) say('no figures');
+	figs.forEach((f, i) => {
+		const id = f.id || '(figure ' + (i + 1) + ' without id)';
+		if (!/^fig-/.test(f.id)) say(id + ': id does not start with fig-');
+		const want = 'Figure ' + (i + 1);
+		const cap = f.querySelector('figcaption');
+		if (!cap || !cap.textContent.trim().startsWith(want + ':')) say(id + ': caption', JSON.stringify(short(cap && cap.textContent)), 'does not start with', JSON.stringify(want + ':'));
+		const refs = refersTo(f.id, f);
+		if (refs.length === 0) say(id + ': never referenced');
+		refs.filter(a => a.textContent.trim() !== want).forEach(a => say(id + ': a reference reads', JSON.stringify(a.textContent.trim()), 'not', JSON.stringify(want)));
+		const media = [...f.querySelectorAll('img, svg')].filter(m => !m.parentElement.closest('svg'));
+		if (media.length === 0) say(id + ': no <img> or <svg>');
+		const box = (f.querySelector('.figure-body') || f).getBoundingClientRect();
+		for (const m of media) {
+			const r = m.getBoundingClientRect();
+			if (r.width < 1 || r.height < 1) say(id + ': <' + m.localName + '> renders at', r.width + 'x' + r.height);
+			if (r.width > 0 && (r.left < box.left - 1 || r.right > box.right + 1)) say(id + ': <' + m.localName + '> (' + Math.round(r.width) + 'px) overflows its figure (' + Math.round(box.width) + 'px)');
+			if (m.localName === 'img' && !(m.complete && m.naturalWidth > 0)) say(id + ': <img> did not decode');
+			const alt = m.localName === 'img' ? m.getAttribute('alt') : (m.getAttribute('aria-label') || (m.querySelector('title') || {}).textContent);
+			if (!alt || !alt.trim()) say(id + ': no alt text');
+		}
+	});
+	for (const img of document.images) if (!(img.complete && img.naturalWidth > 0)) say('an <img> did not load:', short(img.src, 80));
+	return problems;
+})()`
+
+// jsTables: every table numbered in order, captioned, referenced, numbers
+// right-aligned in tabular figures.
+const jsTables = `(() => {
+	const tables = [...document.querySelectorAll('main table')];
+	if (tables.length === 0) say('no tables');
+	const number = /^[-+−]?(\d[\d,]*\.?\d*|\.\d+)([eE][-+−]?\d+)?(%| ?× ?10\S*)?( ?± ?[\d.,eE+−-]+%?)?$/;
+	tables.forEach((tb, i) => {
+		const id = tb.id || '(table ' + (i + 1) + ' without id)';
+		const want = 'Table ' + (i + 1);
+		const cap = tb.querySelector('caption');
+		if (!cap || !cap.textContent.trim().startsWith(want + ':')) say(id + ': caption', JSON.stringify(short(cap && cap.textContent)), 'does not start with', JSON.stringify(want + ':'));
+		if (!/^tbl-/.test(tb.id)) { say(id + ': no tbl- id, so it cannot be referenced'); return; }
+		const refs = refersTo(tb.id, tb);
+		if (refs.length === 0) say(id + ': never referenced');
+		refs.filter(a => a.textContent.trim() !== want).forEach(a => say(id + ': a reference reads', JSON.stringify(a.textContent.trim()), 'not', JSON.stringify(want)));
+		if (!/tabular-nums/.test(getComputedStyle(tb).fontVariantNumeric)) say(id + ': numbers not in tabular figures');
+		let bad = 0, first = '';
+		for (const td of tb.querySelectorAll('tbody td')) {
+			const s = td.textContent.trim();
+			if (number.test(s) && !['right', 'end'].includes(getComputedStyle(td).textAlign)) { bad++; first = first || s; }
+		}
+		if (bad) say(id + ':', bad, 'numeric cells not right-aligned, e.g.', JSON.stringify(first));
+	});
+	return problems;
+})()`
+
+// jsLinks: every in-page link (TOC, cross-references, footnotes) resolves;
+// a TOC entry reads like its heading.
+const jsLinks = `(() => {
+	for (const a of document.querySelectorAll('a[href^="#"]')) {
+		const id = decodeURIComponent(a.getAttribute('href').slice(1));
+		const el = document.getElementById(id);
+		if (!el) { say('link', JSON.stringify(short(a.textContent, 30)), 'to #' + id, 'resolves to nothing'); continue; }
+		if (a.closest('nav.toc')) {
+			const norm = s => s.replace(/\s+/g, ' ').trim();
+			if (!/^H[2-6]$/.test(el.tagName)) say('TOC entry #' + id, 'is a <' + el.localName + '>, not a heading');
+			else if (norm(el.textContent) !== norm(a.textContent)) say('TOC entry', JSON.stringify(norm(a.textContent)), 'but the heading reads', JSON.stringify(norm(el.textContent)));
+		}
+	}
+	return problems;
+})()`
+
+// jsMathKaTeX: math rendered by KaTeX, fonts loaded, no TeX left over.
+const jsMathKaTeX = `(() => {
+	const k = document.querySelectorAll('.katex');
+	if (k.length === 0) say('no KaTeX output in the page');
+	document.querySelectorAll('.katex-error').forEach(e => say('KaTeX error:', short(e.getAttribute('title') || e.textContent)));
+	document.querySelectorAll('code.math, pre.math').forEach(e => say('math shown as TeX source:', short(e.textContent)));
+	let zero = 0;
+	for (const e of k) if (!e.closest('.katex-display') && !visible(e.querySelector('.katex-html') || e)) zero++;
+	for (const e of document.querySelectorAll('.katex-display')) if (!visible(e)) zero++;
+	if (zero) say(zero, 'formulas render at zero size');
+	const fonts = [...document.fonts].filter(f => /KaTeX/.test(f.family));
+	if (!fonts.some(f => f.status === 'loaded' && /KaTeX_(Main|Math)/.test(f.family))) say('KaTeX fonts not loaded (statuses:', [...new Set(fonts.map(f => f.status))].join(','), ')');
+	fonts.filter(f => f.status === 'error').forEach(f => say('font failed to load:', f.family));
+	const text = document.querySelector('main').innerText;
+	if (text.includes('$$')) say('raw $$ in the text near', JSON.stringify(short(text.slice(Math.max(0, text.indexOf('$$') - 30)), 80)));
+	const inline = text.match(/\$[^\s$][^$\n]{0,80}[^\s$\\]\$(?!\d)/);
+	if (inline) say('raw inline math in the text:', JSON.stringify(inline[0]));
+	return problems;
+})()`
+
+// jsMathSource: without KaTeX, the TeX is shown as code.
+const jsMathSource = `(() => {
+	if (!document.querySelector('code.math, pre.math')) say('no math shown (neither KaTeX nor TeX source)');
+	if (document.querySelector('main').innerText.includes('$$')) say('raw $$ in the text');
+	return problems;
+})()`
+
+// jsLayout: nothing makes the page scroll sideways; prose keeps a readable
+// measure; figures stay within the viewport.
+const jsLayout = `(() => {
+	const vw = document.documentElement.clientWidth;
+	const sw = document.documentElement.scrollWidth;
+	if (sw > vw + 1) {
+		const out = e => e.getBoundingClientRect().right > vw + 1;
+		const name = e => e.localName + (e.id ? '#' + e.id : '') + (e.className && typeof e.className === 'string' ? '.' + e.className.split(' ')[0] : '');
+		const clipped = e => { for (let a = e.parentElement; a; a = a.parentElement) if (getComputedStyle(a).overflowX !== 'visible') return a !== document.documentElement && a !== document.body; return false; };
+		const wide = [...document.body.querySelectorAll('*')].filter(e => out(e) && !clipped(e) && !e.closest('svg')).map(e => name(e.parentElement) + ' > ' + name(e) + ' ' + JSON.stringify(short(e.textContent, 30)));
+		say('the page scrolls sideways:', sw, '>', vw, 'px; too wide:', wide.slice(0, 5).join(', '));
+	}
+	const p = document.querySelector('main > p');
+	if (p) {
+		const fs = parseFloat(getComputedStyle(p).fontSize);
+		const chars = p.getBoundingClientRect().width / (fs * 0.5);
+		if (chars > 95) say('prose lines are about', Math.round(chars), 'characters long');
+		if (fs < 15) say('body text is', fs, 'px');
+	}
+	for (const f of document.querySelectorAll('figure')) {
+		const r = f.getBoundingClientRect();
+		if (r.right > vw + 1) say(f.id + ': figure extends past the viewport');
+	}
+	return problems;
+})()`
+
+// jsColours: text is legible and, in the dark scheme, the page is dark but
+// figures keep a light background.
+func jsColours(dark bool) string {
+	return fmt.Sprintf(`(() => {
+	const dark = %t;
+	if (matchMedia('(prefers-color-scheme: dark)').matches !== dark) say('prefers-color-scheme emulation did not apply');
+	const page = background(document.body);
+	if (dark !== (lum(page) < 0.2)) say('page background', getComputedStyle(document.documentElement).backgroundColor, dark ? 'is not dark' : 'is dark');
+	const sel = ['main > p', 'figcaption', 'caption', 'tbody td', 'thead th', 'nav.toc a', '.meta dd', 'h2', 'h3', 'a.xref', '.footnotes li', 'code'];
+	for (const s of sel) {
+		const els = [...document.querySelectorAll(s)].slice(0, 20);
+		for (const e of els) {
+			const c = contrast(rgb(getComputedStyle(e).color), background(e));
+			if (c < 4.5) { say(s, JSON.stringify(short(e.textContent, 30)), 'contrast', c.toFixed(2), '< 4.5'); break; }
+		}
+	}
+	for (const f of document.querySelectorAll('figure')) {
+		const body = f.querySelector('.figure-body') || f;
+		const bg = background(body);
+		if (lum(bg) < 0.8) say(f.id + ': figure background', getComputedStyle(body).backgroundColor, 'is not light: the plot would be illegible');
+	}
+	for (const k of [...document.querySelectorAll('.katex')].slice(0, 20)) {
+		const c = contrast(rgb(getComputedStyle(k).color), background(k));
+		if (c < 4.5) { say('math contrast', c.toFixed(2)); break; }
+	}
+	return problems;
+})()`, dark)
+}
+
+// jsPrint: the print stylesheet applies: no TOC, dark text on white,
+// figures still drawn.
+const jsPrint = `(() => {
+	if (!matchMedia('print').matches) say('print emulation did not apply');
+	const toc = document.querySelector('nav.toc');
+	if (toc && getComputedStyle(toc).display !== 'none') say('the table of contents is printed');
+	const c = rgb(getComputedStyle(document.querySelector('main p')).color);
+	if (lum(c) > 0.1) say('printed text is not dark:', getComputedStyle(document.querySelector('main p')).color);
+	if (lum(background(document.body)) < 0.9) say('printed page background is not white');
+	for (const f of document.querySelectorAll('figure')) for (const m of f.querySelectorAll('img, svg')) {
+		if (!m.parentElement.closest('svg') && !visible(m)) say(f.id + ': not drawn in print');
+	}
+	return problems;
+})()`
