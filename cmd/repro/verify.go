@@ -2,7 +2,10 @@ package main
 
 import (
 	"fmt"
+	"io/fs"
 	"os"
+	"path/filepath"
+	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -11,19 +14,41 @@ import (
 )
 
 func newVerifyCmd(g *globals) *cobra.Command {
+	var recompute bool
 	cmd := &cobra.Command{
-		Use:   "verify",
+		Use:   "verify [--recompute [PATTERN...]]",
 		Short: "Re-hash every stored object and run-cache entry; exit 1 on any corruption",
+		Long: `Re-hash every stored object and check every run-cache entry; list any that
+are corrupt and exit 1.
+
+With --recompute, also rerun the stages matching the patterns (every stage of
+the profile if none), without using their cached results, and compare the
+digest of each output and each metric with the ones stored for the stage's
+key (inputs come from the run cache, so each stage is checked on exactly the
+inputs its record was made from). Every stage whose output is not
+reproducible is named and the exit code is 1. Nothing is written to the
+store; the selected stages and their inputs must have been run first.`,
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if len(args) > 0 && !recompute {
+				return usagef("verify takes patterns only with --recompute (got %q)", args)
+			}
 			p, err := g.open()
 			if err != nil {
 				return err
+			}
+			out := cmd.OutOrStdout()
+			if recompute {
+				p.warn(os.Stderr)
+				unlock, err := p.store.Lock(cmd.Context(), func(msg string) { fmt.Fprintln(os.Stderr, "repro:", msg) })
+				if err != nil {
+					return err
+				}
+				defer unlock()
 			}
 			probs, err := p.store.Verify()
 			if err != nil {
 				return err
 			}
-			out := cmd.OutOrStdout()
 			for _, pr := range probs {
 				fmt.Fprintf(out, "corrupt %s: %s\n", pr.Path, pr.Err)
 			}
@@ -34,17 +59,81 @@ func newVerifyCmd(g *globals) *cobra.Command {
 			objs, _ := p.store.Objects()
 			keys, _ := p.store.Keys()
 			fmt.Fprintf(out, "ok: %d objects, %d run-cache entries\n", len(objs), len(keys))
-			return nil
+			if !recompute {
+				return nil
+			}
+			return runRecompute(cmd, p, args)
 		},
 	}
+	cmd.Flags().BoolVar(&recompute, "recompute", false, "rerun the matching stages without the cache and compare their outputs with the stored ones")
 	return cmd
+}
+
+// runRecompute is verify --recompute: it reruns the stages matching patterns
+// and names every one whose outputs differ from its record.
+func runRecompute(cmd *cobra.Command, p *project, patterns []string) error {
+	sel, err := p.graph.Select(patterns)
+	if err != nil {
+		return usageError{err}
+	}
+	match := func(name string) bool {
+		if len(patterns) == 0 {
+			return true
+		}
+		for _, pat := range patterns {
+			if pipeline.Match(pat, name) {
+				return true
+			}
+		}
+		return false
+	}
+	n := 0
+	for _, s := range sel {
+		if match(s.Name) {
+			n++
+		}
+	}
+	prog := newProgress(os.Stderr, n)
+	p.engine.Observe = prog.observe
+	res, err := p.engine.Recompute(cmd.Context(), sel, match)
+	prog.finish()
+	if err != nil {
+		if cmd.Context().Err() != nil {
+			return err
+		}
+		return fmt.Errorf("verify --recompute: %w (repro run --profile %s)", err, p.profile)
+	}
+	out := cmd.OutOrStdout()
+	bad, failed := 0, 0
+	for _, r := range res {
+		switch {
+		case r.Err != nil:
+			failed++
+			fmt.Fprintf(out, "failed %s: %v\n", r.Stage, r.Err)
+		case len(r.Diffs) > 0:
+			bad++
+			for _, d := range r.Diffs {
+				fmt.Fprintf(out, "not reproducible %s: %s\n", r.Stage, d)
+			}
+		}
+	}
+	fmt.Fprintf(out, "recomputed %d stages: %d reproducible, %d not reproducible, %d failed\n", len(res), len(res)-bad-failed, bad, failed)
+	if bad+failed > 0 {
+		return exitError{1}
+	}
+	return nil
 }
 
 func newGCCmd(g *globals) *cobra.Command {
 	var dry bool
 	cmd := &cobra.Command{
-		Use:   "gc",
+		Use:   "gc [--dry-run]",
 		Short: "Delete objects that neither a lock file nor the run cache references",
+		Long: `Delete every stored object that no lock file (repro.lock, repro.<profile>.lock)
+and no run-cache entry references, and the temporary files interrupted runs
+left behind, then print how many objects and bytes were removed and kept.
+With --dry-run, list what would be removed and remove nothing.`,
+		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			p, err := g.open()
 			if err != nil {
@@ -64,18 +153,74 @@ func newGCCmd(g *globals) *cobra.Command {
 					}
 				}
 			}
+			before, err := p.store.Objects()
+			if err != nil {
+				return err
+			}
 			removed, size, err := p.store.GC(keep, dry)
 			if err != nil {
 				return err
 			}
+			out := cmd.OutOrStdout()
 			verb := "removed"
 			if dry {
 				verb = "would remove"
+				for _, h := range removed {
+					fmt.Fprintf(out, "would remove %s (%s)\n", h, humanBytes(before[h]))
+				}
 			}
-			fmt.Fprintf(cmd.OutOrStdout(), "%s %d objects, %.1f MB\n", verb, len(removed), float64(size)/1e6)
+			var total int64
+			for _, s := range before {
+				total += s
+			}
+			// Temporary files of interrupted writes: no writer is running,
+			// since every writer holds the store lock we hold.
+			temps, tempSize := tempFiles(p.store.Dir)
+			for _, t := range temps {
+				if dry {
+					fmt.Fprintf(out, "would remove %s (temporary file of an interrupted write)\n", t)
+				} else {
+					os.Remove(t)
+				}
+			}
+			fmt.Fprintf(out, "%s %d of %d objects (%s of %s); %d objects (%s) kept\n",
+				verb, len(removed), len(before), humanBytes(size), humanBytes(total), len(before)-len(removed), humanBytes(total-size))
+			if len(temps) > 0 {
+				fmt.Fprintf(out, "%s %d temporary files left by interrupted runs (%s)\n", verb, len(temps), humanBytes(tempSize))
+			}
 			return nil
 		},
 	}
-	cmd.Flags().BoolVar(&dry, "dry-run", false, "say what would be removed")
+	cmd.Flags().BoolVar(&dry, "dry-run", false, "list what would be removed, remove nothing")
 	return cmd
+}
+
+// tempFiles lists the temporary files WriteFileAtomic leaves behind when its
+// process is killed between creating and renaming them.
+func tempFiles(dir string) (paths []string, size int64) {
+	filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() || !strings.HasPrefix(d.Name(), ".tmp-") {
+			return nil
+		}
+		if fi, err := d.Info(); err == nil {
+			size += fi.Size()
+		}
+		paths = append(paths, p)
+		return nil
+	})
+	return paths, size
+}
+
+// humanBytes formats a size in bytes with a decimal unit.
+func humanBytes(n int64) string {
+	const unit = 1000
+	if n < unit {
+		return fmt.Sprintf("%d B", n)
+	}
+	div, exp := int64(unit), 0
+	for m := n / unit; m >= unit; m /= unit {
+		div *= unit
+		exp++
+	}
+	return fmt.Sprintf("%.1f %cB", float64(n)/float64(div), "kMGTPE"[exp])
 }
