@@ -1,0 +1,449 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"html/template"
+	"io"
+	"io/fs"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+
+	"github.com/spf13/cobra"
+	"github.com/yuin/goldmark"
+	"github.com/yuin/goldmark/extension"
+	"github.com/yuin/goldmark/renderer/html"
+
+	"repro"
+	"repro/pipeline"
+)
+
+type diffFlags struct {
+	md, json bool
+	failOn   []string
+	html     string
+}
+
+func newDiffCmd(g *globals) *cobra.Command {
+	f := &diffFlags{}
+	cmd := &cobra.Command{
+		Use:   "diff [REV_A [REV_B]]",
+		Short: "Compare the results (stages, metrics, figures) recorded in two git revisions' locks",
+		Long: `Compare the lock file of the profile (repro.lock, or repro.<profile>.lock)
+at git revision REV_A with the one at REV_B. REV_A defaults to HEAD and REV_B
+to the lock file in the working tree (the latest run). Revisions are read
+with git itself: nothing is checked out and nothing runs.
+
+The output has three sections: stages added, removed and changed, each
+changed stage with why (code: which declarations; params: which keys, old ->
+new; inputs: which upstream stages; files); metrics, with A, B, the change
+B - A and the relative change (B - A) / |A|, largest relative change first
+(unchanged metrics are counted, not listed); and the figures (*.svg, *.png
+outputs) whose bytes changed. --md prints GitHub-flavoured Markdown for a
+pull request or a CI job summary, --json one JSON object.
+
+--fail-on EXPR (repeatable) exits 1 when the change of a metric satisfies
+EXPR, naming each violated rule and metric. EXPR is NAME_GLOB OP VALUE:
+  NAME_GLOB  a metric name, where * matches any run of characters (dots
+             included) and ? any one character: 'terrain.*.test_mse'
+  OP         < <= > >=
+  VALUE      an absolute change B - A, e.g. -0.005, or a relative change
+             (B - A) / |A| with %, e.g. +5% (from A = 0 it is +-infinite)
+For example --fail-on 'digits.nn.best.test_accuracy < -0.005' fails when that
+accuracy drops by more than 0.005; --fail-on 'terrain.*.test_mse > +5%' when
+any terrain test MSE grows by more than 5%. A rule that matches no metric
+both sides hold is a usage error, so a misspelt rule cannot pass silently.
+
+--html DIR writes DIR/index.html: the diff, and each changed figure of A and
+B side by side, read from the store. A figure of a revision that is not in
+the store is rebuilt by running that revision in a temporary git worktree
+that shares this store (only its stale stages run); the worktree is removed
+afterwards.
+
+Exit codes: 0 no rule violated, 1 a rule violated (or an error), 2 bad usage
+(a malformed rule, an unknown revision, a revision without the lock file).`,
+		Args: func(cmd *cobra.Command, args []string) error {
+			if len(args) > 2 {
+				return usagef("diff takes at most two revisions, got %d: %s", len(args), strings.Join(args, " "))
+			}
+			return nil
+		},
+		RunE: func(cmd *cobra.Command, args []string) error { return runDiff(cmd, g, f, args) },
+	}
+	cmd.Flags().BoolVar(&f.md, "md", false, "print GitHub-flavoured Markdown")
+	cmd.Flags().BoolVar(&f.json, "json", false, "print one JSON object")
+	cmd.Flags().StringArrayVar(&f.failOn, "fail-on", nil, "exit 1 if a metric's change satisfies EXPR: NAME_GLOB OP VALUE, e.g. 'terrain.*.test_mse > +5%' (repeatable)")
+	cmd.Flags().StringVar(&f.html, "html", "", "write DIR/index.html with the changed figures of A and B side by side")
+	return cmd
+}
+
+// diffSide is one side of a diff: a git revision, or the working tree.
+type diffSide struct {
+	rev    string // as given; "" for the working tree
+	commit string // full hash
+	label  string
+	lock   *pipeline.Lock
+}
+
+func runDiff(cmd *cobra.Command, g *globals, f *diffFlags, args []string) error {
+	// Rules first: a malformed rule is reported before anything is read.
+	var rules []pipeline.MetricRule
+	for _, e := range f.failOn {
+		r, err := pipeline.ParseMetricRule(e)
+		if err != nil {
+			return usagef("--fail-on %v", err)
+		}
+		rules = append(rules, r)
+	}
+	if f.md && f.json {
+		return usagef("--md and --json: choose one output format")
+	}
+	root, err := filepath.Abs(g.dir)
+	if err != nil {
+		return usageError{err}
+	}
+	lockName := "repro.lock"
+	if g.profile != "" && g.profile != "default" {
+		lockName = "repro." + g.profile + ".lock"
+	}
+	revA := "HEAD"
+	if len(args) > 0 {
+		revA = args[0]
+	}
+	a, err := diffReadRev(root, revA, lockName, g.profileName())
+	if err != nil {
+		return err
+	}
+	var b *diffSide
+	if len(args) > 1 {
+		b, err = diffReadRev(root, args[1], lockName, g.profileName())
+	} else {
+		b, err = diffReadWorktree(root, lockName, g.profileName())
+	}
+	if err != nil {
+		return err
+	}
+
+	d := pipeline.DiffOptions{Reach: diffReach()}.Diff(a.lock, b.lock)
+	d.A.Label, d.B.Label = a.label, b.label
+	violations, unmatched := d.Check(rules)
+	if len(unmatched) > 0 {
+		return usagef("--fail-on %q matches no metric that both %s and %s hold (metrics are flat dotted names: see `repro metrics`)", unmatched[0], a.label, b.label)
+	}
+	if f.html != "" {
+		st, err := pipeline.OpenStore(filepath.Join(root, g.store))
+		if err != nil {
+			return err
+		}
+		dir := f.html
+		if !filepath.IsAbs(dir) {
+			dir = filepath.Join(root, dir)
+		}
+		if err := diffWriteHTML(cmd.Context(), dir, d, st, root, g.profile, a, b); err != nil {
+			return err
+		}
+	}
+
+	out := cmd.OutOrStdout()
+	switch {
+	case f.json:
+		js, err := d.JSON()
+		if err != nil {
+			return err
+		}
+		out.Write(js)
+	case f.md:
+		io.WriteString(out, d.Markdown())
+	default:
+		io.WriteString(out, d.Text())
+	}
+	if len(violations) > 0 {
+		for _, v := range violations {
+			fmt.Fprintf(os.Stderr, "repro: diff: rule violated: %s\n", v)
+		}
+		return exitError{1}
+	}
+	return nil
+}
+
+// diffReach fingerprints stage functions of this binary's own source, built
+// only when a stage's code changed.
+func diffReach() func(string) (*pipeline.Code, error) {
+	var once sync.Once
+	var fp *pipeline.Fingerprinter
+	var fpErr error
+	return func(fn string) (*pipeline.Code, error) {
+		once.Do(func() { fp, fpErr = pipeline.NewFingerprinter(repro.Source) })
+		if fpErr != nil {
+			return nil, fpErr
+		}
+		return fp.Reach(fn)
+	}
+}
+
+// diffGit runs git in dir and returns its trimmed standard output.
+func diffGit(dir string, args ...string) (string, error) {
+	cmd := exec.Command("git", args...)
+	cmd.Dir = dir
+	var o, e bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &o, &e
+	if err := cmd.Run(); err != nil {
+		msg := strings.TrimSpace(e.String())
+		if msg == "" {
+			msg = err.Error()
+		}
+		return "", fmt.Errorf("git %s: %s", strings.Join(args, " "), msg)
+	}
+	return strings.TrimSpace(o.String()), nil
+}
+
+// diffReadRev reads the lock file at a git revision, without a checkout.
+func diffReadRev(root, rev, lockName, profile string) (*diffSide, error) {
+	commit, err := diffGit(root, "rev-parse", "--verify", "--quiet", rev+"^{commit}")
+	if err != nil {
+		if _, gerr := diffGit(root, "rev-parse", "--git-dir"); gerr != nil {
+			return nil, usagef("%s is not in a git repository: repro diff compares the lock files of git revisions", root)
+		}
+		return nil, usagef("%q is not a commit of the git repository at %s", rev, root)
+	}
+	short := commit[:7]
+	s := &diffSide{rev: rev, commit: commit, label: rev + " (" + short + ")"}
+	if strings.HasPrefix(commit, rev) {
+		s.label = short
+	}
+	cmd := exec.Command("git", "show", commit+":./"+lockName)
+	cmd.Dir = root
+	var o, e bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &o, &e
+	if err := cmd.Run(); err != nil {
+		msg := strings.TrimSpace(e.String())
+		if strings.Contains(msg, "does not exist") || strings.Contains(msg, "exists on disk, but not in") {
+			msg = ""
+		} else {
+			msg = ": " + msg
+		}
+		return nil, usagef("revision %s has no %s (was the %s profile run and its lock committed there?)%s", s.label, lockName, profile, msg)
+	}
+	s.lock, err = pipeline.ParseLock(rev+":"+lockName, o.Bytes())
+	if err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
+// diffReadWorktree reads the lock file of the working tree (the latest run).
+func diffReadWorktree(root, lockName, profile string) (*diffSide, error) {
+	p := filepath.Join(root, lockName)
+	if _, err := os.Stat(p); err != nil {
+		flag := ""
+		if profile != "default" {
+			flag = " --profile " + profile
+		}
+		return nil, usagef("the working tree has no %s: run `repro run%s` first, or name two revisions", lockName, flag)
+	}
+	l, err := pipeline.ReadLock(p)
+	if err != nil {
+		return nil, err
+	}
+	return &diffSide{label: "working tree", lock: l}, nil
+}
+
+// ---- --html ----
+
+type diffFigure struct {
+	Name     string
+	A, B     template.URL // data: URLs, empty when missing
+	NoA, NoB string       // why a side shows no image
+}
+
+func diffWriteHTML(ctx context.Context, dir string, d *pipeline.LockDiff, st *pipeline.Store, root, profile string, a, b *diffSide) error {
+	// Rebuild the figures of a revision that the store lacks.
+	missing := map[*diffSide][]string{}
+	for _, f := range d.Figures {
+		if f.A != "" && !st.Has(f.A) {
+			missing[a] = append(missing[a], f.Stage)
+		}
+		if f.B != "" && !st.Has(f.B) && b.commit != "" {
+			missing[b] = append(missing[b], f.Stage)
+		}
+	}
+	for _, side := range []*diffSide{a, b} {
+		stages := missing[side]
+		if len(stages) == 0 {
+			continue
+		}
+		fmt.Fprintf(os.Stderr, "repro: diff: %d figures of %s are not in the store: rebuilding them in a temporary worktree\n", len(stages), side.label)
+		if err := diffRebuild(ctx, root, side.commit, diffDedup(stages), st.Dir, profile); err != nil {
+			if ctx.Err() != nil {
+				return err
+			}
+			fmt.Fprintf(os.Stderr, "repro: diff: warning: could not rebuild the figures of %s: %v\n", side.label, err)
+		}
+	}
+	var figs []diffFigure
+	for _, f := range d.Figures {
+		fig := diffFigure{Name: f.Name()}
+		fig.A, fig.NoA = diffImage(st, f.Output, f.A, "not in A", a)
+		fig.B, fig.NoB = diffImage(st, f.Output, f.B, "not in B", b)
+		figs = append(figs, fig)
+	}
+	var md bytes.Buffer
+	gm := goldmark.New(goldmark.WithExtensions(extension.GFM), goldmark.WithRendererOptions(html.WithUnsafe()))
+	if err := gm.Convert([]byte(d.Markdown()), &md); err != nil {
+		return err
+	}
+	var page bytes.Buffer
+	err := diffPage.Execute(&page, map[string]any{
+		"A": d.A.Label, "B": d.B.Label, "Summary": template.HTML(md.String()), "Figures": figs,
+	})
+	if err != nil {
+		return err
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
+	out := filepath.Join(dir, "index.html")
+	if err := pipeline.WriteFileAtomic(out, page.Bytes()); err != nil {
+		return err
+	}
+	fmt.Fprintf(os.Stderr, "repro: diff: wrote %s\n", out)
+	return nil
+}
+
+func diffDedup(xs []string) []string {
+	seen := map[string]bool{}
+	var out []string
+	for _, x := range xs {
+		if !seen[x] {
+			seen[x] = true
+			out = append(out, x)
+		}
+	}
+	return out
+}
+
+// diffImage reads figure h from the store as a data: URL, or says why not.
+func diffImage(st *pipeline.Store, output, h, absent string, side *diffSide) (template.URL, string) {
+	if h == "" {
+		return "", absent
+	}
+	bs, err := st.Get(h)
+	if err != nil {
+		if errors.Is(err, fs.ErrNotExist) {
+			if side.commit == "" {
+				return "", "not in the local store: run `repro run` to rebuild it"
+			}
+			return "", "not in the local store, and rebuilding it from " + side.label + " failed (see the log)"
+		}
+		return "", err.Error()
+	}
+	mime := "image/svg+xml"
+	if strings.HasSuffix(strings.ToLower(output), ".png") {
+		mime = "image/png"
+	}
+	return template.URL("data:" + mime + ";base64," + base64.StdEncoding.EncodeToString(bs)), ""
+}
+
+// diffRebuild runs the given stages of a commit in a temporary git worktree
+// that shares the store at storeDir, with the repro built from that commit,
+// so that only its stale stages run. The worktree is removed afterwards.
+func diffRebuild(ctx context.Context, root, commit string, stages []string, storeDir, profile string) error {
+	prefix, err := diffGit(root, "rev-parse", "--show-prefix")
+	if err != nil {
+		return err
+	}
+	tmp, err := os.MkdirTemp("", "repro-diff-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(tmp)
+	wt := filepath.Join(tmp, "worktree")
+	if _, err := diffGit(root, "worktree", "add", "--detach", "--quiet", wt, commit); err != nil {
+		return err
+	}
+	defer func() {
+		if _, err := diffGit(root, "worktree", "remove", "--force", wt); err != nil {
+			fmt.Fprintf(os.Stderr, "repro: diff: warning: %v\n", err)
+		}
+		diffGit(root, "worktree", "prune")
+	}()
+	proj := filepath.Join(wt, filepath.FromSlash(prefix))
+	if nm := filepath.Join(root, "node_modules"); diffExists(nm) && !diffExists(filepath.Join(proj, "node_modules")) {
+		os.Symlink(nm, filepath.Join(proj, "node_modules"))
+	}
+	bin := filepath.Join(tmp, "repro")
+	build := exec.CommandContext(ctx, "go", "build", "-o", bin, "./cmd/repro")
+	build.Dir = proj
+	build.Stdout, build.Stderr = os.Stderr, os.Stderr
+	if err := build.Run(); err != nil {
+		return fmt.Errorf("go build ./cmd/repro at %s: %w", commit[:7], err)
+	}
+	// The store flag is relative to the project directory.
+	rel, err := filepath.Rel(proj, storeDir)
+	if err != nil {
+		return err
+	}
+	args := []string{"-C", proj, "--store", rel}
+	if profile != "" {
+		args = append(args, "--profile", profile)
+	}
+	args = append(append(args, "run"), stages...)
+	run := exec.CommandContext(ctx, bin, args...)
+	run.Stdout, run.Stderr = os.Stderr, os.Stderr
+	// The revision's own parameters, not this shell's overrides.
+	for _, kv := range os.Environ() {
+		if !strings.HasPrefix(kv, "REPRO_") {
+			run.Env = append(run.Env, kv)
+		}
+	}
+	if err := run.Run(); err != nil {
+		return fmt.Errorf("repro run %s at %s: %w", strings.Join(stages, " "), commit[:7], err)
+	}
+	return nil
+}
+
+func diffExists(p string) bool {
+	_, err := os.Lstat(p)
+	return err == nil
+}
+
+var diffPage = template.Must(template.New("diff").Parse(`<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>repro diff: {{.A}} → {{.B}}</title>
+<style>
+body { font: 15px/1.5 system-ui, sans-serif; margin: 2rem auto; max-width: 80rem; padding: 0 1rem; color: #222; }
+table { border-collapse: collapse; margin: 1rem 0; }
+th, td { border: 1px solid #ccc; padding: .25rem .6rem; vertical-align: top; }
+code { font-size: 90%; }
+.pair { display: grid; grid-template-columns: 1fr 1fr; gap: 1rem; }
+.pair figure { margin: 0; border: 1px solid #ddd; padding: .5rem; background: #fff; }
+.pair img { width: 100%; height: auto; }
+.pair figcaption { font-weight: 600; margin-bottom: .3rem; }
+.missing { color: #777; font-style: italic; padding: 2rem 0; text-align: center; }
+</style>
+</head>
+<body>
+{{.Summary}}
+<h2>Changed figures, side by side</h2>
+{{if not .Figures}}<p>No figure changed.</p>{{end}}
+{{range .Figures}}
+<section>
+<h3><code>{{.Name}}</code></h3>
+<div class="pair">
+<figure><figcaption>A: {{$.A}}</figcaption>{{if .A}}<img src="{{.A}}" alt="{{.Name}} at A">{{else}}<div class="missing">{{.NoA}}</div>{{end}}</figure>
+<figure><figcaption>B: {{$.B}}</figcaption>{{if .B}}<img src="{{.B}}" alt="{{.Name}} at B">{{else}}<div class="missing">{{.NoB}}</div>{{end}}</figure>
+</div>
+</section>
+{{end}}
+</body>
+</html>
+`))

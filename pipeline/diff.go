@@ -1,0 +1,932 @@
+package pipeline
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"math"
+	"path"
+	"regexp"
+	"sort"
+	"strconv"
+	"strings"
+	"unicode/utf8"
+)
+
+// A LockDiff compares two locks, A (the older, usually) and B: which stages were
+// added, removed or changed and why, how every metric moved, and which
+// figures' bytes differ. It is built from the locks alone: nothing runs and
+// the store is not read.
+type LockDiff struct {
+	A LockDiffSide `json:"a"`
+	B LockDiffSide `json:"b"`
+	// Notes are differences that concern every stage (profile, toolchain).
+	Notes   []string      `json:"notes"`
+	Added   []string      `json:"stages_added"`
+	Removed []string      `json:"stages_removed"`
+	Changed []StageChange `json:"stages_changed"`
+	// Metrics lists every metric whose value differs, or that only one side
+	// has, sorted by the size of the change (see DiffLocks).
+	Metrics []MetricChange `json:"metrics_changed"`
+	// Unchanged counts the metrics both sides hold with equal values.
+	Unchanged int            `json:"metrics_unchanged"`
+	Figures   []FigureChange `json:"figures_changed"`
+	// Rules and Violations are filled by Check.
+	Rules      []string        `json:"rules,omitempty"`
+	Violations []RuleViolation `json:"violations,omitempty"`
+
+	ma, mb map[string]float64 // every metric of A and of B
+}
+
+// A LockDiffSide names one side of a diff.
+type LockDiffSide struct {
+	Label     string `json:"label"` // set by the caller, e.g. "HEAD (1a2b3c4)"
+	Profile   string `json:"profile"`
+	Toolchain string `json:"toolchain"`
+}
+
+// A StageChange is a stage both locks hold whose key, outputs or metrics
+// differ, with the reasons: "code: ...", "params: ...", "inputs: ...",
+// "files: ...", "toolchain: ..." or "outputs: ...".
+type StageChange struct {
+	Stage   string   `json:"stage"`
+	Reasons []string `json:"reasons"`
+}
+
+// Direct reports whether the stage changed for a reason of its own (code,
+// parameters, files, toolchain) rather than only because an input changed.
+func (c StageChange) Direct() bool {
+	for _, r := range c.Reasons {
+		if !strings.HasPrefix(r, "inputs: ") {
+			return true
+		}
+	}
+	return false
+}
+
+// A MetricChange is one metric of the diff. A or B is nil when that side
+// lacks the metric; Change (B - A) and Relative ((B - A) / |A|) are nil when
+// undefined: Relative is undefined when A is 0.
+type MetricChange struct {
+	Name     string   `json:"name"`
+	A        *float64 `json:"a"`
+	B        *float64 `json:"b"`
+	Change   *float64 `json:"change"`
+	Relative *float64 `json:"relative"`
+}
+
+// A FigureChange is an output named *.svg or *.png whose content hash
+// differs; A or B is empty when that side lacks it.
+type FigureChange struct {
+	Stage  string `json:"stage"`
+	Output string `json:"output"`
+	A      string `json:"a"`
+	B      string `json:"b"`
+}
+
+// Name is "stage/output", e.g. "figures/terrain-split/figure.svg".
+func (f FigureChange) Name() string { return f.Stage + "/" + f.Output }
+
+// DiffOptions refine a diff.
+type DiffOptions struct {
+	// Reach, if set, fingerprints a stage function of the running binary's
+	// source (Fingerprinter.Reach). The lock does not record which
+	// declarations each stage reaches, only the hash of every declaration
+	// some stage reaches; when Reach's fingerprint for a stage equals B's,
+	// its declaration set is B's, and a code change names only the
+	// declarations that stage reaches. Otherwise it names every declaration
+	// that changed between the locks.
+	Reach func(fn string) (*Code, error)
+	// Module is the module path trimmed from declaration ids; by default the
+	// longest common path of the ids' packages.
+	Module string
+}
+
+// DiffLocks compares lock a with lock b; see DiffOptions.LockDiff.
+func DiffLocks(a, b *Lock) *LockDiff { return DiffOptions{}.Diff(a, b) }
+
+// LockDiff compares lock a with lock b.
+//
+// A stage of both locks is changed when its key, outputs or metrics differ.
+// Its reasons say what went into the key differently: code (the declarations
+// whose hash differs, limited to a few), params (each flattened key, old ->
+// new), inputs (which upstream stages' outputs changed), files, and module or
+// toolchain versions. Changed stages with a reason of their own come first.
+//
+// Metrics are sorted by the size of the change: the absolute relative change
+// |B - A| / |A|, with A = 0 counting as infinite, then the absolute change,
+// then the name; metrics only one side has come last.
+func (o DiffOptions) Diff(a, b *Lock) *LockDiff {
+	d := &LockDiff{
+		A:       LockDiffSide{Profile: a.Profile, Toolchain: a.Toolchain},
+		B:       LockDiffSide{Profile: b.Profile, Toolchain: b.Toolchain},
+		Notes:   []string{},
+		Added:   []string{},
+		Removed: []string{},
+		Changed: []StageChange{},
+		Metrics: []MetricChange{},
+		Figures: []FigureChange{},
+	}
+	if a.Profile != b.Profile {
+		d.Notes = append(d.Notes, fmt.Sprintf("profile: %s -> %s", orNone(a.Profile), orNone(b.Profile)))
+	}
+	if a.Toolchain != b.Toolchain {
+		d.Notes = append(d.Notes, fmt.Sprintf("toolchain: %s -> %s", orNone(a.Toolchain), orNone(b.Toolchain)))
+	}
+	module := o.Module
+	if module == "" {
+		module = diffModule(a.Declarations, b.Declarations, lockFuncs(a), lockFuncs(b))
+	}
+	dd := diffDeclarations(a.Declarations, b.Declarations)
+	for _, name := range sortedKeys(b.Stages) {
+		if a.Stages[name] == nil {
+			d.Added = append(d.Added, name)
+		}
+	}
+	for _, name := range sortedKeys(a.Stages) {
+		sa, sb := a.Stages[name], b.Stages[name]
+		if sb == nil {
+			d.Removed = append(d.Removed, name)
+			continue
+		}
+		if rs := o.stageReasons(a, b, sa, sb, dd, module); len(rs) > 0 {
+			d.Changed = append(d.Changed, StageChange{Stage: name, Reasons: rs})
+		}
+	}
+	sort.SliceStable(d.Changed, func(i, j int) bool {
+		return d.Changed[i].Direct() && !d.Changed[j].Direct()
+	})
+	d.ma, d.mb = a.Metrics(), b.Metrics()
+	d.Metrics, d.Unchanged = diffMetrics(d.ma, d.mb)
+	d.Figures = diffFigures(a, b)
+	return d
+}
+
+// stageReasons says why a stage of both locks differs; nil if it does not.
+func (o DiffOptions) stageReasons(la, lb *Lock, a, b *LockStage, dd diffDeclSets, module string) []string {
+	sameOut := diffSameMaps(a.Outputs, b.Outputs)
+	if a.Key == b.Key && sameOut && diffSameMaps(a.Metrics, b.Metrics) {
+		return nil
+	}
+	var rs []string
+	if a.Func != b.Func {
+		rs = append(rs, fmt.Sprintf("code: function %s -> %s", trimModule(module, a.Func), trimModule(module, b.Func)))
+	}
+	if a.Code != b.Code {
+		rs = append(rs, "code: "+o.codeReason(a, b, dd, module))
+	}
+	if !bytes.Equal(compactJSON(a.Params), compactJSON(b.Params)) {
+		rs = append(rs, "params: "+strings.Join(ParamChanges(a.Params, b.Params), ", "))
+	}
+	var changed, added, removed []string
+	for _, dep := range sortedKeys(diffKeys(a.Inputs, b.Inputs)) {
+		ha, oka := a.Inputs[dep]
+		hb, okb := b.Inputs[dep]
+		switch {
+		case !oka:
+			added = append(added, dep)
+		case !okb:
+			removed = append(removed, dep)
+		case ha != hb:
+			changed = append(changed, dep)
+		}
+	}
+	if len(changed) > 0 {
+		rs = append(rs, "inputs: "+strings.Join(limit(changed, 6), ", ")+" changed")
+	}
+	if len(added) > 0 {
+		rs = append(rs, "inputs: now reads "+strings.Join(limit(added, 6), ", "))
+	}
+	if len(removed) > 0 {
+		rs = append(rs, "inputs: no longer reads "+strings.Join(limit(removed, 6), ", "))
+	}
+	for _, f := range sortedKeys(diffKeys(a.Files, b.Files)) {
+		ha, oka := a.Files[f]
+		hb, okb := b.Files[f]
+		switch {
+		case !oka:
+			rs = append(rs, "files: now reads "+f)
+		case !okb:
+			rs = append(rs, "files: no longer reads "+f)
+		case ha != hb:
+			rs = append(rs, "files: "+f+" changed")
+		}
+	}
+	var mods []string
+	for _, m := range sortedKeys(diffKeys(a.Modules, b.Modules)) {
+		if a.Modules[m] != b.Modules[m] {
+			mods = append(mods, fmt.Sprintf("%s %s -> %s", m, orNone(a.Modules[m]), orNone(b.Modules[m])))
+		}
+	}
+	if len(mods) > 0 {
+		rs = append(rs, "toolchain: "+strings.Join(limit(mods, 4), ", "))
+	}
+	if len(rs) == 0 && a.Key != b.Key {
+		if la.Toolchain != lb.Toolchain {
+			rs = append(rs, fmt.Sprintf("toolchain: %s -> %s", orNone(la.Toolchain), orNone(lb.Toolchain)))
+		} else {
+			rs = append(rs, "key: "+shortHash(a.Key)+" -> "+shortHash(b.Key)+" (nothing the lock records differs)")
+		}
+	}
+	if len(rs) == 0 {
+		// Same key, different results: the stage is not deterministic.
+		what := "outputs"
+		if sameOut {
+			what = "metrics"
+		}
+		rs = append(rs, "outputs: the same key produced different "+what+" (is the stage deterministic?)")
+	}
+	return rs
+}
+
+// diffDeclSets are the declaration ids whose hash differs between two locks.
+type diffDeclSets struct{ changed, added, removed []string }
+
+func diffDeclarations(a, b map[string]string) diffDeclSets {
+	var dc diffDeclSets
+	for _, id := range sortedKeys(diffKeys(a, b)) {
+		ha, oka := a[id]
+		hb, okb := b[id]
+		switch {
+		case !oka:
+			dc.added = append(dc.added, id)
+		case !okb:
+			dc.removed = append(dc.removed, id)
+		case ha != hb:
+			dc.changed = append(dc.changed, id)
+		}
+	}
+	return dc
+}
+
+// codeReason names the declarations behind a change of code fingerprint.
+func (o DiffOptions) codeReason(a, b *LockStage, dd diffDeclSets, module string) string {
+	fp := "fingerprint " + shortHash(a.Code) + " -> " + shortHash(b.Code)
+	changed, added, removed := dd.changed, dd.added, dd.removed
+	scoped := false
+	if o.Reach != nil {
+		if c, err := o.Reach(b.Func); err == nil && c.Fingerprint == b.Code {
+			in := func(ids []string) []string {
+				var out []string
+				for _, id := range ids {
+					if _, ok := c.Decls[id]; ok {
+						out = append(out, id)
+					}
+				}
+				return out
+			}
+			changed, added, removed, scoped = in(changed), in(added), nil, true
+		}
+	}
+	trim := func(ids []string) string {
+		t := make([]string, len(ids))
+		for i, id := range ids {
+			t[i] = trimModule(module, id)
+		}
+		return strings.Join(limit(t, 6), ", ")
+	}
+	var parts []string
+	if len(changed) > 0 {
+		parts = append(parts, "changed "+trim(changed))
+	}
+	if len(added) > 0 {
+		parts = append(parts, "new "+trim(added))
+	}
+	if len(removed) > 0 {
+		parts = append(parts, "removed "+trim(removed))
+	}
+	switch {
+	case len(parts) == 0:
+		return fp
+	case scoped:
+		return strings.Join(parts, "; ")
+	}
+	return fp + " (declarations that differ between the locks: " + strings.Join(parts, "; ") + ")"
+}
+
+// diffModule is the longest common path of the packages of the ids.
+func diffModule(maps ...map[string]string) string {
+	var common []string
+	first := true
+	for _, m := range maps {
+		for id := range m {
+			pkg := id
+			slash := strings.LastIndex(id, "/")
+			if dot := strings.Index(id[slash+1:], "."); dot >= 0 {
+				pkg = id[:slash+1+dot]
+			}
+			segs := strings.Split(pkg, "/")
+			if first {
+				common, first = segs, false
+				continue
+			}
+			n := 0
+			for n < len(common) && n < len(segs) && common[n] == segs[n] {
+				n++
+			}
+			common = common[:n]
+		}
+	}
+	return strings.Join(common, "/")
+}
+
+func diffMetrics(a, b map[string]float64) ([]MetricChange, int) {
+	var out, onlyOne []MetricChange
+	unchanged := 0
+	for _, name := range sortedKeys(diffKeys(a, b)) {
+		va, oka := a[name]
+		vb, okb := b[name]
+		m := MetricChange{Name: name}
+		if oka {
+			m.A = diffPtr(va)
+		}
+		if okb {
+			m.B = diffPtr(vb)
+		}
+		if !oka || !okb {
+			onlyOne = append(onlyOne, m)
+			continue
+		}
+		if va == vb {
+			unchanged++
+			continue
+		}
+		m.Change = diffPtr(vb - va)
+		if va != 0 {
+			m.Relative = diffPtr((vb - va) / math.Abs(va))
+		}
+		out = append(out, m)
+	}
+	size := func(m MetricChange) float64 {
+		if m.Relative == nil {
+			return math.Inf(1)
+		}
+		return math.Abs(*m.Relative)
+	}
+	sort.SliceStable(out, func(i, j int) bool {
+		si, sj := size(out[i]), size(out[j])
+		if si != sj {
+			return si > sj
+		}
+		ci, cj := math.Abs(*out[i].Change), math.Abs(*out[j].Change)
+		if ci != cj {
+			return ci > cj
+		}
+		return out[i].Name < out[j].Name
+	})
+	return append(out, onlyOne...), unchanged
+}
+
+// IsFigure reports whether an output name is a figure (*.svg or *.png).
+func IsFigure(output string) bool {
+	ext := strings.ToLower(path.Ext(output))
+	return ext == ".svg" || ext == ".png"
+}
+
+func diffFigures(a, b *Lock) []FigureChange {
+	out := []FigureChange{}
+	stages := diffKeys(a.Stages, b.Stages)
+	for _, name := range sortedKeys(stages) {
+		var oa, ob map[string]string
+		if s := a.Stages[name]; s != nil {
+			oa = s.Outputs
+		}
+		if s := b.Stages[name]; s != nil {
+			ob = s.Outputs
+		}
+		for _, o := range sortedKeys(diffKeys(oa, ob)) {
+			if IsFigure(o) && oa[o] != ob[o] {
+				out = append(out, FigureChange{Stage: name, Output: o, A: oa[o], B: ob[o]})
+			}
+		}
+	}
+	return out
+}
+
+// Empty reports whether the two locks record the same stages, results and
+// figures.
+func (d *LockDiff) Empty() bool {
+	return len(d.Added)+len(d.Removed)+len(d.Changed)+len(d.Metrics)+len(d.Figures) == 0
+}
+
+// ---- rules ----
+
+// A MetricRule fails a diff when the change of a matching metric, B - A, satisfies
+// it. Written NAME_GLOB OP VALUE, e.g. "digits.nn.best.test_accuracy < -0.005"
+// (an absolute change) or "terrain.*.test_mse > +5%" (a relative change,
+// (B - A) / |A|). OP is <, <=, > or >=. In NAME_GLOB, * matches any run of
+// characters, dots included, and ? any one character; everything else is
+// literal. A relative change from A = 0 counts as +Inf or -Inf (0 if B is 0
+// too). Metrics that only one side has are not checked.
+type MetricRule struct {
+	Expr     string  `json:"rule"`
+	Glob     string  `json:"glob"`
+	Op       string  `json:"op"`
+	Value    float64 `json:"value"` // a fraction (0.05 for 5%) when Relative
+	Relative bool    `json:"relative"`
+	re       *regexp.Regexp
+}
+
+// MetricRuleSyntax says what a rule looks like, for error messages.
+const MetricRuleSyntax = "want NAME_GLOB OP VALUE, e.g. 'digits.nn.best.test_accuracy < -0.005' (an absolute change B - A) or 'terrain.*.test_mse > +5%' (a relative change), with OP one of < <= > >= and * in NAME_GLOB matching any characters"
+
+// ParseMetricRule parses a rule; see MetricRule.
+func ParseMetricRule(expr string) (MetricRule, error) {
+	r := MetricRule{Expr: strings.TrimSpace(expr)}
+	i := strings.IndexAny(r.Expr, "<>=!")
+	if i < 0 {
+		return r, fmt.Errorf("%q: no comparison operator; %s", expr, MetricRuleSyntax)
+	}
+	r.Glob = strings.TrimSpace(r.Expr[:i])
+	rest := r.Expr[i:]
+	switch {
+	case strings.HasPrefix(rest, "<="), strings.HasPrefix(rest, ">="):
+		r.Op, rest = rest[:2], rest[2:]
+	case strings.HasPrefix(rest, "<"), strings.HasPrefix(rest, ">"):
+		r.Op, rest = rest[:1], rest[1:]
+	default:
+		op := rest[:1]
+		if len(rest) > 1 && strings.ContainsAny(rest[1:2], "<>=") {
+			op = rest[:2]
+		}
+		return r, fmt.Errorf("%q: comparison %q is not one of < <= > >=; %s", expr, op, MetricRuleSyntax)
+	}
+	if r.Glob == "" {
+		return r, fmt.Errorf("%q: no metric name before %s; %s", expr, r.Op, MetricRuleSyntax)
+	}
+	if strings.ContainsAny(r.Glob, " \t\n") {
+		return r, fmt.Errorf("%q: metric name %q holds a space; %s", expr, r.Glob, MetricRuleSyntax)
+	}
+	v := strings.TrimSpace(rest)
+	num := strings.TrimSuffix(v, "%")
+	r.Relative = num != v
+	f, err := strconv.ParseFloat(num, 64)
+	if v == "" || err != nil || math.IsInf(f, 0) || math.IsNaN(f) || strings.ContainsAny(num, " \t%") {
+		return r, fmt.Errorf("%q: value %q is neither a number (an absolute change, e.g. -0.005) nor a percentage (a relative change, e.g. +5%%); %s", expr, v, MetricRuleSyntax)
+	}
+	if r.Relative {
+		f /= 100
+	}
+	r.Value = f
+	r.re = ruleGlob(r.Glob)
+	return r, nil
+}
+
+func ruleGlob(glob string) *regexp.Regexp {
+	var b strings.Builder
+	b.WriteString("^")
+	for _, c := range glob {
+		switch c {
+		case '*':
+			b.WriteString(".*")
+		case '?':
+			b.WriteString(".")
+		default:
+			b.WriteString(regexp.QuoteMeta(string(c)))
+		}
+	}
+	b.WriteString("$")
+	return regexp.MustCompile(b.String())
+}
+
+// Matches reports whether the rule's glob matches a metric name.
+func (r MetricRule) Matches(name string) bool {
+	if r.re == nil {
+		r.re = ruleGlob(r.Glob)
+	}
+	return r.re.MatchString(name)
+}
+
+// Violated reports whether the change from a to b satisfies the rule.
+func (r MetricRule) Violated(a, b float64) bool {
+	x := b - a
+	if r.Relative {
+		switch {
+		case a != 0:
+			x = (b - a) / math.Abs(a)
+		case b > 0:
+			x = math.Inf(1)
+		case b < 0:
+			x = math.Inf(-1)
+		default:
+			x = 0
+		}
+	}
+	// Values equal up to rounding count as equal, so that 0.945 - 0.95 is
+	// -0.005 as written, not -0.0050000000000000044.
+	eps := 1e-12 * math.Max(1, math.Max(math.Abs(a), math.Abs(b)))
+	switch r.Op {
+	case "<":
+		return x < r.Value-eps
+	case "<=":
+		return x <= r.Value+eps
+	case ">":
+		return x > r.Value+eps
+	case ">=":
+		return x >= r.Value-eps
+	}
+	return false
+}
+
+// A RuleViolation is a metric whose change satisfies a rule.
+type RuleViolation struct {
+	Rule     string   `json:"rule"`
+	Metric   string   `json:"metric"`
+	A        float64  `json:"a"`
+	B        float64  `json:"b"`
+	Change   float64  `json:"change"`
+	Relative *float64 `json:"relative"` // nil when A is 0
+}
+
+func (v RuleViolation) String() string {
+	return fmt.Sprintf("%s: %s changed %s (%s -> %s)", v.Rule, v.Metric, diffChangeText(v.Change, v.Relative), diffNum(v.A), diffNum(v.B))
+}
+
+// Check applies the rules to every metric both locks hold, unchanged ones
+// included, and records the rules and violations in the diff. It returns
+// the violations and the rules that match no metric both sides hold.
+func (d *LockDiff) Check(rules []MetricRule) (violations []RuleViolation, unmatched []string) {
+	a, b := d.ma, d.mb
+	d.Rules = nil
+	for _, r := range rules {
+		d.Rules = append(d.Rules, r.Expr)
+		matched := false
+		for _, name := range sortedKeys(a) {
+			vb, ok := b[name]
+			if !ok || !r.Matches(name) {
+				continue
+			}
+			matched = true
+			va := a[name]
+			if r.Violated(va, vb) {
+				v := RuleViolation{Rule: r.Expr, Metric: name, A: va, B: vb, Change: vb - va}
+				if va != 0 {
+					v.Relative = diffPtr((vb - va) / math.Abs(va))
+				}
+				violations = append(violations, v)
+			}
+		}
+		if !matched {
+			unmatched = append(unmatched, r.Expr)
+		}
+	}
+	d.Violations = violations
+	return violations, unmatched
+}
+
+// ---- rendering ----
+
+func diffNum(v float64) string { return strconv.FormatFloat(v, 'g', 6, 64) }
+
+func diffNumPtr(v *float64) string {
+	if v == nil {
+		return "-"
+	}
+	return diffNum(*v)
+}
+
+func diffChange(v *float64) string {
+	if v == nil {
+		return "-"
+	}
+	if *v == 0 {
+		return "0"
+	}
+	return fmt.Sprintf("%+.4g", *v)
+}
+
+func diffRel(v *float64, a *float64) string {
+	if v == nil {
+		if a != nil && *a == 0 {
+			return "n/a (A = 0)"
+		}
+		return "-"
+	}
+	return fmt.Sprintf("%+.3g%%", *v*100)
+}
+
+func diffChangeText(change float64, rel *float64) string {
+	s := diffChange(&change)
+	if rel != nil {
+		s += " (" + diffRel(rel, nil) + ")"
+	}
+	return s
+}
+
+func (m MetricChange) status() string {
+	switch {
+	case m.A == nil:
+		return "new"
+	case m.B == nil:
+		return "removed"
+	}
+	return ""
+}
+
+func diffPlural(n int, one, many string) string {
+	if n == 1 {
+		return "1 " + one
+	}
+	return strconv.Itoa(n) + " " + many
+}
+
+func (d *LockDiff) counts() (direct, downstream int) {
+	for _, c := range d.Changed {
+		if c.Direct() {
+			direct++
+		} else {
+			downstream++
+		}
+	}
+	return
+}
+
+func (d *LockDiff) heading() string {
+	s := d.A.Label + " -> " + d.B.Label
+	if d.B.Profile != "" {
+		s += ", profile " + d.B.Profile
+	}
+	return s
+}
+
+// Text renders the diff as plain text.
+func (d *LockDiff) Text() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "repro diff: %s\n", d.heading())
+	for _, n := range d.Notes {
+		fmt.Fprintf(&b, "note: %s\n", n)
+	}
+	if d.Empty() {
+		b.WriteString("\nno differences: both locks record the same stages, metrics and figures\n")
+		d.textRules(&b)
+		return b.String()
+	}
+	direct, downstream := d.counts()
+	fmt.Fprintf(&b, "\nstages: %d changed (%d directly, %d through their inputs), %d added, %d removed\n",
+		len(d.Changed), direct, downstream, len(d.Added), len(d.Removed))
+	for _, n := range d.Added {
+		fmt.Fprintf(&b, "  added    %s\n", n)
+	}
+	for _, n := range d.Removed {
+		fmt.Fprintf(&b, "  removed  %s\n", n)
+	}
+	for _, c := range d.Changed {
+		fmt.Fprintf(&b, "  changed  %s\n", c.Stage)
+		for _, r := range c.Reasons {
+			fmt.Fprintf(&b, "           %s\n", r)
+		}
+	}
+	fmt.Fprintf(&b, "\nmetrics: %d changed, %d unchanged\n", len(d.Metrics), d.Unchanged)
+	if len(d.Metrics) > 0 {
+		rows := [][]string{{"metric", "A", "B", "change", "relative"}}
+		for _, m := range d.Metrics {
+			rel := diffRel(m.Relative, m.A)
+			if s := m.status(); s != "" {
+				rel = s
+			}
+			rows = append(rows, []string{m.Name, diffNumPtr(m.A), diffNumPtr(m.B), diffChange(m.Change), rel})
+		}
+		writeColumns(&b, rows)
+	}
+	fmt.Fprintf(&b, "\nfigures: %d changed\n", len(d.Figures))
+	for _, f := range d.Figures {
+		fmt.Fprintf(&b, "  %s%s\n", f.Name(), diffFigureStatus(f))
+	}
+	d.textRules(&b)
+	return b.String()
+}
+
+func (d *LockDiff) textRules(b *strings.Builder) {
+	if len(d.Rules) == 0 {
+		return
+	}
+	if len(d.Violations) == 0 {
+		fmt.Fprintf(b, "\nrules: %s hold\n", diffPlural(len(d.Rules), "rule", "rules"))
+		return
+	}
+	fmt.Fprintf(b, "\nrules: %s violated\n", diffPlural(len(d.Violations), "violation", "violations"))
+	for _, v := range d.Violations {
+		fmt.Fprintf(b, "  FAIL %s\n", v)
+	}
+}
+
+func diffFigureStatus(f FigureChange) string {
+	switch {
+	case f.A == "":
+		return " (new)"
+	case f.B == "":
+		return " (removed)"
+	}
+	return ""
+}
+
+// writeColumns writes rows as aligned columns, indented by two spaces: the
+// first column left-aligned, the others right-aligned.
+func writeColumns(b *strings.Builder, rows [][]string) {
+	w := make([]int, len(rows[0]))
+	for _, r := range rows {
+		for i, c := range r {
+			w[i] = max(w[i], utf8.RuneCountInString(c))
+		}
+	}
+	for _, r := range rows {
+		b.WriteString(" ")
+		for i, c := range r {
+			pad := strings.Repeat(" ", w[i]-utf8.RuneCountInString(c))
+			if i == 0 {
+				b.WriteString(" " + c + pad)
+			} else {
+				b.WriteString("  " + pad + c)
+			}
+		}
+		b.WriteString("\n")
+	}
+}
+
+// mdDiffCell escapes text for a GFM table cell.
+func mdDiffCell(s string) string {
+	r := strings.NewReplacer("|", `\|`, "\n", " ", "<", "&lt;", "*", `\*`, "`", "'")
+	return r.Replace(s)
+}
+
+// mdDiffCode puts text in a code span for a GFM table cell.
+func mdDiffCode(s string) string {
+	return "`" + strings.NewReplacer("|", `\|`, "`", "'", "\n", " ").Replace(s) + "`"
+}
+
+// mdDiffInline escapes text for a Markdown paragraph.
+func mdDiffInline(s string) string {
+	r := strings.NewReplacer("<", "&lt;", "*", `\*`, "`", "'", "[", `\[`)
+	return r.Replace(s)
+}
+
+// Markdown renders the diff as GitHub-flavoured Markdown, for a pull
+// request's comment or a CI job summary: a summary line, then tables of
+// metrics and stages and a list of figures. Stages that changed only
+// because an input changed are folded in a <details> block when many.
+func (d *LockDiff) Markdown() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "### repro diff\n\n")
+	fmt.Fprintf(&b, "**A** %s → **B** %s", mdDiffInline(d.A.Label), mdDiffInline(d.B.Label))
+	if d.B.Profile != "" {
+		fmt.Fprintf(&b, " · profile %s", mdDiffCode(d.B.Profile))
+	}
+	b.WriteString("\n\n")
+	for _, n := range d.Notes {
+		fmt.Fprintf(&b, "> %s\n\n", mdDiffInline(n))
+	}
+	if d.Empty() {
+		b.WriteString("No differences: both locks record the same stages, metrics and figures.\n")
+		d.mdRules(&b)
+		return b.String()
+	}
+	direct, downstream := d.counts()
+	fmt.Fprintf(&b, "**%s changed** (%d directly, %d through their inputs), %d added, %d removed · **%s changed**, %d unchanged · **%s changed**\n",
+		diffPlural(len(d.Changed), "stage", "stages"), direct, downstream, len(d.Added), len(d.Removed),
+		diffPlural(len(d.Metrics), "metric", "metrics"), d.Unchanged, diffPlural(len(d.Figures), "figure", "figures"))
+	d.mdRules(&b)
+
+	b.WriteString("\n#### Metrics\n\n")
+	if len(d.Metrics) == 0 {
+		fmt.Fprintf(&b, "No metric changed (%d unchanged).\n", d.Unchanged)
+	} else {
+		b.WriteString("| metric | A | B | change | relative |\n|:--|--:|--:|--:|--:|\n")
+		for _, m := range d.Metrics {
+			rel := diffRel(m.Relative, m.A)
+			if s := m.status(); s != "" {
+				rel = s
+			}
+			fmt.Fprintf(&b, "| %s | %s | %s | %s | %s |\n", mdDiffCode(m.Name), diffNumPtr(m.A), diffNumPtr(m.B), diffChange(m.Change), rel)
+		}
+		fmt.Fprintf(&b, "\n%s unchanged.\n", diffPlural(d.Unchanged, "metric", "metrics"))
+	}
+
+	b.WriteString("\n#### Stages\n\n")
+	var own, through []StageChange
+	for _, c := range d.Changed {
+		if c.Direct() {
+			own = append(own, c)
+		} else {
+			through = append(through, c)
+		}
+	}
+	if len(own)+len(d.Added)+len(d.Removed) > 0 {
+		b.WriteString("| stage | why |\n|:--|:--|\n")
+		for _, n := range d.Added {
+			fmt.Fprintf(&b, "| %s | new: not in A |\n", mdDiffCode(n))
+		}
+		for _, n := range d.Removed {
+			fmt.Fprintf(&b, "| %s | removed: not in B |\n", mdDiffCode(n))
+		}
+		for _, c := range own {
+			fmt.Fprintf(&b, "| %s | %s |\n", mdDiffCode(c.Stage), mdDiffReasons(c.Reasons))
+		}
+		b.WriteString("\n")
+	}
+	if len(through) > 0 {
+		fold := len(through) > 8
+		if fold {
+			fmt.Fprintf(&b, "<details><summary>%s changed only because an input changed</summary>\n\n", diffPlural(len(through), "stage", "stages"))
+		} else if len(own)+len(d.Added)+len(d.Removed) > 0 {
+			b.WriteString("Changed because an input changed:\n\n")
+		}
+		b.WriteString("| stage | why |\n|:--|:--|\n")
+		for _, c := range through {
+			fmt.Fprintf(&b, "| %s | %s |\n", mdDiffCode(c.Stage), mdDiffReasons(c.Reasons))
+		}
+		if fold {
+			b.WriteString("\n</details>\n")
+		}
+	}
+	if len(d.Changed)+len(d.Added)+len(d.Removed) == 0 {
+		b.WriteString("No stage changed.\n")
+	}
+
+	b.WriteString("\n#### Figures\n\n")
+	if len(d.Figures) == 0 {
+		b.WriteString("No figure changed.\n")
+	}
+	for _, f := range d.Figures {
+		fmt.Fprintf(&b, "- %s%s\n", mdDiffCode(f.Name()), diffFigureStatus(f))
+	}
+	return b.String()
+}
+
+func mdDiffReasons(rs []string) string {
+	out := make([]string, len(rs))
+	for i, r := range rs {
+		out[i] = mdDiffCell(r)
+	}
+	return strings.Join(out, "<br>")
+}
+
+func (d *LockDiff) mdRules(b *strings.Builder) {
+	if len(d.Rules) == 0 {
+		return
+	}
+	if len(d.Violations) == 0 {
+		fmt.Fprintf(b, "\n✅ %s hold: ", diffPlural(len(d.Rules), "rule", "rules"))
+		for i, r := range d.Rules {
+			if i > 0 {
+				b.WriteString(", ")
+			}
+			b.WriteString(mdDiffCode(r))
+		}
+		b.WriteString("\n")
+		return
+	}
+	fmt.Fprintf(b, "\n❌ **%s violated**:\n\n", diffPlural(len(d.Violations), "rule violation", "rule violations"))
+	for _, v := range d.Violations {
+		fmt.Fprintf(b, "- %s: %s changed %s (%s → %s)\n", mdDiffCode(v.Rule), mdDiffCode(v.Metric), diffChangeText(v.Change, v.Relative), diffNum(v.A), diffNum(v.B))
+	}
+}
+
+// JSON renders the diff as indented JSON (the LockDiff type's fields).
+func (d *LockDiff) JSON() ([]byte, error) {
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
+	enc.SetIndent("", "  ")
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(d); err != nil {
+		return nil, err
+	}
+	return b.Bytes(), nil
+}
+
+// ---- helpers ----
+
+// lockFuncs maps the stage functions of a lock to themselves (for diffModule).
+func lockFuncs(l *Lock) map[string]string {
+	m := map[string]string{}
+	for _, s := range l.Stages {
+		if s.Func != "" {
+			m[s.Func] = s.Func
+		}
+	}
+	return m
+}
+
+func diffPtr(v float64) *float64 { return &v }
+
+func diffKeys[V any, W any](a map[string]V, b map[string]W) map[string]bool {
+	u := make(map[string]bool, len(a)+len(b))
+	for k := range a {
+		u[k] = true
+	}
+	for k := range b {
+		u[k] = true
+	}
+	return u
+}
+
+func diffSameMaps[V comparable](a, b map[string]V) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for k, v := range a {
+		if w, ok := b[k]; !ok || w != v {
+			return false
+		}
+	}
+	return true
+}

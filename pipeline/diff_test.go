@@ -1,0 +1,550 @@
+package pipeline
+
+import (
+	"encoding/json"
+	"math"
+	"strings"
+	"testing"
+
+	"github.com/yuin/goldmark"
+	"github.com/yuin/goldmark/ast"
+	"github.com/yuin/goldmark/extension"
+	east "github.com/yuin/goldmark/extension/ast"
+	"github.com/yuin/goldmark/text"
+)
+
+func TestParseMetricRule(t *testing.T) {
+	for _, c := range []struct {
+		expr     string
+		glob, op string
+		value    float64
+		relative bool
+	}{
+		{"digits.nn.best.test_accuracy < -0.005", "digits.nn.best.test_accuracy", "<", -0.005, false},
+		{"terrain.*.test_mse > +5%", "terrain.*.test_mse", ">", 0.05, true},
+		{"  x<=1e-3 ", "x", "<=", 0.001, false},
+		{"a.b >= -2%", "a.b", ">=", -0.02, true},
+		{"a.b>0", "a.b", ">", 0, false},
+		{"a.b < 12.5 %", "", "", 0, false}, // the % must follow the number
+	} {
+		r, err := ParseMetricRule(c.expr)
+		if c.glob == "" {
+			if err == nil {
+				t.Errorf("%q: no error", c.expr)
+			}
+			continue
+		}
+		if err != nil {
+			t.Errorf("%q: %v", c.expr, err)
+			continue
+		}
+		if r.Glob != c.glob || r.Op != c.op || math.Abs(r.Value-c.value) > 1e-15 || r.Relative != c.relative {
+			t.Errorf("%q: got %q %q %v rel=%v, want %q %q %v rel=%v", c.expr, r.Glob, r.Op, r.Value, r.Relative, c.glob, c.op, c.value, c.relative)
+		}
+	}
+}
+
+func TestParseMetricRuleErrors(t *testing.T) {
+	for _, c := range []struct{ expr, want string }{
+		{"", "no comparison"},
+		{"digits.accuracy", "no comparison"},
+		{"a = 1", `comparison "="`},
+		{"a == 1", `comparison "=="`},
+		{"a != 1", `comparison "!="`},
+		{"a =< 1", `comparison "=<"`},
+		{"< 1", "no metric name"},
+		{"a <", `value ""`},
+		{"a < x", `value "x"`},
+		{"a < 5%%", `value "5%%"`},
+		{"a <> 1", `value "> 1"`},
+		{"a b < 1", "holds a space"},
+		{"a < NaN", `value "NaN"`},
+		{"a < +Inf%", `value "+Inf%"`},
+	} {
+		_, err := ParseMetricRule(c.expr)
+		if err == nil {
+			t.Errorf("%q: no error", c.expr)
+			continue
+		}
+		if !strings.Contains(err.Error(), c.want) || !strings.Contains(err.Error(), "want NAME_GLOB OP VALUE") {
+			t.Errorf("%q: error %q lacks %q or the expected syntax", c.expr, err, c.want)
+		}
+	}
+}
+
+func TestMetricRuleMatches(t *testing.T) {
+	for _, c := range []struct {
+		glob, name string
+		want       bool
+	}{
+		{"terrain.*.test_mse", "terrain.ols.test_mse", true},
+		{"terrain.*.test_mse", "terrain.nn.extra.wide-adam.test_mse", true},
+		{"terrain.*.test_mse", "terrain.ols.test_mse.sd", false},
+		{"terrain.*.test_mse", "terrain.curve.xs10.nn_test_mse", false},
+		{"terrain.*.test_mse", "terrain..test_mse", true},
+		{"*", "anything.at.all", true},
+		{"digits.?", "digits.x", true},
+		{"digits.?", "digits.xy", false},
+		{"a+b.c", "a+b.c", true},
+		{"a+b.c", "aab.c", false},
+		{"a.b", "axb", false}, // dots are literal
+		{"a.b", "a.b", true},
+	} {
+		r, err := ParseMetricRule(c.glob + " < 0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := r.Matches(c.name); got != c.want {
+			t.Errorf("%q matches %q = %v, want %v", c.glob, c.name, got, c.want)
+		}
+	}
+}
+
+func TestMetricRuleViolated(t *testing.T) {
+	for _, c := range []struct {
+		rule string
+		a, b float64
+		want bool
+	}{
+		{"m < -0.005", 0.95, 0.94, true},
+		{"m < -0.005", 0.95, 0.946, false},
+		{"m < -0.005", 0.95, 0.945, false}, // -0.005 is not < -0.005, despite rounding
+		{"m <= -0.01", 0.95, 0.94, true},   // 0.94-0.95 = -0.0099999... is -0.01
+		{"m >= +0.01", 0.94, 0.95, true},
+		{"m > +0.01", 0.94, 0.95, false},
+		{"m <= -0.01", 1, 0.99, true},
+		{"m > +5%", 1, 1.06, true},
+		{"m > +5%", 1, 1.04, false},
+		{"m > +5%", -2, -1.8, true}, // (B-A)/|A| = +10%
+		{"m > +5%", -2, -2.2, false},
+		{"m >= 0%", 3, 3, true},
+		{"m > +5%", 0, 0.001, true},  // from 0: +Inf
+		{"m < -5%", 0, -0.001, true}, // from 0: -Inf
+		{"m > 0%", 0, 0, false},
+		{"m >= 0%", 0, 0, true},
+		{"m > 0", 0, 0.5, true},
+	} {
+		r, err := ParseMetricRule(c.rule)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := r.Violated(c.a, c.b); got != c.want {
+			t.Errorf("%q on %v -> %v: violated = %v, want %v", c.rule, c.a, c.b, got, c.want)
+		}
+	}
+}
+
+// lockOf builds a lock from stages; metrics and outputs as given.
+func lockOf(decls map[string]string, stages map[string]*LockStage) *Lock {
+	return &Lock{Version: 1, Profile: "quick", Toolchain: "go1.26.8 linux/amd64", Declarations: decls, Stages: stages}
+}
+
+func twoLocks() (*Lock, *Lock) {
+	a := lockOf(map[string]string{
+		"repro/stages.gridSplit": "1111", "repro/stages.split": "2222", "repro/models.Sigmoid": "3333", "repro/plots.Gone": "4444",
+	}, map[string]*LockStage{
+		"load": {Key: "k1", Func: "repro/stages.load", Code: "c1", Params: json.RawMessage(`{}`),
+			Files: map[string]string{"data/x.csv": "f1"}, Outputs: map[string]string{"value": "o1"}},
+		"split": {Key: "k2", Func: "repro/stages.split", Code: "c2", Params: json.RawMessage(`{"x_sparsity": 10, "seed": 1}`),
+			Inputs: map[string]string{"load": "o1"}, Outputs: map[string]string{"value": "o2"}, Metrics: map[string]float64{"n.train": 100}},
+		"fit": {Key: "k3", Func: "repro/stages.fit", Code: "c3", Params: json.RawMessage(`{"lr": 0.1}`),
+			Inputs: map[string]string{"split": "o2"}, Outputs: map[string]string{"value": "o3"},
+			Metrics: map[string]float64{"fit.mse": 0.5, "fit.r2": 0.8, "fit.zero": 0, "fit.same": 7, "fit.gone": 1}},
+		"figures/fit": {Key: "k4", Func: "repro/stages.plot", Code: "c4", Params: json.RawMessage(`{}`),
+			Inputs: map[string]string{"fit": "o3"}, Outputs: map[string]string{"figure.svg": "s1", "value": "v1"}},
+		"figures/same": {Key: "k5", Func: "repro/stages.plot", Code: "c4", Params: json.RawMessage(`{}`),
+			Outputs: map[string]string{"figure.svg": "s2"}},
+		"old": {Key: "k6", Func: "repro/stages.old", Code: "c6", Outputs: map[string]string{"value": "o6"}},
+	})
+	b := lockOf(map[string]string{
+		"repro/stages.gridSplit": "1112", "repro/stages.split": "2222", "repro/models.Sigmoid": "3333", "repro/stages.newHelper": "5555",
+	}, map[string]*LockStage{
+		"load": {Key: "k1", Func: "repro/stages.load", Code: "c1", Params: json.RawMessage(`{}`),
+			Files: map[string]string{"data/x.csv": "f1"}, Outputs: map[string]string{"value": "o1"}},
+		"split": {Key: "k2b", Func: "repro/stages.split", Code: "c2b", Params: json.RawMessage(`{"seed":1,"x_sparsity":20}`),
+			Inputs: map[string]string{"load": "o1"}, Outputs: map[string]string{"value": "o2b"}, Metrics: map[string]float64{"n.train": 25}},
+		"fit": {Key: "k3b", Func: "repro/stages.fit", Code: "c3", Params: json.RawMessage(`{"lr": 0.1}`),
+			Inputs: map[string]string{"split": "o2b"}, Outputs: map[string]string{"value": "o3b"},
+			Metrics: map[string]float64{"fit.mse": 0.55, "fit.r2": 0.7, "fit.zero": 0.01, "fit.same": 7, "fit.new": 3}},
+		"figures/fit": {Key: "k4b", Func: "repro/stages.plot", Code: "c4", Params: json.RawMessage(`{}`),
+			Inputs: map[string]string{"fit": "o3b"}, Outputs: map[string]string{"figure.svg": "s1b", "value": "v1b"}},
+		"figures/same": {Key: "k5", Func: "repro/stages.plot", Code: "c4", Params: json.RawMessage(`{}`),
+			Outputs: map[string]string{"figure.svg": "s2"}},
+		"figures/new": {Key: "k7", Func: "repro/stages.plot", Code: "c4", Params: json.RawMessage(`{}`),
+			Outputs: map[string]string{"figure.png": "p7"}},
+	})
+	return a, b
+}
+
+func TestDiffLocksStages(t *testing.T) {
+	a, b := twoLocks()
+	d := DiffLocks(a, b)
+	if got := strings.Join(d.Added, ","); got != "figures/new" {
+		t.Errorf("added = %s", got)
+	}
+	if got := strings.Join(d.Removed, ","); got != "old" {
+		t.Errorf("removed = %s", got)
+	}
+	got := map[string][]string{}
+	var order []string
+	for _, c := range d.Changed {
+		got[c.Stage] = c.Reasons
+		order = append(order, c.Stage)
+	}
+	if strings.Join(order, ",") != "split,figures/fit,fit" {
+		t.Errorf("changed stages in order %v, want the one with reasons of its own first, then by name", order)
+	}
+	want := map[string][]string{
+		"split": {
+			"code: fingerprint c2 -> c2b (declarations that differ between the locks: changed stages.gridSplit; new stages.newHelper; removed plots.Gone)",
+			"params: x_sparsity 10 -> 20",
+		},
+		"fit":         {"inputs: split changed"},
+		"figures/fit": {"inputs: fit changed"},
+	}
+	for stage, rs := range want {
+		if strings.Join(got[stage], "\n") != strings.Join(rs, "\n") {
+			t.Errorf("%s: reasons\n%q\nwant\n%q", stage, got[stage], rs)
+		}
+	}
+	if _, ok := got["load"]; ok {
+		t.Error("an unchanged stage is listed as changed")
+	}
+	if d.Changed[0].Direct() == false || d.Changed[1].Direct() {
+		t.Error("Direct() wrong")
+	}
+}
+
+func TestDiffLocksCodeReach(t *testing.T) {
+	a, b := twoLocks()
+	reach := func(fn string) (*Code, error) {
+		if fn != "repro/stages.split" {
+			t.Errorf("Reach(%s)", fn)
+		}
+		return &Code{Fingerprint: "c2b", Decls: map[string]string{"repro/stages.split": "x", "repro/stages.gridSplit": "y"}}, nil
+	}
+	d := DiffOptions{Reach: reach}.Diff(a, b)
+	if got := d.Changed[0].Reasons[0]; got != "code: changed stages.gridSplit" {
+		t.Errorf("with a matching Reach, code reason = %q", got)
+	}
+	// A Reach whose fingerprint is not B's is not used.
+	stale := func(fn string) (*Code, error) {
+		return &Code{Fingerprint: "other", Decls: map[string]string{"repro/stages.split": "x"}}, nil
+	}
+	d = DiffOptions{Reach: stale}.Diff(a, b)
+	if got := d.Changed[0].Reasons[0]; !strings.Contains(got, "changed stages.gridSplit; new stages.newHelper") {
+		t.Errorf("with a stale Reach, code reason = %q", got)
+	}
+}
+
+func TestDiffLocksOtherReasons(t *testing.T) {
+	st := func(mut func(*LockStage)) *LockStage {
+		s := &LockStage{Key: "k", Func: "repro/s.f", Code: "c", Params: json.RawMessage(`{"a":1}`),
+			Inputs: map[string]string{"up": "h", "gone": "g"}, Files: map[string]string{"f.csv": "1", "old.csv": "2"},
+			Modules: map[string]string{"gonum.org/v1/gonum": "v0.16.0"}, Outputs: map[string]string{"value": "o"}}
+		if mut != nil {
+			mut(s)
+		}
+		return s
+	}
+	for _, c := range []struct {
+		name string
+		mut  func(*LockStage)
+		want []string
+	}{
+		{"files", func(s *LockStage) {
+			s.Key = "k2"
+			s.Files = map[string]string{"f.csv": "1b", "new.csv": "3"}
+		}, []string{"files: f.csv changed", "files: now reads new.csv", "files: no longer reads old.csv"}},
+		{"inputs", func(s *LockStage) {
+			s.Key = "k2"
+			s.Inputs = map[string]string{"up": "h2", "extra": "e"}
+		}, []string{"inputs: up changed", "inputs: now reads extra", "inputs: no longer reads gone"}},
+		{"modules", func(s *LockStage) {
+			s.Key = "k2"
+			s.Modules = map[string]string{"gonum.org/v1/gonum": "v0.17.0"}
+		}, []string{"toolchain: gonum.org/v1/gonum v0.16.0 -> v0.17.0"}},
+		{"function", func(s *LockStage) { s.Key = "k2"; s.Func = "repro/s.g" }, []string{"code: function f -> g"}},
+		{"params", func(s *LockStage) { s.Key = "k2"; s.Params = json.RawMessage(`{"a":2,"b":[1,2]}`) },
+			[]string{"params: a 1 -> 2, b (new) -> [1,2]"}},
+		{"key only", func(s *LockStage) { s.Key = "k2" }, []string{"key: k -> k2 (nothing the lock records differs)"}},
+		{"nondeterministic", func(s *LockStage) { s.Outputs = map[string]string{"value": "o2"} },
+			[]string{"outputs: the same key produced different outputs (is the stage deterministic?)"}},
+		{"same", nil, nil},
+	} {
+		a := lockOf(nil, map[string]*LockStage{"s": st(nil)})
+		b := lockOf(nil, map[string]*LockStage{"s": st(c.mut)})
+		d := DiffLocks(a, b)
+		var got []string
+		if len(d.Changed) > 0 {
+			got = d.Changed[0].Reasons
+		}
+		if strings.Join(got, "\n") != strings.Join(c.want, "\n") {
+			t.Errorf("%s: reasons %q, want %q", c.name, got, c.want)
+		}
+	}
+	// A different toolchain is a note and the reason of a key change.
+	a := lockOf(nil, map[string]*LockStage{"s": st(nil)})
+	b := lockOf(nil, map[string]*LockStage{"s": st(func(s *LockStage) { s.Key = "k2" })})
+	b.Toolchain = "go1.27.0 linux/amd64"
+	d := DiffLocks(a, b)
+	if len(d.Notes) != 1 || d.Notes[0] != "toolchain: go1.26.8 linux/amd64 -> go1.27.0 linux/amd64" {
+		t.Errorf("notes = %q", d.Notes)
+	}
+	if r := d.Changed[0].Reasons; len(r) != 1 || !strings.HasPrefix(r[0], "toolchain: go1.26.8") {
+		t.Errorf("reasons = %q", r)
+	}
+}
+
+func TestDiffMetricsSortedAndCounted(t *testing.T) {
+	f := func(v float64) *float64 { return &v }
+	for _, c := range []struct {
+		name      string
+		a, b      map[string]float64
+		want      []string // names in order
+		unchanged int
+	}{
+		{"by relative change", map[string]float64{"small": 100, "big": 1, "mid": 10, "same": 3},
+			map[string]float64{"small": 101, "big": 2, "mid": 9, "same": 3}, []string{"big", "mid", "small"}, 1},
+		{"from zero first", map[string]float64{"z": 0, "x": 1}, map[string]float64{"z": 1e-9, "x": 100}, []string{"z", "x"}, 0},
+		{"ties by absolute change then name", map[string]float64{"b": 1, "a": 1, "c": 2}, map[string]float64{"b": 1.5, "a": 1.5, "c": 3},
+			[]string{"c", "a", "b"}, 0},
+		{"new and removed last", map[string]float64{"gone": 1, "x": 1, "y": 5}, map[string]float64{"new": 2, "x": 1.1, "y": 5},
+			[]string{"x", "gone", "new"}, 1},
+		{"all unchanged", map[string]float64{"a": 1, "b": 2}, map[string]float64{"a": 1, "b": 2}, nil, 2},
+	} {
+		ms, n := diffMetrics(c.a, c.b)
+		var names []string
+		for _, m := range ms {
+			names = append(names, m.Name)
+		}
+		if strings.Join(names, ",") != strings.Join(c.want, ",") || n != c.unchanged {
+			t.Errorf("%s: got %v, %d unchanged; want %v, %d", c.name, names, n, c.want, c.unchanged)
+		}
+	}
+	ms, _ := diffMetrics(map[string]float64{"z": 0, "n": -2}, map[string]float64{"z": 0.25, "n": -1})
+	if ms[0].Name != "z" || ms[0].Relative != nil || *ms[0].Change != 0.25 {
+		t.Errorf("from A = 0: relative %v, change %v; want nil, 0.25", ms[0].Relative, *ms[0].Change)
+	}
+	if ms[1].Relative == nil || *ms[1].Relative != 0.5 {
+		t.Errorf("from -2 to -1: relative %v, want +0.5 (relative to |A|)", ms[1].Relative)
+	}
+	if got := diffRel(ms[0].Relative, f(0)); got != "n/a (A = 0)" {
+		t.Errorf("relative from 0 renders %q", got)
+	}
+}
+
+func TestDiffFigures(t *testing.T) {
+	a, b := twoLocks()
+	d := DiffLocks(a, b)
+	var got []string
+	for _, f := range d.Figures {
+		got = append(got, f.Name()+diffFigureStatus(f))
+	}
+	if want := "figures/fit/figure.svg,figures/new/figure.png (new)"; strings.Join(got, ",") != want {
+		t.Errorf("figures %v, want %s", got, want)
+	}
+	for _, name := range []string{"a.svg", "b.PNG", "figure.svg"} {
+		if !IsFigure(name) {
+			t.Errorf("IsFigure(%q) = false", name)
+		}
+	}
+	for _, name := range []string{"value", "report.html", "svg", "x.pdf"} {
+		if IsFigure(name) {
+			t.Errorf("IsFigure(%q) = true", name)
+		}
+	}
+}
+
+func TestDiffCheck(t *testing.T) {
+	a, b := twoLocks()
+	d := DiffLocks(a, b)
+	var rules []MetricRule
+	for _, e := range []string{"fit.* > +5%", "fit.r2 < -0.05", "fit.same >= 0", "n.train < -50%", "nothing.* < 0"} {
+		r, err := ParseMetricRule(e)
+		if err != nil {
+			t.Fatal(err)
+		}
+		rules = append(rules, r)
+	}
+	vs, unmatched := d.Check(rules)
+	var got []string
+	for _, v := range vs {
+		got = append(got, v.Rule+" | "+v.Metric)
+	}
+	want := []string{
+		"fit.* > +5% | fit.mse",  // +10%
+		"fit.* > +5% | fit.zero", // from 0: +Inf
+		"fit.r2 < -0.05 | fit.r2",
+		"fit.same >= 0 | fit.same", // unchanged metrics are checked too
+		"n.train < -50% | n.train", // -75%
+	}
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Errorf("violations\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+	if strings.Join(unmatched, ",") != "nothing.* < 0" {
+		t.Errorf("unmatched = %v", unmatched)
+	}
+	if s := vs[0].String(); s != "fit.* > +5%: fit.mse changed +0.05 (+10%) (0.5 -> 0.55)" {
+		t.Errorf("violation text %q", s)
+	}
+	if !strings.Contains(d.Text(), "rules: 5 violations violated") && !strings.Contains(d.Text(), "FAIL fit.r2 < -0.05") {
+		t.Errorf("text lacks the violations:\n%s", d.Text())
+	}
+}
+
+// mdTables parses Markdown with GFM and returns its tables as rows of cells.
+func mdTables(t *testing.T, md string) [][][]string {
+	t.Helper()
+	src := []byte(md)
+	doc := goldmark.New(goldmark.WithExtensions(extension.GFM)).Parser().Parse(text.NewReader(src))
+	var tables [][][]string
+	ast.Walk(doc, func(n ast.Node, entering bool) (ast.WalkStatus, error) {
+		if tb, ok := n.(*east.Table); ok && entering {
+			var rows [][]string
+			for r := tb.FirstChild(); r != nil; r = r.NextSibling() {
+				var cells []string
+				for c := r.FirstChild(); c != nil; c = c.NextSibling() {
+					cells = append(cells, nodeText(c, src))
+				}
+				rows = append(rows, cells)
+			}
+			tables = append(tables, rows)
+		}
+		return ast.WalkContinue, nil
+	})
+	return tables
+}
+
+func nodeText(n ast.Node, src []byte) string {
+	var b strings.Builder
+	ast.Walk(n, func(n ast.Node, entering bool) (ast.WalkStatus, error) {
+		if !entering {
+			return ast.WalkContinue, nil
+		}
+		switch x := n.(type) {
+		case *ast.Text:
+			b.Write(x.Segment.Value(src))
+		case *ast.String:
+			b.Write(x.Value)
+		}
+		return ast.WalkContinue, nil
+	})
+	return strings.ReplaceAll(b.String(), `\|`, "|") // the renderer unescapes pipes
+}
+
+func TestDiffMarkdownTables(t *testing.T) {
+	a, b := twoLocks()
+	d := DiffLocks(a, b)
+	d.A.Label, d.B.Label = "HEAD~1 (abc1234)", "HEAD (def5678)"
+	md := d.Markdown()
+	tables := mdTables(t, md)
+	if len(tables) < 2 {
+		t.Fatalf("Markdown parses into %d tables, want metrics and stages:\n%s", len(tables), md)
+	}
+	metrics := tables[0]
+	if strings.Join(metrics[0], "|") != "metric|A|B|change|relative" {
+		t.Errorf("metrics header %q", metrics[0])
+	}
+	if len(metrics) != 1+len(d.Metrics) {
+		t.Errorf("metrics table has %d rows, want %d", len(metrics)-1, len(d.Metrics))
+	}
+	if r := metrics[1]; strings.Join(r, "|") != "fit.zero|0|0.01|+0.01|n/a (A = 0)" {
+		t.Errorf("first metric row %q", r)
+	}
+	stages := tables[1]
+	if strings.Join(stages[0], "|") != "stage|why" || len(stages) != 1+2+1 {
+		t.Errorf("stages table %q", stages)
+	}
+	found := false
+	for _, r := range stages {
+		if r[0] == "split" && strings.Contains(r[1], "params: x_sparsity 10 -> 20") && strings.Contains(r[1], "stages.gridSplit") {
+			found = true
+		}
+	}
+	if !found {
+		t.Errorf("stages table lacks split's reasons: %q", stages)
+	}
+	for _, want := range []string{"1 metric unchanged", "`figures/fit/figure.svg`", "figures/new/figure.png` (new)", "HEAD~1 (abc1234)"} {
+		if !strings.Contains(md, want) {
+			t.Errorf("Markdown lacks %q:\n%s", want, md)
+		}
+	}
+	// A cell holding a pipe stays one cell.
+	x := lockOf(nil, map[string]*LockStage{"s": {Key: "k", Params: json.RawMessage(`{"a":"x|y"}`)}})
+	y := lockOf(nil, map[string]*LockStage{"s": {Key: "k2", Params: json.RawMessage(`{"a":"x|z"}`)}})
+	tb := mdTables(t, DiffLocks(x, y).Markdown())
+	if len(tb) != 1 || len(tb[0][1]) != 2 || !strings.Contains(tb[0][1][1], `"x|y" -> "x|z"`) {
+		t.Errorf("pipe in a cell: %q", tb)
+	}
+}
+
+func TestDiffMarkdownFoldsDownstream(t *testing.T) {
+	a := lockOf(nil, map[string]*LockStage{"root": {Key: "k", Params: json.RawMessage(`{"a":1}`), Outputs: map[string]string{"value": "r"}}})
+	b := lockOf(nil, map[string]*LockStage{"root": {Key: "k2", Params: json.RawMessage(`{"a":2}`), Outputs: map[string]string{"value": "r2"}}})
+	for _, n := range []string{"d1", "d2", "d3", "d4", "d5", "d6", "d7", "d8", "d9"} {
+		a.Stages[n] = &LockStage{Key: n, Inputs: map[string]string{"root": "r"}}
+		b.Stages[n] = &LockStage{Key: n + "b", Inputs: map[string]string{"root": "r2"}}
+	}
+	md := DiffLocks(a, b).Markdown()
+	if !strings.Contains(md, "<details><summary>9 stages changed only because an input changed</summary>") {
+		t.Errorf("no fold:\n%s", md)
+	}
+	if n := len(mdTables(t, md)); n != 2 {
+		t.Errorf("%d tables, want 2 (own reasons, folded downstream)", n)
+	}
+}
+
+func TestDiffEmptyAndJSON(t *testing.T) {
+	a, _ := twoLocks()
+	d := DiffLocks(a, a)
+	if !d.Empty() || !strings.Contains(d.Text(), "no differences") || !strings.Contains(d.Markdown(), "No differences") {
+		t.Errorf("a lock against itself:\n%s", d.Text())
+	}
+	a, b := twoLocks()
+	d = DiffLocks(a, b)
+	d.A.Label = "A"
+	js, err := d.JSON()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var back struct {
+		A                struct{ Label, Profile string }
+		StagesChanged    []StageChange  `json:"stages_changed"`
+		MetricsChanged   []MetricChange `json:"metrics_changed"`
+		MetricsUnchanged int            `json:"metrics_unchanged"`
+		FiguresChanged   []FigureChange `json:"figures_changed"`
+	}
+	if err := json.Unmarshal(js, &back); err != nil {
+		t.Fatalf("%v\n%s", err, js)
+	}
+	if back.A.Label != "A" || back.A.Profile != "quick" || len(back.StagesChanged) != 3 || back.MetricsUnchanged != 1 || len(back.FiguresChanged) != 2 {
+		t.Errorf("JSON round trip: %+v", back)
+	}
+	if m := back.MetricsChanged[0]; m.Name != "fit.zero" || m.Relative != nil || m.A == nil || *m.A != 0 {
+		t.Errorf("first metric %+v", m)
+	}
+	if !strings.Contains(string(js), `"relative": null`) {
+		t.Error("an undefined relative change is not null in JSON")
+	}
+}
+
+func TestDiffModule(t *testing.T) {
+	for _, c := range []struct {
+		ids  []string
+		want string
+	}{
+		{[]string{"repro/stages.f", "repro/models.T.M", "repro.Source"}, "repro"},
+		{[]string{"example.com/m/stages.f", "example.com/m/models.g"}, "example.com/m"},
+		{[]string{"repro/stages.f"}, "repro/stages"},
+		{nil, ""},
+	} {
+		m := map[string]string{}
+		for _, id := range c.ids {
+			m[id] = "h"
+		}
+		if got := diffModule(m); got != c.want {
+			t.Errorf("%v: module %q, want %q", c.ids, got, c.want)
+		}
+	}
+}
