@@ -18,6 +18,9 @@ type Params struct {
 	Baseline             Baseline             `yaml:"baseline"`
 	LearningCurve        LearningCurve        `yaml:"learning_curve"`
 	Report               Report               `yaml:"report"`
+	// Store is where results are shared; it is not a parameter of the
+	// study: it enters no key and no report.
+	Store Store `yaml:"store,omitempty"`
 }
 
 // Terrain is the regression data and its linear models.
@@ -124,4 +127,13 @@ type LearningCurve struct {
 // Report is the report's own settings.
 type Report struct {
 	Title string `yaml:"title"`
+}
+
+// Store is the shared store of scaled-out runs (docs/scale-out.md).
+type Store struct {
+	// Remote is the URL of a shared store behind the local one:
+	// file:///path, s3://bucket?..., gs://bucket, azblob://container; ""
+	// for the local store only. Credentials come from each SDK's usual
+	// environment, never from here.
+	Remote string `yaml:"remote"`
 }

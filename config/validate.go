@@ -2,7 +2,9 @@ package config
 
 import (
 	"fmt"
+	"net/url"
 	"reflect"
+	"slices"
 	"strconv"
 	"strings"
 )
@@ -14,6 +16,8 @@ var (
 	outputs     = []string{"softmax", "sigmoid"}
 	inits       = []string{"normal", "glorot", "he"}
 	optimizers  = []string{"sgd", "adam"}
+	// remoteSchemes are those package remote opens.
+	remoteSchemes = []string{"file", "s3", "gs", "azblob"}
 )
 
 // ParseArchitecture parses "64x32x10" into layer sizes.
@@ -251,6 +255,11 @@ func (p *Params) validate(d *decoder) error {
 		c.intMin(k, xs, 2)
 		if xs*2 > t.Window {
 			c.fail(k, xs, "must be at most half of terrain.window (%d)", t.Window)
+		}
+	}
+	if r := p.Store.Remote; r != "" {
+		if u, err := url.Parse(r); err != nil || !slices.Contains(remoteSchemes, u.Scheme) || (u.Host == "" && u.Scheme != "file") {
+			c.fail("store.remote", r, "want the URL of a shared store: file:///path, s3://bucket, gs://bucket or azblob://container (or \"\" for the local store only)")
 		}
 	}
 	if p.Report.Title == "" {

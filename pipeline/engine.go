@@ -35,7 +35,16 @@ type Engine struct {
 	// Modules maps outside module paths to versions; default: the build
 	// info of the running binary.
 	Modules map[string]string
+	// Remote, if set, is the shared second-level store (see Remote): a
+	// local miss is looked up there, and what runs is uploaded.
+	Remote Remote
+	// RemoteRequired makes a failing remote fail the run instead of
+	// degrading to the local store with a warning.
+	RemoteRequired bool
+	// Shard, if set, runs one part of the grid points (see Shard).
+	Shard Shard
 
+	remote    remoteState
 	codeMu    sync.Mutex
 	codeCache map[string]*Code
 	obsMu     sync.Mutex
@@ -61,6 +70,7 @@ type Event struct {
 	Done, Total int
 	Elapsed     time.Duration
 	Err         error
+	Pulled      bool // EventCached: downloaded from the remote
 }
 
 func (e *Engine) observe(ev Event) {
@@ -191,12 +201,14 @@ type Outcome struct {
 	*Prepared
 	Record   *Record
 	Cached   bool
+	Pulled   bool // cached because it was downloaded from the remote
 	Duration time.Duration
 }
 
 // A RunResult lists what a run did.
 type RunResult struct {
 	Ran, Cached, Failed, Skipped []string
+	Pulled                       []string // the cached stages downloaded from the remote
 	Outcomes                     map[string]*Outcome
 }
 
@@ -211,6 +223,10 @@ func (e *Engine) Run(ctx context.Context, stages []*Stage) (*RunResult, error) {
 	}
 
 	res := &RunResult{Outcomes: map[string]*Outcome{}}
+	stages, skip := e.Shard.filter(stages)
+	for _, s := range skip {
+		res.Skipped = append(res.Skipped, s.Name)
+	}
 	inRun := map[string]bool{}
 	for _, s := range stages {
 		inRun[s.Name] = true
@@ -274,7 +290,7 @@ func (e *Engine) Run(ctx context.Context, stages []*Stage) (*RunResult, error) {
 				}
 				continue
 			}
-			if errors.Is(d.err, errNotStarted) {
+			if errors.Is(d.err, errNotStarted) || errors.Is(d.err, errOtherShard) {
 				continue
 			}
 			res.Failed = append(res.Failed, d.s.Name)
@@ -287,6 +303,9 @@ func (e *Engine) Run(ctx context.Context, stages []*Stage) (*RunResult, error) {
 		res.Outcomes[d.s.Name] = d.out
 		if d.out.Cached {
 			res.Cached = append(res.Cached, d.s.Name)
+			if d.out.Pulled {
+				res.Pulled = append(res.Pulled, d.s.Name)
+			}
 		} else {
 			res.Ran = append(res.Ran, d.s.Name)
 		}
@@ -326,17 +345,26 @@ func (e *Engine) runOne(ctx context.Context, s *Stage, deps map[string]*Record, 
 		return nil, &StageError{s.Name, err}
 	}
 	out := &Outcome{Prepared: p}
+	if !e.Shard.owns(s, p.Key) {
+		return nil, errOtherShard
+	}
 	if !e.Force {
 		rec, err := e.Store.Record(p.Key)
 		if err != nil {
 			e.observe(Event{Kind: EventWarning, Stage: s.Name, Err: fmt.Errorf("cache entry unusable, recomputing: %w", err)})
+		}
+		if rec == nil {
+			if rec, err = e.pull(ctx, s, p.Key); err != nil {
+				return nil, &StageError{s.Name, err}
+			}
+			out.Pulled = rec != nil
 		}
 		if rec != nil {
 			if err := e.export(s, rec); err != nil {
 				return nil, &StageError{s.Name, err}
 			}
 			out.Record, out.Cached = rec, true
-			e.observe(Event{Kind: EventCached, Stage: s.Name})
+			e.observe(Event{Kind: EventCached, Stage: s.Name, Pulled: out.Pulled})
 			return out, nil
 		}
 	}
@@ -381,6 +409,9 @@ func (e *Engine) runOne(ctx context.Context, s *Stage, deps map[string]*Record, 
 		rec.Outputs[n] = h
 	}
 	if err := e.Store.PutRecord(rec); err != nil {
+		return nil, &StageError{s.Name, err}
+	}
+	if err := e.push(ctx, s, rec, r.Outputs); err != nil {
 		return nil, &StageError{s.Name, err}
 	}
 	if err := e.export(s, rec); err != nil {

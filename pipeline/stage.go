@@ -33,6 +33,10 @@ type Stage struct {
 	// output name -> path relative to the store directory (for example
 	// "report.html" -> artifacts/report.html).
 	Exports map[string]string
+	// Shard marks a grid point: an independent stage that a sharded run
+	// (see Shard) may run on any machine. It may not depend, directly or
+	// not, on another shardable stage.
+	Shard bool
 }
 
 // A Runner is a stage function with the name the fingerprinter knows it by.
@@ -233,6 +237,11 @@ func (g *Graph) Add(s Stage) error {
 	for _, d := range s.Deps {
 		if _, ok := g.byName[d]; !ok {
 			return fmt.Errorf("stage %s depends on %s, which is not declared before it", s.Name, d)
+		}
+	}
+	if s.Shard {
+		if u := g.shardUpstream(s.Deps); u != "" {
+			return fmt.Errorf("stage %s is shardable but depends on the shardable stage %s", s.Name, u)
 		}
 	}
 	for n, p := range s.Exports {

@@ -24,7 +24,8 @@ const PublishedFile = "data/published.json"
 // every stage, its inputs and the parameters it reads are here. Grids expand
 // into one stage per point and seed, named by their values
 // ("neural/regression/act=relu/arch=2x8x8x1/lr=0.01/seed=1"), so adding a
-// value trains only the new points.
+// value trains only the new points; grid points are marked Shard, so that
+// `repro run --shard I/N` can spread them over machines.
 func Build(p *config.Params, env Env) (*pipeline.Graph, error) {
 	b := &builder{g: pipeline.NewGraph(), figures: map[string]string{}}
 	t := p.Terrain
@@ -68,7 +69,7 @@ func Build(p *config.Params, env Env) (*pipeline.Graph, error) {
 				name := fmt.Sprintf("linear/sgd/batch=%d/lr=%s/seed=%d", bs, num(lr), s)
 				sgdGrid = append(sgdGrid, name)
 				b.add(pipeline.Stage{Name: name, Deps: []string{"terrain/design"},
-					Params: LinSGDParams{Lambda: l.RidgeLambda, Train: tp, Seed: s}, Run: pipeline.Func(linSGD)})
+					Params: LinSGDParams{Lambda: l.RidgeLambda, Train: tp, Seed: s}, Run: pipeline.Func(linSGD), Shard: true})
 			}
 		}
 	}
@@ -79,7 +80,7 @@ func Build(p *config.Params, env Env) (*pipeline.Graph, error) {
 			name := fmt.Sprintf("linear/sgd-momentum/momentum=%s/seed=%d", num(mu), s)
 			sgdMomentum = append(sgdMomentum, name)
 			b.add(pipeline.Stage{Name: name, Deps: []string{"terrain/design"},
-				Params: LinSGDParams{Lambda: l.RidgeLambda, Train: tp, Seed: s}, Run: pipeline.Func(linSGD)})
+				Params: LinSGDParams{Lambda: l.RidgeLambda, Train: tp, Seed: s}, Run: pipeline.Func(linSGD), Shard: true})
 		}
 	}
 	b.add(pipeline.Stage{Name: "linear/sgd/summary", Deps: concat([]string{"terrain/design", "terrain/scale"}, sgdGrid, sgdMomentum),
@@ -114,7 +115,7 @@ func Build(p *config.Params, env Env) (*pipeline.Graph, error) {
 					np.Arch, np.Train.LR, np.Seed = arch, lr, s
 					name := fmt.Sprintf("neural/regression/act=%s/arch=%s/lr=%s/seed=%d", act, arch, num(lr), s)
 					cand.Stages = append(cand.Stages, name)
-					b.add(pipeline.Stage{Name: name, Deps: []string{"terrain/design"}, Params: np, Run: pipeline.Func(regressionNet)})
+					b.add(pipeline.Stage{Name: name, Deps: []string{"terrain/design"}, Params: np, Run: pipeline.Func(regressionNet), Shard: true})
 				}
 				tp.Candidates = append(tp.Candidates, cand)
 			}
@@ -134,7 +135,7 @@ func Build(p *config.Params, env Env) (*pipeline.Graph, error) {
 			np.Arch, np.Train.LR, np.Seed = x.Architecture, x.LearningRate, s
 			name := fmt.Sprintf("neural/regression/extra=%s/seed=%d", x.Name, s)
 			cand.Stages = append(cand.Stages, name)
-			b.add(pipeline.Stage{Name: name, Deps: []string{"terrain/design"}, Params: np, Run: pipeline.Func(regressionNet)})
+			b.add(pipeline.Stage{Name: name, Deps: []string{"terrain/design"}, Params: np, Run: pipeline.Func(regressionNet), Shard: true})
 		}
 		tp.Candidates = []Candidate{cand}
 		name := "neural/regression/tune/extra=" + x.Name
@@ -160,7 +161,7 @@ func Build(p *config.Params, env Env) (*pipeline.Graph, error) {
 						name := fmt.Sprintf("neural/classification/out=%s/act=%s/arch=%s/lr=%s/seed=%d", out, act, arch, num(lr), s)
 						cand.Stages = append(cand.Stages, name)
 						clsStages = append(clsStages, name)
-						b.add(pipeline.Stage{Name: name, Deps: []string{"digits/scale"}, Params: np, Run: pipeline.Func(classifyNet)})
+						b.add(pipeline.Stage{Name: name, Deps: []string{"digits/scale"}, Params: np, Run: pipeline.Func(classifyNet), Shard: true})
 					}
 					g.Params.Candidates = append(g.Params.Candidates, cand)
 				}
@@ -177,7 +178,7 @@ func Build(p *config.Params, env Env) (*pipeline.Graph, error) {
 		np := NetParams{Arch: "64x10", Hidden: "identity", Output: "softmax", Init: "glorot", L2: lg.L2, Train: trainParams(lg.Train, lg.LearningRate), Seed: s}
 		name := fmt.Sprintf("logistic/sgd/seed=%d", s)
 		lgStages = append(lgStages, name)
-		b.add(pipeline.Stage{Name: name, Deps: []string{"digits/scale"}, Params: np, Run: pipeline.Func(classifyNet)})
+		b.add(pipeline.Stage{Name: name, Deps: []string{"digits/scale"}, Params: np, Run: pipeline.Func(classifyNet), Shard: true})
 	}
 	b.add(pipeline.Stage{Name: "logistic/sgd", Deps: lgStages, Params: SeedsParams{Metric: "digits.logistic.sgd", Stages: lgStages}, Run: pipeline.Func(seedsSummary)})
 	b.add(pipeline.Stage{Name: "logistic/lbfgs", Deps: []string{"digits/scale"}, Params: LBFGSParams{L2: lg.L2, MaxIter: lg.LBFGSIters}, Run: pipeline.Func(logisticLBFGS)})
@@ -189,11 +190,14 @@ func Build(p *config.Params, env Env) (*pipeline.Graph, error) {
 		np := NetParams{Arch: bl.Architecture, Hidden: "relu", Output: "softmax", Init: "glorot", Train: trainParams(bl.Train, bl.LearningRate), Seed: s}
 		name := fmt.Sprintf("baseline/keras-style/seed=%d", s)
 		blStages = append(blStages, name)
-		b.add(pipeline.Stage{Name: name, Deps: []string{"digits/scale"}, Params: np, Run: pipeline.Func(classifyNet)})
+		b.add(pipeline.Stage{Name: name, Deps: []string{"digits/scale"}, Params: np, Run: pipeline.Func(classifyNet), Shard: true})
 	}
 	b.add(pipeline.Stage{Name: "baseline/keras-style", Deps: blStages, Params: SeedsParams{Metric: "digits.keras_style", Stages: blStages}, Run: pipeline.Func(seedsSummary)})
 
 	// Extension: the terrain learning curve, Ridge and the best network.
+	// Its points depend on the tuning, hence on every grid point: they are
+	// not shardable (a sharded run could not compute them) and run in the
+	// assembling run.
 	var curve []string
 	for _, xs := range p.LearningCurve.XSparsities {
 		name := fmt.Sprintf("learning-curve/x_sparsity=%d", xs)
@@ -229,7 +233,10 @@ func Build(p *config.Params, env Env) (*pipeline.Graph, error) {
 	b.figureP("dag", figDAG, dagOf(b.g))
 
 	// The report reads every figure and the stages whose numbers it quotes.
-	paramsYAML, err := yaml.Marshal(p)
+	// Where results are shared (store) is not part of the study.
+	study := *p
+	study.Store = config.Store{}
+	paramsYAML, err := yaml.Marshal(&study)
 	if err != nil {
 		return nil, err
 	}
