@@ -89,7 +89,11 @@ func (pr *progress) plain(ev pipeline.Event) {
 		fmt.Fprintf(pr.w, "[%d/%d %5.1fs] ran    %s (%.2fs)\n", pr.done, pr.total, el, ev.Stage, ev.Elapsed.Seconds())
 	case pipeline.EventCached:
 		pr.done++
-		fmt.Fprintf(pr.w, "[%d/%d %5.1fs] cached %s\n", pr.done, pr.total, el, ev.Stage)
+		word := "cached"
+		if ev.Pulled {
+			word = "pulled" // downloaded from the remote store
+		}
+		fmt.Fprintf(pr.w, "[%d/%d %5.1fs] %s %s\n", pr.done, pr.total, el, word, ev.Stage)
 	case pipeline.EventFailed:
 		pr.done++
 		fmt.Fprintf(pr.w, "[%d/%d %5.1fs] FAILED %s: %v\n", pr.done, pr.total, el, ev.Stage, ev.Err)

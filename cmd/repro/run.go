@@ -14,10 +14,12 @@ import (
 )
 
 type runFlags struct {
-	jobs   int
-	force  bool
-	dryRun bool
-	json   bool
+	jobs           int
+	force          bool
+	dryRun         bool
+	json           bool
+	shard          string
+	remoteRequired bool
 }
 
 func newRunCmd(g *globals) *cobra.Command {
@@ -32,13 +34,24 @@ run again. After the run, the profile's lock file (repro.lock for the default
 profile, repro.<profile>.lock otherwise) records every stage.
 
 With --json, the last line of output is one JSON object:
-{"ran": [...], "cached": [...], "failed": [...], "report": "artifacts/report.html"}.`,
+{"ran": [...], "cached": [...], "failed": [...], "report": "artifacts/report.html"},
+plus "pulled" (the cached stages downloaded from the remote store) and
+"skipped" (stages left out: by a failure, or by --shard).
+
+With store.remote set (params.yaml, REPRO_STORE_REMOTE or --set), a stage
+not in the local store is looked up in that shared store and downloaded,
+and what runs is uploaded; a remote that fails is one warning and the run
+goes on locally, unless --remote-required. --shard I/N runs only part I of N
+of the grid points (and the stages they need); a later run without --shard
+assembles the rest from the shared store. See docs/scale-out.md.`,
 		RunE: func(cmd *cobra.Command, args []string) error { return runRun(cmd, g, f, args) },
 	}
 	cmd.Flags().IntVarP(&f.jobs, "jobs", "j", 0, "stages run at once (default: number of CPUs)")
 	cmd.Flags().BoolVar(&f.force, "force", false, "rerun the selected stages even if cached")
 	cmd.Flags().BoolVar(&f.dryRun, "dry-run", false, "say what would run and why, run nothing")
 	cmd.Flags().BoolVar(&f.json, "json", false, "end with a JSON summary")
+	cmd.Flags().StringVar(&f.shard, "shard", "", "run part I of N of the grid points and the stages they need (I/N, I from 0); no lock is written")
+	cmd.Flags().BoolVar(&f.remoteRequired, "remote-required", false, "fail instead of going on locally when the remote store (store.remote) fails")
 	return cmd
 }
 
@@ -77,6 +90,13 @@ func readState(p *project) (*runState, error) {
 func runRun(cmd *cobra.Command, g *globals, f *runFlags, patterns []string) error {
 	if f.jobs < 0 {
 		return usagef("-j %d: want a positive number of jobs", f.jobs)
+	}
+	var shard pipeline.Shard
+	if f.shard != "" {
+		var err error
+		if shard, err = pipeline.ParseShard(f.shard); err != nil {
+			return usageError{err}
+		}
 	}
 	p, err := g.open()
 	if err != nil {
@@ -118,6 +138,15 @@ func runRun(cmd *cobra.Command, g *globals, f *runFlags, patterns []string) erro
 		p.engine.Jobs = f.jobs
 	}
 	p.engine.Force = f.force
+	p.engine.Shard = shard
+	closeRemote, err := openRemote(ctx, p, f.remoteRequired, os.Stderr)
+	if err != nil {
+		return err
+	}
+	defer closeRemote()
+	if shard.N > 0 && p.params.Store.Remote == "" {
+		fmt.Fprintln(os.Stderr, "repro: warning: --shard without store.remote: this shard's results stay in this store")
+	}
 	prog := newProgress(os.Stderr, len(sel))
 	p.engine.Observe = prog.observe
 	t0 := time.Now()
@@ -126,7 +155,9 @@ func runRun(cmd *cobra.Command, g *globals, f *runFlags, patterns []string) erro
 	if res == nil {
 		return runErr
 	}
-	if len(res.Outcomes) > 0 {
+	// A sharded run writes no lock: it holds part of the grid and none of
+	// what follows it; the assembling run writes the whole lock.
+	if len(res.Outcomes) > 0 && shard.N == 0 {
 		lock, err := pipeline.ReadLock(p.lockPath())
 		if err != nil {
 			return err
@@ -164,12 +195,21 @@ func runRun(cmd *cobra.Command, g *globals, f *runFlags, patterns []string) erro
 			return err
 		}
 	}
+	if shard.N > 0 {
+		fmt.Fprintln(os.Stderr, shardSummary(shard, sel, res))
+	}
 	fmt.Fprintf(os.Stderr, "repro: %d ran, %d cached, %d failed in %.1fs\n", len(res.Ran), len(res.Cached), len(res.Failed), time.Since(t0).Seconds())
+	if s := remoteSummary(p.engine); s != "" {
+		fmt.Fprintln(os.Stderr, s)
+	}
 	if f.json {
 		sort.Strings(res.Ran)
 		sort.Strings(res.Cached)
 		sort.Strings(res.Failed)
-		out := map[string]any{"ran": nonNil(res.Ran), "cached": nonNil(res.Cached), "failed": nonNil(res.Failed), "report": report}
+		sort.Strings(res.Pulled)
+		sort.Strings(res.Skipped)
+		out := map[string]any{"ran": nonNil(res.Ran), "cached": nonNil(res.Cached), "failed": nonNil(res.Failed), "report": report,
+			"pulled": nonNil(res.Pulled), "skipped": nonNil(res.Skipped)}
 		b, _ := json.Marshal(out)
 		fmt.Fprintln(stdout, string(b))
 	} else if report != "" {

@@ -1,0 +1,87 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"slices"
+	"time"
+
+	"repro/pipeline"
+	"repro/remote"
+)
+
+// probeTimeout bounds the one request that checks the remote before a run.
+const probeTimeout = 20 * time.Second
+
+// openRemote connects the engine to the shared store of store.remote (see
+// docs/scale-out.md), if one is set, and returns what closes it. A remote
+// that cannot be opened or does not answer is one warning and a run on the
+// local store alone, unless required (--remote-required), when it is an
+// error.
+func openRemote(ctx context.Context, p *project, required bool, stderr io.Writer) (func(), error) {
+	noop := func() {}
+	raw := p.params.Store.Remote
+	if raw == "" {
+		if required {
+			return nil, usagef("--remote-required, but store.remote is empty: set it in params.yaml, REPRO_STORE_REMOTE or --set store.remote=URL")
+		}
+		return noop, nil
+	}
+	giveUp := func(what string, err error) (func(), error) {
+		if required {
+			return nil, fmt.Errorf("remote store %s %s: %w (--remote-required: not running without it)", remote.Redact(raw), what, err)
+		}
+		fmt.Fprintf(stderr, "repro: warning: remote store %s %s (%v): going on with the local store only\n", remote.Redact(raw), what, err)
+		return noop, nil
+	}
+	b, err := remote.Open(ctx, raw)
+	if err != nil {
+		return giveUp("cannot be opened", err)
+	}
+	pctx, cancel := context.WithTimeout(ctx, probeTimeout)
+	err = pipeline.CheckRemote(pctx, b)
+	cancel()
+	if err != nil {
+		b.Close()
+		return giveUp("is unreachable", err)
+	}
+	p.engine.Remote = b
+	p.engine.RemoteRequired = required
+	return func() { b.Close() }, nil
+}
+
+// remoteSummary is the last line about the remote after a run.
+func remoteSummary(e *pipeline.Engine) string {
+	if e.Remote == nil {
+		return ""
+	}
+	st := e.RemoteStats()
+	s := fmt.Sprintf("repro: remote store %s: %d pulled, %d uploaded", e.Remote, st.Pulled, st.Pushed)
+	switch {
+	case st.ReadOnly:
+		s += " (it refused writes: see the warning above)"
+	case st.Degraded != "":
+		s += " (given up during the run: see the warning above)"
+	}
+	return s
+}
+
+// shardSummary counts the grid points a sharded run took.
+func shardSummary(sh pipeline.Shard, sel []*pipeline.Stage, res *pipeline.RunResult) string {
+	mine, ran, others := 0, 0, 0
+	for _, s := range sel {
+		if !s.Shard || slices.Contains(res.Failed, s.Name) {
+			continue
+		}
+		if o, ok := res.Outcomes[s.Name]; ok {
+			mine++
+			if !o.Cached {
+				ran++
+			}
+		} else {
+			others++
+		}
+	}
+	return fmt.Sprintf("repro: shard %s: %d grid points (%d ran, %d cached), %d left to other shards; the stages after the grid are left to a run without --shard", sh, mine, ran, mine-ran, others)
+}
