@@ -176,7 +176,7 @@ func (o DiffOptions) stageReasons(la, lb *Lock, a, b *LockStage, dd diffDeclSets
 		rs = append(rs, "code: "+o.codeReason(a, b, dd, module))
 	}
 	if !bytes.Equal(compactJSON(a.Params), compactJSON(b.Params)) {
-		rs = append(rs, "params: "+strings.Join(ParamChanges(a.Params, b.Params), ", "))
+		rs = append(rs, "params: "+strings.Join(diffParams(a.Params, b.Params), ", "))
 	}
 	var changed, added, removed []string
 	for _, dep := range sortedKeys(diffKeys(a.Inputs, b.Inputs)) {
@@ -237,6 +237,63 @@ func (o DiffOptions) stageReasons(la, lb *Lock, a, b *LockStage, dd diffDeclSets
 		rs = append(rs, "outputs: the same key produced different "+what+" (is the stage deterministic?)")
 	}
 	return rs
+}
+
+// diffParams is ParamChanges, with a multi-line text value described by the
+// lines that differ counting repeats (a line that appears twice in A and
+// once in B is one line gone).
+func diffParams(a, b []byte) []string {
+	out := ParamChanges(a, b)
+	fa, fb := FlattenJSON(a), FlattenJSON(b)
+	for i, c := range out {
+		key, _, _ := strings.Cut(c, " ")
+		var sa, sb string
+		if json.Unmarshal([]byte(fa[key]), &sa) != nil || json.Unmarshal([]byte(fb[key]), &sb) != nil || !strings.Contains(sa+sb, "\n") {
+			continue
+		}
+		gone, added := diffLineChanges(strings.Split(sa, "\n"), strings.Split(sb, "\n"))
+		out[i] = fmt.Sprintf("%s (lines %s -> %s)", key, diffQuoteLines(gone), diffQuoteLines(added))
+	}
+	return out
+}
+
+// diffLineChanges returns the lines of a not in b and of b not in a, as
+// multisets, each in its order of appearance.
+func diffLineChanges(a, b []string) (gone, added []string) {
+	count := func(xs []string) map[string]int {
+		m := map[string]int{}
+		for _, x := range xs {
+			m[x]++
+		}
+		return m
+	}
+	ca, cb := count(a), count(b)
+	extra := func(xs []string, mine, other map[string]int) []string {
+		var out []string
+		left := map[string]int{}
+		for x, n := range mine {
+			left[x] = n - other[x]
+		}
+		for _, x := range xs {
+			if left[x] > 0 {
+				out = append(out, x)
+				left[x]--
+			}
+		}
+		return out
+	}
+	return extra(a, ca, cb), extra(b, cb, ca)
+}
+
+func diffQuoteLines(xs []string) string {
+	if len(xs) == 0 {
+		return "(none)"
+	}
+	q := make([]string, len(xs))
+	for i, x := range xs {
+		q[i] = strconv.Quote(strings.TrimSpace(x))
+	}
+	return strings.Join(limit(q, 3), ", ")
 }
 
 // diffDeclSets are the declaration ids whose hash differs between two locks.
@@ -686,7 +743,7 @@ func (d *LockDiff) Text() string {
 			}
 			rows = append(rows, []string{m.Name, diffNumPtr(m.A), diffNumPtr(m.B), diffChange(m.Change), rel})
 		}
-		writeColumns(&b, rows)
+		diffColumns(&b, rows)
 	}
 	fmt.Fprintf(&b, "\nfigures: %d changed\n", len(d.Figures))
 	for _, f := range d.Figures {
@@ -701,10 +758,10 @@ func (d *LockDiff) textRules(b *strings.Builder) {
 		return
 	}
 	if len(d.Violations) == 0 {
-		fmt.Fprintf(b, "\nrules: %s hold\n", diffPlural(len(d.Rules), "rule", "rules"))
+		fmt.Fprintf(b, "\nrules: %s\n", diffPlural(len(d.Rules), "rule holds", "rules hold"))
 		return
 	}
-	fmt.Fprintf(b, "\nrules: %s violated\n", diffPlural(len(d.Violations), "violation", "violations"))
+	fmt.Fprintf(b, "\nrules: %s\n", diffPlural(len(d.Violations), "violation", "violations"))
 	for _, v := range d.Violations {
 		fmt.Fprintf(b, "  FAIL %s\n", v)
 	}
@@ -720,9 +777,9 @@ func diffFigureStatus(f FigureChange) string {
 	return ""
 }
 
-// writeColumns writes rows as aligned columns, indented by two spaces: the
+// diffColumns writes rows as aligned columns, indented by two spaces: the
 // first column left-aligned, the others right-aligned.
-func writeColumns(b *strings.Builder, rows [][]string) {
+func diffColumns(b *strings.Builder, rows [][]string) {
 	w := make([]int, len(rows[0]))
 	for _, r := range rows {
 		for i, c := range r {
@@ -865,7 +922,7 @@ func (d *LockDiff) mdRules(b *strings.Builder) {
 		return
 	}
 	if len(d.Violations) == 0 {
-		fmt.Fprintf(b, "\n✅ %s hold: ", diffPlural(len(d.Rules), "rule", "rules"))
+		fmt.Fprintf(b, "\n✅ %s: ", diffPlural(len(d.Rules), "rule holds", "rules hold"))
 		for i, r := range d.Rules {
 			if i > 0 {
 				b.WriteString(", ")
@@ -875,7 +932,7 @@ func (d *LockDiff) mdRules(b *strings.Builder) {
 		b.WriteString("\n")
 		return
 	}
-	fmt.Fprintf(b, "\n❌ **%s violated**:\n\n", diffPlural(len(d.Violations), "rule violation", "rule violations"))
+	fmt.Fprintf(b, "\n❌ **%s**:\n\n", diffPlural(len(d.Violations), "rule violation", "rule violations"))
 	for _, v := range d.Violations {
 		fmt.Fprintf(b, "- %s: %s changed %s (%s → %s)\n", mdDiffCode(v.Rule), mdDiffCode(v.Metric), diffChangeText(v.Change, v.Relative), diffNum(v.A), diffNum(v.B))
 	}

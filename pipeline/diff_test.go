@@ -239,7 +239,7 @@ func TestDiffLocksCodeReach(t *testing.T) {
 
 func TestDiffLocksOtherReasons(t *testing.T) {
 	st := func(mut func(*LockStage)) *LockStage {
-		s := &LockStage{Key: "k", Func: "repro/s.f", Code: "c", Params: json.RawMessage(`{"a":1}`),
+		s := &LockStage{Key: "k", Func: "repro/s.f", Code: "c", Params: json.RawMessage(`{"a":1,"yaml":"x:\n  epochs: 15\ny:\n  epochs: 15\n"}`),
 			Inputs: map[string]string{"up": "h", "gone": "g"}, Files: map[string]string{"f.csv": "1", "old.csv": "2"},
 			Modules: map[string]string{"gonum.org/v1/gonum": "v0.16.0"}, Outputs: map[string]string{"value": "o"}}
 		if mut != nil {
@@ -265,8 +265,15 @@ func TestDiffLocksOtherReasons(t *testing.T) {
 			s.Modules = map[string]string{"gonum.org/v1/gonum": "v0.17.0"}
 		}, []string{"toolchain: gonum.org/v1/gonum v0.16.0 -> v0.17.0"}},
 		{"function", func(s *LockStage) { s.Key = "k2"; s.Func = "repro/s.g" }, []string{"code: function f -> g"}},
-		{"params", func(s *LockStage) { s.Key = "k2"; s.Params = json.RawMessage(`{"a":2,"b":[1,2]}`) },
+		{"params", func(s *LockStage) {
+			s.Key = "k2"
+			s.Params = json.RawMessage(`{"a":2,"b":[1,2],"yaml":"x:\n  epochs: 15\ny:\n  epochs: 15\n"}`)
+		},
 			[]string{"params: a 1 -> 2, b (new) -> [1,2]"}},
+		{"text lines", func(s *LockStage) {
+			s.Key = "k2"
+			s.Params = json.RawMessage(`{"a":1,"yaml":"x:\n  epochs: 30\ny:\n  epochs: 15\n"}`)
+		}, []string{"params: yaml (lines \"epochs: 15\" -> \"epochs: 30\")"}},
 		{"key only", func(s *LockStage) { s.Key = "k2" }, []string{"key: k -> k2 (nothing the lock records differs)"}},
 		{"nondeterministic", func(s *LockStage) { s.Outputs = map[string]string{"value": "o2"} },
 			[]string{"outputs: the same key produced different outputs (is the stage deterministic?)"}},
@@ -388,8 +395,19 @@ func TestDiffCheck(t *testing.T) {
 	if s := vs[0].String(); s != "fit.* > +5%: fit.mse changed +0.05 (+10%) (0.5 -> 0.55)" {
 		t.Errorf("violation text %q", s)
 	}
-	if !strings.Contains(d.Text(), "rules: 5 violations violated") && !strings.Contains(d.Text(), "FAIL fit.r2 < -0.05") {
+	if txt := d.Text(); !strings.Contains(txt, "rules: 5 violations") || !strings.Contains(txt, "FAIL fit.r2 < -0.05: fit.r2 changed -0.1 (-12.5%) (0.8 -> 0.7)") {
 		t.Errorf("text lacks the violations:\n%s", d.Text())
+	}
+	if md := d.Markdown(); !strings.Contains(md, "❌ **5 rule violations**") || !strings.Contains(md, "- `fit.r2 < -0.05`: `fit.r2` changed -0.1 (-12.5%) (0.8 → 0.7)") {
+		t.Errorf("Markdown lacks the violations:\n%s", md)
+	}
+	d.Check(rules[2:3])
+	if !strings.Contains(d.Text(), "rules: 1 violation\n") {
+		t.Errorf("one violation:\n%s", d.Text())
+	}
+	d.Check(nil)
+	if strings.Contains(d.Text(), "rules:") || strings.Contains(d.Markdown(), "rule") {
+		t.Error("no rules, yet the output mentions rules")
 	}
 }
 
