@@ -1,13 +1,19 @@
 package pipeline
 
 import (
+	"bufio"
+	"bytes"
 	"context"
+	"fmt"
+	"math/rand/v2"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"sync/atomic"
 	"testing"
 	"testing/fstest"
+	"time"
 )
 
 // noisyCalls makes testNoisy a stage that is not reproducible: its output
@@ -119,5 +125,155 @@ func TestRecomputeNamesIrreproducibleStages(t *testing.T) {
 	cancel()
 	if _, err := e.engine.Recompute(cctx, g.Stages(), all); err == nil {
 		t.Error("Recompute with a cancelled context returned no error")
+	}
+}
+
+// putChildEnv names the store a re-executed test binary writes into for
+// TestPutSurvivesSIGKILL.
+const putChildEnv = "REPRO_TEST_PUT_CHILD"
+
+// bigObject is object i of TestPutSurvivesSIGKILL: large, so that a kill
+// lands inside a write.
+func bigObject(i int) []byte {
+	return bytes.Repeat([]byte(fmt.Sprintf("object %08d ", i)), 300_000) // 4 MB
+}
+
+// TestPutSurvivesSIGKILL re-executes the test binary as a child that stores
+// large objects and records in a loop, kills it with SIGKILL at random
+// moments, and checks after each kill that the store holds no object whose
+// bytes do not match its name and that every record the child finished is
+// readable. A store that wrote objects in place (or renamed before syncing
+// the whole file) fails here.
+func TestPutSurvivesSIGKILL(t *testing.T) {
+	if dir := os.Getenv(putChildEnv); dir != "" {
+		st, err := OpenStore(dir)
+		if err != nil {
+			t.Fatal(err)
+		}
+		// At most 50 objects, in case the parent is gone.
+		for i := range 50 {
+			h, err := st.Put(bigObject(i))
+			if err != nil {
+				t.Fatal(err)
+			}
+			rec := &Record{Stage: "big", Key: HashBytes([]byte(fmt.Sprint(i))), Outputs: map[string]string{"value": h}}
+			if err := st.PutRecord(rec); err != nil {
+				t.Fatal(err)
+			}
+			fmt.Printf("done %s\n", rec.Key)
+		}
+		return
+	}
+	if testing.Short() {
+		t.Skip("re-executes the test binary")
+	}
+	dir := filepath.Join(t.TempDir(), "store")
+	r := rand.New(rand.NewPCG(uint64(time.Now().UnixNano()), 1))
+	var done []string
+	for kill := range 6 {
+		cmd := exec.Command(os.Args[0], "-test.run=^TestPutSurvivesSIGKILL$")
+		cmd.Env = append(os.Environ(), putChildEnv+"="+dir)
+		out, err := cmd.StdoutPipe()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		lines := make(chan string)
+		go func() {
+			sc := bufio.NewScanner(out)
+			for sc.Scan() {
+				lines <- sc.Text()
+			}
+			close(lines)
+		}()
+		// Let it finish at least one object, then kill it at a random
+		// moment of the following writes.
+		first := <-lines
+		timer := time.After(time.Duration(r.IntN(300)) * time.Millisecond)
+		got := []string{first}
+	wait:
+		for {
+			select {
+			case l, ok := <-lines:
+				if !ok {
+					t.Fatalf("kill %d: the child exited by itself: %v", kill, cmd.Wait())
+				}
+				got = append(got, l)
+			case <-timer:
+				cmd.Process.Kill()
+				break wait
+			}
+		}
+		for l := range lines {
+			got = append(got, l)
+		}
+		cmd.Wait()
+		st, err := OpenStore(dir)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if probs, err := st.Verify(); err != nil || len(probs) > 0 {
+			t.Fatalf("kill %d: Verify = %v, %v; want a clean store", kill, probs, err)
+		}
+		for _, l := range got {
+			key, ok := strings.CutPrefix(l, "done ")
+			if !ok {
+				continue
+			}
+			done = append(done, key)
+		}
+		for _, key := range done {
+			if rec, err := st.Record(key); rec == nil || err != nil {
+				t.Fatalf("kill %d: a record the child finished is unreadable: %v", kill, err)
+			}
+		}
+	}
+	t.Logf("%d records survived 6 kills", len(done))
+}
+
+// TestPutIsNeverSeenHalfWritten watches an object's final path while Put
+// writes it: what a watcher can see at any instant is what a process killed
+// at that instant would leave behind, so the path must either not exist or
+// hold every byte. A store that wrote in place (or skipped the rename) fails
+// here deterministically, where random kills would need luck.
+func TestPutIsNeverSeenHalfWritten(t *testing.T) {
+	st, err := OpenStore(filepath.Join(t.TempDir(), "store"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range 3 {
+		b := bytes.Repeat([]byte(fmt.Sprintf("watched %04d ", i)), 2_500_000) // 32 MB
+		h := HashBytes(b)
+		p := st.objectPath(h)
+		stop := make(chan struct{})
+		seen := make(chan []int64)
+		go func() {
+			var bad []int64
+			for {
+				select {
+				case <-stop:
+					seen <- bad
+					return
+				default:
+				}
+				if fi, err := os.Stat(p); err == nil && fi.Size() != int64(len(b)) {
+					bad = append(bad, fi.Size())
+				}
+			}
+		}()
+		got, err := st.Put(b)
+		close(stop)
+		bad := <-seen
+		if err != nil || got != h {
+			t.Fatalf("Put = %s, %v", got, err)
+		}
+		if len(bad) > 0 {
+			t.Fatalf("object %s was visible under its name with %d of %d bytes while being written", h[:12], bad[0], len(b))
+		}
+		if _, err := st.Get(h); err != nil {
+			t.Fatal(err)
+		}
 	}
 }
