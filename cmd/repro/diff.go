@@ -78,8 +78,8 @@ Exit codes: 0 no rule violated, 1 a rule violated (or an error), 2 bad usage
 	}
 	cmd.Flags().BoolVar(&f.md, "md", false, "print GitHub-flavoured Markdown")
 	cmd.Flags().BoolVar(&f.json, "json", false, "print one JSON object")
-	cmd.Flags().StringArrayVar(&f.failOn, "fail-on", nil, "exit 1 if a metric's change satisfies EXPR: NAME_GLOB OP VALUE, e.g. 'terrain.*.test_mse > +5%' (repeatable)")
-	cmd.Flags().StringVar(&f.html, "html", "", "write DIR/index.html with the changed figures of A and B side by side")
+	cmd.Flags().StringArrayVar(&f.failOn, "fail-on", nil, "exit 1 if a metric's change satisfies `EXPR`: NAME_GLOB OP VALUE, e.g. 'terrain.*.test_mse > +5%' (repeatable)")
+	cmd.Flags().StringVar(&f.html, "html", "", "write `DIR`/index.html (DIR relative to the project) with the changed figures of A and B side by side")
 	return cmd
 }
 
