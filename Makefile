@@ -4,7 +4,7 @@ BIN     := bin/repro
 PROFILE ?= default
 KATEX   := node_modules/katex/dist/katex.min.js
 
-.PHONY: all build report quick test fuzz bench lint clean katex
+.PHONY: all build report quick test fuzz bench lint clean katex s3test
 
 all: report
 
@@ -43,6 +43,23 @@ fuzz:
 	$(GO) test ./data -run '^$$' -fuzz '^FuzzReadNPZ$$' -fuzztime $(FUZZTIME)
 	$(GO) test ./data -run '^$$' -fuzz '^FuzzReadGeoTIFF$$' -fuzztime $(FUZZTIME)
 	$(GO) test ./config -run '^$$' -fuzz '^FuzzParseYAML$$' -fuzztime $(FUZZTIME)
+
+# The scale-out tests against a real S3-compatible server on loopback:
+# SeaweedFS (`weed server -s3`), built once from the Go module proxy into
+# WEED_DIR and reused by later runs. If it cannot be built, the S3 tests skip
+# and say why.
+WEED_VERSION ?= v0.0.0-20261109003541-7506e5f91cd6
+WEED_DIR     ?= $(HOME)/.cache/repro-test/bin
+WEED         := $(WEED_DIR)/weed-$(WEED_VERSION)
+s3test:
+	@if [ ! -x "$(WEED)" ]; then \
+		echo "s3test: building SeaweedFS $(WEED_VERSION) into $(WEED_DIR) (once; a few minutes)"; \
+		mkdir -p "$(WEED_DIR)" && \
+		src="$$($(GO) mod download -json github.com/seaweedfs/seaweedfs@$(WEED_VERSION) | sed -n 's/^[[:space:]]*"Dir": "\(.*\)",$$/\1/p')" && \
+		[ -n "$$src" ] && (cd "$$src" && GOFLAGS=-buildvcs=false $(GO) build -o "$(WEED).tmp" ./weed) && \
+		mv "$(WEED).tmp" "$(WEED)" || echo "s3test: could not build SeaweedFS: the S3 tests will skip"; \
+	fi
+	REPRO_WEED="$(WEED)" $(GO) test ./cmd/repro -run 'S3' -count=1 -v
 
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem ./models ./pipeline ./cmd/repro

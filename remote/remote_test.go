@@ -1,0 +1,110 @@
+package remote
+
+import (
+	"context"
+	"errors"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+func TestCheck(t *testing.T) {
+	for _, tc := range []struct {
+		url string
+		err string
+	}{
+		{"file:///shared/store", ""},
+		{"s3://bucket?endpoint=http://127.0.0.1:8333&use_path_style=true&region=us-east-1", ""},
+		{"gs://bucket", ""},
+		{"azblob://container", ""},
+		{"http://example.org/x", "the scheme must be one of file, s3, gs, azblob"},
+		{"s3:///key", "no bucket named"},
+		{"/plain/path", "the scheme must be one of"},
+		{"::", "missing protocol scheme"},
+	} {
+		err := Check(tc.url)
+		if tc.err == "" && err != nil || tc.err != "" && (err == nil || !strings.Contains(err.Error(), tc.err)) {
+			t.Errorf("Check(%q) = %v, want %q", tc.url, err, tc.err)
+		}
+	}
+}
+
+func TestRedact(t *testing.T) {
+	if got := Redact("s3://key:secret@bucket?region=x"); strings.Contains(got, "secret") || !strings.Contains(got, "bucket") {
+		t.Errorf("Redact = %q", got)
+	}
+}
+
+func TestFileBucket(t *testing.T) {
+	ctx := context.Background()
+	dir := filepath.Join(t.TempDir(), "not", "yet")
+	b, err := Open(ctx, "file://"+dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.Close()
+	if b.String() != "file://"+dir {
+		t.Errorf("String = %q", b.String())
+	}
+	if _, err := b.Get(ctx, "objects/ab/abc"); !errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("Get of a missing name: %v, want fs.ErrNotExist", err)
+	}
+	if ok, err := b.Exists(ctx, "objects/ab/abc"); ok || err != nil {
+		t.Errorf("Exists of a missing name = %v, %v", ok, err)
+	}
+	if err := b.Put(ctx, "objects/ab/abc", []byte("hello")); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := b.Get(ctx, "objects/ab/abc"); err != nil || string(got) != "hello" {
+		t.Errorf("Get = %q, %v", got, err)
+	}
+	if ok, err := b.Exists(ctx, "objects/ab/abc"); !ok || err != nil {
+		t.Errorf("Exists = %v, %v", ok, err)
+	}
+	// The layout on disk is the store's: no side files, no temp files left.
+	var files []string
+	filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+		if err == nil && !d.IsDir() {
+			rel, _ := filepath.Rel(dir, p)
+			files = append(files, rel)
+		}
+		return nil
+	})
+	if strings.Join(files, ",") != filepath.FromSlash("objects/ab/abc") {
+		t.Errorf("files on disk: %v", files)
+	}
+}
+
+func TestFileBucketRefusingWrites(t *testing.T) {
+	if os.Geteuid() == 0 {
+		t.Skip("root writes into read-only directories: cannot test a refused write")
+	}
+	ctx := context.Background()
+	dir := t.TempDir()
+	os.Chmod(dir, 0o555)
+	defer os.Chmod(dir, 0o755)
+	b, err := Open(ctx, "file://"+dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := b.Put(ctx, "objects/ab/abc", []byte("x")); !errors.Is(err, fs.ErrPermission) {
+		t.Errorf("Put into a read-only directory: %v, want fs.ErrPermission", err)
+	}
+}
+
+func TestOpenErrors(t *testing.T) {
+	ctx := context.Background()
+	if _, err := Open(ctx, "ftp://host/x"); err == nil {
+		t.Error("Open(ftp://...) = nil error")
+	}
+	f := filepath.Join(t.TempDir(), "file")
+	os.WriteFile(f, nil, 0o644)
+	if _, err := Open(ctx, "file://"+f); err == nil {
+		t.Error("Open of a file, not a directory: nil error")
+	}
+	if _, err := Open(ctx, "s3://bucket?no_such_option=1"); err == nil || !strings.Contains(err.Error(), "no_such_option") {
+		t.Errorf("Open with an unknown option: %v", err)
+	}
+}
