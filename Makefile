@@ -44,6 +44,14 @@ fuzz:
 	$(GO) test ./data -run '^$$' -fuzz '^FuzzReadGeoTIFF$$' -fuzztime $(FUZZTIME)
 	$(GO) test ./config -run '^$$' -fuzz '^FuzzParseYAML$$' -fuzztime $(FUZZTIME)
 
+# The long reliability tests, outside `make test`: SIGKILL at about 60 moments
+# of quick runs and of store writes, and rounds of four concurrent runs on
+# one store with one of them killed (several minutes).
+.PHONY: stress
+stress:
+	REPRO_STRESS=1 $(GO) test ./cmd/repro -run '^(TestCrashSafetySIGKILL|TestConcurrentRuns)$$' -count=1 -timeout 60m -v
+	REPRO_STRESS=1 $(GO) test ./pipeline -run '^TestPutSurvivesSIGKILL$$' -count=1 -v
+
 # The scale-out tests against a real S3-compatible server on loopback:
 # SeaweedFS (`weed server -s3`), built once from the Go module proxy into
 # WEED_DIR and reused by later runs. If it cannot be built, the S3 tests skip

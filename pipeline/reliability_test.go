@@ -170,7 +170,11 @@ func TestPutSurvivesSIGKILL(t *testing.T) {
 	dir := filepath.Join(t.TempDir(), "store")
 	r := rand.New(rand.NewPCG(uint64(time.Now().UnixNano()), 1))
 	var done []string
-	for kill := range 6 {
+	kills := 6
+	if os.Getenv("REPRO_STRESS") != "" {
+		kills = 60
+	}
+	for kill := range kills {
 		cmd := exec.Command(os.Args[0], "-test.run=^TestPutSurvivesSIGKILL$")
 		cmd.Env = append(os.Environ(), putChildEnv+"="+dir)
 		out, err := cmd.StdoutPipe()
@@ -230,7 +234,7 @@ func TestPutSurvivesSIGKILL(t *testing.T) {
 			}
 		}
 	}
-	t.Logf("%d records survived 6 kills", len(done))
+	t.Logf("%d records survived %d kills", len(done), kills)
 }
 
 // TestPutIsNeverSeenHalfWritten watches an object's final path while Put
