@@ -30,6 +30,7 @@ import (
 func TestBrowserReport(t *testing.T) {
 	exe := findChromium(t)
 	root := moduleRoot(t)
+	shots := artifactDir(t, root)
 	dir := copyProject(t)
 	s := runQuick(t, dir)
 	page, err := filepath.Abs(filepath.Join(dir, s.Report))
@@ -96,7 +97,6 @@ func TestBrowserReport(t *testing.T) {
 		for _, p := range problems {
 			t.Errorf("%s: %s: %s", scheme, name, p)
 		}
-		t.Logf("%s %s %v", scheme, name, time.Since(start))
 	}
 	media := func(typ string, features ...string) {
 		t.Helper()
@@ -114,16 +114,17 @@ func TestBrowserReport(t *testing.T) {
 		if err != nil {
 			t.Fatalf("screenshot: %v", err)
 		}
-		p := filepath.Join(artifactDir(t, root), name)
+		p := filepath.Join(shots, name)
 		if err := os.WriteFile(p, png, 0o644); err != nil {
 			t.Fatal(err)
 		}
-		t.Logf("screenshot: %s (%v)", p, time.Since(start))
+		t.Logf("screenshot: %s", p)
 	}
 
 	// Light scheme, desktop width: the structure, then the look.
 	media("", "prefers-color-scheme", "light")
 	check("light", "structure", jsStructure)
+	check("light", "figure numbers", jsFigureNumbers)
 	check("light", "figures", jsFigures)
 	check("light", "tables", jsTables)
 	check("light", "links", jsLinks)
@@ -142,14 +143,14 @@ func TestBrowserReport(t *testing.T) {
 	shot("report-screenshot-dark.png")
 
 	// A phone: 390 CSS pixels wide.
-	if err := chromedp.Do(ctx, chromedp.EmulateViewport(390, 844, chromedp.EmulateScale(2), chromedp.EmulateMobile)); err != nil {
+	if err := chromedp.Do(ctx, chromedp.EmulateViewport(390, 844, chromedp.EmulateScale(1), chromedp.EmulateMobile)); err != nil {
 		t.Fatal(err)
 	}
 	media("", "prefers-color-scheme", "light")
 	check("phone", "layout", jsLayout)
 	check("phone", "figures", jsFigures)
 	shot("report-screenshot-phone.png")
-	if err := chromedp.Do(ctx, chromedp.ResetViewport()); err != nil {
+	if err := chromedp.Do(ctx, chromedp.EmulateViewport(1280, 900)); err != nil {
 		t.Fatal(err)
 	}
 
@@ -170,7 +171,7 @@ func TestBrowserReport(t *testing.T) {
 // skips the test.
 func findChromium(t *testing.T) string {
 	t.Helper()
-	if p := os.Getenv("REPRO_CHROMIUM"); p != "" {
+	if p := os.Getenv("REPRO_BROWSER"); p != "" {
 		return p
 	}
 	// Debian's /usr/bin/chromium-headless-shell is a shell script that does
@@ -185,14 +186,20 @@ func findChromium(t *testing.T) string {
 			return p
 		}
 	}
-	t.Skip("no chromium found: install the Debian package chromium-headless-shell (apt-get install chromium-headless-shell) or chromium, or set REPRO_CHROMIUM")
+	t.Skip("no chromium found: install the Debian package chromium-headless-shell (apt-get install chromium-headless-shell) or chromium, or set REPRO_BROWSER to a chromium binary")
 	return ""
 }
 
 // artifactDir is where the test's screenshots go: $REPRO_TEST_ARTIFACTS, or
-// artifacts/test under the module root (ignored by git).
+// artifacts/test under the module root (ignored by git). The variable is
+// hidden from the repro runs of the test, which reject unknown REPRO_
+// variables.
 func artifactDir(t *testing.T, root string) string {
-	d := os.Getenv("REPRO_TEST_ARTIFACTS")
+	d, set := os.LookupEnv("REPRO_TEST_ARTIFACTS")
+	if set {
+		os.Unsetenv("REPRO_TEST_ARTIFACTS")
+		t.Cleanup(func() { os.Setenv("REPRO_TEST_ARTIFACTS", d) })
+	}
 	if d == "" {
 		d = filepath.Join(root, "artifacts", "test")
 	}
@@ -303,10 +310,9 @@ const jsStructure = `(() => {
 	return problems;
 })()`
 
-// jsFigures: every figure numbered in order, captioned, referenced from
-// outside itself with the right number, its SVG/img drawn at a non-zero
-// size inside its column, with alt text.
-const jsFigures = `(() => {
+// jsFigureNumbers: every figure numbered in order, captioned and
+// referenced from outside itself with the right number.
+const jsFigureNumbers = `(() => {
 	const figs = [...document.querySelectorAll('figure')];
 	if (figs.length === 0) say('no figures');
 	figs.forEach((f, i) => {
@@ -318,6 +324,15 @@ const jsFigures = `(() => {
 		const refs = refersTo(f.id, f);
 		if (refs.length === 0) say(id + ': never referenced');
 		refs.filter(a => a.textContent.trim() !== want).forEach(a => say(id + ': a reference reads', JSON.stringify(a.textContent.trim()), 'not', JSON.stringify(want)));
+	});
+	return problems;
+})()`
+
+// jsFigures: every figure's SVG/img drawn at a non-zero size inside its
+// column, with alt text.
+const jsFigures = `(() => {
+	document.querySelectorAll('figure').forEach((f, i) => {
+		const id = f.id || '(figure ' + (i + 1) + ')';
 		const media = [...f.querySelectorAll('img, svg')].filter(m => !m.parentElement.closest('svg'));
 		if (media.length === 0) say(id + ': no <img> or <svg>');
 		const box = (f.querySelector('.figure-body') || f).getBoundingClientRect();
@@ -337,7 +352,9 @@ const jsFigures = `(() => {
 // jsTables: every table numbered in order, captioned, referenced, numbers
 // right-aligned in tabular figures.
 const jsTables = `(() => {
-	const tables = [...document.querySelectorAll('main table')];
+	// The run's provenance (module versions, stage timings) is filled in
+	// at export, after numbering: appendix listings, not numbered tables.
+	const tables = [...document.querySelectorAll('main table')].filter(t => !t.closest('#run-provenance'));
 	if (tables.length === 0) say('no tables');
 	const number = /^[-+−]?(\d[\d,]*\.?\d*|\.\d+)([eE][-+−]?\d+)?(%| ?× ?10\S*)?( ?± ?[\d.,eE+−-]+%?)?$/;
 	tables.forEach((tb, i) => {
@@ -426,6 +443,12 @@ const jsLayout = `(() => {
 		const r = f.getBoundingClientRect();
 		if (r.right > vw + 1) say(f.id + ': figure extends past the viewport');
 	}
+	// A caption must not be cut off by the scrolling box of a wide table.
+	for (const c of document.querySelectorAll('caption')) {
+		const box = c.closest('.table-wrap, details, section, main');
+		const cr = c.getBoundingClientRect(), br = box.getBoundingClientRect();
+		if (getComputedStyle(box).overflowX !== 'visible' && cr.right > br.right + 1) say('caption', JSON.stringify(short(c.textContent, 30)), 'is cut off on the right (' + Math.round(cr.width) + 'px in', Math.round(br.width) + 'px)');
+	}
 	return problems;
 })()`
 
@@ -467,6 +490,10 @@ const jsPrint = `(() => {
 	const c = rgb(getComputedStyle(document.querySelector('main p')).color);
 	if (lum(c) > 0.1) say('printed text is not dark:', getComputedStyle(document.querySelector('main p')).color);
 	if (lum(background(document.body)) < 0.9) say('printed page background is not white');
+	for (const d of document.querySelectorAll('details:not([open])')) {
+		const body = d.querySelector('summary ~ *');
+		if (body && !body.checkVisibility()) say('collapsed', JSON.stringify(short(d.querySelector('summary').textContent, 40)), 'is not printed');
+	}
 	for (const f of document.querySelectorAll('figure')) for (const m of f.querySelectorAll('img, svg')) {
 		if (!m.parentElement.closest('svg') && !visible(m)) say(f.id + ': not drawn in print');
 	}
