@@ -70,15 +70,7 @@ func TestBrowserReport(t *testing.T) {
 	if err := chromedp.Do(ctx); err != nil {
 		t.Fatalf("starting %s: %v\n%s", exe, err, chromeOut.String())
 	}
-	// Belt and braces: the page itself may not reach any http(s) or
-	// websocket address either.
-	var blocked []*network.BlockPattern
-	for _, scheme := range []string{"http", "https", "ws", "wss"} {
-		blocked = append(blocked, &network.BlockPattern{URLPattern: scheme + "://*:*/*", Block: true})
-	}
-	if _, err := chromedp.Call(ctx, network.SetBlockedURLs, network.SetBlockedURLsParams{URLPatterns: blocked}); err != nil {
-		t.Fatalf("Network.setBlockedURLs: %v", err)
-	}
+	blockNetwork(t, ctx)
 	u := (&url.URL{Scheme: "file", Path: filepath.ToSlash(page)}).String()
 	if err := chromedp.Do(ctx, chromedp.Navigate(u)); err != nil {
 		t.Fatalf("opening %s: %v", u, err)
@@ -164,7 +156,42 @@ func TestBrowserReport(t *testing.T) {
 	for _, r := range ev.requests() {
 		t.Errorf("the report requested %s: it must be self-contained", r)
 	}
+
+	// The guard itself: in a second tab, a page that reaches for the
+	// network is seen doing so, and gets nothing.
+	canary := &pageEvents{}
+	cctx, cancelCanary := chromedp.NewContext(ctx, chromedp.WithListener(canary.record))
+	defer cancelCanary()
+	if err := chromedp.Do(cctx); err != nil {
+		t.Fatal(err)
+	}
+	blockNetwork(t, cctx)
+	cpage := filepath.Join(t.TempDir(), "canary.html")
+	os.WriteFile(cpage, []byte(`<img src="http://example.com/a.png" alt="">`), 0o644)
+	if err := chromedp.Do(cctx, chromedp.Navigate((&url.URL{Scheme: "file", Path: filepath.ToSlash(cpage)}).String())); err != nil {
+		t.Fatal(err)
+	}
+	got, err := chromedp.Run(cctx, chromedp.Evaluate[string](`fetch("https://example.org/").then(() => "fetched", () => "failed")`, chromedp.EvalAwaitPromise))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if reqs := canary.requests(); got != "failed" || len(reqs) < 2 {
+		t.Errorf("network guard: a fetch %s, requests seen %q; want failed, and both the image and the fetch seen", got, reqs)
+	}
 	t.Logf("browser checks took %v", time.Since(start).Round(time.Millisecond))
+}
+
+// blockNetwork makes the tab of ctx refuse every http(s) and websocket
+// address (the flags already leave nothing to resolve or connect to).
+func blockNetwork(t *testing.T, ctx context.Context) {
+	t.Helper()
+	var blocked []*network.BlockPattern
+	for _, scheme := range []string{"http", "https", "ws", "wss"} {
+		blocked = append(blocked, &network.BlockPattern{URLPattern: scheme + "://*:*/*", Block: true})
+	}
+	if _, err := chromedp.Call(ctx, network.SetBlockedURLs, network.SetBlockedURLsParams{URLPatterns: blocked}); err != nil {
+		t.Fatalf("Network.setBlockedURLs: %v", err)
+	}
 }
 
 // findChromium returns the path of chromium-headless-shell or chromium, or
