@@ -45,12 +45,12 @@ func TestBrowserReport(t *testing.T) {
 
 	start := time.Now()
 	ev := &pageEvents{}
-	var chromeOut strings.Builder
+	chromeOut := &lockedWriter{}
 	opts := append(chromedp.DefaultExecAllocatorOptions[:],
 		chromedp.ExecPath(exe),
 		chromedp.NoSandbox,
 		chromedp.WindowSize(1280, 900),
-		chromedp.CombinedOutput(&lockedWriter{w: &chromeOut}),
+		chromedp.CombinedOutput(chromeOut),
 		// No network: nothing resolves, nothing goes out through a proxy,
 		// and the browser's own background traffic is off.
 		chromedp.Flag("host-resolver-rules", "MAP * ~NOTFOUND"),
@@ -70,7 +70,7 @@ func TestBrowserReport(t *testing.T) {
 	if err := chromedp.Do(ctx); err != nil {
 		t.Fatalf("starting %s: %v\n%s", exe, err, chromeOut.String())
 	}
-	blockNetwork(t, ctx)
+	blockNetwork(ctx, t)
 	u := (&url.URL{Scheme: "file", Path: filepath.ToSlash(page)}).String()
 	if err := chromedp.Do(ctx, chromedp.Navigate(u)); err != nil {
 		t.Fatalf("opening %s: %v", u, err)
@@ -153,6 +153,9 @@ func TestBrowserReport(t *testing.T) {
 	for _, m := range ev.messages() {
 		t.Errorf("console: %s", m)
 	}
+	for _, m := range ev.warningList() {
+		t.Logf("console warning: %s", m)
+	}
 	for _, r := range ev.requests() {
 		t.Errorf("the report requested %s: it must be self-contained", r)
 	}
@@ -165,9 +168,11 @@ func TestBrowserReport(t *testing.T) {
 	if err := chromedp.Do(cctx); err != nil {
 		t.Fatal(err)
 	}
-	blockNetwork(t, cctx)
+	blockNetwork(cctx, t)
 	cpage := filepath.Join(t.TempDir(), "canary.html")
-	os.WriteFile(cpage, []byte(`<img src="http://example.com/a.png" alt="">`), 0o644)
+	if err := os.WriteFile(cpage, []byte(`<img src="http://example.com/a.png" alt="">`), 0o644); err != nil {
+		t.Fatal(err)
+	}
 	if err := chromedp.Do(cctx, chromedp.Navigate((&url.URL{Scheme: "file", Path: filepath.ToSlash(cpage)}).String())); err != nil {
 		t.Fatal(err)
 	}
@@ -183,7 +188,7 @@ func TestBrowserReport(t *testing.T) {
 
 // blockNetwork makes the tab of ctx refuse every http(s) and websocket
 // address (the flags already leave nothing to resolve or connect to).
-func blockNetwork(t *testing.T, ctx context.Context) {
+func blockNetwork(ctx context.Context, t *testing.T) {
 	t.Helper()
 	var blocked []*network.BlockPattern
 	for _, scheme := range []string{"http", "https", "ws", "wss"} {
@@ -246,6 +251,7 @@ func artifactDir(t *testing.T, root string) string {
 type pageEvents struct {
 	mu       sync.Mutex
 	msgs     []string
+	warnings []string // logged, not failed on
 	external []string
 }
 
@@ -254,16 +260,20 @@ func (e *pageEvents) record(ev any) {
 	defer e.mu.Unlock()
 	switch ev := ev.(type) {
 	case *runtime.EventConsoleAPICalled:
-		if ev.Type == runtime.ConsoleAPICalledTypeError || ev.Type == runtime.ConsoleAPICalledTypeAssert {
-			var parts []string
-			for _, a := range ev.Args {
-				if len(a.Value) > 0 {
-					parts = append(parts, string(a.Value))
-				} else {
-					parts = append(parts, a.Description)
-				}
+		var parts []string
+		for _, a := range ev.Args {
+			if len(a.Value) > 0 {
+				parts = append(parts, string(a.Value))
+			} else {
+				parts = append(parts, a.Description)
 			}
-			e.msgs = append(e.msgs, fmt.Sprintf("console.%s: %s", ev.Type, strings.Join(parts, " ")))
+		}
+		msg := fmt.Sprintf("console.%s: %s", ev.Type, strings.Join(parts, " "))
+		switch ev.Type {
+		case runtime.ConsoleAPICalledTypeError, runtime.ConsoleAPICalledTypeAssert:
+			e.msgs = append(e.msgs, msg)
+		case runtime.ConsoleAPICalledTypeWarning:
+			e.warnings = append(e.warnings, msg)
 		}
 	case *runtime.EventExceptionThrown:
 		d := ev.ExceptionDetails
@@ -273,8 +283,13 @@ func (e *pageEvents) record(ev any) {
 		}
 		e.msgs = append(e.msgs, fmt.Sprintf("exception at %s:%d: %s", d.URL, d.LineNumber+1, text))
 	case *log.EventEntryAdded:
-		if en := ev.Entry; en.Level == log.EntryLevelError {
-			e.msgs = append(e.msgs, fmt.Sprintf("browser log (%s): %s %s", en.Source, en.Text, en.URL))
+		en := ev.Entry
+		msg := fmt.Sprintf("browser log (%s): %s %s", en.Source, en.Text, en.URL)
+		switch en.Level {
+		case log.EntryLevelError:
+			e.msgs = append(e.msgs, msg)
+		case log.EntryLevelWarning:
+			e.warnings = append(e.warnings, msg)
 		}
 	case *network.EventRequestWillBeSent:
 		if u := ev.Request.URL; !strings.HasPrefix(u, "file:") && !strings.HasPrefix(u, "data:") && u != "about:blank" {
@@ -289,22 +304,34 @@ func (e *pageEvents) messages() []string {
 	return append([]string(nil), e.msgs...)
 }
 
+func (e *pageEvents) warningList() []string {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return append([]string(nil), e.warnings...)
+}
+
 func (e *pageEvents) requests() []string {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	return append([]string(nil), e.external...)
 }
 
-// lockedWriter lets chromium's output be written while the test reads it.
+// lockedWriter keeps chromium's output, written while the test may read it.
 type lockedWriter struct {
 	mu sync.Mutex
-	w  *strings.Builder
+	b  strings.Builder
 }
 
 func (l *lockedWriter) Write(p []byte) (int, error) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	return l.w.WriteString(string(p))
+	return l.b.Write(p)
+}
+
+func (l *lockedWriter) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
 }
 
 // The checks run in the page; each evaluates to a list of problems.
