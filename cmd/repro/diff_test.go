@@ -76,7 +76,7 @@ func TestDiffBetweenCommits(t *testing.T) {
 	replaceIn(t, filepath.Join(dir, "params.quick.yaml"), "ridge_lambdas: [1.0e-6, 1.0e-3]", "ridge_lambdas: [1.0e-6, 1.0e-1]")
 	replaceIn(t, filepath.Join(dir, "stages/terrain.go"), "off := xs / 2", "off := xs/2 + 0*xs")
 	binB := filepath.Join(t.TempDir(), "repro-b")
-	if out, err := exec.Command("go", "-C", dir, "build", "-buildvcs=false", "-o", binB, "./cmd/repro").CombinedOutput(); err != nil {
+	if out, err := exec.Command("go", "-C", dir, "build", "-buildvcs=false", "-ldflags=-s -w", "-o", binB, "./cmd/repro").CombinedOutput(); err != nil {
 		t.Fatalf("building the changed repro: %v\n%s", err, out)
 	}
 	if out, err := exec.Command(binB, "-C", dir, "run", "--profile", "quick").CombinedOutput(); err != nil {
