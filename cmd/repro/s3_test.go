@@ -212,7 +212,7 @@ func TestS3ServerKilledMidRun(t *testing.T) {
 	}
 	warns := 0
 	for _, l := range strings.Split(stderr.String(), "\n") {
-		if strings.Contains(l, "warning") {
+		if strings.Contains(l, "warning:") {
 			warns++
 			if !strings.Contains(l, "remote store") || !strings.Contains(l, "local store only") {
 				t.Errorf("unexpected warning: %s", l)
