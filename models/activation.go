@@ -51,20 +51,14 @@ func activate(act Activation, alpha float64, a, z []float64, cols int) {
 			a[i] = sigmoid(v)
 		}
 	case ReLU:
+		// Branch-free (the signs are too irregular to predict): keep
+		// the bits of v where v > 0, else +0.
 		for i, v := range z {
-			if v > 0 {
-				a[i] = v
-			} else {
-				a[i] = 0
-			}
+			a[i] = math.Float64frombits(math.Float64bits(v) & positiveMask(v))
 		}
 	case LeakyReLU:
 		for i, v := range z {
-			if v > 0 {
-				a[i] = v
-			} else {
-				a[i] = alpha * v
-			}
+			a[i] = v * slope(v, alpha)
 		}
 	case Softmax:
 		for r := 0; r < len(z); r += cols {
@@ -74,12 +68,15 @@ func activate(act Activation, alpha float64, a, z []float64, cols int) {
 }
 
 // softmaxRow computes the softmax of z into a, subtracting the maximum
-// first so that no exponential overflows.
+// first so that no exponential overflows. A NaN in z makes the whole row
+// NaN, as with math.Max.
 func softmaxRow(a, z []float64) {
 	a = a[:len(z)]
 	mx := z[0]
 	for _, v := range z[1:] {
-		mx = math.Max(mx, v)
+		if v > mx {
+			mx = v
+		}
 	}
 	var s float64
 	for i, v := range z {
@@ -122,6 +119,45 @@ func derivative(act Activation, alpha float64, dst, z, a []float64) {
 			} else {
 				dst[i] = alpha
 			}
+		}
+	default:
+		panic("models: no elementwise derivative for " + string(act))
+	}
+}
+
+// positiveMask returns all ones if v > 0 and zero otherwise (NaN included),
+// without a branch.
+func positiveMask(v float64) uint64 {
+	var m uint64
+	if v > 0 {
+		m = ^uint64(0)
+	}
+	return m
+}
+
+// slope returns 1 if v > 0 and alpha otherwise, without a branch.
+func slope(v, alpha float64) float64 {
+	return math.Float64frombits(math.Float64bits(1)&positiveMask(v) | math.Float64bits(alpha)&^positiveMask(v))
+}
+
+// mulDerivative multiplies every c[i] by f'(z[i]), using z or a = f(z).
+// It is not defined for Softmax, whose Jacobian is not diagonal.
+func mulDerivative(act Activation, alpha float64, c, z, a []float64) {
+	c = c[:len(z)]
+	switch act {
+	case Identity:
+	case Sigmoid:
+		a = a[:len(c)]
+		for i, v := range a {
+			c[i] *= v * (1 - v)
+		}
+	case ReLU:
+		for i, v := range z {
+			c[i] *= math.Float64frombits(math.Float64bits(1) & positiveMask(v))
+		}
+	case LeakyReLU:
+		for i, v := range z {
+			c[i] *= slope(v, alpha)
 		}
 	default:
 		panic("models: no elementwise derivative for " + string(act))

@@ -94,4 +94,17 @@
 // bit-identical parameters and histories. Nothing runs concurrently and the
 // per-step work reuses buffers allocated once per Train call. A Network or a
 // Linear must not be trained from several goroutines at once.
+//
+// # Kernels
+//
+// Every matrix product of a network (forward, weight gradients and
+// backpropagated errors) is one kernel, a sparse linear combination of rows
+// that skips zero inputs (digit pixels, ReLU outputs) and keeps its output
+// block in registers. On amd64 with AVX it is written in assembly, four
+// columns per instruction; elsewhere, or with the build tag purego, in Go.
+// The two sum in the same order with separately rounded products (no fused
+// multiply-add), so they give bit-identical parameters and histories. The
+// same kernel serves every mini-batch size: measured on the digits network,
+// gonum's blas64.Gemm path (one axpy per nonzero element) was slower at
+// both 20 and 128 rows, so there is no size threshold.
 package models

@@ -1,95 +1,135 @@
 package models
 
 // Small dense kernels over row-major float64 slices without strides. The
-// layers of the study are tiny (at most 64×64), where these loops beat the
-// general blas64.Gemm path. Each kernel sums in a fixed order, so results
-// are deterministic. With sparse set, zero elements of the left operand are
-// skipped: ReLU activations and digit pixels are often exactly zero.
+// layers of the study are tiny (at most 64×64), where general blocked GEMM
+// (gonum's blas64.Gemm, which is a sequence of axpy calls for these sizes)
+// spends more time in calls and loads/stores of C than in arithmetic. Every
+// product here is computed by one kernel, combine, which keeps a block of
+// output columns in registers while it runs through a sparse list of rows of
+// the right operand: on amd64 with AVX it is written in assembly (four
+// columns per instruction), elsewhere in Go.
+//
+// Each kernel sums in a fixed order, the same in the assembly and in the Go
+// code (every output element is its initial value plus the products in list
+// order, each product rounded before it is added, never fused into a
+// multiply-add), so results are bit-identical across runs and across the two
+// implementations. With
+// sparse set, zero elements of the left operand are skipped: ReLU activations
+// and digit pixels are often exactly zero.
 
-// nzRows holds, for the rows of an m×k matrix, the offsets (column index
-// times the width n of the other operand) and values of their nonzero
-// elements: row i's list is idx[i*k : i*k+cnt[i]] and val likewise.
+// nzRows holds, for the rows of an m×k matrix, the column indices and
+// values of their nonzero elements: row i's list is idx[off[i]:off[i]+cnt[i]]
+// and val likewise. Lists gathered by gemmBias start at off[i] = i·k; lists
+// of fixed training data may point anywhere into shared arrays.
 type nzRows struct {
 	idx []int
 	val []float64
+	off []int
 	cnt []int
+	// Column lists, built by gemmTN from the row lists: column p's list
+	// holds the row indices and values of its nonzero elements in
+	// cidx[p·m : p·m+ccnt[p]] and cval likewise.
+	cidx []int
+	cval []float64
+	ccnt []int
 }
 
-func newNZRows(m, k int) nzRows {
-	return nzRows{idx: make([]int, m*k), val: make([]float64, m*k), cnt: make([]int, m)}
+func newNZRows(m, k int, backprop bool) nzRows {
+	nz := nzRows{idx: make([]int, m*k), val: make([]float64, m*k), off: make([]int, m), cnt: make([]int, m)}
+	if backprop {
+		nz.cidx, nz.cval, nz.ccnt = make([]int, m*k), make([]float64, m*k), make([]int, k)
+	}
+	return nz
+}
+
+// row returns the nonzero list of row i.
+func (nz *nzRows) row(i int) ([]int, []float64) {
+	o, c := nz.off[i], nz.cnt[i]
+	return nz.idx[o : o+c], nz.val[o : o+c]
+}
+
+// iota returns a slice holding 0, 1, ..., n-1.
+func iota(n int) []int {
+	s := make([]int, n)
+	for i := range s {
+		s[i] = i
+	}
+	return s
 }
 
 // gemmBias computes c = a·b + bias, with a m×k, b k×n, c m×n and bias of
 // length n added to every row. With sparse set, the nonzero elements of the
-// rows of a are recorded in nz for gemmTN; otherwise nz is scratch.
-func gemmBias(c, a, b, bias []float64, m, k, n int, sparse bool, nz nzRows) {
+// rows of a are recorded in nz (for gemmTN) unless given is set, in which
+// case nz already holds them and a is not read. seq must hold 0..k-1.
+func gemmBias(c, a, b, bias []float64, m, k, n int, sparse, given bool, nz *nzRows, seq []int) {
 	c = c[:m*n]
-	a = a[:m*k]
 	b = b[:k*n]
 	bias = bias[:n]
-	if !sparse {
-		offsets(nz.idx[:k], n)
-	}
 	for i := 0; i < m; i++ {
-		ai := a[i*k : i*k+k]
-		if sparse {
+		ci := c[i*n : i*n+n]
+		switch {
+		case given:
+			idx, val := nz.row(i)
+			combine(ci, bias, idx, val, b, n)
+		case sparse:
 			idx, val := nz.idx[i*k:i*k+k], nz.val[i*k:i*k+k]
-			cnt := gatherNZ(idx, val, ai, 1, n)
-			nz.cnt[i] = cnt
-			combine(c[i*n:i*n+n], bias, idx[:cnt], val[:cnt], b)
-		} else {
-			combine(c[i*n:i*n+n], bias, nz.idx[:k], ai, b)
+			cnt := gatherNZ(idx, val, a[i*k:i*k+k])
+			nz.off[i], nz.cnt[i] = i*k, cnt
+			combine(ci, bias, idx[:cnt], val[:cnt], b, n)
+		default:
+			combine(ci, bias, seq[:k], a[i*k:i*k+k], b, n)
 		}
 	}
 }
 
-// gemmTN computes c = aᵀ·d, with a m×k, d m×n and c k×n. With sparse set,
-// nz must hold the nonzero elements of a recorded by gemmBias, and c is
-// accumulated row by row from them; otherwise nz is scratch.
-func gemmTN(c, a, d []float64, m, k, n int, sparse bool, nz nzRows) {
+// gemmTN computes c = aᵀ·d, with a m×k, d m×n and c k×n, as one sparse
+// combination of rows of d per row of c. With sparse set, nz must hold the
+// nonzero elements of the rows of a (a is not read); otherwise val is
+// scratch of length m and seq must hold 0..m-1. Every element of c sums
+// its products in the order of the rows.
+func gemmTN(c, a, d []float64, m, k, n int, sparse bool, nz *nzRows, val []float64, seq []int) {
 	c = c[:k*n]
-	a = a[:m*k]
 	d = d[:m*n]
 	if sparse {
-		clear(c)
+		cnt := nz.ccnt[:k]
+		clear(cnt)
+		cidx, cval := nz.cidx[:k*m], nz.cval[:k*m]
 		for i := 0; i < m; i++ {
-			di := d[i*n : i*n+n]
-			cnt := nz.cnt[i]
-			val := nz.val[i*k : i*k+cnt]
-			for q, off := range nz.idx[i*k : i*k+cnt] {
-				axpy(val[q], di, c[off:off+n])
+			idx, v := nz.row(i)
+			v = v[:len(idx)]
+			for q, p := range idx {
+				s := p*m + cnt[p]
+				cidx[s] = i
+				cval[s] = v[q]
+				cnt[p]++
 			}
+		}
+		for p, np := range cnt {
+			combine(c[p*n:p*n+n], nil, cidx[p*m:p*m+np], cval[p*m:p*m+np], d, n)
 		}
 		return
 	}
-	idx, val := nz.idx[:m], nz.val[:m]
-	offsets(idx, n)
+	a = a[:m*k]
+	val = val[:m]
 	for p := 0; p < k; p++ {
 		for i := range val {
 			val[i] = a[i*k+p]
 		}
-		combine(c[p*n:p*n+n], nil, idx, val, d)
+		combine(c[p*n:p*n+n], nil, seq[:m], val, d, n)
 	}
 }
 
-// offsets sets idx[q] = q·n.
-func offsets(idx []int, n int) {
-	for q := range idx {
-		idx[q] = q * n
-	}
-}
-
-// gatherNZ stores the values of the nonzero elements among v[0],
-// v[stride], v[2·stride], ... (as many as fit in idx) in val and their
-// positions, multiplied by scale, in idx, and returns their number.
-func gatherNZ(idx []int, val []float64, v []float64, stride, scale int) int {
+// gatherNZ stores the values of the nonzero elements of v in val and their
+// positions in idx (both of length >= len(v)), and returns their number.
+func gatherNZ(idx []int, val []float64, v []float64) int {
 	// Branch-free: every element is written at position cnt, which only
 	// advances past nonzero ones (zero patterns are too irregular for the
 	// branch predictor).
+	idx = idx[:len(v)]
+	val = val[:len(v)]
 	cnt := 0
-	for q := range idx {
-		x := v[q*stride]
-		idx[cnt] = q * scale
+	for q, x := range v {
+		idx[cnt] = q
 		val[cnt] = x
 		inc := 0
 		if x != 0 {
@@ -100,10 +140,44 @@ func gatherNZ(idx []int, val []float64, v []float64, stride, scale int) int {
 	return cnt
 }
 
-// combine computes c[j] = c0[j] + Σ_q val[q]·b[idx[q] + j] for j < len(c)
-// (c0 nil counts as zero): a sparse linear combination of rows of b that
-// start at the offsets idx, keeping blocks of c in registers.
-func combine(c, c0 []float64, idx []int, val []float64, b []float64) {
+// combine computes c[j] = c0[j] + Σ_q val[q]·b[idx[q]·stride + j] for
+// j < len(c) (c0 nil counts as zero): a sparse linear combination of the
+// rows idx of the matrix b of row length stride. Every c[j] is summed in the
+// order of q. It panics if a row runs past the end of b.
+func combine(c, c0 []float64, idx []int, val []float64, b []float64, stride int) {
+	n := len(c)
+	val = val[:len(idx)]
+	if c0 != nil {
+		c0 = c0[:n]
+	}
+	if useAVX && n >= 4 {
+		if len(idx) == 0 {
+			if c0 != nil {
+				copy(c, c0)
+			} else {
+				clear(c)
+			}
+			return
+		}
+		var c0p *float64
+		if c0 != nil {
+			c0p = &c0[0]
+		}
+		// lim is the largest valid row offset; a negative one fails
+		// the unsigned comparison in the kernel.
+		if len(b) < n || !combineAVX(&c[0], c0p, n, &idx[0], &val[0], len(idx), &b[0], stride, len(b)-n) {
+			panic("models: combine: row out of range")
+		}
+		return
+	}
+	combineGo(c, c0, idx, val, b, stride)
+}
+
+// combineGo is combine in Go, four columns at a time. The conversions
+// float64(x*y) round the products, which forbids the compiler to fuse them
+// with the additions (as it may on arm64 or with GOAMD64=v3): every
+// platform gets the results of the assembly.
+func combineGo(c, c0 []float64, idx []int, val []float64, b []float64, stride int) {
 	n := len(c)
 	val = val[:len(idx)]
 	j := 0
@@ -115,27 +189,15 @@ func combine(c, c0 []float64, idx []int, val []float64, b []float64) {
 		}
 		for q, p := range idx {
 			v := val[q]
-			r := b[p+j : p+j+4 : p+j+4]
-			s0 += v * r[0]
-			s1 += v * r[1]
-			s2 += v * r[2]
-			s3 += v * r[3]
+			o := p*stride + j
+			r := b[o : o+4 : o+4]
+			s0 += float64(v * r[0])
+			s1 += float64(v * r[1])
+			s2 += float64(v * r[2])
+			s3 += float64(v * r[3])
 		}
 		t := c[j : j+4 : j+4]
 		t[0], t[1], t[2], t[3] = s0, s1, s2, s3
-	}
-	for ; j+2 <= n; j += 2 {
-		var s0, s1 float64
-		if c0 != nil {
-			s0, s1 = c0[j], c0[j+1]
-		}
-		for q, p := range idx {
-			v := val[q]
-			r := b[p+j : p+j+2 : p+j+2]
-			s0 += v * r[0]
-			s1 += v * r[1]
-		}
-		c[j], c[j+1] = s0, s1
 	}
 	for ; j < n; j++ {
 		var s float64
@@ -143,7 +205,7 @@ func combine(c, c0 []float64, idx []int, val []float64, b []float64) {
 			s = c0[j]
 		}
 		for q, p := range idx {
-			s += val[q] * b[p+j]
+			s += float64(val[q] * b[p*stride+j])
 		}
 		c[j] = s
 	}
@@ -194,35 +256,30 @@ func dot(x, y []float64) float64 {
 	return (s0 + s1) + (s2 + s3)
 }
 
-// scaleByDWt multiplies every element c[i,p] by (d·wᵀ)[i,p], with d m×n,
-// w k×n and c m×k, as sparse row combinations of the rows of wᵀ:
-// wt (n×k) receives the transpose of w and row (k) is scratch; idx and val
-// are scratch of length >= n. With sparse set, zeros of d are skipped.
-func scaleByDWt(c, d, w []float64, m, n, k int, sparse bool, wt, row []float64, idx []int, val []float64) {
+// backpropDelta computes the error c = (d·wᵀ) ⊙ f'(z) of the layer below,
+// with d m×n, w k×n and c, z, a m×k (a = f(z)), as sparse combinations of
+// the rows of wᵀ: wt (n×k) receives the transpose of w; idx and val are
+// scratch of length >= n and seq holds 0..n-1. With sparse set, zeros of d
+// are skipped.
+func backpropDelta(c, d, w []float64, m, n, k int, sparse bool, act Activation, alpha float64, z, a, wt []float64, idx []int, val []float64, seq []int) {
 	c = c[:m*k]
 	d = d[:m*n]
 	w = w[:k*n]
 	wt = wt[:n*k]
-	row = row[:k]
 	for p := 0; p < k; p++ {
 		for j, v := range w[p*n : p*n+n] {
 			wt[j*k+p] = v
 		}
 	}
-	if !sparse {
-		offsets(idx[:n], k)
-	}
 	for i := 0; i < m; i++ {
 		di := d[i*n : i*n+n]
-		if sparse {
-			nz := gatherNZ(idx[:n], val, di, 1, k)
-			combine(row, nil, idx[:nz], val[:nz], wt)
-		} else {
-			combine(row, nil, idx[:n], di, wt)
-		}
 		ci := c[i*k : i*k+k]
-		for p, v := range row {
-			ci[p] *= v
+		if sparse {
+			cnt := gatherNZ(idx[:n], val, di)
+			combine(ci, nil, idx[:cnt], val[:cnt], wt, k)
+		} else {
+			combine(ci, nil, seq[:n], di, wt, k)
 		}
 	}
+	mulDerivative(act, alpha, c, z[:m*k], a[:m*k])
 }

@@ -118,13 +118,13 @@ func (n *Network) fullBatchProblem(x, y *mat.Dense) (optimize.Problem, error) {
 	return optimize.Problem{
 		Func: func(p []float64) float64 {
 			copy(n.theta, p)
-			n.forward(ws, ws.x, rows)
+			n.forward(ws, ws.x, rows, nil)
 			c, _ := n.batchCost(ws, ws.y, rows)
 			return c/float64(rows) + n.penalty()
 		},
 		Grad: func(g, p []float64) {
 			copy(n.theta, p)
-			n.forward(ws, ws.x, rows)
+			n.forward(ws, ws.x, rows, nil)
 			n.backward(ws, rows)
 			copy(g, ws.grad)
 		},

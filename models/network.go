@@ -239,9 +239,11 @@ type workspace struct {
 	z, a, d [][]float64 // per layer: pre-activations, activations, errors δ
 	grad    []float64   // flat gradient, laid out like theta
 	nz      []nzRows    // per layer: nonzero elements of its input
+	in0     *nzRows     // nonzero elements of the input used by the last forward
+	seq     []int       // 0, 1, 2, ...: the row list of a dense operand
 	idx     []int       // kernel scratch
 	val     []float64   // kernel scratch
-	wt, row []float64   // kernel scratch for backpropagation
+	wt      []float64   // kernel scratch for backpropagation
 }
 
 func (n *Network) newWorkspace(rows int, backprop bool) *workspace {
@@ -257,10 +259,10 @@ func (n *Network) newWorkspace(rows int, backprop bool) *workspace {
 	for _, s := range n.sizes {
 		width = max(width, s)
 	}
-	ws.idx, ws.val = make([]int, width), make([]float64, width)
+	ws.idx, ws.val, ws.seq = make([]int, width), make([]float64, width), iota(width)
 	ws.nz = make([]nzRows, L)
 	for l := range ws.nz {
-		ws.nz[l] = newNZRows(rows, n.sizes[l])
+		ws.nz[l] = newNZRows(rows, n.sizes[l], backprop)
 	}
 	for l, ly := range n.cfg.Layers {
 		ws.z[l] = make([]float64, rows*ly.Size)
@@ -279,20 +281,29 @@ func (n *Network) newWorkspace(rows int, backprop bool) *workspace {
 		for _, s := range n.sp {
 			wmax = max(wmax, s.w1-s.w0)
 		}
-		ws.wt, ws.row = make([]float64, wmax), make([]float64, width)
+		ws.wt = make([]float64, wmax)
 	}
 	return ws
 }
 
 // forward propagates the m rows of x (m×inputs, contiguous) through the
-// network, filling ws.z and ws.a.
-func (n *Network) forward(ws *workspace, x []float64, m int) {
+// network, filling ws.z and ws.a. If in0 is not nil, it holds the nonzero
+// elements of the rows of x, and x is not read.
+func (n *Network) forward(ws *workspace, x []float64, m int, in0 *nzRows) {
 	in := x
+	ws.in0 = in0
+	if in0 == nil {
+		ws.in0 = &ws.nz[0]
+	}
 	for l, ly := range n.cfg.Layers {
 		k, o := n.sizes[l], n.sizes[l+1]
 		s := n.sp[l]
 		z := ws.z[l][:m*o]
-		gemmBias(z, in, n.theta[s.w0:s.w1], n.theta[s.b0:s.b1], m, k, o, n.sparseInput(l), ws.nz[l])
+		nz := &ws.nz[l]
+		if l == 0 {
+			nz = ws.in0
+		}
+		gemmBias(z, in, n.theta[s.w0:s.w1], n.theta[s.b0:s.b1], m, k, o, n.sparseInput(l), l == 0 && in0 != nil, nz, ws.seq)
 		if ly.Act != Identity {
 			activate(ly.Act, n.alpha, ws.a[l][:m*o], z, o)
 		}
@@ -307,7 +318,8 @@ func (n *Network) sparseInput(l int) bool {
 }
 
 // backward computes the gradient of the penalised cost over the m samples
-// held in ws.x and ws.y, after forward(ws, ws.x, m), into ws.grad.
+// held in ws.x (or ws.in0) and ws.y, after forward(ws, ws.x, m, ·), into
+// ws.grad.
 func (n *Network) backward(ws *workspace, m int) {
 	L := len(n.cfg.Layers) - 1
 	o := n.sizes[L+1]
@@ -334,13 +346,13 @@ func (n *Network) backward(ws *workspace, m int) {
 	for l := L; l >= 0; l-- {
 		k, o := n.sizes[l], n.sizes[l+1]
 		s := n.sp[l]
-		prev := ws.x
+		prev, nz := ws.x, ws.in0
 		if l > 0 {
-			prev = ws.a[l-1]
+			prev, nz = ws.a[l-1], &ws.nz[l]
 		}
 		gw, w := ws.grad[s.w0:s.w1], n.theta[s.w0:s.w1]
 		d := ws.d[l][:m*o]
-		gemmTN(gw, prev, d, m, k, o, n.sparseInput(l), ws.nz[l])
+		gemmTN(gw, prev, d, m, k, o, n.sparseInput(l), nz, ws.val, ws.seq)
 		if l2 != 0 {
 			for i, v := range w {
 				gw[i] += l2 * v
@@ -348,9 +360,8 @@ func (n *Network) backward(ws *workspace, m int) {
 		}
 		colSum(ws.grad[s.b0:s.b1], d, m, o)
 		if l > 0 {
-			dp := ws.d[l-1][:m*k]
-			derivative(n.cfg.Layers[l-1].Act, n.alpha, dp, ws.z[l-1][:m*k], ws.a[l-1][:m*k])
-			scaleByDWt(dp, d, w, m, o, k, n.cfg.Layers[l].Act == ReLU, ws.wt, ws.row, ws.idx, ws.val)
+			backpropDelta(ws.d[l-1], d, w, m, o, k, n.cfg.Layers[l].Act == ReLU, n.cfg.Layers[l-1].Act, n.alpha,
+				ws.z[l-1], ws.a[l-1], ws.wt, ws.idx, ws.val, ws.seq)
 		}
 	}
 }
@@ -422,7 +433,7 @@ func (n *Network) evaluate(ws *workspace, x, y []float64, rows int) (cost, acc f
 	var correct int
 	for r := 0; r < rows; r += ws.rows {
 		m := min(ws.rows, rows-r)
-		n.forward(ws, x[r*in:(r+m)*in], m)
+		n.forward(ws, x[r*in:(r+m)*in], m, nil)
 		c, k := n.batchCost(ws, y[r*o:(r+m)*o], m)
 		cost += c
 		correct += k
@@ -450,7 +461,7 @@ func (n *Network) Predict(x *mat.Dense) *mat.Dense {
 	L := len(n.cfg.Layers) - 1
 	for r := 0; r < rows; r += ws.rows {
 		m := min(ws.rows, rows-r)
-		n.forward(ws, xs[r*cols:(r+m)*cols], m)
+		n.forward(ws, xs[r*cols:(r+m)*cols], m, nil)
 		copy(raw[r*o:(r+m)*o], ws.a[L][:m*o])
 	}
 	return out
@@ -527,6 +538,9 @@ type netTrainer struct {
 	xv, yv []float64
 	nt, nv int
 	ws, ev *workspace
+	// x0 holds the nonzero elements of every training row, gathered
+	// once; in0 views those of the rows of the current mini-batch.
+	x0, in0 nzRows
 }
 
 func (t *netTrainer) params() []float64 { return t.n.theta }
@@ -537,13 +551,13 @@ func (t *netTrainer) nTrain() int       { return t.nt }
 
 func (t *netTrainer) gradient(idx []int) []float64 {
 	n, ws := t.n, t.ws
-	in, o := n.sizes[0], n.sizes[len(n.sizes)-1]
+	o := n.sizes[len(n.sizes)-1]
 	for i, r := range idx {
-		copy(ws.x[i*in:i*in+in], t.x[r*in:r*in+in])
+		t.in0.off[i], t.in0.cnt[i] = t.x0.off[r], t.x0.cnt[r]
 		copy(ws.y[i*o:i*o+o], t.y[r*o:r*o+o])
 	}
 	m := len(idx)
-	n.forward(ws, ws.x[:m*in], m)
+	n.forward(ws, nil, m, &t.in0)
 	n.backward(ws, m)
 	return ws.grad
 }
@@ -576,8 +590,30 @@ func (n *Network) newTrainer(xTrain, yTrain, xVal, yVal *mat.Dense, batch int) (
 		}
 	}
 	t.ws = n.newWorkspace(max(1, min(batch, t.nt)), true)
+	t.x0 = gatherRows(t.x, t.nt, n.sizes[0])
+	t.in0 = t.ws.nz[0]
+	t.in0.idx, t.in0.val = t.x0.idx, t.x0.val
 	t.ev = n.newWorkspace(min(max(t.nt, t.nv), evalChunk), false)
 	return t, nil
+}
+
+// gatherRows returns the nonzero elements of the rows of the m×k matrix x,
+// stored without gaps.
+func gatherRows(x []float64, m, k int) nzRows {
+	nnz := 0
+	for _, v := range x[:m*k] {
+		if v != 0 {
+			nnz++
+		}
+	}
+	nz := nzRows{idx: make([]int, nnz+k), val: make([]float64, nnz+k), off: make([]int, m), cnt: make([]int, m)}
+	o := 0
+	for i := 0; i < m; i++ {
+		c := gatherNZ(nz.idx[o:o+k], nz.val[o:o+k], x[i*k:i*k+k])
+		nz.off[i], nz.cnt[i] = o, c
+		o += c
+	}
+	return nz
 }
 
 // Train fits the network to (xTrain, yTrain) by mini-batch gradient descent
