@@ -67,7 +67,7 @@ s3test:
 		[ -n "$$src" ] && (cd "$$src" && GOFLAGS=-buildvcs=false $(GO) build -o "$(WEED).tmp" ./weed) && \
 		mv "$(WEED).tmp" "$(WEED)" || echo "s3test: could not build SeaweedFS: the S3 tests will skip"; \
 	fi
-	REPRO_WEED="$(WEED)" $(GO) test ./cmd/repro -run 'S3' -count=1 -v
+	S3TEST_WEED="$(WEED)" $(GO) test ./cmd/repro -run 'S3' -count=1 -v
 
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem ./models ./pipeline ./cmd/repro

@@ -18,7 +18,7 @@ import (
 
 // The S3 tests run the scale-out contract against a real S3-compatible
 // server on loopback: SeaweedFS (`weed server -s3`), which `make s3test`
-// builds once into ~/.cache/repro-test/bin (or $REPRO_WEED names).
+// builds once into ~/.cache/repro-test/bin (or $S3TEST_WEED names).
 
 // s3Env is the environment of the AWS SDK in these tests: fixed credentials
 // (the server has no IAM configured and accepts any), and no look-up of
@@ -31,7 +31,7 @@ func s3Env() []string {
 }
 
 func weedBinary() string {
-	if p := os.Getenv("REPRO_WEED"); p != "" {
+	if p := os.Getenv("S3TEST_WEED"); p != "" {
 		return p
 	}
 	home, _ := os.UserHomeDir()
@@ -73,7 +73,7 @@ func startSeaweed(t *testing.T) *seaweed {
 	t.Helper()
 	bin := weedBinary()
 	if _, err := os.Stat(bin); err != nil {
-		t.Skipf("no SeaweedFS server at %s: run `make s3test`, which builds it once (go build of github.com/seaweedfs/seaweedfs/weed), or set REPRO_WEED", bin)
+		t.Skipf("no SeaweedFS server at %s: run `make s3test`, which builds it once (go build of github.com/seaweedfs/seaweedfs/weed), or set S3TEST_WEED", bin)
 	}
 	p := freePorts(t, 8)
 	dir := t.TempDir()
