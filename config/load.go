@@ -26,7 +26,7 @@ type Options struct {
 const EnvPrefix = "REPRO_"
 
 // reservedEnv are REPRO_ variables that are not parameters.
-var reservedEnv = map[string]bool{"REPRO_DEBUG_KEY": true, "REPRO_PROFILE": true, "REPRO_BROWSER": true}
+var reservedEnv = map[string]bool{"REPRO_DEBUG_KEY": true, "REPRO_PROFILE": true, "REPRO_BROWSER": true, "REPRO_TEST_ARTIFACTS": true}
 
 // EnvName is the environment variable that overrides key.
 func EnvName(key string) string {

@@ -269,14 +269,18 @@ func textChange(a, b string) (string, bool) {
 	ma, mb := in(la), in(lb)
 	var gone, added []string
 	for _, x := range la {
-		if mb[x] == 0 {
-			gone = append(gone, strconv.Quote(strings.TrimSpace(x)))
+		if mb[x] > 0 {
+			mb[x]--
+			continue
 		}
+		gone = append(gone, strconv.Quote(strings.TrimSpace(x)))
 	}
 	for _, x := range lb {
-		if ma[x] == 0 {
-			added = append(added, strconv.Quote(strings.TrimSpace(x)))
+		if ma[x] > 0 {
+			ma[x]--
+			continue
 		}
+		added = append(added, strconv.Quote(strings.TrimSpace(x)))
 	}
 	return fmt.Sprintf("(lines %s -> %s)", strings.Join(limit(gone, 3), ", "), strings.Join(limit(added, 3), ", ")), true
 }

@@ -2,6 +2,7 @@ package stages
 
 import (
 	"fmt"
+	"strings"
 
 	"repro/report"
 )
@@ -9,16 +10,19 @@ import (
 // msd formats values over seeds as "mean ± sd" with sig significant digits.
 func msd(xs []float64, sig int) string {
 	m, sd := meanSD(xs)
-	return report.MeanSD(m, sd, sig)
+	return nbsp(report.MeanSD(m, sd, sig))
 }
+
+// nbsp keeps "0.12 ± 0.01" and "98.1 %" on one line.
+func nbsp(s string) string { return strings.ReplaceAll(s, " ", "\u00a0") }
 
 // pctsd formats accuracies over seeds as "98.1 ± 0.4 %".
 func pctsd(xs []float64, decimals int) string {
 	m, sd := meanSD(xs)
-	return fmt.Sprintf("%.*f ± %.*f %%", decimals, 100*m, decimals, 100*sd)
+	return fmt.Sprintf("%.*f\u00a0±\u00a0%.*f\u00a0%%", decimals, 100*m, decimals, 100*sd)
 }
 
-func pct(x float64, decimals int) string { return fmt.Sprintf("%.*f %%", decimals, 100*x) }
+func pct(x float64, decimals int) string { return fmt.Sprintf("%.*f\u00a0%%", decimals, 100*x) }
 
 func mean(xs []float64) float64 { m, _ := meanSD(xs); return m }
 
@@ -72,13 +76,13 @@ func buildTables(d *reportData) {
 	d.tables["linear"] = lin
 
 	t2 := report.Table{Name: "terrain-test", Caption: "Test error of the best model of each kind on the terrain (mean ± sd over seeds for the networks), beside the study's published numbers, which are on different terrain (Ireland) and so comparable only in kind.",
-		Header: []string{"model", "chosen on validation", "test MSE", "test R²", "published MSE", "published R²"}}
+		Header: []string{"model", "chosen on validation", "test MSE", "test R²", "published MSE (Ireland)", "published R² (Ireland)"}}
 	pubRow := func(key string) (string, string) {
 		p, ok := d.Pub.Terrain[key]
 		if !ok {
 			return "—", "—"
 		}
-		return report.FormatSig(p.TestMSE, 3) + " (published)", report.FormatSig(p.TestR2, 3) + " (published)"
+		return report.FormatSig(p.TestMSE, 3), report.FormatSig(p.TestR2, 3)
 	}
 	pm, pr := pubRow("ridge")
 	t2.Rows = append(t2.Rows, []string{"Ridge, closed form", "λ = " + report.FormatSig(d.Ridge.Lambda, 2), report.FormatSig(d.Ridge.TestMSE, 3), report.FormatSig(d.Ridge.TestR2, 3), pm, pr})

@@ -31,7 +31,7 @@ func readGit(root string) gitInfo {
 	}
 	g := gitInfo{Commit: git("rev-parse", "HEAD"), Date: git("log", "-1", "--format=%cI")}
 	if g.Commit == "" {
-		g.Commit, g.Date = "(not a git checkout)", "(unknown)"
+		g.Commit, g.Date = "none (not a git checkout)", "unknown"
 		return g
 	}
 	g.Dirty = git("status", "--porcelain", "--untracked-files=no") != ""
@@ -64,7 +64,7 @@ func exportReport(p *project, st *runState) error {
 func runProvenance(p *project, st *runState, g gitInfo) string {
 	var t strings.Builder
 	t.WriteString(`<section id="run-provenance" class="run-provenance">` + "\n")
-	fmt.Fprintf(&t, "<p>Commit <code>%s</code> (%s), dirty: %v. This run finished at %s and took %.1f s of wall time with %s.</p>\n",
+	fmt.Fprintf(&t, "<p>Commit <code>%s</code>, committed %s, uncommitted changes: %v. This run finished at %s and took %.1f s of wall time with %s.</p>\n",
 		html.EscapeString(g.Commit), html.EscapeString(g.Date), g.Dirty, st.Finished, st.Seconds, html.EscapeString(pipeline.Toolchain()))
 	if bi, ok := debug.ReadBuildInfo(); ok {
 		t.WriteString("<details><summary>Module versions of the binary</summary><table><thead><tr><th>module</th><th>version</th></tr></thead><tbody>\n")
