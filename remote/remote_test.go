@@ -10,7 +10,7 @@ import (
 	"testing"
 )
 
-func TestCheck(t *testing.T) {
+func TestRemoteCheck(t *testing.T) {
 	for _, tc := range []struct {
 		url string
 		err string
@@ -31,13 +31,13 @@ func TestCheck(t *testing.T) {
 	}
 }
 
-func TestRedact(t *testing.T) {
+func TestRemoteRedact(t *testing.T) {
 	if got := Redact("s3://key:secret@bucket?region=x"); strings.Contains(got, "secret") || !strings.Contains(got, "bucket") {
 		t.Errorf("Redact = %q", got)
 	}
 }
 
-func TestFileBucket(t *testing.T) {
+func TestRemoteFileBucket(t *testing.T) {
 	ctx := context.Background()
 	dir := filepath.Join(t.TempDir(), "not", "yet")
 	b, err := Open(ctx, "file://"+dir)
@@ -77,7 +77,7 @@ func TestFileBucket(t *testing.T) {
 	}
 }
 
-func TestFileBucketRefusingWrites(t *testing.T) {
+func TestRemoteFileBucketRefusingWrites(t *testing.T) {
 	if os.Geteuid() == 0 {
 		t.Skip("root writes into read-only directories: cannot test a refused write")
 	}
@@ -94,7 +94,7 @@ func TestFileBucketRefusingWrites(t *testing.T) {
 	}
 }
 
-func TestOpenErrors(t *testing.T) {
+func TestRemoteOpenErrors(t *testing.T) {
 	ctx := context.Background()
 	if _, err := Open(ctx, "ftp://host/x"); err == nil {
 		t.Error("Open(ftp://...) = nil error")
