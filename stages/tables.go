@@ -61,7 +61,8 @@ func buildTables(d *reportData) {
 	d.tables["split"] = split
 
 	lin := report.Table{Name: "linear", Caption: "Linear models on the terrain (heights scaled to [0, 1]): closed forms, and Ridge trained by SGD at the best mini-batch size and learning rate (mean ± sd over seeds).",
-		Header: []string{"model", "λ", "training MSE", "validation MSE", "test MSE", "test R²"}}
+		Header: []string{"model", "λ", "training MSE", "validation MSE", "test MSE", "test R²"},
+		Align:  []string{"left", "right", "right", "right", "right", "right"}}
 	for _, f := range []LinearFit{d.OLS, d.Ridge} {
 		lambda := "—"
 		if f.Model == "ridge" {
@@ -76,7 +77,8 @@ func buildTables(d *reportData) {
 	d.tables["linear"] = lin
 
 	t2 := report.Table{Name: "terrain-test", Caption: "Test error of the best model of each kind on the terrain (mean ± sd over seeds for the networks), beside the study's published numbers, which are on different terrain (Ireland) and so comparable only in kind.",
-		Header: []string{"model", "chosen on validation", "test MSE", "test R²", "published MSE (Ireland)", "published R² (Ireland)"}}
+		Header: []string{"model", "chosen on validation", "test MSE", "test R²", "published MSE (Ireland)", "published R² (Ireland)"},
+		Align:  []string{"left", "left", "right", "right", "right", "right"}}
 	pubRow := func(key string) (string, string) {
 		p, ok := d.Pub.Terrain[key]
 		if !ok {
@@ -97,7 +99,8 @@ func buildTables(d *reportData) {
 	d.tables["terrain-test"] = t2
 
 	cls := report.Table{Name: "digits", Caption: "Digits: accuracy of each method on the validation and test images (mean ± sd over seeds), the epoch of the best validation error, and the study's published numbers.",
-		Header: []string{"method", "configuration", "validation accuracy", "test accuracy", "epoch of best validation error", "published"}}
+		Header: []string{"method", "configuration", "validation accuracy", "test accuracy", "epoch of best validation error", "published"},
+		Align:  []string{"left", "left", "right", "right", "right", "left"}}
 	pub := d.Pub.Digits
 	for _, m := range []struct {
 		name string
@@ -143,7 +146,8 @@ func buildTables(d *reportData) {
 
 	if len(d.Curve) > 0 {
 		cur := report.Table{Name: "learning-curve", Caption: "Terrain learning curve: test MSE of closed-form Ridge (λ chosen on validation) and of the best network kind of the tuning, retrained at each training-set size (mean ± sd over seeds).",
-			Header: []string{"x_sparsity", "training points", "Ridge λ", "Ridge test MSE", "network", "network test MSE"}}
+			Header: []string{"x_sparsity", "training points", "Ridge λ", "Ridge test MSE", "network", "network test MSE"},
+			Align:  []string{"right", "right", "right", "right", "left", "right"}}
 		for _, p := range d.Curve {
 			cur.Rows = append(cur.Rows, []string{fmt.Sprint(p.XSparsity), fmt.Sprint(p.NTrain), report.FormatSig(p.RidgeLambda, 2), report.FormatSig(p.RidgeTestMSE, 3),
 				fmt.Sprintf("%s %s", activationName(p.NetLabel), p.NetArch), msd(p.NetTestMSE, 2)})
