@@ -83,7 +83,7 @@ func runProvenance(p *project, st *runState, g gitInfo) string {
 		}
 	}
 	sort.Strings(names)
-	t.WriteString("<details open><summary>Stages of this run</summary><table class=\"timings\"><thead><tr><th>stage</th><th>key</th><th>this run</th><th style=\"text-align:right\">wall time (s)</th></tr></thead><tbody>\n")
+	t.WriteString("<details><summary>Every stage of this run: key, cached or run, wall time</summary><table class=\"timings\"><thead><tr><th>stage</th><th>key</th><th>this run</th><th style=\"text-align:right\">wall time (s)</th></tr></thead><tbody>\n")
 	for _, n := range names {
 		s := st.Stages[n]
 		key := s.Key
