@@ -88,7 +88,24 @@ func NewFingerprinter(fsys fs.FS) (*Fingerprinter, error) {
 		if err != nil {
 			return err
 		}
-		if d.IsDir() || !strings.HasSuffix(p, ".go") || strings.HasSuffix(p, "_test.go") {
+		if d.IsDir() || strings.HasSuffix(p, "_test.go") {
+			return nil
+		}
+		if strings.HasSuffix(p, ".s") {
+			// Assembly counts as one declaration of its package,
+			// reached with the package (like an init function).
+			src, err := fs.ReadFile(fsys, p)
+			if err != nil {
+				return err
+			}
+			fp.files[p] = src
+			pkg := fp.pkgPath(p)
+			id := pkg + ".asm:" + path.Base(p)
+			fp.decls[id] = &decl{id: id, pkg: pkg, node: &ast.BadDecl{}, hash: HashBytes(src)}
+			fp.inits[pkg] = append(fp.inits[pkg], id)
+			return nil
+		}
+		if !strings.HasSuffix(p, ".go") {
 			return nil
 		}
 		src, err := fs.ReadFile(fsys, p)
@@ -158,11 +175,7 @@ func (fp *Fingerprinter) addFile(fset *token.FileSet, p string, src []byte) erro
 	if !buildable(f) {
 		return nil
 	}
-	dir := path.Dir(p)
-	pkg := fp.Module
-	if dir != "." {
-		pkg = fp.Module + "/" + dir
-	}
+	pkg := fp.pkgPath(p)
 	fp.pkgAST[pkg] = append(fp.pkgAST[pkg], f)
 	for _, im := range f.Imports {
 		ip, _ := strconv.Unquote(im.Path.Value)
@@ -229,6 +242,14 @@ func (fp *Fingerprinter) addFile(fset *token.FileSet, p string, src []byte) erro
 		}
 	}
 	return nil
+}
+
+// pkgPath is the import path of the package holding file p.
+func (fp *Fingerprinter) pkgPath(p string) string {
+	if dir := path.Dir(p); dir != "." {
+		return fp.Module + "/" + dir
+	}
+	return fp.Module
 }
 
 func (fp *Fingerprinter) inModule(ip string) bool {

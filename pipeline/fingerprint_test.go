@@ -173,3 +173,16 @@ func TestReachUnknown(t *testing.T) {
 }
 
 func keys[V any](m map[string]V) []string { return sortedKeys(m) }
+
+func TestAssemblyCountsWithItsPackage(t *testing.T) {
+	fs := fixture(fixtureA, fixtureB)
+	fs["b/add_amd64.s"] = &fstest.MapFile{Data: []byte("TEXT ·add(SB),4,$0\n\tRET\n")}
+	base := reach(t, fs, "example.com/m/a.Terrain")
+	if _, ok := base.Decls["example.com/m/b.asm:add_amd64.s"]; !ok {
+		t.Fatalf("Terrain (which reaches package b) does not reach b's assembly: %v", keys(base.Decls))
+	}
+	fs["b/add_amd64.s"] = &fstest.MapFile{Data: []byte("TEXT ·add(SB),4,$0\n\tNOP\n\tRET\n")}
+	if reach(t, fs, "example.com/m/a.Terrain").Fingerprint == base.Fingerprint {
+		t.Error("editing b's assembly did not change Terrain's fingerprint")
+	}
+}
