@@ -101,7 +101,7 @@ func runRecompute(cmd *cobra.Command, p *project, patterns []string) error {
 		if cmd.Context().Err() != nil {
 			return err
 		}
-		return fmt.Errorf("verify --recompute: %w (repro run --profile %s)", err, p.profile)
+		return fmt.Errorf("verify --recompute: %w (with `repro run --profile %s`)", err, p.profile)
 	}
 	out := cmd.OutOrStdout()
 	bad, failed := 0, 0
