@@ -49,8 +49,8 @@ fuzz:
 # one store with one of them killed (several minutes).
 .PHONY: stress
 stress:
-	REPRO_STRESS=1 $(GO) test ./cmd/repro -run '^(TestCrashSafetySIGKILL|TestConcurrentRuns)$$' -count=1 -timeout 60m -v
-	REPRO_STRESS=1 $(GO) test ./pipeline -run '^TestPutSurvivesSIGKILL$$' -count=1 -v
+	RELIABILITY_STRESS=1 $(GO) test ./cmd/repro -run '^(TestCrashSafetySIGKILL|TestConcurrentRuns)$$' -count=1 -timeout 60m -v
+	RELIABILITY_STRESS=1 $(GO) test ./pipeline -run '^TestPutSurvivesSIGKILL$$' -count=1 -v
 
 # The scale-out tests against a real S3-compatible server on loopback:
 # SeaweedFS (`weed server -s3`), built once from the Go module proxy into

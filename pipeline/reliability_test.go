@@ -171,7 +171,7 @@ func TestPutSurvivesSIGKILL(t *testing.T) {
 	r := rand.New(rand.NewPCG(uint64(time.Now().UnixNano()), 1))
 	var done []string
 	kills := 6
-	if os.Getenv("REPRO_STRESS") != "" {
+	if os.Getenv("RELIABILITY_STRESS") != "" {
 		kills = 60
 	}
 	for kill := range kills {

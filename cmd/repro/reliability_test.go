@@ -33,10 +33,11 @@ import (
 // The reliability tests (issue 8): crashes, interrupts, corruption,
 // concurrency, bad configuration, bad data, numerical trouble, paths, the
 // determinism check and housekeeping, each through the real binary on the
-// quick profile. Set REPRO_STRESS=1 (make stress) for many more kill moments
-// and concurrent runs.
+// quick profile. Set RELIABILITY_STRESS=1 (make stress) for many more kill
+// moments and concurrent runs (not REPRO_...: the binary reads those as
+// parameters).
 
-var stress = os.Getenv("REPRO_STRESS") != ""
+var stress = os.Getenv("RELIABILITY_STRESS") != ""
 
 // snapshot is the outcome of one clean, uninterrupted quick run.
 type snapshot struct {
