@@ -137,7 +137,7 @@ func runDiff(cmd *cobra.Command, g *globals, f *diffFlags, args []string) error 
 		return usagef("--fail-on %q matches no metric that both %s and %s hold (metrics are flat dotted names: see `repro metrics`)", unmatched[0], a.label, b.label)
 	}
 	if f.html != "" {
-		st, err := pipeline.OpenStore(filepath.Join(root, g.store))
+		st, err := pipeline.OpenStore(g.storeDir(root))
 		if err != nil {
 			return err
 		}

@@ -63,6 +63,15 @@ type project struct {
 	warns   []string
 }
 
+// storeDir is the store directory: --store as given if absolute, else
+// relative to the project.
+func (g *globals) storeDir(root string) string {
+	if filepath.IsAbs(g.store) {
+		return g.store
+	}
+	return filepath.Join(root, g.store)
+}
+
 func (g *globals) profileName() string {
 	if g.profile == "" {
 		return "default"
@@ -94,7 +103,7 @@ func (g *globals) open() (*project, error) {
 	if err != nil {
 		return nil, usageError{err}
 	}
-	st, err := pipeline.OpenStore(filepath.Join(root, g.store))
+	st, err := pipeline.OpenStore(g.storeDir(root))
 	if err != nil {
 		return nil, err
 	}
