@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -190,7 +191,10 @@ func runRun(cmd *cobra.Command, g *globals, f *runFlags, patterns []string) erro
 	}
 	report := ""
 	if _, ok := res.Outcomes["report"]; ok {
-		report = filepath.Join(g.store, "report.html")
+		report = filepath.Join(p.store.Dir, "report.html")
+		if rel, err := filepath.Rel(p.root, report); err == nil && !strings.HasPrefix(rel, "..") {
+			report = rel
+		}
 		if err := exportReport(p, st); err != nil {
 			return err
 		}
@@ -213,7 +217,10 @@ func runRun(cmd *cobra.Command, g *globals, f *runFlags, patterns []string) erro
 		b, _ := json.Marshal(out)
 		fmt.Fprintln(stdout, string(b))
 	} else if report != "" {
-		fmt.Fprintln(stdout, filepath.Join(p.root, report))
+		if !filepath.IsAbs(report) {
+			report = filepath.Join(p.root, report)
+		}
+		fmt.Fprintln(stdout, report)
 	}
 	return runErr
 }
