@@ -2,6 +2,7 @@ package stages
 
 import (
 	"fmt"
+	"math"
 	"strings"
 
 	"repro/report"
@@ -43,6 +44,59 @@ func (d *reportData) BestReg() RegTune {
 // below closed-form Ridge's.
 func (d *reportData) NetBeatsRidge() bool { return mean(d.BestReg().TestMSE) < d.Ridge.TestMSE }
 
+// SeedNoiseShare is the share of pairs of neighbouring heat-map cells (same
+// row or column, both without a diverged seed) whose means differ by less
+// than the larger of their standard deviations over seeds.
+func (d *reportData) SeedNoiseShare() float64 {
+	var heats []Heat
+	for _, r := range d.Reg {
+		heats = append(heats, r.Heat)
+	}
+	for _, p := range d.Cls.Panels {
+		heats = append(heats, p.Heat)
+	}
+	pairs, noisy := 0, 0
+	for _, h := range heats {
+		cmp := func(i, j, k, l int) {
+			if h.Diverged[i][j] || h.Diverged[k][l] {
+				return
+			}
+			pairs++
+			if math.Abs(h.Mean[i][j]-h.Mean[k][l]) < math.Max(h.SD[i][j], h.SD[k][l]) {
+				noisy++
+			}
+		}
+		for i := range h.Mean {
+			for j := range h.Mean[i] {
+				if j+1 < len(h.Mean[i]) {
+					cmp(i, j, i, j+1)
+				}
+				if i+1 < len(h.Mean) {
+					cmp(i, j, i+1, j)
+				}
+			}
+		}
+	}
+	if pairs == 0 {
+		return 0
+	}
+	return float64(noisy) / float64(pairs)
+}
+
+// CurveGapGrows reports whether the network's advantage over Ridge (Ridge's
+// test MSE minus the network's mean) grows with every step of the learning
+// curve.
+func (d *reportData) CurveGapGrows() bool {
+	for i := 1; i < len(d.Curve); i++ {
+		prev := d.Curve[i-1].RidgeTestMSE - mean(d.Curve[i-1].NetTestMSE)
+		cur := d.Curve[i].RidgeTestMSE - mean(d.Curve[i].NetTestMSE)
+		if d.Curve[i].NTrain <= d.Curve[i-1].NTrain || cur <= prev {
+			return false
+		}
+	}
+	return len(d.Curve) > 1
+}
+
 // SoftmaxAtLeastSigmoid reports whether softmax outputs did at least as well
 // on the test set as sigmoid outputs.
 func (d *reportData) SoftmaxAtLeastSigmoid() bool {
@@ -73,7 +127,7 @@ func buildTables(d *reportData) {
 	}
 	b := d.SGD.Best
 	lin.Rows = append(lin.Rows, []string{fmt.Sprintf("Ridge by SGD (batch %d, γ0 = %g)", b.BatchSize, b.LR), report.FormatSig(b.Runs[0].Lambda, 2), "—",
-		report.MeanSD(b.MeanVal, b.SDVal, 2), msd(d.SGD.TestMSE, 2), msd(d.SGD.TestR2, 2)})
+		nbsp(report.MeanSD(b.MeanVal, b.SDVal, 3)), msd(d.SGD.TestMSE, 3), msd(d.SGD.TestR2, 3)})
 	d.tables["linear"] = lin
 
 	t2 := report.Table{Name: "terrain-test", Caption: "Test error of the best model of each kind on the terrain (mean ± sd over seeds for the networks), beside the study's published numbers, which are on different terrain (Ireland) and so comparable only in kind.",
@@ -94,7 +148,7 @@ func buildTables(d *reportData) {
 		if len(r.Label) > 6 && r.Label[:6] == "extra." {
 			name = "extension: " + r.Label[6:] + " (" + activationName(r.Curves[0].Hidden) + ")"
 		}
-		t2.Rows = append(t2.Rows, []string{name, fmt.Sprintf("%s, γ0 = %g", r.BestArch, r.BestLR), msd(r.TestMSE, 2), msd(r.TestR2, 2), pm, pr})
+		t2.Rows = append(t2.Rows, []string{name, fmt.Sprintf("%s, γ0 = %g", r.BestArch, r.BestLR), msd(r.TestMSE, 3), msd(r.TestR2, 3), pm, pr})
 	}
 	d.tables["terrain-test"] = t2
 
@@ -150,7 +204,7 @@ func buildTables(d *reportData) {
 			Align:  []string{"right", "right", "right", "right", "left", "right"}}
 		for _, p := range d.Curve {
 			cur.Rows = append(cur.Rows, []string{fmt.Sprint(p.XSparsity), fmt.Sprint(p.NTrain), report.FormatSig(p.RidgeLambda, 2), report.FormatSig(p.RidgeTestMSE, 3),
-				fmt.Sprintf("%s %s", activationName(p.NetLabel), p.NetArch), msd(p.NetTestMSE, 2)})
+				fmt.Sprintf("%s %s", activationName(p.NetLabel), p.NetArch), msd(p.NetTestMSE, 3)})
 		}
 		d.tables["learning-curve"] = cur
 	}
