@@ -381,18 +381,7 @@ func (e *Engine) runOne(ctx context.Context, s *Stage, deps map[string]*Record, 
 		return nil, &StageError{s.Name, ctx.Err()}
 	}
 	t0 := time.Now()
-	e.observe(Event{Kind: EventStart, Stage: s.Name})
-	c := &Context{
-		ctx: ctx, stage: s, params: p.Params, inputs: deps, files: p.data,
-		load: e.Store.Get,
-		progress: func(d, t int) {
-			e.observe(Event{Kind: EventProgress, Stage: s.Name, Done: d, Total: t, Elapsed: time.Since(t0)})
-		},
-	}
-	r, err := safeRun(s, c)
-	if err == nil && ctx.Err() != nil {
-		err = ctx.Err()
-	}
+	r, err := e.execute(ctx, p, deps)
 	if err != nil {
 		e.observe(Event{Kind: EventFailed, Stage: s.Name, Err: err, Elapsed: time.Since(t0)})
 		return nil, &StageError{s.Name, err}
@@ -420,6 +409,26 @@ func (e *Engine) runOne(ctx context.Context, s *Stage, deps map[string]*Record, 
 	out.Record, out.Duration = rec, time.Since(t0)
 	e.observe(Event{Kind: EventDone, Stage: s.Name, Elapsed: out.Duration})
 	return out, nil
+}
+
+// execute runs the stage function of p on the records of its inputs,
+// reporting start and progress; it stores nothing.
+func (e *Engine) execute(ctx context.Context, p *Prepared, deps map[string]*Record) (*Result, error) {
+	s := p.Stage
+	t0 := time.Now()
+	e.observe(Event{Kind: EventStart, Stage: s.Name})
+	c := &Context{
+		ctx: ctx, stage: s, params: p.Params, inputs: deps, files: p.data,
+		load: e.Store.Get,
+		progress: func(d, t int) {
+			e.observe(Event{Kind: EventProgress, Stage: s.Name, Done: d, Total: t, Elapsed: time.Since(t0)})
+		},
+	}
+	r, err := safeRun(s, c)
+	if err == nil && ctx.Err() != nil {
+		err = ctx.Err()
+	}
+	return r, err
 }
 
 func safeRun(s *Stage, c *Context) (r *Result, err error) {

@@ -115,18 +115,7 @@ func (e *Engine) recomputeOne(ctx context.Context, p *Prepared, rec *Record, rec
 		deps[d] = recs[d]
 	}
 	t0 := time.Now()
-	e.observe(Event{Kind: EventStart, Stage: s.Name})
-	c := &Context{
-		ctx: ctx, stage: s, params: p.Params, inputs: deps, files: p.data,
-		load: e.Store.Get,
-		progress: func(d, t int) {
-			e.observe(Event{Kind: EventProgress, Stage: s.Name, Done: d, Total: t, Elapsed: time.Since(t0)})
-		},
-	}
-	r, err := safeRun(s, c)
-	if err == nil && ctx.Err() != nil {
-		err = ctx.Err()
-	}
+	r, err := e.execute(ctx, p, deps)
 	out.Duration = time.Since(t0)
 	if err != nil {
 		out.Err = err

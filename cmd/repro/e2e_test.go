@@ -87,18 +87,7 @@ type result struct {
 
 func runRepro(t *testing.T, dir string, args ...string) result {
 	t.Helper()
-	cmd := exec.Command(reproBin, append([]string{"-C", dir}, args...)...)
-	var o, e bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &o, &e
-	cmd.Env = append(os.Environ(), "REPRO_PROFILE=")
-	err := cmd.Run()
-	code := 0
-	if ee, ok := err.(*exec.ExitError); ok {
-		code = ee.ExitCode()
-	} else if err != nil {
-		t.Fatal(err)
-	}
-	return result{code, o.String(), e.String()}
+	return runReproEnv(t, dir, nil, args...)
 }
 
 type runSummary struct {

@@ -196,7 +196,8 @@ func startRepro(t *testing.T, dir string, env []string, args ...string) *live {
 	t.Helper()
 	l := &live{lines: make(chan string, 1024)}
 	l.cmd = exec.Command(reproBin, append([]string{"-C", dir}, args...)...)
-	l.cmd.Env = append(append(os.Environ(), "REPRO_PROFILE="), env...)
+	// The caller's REPRO_PROFILE and REPRO_STORE_REMOTE never leak in.
+	l.cmd.Env = append(append(os.Environ(), "REPRO_PROFILE=", "REPRO_STORE_REMOTE="), env...)
 	l.cmd.Stdout = &l.stdout
 	pipe, err := l.cmd.StderrPipe()
 	if err != nil {

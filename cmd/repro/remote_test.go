@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"encoding/json"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -20,18 +19,7 @@ import (
 // remoteRun runs the binary with extra environment variables.
 func remoteRun(t *testing.T, dir string, env []string, args ...string) result {
 	t.Helper()
-	cmd := exec.Command(reproBin, append([]string{"-C", dir}, args...)...)
-	var o, e bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &o, &e
-	cmd.Env = append(append(os.Environ(), "REPRO_PROFILE=", "REPRO_STORE_REMOTE="), env...)
-	err := cmd.Run()
-	code := 0
-	if ee, ok := err.(*exec.ExitError); ok {
-		code = ee.ExitCode()
-	} else if err != nil {
-		t.Fatal(err)
-	}
-	return result{code, o.String(), e.String()}
+	return runReproEnv(t, dir, env, args...)
 }
 
 // scaleOutSummary is run --json with the scale-out fields.
