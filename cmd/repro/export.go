@@ -1,6 +1,7 @@
 package main
 
 import (
+	"encoding/json"
 	"fmt"
 	"html"
 	"os"
@@ -148,4 +149,24 @@ func methodTimings(p *project, st *runState) string {
 	}
 	t.WriteString("</tbody></table>\n")
 	return t.String()
+}
+
+// reportWarnings prints the report's rendering warnings (for example
+// mathematics shown as TeX source because KaTeX is not installed), so they
+// are seen on every run, cached or not.
+func reportWarnings(p *project, rec *pipeline.Record) {
+	if rec == nil {
+		return
+	}
+	b, err := p.store.Get(rec.Outputs["value"])
+	if err != nil {
+		return
+	}
+	var out struct{ Warnings []string }
+	if json.Unmarshal(b, &out) != nil {
+		return
+	}
+	for _, w := range out.Warnings {
+		fmt.Fprintln(os.Stderr, "repro: report: warning:", strings.TrimPrefix(w, "report: "))
+	}
 }

@@ -198,6 +198,7 @@ func runRun(cmd *cobra.Command, g *globals, f *runFlags, patterns []string) erro
 		if err := exportReport(p, st); err != nil {
 			return err
 		}
+		reportWarnings(p, res.Outcomes["report"].Record)
 	}
 	if shard.N > 0 {
 		fmt.Fprintln(os.Stderr, shardSummary(shard, sel, res))
