@@ -36,6 +36,9 @@ Parameters come from params.yaml, overridden by --profile NAME
 (params.NAME.yaml), then by REPRO_<KEY> environment variables (dots as
 underscores), then by --set key=value.
 
+Why did a stage run? 'repro status' says it; REPRO_DEBUG_KEY=1 prints every
+labelled line that went into each key.
+
 Exit codes: 0 success, 1 a stage failed, 2 bad usage or configuration,
 130 interrupted.`,
 		SilenceUsage:  true,
@@ -44,7 +47,7 @@ Exit codes: 0 success, 1 a stage failed, 2 bad usage or configuration,
 	root.PersistentFlags().StringVarP(&g.dir, "dir", "C", ".", "project directory (holding params.yaml)")
 	root.PersistentFlags().StringVar(&g.profile, "profile", os.Getenv("REPRO_PROFILE"), "parameter profile: params.<profile>.yaml over params.yaml (env REPRO_PROFILE)")
 	root.PersistentFlags().StringArrayVar(&g.set, "set", nil, "override a parameter: --set key=value (repeatable; value is YAML)")
-	root.PersistentFlags().StringVar(&g.store, "store", "artifacts", "artifact store directory, relative to the project")
+	root.PersistentFlags().StringVar(&g.store, "store", "artifacts", "artifact store directory (absolute, or relative to the project)")
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error { return usageError{err} })
 	root.AddCommand(newRunCmd(g), newStatusCmd(g), newDagCmd(g), newShowCmd(g), newMetricsCmd(g),
 		newVerifyCmd(g), newGCCmd(g), newParamsCmd(g))
