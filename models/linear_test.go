@@ -1,6 +1,7 @@
 package models
 
 import (
+	"errors"
 	"math/rand/v2"
 	"testing"
 
@@ -153,5 +154,26 @@ func TestLinearSGDConvergesToRidge(t *testing.T) {
 		if got, want := h.Epochs[300].TrainCost, MSE(y, l.Predict(x)); !scalar.EqualWithinAbsOrRel(got, want, 1e-12, 1e-12) {
 			t.Errorf("λ=%v: history TrainCost got %v, want MSE %v", lambda, got, want)
 		}
+	}
+}
+
+func TestTrainStopsWhenAsked(t *testing.T) {
+	x := PolyFeatures([]float64{0, 0.5, 1, 0.25}, []float64{1, 0.5, 0, 0.75}, 1)
+	y := []float64{1, 2, 3, 1.5}
+	stop := errors.New("cancelled")
+	calls := 0
+	tc := TrainConfig{Epochs: 50, BatchSize: 2, LR0: 0.01, Seed: 1, Stop: func() error {
+		calls++
+		if calls == 3 {
+			return stop
+		}
+		return nil
+	}}
+	h, err := NewLinear(3, 0, 1).Train(x, y, nil, nil, tc, nil)
+	if !errors.Is(err, stop) {
+		t.Fatalf("err = %v, want the Stop error", err)
+	}
+	if got := len(h.Epochs) - 1; got != 3 {
+		t.Errorf("trained %d epochs before stopping, want 3", got)
 	}
 }

@@ -74,6 +74,12 @@ type TrainConfig struct {
 	KeepLast bool
 
 	Seed uint64 // seeds the shuffling of the mini-batches
+
+	// Stop, if not nil, is asked after every epoch; when it returns a
+	// non-nil error (for example a cancelled context's), training stops
+	// and Train returns that error. It is not part of the configuration
+	// proper: it never changes a completed run's results.
+	Stop func() error `json:"-"`
 }
 
 // Validate reports whether the configuration is usable.
@@ -288,6 +294,11 @@ func train(m trainable, tc TrainConfig, progress func(epoch, total int)) (Histor
 		}
 		if progress != nil {
 			progress(e, tc.Epochs)
+		}
+		if tc.Stop != nil {
+			if err := tc.Stop(); err != nil {
+				return h, err
+			}
 		}
 		if p := tc.Patience; p > 0 && e%p == 0 && e >= 2*p {
 			var last, prev float64

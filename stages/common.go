@@ -70,6 +70,15 @@ func progress(c *pipeline.Context) func(epoch, total int) {
 	return func(epoch, total int) { c.Progress(epoch, total) }
 }
 
+// stoppable makes a training loop stop after the current epoch when the run
+// is cancelled (Ctrl-C).
+func stoppable(c *pipeline.Context, tc models.TrainConfig) models.TrainConfig {
+	if c != nil {
+		tc.Stop = c.Err
+	}
+	return tc
+}
+
 // meanSD returns the mean and the sample standard deviation (0 for one value).
 func meanSD(xs []float64) (mean, sd float64) {
 	if len(xs) == 0 {

@@ -32,7 +32,7 @@ type LinSGDRun struct {
 
 func runLinSGD(c *pipeline.Context, p LinSGDParams, d Design) (LinSGDRun, error) {
 	lin := models.NewLinear(d.Train.Cols, p.Lambda, p.Seed)
-	h, err := lin.Train(d.Train.Dense(), d.TrainPts.Z, d.Val.Dense(), d.ValPts.Z, p.Train.config(p.Seed, models.MonitorCost), progress(c))
+	h, err := lin.Train(d.Train.Dense(), d.TrainPts.Z, d.Val.Dense(), d.ValPts.Z, stoppable(c, p.Train.config(p.Seed, models.MonitorCost)), progress(c))
 	if err != nil {
 		return LinSGDRun{}, err
 	}

@@ -64,7 +64,7 @@ func trainNet(c *pipeline.Context, p NetParams, xt, yt, xv, yv *mat.Dense, monit
 	if err != nil {
 		return nil, NetRun{}, err
 	}
-	h, err := net.Train(xt, yt, xv, yv, p.Train.config(p.Seed, monitor), progress(c))
+	h, err := net.Train(xt, yt, xv, yv, stoppable(c, p.Train.config(p.Seed, monitor)), progress(c))
 	if err != nil {
 		return nil, NetRun{}, err
 	}
