@@ -114,6 +114,23 @@ func (c *checker) train(key string, t Train, nTrain int) {
 	c.oneOf(key+".optimizer", t.Optimizer, optimizers)
 }
 
+// netGrid checks a network grid: architectures (with in inputs and out
+// outputs), learning rates and hidden activations, none of them empty.
+func (c *checker) netGrid(key string, archs []string, lrs []float64, acts []string, in, out int) {
+	nonEmpty(c, key+".architectures", archs)
+	for i, a := range archs {
+		c.arch(fmt.Sprintf("%s.architectures[%d]", key, i), a, in, out)
+	}
+	nonEmpty(c, key+".learning_rates", lrs)
+	for i, x := range lrs {
+		c.posFloat(fmt.Sprintf("%s.learning_rates[%d]", key, i), x)
+	}
+	nonEmpty(c, key+".activations", acts)
+	for i, a := range acts {
+		c.oneOf(fmt.Sprintf("%s.activations[%d]", key, i), a, activations)
+	}
+}
+
 // TerrainTrainPoints is an upper bound on the number of terrain training
 // points for a window and grid spacing: one per grid cell.
 func TerrainTrainPoints(window, xs int) int {
@@ -191,18 +208,7 @@ func (p *Params) validate(d *decoder) error {
 	c.posFloat("linear_sgd.beta_learning_rate", l.BetaLR)
 
 	r := p.NeuralRegression
-	nonEmpty(c, "neural_regression.architectures", r.Architectures)
-	for i, a := range r.Architectures {
-		c.arch(fmt.Sprintf("neural_regression.architectures[%d]", i), a, 2, 1)
-	}
-	nonEmpty(c, "neural_regression.learning_rates", r.LearningRates)
-	for i, x := range r.LearningRates {
-		c.posFloat(fmt.Sprintf("neural_regression.learning_rates[%d]", i), x)
-	}
-	nonEmpty(c, "neural_regression.activations", r.Activations)
-	for i, a := range r.Activations {
-		c.oneOf(fmt.Sprintf("neural_regression.activations[%d]", i), a, activations)
-	}
+	c.netGrid("neural_regression", r.Architectures, r.LearningRates, r.Activations, 2, 1)
 	c.nonNeg("neural_regression.leaky_alpha", r.LeakyAlpha)
 	c.oneOf("neural_regression.init", r.Init, inits)
 	c.train("neural_regression.train", r.Train, nTerrain)
@@ -219,18 +225,7 @@ func (p *Params) validate(d *decoder) error {
 	}
 
 	n := p.NeuralClassification
-	nonEmpty(c, "neural_classification.architectures", n.Architectures)
-	for i, a := range n.Architectures {
-		c.arch(fmt.Sprintf("neural_classification.architectures[%d]", i), a, 64, 10)
-	}
-	nonEmpty(c, "neural_classification.learning_rates", n.LearningRates)
-	for i, x := range n.LearningRates {
-		c.posFloat(fmt.Sprintf("neural_classification.learning_rates[%d]", i), x)
-	}
-	nonEmpty(c, "neural_classification.activations", n.Activations)
-	for i, a := range n.Activations {
-		c.oneOf(fmt.Sprintf("neural_classification.activations[%d]", i), a, activations)
-	}
+	c.netGrid("neural_classification", n.Architectures, n.LearningRates, n.Activations, 64, 10)
 	nonEmpty(c, "neural_classification.outputs", n.Outputs)
 	for i, a := range n.Outputs {
 		c.oneOf(fmt.Sprintf("neural_classification.outputs[%d]", i), a, outputs)

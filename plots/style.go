@@ -318,19 +318,24 @@ func contrastText(bg color.Color) color.Color {
 // finite reports whether v is neither NaN nor infinite.
 func finite(v float64) bool { return !math.IsNaN(v) && !math.IsInf(v, 0) }
 
-// gridPlots lays out plots (row-major, nil entries allowed) in c with
-// aligned data areas and draws them. It returns the canvas of each plot.
-func gridPlots(c draw.Canvas, plots [][]*plot.Plot, padX, padY vg.Length) [][]draw.Canvas {
-	rows := len(plots)
-	cols := 0
+// rectangular pads the rows of plots with nil entries to the longest row.
+func rectangular(plots [][]*plot.Plot) (full [][]*plot.Plot, rows, cols int) {
+	rows = len(plots)
 	for _, r := range plots {
 		cols = max(cols, len(r))
 	}
-	full := make([][]*plot.Plot, rows)
+	full = make([][]*plot.Plot, rows)
 	for i, r := range plots {
 		full[i] = make([]*plot.Plot, cols)
 		copy(full[i], r)
 	}
+	return full, rows, cols
+}
+
+// gridPlots lays out plots (row-major, nil entries allowed) in c with
+// aligned data areas and draws them. It returns the canvas of each plot.
+func gridPlots(c draw.Canvas, plots [][]*plot.Plot, padX, padY vg.Length) [][]draw.Canvas {
+	full, rows, cols := rectangular(plots)
 	fitTitles(full, c, padX)
 	t := draw.Tiles{Rows: rows, Cols: cols, PadX: padX, PadY: padY}
 	cs := plot.Align(full, t, c)

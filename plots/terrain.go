@@ -296,16 +296,7 @@ func (o outlinedGlyphs) Plot(c draw.Canvas, p *plot.Plot) {
 // alignAspect shrinks c, keeping it centred, so that the data areas of the
 // aligned plots get width/height = aspect.
 func alignAspect(c draw.Canvas, plots [][]*plot.Plot, aspect float64, padX, padY vg.Length) draw.Canvas {
-	rows := len(plots)
-	cols := 0
-	for _, r := range plots {
-		cols = max(cols, len(r))
-	}
-	full := make([][]*plot.Plot, rows)
-	for i, r := range plots {
-		full[i] = make([]*plot.Plot, cols)
-		copy(full[i], r)
-	}
+	full, rows, cols := rectangular(plots)
 	fitTitles(full, c, padX)
 	cs := plot.Align(full, draw.Tiles{Rows: rows, Cols: cols, PadX: padX, PadY: padY}, c)
 	d := full[0][0].DataCanvas(cs[0][0])
