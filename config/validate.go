@@ -257,6 +257,18 @@ func (p *Params) validate(d *decoder) error {
 			c.fail("store.remote", r, "want the URL of a shared store: file:///path, s3://bucket, gs://bucket or azblob://container (or \"\" for the local store only)")
 		}
 	}
+	if m := p.MNIST; m.Enabled {
+		nonEmpty(c, "mnist.architectures", m.Architectures)
+		for i, a := range m.Architectures {
+			c.arch(fmt.Sprintf("mnist.architectures[%d]", i), a, 784, 10)
+		}
+		c.oneOf("mnist.activation", m.Activation, activations)
+		c.posFloat("mnist.learning_rate", m.LearningRate)
+		if m.Validation < 1000 || m.Validation > 30000 {
+			c.fail("mnist.validation", m.Validation, "must be between 1000 and 30000 of the 60000 training images")
+		}
+		c.train("mnist.train", m.Train, 60000-m.Validation)
+	}
 	if p.Report.Title == "" {
 		c.fail("report.title", p.Report.Title, "give the report a title")
 	}

@@ -165,7 +165,7 @@ func (e *Engine) prepare(s *Stage, deps map[string]*Record) (*Prepared, error) {
 		h.add("input %s %s", d, p.Inputs[d])
 	}
 	for _, f := range s.Files {
-		b, err := os.ReadFile(filepath.Join(e.Root, filepath.FromSlash(f)))
+		b, err := os.ReadFile(e.filePath(f))
 		if err != nil {
 			return nil, fmt.Errorf("stage %s: %w", s.Name, err)
 		}
@@ -496,4 +496,13 @@ func sortedSet(m map[string]bool) []string {
 	}
 	sort.Strings(out)
 	return out
+}
+
+// filePath is where a stage's file input lives: an absolute path as is (such
+// as a file in the Go module cache), else relative to the project root.
+func (e *Engine) filePath(f string) string {
+	if filepath.IsAbs(f) {
+		return f
+	}
+	return filepath.Join(e.Root, filepath.FromSlash(f))
 }

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"fmt"
 	"os"
-	"path/filepath"
 	"sort"
 	"strings"
 )
@@ -207,7 +206,7 @@ func (e *Engine) Check(stages []*Stage, lock *Lock) ([]StageStatus, error) {
 		}
 		p := &Prepared{Stage: s, Code: code, Params: params, Files: map[string]string{}, Modules: map[string]string{}}
 		for _, f := range s.Files {
-			b, err := os.ReadFile(filepath.Join(e.Root, filepath.FromSlash(f)))
+			b, err := os.ReadFile(e.filePath(f))
 			if err != nil {
 				return nil, fmt.Errorf("stage %s: %w", s.Name, err)
 			}

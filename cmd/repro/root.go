@@ -102,7 +102,11 @@ func (g *globals) open() (*project, error) {
 	if err != nil {
 		return nil, usageError{err}
 	}
-	graph, err := stages.Build(params, stages.Env{Profile: g.profileName(), KaTeX: stages.KaTeXFiles(os.DirFS(root))})
+	env := stages.Env{Profile: g.profileName(), KaTeX: stages.KaTeXFiles(os.DirFS(root))}
+	if params.MNIST.Enabled {
+		env.MNISTDir = mnistDir()
+	}
+	graph, err := stages.Build(params, env)
 	if err != nil {
 		return nil, usageError{err}
 	}
