@@ -3,7 +3,6 @@ package main
 import (
 	"encoding/json"
 	"fmt"
-	"os"
 	"path/filepath"
 	"sort"
 	"strings"
@@ -21,14 +20,9 @@ func newStatusCmd(g *globals) *cobra.Command {
 		Use:   "status [PATTERN...]",
 		Short: "Say which stages are fresh or stale, and why (code, params, inputs, new, missing output)",
 		RunE: func(cmd *cobra.Command, args []string) error {
-			p, err := g.open()
+			p, sel, err := g.openSelected(args)
 			if err != nil {
 				return err
-			}
-			p.warn(os.Stderr)
-			sel, err := p.graph.Select(args)
-			if err != nil {
-				return usageError{err}
 			}
 			lock, err := pipeline.ReadLock(p.lockPath())
 			if err != nil {

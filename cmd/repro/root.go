@@ -126,6 +126,22 @@ func (g *globals) open() (*project, error) {
 	return p, nil
 }
 
+// openSelected opens the project, prints its warnings and selects the
+// stages matching patterns (all for none); a pattern that matches nothing
+// is a usage error.
+func (g *globals) openSelected(patterns []string) (*project, []*pipeline.Stage, error) {
+	p, err := g.open()
+	if err != nil {
+		return nil, nil, err
+	}
+	p.warn(os.Stderr)
+	sel, err := p.graph.Select(patterns)
+	if err != nil {
+		return nil, nil, usageError{err}
+	}
+	return p, sel, nil
+}
+
 // sourceDrift lists the module's Go files whose bytes on disk differ from the
 // binary's embedded copy (only when the project directory holds the source).
 func sourceDrift(root string, fp *pipeline.Fingerprinter) []string {

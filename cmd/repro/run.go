@@ -99,14 +99,9 @@ func runRun(cmd *cobra.Command, g *globals, f *runFlags, patterns []string) erro
 			return usageError{err}
 		}
 	}
-	p, err := g.open()
+	p, sel, err := g.openSelected(patterns)
 	if err != nil {
 		return err
-	}
-	p.warn(os.Stderr)
-	sel, err := p.graph.Select(patterns)
-	if err != nil {
-		return usageError{err}
 	}
 	stdout := cmd.OutOrStdout()
 	if f.dryRun {
