@@ -185,7 +185,9 @@ func limit(xs []string, n int) []string {
 // every stage, its code fingerprint, canonical parameters, file hashes and
 // module versions must equal the lock's, and the lock must hold exactly the
 // graph's stages. (Outputs are determined by these and the inputs, which are
-// checked the same way upstream.) It returns the stages that do not match.
+// checked the same way upstream.) It returns the stages that do not match
+// (state "stale" or "removed"), and a "note" when only the Go release
+// differs from the lock's.
 func (e *Engine) Check(stages []*Stage, lock *Lock) ([]StageStatus, error) {
 	var out []StageStatus
 	inGraph := map[string]bool{}
@@ -235,7 +237,9 @@ func (e *Engine) Check(stages []*Stage, lock *Lock) ([]StageStatus, error) {
 		}
 	}
 	if lock.Toolchain != "" && lock.Toolchain != Toolchain() {
-		out = append(out, StageStatus{Stage: "(toolchain)", State: "stale", Reasons: []string{"toolchain: lock " + lock.Toolchain + ", this binary " + Toolchain()}})
+		// A note, not a mismatch: the lock records what its author ran,
+		// and another Go release may well give the same results.
+		out = append(out, StageStatus{Stage: "(toolchain)", State: "note", Reasons: []string{"the lock was written with " + lock.Toolchain + ", this binary is " + Toolchain()}})
 	}
 	return out, nil
 }

@@ -38,13 +38,17 @@ func newStatusCmd(g *globals) *cobra.Command {
 				if err != nil {
 					return err
 				}
+				mismatches := 0
 				for _, s := range bad {
+					if s.State != "note" {
+						mismatches++
+					}
 					fmt.Fprintf(out, "%-7s %s\n", s.State, s.Stage)
 					for _, r := range s.Reasons {
 						fmt.Fprintf(out, "         %s\n", r)
 					}
 				}
-				if len(bad) > 0 {
+				if mismatches > 0 {
 					fmt.Fprintf(out, "%s does not match the code and parameters: run `repro run --profile %s` and commit the lock\n", filepath.Base(p.lockPath()), p.profile)
 					return exitError{1}
 				}

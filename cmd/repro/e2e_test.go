@@ -249,3 +249,30 @@ func TestOldBinaryKeepsItsFingerprint(t *testing.T) {
 		t.Error("the old binary wrote different fingerprints after a source edit")
 	}
 }
+
+// TestStatusCheck: `status --check` compares the committed lock with the
+// code and parameters without the store: it fails on a forgotten lock
+// update, and a lock written by another Go release is only a note.
+func TestStatusCheck(t *testing.T) {
+	a := copyProject(t)
+	if r := runRepro(t, a, "status", "--check", "--profile", "quick"); r.code != 1 || !strings.Contains(r.stdout, "no lock") {
+		t.Errorf("without a lock: exit %d, %q", r.code, r.stdout)
+	}
+	runQuick(t, a)
+	os.RemoveAll(filepath.Join(a, "artifacts")) // no store needed
+	if r := runRepro(t, a, "status", "--check", "--profile", "quick"); r.code != 0 {
+		t.Fatalf("after a run: exit %d\n%s", r.code, r.stdout)
+	}
+	lockPath := filepath.Join(a, "repro.quick.lock")
+	lock, _ := os.ReadFile(lockPath)
+	other := strings.Replace(string(lock), `"toolchain": "go`, `"toolchain": "go0.0-other go`, 1)
+	os.WriteFile(lockPath, []byte(other), 0o644)
+	if r := runRepro(t, a, "status", "--check", "--profile", "quick"); r.code != 0 || !strings.Contains(r.stdout, "note") {
+		t.Errorf("another Go release: exit %d, want 0 with a note\n%s", r.code, r.stdout)
+	}
+	os.WriteFile(lockPath, lock, 0o644)
+	r := runRepro(t, a, "status", "--check", "--profile", "quick", "--set", "terrain.degree=4")
+	if r.code != 1 || !strings.Contains(r.stdout, "stale   terrain/design") || !strings.Contains(r.stdout, "params: degree 5 -> 4") {
+		t.Errorf("after a parameter change: exit %d\n%s", r.code, r.stdout)
+	}
+}
