@@ -485,10 +485,7 @@ func (e *Engine) exportOne(h, rel string) error {
 	return nil
 }
 
-// ErrNotRun is returned by Plan for a stage whose inputs are not yet computed.
-var ErrNotRun = errors.New("not run")
-
-// sortedStrings returns the sorted keys of a set.
+// sortedSet returns the members of a set, sorted.
 func sortedSet(m map[string]bool) []string {
 	out := make([]string, 0, len(m))
 	for k := range m {

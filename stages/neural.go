@@ -199,8 +199,7 @@ func heat(c *pipeline.Context, p TuneParams) (Heat, int, [][]NetRun, error) {
 		h.Mean[i][j], h.SD[i][j] = m, sd
 		h.Diverged[i][j] = div == len(cand.Stages)
 		if div > 0 {
-			h.Mean[i][j], h.SD[i][j] = nanIfAll(m, div == len(cand.Stages)), sd
-			continue
+			continue // a cell with a diverged seed is never the best
 		}
 		if m < bestMean {
 			best, bestMean = ci, m
@@ -210,13 +209,6 @@ func heat(c *pipeline.Context, p TuneParams) (Heat, int, [][]NetRun, error) {
 		return h, -1, runs, fmt.Errorf("every cell of the %s grid had a diverged seed", p.Label)
 	}
 	return h, best, runs, nil
-}
-
-func nanIfAll(m float64, all bool) float64 {
-	if all {
-		return 0
-	}
-	return m
 }
 
 func grid(r, c int) [][]float64 {
