@@ -1,12 +1,12 @@
 package pipeline
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io/fs"
-	"strings"
 	"sync"
 )
 
@@ -23,14 +23,17 @@ import (
 // reader that finds a run entry finds what it names.
 //
 // The engine never trusts the remote: everything downloaded is checked
-// against its hash before it enters the local store.
+// against its hash and size limit before it enters the local store, and,
+// when the client trusts signing keys (RemotePolicy), a run entry is used
+// only if a trusted key signed the record it names (docs/security.md).
 //
 // Implementations (package remote, through gocloud.dev/blob) must be safe
 // for concurrent use.
 type Remote interface {
 	// Get returns the bytes stored under name; an error wrapping
-	// fs.ErrNotExist if there are none.
-	Get(ctx context.Context, name string) ([]byte, error)
+	// fs.ErrNotExist if there are none, and one wrapping ErrTooLarge if
+	// there are more than max (> 0) bytes, having read at most max+1.
+	Get(ctx context.Context, name string, max int64) ([]byte, error)
 	// Put stores b under name; an error wrapping fs.ErrPermission means
 	// the remote refuses writes (it can still be read).
 	Put(ctx context.Context, name string, b []byte) error
@@ -47,11 +50,45 @@ func RemoteObjectName(h string) string { return "objects/" + h[:2] + "/" + h }
 // RemoteRunName is the name of the run entry of key on a Remote.
 func RemoteRunName(key string) string { return "runs/" + key[:2] + "/" + key }
 
+// A RemotePolicy says whom the engine trusts and what it may do with its
+// Remote (docs/security.md).
+type RemotePolicy struct {
+	// Signer, if set, signs every run entry uploaded; its own key is
+	// trusted implicitly.
+	Signer *SigningKey
+	// Trusted lists the public keys whose signed results a pull accepts
+	// (store.trusted_keys). With no Trusted key and no Signer, results are
+	// unauthenticated: everything is accepted and uploaded unsigned, with
+	// one warning per run. With trusted keys but no Signer, nothing is
+	// uploaded (one warning): no client that trusts keys would accept it.
+	Trusted []PublicKey
+	// ReadOnly pulls and uploads nothing (store.remote_mode: read,
+	// --remote-readonly): for builds of untrusted code.
+	ReadOnly bool
+	// MaxObjectBytes caps each object downloaded (store.max_object_bytes;
+	// 0: DefaultMaxObjectBytes). Records are capped at MaxRecordBytes,
+	// run entries at MaxRunEntryBytes.
+	MaxObjectBytes int64
+}
+
+// SetRemotePolicy sets how the engine uses its Remote; call it before Run.
+func (e *Engine) SetRemotePolicy(p RemotePolicy) {
+	r := &e.remote
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.policy = p
+	r.trust = NewTrust(p.Trusted, p.Signer)
+}
+
 // RemoteStats says what a run did with the remote.
 type RemoteStats struct {
 	Pulled, Pushed int    // stages downloaded, stages uploaded
+	Refused        int    // remote results refused: not signed by a trusted key
 	Degraded       string // why the remote was given up during the run, or ""
 	ReadOnly       bool   // writes were refused; reads went on
+	ReadOnlyMode   bool   // uploads were off by choice (RemotePolicy.ReadOnly)
+	NoSigner       bool   // nothing was uploaded: trusted keys but no signing key
+	Unsigned       bool   // results were unauthenticated: no trusted key, no signing key
 }
 
 // remoteState is the engine's view of the remote during a run: whether it
@@ -59,6 +96,8 @@ type RemoteStats struct {
 // uploaded again).
 type remoteState struct {
 	mu       sync.Mutex
+	policy   RemotePolicy
+	trust    *Trust
 	noRead   bool
 	noWrite  bool
 	warned   bool
@@ -66,6 +105,9 @@ type remoteState struct {
 	bad      map[string]bool
 	pulled   int
 	pushed   int
+	refused  int
+	// one warning each per run
+	warnedUnsigned, warnedNoSigner bool
 }
 
 // RemoteStats returns what the last run did with the remote.
@@ -73,7 +115,8 @@ func (e *Engine) RemoteStats() RemoteStats {
 	r := &e.remote
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	return RemoteStats{Pulled: r.pulled, Pushed: r.pushed, Degraded: r.degraded, ReadOnly: r.noWrite && !r.noRead}
+	return RemoteStats{Pulled: r.pulled, Pushed: r.pushed, Refused: r.refused, Degraded: r.degraded, ReadOnly: r.noWrite && !r.noRead,
+		ReadOnlyMode: r.policy.ReadOnly, NoSigner: r.warnedNoSigner, Unsigned: r.warnedUnsigned}
 }
 
 func (e *Engine) remoteCan(write bool) bool {
@@ -84,9 +127,49 @@ func (e *Engine) remoteCan(write bool) bool {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if write {
-		return !r.noWrite
+		return !r.noWrite && !r.policy.ReadOnly
 	}
 	return !r.noRead
+}
+
+// remoteTrust returns the trusted keys (none if no policy was set).
+func (e *Engine) remoteTrust() *Trust {
+	r := &e.remote
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.trust == nil {
+		r.trust = NewTrust(nil, nil)
+	}
+	return r.trust
+}
+
+// maxObject is the size limit of a downloaded object.
+func (e *Engine) maxObject() int64 {
+	r := &e.remote
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.policy.MaxObjectBytes > 0 {
+		return r.policy.MaxObjectBytes
+	}
+	return DefaultMaxObjectBytes
+}
+
+// warnOnce emits msg as a warning the first time *flag is false in a run.
+func (e *Engine) warnOnce(flag *bool, stage, msg string) {
+	r := &e.remote
+	r.mu.Lock()
+	first := !*flag
+	*flag = true
+	r.mu.Unlock()
+	if first {
+		e.observe(Event{Kind: EventWarning, Stage: stage, Err: errors.New(msg)})
+	}
+}
+
+// warnUnsigned is the one warning of a run whose remote results are not
+// authenticated.
+func (e *Engine) warnUnsigned(stage string) {
+	e.warnOnce(&e.remote.warnedUnsigned, stage, fmt.Sprintf("remote store %s: no trusted keys (store.trusted_keys) and no signing key (REPRO_SIGNING_KEY_FILE): remote results are unauthenticated, and anyone who can write to the store can change them (docs/security.md)", e.Remote))
 }
 
 // remoteFailed handles an error of the remote itself (not a missing or
@@ -127,25 +210,35 @@ type errRemoteEntry struct{ msg string }
 
 func (e errRemoteEntry) Error() string { return e.msg }
 
-// remoteObject downloads object h and checks it against its name.
-func (e *Engine) remoteObject(ctx context.Context, h string) ([]byte, error) {
-	b, err := e.Remote.Get(ctx, RemoteObjectName(h))
-	if errors.Is(err, fs.ErrNotExist) {
+// remoteObject downloads object h, of at most max bytes, and checks it
+// against its name. An object too large or corrupt is uploaded again by the
+// next push that has it.
+func (e *Engine) remoteObject(ctx context.Context, h string, max int64) ([]byte, error) {
+	b, err := e.Remote.Get(ctx, RemoteObjectName(h), max)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
 		return nil, errRemoteEntry{fmt.Sprintf("object %s is missing", h[:12])}
-	}
-	if err != nil {
+	case errors.Is(err, ErrTooLarge):
+		e.markBad(h)
+		return nil, errRemoteEntry{fmt.Sprintf("object %s is larger than the limit of %d bytes (store.max_object_bytes; records: %d)", h[:12], max, MaxRecordBytes)}
+	case err != nil:
 		return nil, err
 	}
 	if got := HashBytes(b); got != h {
-		e.remote.mu.Lock()
-		if e.remote.bad == nil {
-			e.remote.bad = map[string]bool{}
-		}
-		e.remote.bad[h] = true
-		e.remote.mu.Unlock()
+		e.markBad(h)
 		return nil, errRemoteEntry{fmt.Sprintf("object %s is corrupt (its bytes hash to %s)", h[:12], got[:12])}
 	}
 	return b, nil
+}
+
+// markBad notes a remote object to be uploaded again even though it exists.
+func (e *Engine) markBad(h string) {
+	e.remote.mu.Lock()
+	defer e.remote.mu.Unlock()
+	if e.remote.bad == nil {
+		e.remote.bad = map[string]bool{}
+	}
+	e.remote.bad[h] = true
 }
 
 // pull looks key up in the remote run cache. On a hit it downloads the
@@ -156,9 +249,24 @@ func (e *Engine) pull(ctx context.Context, s *Stage, key string) (*Record, error
 	if !e.remoteCan(false) || ctx.Err() != nil {
 		return nil, nil
 	}
-	rec, objs, err := e.fetch(ctx, s, key)
+	trust := e.remoteTrust()
+	if trust.Len() == 0 {
+		e.warnUnsigned(s.Name)
+	}
+	rec, ent, objs, err := e.fetch(ctx, s, key, trust)
 	var bad errRemoteEntry
+	var untrusted *Untrusted
 	switch {
+	case errors.As(err, &untrusted):
+		e.remote.mu.Lock()
+		e.remote.refused++
+		e.remote.mu.Unlock()
+		signer := "none"
+		if untrusted.KeyID != "" {
+			signer = untrusted.KeyID
+		}
+		e.observe(Event{Kind: EventWarning, Stage: s.Name, Err: fmt.Errorf("remote result refused (signer key id: %s): %s; computing it here", signer, untrusted.Reason)})
+		return nil, nil
 	case errors.As(err, &bad):
 		e.observe(Event{Kind: EventWarning, Stage: s.Name, Err: fmt.Errorf("remote cache entry unusable, computing: %v", bad)})
 		return nil, nil
@@ -173,7 +281,7 @@ func (e *Engine) pull(ctx context.Context, s *Stage, key string) (*Record, error
 			return nil, err
 		}
 	}
-	if err := e.Store.PutRecord(rec); err != nil {
+	if err := e.Store.PutPulled(rec, ent); err != nil {
 		return nil, err
 	}
 	e.remote.mu.Lock()
@@ -182,51 +290,104 @@ func (e *Engine) pull(ctx context.Context, s *Stage, key string) (*Record, error
 	return rec, nil
 }
 
-// fetch downloads the remote entry of key: nil if there is none.
-func (e *Engine) fetch(ctx context.Context, s *Stage, key string) (*Record, map[string][]byte, error) {
-	b, err := e.Remote.Get(ctx, RemoteRunName(key))
-	if errors.Is(err, fs.ErrNotExist) {
-		return nil, nil, nil
+// fetch downloads the remote entry of key: nil if there is none. In order,
+// each step bounded in size: the run entry, whose signer must be trusted;
+// the record, which must be the canonical record of this stage and key with
+// well-formed output names, and whose signature must verify; then the
+// outputs. Any failure is an errRemoteEntry or an *Untrusted (a miss), or an
+// error of the remote itself.
+func (e *Engine) fetch(ctx context.Context, s *Stage, key string, trust *Trust) (*Record, *RunEntry, map[string][]byte, error) {
+	b, err := e.Remote.Get(ctx, RemoteRunName(key), MaxRunEntryBytes)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		return nil, nil, nil, nil
+	case errors.Is(err, ErrTooLarge):
+		return nil, nil, nil, errRemoteEntry{fmt.Sprintf("run entry %s is larger than %d bytes", RemoteRunName(key), MaxRunEntryBytes)}
+	case err != nil:
+		return nil, nil, nil, err
 	}
+	ent, err := ParseRunEntry(b)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, nil, errRemoteEntry{fmt.Sprintf("run entry %s: %v", RemoteRunName(key), err)}
 	}
-	rh := strings.TrimSpace(string(b))
-	if !validHash(rh) {
-		return nil, nil, errRemoteEntry{fmt.Sprintf("run entry %s does not name an object", RemoteRunName(key))}
+	if err := trust.CheckSigner(ent); err != nil {
+		return nil, nil, nil, err
 	}
-	rb, err := e.remoteObject(ctx, rh)
+	rb, err := e.remoteObject(ctx, ent.Record, min(MaxRecordBytes, e.maxObject()))
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
-	var rec Record
-	if err := json.Unmarshal(rb, &rec); err != nil || rec.Key != key || rec.Stage != s.Name {
-		return nil, nil, errRemoteEntry{fmt.Sprintf("record %s is not a record of %s for key %s", rh[:12], s.Name, key[:12])}
+	rec, err := parseRemoteRecord(rb)
+	if err != nil {
+		return nil, nil, nil, errRemoteEntry{fmt.Sprintf("record %s: %v", ent.Record[:12], err)}
+	}
+	if rec.Key != key || rec.Stage != s.Name {
+		return nil, nil, nil, &Untrusted{KeyID: ent.KeyID, Reason: fmt.Sprintf("the record it names is one of %s for key %s: copied from another entry", rec.Stage, rec.Key[:min(12, len(rec.Key))])}
+	}
+	if err := trust.Check(rec, ent); err != nil {
+		return nil, nil, nil, err
 	}
 	objs := map[string][]byte{}
+	max := e.maxObject()
 	for _, name := range sortedKeys(rec.Outputs) {
 		h := rec.Outputs[name]
-		if !validHash(h) {
-			return nil, nil, errRemoteEntry{fmt.Sprintf("output %q is not an object hash", name)}
-		}
 		if _, ok := objs[h]; ok {
 			continue
 		}
-		ob, err := e.remoteObject(ctx, h)
+		ob, err := e.remoteObject(ctx, h, max)
 		if err != nil {
-			return nil, nil, err
+			return nil, nil, nil, err
 		}
 		objs[h] = ob
 	}
-	return &rec, objs, nil
+	return rec, ent, objs, nil
+}
+
+// parseRemoteRecord decodes a downloaded record and checks it as strictly as
+// one this engine writes: its output names obey the rules of local ones
+// (CheckName: no "..", no absolute path), its hashes are hashes, and its
+// bytes are exactly those the local store would write for it (so its local
+// copy has the same hash).
+func parseRemoteRecord(b []byte) (*Record, error) {
+	var rec Record
+	if err := json.Unmarshal(b, &rec); err != nil {
+		return nil, fmt.Errorf("not a record: %v", err)
+	}
+	for _, name := range sortedKeys(rec.Outputs) {
+		if err := CheckName("output", name); err != nil {
+			return nil, err
+		}
+		if h := rec.Outputs[name]; len(h) != 64 || !isLowerHex(h) {
+			return nil, fmt.Errorf("output %q is not an object hash", name)
+		}
+	}
+	if canon, err := json.Marshal(&rec); err != nil || !bytes.Equal(canon, b) {
+		return nil, errors.New("not in the canonical form this engine writes")
+	}
+	return &rec, nil
 }
 
 // push uploads what a stage produced: its outputs, its record, then its run
 // entry. Objects already on the remote are not sent again (unless found
 // corrupt). An error is returned only with RemoteRequired.
 func (e *Engine) push(ctx context.Context, s *Stage, rec *Record, outputs map[string][]byte) error {
+	// Computed here, the entry is local now, whatever it was before.
+	if err := e.Store.forgetPulled(rec.Key); err != nil {
+		return err
+	}
 	if !e.remoteCan(true) || ctx.Err() != nil {
 		return nil
+	}
+	trust := e.remoteTrust()
+	e.remote.mu.Lock()
+	signer := e.remote.policy.Signer
+	e.remote.mu.Unlock()
+	switch {
+	case signer == nil && trust.Len() > 0:
+		e.warnOnce(&e.remote.warnedNoSigner, s.Name, fmt.Sprintf("remote store %s: this client trusts only signed results but has no signing key (REPRO_SIGNING_KEY_FILE): nothing it computes is uploaded (store.remote_mode: read, or --remote-readonly, says so and silences this)", e.Remote))
+		return nil
+	case trust.Len() == 0:
+		e.warnUnsigned(s.Name)
 	}
 	rb, err := json.Marshal(rec) // the bytes Store.PutRecord stores
 	if err != nil {
@@ -245,7 +406,11 @@ func (e *Engine) push(ctx context.Context, s *Stage, rec *Record, outputs map[st
 			return e.remoteFailed(s.Name, "upload", err)
 		}
 	}
-	if err := e.Remote.Put(ctx, RemoteRunName(rec.Key), []byte(rh+"\n")); err != nil {
+	ent := &RunEntry{Record: rh}
+	if signer != nil {
+		ent = signer.Sign(rec, rh)
+	}
+	if err := e.Remote.Put(ctx, RemoteRunName(rec.Key), ent.Marshal()); err != nil {
 		return e.remoteFailed(s.Name, "upload", err)
 	}
 	e.remote.mu.Lock()

@@ -1,6 +1,7 @@
 package pipeline
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -37,7 +38,7 @@ func (r *memRemote) call() error {
 	return nil
 }
 
-func (r *memRemote) Get(_ context.Context, name string) ([]byte, error) {
+func (r *memRemote) Get(_ context.Context, name string, max int64) ([]byte, error) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if err := r.call(); err != nil {
@@ -46,6 +47,9 @@ func (r *memRemote) Get(_ context.Context, name string) ([]byte, error) {
 	b, ok := r.m[name]
 	if !ok {
 		return nil, fmt.Errorf("%s: %w", name, fs.ErrNotExist)
+	}
+	if int64(len(b)) > max {
+		return nil, fmt.Errorf("%s: %w", name, ErrTooLarge)
 	}
 	return append([]byte(nil), b...), nil
 }
@@ -99,9 +103,22 @@ func newTestEnvs(t *testing.T, n int) []*testEnv {
 		if err != nil {
 			t.Fatal(err)
 		}
-		envs = append(envs, &testEnv{t: t, dir: dir, engine: &Engine{Store: st, Code: fp, Root: dir, Jobs: 2, Modules: map[string]string{}}})
+		e := &Engine{Store: st, Code: fp, Root: dir, Jobs: 2, Modules: map[string]string{}}
+		// Every machine signs with the same (honest) key, and so trusts it.
+		e.SetRemotePolicy(RemotePolicy{Signer: testKey(t, 1)})
+		envs = append(envs, &testEnv{t: t, dir: dir, engine: e})
 	}
 	return envs
+}
+
+// testKey is a signing key made from a fixed seed.
+func testKey(t testing.TB, seed byte) *SigningKey {
+	t.Helper()
+	k, err := GenerateKey(bytes.NewReader(bytes.Repeat([]byte{seed}, 32)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return k
 }
 
 // warnings collects the engine's warnings.

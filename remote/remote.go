@@ -20,9 +20,11 @@
 package remote
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"net/url"
 	"strings"
@@ -115,12 +117,36 @@ func (r *Bucket) ctx(ctx context.Context) (context.Context, context.CancelFunc) 
 	return context.WithTimeout(ctx, r.Timeout)
 }
 
-// Get returns the bytes stored under name (fs.ErrNotExist if none).
-func (r *Bucket) Get(ctx context.Context, name string) ([]byte, error) {
+// Get returns the bytes stored under name (fs.ErrNotExist if none), streamed
+// through a reader that stops after max+1 bytes: more than max bytes is an
+// error wrapping pipeline.ErrTooLarge, whatever size the server announces.
+func (r *Bucket) Get(ctx context.Context, name string, max int64) ([]byte, error) {
 	ctx, cancel := r.ctx(ctx)
 	defer cancel()
-	b, err := r.b.ReadAll(ctx, name)
-	return b, classify(err)
+	rd, err := r.b.NewReader(ctx, name, nil)
+	if err != nil {
+		return nil, classify(err)
+	}
+	defer rd.Close()
+	tooLarge := func(n int64) error {
+		return fmt.Errorf("%s: %d bytes: %w of %d bytes", name, n, pipeline.ErrTooLarge, max)
+	}
+	size := rd.Size()
+	if size > max {
+		return nil, tooLarge(size)
+	}
+	var buf bytes.Buffer
+	if size > 0 {
+		buf.Grow(int(size) + 1)
+	}
+	n, err := buf.ReadFrom(io.LimitReader(rd, max+1))
+	if err != nil {
+		return nil, classify(err)
+	}
+	if n > max {
+		return nil, tooLarge(n)
+	}
+	return buf.Bytes(), nil
 }
 
 // Put stores b under name (fs.ErrPermission if refused).

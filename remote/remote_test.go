@@ -8,6 +8,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"repro/pipeline"
 )
 
 func TestRemoteCheck(t *testing.T) {
@@ -48,7 +50,7 @@ func TestRemoteFileBucket(t *testing.T) {
 	if b.String() != "file://"+dir {
 		t.Errorf("String = %q", b.String())
 	}
-	if _, err := b.Get(ctx, "objects/ab/abc"); !errors.Is(err, fs.ErrNotExist) {
+	if _, err := b.Get(ctx, "objects/ab/abc", 1<<20); !errors.Is(err, fs.ErrNotExist) {
 		t.Errorf("Get of a missing name: %v, want fs.ErrNotExist", err)
 	}
 	if ok, err := b.Exists(ctx, "objects/ab/abc"); ok || err != nil {
@@ -57,7 +59,7 @@ func TestRemoteFileBucket(t *testing.T) {
 	if err := b.Put(ctx, "objects/ab/abc", []byte("hello")); err != nil {
 		t.Fatal(err)
 	}
-	if got, err := b.Get(ctx, "objects/ab/abc"); err != nil || string(got) != "hello" {
+	if got, err := b.Get(ctx, "objects/ab/abc", 1<<20); err != nil || string(got) != "hello" {
 		t.Errorf("Get = %q, %v", got, err)
 	}
 	if ok, err := b.Exists(ctx, "objects/ab/abc"); !ok || err != nil {
@@ -74,6 +76,35 @@ func TestRemoteFileBucket(t *testing.T) {
 	})
 	if strings.Join(files, ",") != filepath.FromSlash("objects/ab/abc") {
 		t.Errorf("files on disk: %v", files)
+	}
+}
+
+// Get reads at most its limit: one byte more is pipeline.ErrTooLarge.
+func TestRemoteGetLimit(t *testing.T) {
+	ctx := context.Background()
+	b, err := Open(ctx, "file://"+t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.Close()
+	body := []byte(strings.Repeat("x", 1000))
+	if err := b.Put(ctx, "objects/xx/big", body); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		max int64
+		ok  bool
+	}{{1000, true}, {1 << 30, true}, {999, false}, {1, false}} {
+		got, err := b.Get(ctx, "objects/xx/big", tc.max)
+		if tc.ok && (err != nil || string(got) != string(body)) {
+			t.Errorf("Get(max %d) = %d bytes, %v", tc.max, len(got), err)
+		}
+		if !tc.ok && (!errors.Is(err, pipeline.ErrTooLarge) || got != nil) {
+			t.Errorf("Get(max %d) = %d bytes, %v; want pipeline.ErrTooLarge", tc.max, len(got), err)
+		}
+	}
+	if _, err := b.Get(ctx, "objects/xx/none", 10); !errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("Get of a missing name with a limit: %v", err)
 	}
 }
 
