@@ -1,7 +1,10 @@
 package data
 
 import (
+	"bytes"
+	"compress/gzip"
 	"fmt"
+	"io"
 	"strings"
 	"testing"
 )
@@ -46,7 +49,11 @@ func TestReadDigitsCSVRealFile(t *testing.T) {
 	}
 
 	// The same rows as plain CSV.
-	plain, err := gunzip("digits.csv.gz", b)
+	zr, err := gzip.NewReader(bytes.NewReader(b))
+	if err != nil {
+		t.Fatal(err)
+	}
+	plain, err := io.ReadAll(zr)
 	if err != nil {
 		t.Fatal(err)
 	}

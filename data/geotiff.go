@@ -303,6 +303,9 @@ func (t *tiffFile) grid() (Grid, error) {
 	if width == 0 || height == 0 || width > math.MaxInt32 || height > math.MaxInt32 {
 		return Grid{}, t.bad("", "image size %d x %d (width x height) is missing or invalid", width, height)
 	}
+	if width*height > maxArrayValues {
+		return Grid{}, t.bad("", "image of %d x %d (width x height) cells, more than the %d cells a grid may hold", width, height, maxArrayValues)
+	}
 	spp, err := t.uint1(tagSamplesPerPixel, 1)
 	if err != nil {
 		return Grid{}, err
@@ -356,15 +359,6 @@ func (t *tiffFile) grid() (Grid, error) {
 	if err != nil {
 		return Grid{}, err
 	}
-	// Decode every block before allocating the grid, so the grid's size is
-	// backed by data actually present.
-	stored := make([][]byte, len(blocks))
-	for i, bl := range blocks {
-		if stored[i], err = t.decode(bl, comp, pred, st); err != nil {
-			return Grid{}, err
-		}
-	}
-
 	nodataStr, hasNodata, err := t.ascii(tagGDALNoData)
 	if err != nil {
 		return Grid{}, err
@@ -388,10 +382,17 @@ func (t *tiffFile) grid() (Grid, error) {
 		nodataWhat = "equal to the SRTM void -32768"
 	}
 
+	// The grid's size is bounded by maxArrayValues, and by layout by what
+	// the file's bytes can inflate to. Blocks are decoded one at a time
+	// into it, through one buffer.
 	g := Grid{Rows: int(height), Cols: int(width), Z: make([]float64, int(width)*int(height))}
 	var voids voidCount
-	for i, bl := range blocks {
-		buf := stored[i]
+	var scratch []byte
+	for _, bl := range blocks {
+		buf, err := t.decode(bl, comp, pred, st, &scratch)
+		if err != nil {
+			return Grid{}, err
+		}
 		for y := 0; y < bl.h && bl.y0+y < g.Rows; y++ {
 			row := bl.y0 + y
 			for x := 0; x < bl.w && bl.x0+x < g.Cols; x++ {
@@ -583,15 +584,25 @@ func (t *tiffFile) layout(width, height, bytesPer int) ([]block, *Error) {
 		if decoded > maxInflateRatio*uint64(len(t.b)) {
 			return nil, t.bad("", "a %d x %d image of %d-byte samples cannot come from a %d-byte file", width, height, bytesPer, len(t.b))
 		}
+		// Tiles may overhang the image, but not by more than the image
+		// (plus a little for small images).
+		if decoded > 4*uint64(width)*uint64(height)*uint64(bytesPer)+1<<20 {
+			return nil, t.bad(bl.what(), "%d x %d samples: the blocks hold far more than the %d x %d image", bl.w, bl.h, width, height)
+		}
 	}
 	return blocks, nil
 }
 
 // decode returns the samples of one block, decompressed and with the
-// predictor undone, in the file's byte order: exactly w*h*bytes bytes.
-func (t *tiffFile) decode(bl block, comp, pred uint64, st sampleType) ([]byte, *Error) {
+// predictor undone, in the file's byte order: exactly w*h*bytes bytes. They
+// are the file's own bytes, or are written to *scratch (grown as needed), so
+// they are valid until the next call with the same scratch.
+func (t *tiffFile) decode(bl block, comp, pred uint64, st sampleType, scratch *[]byte) ([]byte, *Error) {
 	raw := t.b[bl.offset : bl.offset+bl.size]
 	want := bl.w * bl.h * st.bytes
+	if cap(*scratch) < want {
+		*scratch = make([]byte, want)
+	}
 	var out []byte
 	var r io.Reader
 	switch comp {
@@ -601,7 +612,8 @@ func (t *tiffFile) decode(bl block, comp, pred uint64, st sampleType) ([]byte, *
 		}
 		out = raw[:want]
 		if pred != 1 {
-			out = bytes.Clone(out) // undoing the predictor must not change the caller's bytes
+			out = (*scratch)[:want]
+			copy(out, raw) // undoing the predictor must not change the caller's bytes
 		}
 	case compLZW:
 		r = lzw.NewReader(bytes.NewReader(raw), lzw.MSB, 8)
@@ -615,9 +627,10 @@ func (t *tiffFile) decode(bl block, comp, pred uint64, st sampleType) ([]byte, *
 		r = &packBitsReader{src: raw}
 	}
 	if r != nil {
-		var err error
-		out, err = io.ReadAll(io.LimitReader(r, int64(want)))
-		if len(out) < want {
+		out = (*scratch)[:want]
+		got, err := io.ReadFull(r, out)
+		if got < want {
+			out = out[:got]
 			if err == nil || errors.Is(err, io.EOF) {
 				err = io.ErrUnexpectedEOF
 			}

@@ -225,8 +225,14 @@ func TestReadGeoTIFFErrors(t *testing.T) {
 			"x.tif: strip 0: decompresses to"},
 		{"huge image from a small file", spec(base(i16), func(s *tiffSpec) {
 			s.comp = compLZW
-			s.set = map[uint16][]uint64{tagImageWidth: {1 << 30}, tagRowsPerStrip: {1 << 20}}
+			s.set = map[uint16][]uint64{tagImageWidth: {1 << 23}, tagRowsPerStrip: {1 << 20}}
 		}), "cannot come from a"},
+		{"image above the cell limit", spec(base(i16), func(s *tiffSpec) {
+			s.set = map[uint16][]uint64{tagImageWidth: {1 << 30}, tagRowsPerStrip: {1 << 20}}
+		}), "x.tif: image of 1073741824 x 3 (width x height) cells, more than the 33554432 cells a grid may hold"},
+		{"tiles far larger than the image", append(spec(tiffSpec{w: 4, h: 3, st: i16, vals: ramp(12, 0, 1), tileW: 16, tileH: 16}, func(s *tiffSpec) {
+			s.set = map[uint16][]uint64{tagTileWidth: {4096}, tagTileLength: {4096}}
+		}), make([]byte, 20000)...), "x.tif: tile 0: 4096 x 4096 samples: the blocks hold far more than the 4 x 3 image"},
 		{"not a TIFF", []byte("GIF89a and more bytes"), `x.tif: not a TIFF file (it starts with "GIF8", want II or MM)`},
 		{"version 41", append([]byte("II\x29\x00"), good[4:]...), "x.tif: header: not a TIFF file (version 41"},
 		{"truncated", good[:7], "x.tif: not a TIFF file (7 bytes)"},

@@ -44,14 +44,40 @@ func ReadNPY(name string, b []byte) (Array, error) {
 }
 
 func readNPY(name string, b []byte) (Array, *Error) {
+	h, size, n, hdrEnd, err := npyHead(name, b, len(b))
+	if err != nil {
+		return Array{}, err
+	}
+	body := b[hdrEnd:]
+	if n*size != len(body) {
+		return Array{}, &Error{File: name, Msg: fmt.Sprintf("header says shape %s = %d values of %d bytes but the file holds %d bytes after the header",
+			shapeString(h.shape), n, size, len(body))}
+	}
+	return decodeNPY(name, h, n, body)
+}
+
+// maxArrayValues bounds the values of one array (2^25, 256 MiB as float64;
+// an SRTM tile of 1 arc-second has 3601 x 3601 = 13 million).
+const maxArrayValues = 1 << 25
+
+// maxNPYHead bounds the preamble and header dict of an .npy member of an
+// .npz, read before its data (NumPy itself writes at most a few hundred
+// bytes and reads at most 10,000).
+const maxNPYHead = 1 << 16
+
+// npyHead parses the preamble and header dict of an .npy file of fileLen
+// bytes whose first bytes are b (at least the header, or the whole file when
+// it is shorter). It returns the header, the dtype's size, the number of
+// values and where the data start; the data must then be n*size bytes.
+func npyHead(name string, b []byte, fileLen int) (h npyHeader, size, n, hdrEnd int, e *Error) {
 	bad := func(where, format string, args ...any) *Error {
 		return &Error{File: name, Where: where, Msg: fmt.Sprintf(format, args...)}
 	}
 	if len(b) < len(npyMagic) || string(b[:len(npyMagic)]) != npyMagic {
-		return Array{}, bad("", "not a NumPy .npy file (no \\x93NUMPY magic at the start; it starts with %s)", quoteField(b[:min(len(b), 8)]))
+		return h, 0, 0, 0, bad("", "not a NumPy .npy file (no \\x93NUMPY magic at the start; it starts with %s)", quoteField(b[:min(len(b), 8)]))
 	}
 	if len(b) < 10 {
-		return Array{}, bad("header", "truncated (%d bytes)", len(b))
+		return h, 0, 0, 0, bad("header", "truncated (%d bytes)", fileLen)
 	}
 	major, minor := b[6], b[7]
 	var hlen, start int
@@ -60,44 +86,47 @@ func readNPY(name string, b []byte) (Array, *Error) {
 		hlen, start = int(binary.LittleEndian.Uint16(b[8:10])), 10
 	case (major == 2 || major == 3) && minor == 0:
 		if len(b) < 12 {
-			return Array{}, bad("header", "truncated (%d bytes)", len(b))
+			return h, 0, 0, 0, bad("header", "truncated (%d bytes)", fileLen)
 		}
 		n := binary.LittleEndian.Uint32(b[8:12])
-		if uint64(n) > uint64(len(b)) {
-			return Array{}, bad("header", "header length %d exceeds the file's %d bytes", n, len(b))
+		if uint64(n) > uint64(fileLen) {
+			return h, 0, 0, 0, bad("header", "header length %d exceeds the file's %d bytes", n, fileLen)
 		}
 		hlen, start = int(n), 12
 	default:
-		return Array{}, bad("header", "format version %d.%d not supported (want 1.0, 2.0 or 3.0)", major, minor)
+		return h, 0, 0, 0, bad("header", "format version %d.%d not supported (want 1.0, 2.0 or 3.0)", major, minor)
+	}
+	if start+hlen > fileLen {
+		return h, 0, 0, 0, bad("header", "header length %d exceeds the file's %d bytes", hlen, fileLen)
 	}
 	if start+hlen > len(b) {
-		return Array{}, bad("header", "header length %d exceeds the file's %d bytes", hlen, len(b))
+		return h, 0, 0, 0, bad("header", "header length %d is more than the %d bytes this reader accepts", hlen, maxNPYHead-start)
 	}
 	h, err := parseNPYHeader(string(b[start : start+hlen]))
 	if err != "" {
-		return Array{}, bad("header", "%s", err)
+		return h, 0, 0, 0, bad("header", "%s", err)
 	}
 	size, ok := npyDtypes[h.descr]
 	if !ok {
-		return Array{}, bad("header", "dtype '%s' not supported (want %s)", h.descr, npyDtypeList)
+		return h, 0, 0, 0, bad("header", "dtype '%s' not supported (want %s)", h.descr, npyDtypeList)
 	}
 	if h.fortran {
-		return Array{}, bad("header", "fortran_order True not supported (C order only; save np.ascontiguousarray(a))")
+		return h, 0, 0, 0, bad("header", "fortran_order True not supported (C order only; save np.ascontiguousarray(a))")
 	}
-	body := b[start+hlen:]
-	n := 1
+	n = 1
 	for _, d := range h.shape {
-		if d != 0 && n > math.MaxInt/size/d && !slices.Contains(h.shape, 0) {
-			return Array{}, bad("", "header says shape %s, more values than fit in memory, but the file holds %d bytes after the header",
-				shapeString(h.shape), len(body))
+		if d != 0 && n > maxArrayValues/d && !slices.Contains(h.shape, 0) {
+			return h, 0, 0, 0, bad("", "header says shape %s, more than the %d values an array may hold (the file holds %d bytes after the header)",
+				shapeString(h.shape), maxArrayValues, fileLen-start-hlen)
 		}
 		n *= d
 	}
-	if n*size != len(body) {
-		return Array{}, bad("", "header says shape %s = %d values of %d bytes but the file holds %d bytes after the header",
-			shapeString(h.shape), n, size, len(body))
-	}
+	return h, size, n, start + hlen, nil
+}
 
+// decodeNPY converts the n values of body (exactly n values of h's dtype)
+// to float64 and checks that they are finite.
+func decodeNPY(name string, h npyHeader, n int, body []byte) (Array, *Error) {
 	data := make([]float64, n)
 	le := binary.LittleEndian
 	switch h.descr {

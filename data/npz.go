@@ -61,20 +61,50 @@ func readNPZ(name string, b []byte, array string) (Array, string, error) {
 	if f.UncompressedSize64 > maxInflated {
 		return Array{}, "", &Error{File: name, Where: member, Msg: fmt.Sprintf("%d bytes uncompressed, more than the limit of %d", f.UncompressedSize64, maxInflated)}
 	}
+	if f.Method == zip.Deflate && f.UncompressedSize64 > maxDeflateRatio*f.CompressedSize64+1024 {
+		return Array{}, "", &Error{File: name, Where: member, Msg: fmt.Sprintf("%d bytes uncompressed, more than its %d compressed bytes can inflate to", f.UncompressedSize64, f.CompressedSize64)}
+	}
 	rc, err := f.Open()
 	if err != nil {
 		return Array{}, "", &Error{File: name, Where: member, Msg: "cannot open member", Err: err}
 	}
 	defer rc.Close()
-	body, err := io.ReadAll(io.LimitReader(rc, int64(f.UncompressedSize64)+1))
-	if err != nil {
+	readErr := func(err error) (Array, string, error) {
 		msg := "corrupt member"
-		if errors.Is(err, io.ErrUnexpectedEOF) {
-			msg = "truncated member"
+		if errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF) {
+			msg, err = "truncated member", io.ErrUnexpectedEOF
 		}
 		return Array{}, "", &Error{File: name, Where: member, Msg: msg, Err: err}
 	}
-	a, perr := readNPY(name, body)
+	// The .npy header first: it says how many bytes the data take, and
+	// nothing more than that is inflated.
+	declared := int(f.UncompressedSize64)
+	head := make([]byte, min(declared, maxNPYHead))
+	if _, err := io.ReadFull(rc, head); err != nil {
+		return readErr(err)
+	}
+	h, size, n, hdrEnd, perr := npyHead(name, head, declared)
+	if perr != nil {
+		return Array{}, "", perr.within(member)
+	}
+	if n*size != declared-hdrEnd {
+		return Array{}, "", (&Error{File: name, Msg: fmt.Sprintf("header says shape %s = %d values of %d bytes but the file holds %d bytes after the header",
+			shapeString(h.shape), n, size, declared-hdrEnd)}).within(member)
+	}
+	buf := make([]byte, declared)
+	copy(buf, head)
+	if _, err := io.ReadFull(rc, buf[len(head):]); err != nil {
+		return readErr(err)
+	}
+	// The end of the stream, where the zip reader checks the size and CRC.
+	var one [1]byte
+	if k, err := rc.Read(one[:]); k > 0 || err != io.EOF {
+		if err == nil || err == io.EOF {
+			err = zip.ErrFormat
+		}
+		return readErr(err)
+	}
+	a, perr := decodeNPY(name, h, n, buf[hdrEnd:])
 	if perr != nil {
 		return Array{}, "", perr.within(member)
 	}
