@@ -4,12 +4,20 @@ BIN     := bin/repro
 PROFILE ?= default
 KATEX   := node_modules/katex/dist/katex.min.js
 
-.PHONY: all build report quick test fuzz bench lint clean katex s3test
+.PHONY: all build report quick test fuzz bench lint clean katex s3test modgraph
 
 all: report
 
-build:
+build: modgraph.txt
 	$(GO) build -o $(BIN) ./cmd/repro
+
+# The outside modules each imported package reaches, for the code
+# fingerprints (see pipeline.ModGraphFile); rewritten when go.mod or go.sum
+# change, checked by a test.
+modgraph.txt: go.mod go.sum
+	$(GO) test . -run '^TestModGraph$$' -count=1 -update
+modgraph:
+	$(GO) test . -run '^TestModGraph$$' -count=1 -update
 
 # KaTeX renders the report's mathematics; it comes from npm, pinned by
 # package.json and package-lock.json. Without npm the report still builds and

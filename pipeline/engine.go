@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"reflect"
 	"runtime"
 	"runtime/debug"
 	"sort"
@@ -47,6 +48,11 @@ type Engine struct {
 	remote    remoteState
 	codeMu    sync.Mutex
 	codeCache map[string]*Code
+	modsOnce  sync.Once
+	mods      map[string]string
+	modsErr   error
+	engOnce   sync.Once
+	engCode   string
 	obsMu     sync.Mutex
 }
 
@@ -83,15 +89,25 @@ func (e *Engine) observe(ev Event) {
 }
 
 // ModulesFromBuildInfo returns the module versions the running binary was
-// built with.
+// built with, by the path code imports them by. A module replaced by another
+// version counts by the replacement ("example.com/fork@v1.2.0"); one replaced
+// by a local directory counts as "=> DIR", which the engine completes with
+// the content hash of the directory's files.
 func ModulesFromBuildInfo() map[string]string {
 	mods := map[string]string{}
 	if bi, ok := debug.ReadBuildInfo(); ok {
 		for _, d := range bi.Deps {
-			if d.Replace != nil {
-				d = d.Replace
+			v := d.Version
+			switch r := d.Replace; {
+			case r == nil:
+			case r.Version == "":
+				v = "=> " + r.Path
+			case r.Path != d.Path:
+				v = r.Path + "@" + r.Version
+			default:
+				v = r.Version
 			}
-			mods[d.Path] = d.Version
+			mods[d.Path] = v
 		}
 	}
 	return mods
@@ -115,6 +131,80 @@ func (e *Engine) code(s *Stage) (*Code, error) {
 	}
 	e.codeCache[s.Run.name] = c
 	return c, nil
+}
+
+// EncodingVersion salts every key when the engine's code that turns a
+// stage's result into stored bytes cannot be fingerprinted (a source without
+// the pipeline package, as in tests of other modules).
+const EncodingVersion = "encoding v1"
+
+// engineCode fingerprints the engine's own code that turns a stage's result
+// into stored bytes and hands stored bytes back to stages (output and metric
+// encoding, parameter and input decoding), so that a change there reruns
+// every stage.
+func (e *Engine) engineCode() string {
+	e.engOnce.Do(func() {
+		pkg := reflect.TypeFor[Engine]().PkgPath()
+		var roots []string
+		for _, f := range []string{"Func", "encodeOutput", "canonicalJSON", "Params", "Input", "(*Record).OutputHash", "(*Store).PutRecord"} {
+			roots = append(roots, pkg+"."+f)
+		}
+		if c, err := e.Code.ReachAll(roots...); err == nil {
+			e.engCode = c.Fingerprint
+		} else {
+			e.engCode = EncodingVersion
+		}
+	})
+	return e.engCode
+}
+
+// stageModules maps the outside modules a stage's code reaches to their
+// versions (or, for a module replaced by a local directory, its content
+// hash).
+func (e *Engine) stageModules(code *Code) (map[string]string, error) {
+	e.modsOnce.Do(func() { e.mods, e.modsErr = e.moduleVersions() })
+	if e.modsErr != nil {
+		return nil, e.modsErr
+	}
+	out := map[string]string{}
+	if code.Modules != nil {
+		for _, m := range code.Modules {
+			if v, ok := e.mods[m]; ok {
+				out[m] = v
+			}
+		}
+		return out, nil
+	}
+	for _, ip := range code.Imports {
+		if m, ok := moduleOf(e.mods, ip); ok {
+			out[m] = e.mods[m]
+		}
+	}
+	return out, nil
+}
+
+// moduleVersions is e.Modules (default: the build info), with local
+// replacements completed by the hash of their files.
+func (e *Engine) moduleVersions() (map[string]string, error) {
+	src := e.Modules
+	if src == nil {
+		src = ModulesFromBuildInfo()
+	}
+	mods := map[string]string{}
+	for m, v := range src {
+		if dir, ok := strings.CutPrefix(v, "=> "); ok && !strings.Contains(dir, " ") {
+			if !filepath.IsAbs(dir) {
+				dir = filepath.Join(e.Root, dir)
+			}
+			h, err := HashDir(dir)
+			if err != nil {
+				return nil, fmt.Errorf("module %s %s: cannot hash its files: %w", m, v, err)
+			}
+			v += " content " + shortHash(h)
+		}
+		mods[m] = v
+	}
+	return mods, nil
 }
 
 // moduleOf finds the module that provides import path ip.
@@ -143,7 +233,7 @@ type Prepared struct {
 
 // prepare computes the key of s given the records of its deps.
 func (e *Engine) prepare(s *Stage, deps map[string]*Record) (*Prepared, error) {
-	p := &Prepared{Stage: s, Inputs: map[string]string{}, Files: map[string]string{}, Modules: map[string]string{}, data: map[string][]byte{}}
+	p := &Prepared{Stage: s, Inputs: map[string]string{}, Files: map[string]string{}, data: map[string][]byte{}}
 	var err error
 	if p.Code, err = e.code(s); err != nil {
 		return nil, err
@@ -174,14 +264,10 @@ func (e *Engine) prepare(s *Stage, deps map[string]*Record) (*Prepared, error) {
 		h.add("file %s %s", f, p.Files[f])
 	}
 	h.add("toolchain %s", Toolchain())
-	mods := e.Modules
-	if mods == nil {
-		mods = ModulesFromBuildInfo()
-	}
-	for _, ip := range p.Code.Imports {
-		if m, ok := moduleOf(mods, ip); ok {
-			p.Modules[m] = mods[m]
-		}
+	h.add("build %s", e.Code.Build)
+	h.add("engine %s", e.engineCode())
+	if p.Modules, err = e.stageModules(p.Code); err != nil {
+		return nil, fmt.Errorf("stage %s: %w", s.Name, err)
 	}
 	for _, m := range sortedKeys(p.Modules) {
 		h.add("module %s@%s", m, p.Modules[m])

@@ -10,6 +10,7 @@ import (
 	"go/types"
 	"io/fs"
 	"path"
+	"slices"
 	"strconv"
 	"strings"
 )
@@ -19,32 +20,40 @@ import (
 //
 // The source is an fs.FS holding go.mod and the module's packages, normally the
 // copy embedded in the binary itself, so a fingerprint always describes the
-// code that runs. Each top-level declaration (function, method, type, var or
-// const) is hashed over its token stream, so comments and formatting do not
-// count.
+// code that runs. Only the files of this build count (go:build constraints
+// and _GOOS/_GOARCH names, judged by the binary's BuildConfig). Each top-level
+// declaration (function, method, type, var or const) is hashed over its token
+// stream and the import paths its identifiers resolve to, so comments and
+// formatting do not count, and swapping an import for a look-alike does.
+// Assembly is hashed without its comments.
 //
 // The module's packages are type-checked with go/types. Packages outside the
-// module are not read: they count by their module version, and stand in as
-// empty packages, so expressions of outside types stay untyped (their methods
-// are outside code). The declarations reachable from a stage function are then
-// found through the objects each identifier uses:
+// module are not read: they count by the versions of the modules they
+// reach (see ModGraph), and stand in as empty packages, so expressions of
+// outside types stay untyped (their methods are outside code). The
+// declarations reachable from a stage function are then found through the
+// objects each identifier uses, in the manner of rapid type analysis:
 //
 //   - a use of a package-level function, type, variable or constant of the
-//     module reaches its declaration; a method call reaches that method;
-//   - a call of an interface method reaches every method of that name in the
-//     packages the stage's own package can see (itself and its in-module
-//     imports, transitively), since any of them may be behind the interface;
-//   - reaching a type reaches all of its methods (encoders and formatters call
-//     them through interfaces); reaching a method reaches its receiver type;
-//   - reaching anything in a package reaches that package's init functions.
+//     module reaches its declaration; a method call reaches that method, and
+//     a method reaches its receiver type;
+//   - a reached type reaches its exported methods (code outside the module,
+//     such as fmt, encoding/json or gonum/plot, may call them through its
+//     own interfaces) and those of its unexported methods that reached code
+//     calls through an interface of the module;
+//   - reaching anything in a package reaches that package's initialisation:
+//     init functions, package-level variables whose initialisers call
+//     functions, blank imports, and assembly.
 type Fingerprinter struct {
-	Module  string           // module path from go.mod
-	decls   map[string]*decl // by id: "pkg.Name" or "pkg.Type.Method"
-	byName  map[string][]string
-	inits   map[string][]string        // package -> ids of its init functions
+	Module string      // module path from go.mod
+	Build  BuildConfig // the build whose files count
+	Graph  *ModGraph   // outside packages -> modules they reach; nil without modgraph.txt
+
+	decls   map[string]*decl           // by id: "pkg.Name" or "pkg.Type.Method"
+	inits   map[string][]string        // package -> ids of its initialisation
 	methods map[string][]string        // receiver type id -> ids of its methods
+	byName  map[string][]string        // method name -> ids of methods of that name
 	imports map[string]map[string]bool // package -> in-module packages its files import
-	closure map[string]map[string]bool // package -> itself and every in-module package it imports, transitively
 	files   map[string][]byte          // path -> source
 	pkgAST  map[string][]*ast.File
 	info    *types.Info
@@ -53,25 +62,40 @@ type Fingerprinter struct {
 type decl struct {
 	id       string
 	pkg      string
-	hash     string
+	name     string // the method's name, for methods
+	recvType string // for methods: the receiver's type id
 	node     ast.Node
-	recvType string // for methods
+	file     *ast.File // nil for assembly and synthetic declarations
+	tok      string    // hash of the token stream
+	hash     string    // tok and the import paths used
+	isType   bool
+	values   bool // a var spec whose initialiser may have side effects
+
+	// Filled in by resolve.
+	refs     []string // concrete declarations used
+	abstract []string // interface methods called, by name
+	uses     []string // import paths its identifiers resolve to
 }
 
 // NewFingerprinter parses and type-checks every non-test .go file of the
-// module in fsys.
+// module in fsys that the running binary's build includes.
 func NewFingerprinter(fsys fs.FS) (*Fingerprinter, error) {
+	return NewFingerprinterFor(fsys, CurrentBuild())
+}
+
+// NewFingerprinterFor is NewFingerprinter for another build configuration.
+func NewFingerprinterFor(fsys fs.FS, bc BuildConfig) (*Fingerprinter, error) {
 	mod, err := fs.ReadFile(fsys, "go.mod")
 	if err != nil {
 		return nil, fmt.Errorf("fingerprint: %w", err)
 	}
 	fp := &Fingerprinter{
+		Build:   bc,
 		decls:   map[string]*decl{},
-		byName:  map[string][]string{},
 		inits:   map[string][]string{},
 		methods: map[string][]string{},
+		byName:  map[string][]string{},
 		imports: map[string]map[string]bool{},
-		closure: map[string]map[string]bool{},
 		files:   map[string][]byte{},
 		pkgAST:  map[string][]*ast.File{},
 	}
@@ -83,49 +107,61 @@ func NewFingerprinter(fsys fs.FS) (*Fingerprinter, error) {
 	if fp.Module == "" {
 		return nil, fmt.Errorf("fingerprint: go.mod has no module line")
 	}
+	if fp.Graph, err = readModGraph(fsys); err != nil {
+		return nil, err
+	}
 	fset := token.NewFileSet()
+	importedBy := map[string]string{} // in-module import path -> a file importing it
 	err = fs.WalkDir(fsys, ".", func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
 			return err
 		}
-		if d.IsDir() || strings.HasSuffix(p, "_test.go") {
-			return nil
-		}
-		if strings.HasSuffix(p, ".s") {
-			// Assembly counts as one declaration of its package,
-			// reached with the package (like an init function).
-			src, err := fs.ReadFile(fsys, p)
-			if err != nil {
-				return err
+		if d.IsDir() {
+			if p != "." && (d.Name() == "testdata" || strings.HasPrefix(d.Name(), ".") || strings.HasPrefix(d.Name(), "_")) {
+				return fs.SkipDir
 			}
-			fp.files[p] = src
-			pkg := fp.pkgPath(p)
-			id := pkg + ".asm:" + path.Base(p)
-			fp.decls[id] = &decl{id: id, pkg: pkg, node: &ast.BadDecl{}, hash: HashBytes(src)}
-			fp.inits[pkg] = append(fp.inits[pkg], id)
 			return nil
 		}
-		if !strings.HasSuffix(p, ".go") {
+		if strings.HasSuffix(p, "_test.go") || !(strings.HasSuffix(p, ".go") || strings.HasSuffix(p, ".s")) {
 			return nil
 		}
 		src, err := fs.ReadFile(fsys, p)
 		if err != nil {
 			return err
 		}
+		if !bc.Matches(p, src) {
+			return nil
+		}
 		fp.files[p] = src
-		return fp.addFile(fset, p, src)
+		if strings.HasSuffix(p, ".s") {
+			// Assembly counts as part of its package's initialisation:
+			// reached with the package.
+			pkg := fp.pkgPath(p)
+			id := pkg + ".asm:" + path.Base(p)
+			h := HashBytes([]byte(asmTokens(src)))
+			fp.decls[id] = &decl{id: id, pkg: pkg, node: &ast.BadDecl{}, tok: h, hash: h}
+			fp.inits[pkg] = append(fp.inits[pkg], id)
+			return nil
+		}
+		return fp.addFile(fset, p, src, importedBy)
 	})
 	if err != nil {
 		return nil, err
 	}
+	for _, ip := range sortedKeys(importedBy) {
+		if _, ok := fp.pkgAST[ip]; !ok {
+			return nil, fmt.Errorf("fingerprint: package %s, imported by %s, is not in the source of module %s: its code would count for nothing in the keys (add its directory to the //go:embed line of source.go)", ip, importedBy[ip], fp.Module)
+		}
+	}
 	fp.typeCheck(fset)
+	fp.resolve()
 	return fp, nil
 }
 
 // typeCheck checks the module's packages in import order. Errors are
 // expected (outside packages are empty stand-ins) and ignored.
 func (fp *Fingerprinter) typeCheck(fset *token.FileSet) {
-	fp.info = &types.Info{Uses: map[*ast.Ident]types.Object{}}
+	fp.info = &types.Info{Uses: map[*ast.Ident]types.Object{}, Defs: map[*ast.Ident]types.Object{}}
 	checked := map[string]*types.Package{}
 	fake := map[string]*types.Package{}
 	var check func(pkg string) *types.Package
@@ -167,16 +203,14 @@ func (f importerFunc) Import(path string) (*types.Package, error) { return f(pat
 // Files returns the source files the fingerprinter read, path -> bytes.
 func (fp *Fingerprinter) Files() map[string][]byte { return fp.files }
 
-func (fp *Fingerprinter) addFile(fset *token.FileSet, p string, src []byte) error {
+func (fp *Fingerprinter) addFile(fset *token.FileSet, p string, src []byte, importedBy map[string]string) error {
 	f, err := parser.ParseFile(fset, p, src, parser.SkipObjectResolution)
 	if err != nil {
 		return fmt.Errorf("fingerprint: %w", err)
 	}
-	if !buildable(f) {
-		return nil
-	}
 	pkg := fp.pkgPath(p)
 	fp.pkgAST[pkg] = append(fp.pkgAST[pkg], f)
+	var blank []string
 	for _, im := range f.Imports {
 		ip, _ := strconv.Unquote(im.Path.Value)
 		if fp.inModule(ip) {
@@ -184,39 +218,54 @@ func (fp *Fingerprinter) addFile(fset *token.FileSet, p string, src []byte) erro
 				fp.imports[pkg] = map[string]bool{}
 			}
 			fp.imports[pkg][ip] = true
+			if _, ok := importedBy[ip]; !ok {
+				importedBy[ip] = p
+			}
 		}
+		if im.Name != nil && im.Name.Name == "_" {
+			blank = append(blank, ip)
+		}
+	}
+	if len(blank) > 0 {
+		// A blank import runs the imported package's initialisation (an
+		// image decoder registering itself, say): part of this package's.
+		slices.Sort(blank)
+		id := pkg + ".import_:" + path.Base(p)
+		h := HashBytes([]byte("blank imports " + strings.Join(blank, " ")))
+		fp.decls[id] = &decl{id: id, pkg: pkg, node: &ast.BadDecl{}, tok: h, uses: blank}
+		fp.inits[pkg] = append(fp.inits[pkg], id)
 	}
 	tf := fset.File(f.Pos())
 	hashOf := func(n ast.Node) string {
 		start, end := tf.Offset(n.Pos()), tf.Offset(n.End())
 		return tokenHash(src[start:end])
 	}
-	add := func(id, name string, n ast.Node, recv string) {
-		d := &decl{id: id, pkg: pkg, node: n, recvType: recv, hash: hashOf(n)}
-		if old, ok := fp.decls[id]; ok {
-			d.hash = HashBytes([]byte(old.hash + d.hash))
+	add := func(d *decl) {
+		d.pkg, d.file, d.tok = pkg, f, hashOf(d.node)
+		if old, ok := fp.decls[d.id]; ok {
+			// Only broken source declares a name twice; count both.
+			d.tok = HashBytes([]byte(old.tok + d.tok))
 		}
-		fp.decls[id] = d
-		fp.byName[name] = append(fp.byName[name], id)
-		if recv != "" {
-			fp.methods[recv] = append(fp.methods[recv], id)
-		}
+		fp.decls[d.id] = d
 	}
+	blanks := 0
 	for _, dl := range f.Decls {
 		switch dl := dl.(type) {
 		case *ast.FuncDecl:
 			if dl.Recv != nil && len(dl.Recv.List) == 1 {
-				rt := recvTypeName(dl.Recv.List[0].Type)
-				add(pkg+"."+rt+"."+dl.Name.Name, "."+dl.Name.Name, dl, pkg+"."+rt)
+				// The receiver's id is settled by resolve, which sees
+				// through type aliases.
+				rt := pkg + "." + recvTypeName(dl.Recv.List[0].Type)
+				add(&decl{id: rt + "." + dl.Name.Name, name: dl.Name.Name, recvType: rt, node: dl})
 				continue
 			}
 			if dl.Name.Name == "init" {
 				id := fmt.Sprintf("%s.init#%d", pkg, len(fp.inits[pkg]))
 				fp.inits[pkg] = append(fp.inits[pkg], id)
-				fp.decls[id] = &decl{id: id, pkg: pkg, node: dl, hash: hashOf(dl)}
+				add(&decl{id: id, node: dl})
 				continue
 			}
-			add(pkg+"."+dl.Name.Name, dl.Name.Name, dl, "")
+			add(&decl{id: pkg + "." + dl.Name.Name, node: dl})
 		case *ast.GenDecl:
 			if dl.Tok == token.IMPORT {
 				continue
@@ -224,7 +273,7 @@ func (fp *Fingerprinter) addFile(fset *token.FileSet, p string, src []byte) erro
 			for _, sp := range dl.Specs {
 				switch sp := sp.(type) {
 				case *ast.TypeSpec:
-					add(pkg+"."+sp.Name.Name, sp.Name.Name, sp, "")
+					add(&decl{id: pkg + "." + sp.Name.Name, node: sp, isType: true})
 				case *ast.ValueSpec:
 					// iota constants depend on their whole group.
 					var n ast.Node = sp
@@ -232,16 +281,174 @@ func (fp *Fingerprinter) addFile(fset *token.FileSet, p string, src []byte) erro
 						n = dl
 					}
 					for _, nm := range sp.Names {
+						id := pkg + "." + nm.Name
 						if nm.Name == "_" {
-							continue
+							blanks++
+							id = fmt.Sprintf("%s._#%d:%s", pkg, blanks, path.Base(p))
 						}
-						add(pkg+"."+nm.Name, nm.Name, n, "")
+						add(&decl{id: id, node: n, values: dl.Tok == token.VAR && len(sp.Values) > 0})
 					}
 				}
 			}
 		}
 	}
 	return nil
+}
+
+// resolve runs after type checking: it settles method receivers (through
+// aliases), records what each declaration uses, hashes it with the import
+// paths it resolves to, and lists the initialisation of each package.
+func (fp *Fingerprinter) resolve() {
+	for _, id := range sortedKeys(fp.decls) {
+		d := fp.decls[id]
+		fd, ok := d.node.(*ast.FuncDecl)
+		if !ok || d.recvType == "" {
+			continue
+		}
+		if tid := fp.recvID(fd); tid != "" && tid != d.recvType {
+			delete(fp.decls, id)
+			d.recvType = tid
+			d.id = tid + "." + d.name
+			if old, ok := fp.decls[d.id]; ok {
+				d.tok = HashBytes([]byte(old.tok + d.tok))
+			}
+			fp.decls[d.id] = d
+		}
+	}
+	for _, id := range sortedKeys(fp.decls) {
+		d := fp.decls[id]
+		if d.recvType != "" {
+			fp.methods[d.recvType] = append(fp.methods[d.recvType], d.id)
+			fp.byName[d.name] = append(fp.byName[d.name], d.id)
+		}
+		if d.file == nil {
+			if d.hash == "" {
+				d.hash = d.tok
+			}
+			continue
+		}
+		fp.uses(d)
+		d.hash = HashBytes([]byte(d.tok + "\nimports " + strings.Join(d.uses, " ")))
+		if d.values && fp.initCalls(d.node) {
+			fp.inits[d.pkg] = append(fp.inits[d.pkg], d.id)
+		}
+	}
+	for pkg := range fp.inits {
+		fp.inits[pkg] = slices.Compact(slices.Sorted(slices.Values(fp.inits[pkg])))
+	}
+}
+
+// recvID is the id of the named type a method is declared on.
+func (fp *Fingerprinter) recvID(fd *ast.FuncDecl) string {
+	fn, ok := fp.info.Defs[fd.Name].(*types.Func)
+	if !ok {
+		return ""
+	}
+	sig, _ := fn.Type().(*types.Signature)
+	if sig == nil || sig.Recv() == nil {
+		return ""
+	}
+	t := types.Unalias(sig.Recv().Type())
+	if p, ok := t.(*types.Pointer); ok {
+		t = types.Unalias(p.Elem())
+	}
+	if n, ok := t.(*types.Named); ok && n.Obj().Pkg() != nil {
+		return n.Obj().Pkg().Path() + "." + n.Obj().Name()
+	}
+	return ""
+}
+
+// uses records the declarations, interface methods and import paths the
+// identifiers of d resolve to.
+func (fp *Fingerprinter) uses(d *decl) {
+	refs, abstract, imports := map[string]bool{}, map[string]bool{}, map[string]bool{}
+	for _, im := range d.file.Imports {
+		if im.Name != nil && im.Name.Name == "." {
+			// Names from a dot import do not resolve against the empty
+			// stand-in of an outside package: count the import itself.
+			ip, _ := strconv.Unquote(im.Path.Value)
+			imports[ip] = true
+		}
+	}
+	ast.Inspect(d.node, func(n ast.Node) bool {
+		ident, ok := n.(*ast.Ident)
+		if !ok {
+			return true
+		}
+		obj := fp.info.Uses[ident]
+		if obj == nil || obj.Pkg() == nil {
+			return true
+		}
+		if pn, ok := obj.(*types.PkgName); ok {
+			imports[pn.Imported().Path()] = true
+			return true
+		}
+		if !fp.inModule(obj.Pkg().Path()) {
+			imports[obj.Pkg().Path()] = true
+			return true
+		}
+		oid, isAbstract := fp.objID(obj)
+		switch {
+		case isAbstract:
+			abstract[obj.Name()] = true
+		case oid != "" && oid != d.id:
+			refs[oid] = true
+		}
+		return true
+	})
+	d.refs, d.abstract, d.uses = sortedSet(refs), sortedSet(abstract), sortedSet(imports)
+}
+
+// initCalls reports whether a package-level variable's initialiser calls a
+// function (which may have effects beyond the variable, such as registering
+// something): conversions and built-ins do not count.
+func (fp *Fingerprinter) initCalls(n ast.Node) bool {
+	calls := false
+	ast.Inspect(n, func(n ast.Node) bool {
+		if calls {
+			return false
+		}
+		if _, ok := n.(*ast.FuncLit); ok {
+			return false // a function value, not a call (calling it is a CallExpr)
+		}
+		c, ok := n.(*ast.CallExpr)
+		if !ok {
+			return true
+		}
+		if !fp.isConversionOrBuiltin(c.Fun) {
+			calls = true
+		}
+		return true
+	})
+	return calls
+}
+
+func (fp *Fingerprinter) isConversionOrBuiltin(fun ast.Expr) bool {
+	for {
+		switch f := fun.(type) {
+		case *ast.ParenExpr:
+			fun = f.X
+			continue
+		case *ast.IndexExpr:
+			fun = f.X
+			continue
+		case *ast.IndexListExpr:
+			fun = f.X
+			continue
+		case *ast.ArrayType, *ast.MapType, *ast.ChanType, *ast.FuncType, *ast.InterfaceType, *ast.StructType, *ast.StarExpr:
+			return true
+		case *ast.SelectorExpr:
+			fun = f.Sel
+			continue
+		case *ast.Ident:
+			switch fp.info.Uses[f].(type) {
+			case *types.TypeName, *types.Builtin:
+				return true
+			}
+			return false // a function, or an outside name we cannot see: assume a call
+		}
+		return false
+	}
 }
 
 // pkgPath is the import path of the package holding file p.
@@ -256,20 +463,36 @@ func (fp *Fingerprinter) inModule(ip string) bool {
 	return ip == fp.Module || strings.HasPrefix(ip, fp.Module+"/")
 }
 
-// buildable reports whether a file is built on this platform, judged only by
-// a "//go:build ignore" constraint (the module has no per-platform files).
-func buildable(f *ast.File) bool {
-	for _, cg := range f.Comments {
-		if cg.Pos() > f.Package {
-			break
-		}
-		for _, c := range cg.List {
-			if strings.HasPrefix(c.Text, "//go:build") && strings.Contains(c.Text, "ignore") {
-				return false
+// asmTokens is the text of an assembly file without comments and with
+// spacing normalised: what the assembler sees.
+func asmTokens(src []byte) string {
+	var b strings.Builder
+	inBlock := false
+	for _, line := range strings.Split(string(src), "\n") {
+		var out strings.Builder
+		for i := 0; i < len(line); i++ {
+			switch {
+			case inBlock:
+				if strings.HasPrefix(line[i:], "*/") {
+					inBlock = false
+					i++
+					out.WriteByte(' ')
+				}
+			case strings.HasPrefix(line[i:], "//"):
+				i = len(line)
+			case strings.HasPrefix(line[i:], "/*"):
+				inBlock = true
+				i++
+			default:
+				out.WriteByte(line[i])
 			}
 		}
+		if f := strings.Fields(out.String()); len(f) > 0 {
+			b.WriteString(strings.Join(f, " "))
+			b.WriteByte('\n')
+		}
 	}
-	return true
+	return b.String()
 }
 
 func recvTypeName(e ast.Expr) string {
@@ -328,158 +551,6 @@ func tokenHash(src []byte) string {
 	return HashBytes(b.Bytes())
 }
 
-// Code is the result of fingerprinting one stage function.
-type Code struct {
-	Fingerprint string            // hash over Decls
-	Decls       map[string]string // reachable declaration id -> hash
-	Imports     []string          // outside import paths used by the reached declarations' files
-}
-
-// Reach fingerprints the declarations reachable from the function named
-// root, as runtime.FuncForPC names it (for example "repro/stages.split" or
-// "repro/stages.(*T).Run"). It is an error if root is not in the source.
-func (fp *Fingerprinter) Reach(root string) (*Code, error) {
-	id := funcID(root)
-	rd, ok := fp.decls[id]
-	if !ok {
-		return nil, fmt.Errorf("fingerprint: function %s (%s) is not in the embedded source of module %s", root, id, fp.Module)
-	}
-	vis := fp.visible(rd.pkg)
-	seen := map[string]bool{id: true}
-	pkgsSeen := map[string]bool{}
-	imports := map[string]bool{}
-	queue := []string{id}
-	push := func(id string) {
-		if !seen[id] {
-			if _, ok := fp.decls[id]; ok {
-				seen[id] = true
-				queue = append(queue, id)
-			}
-		}
-	}
-	for len(queue) > 0 {
-		d := fp.decls[queue[0]]
-		queue = queue[1:]
-		if !pkgsSeen[d.pkg] {
-			pkgsSeen[d.pkg] = true
-			for _, in := range fp.inits[d.pkg] {
-				push(in)
-			}
-		}
-		if d.recvType != "" {
-			push(d.recvType)
-		}
-		if _, ok := d.node.(*ast.TypeSpec); ok {
-			for _, mid := range fp.methods[d.id] {
-				push(mid)
-			}
-		}
-		ast.Inspect(d.node, func(n ast.Node) bool {
-			ident, ok := n.(*ast.Ident)
-			if !ok {
-				return true
-			}
-			obj := fp.info.Uses[ident]
-			if obj == nil || obj.Pkg() == nil {
-				return true
-			}
-			if pn, ok := obj.(*types.PkgName); ok {
-				if ip := pn.Imported().Path(); !fp.inModule(ip) {
-					imports[ip] = true
-				}
-				return true
-			}
-			if !fp.inModule(obj.Pkg().Path()) {
-				return true
-			}
-			oid, abstract := fp.objID(obj)
-			if abstract {
-				for _, mid := range fp.byName["."+obj.Name()] {
-					if vis[fp.decls[mid].pkg] {
-						push(mid)
-					}
-				}
-				return true
-			}
-			if oid != "" {
-				push(oid)
-			}
-			return true
-		})
-	}
-	code := &Code{Decls: map[string]string{}}
-	var b bytes.Buffer
-	for _, id := range sortedSet(seen) {
-		h := fp.decls[id].hash
-		code.Decls[id] = h
-		fmt.Fprintf(&b, "%s %s\n", id, h)
-	}
-	code.Fingerprint = HashBytes(b.Bytes())
-	code.Imports = sortedSet(imports)
-	return code, nil
-}
-
-// objID returns the declaration id of a module object, or abstract=true for
-// an interface method.
-func (fp *Fingerprinter) objID(obj types.Object) (id string, abstract bool) {
-	pkg := obj.Pkg().Path()
-	switch o := obj.(type) {
-	case *types.Func:
-		o = o.Origin()
-		sig, _ := o.Type().(*types.Signature)
-		if sig == nil || sig.Recv() == nil {
-			return pkg + "." + o.Name(), false
-		}
-		t := sig.Recv().Type()
-		if p, ok := t.(*types.Pointer); ok {
-			t = p.Elem()
-		}
-		switch t := t.(type) {
-		case *types.Named:
-			if _, ok := t.Underlying().(*types.Interface); ok {
-				return "", true
-			}
-			return pkg + "." + t.Obj().Name() + "." + o.Name(), false
-		case *types.Interface:
-			return "", true
-		}
-		return "", false
-	case *types.TypeName, *types.Const:
-		if obj.Parent() == obj.Pkg().Scope() {
-			return pkg + "." + obj.Name(), false
-		}
-	case *types.Var:
-		if obj.Parent() == obj.Pkg().Scope() {
-			return pkg + "." + obj.Name(), false
-		}
-	}
-	return "", false
-}
-
-// visible returns pkg and every in-module package it imports, directly or
-// not: the only packages whose types' methods code in pkg can call (a value of
-// a type from elsewhere would have to flow in through one of them, and the
-// module's top-level commands are imported by nothing).
-func (fp *Fingerprinter) visible(pkg string) map[string]bool {
-	if v, ok := fp.closure[pkg]; ok {
-		return v
-	}
-	v := map[string]bool{}
-	var walk func(string)
-	walk = func(p string) {
-		if v[p] {
-			return
-		}
-		v[p] = true
-		for q := range fp.imports[p] {
-			walk(q)
-		}
-	}
-	walk(pkg)
-	fp.closure[pkg] = v
-	return v
-}
-
 // funcID maps a runtime function name to a declaration id: closures
 // ("pkg.F.func1", "pkg.F.gowrap2") map to their enclosing function, method
 // values ("pkg.(*T).M-fm") to the method, generic instances ("pkg.F[...]") to
@@ -511,4 +582,144 @@ func funcID(name string) string {
 		kept = append(kept, p)
 	}
 	return pkg + "." + strings.Join(kept, ".")
+}
+
+// Code is the result of fingerprinting one stage function.
+type Code struct {
+	Fingerprint string            // hash over Decls
+	Decls       map[string]string // reachable declaration id -> hash
+	// Imports are the outside import paths the reached declarations use.
+	Imports []string
+	// Modules are the outside modules those imports reach, transitively
+	// (from the module graph); nil when the source has no module graph,
+	// and the engine then counts the modules of Imports alone.
+	Modules []string
+}
+
+// Reach fingerprints the declarations reachable from the function named
+// root, as runtime.FuncForPC names it (for example "repro/stages.split" or
+// "repro/stages.(*T).Run"). It is an error if root is not in the source, or
+// if an outside package it uses is missing from the module graph.
+func (fp *Fingerprinter) Reach(root string) (*Code, error) {
+	return fp.ReachAll(root)
+}
+
+// ReachAll is Reach from several roots at once.
+func (fp *Fingerprinter) ReachAll(roots ...string) (*Code, error) {
+	seen := map[string]bool{}
+	var queue []string
+	push := func(id string) {
+		if !seen[id] {
+			if _, ok := fp.decls[id]; ok {
+				seen[id] = true
+				queue = append(queue, id)
+			}
+		}
+	}
+	for _, root := range roots {
+		id := funcID(root)
+		if _, ok := fp.decls[id]; !ok {
+			return nil, fmt.Errorf("fingerprint: function %s (%s) is not in the embedded source of module %s", root, id, fp.Module)
+		}
+		push(id)
+	}
+	pkgsSeen := map[string]bool{}
+	reached := map[string]bool{} // reached types
+	called := map[string]bool{}  // interface methods called, by name
+	imports := map[string]bool{}
+	for len(queue) > 0 {
+		d := fp.decls[queue[0]]
+		queue = queue[1:]
+		if !pkgsSeen[d.pkg] {
+			pkgsSeen[d.pkg] = true
+			for _, in := range fp.inits[d.pkg] {
+				push(in)
+			}
+		}
+		if d.recvType != "" {
+			push(d.recvType)
+		}
+		if d.isType {
+			reached[d.id] = true
+			for _, mid := range fp.methods[d.id] {
+				if m := fp.decls[mid]; token.IsExported(m.name) || called[m.name] {
+					push(mid)
+				}
+			}
+		}
+		for _, name := range d.abstract {
+			if called[name] {
+				continue
+			}
+			called[name] = true
+			for _, mid := range fp.byName[name] {
+				if reached[fp.decls[mid].recvType] {
+					push(mid)
+				}
+			}
+		}
+		for _, r := range d.refs {
+			push(r)
+		}
+		for _, ip := range d.uses {
+			if !fp.inModule(ip) {
+				imports[ip] = true
+			}
+		}
+	}
+	code := &Code{Decls: map[string]string{}, Imports: sortedSet(imports)}
+	var b bytes.Buffer
+	for _, id := range sortedSet(seen) {
+		h := fp.decls[id].hash
+		code.Decls[id] = h
+		fmt.Fprintf(&b, "%s %s\n", id, h)
+	}
+	code.Fingerprint = HashBytes(b.Bytes())
+	if fp.Graph != nil {
+		mods, err := fp.Graph.Modules(code.Imports)
+		if err != nil {
+			return nil, fmt.Errorf("fingerprint: %s: %w", roots[0], err)
+		}
+		code.Modules = mods
+	}
+	return code, nil
+}
+
+// objID returns the declaration id of a module object, or abstract=true for
+// an interface method.
+func (fp *Fingerprinter) objID(obj types.Object) (id string, abstract bool) {
+	pkg := obj.Pkg().Path()
+	switch o := obj.(type) {
+	case *types.Func:
+		o = o.Origin()
+		sig, _ := o.Type().(*types.Signature)
+		if sig == nil || sig.Recv() == nil {
+			return pkg + "." + o.Name(), false
+		}
+		t := types.Unalias(sig.Recv().Type())
+		if p, ok := t.(*types.Pointer); ok {
+			t = types.Unalias(p.Elem())
+		}
+		switch t := t.(type) {
+		case *types.Named:
+			if _, ok := t.Underlying().(*types.Interface); ok {
+				return "", true
+			}
+			return t.Obj().Pkg().Path() + "." + t.Obj().Name() + "." + o.Name(), false
+		case *types.Interface:
+			return "", true
+		case *types.TypeParam:
+			return "", true // a method of a type parameter's constraint
+		}
+		return "", false
+	case *types.TypeName, *types.Const:
+		if obj.Parent() == obj.Pkg().Scope() {
+			return pkg + "." + obj.Name(), false
+		}
+	case *types.Var:
+		if obj.Parent() == obj.Pkg().Scope() {
+			return pkg + "." + obj.Name(), false
+		}
+	}
+	return "", false
 }

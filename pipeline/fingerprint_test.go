@@ -45,6 +45,9 @@ func Digits(s Shape) string {
 	return fmt.Sprint(s.Area(), table[0])
 }
 
+// Squares passes a Square through the interface.
+func Squares() string { return Digits(Square{2}) }
+
 func Closure() func() int {
 	return func() int { return k }
 }
@@ -99,10 +102,17 @@ func TestReachDeclarations(t *testing.T) {
 	if strings.Join(terrain.Imports, ",") != "gonum.org/v1/gonum/mat" {
 		t.Errorf("Terrain imports = %v, want [gonum.org/v1/gonum/mat]", terrain.Imports)
 	}
-	digits := reach(t, fs, "example.com/m/a.Digits")
-	for _, want := range []string{"example.com/m/a.Square.Area", "example.com/m/a.Circle.Area", "example.com/m/b.T.Area", "example.com/m/a.Shape", "example.com/m/a.table"} {
+	// An interface call reaches the methods of the types that can flow
+	// into the interface: those the reached code mentions.
+	digits := reach(t, fs, "example.com/m/a.Squares")
+	for _, want := range []string{"example.com/m/a.Square.Area", "example.com/m/a.Shape", "example.com/m/a.table"} {
 		if _, ok := digits.Decls[want]; !ok {
-			t.Errorf("Digits does not reach %s through the interface; reaches %v", want, keys(digits.Decls))
+			t.Errorf("Squares does not reach %s through the interface; reaches %v", want, keys(digits.Decls))
+		}
+	}
+	for _, not := range []string{"example.com/m/a.Circle.Area", "example.com/m/b.T.Area", "example.com/m/a.Circle"} {
+		if _, ok := digits.Decls[not]; ok {
+			t.Errorf("Squares reaches %s, whose type never flows into the interface", not)
 		}
 	}
 	// Closures map to their enclosing function.

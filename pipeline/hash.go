@@ -5,7 +5,9 @@ import (
 	"encoding/hex"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
+	"path/filepath"
 	"strings"
 )
 
@@ -48,4 +50,36 @@ func debugKey(w io.Writer, stage, key string, h *keyHasher) {
 	for _, l := range h.lines {
 		fmt.Fprintf(w, "  %s\n", l)
 	}
+}
+
+// HashDir hashes the regular files under dir (their slash-separated relative
+// paths and contents), skipping version-control and hidden directories: the
+// content of a module replaced by a local directory.
+func HashDir(dir string) (string, error) {
+	s := sha256.New()
+	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if d.IsDir() {
+			if p != dir && strings.HasPrefix(d.Name(), ".") {
+				return filepath.SkipDir
+			}
+			return nil
+		}
+		if !d.Type().IsRegular() {
+			return nil
+		}
+		b, err := os.ReadFile(p)
+		if err != nil {
+			return err
+		}
+		rel, _ := filepath.Rel(dir, p)
+		fmt.Fprintf(s, "%s %d %s\n", filepath.ToSlash(rel), len(b), HashBytes(b))
+		return nil
+	})
+	if err != nil {
+		return "", err
+	}
+	return hex.EncodeToString(s.Sum(nil)), nil
 }

@@ -20,6 +20,11 @@ type Lock struct {
 	Version   int    `json:"version"`
 	Profile   string `json:"profile"`
 	Toolchain string `json:"toolchain"`
+	// Build is the build settings of the binary that wrote the lock, and
+	// Engine the fingerprint of the engine's encoding code (see the key
+	// lines "build" and "engine").
+	Build  []string `json:"build,omitempty"`
+	Engine string   `json:"engine,omitempty"`
 	// Declarations maps each declaration reached by some stage to a short
 	// hash of its tokens, so a later status can say which ones changed.
 	Declarations map[string]string     `json:"declarations"`
@@ -117,6 +122,8 @@ func shortHash(h string) string {
 func (l *Lock) Update(res *RunResult, e *Engine) error {
 	l.Version = lockVersion
 	l.Toolchain = Toolchain()
+	l.Build = append([]string{}, e.Code.Build.Settings...)
+	l.Engine = e.engineCode()
 	if l.Stages == nil {
 		l.Stages = map[string]*LockStage{}
 	}

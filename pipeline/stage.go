@@ -234,6 +234,9 @@ func (g *Graph) Add(s Stage) error {
 	if s.Run.fn == nil {
 		return fmt.Errorf("stage %s has no Run function", s.Name)
 	}
+	if what := anonymous(s.Run.name); what != "" {
+		return fmt.Errorf("stage %s: its function %s is %s, whose captured values no key can see: use a named function and pass what it needs in Params", s.Name, s.Run.name, what)
+	}
 	for _, d := range s.Deps {
 		if _, ok := g.byName[d]; !ok {
 			return fmt.Errorf("stage %s depends on %s, which is not declared before it", s.Name, d)
@@ -322,6 +325,27 @@ func (g *Graph) Select(patterns []string) ([]*Stage, error) {
 		}
 	}
 	return out, nil
+}
+
+// anonymous says what kind of unnamed function a runtime function name
+// denotes (a closure, a method value, a go statement's wrapper), or "".
+func anonymous(name string) string {
+	if i := strings.Index(name, "["); i >= 0 {
+		if j := strings.LastIndex(name, "]"); j > i {
+			name = name[:i] + name[j+1:]
+		}
+	}
+	if strings.HasSuffix(name, "-fm") {
+		return "a method value"
+	}
+	for _, part := range strings.Split(name[strings.LastIndex(name, "/")+1:], ".") {
+		for _, prefix := range []string{"func", "gowrap", "glob..func"} {
+			if rest, ok := strings.CutPrefix(part, prefix); ok && rest != "" && strings.Trim(rest, "0123456789") == "" {
+				return "a closure"
+			}
+		}
+	}
+	return ""
 }
 
 // A StageError is a failure of one stage.

@@ -4,43 +4,46 @@ import (
 	"bytes"
 	"fmt"
 	"os"
+	"slices"
 	"sort"
 	"strings"
+)
+
+// Stage states reported by Status and Check.
+const (
+	StateFresh    = "fresh"     // the key is in the run cache
+	StateStale    = "stale"     // the stage itself changed: it will run
+	StateMayRerun = "may rerun" // only an upstream stage is stale: it runs unless that stage's outputs come out byte-identical
+	StateRemoved  = "removed"   // in the lock, no longer in the graph (Check)
+	StateNote     = "note"      // not a mismatch (Check)
 )
 
 // A StageStatus says whether a stage is fresh and, if not, why.
 type StageStatus struct {
 	Stage   string   `json:"stage"`
-	State   string   `json:"state"` // "fresh" or "stale"
+	State   string   `json:"state"` // one of the State constants
 	Reasons []string `json:"reasons"`
 	Key     string   `json:"key,omitempty"` // empty when an input is not computed yet
 }
 
 // Status reports, for each of the given stages in order, whether its current
-// key is in the run cache (fresh) or not (stale), and why it is stale compared
-// with the lock: new, code (which declarations), params (which keys, old ->
-// new), inputs (which upstream stage or file), toolchain, or missing output.
-// It runs nothing. The returned map holds the key of every stage whose
-// inputs are computed.
+// key is in the run cache (fresh) or not, and why, compared with the lock:
+// new, code (which declarations), params (which keys, old -> new), inputs
+// (which upstream stage or file), module, build, engine, toolchain, or
+// missing output. A stage whose only reason is a stale upstream stage "may
+// rerun": the run keeps it cached if the upstream outputs come out
+// byte-identical (early cutoff). It runs nothing.
 func (e *Engine) Status(stages []*Stage, lock *Lock) ([]StageStatus, error) {
 	recs := map[string]*Record{}
 	var out []StageStatus
 	for _, s := range stages {
-		st := StageStatus{Stage: s.Name, State: "stale"}
+		st := StageStatus{Stage: s.Name, State: StateStale}
 		old := lock.Stages[s.Name]
 		var missing []string
 		for _, d := range s.Deps {
 			if recs[d] == nil {
 				missing = append(missing, d)
 			}
-		}
-		code, err := e.code(s)
-		if err != nil {
-			return nil, err
-		}
-		params, err := canonicalJSON(s.Params)
-		if err != nil {
-			return nil, fmt.Errorf("stage %s: parameters: %w", s.Name, err)
 		}
 		if len(missing) == 0 {
 			p, err := e.prepare(s, recs)
@@ -51,15 +54,27 @@ func (e *Engine) Status(stages []*Stage, lock *Lock) ([]StageStatus, error) {
 			rec, rerr := e.Store.Record(p.Key)
 			if rec != nil {
 				recs[s.Name] = rec
-				st.State = "fresh"
+				st.State = StateFresh
 				out = append(out, st)
 				continue
 			}
-			st.Reasons = e.reasons(lock, old, code, params, p, rerr)
+			st.Reasons = e.reasons(lock, old, p, rerr)
 		} else {
-			st.Reasons = e.reasons(lock, old, code, params, nil, nil)
+			p, err := e.own(s)
+			if err != nil {
+				return nil, err
+			}
+			st.Reasons = e.reasons(lock, old, p, nil)
+			// Without its inputs' outputs the key is unknown: the
+			// reasons are the stage's own, or its upstream's.
+			st.Reasons = slices.DeleteFunc(st.Reasons, func(r string) bool {
+				return strings.HasPrefix(r, "missing output") || strings.HasPrefix(r, "key: ")
+			})
+			if len(st.Reasons) == 0 {
+				st.State = StateMayRerun
+			}
 			for _, d := range missing {
-				st.Reasons = append(st.Reasons, "inputs: "+d+" is stale")
+				st.Reasons = append(st.Reasons, "upstream "+d+" is stale")
 			}
 		}
 		if len(st.Reasons) == 0 {
@@ -70,20 +85,43 @@ func (e *Engine) Status(stages []*Stage, lock *Lock) ([]StageStatus, error) {
 	return out, nil
 }
 
-func (e *Engine) reasons(lock *Lock, old *LockStage, code *Code, params []byte, p *Prepared, rerr error) []string {
+// own prepares what goes into a stage's key apart from its inputs: code,
+// parameters, files and modules (Key and Inputs stay empty).
+func (e *Engine) own(s *Stage) (*Prepared, error) {
+	p := &Prepared{Stage: s, Files: map[string]string{}}
+	var err error
+	if p.Code, err = e.code(s); err != nil {
+		return nil, err
+	}
+	if p.Params, err = canonicalJSON(s.Params); err != nil {
+		return nil, fmt.Errorf("stage %s: parameters: %w", s.Name, err)
+	}
+	for _, f := range s.Files {
+		b, err := os.ReadFile(e.filePath(f))
+		if err != nil {
+			return nil, fmt.Errorf("stage %s: %w", s.Name, err)
+		}
+		p.Files[f] = HashBytes(b)
+	}
+	if p.Modules, err = e.stageModules(p.Code); err != nil {
+		return nil, fmt.Errorf("stage %s: %w", s.Name, err)
+	}
+	return p, nil
+}
+
+// reasons explains how what goes into p's key differs from the lock's entry
+// old. p.Inputs and p.Key may be empty (inputs unknown).
+func (e *Engine) reasons(lock *Lock, old *LockStage, p *Prepared, rerr error) []string {
 	if old == nil {
 		return []string{"new: not in the lock"}
 	}
 	var rs []string
-	if old.Code != code.Fingerprint {
-		rs = append(rs, "code: "+e.codeChanges(lock.Declarations, code, old))
+	if old.Code != p.Code.Fingerprint {
+		rs = append(rs, "code: "+e.codeChanges(lock.Declarations, p.Code, old))
 	}
-	if !bytes.Equal(compactJSON(old.Params), params) {
-		ch := ParamChanges(old.Params, params)
+	if !bytes.Equal(compactJSON(old.Params), p.Params) {
+		ch := ParamChanges(old.Params, p.Params)
 		rs = append(rs, "params: "+strings.Join(ch, ", "))
-	}
-	if p == nil {
-		return rs
 	}
 	for _, d := range sortedKeys(p.Inputs) {
 		if old.Inputs[d] != p.Inputs[d] {
@@ -100,17 +138,22 @@ func (e *Engine) reasons(lock *Lock, old *LockStage, code *Code, params []byte, 
 			rs = append(rs, "inputs: file "+f+" no longer read")
 		}
 	}
-	var mods []string
-	for _, m := range sortedKeys(p.Modules) {
-		if old.Modules[m] != p.Modules[m] {
-			mods = append(mods, fmt.Sprintf("%s %s -> %s", m, orNone(old.Modules[m]), p.Modules[m]))
+	for _, m := range sortedKeys(unionKeys(old.Modules, p.Modules)) {
+		if r := moduleChange(m, old.Modules[m], p.Modules[m]); r != "" {
+			rs = append(rs, r)
 		}
 	}
-	if len(mods) > 0 {
-		rs = append(rs, "toolchain: "+strings.Join(mods, ", "))
+	if !slices.Equal(lock.Build, e.Code.Build.Settings) {
+		rs = append(rs, "build: "+settingsChange(lock.Build, e.Code.Build.Settings))
 	}
-	if len(rs) == 0 && old.Key != p.Key {
-		rs = append(rs, "toolchain: key inputs differ from the lock's ("+Toolchain()+")")
+	if lock.Engine != "" && lock.Engine != e.engineCode() {
+		rs = append(rs, "engine: the engine's output encoding code changed ("+shortHash(lock.Engine)+" -> "+shortHash(e.engineCode())+")")
+	}
+	if lock.Toolchain != Toolchain() {
+		rs = append(rs, "toolchain: "+orNone(lock.Toolchain)+" -> "+Toolchain())
+	}
+	if len(rs) == 0 && p.Key != "" && old.Key != p.Key {
+		rs = append(rs, "key: its inputs differ from the lock's in a way no other reason names (REPRO_DEBUG_KEY=1 prints them)")
 	}
 	if len(rs) == 0 {
 		why := "not in the run cache"
@@ -120,6 +163,53 @@ func (e *Engine) reasons(lock *Lock, old *LockStage, code *Code, params []byte, 
 		rs = append(rs, "missing output: "+why)
 	}
 	return rs
+}
+
+// moduleChange describes a change of one module a stage reaches, or "".
+func moduleChange(m, old, new string) string {
+	switch {
+	case old == new:
+		return ""
+	case new == "":
+		return "module " + m + ": no longer reached"
+	}
+	od, oOK := strings.CutPrefix(old, "=> ")
+	nd, nOK := strings.CutPrefix(new, "=> ")
+	if oOK && nOK {
+		op, _, _ := strings.Cut(od, " content ")
+		np, _, _ := strings.Cut(nd, " content ")
+		if op == np {
+			return "module " + m + " => " + np + ": content changed"
+		}
+	}
+	return "module " + m + " " + orNone(old) + " -> " + new
+}
+
+// settingsChange describes how two lists of build settings differ.
+func settingsChange(o, n []string) string {
+	var parts []string
+	for _, x := range n {
+		if !slices.Contains(o, x) {
+			parts = append(parts, "now "+x)
+		}
+	}
+	for _, x := range o {
+		if !slices.Contains(n, x) {
+			parts = append(parts, "was "+x)
+		}
+	}
+	return strings.Join(parts, ", ")
+}
+
+func unionKeys(a, b map[string]string) map[string]bool {
+	u := map[string]bool{}
+	for k := range a {
+		u[k] = true
+	}
+	for k := range b {
+		u[k] = true
+	}
+	return u
 }
 
 func orNone(s string) string {
@@ -185,61 +275,77 @@ func limit(xs []string, n int) []string {
 // every stage, its code fingerprint, canonical parameters, file hashes and
 // module versions must equal the lock's, and the lock must hold exactly the
 // graph's stages. (Outputs are determined by these and the inputs, which are
-// checked the same way upstream.) It returns the stages that do not match
-// (state "stale" or "removed"), and a "note" when only the Go release
-// differs from the lock's.
+// checked the same way upstream.) It also verifies the lock's chain: each
+// stage's recorded input hashes must equal the output hashes its upstream
+// stages record, so a hand-edited or badly merged lock fails. It returns the
+// stages that do not match (state "stale", "removed" or "broken"), and a
+// "note" when only the Go release or the build settings differ from the
+// lock's.
 func (e *Engine) Check(stages []*Stage, lock *Lock) ([]StageStatus, error) {
 	var out []StageStatus
 	inGraph := map[string]bool{}
-	mods := e.Modules
-	if mods == nil {
-		mods = ModulesFromBuildInfo()
-	}
 	for _, s := range stages {
 		inGraph[s.Name] = true
 		old := lock.Stages[s.Name]
-		code, err := e.code(s)
+		p, err := e.own(s)
 		if err != nil {
 			return nil, err
 		}
-		params, err := canonicalJSON(s.Params)
-		if err != nil {
-			return nil, fmt.Errorf("stage %s: parameters: %w", s.Name, err)
-		}
-		p := &Prepared{Stage: s, Code: code, Params: params, Files: map[string]string{}, Modules: map[string]string{}}
-		for _, f := range s.Files {
-			b, err := os.ReadFile(e.filePath(f))
-			if err != nil {
-				return nil, fmt.Errorf("stage %s: %w", s.Name, err)
-			}
-			p.Files[f] = HashBytes(b)
-		}
-		for _, ip := range code.Imports {
-			if m, ok := moduleOf(mods, ip); ok {
-				p.Modules[m] = mods[m]
-			}
-		}
 		if old != nil {
-			p.Inputs = old.Inputs // inputs are checked upstream
+			p.Inputs = old.Inputs // inputs are checked upstream, and by the chain below
 			p.Key = old.Key
 		}
-		rs := e.reasons(lock, old, code, params, p, nil)
-		if old != nil && len(rs) == 1 && strings.HasPrefix(rs[0], "missing output") {
-			rs = nil // the store is not consulted
+		rs := e.reasons(lock, old, p, nil)
+		// The store is not consulted, and the build settings are a note
+		// (below): another machine may build differently and still get
+		// the same results.
+		rs = slices.DeleteFunc(rs, func(r string) bool {
+			return old != nil && (strings.HasPrefix(r, "missing output") || strings.HasPrefix(r, "build: ") || strings.HasPrefix(r, "key: ") || strings.HasPrefix(r, "toolchain: "))
+		})
+		if old != nil {
+			rs = append(rs, chainBreaks(lock, s, old)...)
 		}
 		if len(rs) > 0 {
-			out = append(out, StageStatus{Stage: s.Name, State: "stale", Reasons: rs})
+			out = append(out, StageStatus{Stage: s.Name, State: StateStale, Reasons: rs})
 		}
 	}
 	for _, name := range sortedKeys(lock.Stages) {
 		if !inGraph[name] {
-			out = append(out, StageStatus{Stage: name, State: "removed", Reasons: []string{"in the lock but no longer in the graph"}})
+			out = append(out, StageStatus{Stage: name, State: StateRemoved, Reasons: []string{"in the lock but no longer in the graph"}})
 		}
 	}
 	if lock.Toolchain != "" && lock.Toolchain != Toolchain() {
 		// A note, not a mismatch: the lock records what its author ran,
 		// and another Go release may well give the same results.
-		out = append(out, StageStatus{Stage: "(toolchain)", State: "note", Reasons: []string{"the lock was written with " + lock.Toolchain + ", this binary is " + Toolchain()}})
+		out = append(out, StageStatus{Stage: "(toolchain)", State: StateNote, Reasons: []string{"the lock was written with " + lock.Toolchain + ", this binary is " + Toolchain()}})
+	}
+	if lock.Build != nil && !slices.Equal(lock.Build, e.Code.Build.Settings) {
+		out = append(out, StageStatus{Stage: "(build)", State: StateNote, Reasons: []string{"the lock was written by a binary built with other settings: " + settingsChange(lock.Build, e.Code.Build.Settings)}})
 	}
 	return out, nil
+}
+
+// chainBreaks checks one link of the lock's chain: the inputs the stage's
+// entry records must be exactly its deps, each with the output hash its
+// upstream entry records.
+func chainBreaks(lock *Lock, s *Stage, ls *LockStage) []string {
+	var rs []string
+	for _, d := range s.Deps {
+		up := lock.Stages[d]
+		got, ok := ls.Inputs[d]
+		switch {
+		case !ok:
+			rs = append(rs, "chain: the lock records no input "+d)
+		case up == nil:
+			rs = append(rs, "chain: input "+d+" has no entry in the lock")
+		case got != (&Record{Outputs: up.Outputs}).OutputHash():
+			rs = append(rs, fmt.Sprintf("chain: input %s is recorded as %s, but %s's recorded outputs hash to %s (a hand-edited or badly merged lock)", d, shortHash(got), d, shortHash((&Record{Outputs: up.Outputs}).OutputHash())))
+		}
+	}
+	for _, d := range sortedKeys(ls.Inputs) {
+		if !slices.Contains(s.Deps, d) {
+			rs = append(rs, "chain: the lock records an input "+d+" the stage does not read")
+		}
+	}
+	return rs
 }

@@ -69,21 +69,28 @@ func newStatusCmd(g *globals) *cobra.Command {
 				fmt.Fprintln(out, string(b))
 				return nil
 			}
-			stale := 0
+			stale, may := 0, 0
 			for _, s := range sts {
-				if s.State == "fresh" {
+				switch s.State {
+				case pipeline.StateFresh:
 					continue
+				case pipeline.StateMayRerun:
+					may++
+				default:
+					stale++
 				}
-				stale++
-				fmt.Fprintf(out, "stale  %s\n", s.Stage)
+				fmt.Fprintf(out, "%-9s %s\n", s.State, s.Stage)
 				for _, r := range s.Reasons {
 					fmt.Fprintf(out, "         %s\n", r)
 				}
 			}
-			if stale == 0 {
+			switch {
+			case stale == 0 && may == 0:
 				fmt.Fprintf(out, "all %d stages fresh (profile %s)\n", len(sts), p.profile)
-			} else {
+			case may == 0:
 				fmt.Fprintf(out, "%d of %d stages stale (profile %s)\n", stale, len(sts), p.profile)
+			default:
+				fmt.Fprintf(out, "%d of %d stages stale, %d more may rerun if their inputs change (profile %s)\n", stale, len(sts), may, p.profile)
 			}
 			return nil
 		},

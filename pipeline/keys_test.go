@@ -1,0 +1,346 @@
+package pipeline
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"runtime/debug"
+	"strings"
+	"testing"
+	"testing/fstest"
+)
+
+// The key tests fingerprint a stand-in source for the test graph's stage
+// functions (testSource, testDouble, testSquare, testSum): the real
+// functions run, and the keys come from this source, which each case edits.
+const keySource = `package pipeline
+
+import (
+	"text/template"
+
+	"gonum.org/v1/plot"
+)
+
+type shape interface{ area() int }
+
+type sq struct{}
+
+func (sq) area() int { return 1 }
+
+type tri struct{}
+
+func (tri) area() int { return 5 }
+
+type circ struct{}
+
+type round = circ
+
+func (round) perim() int { return 6 }
+
+func testSource() int { return helper() }
+
+func helper() int { return 1 }
+
+func testDouble() { _ = template.New("x") }
+
+func testSquare() { _ = plot.New() }
+
+func testSum() int {
+	var s shape = sq{}
+	return s.area()
+}
+`
+
+const keyModGraph = "pkg gonum.org/v1/plot gonum.org/v1/plot golang.org/x/image\n"
+
+// keyCase is one version of the project: its source, modules and build.
+type keyCase struct {
+	src   string
+	mods  map[string]string
+	build []debug.BuildSetting
+	extra map[string]string // more source files
+}
+
+func (k keyCase) engine(t *testing.T, dir string, g *Graph) *Engine {
+	t.Helper()
+	fsys := fstest.MapFS{
+		"go.mod":        {Data: []byte("module repro\n")},
+		"go.sum":        {Data: []byte("sum\n")},
+		"modgraph.txt":  {Data: []byte("go.sum " + HashBytes([]byte("sum\n")) + "\n" + keyModGraph)},
+		"pipeline/x.go": {Data: []byte(k.src)},
+	}
+	for n, s := range k.extra {
+		fsys[n] = &fstest.MapFile{Data: []byte(s)}
+	}
+	fp, err := NewFingerprinterFor(fsys, BuildFromSettings("linux", "amd64", k.build))
+	if err != nil {
+		t.Fatal(err)
+	}
+	st, err := OpenStore(filepath.Join(dir, "artifacts"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	mods := k.mods
+	if mods == nil {
+		mods = map[string]string{"gonum.org/v1/plot": "v0.15.0", "golang.org/x/image": "v0.20.0"}
+	}
+	return &Engine{Graph: g, Store: st, Code: fp, Root: dir, Jobs: 1, Modules: mods}
+}
+
+// staleAfter runs the test graph under base, then reports the state and
+// reasons of every stage that is not fresh under changed.
+func staleAfter(t *testing.T, base, changed keyCase, setup func(dir string)) map[string]StageStatus {
+	t.Helper()
+	dir := t.TempDir()
+	if setup != nil {
+		setup(dir)
+	}
+	env := &testEnv{t: t, dir: dir, engine: &Engine{}}
+	g := env.graph(3, false)
+	e0 := base.engine(t, dir, g)
+	res, err := e0.Run(context.Background(), g.Stages())
+	if err != nil {
+		t.Fatal(err)
+	}
+	lock, _ := ReadLock(filepath.Join(dir, "none.lock"))
+	if err := lock.Update(res, e0); err != nil {
+		t.Fatal(err)
+	}
+	if setup != nil {
+		setup(dir)
+	}
+	e1 := changed.engine(t, dir, g)
+	sts, err := e1.Status(g.Stages(), lock)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := map[string]StageStatus{}
+	for _, s := range sts {
+		if s.State != StateFresh {
+			out[s.Stage] = s
+		}
+	}
+	return out
+}
+
+func TestKeysSeeEveryChange(t *testing.T) {
+	base := keyCase{src: keySource}
+	edit := func(old, new string) keyCase {
+		if !strings.Contains(keySource, old) {
+			t.Fatalf("key source has no %q", old)
+		}
+		return keyCase{src: strings.Replace(keySource, old, new, 1)}
+	}
+	plotDir := func(content string) func(dir string) {
+		return func(dir string) {
+			os.MkdirAll(filepath.Join(dir, "plotsrc"), 0o755)
+			os.WriteFile(filepath.Join(dir, "plotsrc", "plot.go"), []byte(content), 0o644)
+		}
+	}
+	replaced := map[string]string{"gonum.org/v1/plot": "=> plotsrc", "golang.org/x/image": "v0.20.0"}
+	n := 0
+	for _, tc := range []struct {
+		name          string
+		base, changed keyCase
+		setup         func(dir string) // called before each engine is made, with a counter
+		stale         string           // the stages that must rerun, sorted
+		mayRerun      string           // the stages downstream of them
+		reason        string           // in the first stale stage's reasons
+	}{
+		{name: "an import swapped for a look-alike", base: base, changed: edit(`"text/template"`, `"html/template"`),
+			stale: "double", mayRerun: "sum", reason: "code: changed pipeline.testDouble"},
+		{name: "an indirect module upgraded", base: base,
+			changed: keyCase{src: keySource, mods: map[string]string{"gonum.org/v1/plot": "v0.15.0", "golang.org/x/image": "v0.21.0"}},
+			stale:   "square", mayRerun: "sum", reason: "module golang.org/x/image v0.20.0 -> v0.21.0"},
+		{name: "a module replaced by a directory whose content changed", base: keyCase{src: keySource, mods: replaced}, changed: keyCase{src: keySource, mods: replaced},
+			setup: func(dir string) { n++; plotDir("package plot // " + strings.Repeat("x", n))(dir) },
+			stale: "square", mayRerun: "sum", reason: "module gonum.org/v1/plot => plotsrc: content changed"},
+		{name: "build tags", base: base, changed: keyCase{src: keySource, build: []debug.BuildSetting{{Key: "-tags", Value: "purego"}}},
+			stale: "double,source,square,sum", reason: "build: now -tags=purego"},
+		{name: "the amd64 level", base: base, changed: keyCase{src: keySource, build: []debug.BuildSetting{{Key: "GOAMD64", Value: "v3"}}},
+			stale: "double,source,square,sum", reason: "build: now GOAMD64=v3"},
+		{name: "-ldflags -X", base: base, changed: keyCase{src: keySource, build: []debug.BuildSetting{{Key: "-ldflags", Value: "-X main.v=2"}}},
+			stale: "double,source,square,sum", reason: "build: now -ldflags=-X main.v=2"},
+		{name: "a package-level initialiser", base: edit("func helper", "var _ = register()\n\nfunc register() int { return 1 }\n\nfunc helper"),
+			changed: edit("func helper", "var _ = register()\n\nfunc register() int { return 2 }\n\nfunc helper"),
+			stale:   "double,source,square,sum", reason: "code: changed pipeline.register"},
+		{name: "an init function", base: edit("func helper", "func init() { println(1) }\n\nfunc helper"),
+			changed: edit("func helper", "func init() { println(2) }\n\nfunc helper"),
+			stale:   "double,source,square,sum", reason: "code: changed pipeline.init#0"},
+		{name: "a method declared through a type alias", base: edit("return s.area()", "return s.area() + circ{}.perim()"),
+			changed: keyCase{src: strings.Replace(strings.Replace(keySource, "return s.area()", "return s.area() + circ{}.perim()", 1), "return 6", "return 7", 1)},
+			stale:   "sum", reason: "code: changed pipeline.circ.perim"},
+		{name: "a method reached through an interface", base: base, changed: edit("func (sq) area() int { return 1 }", "func (sq) area() int { return 2 }"),
+			stale: "sum", reason: "code: changed pipeline.sq.area"},
+		{name: "an exported method of a reached type (outside code may call it)", base: base, changed: edit("type tri struct{}", "type tri struct{}\n\nfunc (sq) String() string { return \"\" }"),
+			stale: "sum", reason: "code: now reaches pipeline.sq.String"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			got := staleAfter(t, tc.base, tc.changed, tc.setup)
+			var stale, may []string
+			for _, name := range sortedKeys(got) {
+				if got[name].State == StateMayRerun {
+					may = append(may, name)
+				} else {
+					stale = append(stale, name)
+				}
+			}
+			if strings.Join(stale, ",") != tc.stale || strings.Join(may, ",") != tc.mayRerun {
+				t.Fatalf("stale %v, may rerun %v; want stale [%s], may rerun [%s]\n%v", stale, may, tc.stale, tc.mayRerun, got)
+			}
+			first := got[strings.Split(tc.stale, ",")[0]]
+			if r := strings.Join(first.Reasons, "; "); !strings.Contains(r, tc.reason) {
+				t.Errorf("%s reasons = %q, want %q", first.Stage, r, tc.reason)
+			}
+			for _, name := range may {
+				if r := strings.Join(got[name].Reasons, "; "); !strings.Contains(r, "upstream ") {
+					t.Errorf("%s (may rerun) reasons = %q, want the stale upstream named", name, r)
+				}
+			}
+		})
+	}
+}
+
+// Harmless changes rerun nothing.
+func TestKeysIgnoreHarmlessChanges(t *testing.T) {
+	base := keyCase{src: keySource}
+	for name, changed := range map[string]keyCase{
+		"a method nobody calls":                {src: strings.Replace(keySource, "type tri struct{}", "type tri struct{}\n\nfunc (sq) unused() int { return 0 }", 1)},
+		"a method of a type never constructed": {src: strings.Replace(keySource, "func (tri) area() int { return 5 }", "func (tri) area() int { return 6 }", 1)},
+		"a comment in assembly":                {src: keySource, extra: map[string]string{"pipeline/k_amd64.s": "TEXT ·k(SB),4,$0 // a comment\n\tRET\n"}},
+		"assembly for another platform":        {src: keySource, extra: map[string]string{"pipeline/k_arm64.s": "TEXT ·k(SB),4,$0\n\tRET\n"}},
+		"a file for another build tag":         {src: keySource, extra: map[string]string{"pipeline/slow.go": "//go:build purego\n\npackage pipeline\n\nfunc init() { println(1) }\n"}},
+	} {
+		t.Run(name, func(t *testing.T) {
+			b := base
+			if strings.HasPrefix(name, "a comment in assembly") {
+				b = keyCase{src: keySource, extra: map[string]string{"pipeline/k_amd64.s": "// header\nTEXT ·k(SB),4,$0\n\tRET\n"}}
+			}
+			if got := staleAfter(t, b, changed, nil); len(got) != 0 {
+				t.Errorf("not fresh: %v", got)
+			}
+		})
+	}
+}
+
+func TestAnonymousStageFunctionsAreRejected(t *testing.T) {
+	g := NewGraph()
+	closure := Func(func(c *Context) (int, error) { return 1, nil })
+	var s sumOut
+	method := Func(func(c *Context) (map[string]float64, error) { return s.Metrics(), nil })
+	for name, r := range map[string]Runner{"closure": closure, "method-ish": method, "method value": {name: "repro/pipeline.sumOut.Metrics-fm", fn: closure.fn}} {
+		err := g.Add(Stage{Name: "x", Run: r})
+		if err == nil || !strings.Contains(err.Error(), "stage x") || !strings.Contains(err.Error(), "named function") || !strings.Contains(err.Error(), "Params") {
+			t.Errorf("%s: Add error = %v, want one naming the stage and saying to use a named function with Params", name, err)
+		}
+	}
+	if err := g.Add(Stage{Name: "y", Run: Func(testSource)}); err != nil {
+		t.Errorf("a named function: %v", err)
+	}
+}
+
+func TestMissingPackageIsAnError(t *testing.T) {
+	fs := fixture(fixtureA, fixtureB)
+	delete(fs, "b/b.go")
+	_, err := NewFingerprinter(fs)
+	if err == nil || !strings.Contains(err.Error(), "example.com/m/b") || !strings.Contains(err.Error(), "a/a.go") {
+		t.Errorf("NewFingerprinter without package b: %v, want an error naming b and its importer", err)
+	}
+}
+
+func TestBuildMatches(t *testing.T) {
+	linux := BuildFromSettings("linux", "amd64", []debug.BuildSetting{{Key: "CGO_ENABLED", Value: "1"}, {Key: "GOAMD64", Value: "v2"}})
+	purego := BuildFromSettings("linux", "amd64", []debug.BuildSetting{{Key: "-tags", Value: "purego,x"}, {Key: "CGO_ENABLED", Value: "0"}})
+	for _, tc := range []struct {
+		name, src     string
+		linux, purego bool
+	}{
+		{"k.go", "package k", true, true},
+		{"k_amd64.go", "package k", true, true},
+		{"k_arm64.go", "package k", false, false},
+		{"k_linux_amd64.s", "TEXT x", true, true},
+		{"k_windows.go", "package k", false, false},
+		{"k_other.go", "//go:build !amd64 || purego\n\npackage k", false, true},
+		{"k_fast.go", "// Copyright\n\n//go:build amd64 && !purego\n\npackage k", true, false},
+		{"k_cgo.go", "//go:build cgo\n\npackage k", true, false},
+		{"k_v2.go", "//go:build amd64.v2\n\npackage k", true, false},
+		{"k_v3.go", "//go:build amd64.v3\n\npackage k", false, false},
+		{"k_ignore.go", "//go:build ignore\n\npackage k", false, false},
+		{"k_unix.go", "//go:build unix\n\npackage k", true, true},
+		{"k_go1.go", "//go:build go1.21\n\npackage k", true, true},
+		{"k_asm.s", "//go:build amd64 && !purego\n\n#include \"textflag.h\"\n", true, false},
+		{"k_late.go", "package k\n\n//go:build ignore\n", true, true},
+	} {
+		if got := linux.Matches(tc.name, []byte(tc.src)); got != tc.linux {
+			t.Errorf("linux: Matches(%s) = %v", tc.name, got)
+		}
+		if got := purego.Matches(tc.name, []byte(tc.src)); got != tc.purego {
+			t.Errorf("purego: Matches(%s) = %v", tc.name, got)
+		}
+	}
+}
+
+// moduleSource copies this module's source from disk, with edits applied
+// (file -> old -> new).
+func moduleSource(t *testing.T, edits map[string][2]string) fstest.MapFS {
+	t.Helper()
+	fsys := fstest.MapFS{}
+	err := filepath.WalkDir("..", func(p string, d os.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		rel, _ := filepath.Rel("..", p)
+		rel = filepath.ToSlash(rel)
+		if d.IsDir() {
+			if rel != "." && (strings.HasPrefix(d.Name(), ".") || d.Name() == "testdata" || d.Name() == "node_modules" || d.Name() == "artifacts" || d.Name() == "bin") {
+				return filepath.SkipDir
+			}
+			return nil
+		}
+		if !(strings.HasSuffix(rel, ".go") || strings.HasSuffix(rel, ".s") || rel == "go.mod" || rel == "go.sum" || rel == ModGraphFile) {
+			return nil
+		}
+		b, err := os.ReadFile(p)
+		if err != nil {
+			return err
+		}
+		if e, ok := edits[rel]; ok {
+			if !strings.Contains(string(b), e[0]) {
+				t.Fatalf("%s has no %q", rel, e[0])
+			}
+			b = []byte(strings.Replace(string(b), e[0], e[1], 1))
+		}
+		fsys[rel] = &fstest.MapFile{Data: b}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return fsys
+}
+
+// The engine's code that turns results into stored bytes is in every key.
+func TestEngineEncodingIsInEveryKey(t *testing.T) {
+	engineCode := func(edits map[string][2]string) string {
+		fp, err := NewFingerprinter(moduleSource(t, edits))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return (&Engine{Code: fp}).engineCode()
+	}
+	base := engineCode(nil)
+	if base == EncodingVersion {
+		t.Fatal("the engine's encoding code was not found in the module's source")
+	}
+	for file, e := range map[string][2]string{
+		"pipeline/stage.go": {`r.Outputs["value"] = b`, `r.Outputs["value"] = append(b, '\n')`},
+		"pipeline/store.go": {`fmt.Fprintf(&b, "%s %s\n", n, r.Outputs[n])`, `fmt.Fprintf(&b, "%s=%s\n", n, r.Outputs[n])`},
+	} {
+		if engineCode(map[string][2]string{file: e}) == base {
+			t.Errorf("editing %s (%s) did not change the engine fingerprint", file, e[0])
+		}
+	}
+	if got := engineCode(map[string][2]string{"pipeline/stage.go": {"func encodeOutput(o any) (*Result, error) {", "func encodeOutput(o any) (*Result, error) { // a comment"}}); got != base {
+		t.Error("a comment changed the engine fingerprint")
+	}
+}
