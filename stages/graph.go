@@ -118,14 +118,14 @@ func Build(p *config.Params, env Env) (*pipeline.Graph, error) {
 					np.Arch, np.Train.LR, np.Seed = arch, lr, s
 					name := fmt.Sprintf("neural/regression/act=%s/arch=%s/lr=%s/seed=%d", act, arch, num(lr), s)
 					cand.Stages = append(cand.Stages, name)
-					b.add(pipeline.Stage{Name: name, Deps: []string{"terrain/design"}, Params: np, Run: pipeline.Func(regressionNet), Shard: true})
+					b.add(pipeline.Stage{Name: name, Deps: []string{"terrain/scale"}, Params: np, Run: pipeline.Func(regressionNet), Shard: true})
 				}
 				tp.Candidates = append(tp.Candidates, cand)
 			}
 		}
 		name := "neural/regression/tune/act=" + act
 		regTunes = append(regTunes, name)
-		b.add(pipeline.Stage{Name: name, Deps: concat([]string{"terrain/design", "terrain/scale"}, tp.stages()), Params: tp, Run: pipeline.Func(regressionTune)})
+		b.add(pipeline.Stage{Name: name, Deps: concat([]string{"terrain/scale"}, tp.stages()), Params: tp, Run: pipeline.Func(regressionTune)})
 	}
 	// Extensions beside the study's grid (wider networks, Adam).
 	var extraTunes []string
@@ -138,12 +138,12 @@ func Build(p *config.Params, env Env) (*pipeline.Graph, error) {
 			np.Arch, np.Train.LR, np.Seed = x.Architecture, x.LearningRate, s
 			name := fmt.Sprintf("neural/regression/extra=%s/seed=%d", x.Name, s)
 			cand.Stages = append(cand.Stages, name)
-			b.add(pipeline.Stage{Name: name, Deps: []string{"terrain/design"}, Params: np, Run: pipeline.Func(regressionNet), Shard: true})
+			b.add(pipeline.Stage{Name: name, Deps: []string{"terrain/scale"}, Params: np, Run: pipeline.Func(regressionNet), Shard: true})
 		}
 		tp.Candidates = []Candidate{cand}
 		name := "neural/regression/tune/extra=" + x.Name
 		extraTunes = append(extraTunes, name)
-		b.add(pipeline.Stage{Name: name, Deps: concat([]string{"terrain/design", "terrain/scale"}, tp.stages()), Params: tp, Run: pipeline.Func(regressionTune)})
+		b.add(pipeline.Stage{Name: name, Deps: concat([]string{"terrain/scale"}, tp.stages()), Params: tp, Run: pipeline.Func(regressionTune)})
 	}
 
 	// Digits networks: architecture x learning rate x hidden activation x

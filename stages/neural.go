@@ -98,12 +98,14 @@ func regressionNet(c *pipeline.Context) (NetRun, error) {
 	if err != nil {
 		return NetRun{}, err
 	}
-	d, err := pipeline.Input[Design](c, "terrain/design")
+	// The networks read the scaled points, not the polynomial features:
+	// the polynomial degree does not rerun them.
+	t, err := pipeline.Input[TerrainScaled](c, "terrain/scale")
 	if err != nil {
 		return NetRun{}, err
 	}
-	xt, yt := pointsMatrix(d.TrainPts)
-	xv, yv := pointsMatrix(d.ValPts)
+	xt, yt := pointsMatrix(t.Train)
+	xv, yv := pointsMatrix(t.Val)
 	_, r, err := trainNet(c, p, xt, yt, xv, yv, models.MonitorCost)
 	return r, err
 }
@@ -243,16 +245,12 @@ func regressionTune(c *pipeline.Context) (RegTune, error) {
 		vals = append(vals, r.BestValErr)
 	}
 	out.BestVal, out.BestSD = meanSD(vals)
-	d, err := pipeline.Input[Design](c, "terrain/design")
-	if err != nil {
-		return out, err
-	}
 	t, err := pipeline.Input[TerrainScaled](c, "terrain/scale")
 	if err != nil {
 		return out, err
 	}
-	xt, yt := pointsMatrix(d.TrainPts)
-	xv, yv := pointsMatrix(d.ValPts)
+	xt, yt := pointsMatrix(t.Train)
+	xv, yv := pointsMatrix(t.Val)
 	xs, _ := pointsMatrix(t.Test)
 	for i, seed := range p.Seeds {
 		np := p.Base
