@@ -2,12 +2,15 @@ package pipeline
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
 	"runtime/debug"
+	"slices"
 	"strings"
 	"testing"
 	"testing/fstest"
+	"time"
 )
 
 // The key tests fingerprint a stand-in source for the test graph's stage
@@ -342,5 +345,106 @@ func TestEngineEncodingIsInEveryKey(t *testing.T) {
 	}
 	if got := engineCode(map[string][2]string{"pipeline/stage.go": {"func encodeOutput(o any) (*Result, error) {", "func encodeOutput(o any) (*Result, error) { // a comment"}}); got != base {
 		t.Error("a comment changed the engine fingerprint")
+	}
+}
+
+// planted is read by testPlanted behind the fingerprint's back: a stage
+// whose key misses something, which verify --recompute must catch.
+var planted = 2
+
+func testPlanted(c *Context) (int, error) { return planted, nil }
+
+func TestRecomputeFindsMisKeyedStage(t *testing.T) {
+	defer func(p int) { planted = p }(planted)
+	dir := t.TempDir()
+	g := NewGraph()
+	for _, s := range []Stage{{Name: "source", Params: numParams{N: 3}, Run: Func(testSource)}, {Name: "planted", Deps: []string{"source"}, Run: Func(testPlanted)}} {
+		if err := g.Add(s); err != nil {
+			t.Fatal(err)
+		}
+	}
+	e := keyCase{src: keySource + "\nfunc testPlanted() {}\n"}.engine(t, dir, g)
+	if _, err := e.Run(context.Background(), g.Stages()); err != nil {
+		t.Fatal(err)
+	}
+	all := func(string) bool { return true }
+	res, err := e.Recompute(context.Background(), g.Stages(), all, 0)
+	if err != nil || len(res) != 2 || !res[0].Reproducible() || !res[1].Reproducible() {
+		t.Fatalf("before the plant: %+v, %v", res, err)
+	}
+	planted = 3
+	res, err = e.Recompute(context.Background(), g.Stages(), func(n string) bool { return n == "planted" }, 0)
+	if err != nil || len(res) != 1 || res[0].Reproducible() {
+		t.Fatalf("after the plant: %+v, %v; want planted not reproducible", res, err)
+	}
+	if d := res[0].Diffs; len(d) != 1 || d[0].Name != "value" {
+		t.Errorf("diffs = %v, want the value output", d)
+	}
+	if lines := strings.Join(res[0].KeyLines, "\n"); !strings.Contains(lines, "stage planted") || !strings.Contains(lines, "input source ") {
+		t.Errorf("key lines = %q, want the decoded key", lines)
+	}
+	// A budget already spent starts nothing.
+	res, err = e.Recompute(context.Background(), g.Stages(), all, time.Nanosecond)
+	if err != nil || len(res) != 2 || !res[0].Skipped || res[0].Reproducible() {
+		t.Errorf("with a spent budget: %+v, %v; want every stage skipped", res, err)
+	}
+}
+
+func TestSampleIsDeterministic(t *testing.T) {
+	var names []string
+	for i := range 100 {
+		names = append(names, fmt.Sprintf("grid/k=%d", i))
+	}
+	a, b := Sample(names, 10, 7), Sample(names, 10, 7)
+	if len(a) != 10 || strings.Join(a, ",") != strings.Join(b, ",") {
+		t.Fatalf("Sample(10, seed 7) = %v then %v", a, b)
+	}
+	if c := Sample(names, 10, 8); strings.Join(a, ",") == strings.Join(c, ",") {
+		t.Error("another seed picked the same sample")
+	}
+	if !slices.IsSorted(slices.Collect(func(yield func(int) bool) {
+		for _, x := range a {
+			if !yield(slices.Index(names, x)) {
+				return
+			}
+		}
+	})) {
+		t.Errorf("sample %v is not in the order of names", a)
+	}
+	if got := Sample(names, 0, 1); len(got) != 100 {
+		t.Errorf("Sample(0) kept %d, want all", len(got))
+	}
+}
+
+func TestCheckVerifiesTheLockChain(t *testing.T) {
+	dir := t.TempDir()
+	env := &testEnv{t: t, dir: dir, engine: &Engine{}}
+	g := env.graph(3, false)
+	e := keyCase{src: keySource}.engine(t, dir, g)
+	res, err := e.Run(context.Background(), g.Stages())
+	if err != nil {
+		t.Fatal(err)
+	}
+	lock, _ := ReadLock(filepath.Join(dir, "none.lock"))
+	if err := lock.Update(res, e); err != nil {
+		t.Fatal(err)
+	}
+	if bad, err := e.Check(g.Stages(), lock); err != nil || len(bad) != 0 {
+		t.Fatalf("a fresh lock: %v, %v", bad, err)
+	}
+	// A badly merged lock: double's outputs from one side, sum's inputs
+	// from the other.
+	lock.Stages["double"].Outputs = map[string]string{"value": HashBytes([]byte("other"))}
+	bad, err := e.Check(g.Stages(), lock)
+	if err != nil || len(bad) != 1 || bad[0].Stage != "sum" {
+		t.Fatalf("Check = %v, %v; want sum's chain broken", bad, err)
+	}
+	if r := strings.Join(bad[0].Reasons, ";"); !strings.Contains(r, "chain: input double is recorded as") {
+		t.Errorf("reasons = %q, want the broken link named", r)
+	}
+	delete(lock.Stages["sum"].Inputs, "square")
+	bad, _ = e.Check(g.Stages(), lock)
+	if r := strings.Join(bad[0].Reasons, ";"); !strings.Contains(r, "chain: the lock records no input square") {
+		t.Errorf("reasons = %q, want the missing input named", r)
 	}
 }

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"math"
 	"runtime"
+	"slices"
+	"strings"
 	"sync"
 	"time"
 )
@@ -20,6 +22,12 @@ type Recomputed struct {
 	// Err is the stage's error when it failed on the rerun.
 	Err      error
 	Duration time.Duration
+	// Skipped is set when the time budget ran out before the stage
+	// started.
+	Skipped bool
+	// KeyLines are the labelled lines its key was computed from (as
+	// REPRO_DEBUG_KEY prints them), to tell what a mismatch was keyed on.
+	KeyLines []string
 }
 
 // A Mismatch is one output or metric that came out differently on a rerun.
@@ -36,13 +44,34 @@ func (d Mismatch) String() string {
 }
 
 // Reproducible reports whether the rerun succeeded and matched the record.
-func (r *Recomputed) Reproducible() bool { return r.Err == nil && len(r.Diffs) == 0 }
+func (r *Recomputed) Reproducible() bool { return r.Err == nil && len(r.Diffs) == 0 && !r.Skipped }
+
+// Sample picks n of names (all of them if n <= 0 or n >= len(names)), the
+// same ones for the same seed and names: those whose hash with the seed is
+// smallest. The result keeps the order of names.
+func Sample(names []string, n int, seed uint64) []string {
+	if n <= 0 || n >= len(names) {
+		return names
+	}
+	rank := make(map[string]string, len(names))
+	for _, nm := range names {
+		rank[nm] = HashBytes([]byte(fmt.Sprintf("%d\x00%s", seed, nm)))
+	}
+	sorted := slices.Clone(names)
+	slices.SortFunc(sorted, func(a, b string) int { return strings.Compare(rank[a], rank[b]) })
+	keep := map[string]bool{}
+	for _, nm := range sorted[:n] {
+		keep[nm] = true
+	}
+	return slices.DeleteFunc(slices.Clone(names), func(nm string) bool { return !keep[nm] })
+}
 
 // Recompute reruns every stage of stages (in topological order, as returned
 // by Graph.Select) for which match returns true, without using its cached
 // result, and compares the digest of each output, and each metric, with the
 // record the run cache holds for the stage's key, in the manner of the Go
-// toolchain's GODEBUG=gocacheverify=1. Inputs come from the run cache (read
+// toolchain's GODEBUG=gocacheverify=1. With a budget > 0, no stage starts
+// after the budget has run out (those left are marked Skipped). Inputs come from the run cache (read
 // and re-hashed as always), so each stage is checked on exactly the inputs
 // its record was made from. Nothing is written to the store.
 //
@@ -50,7 +79,8 @@ func (r *Recomputed) Reproducible() bool { return r.Err == nil && len(r.Diffs) =
 // (upstream stages to key the matched ones, matched stages to compare with):
 // otherwise Recompute returns an error saying to run it first. A stage that
 // fails or differs is reported in its Recomputed, not as an error.
-func (e *Engine) Recompute(ctx context.Context, stages []*Stage, match func(name string) bool) ([]*Recomputed, error) {
+func (e *Engine) Recompute(ctx context.Context, stages []*Stage, match func(name string) bool, budget time.Duration) ([]*Recomputed, error) {
+	start := time.Now()
 	recs := map[string]*Record{}
 	type job struct {
 		p   *Prepared
@@ -73,7 +103,7 @@ func (e *Engine) Recompute(ctx context.Context, stages []*Stage, match func(name
 		}
 		recs[s.Name] = rec
 		if match(s.Name) {
-			jobs = append(jobs, &job{p: p, rec: rec, out: &Recomputed{Stage: s.Name, Key: p.Key}})
+			jobs = append(jobs, &job{p: p, rec: rec, out: &Recomputed{Stage: s.Name, Key: p.Key, KeyLines: p.lines.lines}})
 		}
 	}
 
@@ -90,6 +120,11 @@ func (e *Engine) Recompute(ctx context.Context, stages []*Stage, match func(name
 		}
 		if ctx.Err() != nil {
 			break
+		}
+		if budget > 0 && time.Since(start) > budget {
+			<-sem
+			j.out.Skipped = true
+			continue
 		}
 		wg.Add(1)
 		go func() {

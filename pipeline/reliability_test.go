@@ -73,7 +73,7 @@ func TestRecomputeNamesIrreproducibleStages(t *testing.T) {
 	all := func(string) bool { return true }
 
 	// Nothing has run: the stages cannot be keyed or compared.
-	if _, err := e.engine.Recompute(ctx, g.Stages(), all); err == nil || !strings.Contains(err.Error(), "not in the run cache: run it first") {
+	if _, err := e.engine.Recompute(ctx, g.Stages(), all, 0); err == nil || !strings.Contains(err.Error(), "not in the run cache: run it first") {
 		t.Fatalf("Recompute before any run: err = %v, want \"not in the run cache: run it first\"", err)
 	}
 	if _, err := e.run(g); err != nil {
@@ -81,7 +81,7 @@ func TestRecomputeNamesIrreproducibleStages(t *testing.T) {
 	}
 	files := storeFiles(t, e.engine.Store.Dir)
 
-	res, err := e.engine.Recompute(ctx, g.Stages(), all)
+	res, err := e.engine.Recompute(ctx, g.Stages(), all, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -112,7 +112,7 @@ func TestRecomputeNamesIrreproducibleStages(t *testing.T) {
 
 	// A pattern reruns only the matching stages; the others only key them.
 	calls := noisyCalls.Load()
-	res, err = e.engine.Recompute(ctx, g.Stages(), func(n string) bool { return n == "double" })
+	res, err = e.engine.Recompute(ctx, g.Stages(), func(n string) bool { return n == "double" }, 0)
 	if err != nil || len(res) != 1 || res[0].Stage != "double" || !res[0].Reproducible() {
 		t.Errorf("Recompute(double) = %v, %v; want double, reproducible", res, err)
 	}
@@ -123,7 +123,7 @@ func TestRecomputeNamesIrreproducibleStages(t *testing.T) {
 	// A cancelled context stops it.
 	cctx, cancel := context.WithCancel(ctx)
 	cancel()
-	if _, err := e.engine.Recompute(cctx, g.Stages(), all); err == nil {
+	if _, err := e.engine.Recompute(cctx, g.Stages(), all, 0); err == nil {
 		t.Error("Recompute with a cancelled context returned no error")
 	}
 }
