@@ -78,6 +78,15 @@ s3test:
 	fi
 	S3TEST_WEED="$(WEED)" $(GO) test ./cmd/repro -run 'S3' -count=1 -v
 
+# deploy/slurm/submit.sh (the README's Slurm example) on a real one-node
+# Slurm on loopback, started and stopped by the test, against one process:
+# the same lock and report. As root it installs Debian's slurm-wlm and munge
+# if missing; otherwise it skips with one line. See deploy/slurm/slurmtest.sh
+# (SLURMTEST_PROFILE, default quick; SLURMTEST_SHARDS, SLURMTEST_CPUS).
+.PHONY: slurmtest
+slurmtest: build
+	deploy/slurm/slurmtest.sh
+
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem ./models ./pipeline ./cmd/repro
 
