@@ -270,6 +270,16 @@ func TestStatusCheck(t *testing.T) {
 	if r := runRepro(t, a, "status", "--check", "--profile", "quick"); r.code != 0 || !strings.Contains(r.stdout, "note") {
 		t.Errorf("another Go release: exit %d, want 0 with a note\n%s", r.code, r.stdout)
 	}
+	// A badly merged lock: terrain/load's outputs from one side, its
+	// downstream's inputs from the other.
+	var l map[string]any
+	json.Unmarshal(lock, &l)
+	l["stages"].(map[string]any)["terrain/load"].(map[string]any)["outputs"].(map[string]any)["value"] = strings.Repeat("ab", 32)
+	merged, _ := json.MarshalIndent(l, "", "  ")
+	os.WriteFile(lockPath, merged, 0o644)
+	if r := runRepro(t, a, "status", "--check", "--profile", "quick"); r.code != 1 || !strings.Contains(r.stdout, "terrain/split") || !strings.Contains(r.stdout, "chain: input terrain/load is recorded as") {
+		t.Errorf("a broken chain: exit %d, want 1 naming terrain/split and terrain/load\n%s", r.code, r.stdout)
+	}
 	os.WriteFile(lockPath, lock, 0o644)
 	r := runRepro(t, a, "status", "--check", "--profile", "quick", "--set", "terrain.degree=4")
 	if r.code != 1 || !strings.Contains(r.stdout, "stale   terrain/design") || !strings.Contains(r.stdout, "params: degree 5 -> 4") {

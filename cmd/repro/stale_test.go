@@ -147,6 +147,56 @@ func TestStaleness(t *testing.T) {
 		}
 	})
 
+	t.Run("a comment in assembly makes nothing stale", func(t *testing.T) {
+		defer edit(t, a, "models/kernels_amd64.s", "// func hasAVX() bool", "// func hasAVX() bool: reports AVX support\n// (one more line)")()
+		if s := staleSet(t, a); len(s) != 0 {
+			t.Errorf("stale after an assembly comment: %v", keysOf(s))
+		}
+	})
+
+	t.Run("a method nobody calls makes nothing stale", func(t *testing.T) {
+		defer edit(t, a, "models/linear.go", "func (t *linTrainer) nTrain() int       { return t.nt }",
+			"func (t *linTrainer) nTrain() int       { return t.nt }\n\nfunc (t *linTrainer) unused() int { return 0 }")()
+		if s := staleSet(t, a); len(s) != 0 {
+			t.Errorf("stale after adding an uncalled method: %v", keysOf(s))
+		}
+	})
+
+	t.Run("a method reached through an interface reruns only the stages whose types flow into it", func(t *testing.T) {
+		defer edit(t, a, "models/linear.go", "func (t *linTrainer) gradient(idx []int) []float64 {", "func (t *linTrainer) gradient(idx []int) []float64 {\n\t_ = len(idx)")()
+		s := staleSet(t, a)
+		if len(s) == 0 {
+			t.Fatal("nothing stale after editing linTrainer.gradient")
+		}
+		for name, rs := range s {
+			if strings.HasPrefix(name, "neural/") && strings.Contains(strings.Join(rs, ";"), "code:") {
+				t.Errorf("%s (which trains networks, not linear models) is stale for its code: %v", name, rs)
+			}
+		}
+		linear := 0
+		for name, rs := range s {
+			if strings.HasPrefix(name, "linear/sgd/batch=") && strings.Contains(strings.Join(rs, ";"), "code: changed models.linTrainer.gradient") {
+				linear++
+			}
+		}
+		if linear == 0 {
+			t.Errorf("no linear SGD stage is stale for linTrainer.gradient: %v", s)
+		}
+	})
+
+	t.Run("the polynomial degree does not rerun the networks", func(t *testing.T) {
+		defer edit(t, a, "params.quick.yaml", "degree: 5", "degree: 4")()
+		s := staleSet(t, a)
+		if _, ok := s["terrain/design"]; !ok {
+			t.Fatalf("terrain/design is not stale after a degree change: %v", keysOf(s))
+		}
+		for name := range s {
+			if strings.HasPrefix(name, "neural/regression/") {
+				t.Errorf("%s is not fresh after a degree change: %v", name, s[name])
+			}
+		}
+	})
+
 	t.Run("a parameter names the key with old and new values", func(t *testing.T) {
 		defer edit(t, a, "params.quick.yaml", "x_sparsity: 10", "x_sparsity: 12")()
 		s := staleSet(t, a)
