@@ -90,9 +90,14 @@ slurmtest: build
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem ./models ./pipeline ./cmd/repro
 
+# actionlint checks every GitHub Actions workflow (syntax, expressions,
+# matrix and needs references); run at a pinned version with `go run`, it
+# stays out of go.mod and the build.
+ACTIONLINT_VERSION ?= v1.7.12
 lint:
 	gofmt -l . | tee /dev/stderr | (! read)
 	$(GO) vet ./...
+	$(GO) run github.com/rhysd/actionlint/cmd/actionlint@$(ACTIONLINT_VERSION)
 
 clean:
 	rm -rf bin
