@@ -255,7 +255,7 @@ t0=$(now)
 (cd "$tmp/single" && bin/repro run --profile "$profile" -j $((shards * cpus))) >"$tmp/log/single.out" 2>&1 ||
 	fail "the single-process run failed (see single.out)"
 t_single=$(since "$t0")
-say "single process, -j $((shards * cpus)): $t_single s"
+say "single process, -j $((shards * cpus)): $t_single s, of which repro $(sed -n 's/^repro: .* in \([0-9.]*\)s$/\1/p' "$tmp/log/single.out") s"
 
 # The cluster run: the script the README shows.
 #
@@ -285,6 +285,19 @@ states=$(squeue -h -t all --jobs="$grid,$assemble" -o '%i %T')
 echo "$states" | grep -qv ' COMPLETED$' && fail "not every job completed: $(echo "$states" | tr '\n' ';')"
 logs=$tmp/cluster/artifacts/slurm
 
+# What Slurm adds, for the record: a job's log is created when it starts
+# and last written when it ends (birth and change times, where the file
+# system keeps them), against repro's own time for its run ("in N s").
+timing() {
+	local b m own
+	b=$(stat -c %.9W "$1") m=$(stat -c %.9Y "$1")
+	own=$(sed -n 's/^repro: .* in \([0-9.]*\)s$/\1/p' "$1")
+	awk -v t0="$t0" -v b="$b" -v m="$m" -v own="${own:-0}" 'BEGIN {
+		if (b + 0 == 0) { printf "repro %.1f s", own; exit }
+		printf "ran from %.1f to %.1f s after submission: %.1f s, of which repro %.1f s", b - t0, m - t0, m - b, own
+	}'
+}
+
 # Every task ran its shard, and together they took every grid point once.
 total=0 sum=0
 for ((i = 0; i < shards; i++)); do
@@ -295,8 +308,7 @@ for ((i = 0; i < shards; i++)); do
 	[ -n "${mine:-}" ] || fail "cannot read the shard line of task $i: $line"
 	[ "$mine" -gt 0 ] && [ "$ran" = "$mine" ] || fail "task $i: $mine grid points, $ran of them ran: want >0, all trained"
 	total=$((mine + others)) sum=$((sum + mine))
-	secs=$(sed -n 's/^repro: .* in \([0-9.]*\)s$/\1/p' "$f")
-	say "task $i: $mine of $total grid points, repro $secs s; Slurm $(squeue -h -t all --jobs="${grid}_$i" -o 'start %S end %e')"
+	say "task $i: $mine of $total grid points; $(timing "$f")"
 done
 [ "$sum" = "$total" ] || fail "the tasks took $sum grid points, the grid has $total"
 
@@ -308,7 +320,7 @@ both=$(comm -12 <(ranin "$alog") <(ranin "$logs"/grid-"${grid}"_*.out))
 [ -z "$both" ] || fail "the assembling job ran stages the array tasks had run: $(echo "$both" | head -5 | tr '\n' ' ')"
 pulled=$(grep -c '^\[[^]]*\] pulled ' "$alog" || true)
 [ "$pulled" -ge "$total" ] || fail "the assembling job pulled $pulled stages, fewer than the $total grid points"
-say "assembling job: pulled $pulled stages, ran $(ranin "$alog" | wc -l) (none a task ran), $(sed -n 's/^repro: .* in \([0-9.]*\)s$/\1/p' "$alog") s"
+say "assembling job: pulled $pulled stages, ran $(ranin "$alog" | wc -l) (none a task ran); $(timing "$alog")"
 
 # The same lock, report and tables as the single process.
 cmp "$tmp/single/$lock" "$tmp/cluster/$lock" || fail "$lock differs from the single process's"
