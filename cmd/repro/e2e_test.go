@@ -32,6 +32,9 @@ func TestMain(m *testing.M) {
 	}
 	code := m.Run()
 	os.RemoveAll(dir)
+	for _, w := range warm {
+		os.RemoveAll(w.dir) // the benchmarks' projects
+	}
 	os.Exit(code)
 }
 
