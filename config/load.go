@@ -26,7 +26,12 @@ type Options struct {
 const EnvPrefix = "REPRO_"
 
 // reservedEnv are REPRO_ variables that are not parameters.
-var reservedEnv = map[string]bool{"REPRO_DEBUG_KEY": true, "REPRO_PROFILE": true, "REPRO_BROWSER": true, "REPRO_TEST_ARTIFACTS": true}
+// REPRO_SIGNING_KEY_FILE names the private key that signs uploaded results
+// (docs/security.md): a secret, so never a parameter.
+var reservedEnv = map[string]bool{"REPRO_DEBUG_KEY": true, "REPRO_PROFILE": true, "REPRO_BROWSER": true, "REPRO_TEST_ARTIFACTS": true, SigningKeyEnv: true}
+
+// SigningKeyEnv names the private key file that signs uploaded results.
+const SigningKeyEnv = "REPRO_SIGNING_KEY_FILE"
 
 // EnvName is the environment variable that overrides key.
 func EnvName(key string) string {

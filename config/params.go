@@ -149,4 +149,16 @@ type Store struct {
 	// for the local store only. Credentials come from each SDK's usual
 	// environment, never from here.
 	Remote string `yaml:"remote"`
+	// RemoteMode is readwrite (pull and upload; "" means the same) or read
+	// (pull only: builds of untrusted code, such as pull requests).
+	RemoteMode string `yaml:"remote_mode"`
+	// TrustedKeys are the public keys (repro-ed25519:<id>:<base64>, as
+	// `repro keygen` prints them) whose signed results a pull accepts.
+	// Empty: remote results are unauthenticated (one warning per run).
+	// The signing key itself comes from REPRO_SIGNING_KEY_FILE, never from
+	// here. See docs/security.md.
+	TrustedKeys []string `yaml:"trusted_keys"`
+	// MaxObjectBytes caps each object downloaded from the remote; 0 means
+	// the default, 1 GiB.
+	MaxObjectBytes int64 `yaml:"max_object_bytes"`
 }

@@ -7,6 +7,8 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+
+	"repro/pipeline"
 )
 
 func reflectValue(p *Params) reflect.Value { return reflect.ValueOf(p).Elem() }
@@ -18,6 +20,7 @@ var (
 	optimizers  = []string{"sgd", "adam"}
 	// remoteSchemes are those package remote opens.
 	remoteSchemes = []string{"file", "s3", "gs", "azblob"}
+	remoteModes   = []string{"read", "readwrite"}
 )
 
 // ParseArchitecture parses "64x32x10" into layer sizes.
@@ -257,6 +260,7 @@ func (p *Params) validate(d *decoder) error {
 			c.fail("store.remote", r, "want the URL of a shared store: file:///path, s3://bucket, gs://bucket or azblob://container (or \"\" for the local store only)")
 		}
 	}
+	c.store(p.Store)
 	if m := p.MNIST; m.Enabled {
 		nonEmpty(c, "mnist.architectures", m.Architectures)
 		for i, a := range m.Architectures {
@@ -273,4 +277,31 @@ func (p *Params) validate(d *decoder) error {
 		c.fail("report.title", p.Report.Title, "give the report a title")
 	}
 	return c.err
+}
+
+// store checks the remote's mode, size limit and trusted keys.
+func (c *checker) store(s Store) {
+	if s.RemoteMode != "" {
+		c.oneOf("store.remote_mode", s.RemoteMode, remoteModes)
+	}
+	if n := s.MaxObjectBytes; n != 0 && (n < 1<<10 || n > 1<<40) {
+		c.fail("store.max_object_bytes", n, "must be from 1024 (1 KiB) to 1099511627776 (1 TiB), or 0 for the default of 1 GiB")
+	}
+	seen := map[string]int{}
+	for i, k := range s.TrustedKeys {
+		key := fmt.Sprintf("store.trusted_keys[%d]", i)
+		if strings.HasPrefix(strings.TrimSpace(k), "repro-ed25519-private:") {
+			c.fail(key, "(hidden)", "this is a private key: remove it from the parameters (it is a secret; REPRO_SIGNING_KEY_FILE names its file) and list the public key from the .pub file")
+			continue
+		}
+		pk, err := pipeline.ParsePublicKey(k)
+		if err != nil {
+			c.fail(key, k, "%v", err)
+			continue
+		}
+		if j, ok := seen[pk.ID]; ok {
+			c.fail(key, k, "the same key as store.trusted_keys[%d]", j)
+		}
+		seen[pk.ID] = i
+	}
 }
