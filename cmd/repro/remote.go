@@ -4,9 +4,11 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"os"
 	"slices"
 	"time"
 
+	"repro/config"
 	"repro/pipeline"
 	"repro/remote"
 )
@@ -19,7 +21,7 @@ const probeTimeout = 20 * time.Second
 // that cannot be opened or does not answer is one warning and a run on the
 // local store alone, unless required (--remote-required), when it is an
 // error.
-func openRemote(ctx context.Context, p *project, required bool, stderr io.Writer) (func(), error) {
+func openRemote(ctx context.Context, p *project, required, readonly bool, stderr io.Writer) (func(), error) {
 	noop := func() {}
 	raw := p.params.Store.Remote
 	if raw == "" {
@@ -28,6 +30,12 @@ func openRemote(ctx context.Context, p *project, required bool, stderr io.Writer
 		}
 		return noop, nil
 	}
+	policy, err := remotePolicy(p)
+	if err != nil {
+		return nil, err
+	}
+	policy.ReadOnly = policy.ReadOnly || readonly
+	p.engine.SetRemotePolicy(policy)
 	giveUp := func(what string, err error) (func(), error) {
 		if required {
 			return nil, fmt.Errorf("remote store %s %s: %w (--remote-required: not running without it)", remote.Redact(raw), what, err)
@@ -51,6 +59,29 @@ func openRemote(ctx context.Context, p *project, required bool, stderr io.Writer
 	return func() { b.Close() }, nil
 }
 
+// remotePolicy is whom the project trusts and what it may do with its
+// remote: the trusted keys and mode of params, the signing key of
+// REPRO_SIGNING_KEY_FILE (a file other users cannot read).
+func remotePolicy(p *project) (pipeline.RemotePolicy, error) {
+	st := p.params.Store
+	pol := pipeline.RemotePolicy{ReadOnly: st.RemoteMode == "read", MaxObjectBytes: st.MaxObjectBytes}
+	for _, s := range st.TrustedKeys {
+		k, err := pipeline.ParsePublicKey(s) // validated by config
+		if err != nil {
+			return pol, usageError{err}
+		}
+		pol.Trusted = append(pol.Trusted, k)
+	}
+	if path := os.Getenv(config.SigningKeyEnv); path != "" {
+		k, err := pipeline.LoadSigningKey(path)
+		if err != nil {
+			return pol, usagef("%s: %v", config.SigningKeyEnv, err)
+		}
+		pol.Signer = k
+	}
+	return pol, nil
+}
+
 // remoteSummary is the last line about the remote after a run.
 func remoteSummary(e *pipeline.Engine) string {
 	if e.Remote == nil {
@@ -58,6 +89,17 @@ func remoteSummary(e *pipeline.Engine) string {
 	}
 	st := e.RemoteStats()
 	s := fmt.Sprintf("repro: remote store %s: %d pulled, %d uploaded", e.Remote, st.Pulled, st.Pushed)
+	if st.Refused > 0 {
+		s += fmt.Sprintf(", %d refused (not signed by a trusted key: computed here)", st.Refused)
+	}
+	switch {
+	case st.ReadOnlyMode:
+		s += " (read-only: nothing is uploaded)"
+	case st.NoSigner:
+		s += " (no signing key: nothing is uploaded)"
+	case st.Unsigned:
+		s += " (unsigned: no trusted keys)"
+	}
 	switch {
 	case st.ReadOnly:
 		s += " (it refused writes: see the warning above)"

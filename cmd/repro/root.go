@@ -52,6 +52,7 @@ Exit codes: 0 success, 1 a stage failed, 2 bad usage or configuration,
 	root.AddCommand(newRunCmd(g), newStatusCmd(g), newDagCmd(g), newShowCmd(g), newMetricsCmd(g),
 		newVerifyCmd(g), newGCCmd(g), newParamsCmd(g))
 	root.AddCommand(newDiffCmd(g))
+	root.AddCommand(newKeygenCmd())
 	return root
 }
 

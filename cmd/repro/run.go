@@ -21,6 +21,7 @@ type runFlags struct {
 	json           bool
 	shard          string
 	remoteRequired bool
+	remoteReadonly bool
 }
 
 func newRunCmd(g *globals) *cobra.Command {
@@ -42,7 +43,10 @@ plus "pulled" (the cached stages downloaded from the remote store) and
 With store.remote set (params.yaml, REPRO_STORE_REMOTE or --set), a stage
 not in the local store is looked up in that shared store and downloaded,
 and what runs is uploaded; a remote that fails is one warning and the run
-goes on locally, unless --remote-required. --shard I/N runs only part I of N
+goes on locally, unless --remote-required. Uploads are signed with the key
+REPRO_SIGNING_KEY_FILE names, and a pull accepts only results signed by a
+key of store.trusted_keys (docs/security.md); --remote-readonly (or
+store.remote_mode: read) pulls and uploads nothing. --shard I/N runs only part I of N
 of the grid points (and the stages they need); a later run without --shard
 assembles the rest from the shared store. See docs/scale-out.md.`,
 		RunE: func(cmd *cobra.Command, args []string) error { return runRun(cmd, g, f, args) },
@@ -53,6 +57,7 @@ assembles the rest from the shared store. See docs/scale-out.md.`,
 	cmd.Flags().BoolVar(&f.json, "json", false, "end with a JSON summary")
 	cmd.Flags().StringVar(&f.shard, "shard", "", "run part I of N of the grid points and the stages they need (I/N, I from 0); no lock is written")
 	cmd.Flags().BoolVar(&f.remoteRequired, "remote-required", false, "fail instead of going on locally when the remote store (store.remote) fails")
+	cmd.Flags().BoolVar(&f.remoteReadonly, "remote-readonly", false, "pull verified results from the remote store, upload nothing (as store.remote_mode: read)")
 	return cmd
 }
 
@@ -135,7 +140,7 @@ func runRun(cmd *cobra.Command, g *globals, f *runFlags, patterns []string) erro
 	}
 	p.engine.Force = f.force
 	p.engine.Shard = shard
-	closeRemote, err := openRemote(ctx, p, f.remoteRequired, os.Stderr)
+	closeRemote, err := openRemote(ctx, p, f.remoteRequired, f.remoteReadonly, os.Stderr)
 	if err != nil {
 		return err
 	}

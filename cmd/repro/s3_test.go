@@ -164,6 +164,22 @@ func TestS3ShardsThenAssemble(t *testing.T) {
 	checkShardsThenAssemble(t, w.url("repro"))
 }
 
+// Signed results against a real S3 server: a client that trusts only the
+// honest key refuses every poisoned entry (see checkPoisonRefused).
+func TestS3SignedResults(t *testing.T) {
+	w := startSeaweed(t)
+	if err := w.makeBucket("signed"); err != nil {
+		t.Fatal(err)
+	}
+	// The test process edits the bucket as an attacker would, through the
+	// same SDK and credentials.
+	for _, kv := range s3Env() {
+		k, v, _ := strings.Cut(kv, "=")
+		t.Setenv(k, v)
+	}
+	checkPoisonRefused(t, w.url("signed"))
+}
+
 // Killing the server in the middle of a run: one warning, the run goes on
 // with the local store and completes with the same results.
 func TestS3ServerKilledMidRun(t *testing.T) {
@@ -173,8 +189,9 @@ func TestS3ServerKilledMidRun(t *testing.T) {
 		t.Fatal(err)
 	}
 	a := copyProject(t)
+	keyFile, _ := signingKey(t)
 	cmd := exec.Command(reproBin, "-C", a, "run", "--profile", "quick", "--json")
-	cmd.Env = append(append(os.Environ(), "REPRO_PROFILE="), append(s3Env(), "REPRO_STORE_REMOTE="+w.url("midrun"))...)
+	cmd.Env = append(append(os.Environ(), "REPRO_PROFILE="), append(append(s3Env(), "REPRO_STORE_REMOTE="+w.url("midrun")), signedEnv(keyFile)...)...)
 	var stdout bytes.Buffer
 	cmd.Stdout = &stdout
 	pr, err := cmd.StderrPipe()

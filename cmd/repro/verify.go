@@ -15,8 +15,9 @@ import (
 
 func newVerifyCmd(g *globals) *cobra.Command {
 	var recompute bool
+	var purge bool
 	cmd := &cobra.Command{
-		Use:   "verify [--recompute [PATTERN...]]",
+		Use:   "verify [--recompute [PATTERN...]] [--purge-untrusted]",
 		Short: "Re-hash every stored object and run-cache entry; exit 1 on any corruption",
 		Long: `Re-hash every stored object and check every run-cache entry; list any that
 are corrupt and exit 1.
@@ -27,7 +28,15 @@ digest of each output and each metric with the ones stored for the stage's
 key (inputs come from the run cache, so each stage is checked on exactly the
 inputs its record was made from). Every stage whose output is not
 reproducible is named and the exit code is 1. Nothing is written to the
-store; the selected stages and their inputs must have been run first.`,
+store; the selected stages and their inputs must have been run first.
+
+Entries pulled from a remote store keep the run entry they were pulled with
+(its signature): verify checks each again against today's store.trusted_keys
+(and the key of REPRO_SIGNING_KEY_FILE), names those no trusted key signed
+(unsigned, or signed by a key since removed) and exits 1. With
+--purge-untrusted it removes their run-cache entries instead, so that their
+stages are computed, or pulled with a trusted signature, again (see
+docs/security.md).`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if len(args) > 0 && !recompute {
 				return usagef("verify takes patterns only with --recompute (got %q)", args)
@@ -37,7 +46,11 @@ store; the selected stages and their inputs must have been run first.`,
 				return err
 			}
 			out := cmd.OutOrStdout()
-			if recompute {
+			trust, err := verifyTrust(p, purge)
+			if err != nil {
+				return err
+			}
+			if recompute || purge {
 				p.warn(os.Stderr)
 				unlock, err := p.store.Lock(cmd.Context(), func(msg string) { fmt.Fprintln(os.Stderr, "repro:", msg) })
 				if err != nil {
@@ -52,13 +65,20 @@ store; the selected stages and their inputs must have been run first.`,
 			for _, pr := range probs {
 				fmt.Fprintf(out, "corrupt %s: %s\n", pr.Path, pr.Err)
 			}
+			sigNote, sigFailed, err := checkPulled(out, p, trust, purge)
+			if err != nil {
+				return err
+			}
 			if len(probs) > 0 {
 				fmt.Fprintf(out, "%d problems\n", len(probs))
 				return exitError{1}
 			}
+			if sigFailed {
+				return exitError{1}
+			}
 			objs, _ := p.store.Objects()
 			keys, _ := p.store.Keys()
-			fmt.Fprintf(out, "ok: %d objects, %d run-cache entries\n", len(objs), len(keys))
+			fmt.Fprintf(out, "ok: %d objects, %d run-cache entries%s\n", len(objs), len(keys), sigNote)
 			if !recompute {
 				return nil
 			}
@@ -66,6 +86,7 @@ store; the selected stages and their inputs must have been run first.`,
 		},
 	}
 	cmd.Flags().BoolVar(&recompute, "recompute", false, "rerun the matching stages without the cache and compare their outputs with the stored ones")
+	cmd.Flags().BoolVar(&purge, "purge-untrusted", false, "remove the run-cache entries pulled from a remote store that no trusted key signed")
 	return cmd
 }
 
