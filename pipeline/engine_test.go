@@ -167,8 +167,8 @@ func TestEngineRunAndCache(t *testing.T) {
 	if sts[0].State != "stale" || !strings.Contains(strings.Join(sts[0].Reasons, ";"), "params: n 3 -> 4") {
 		t.Errorf("source status = %+v, want stale with params: n 3 -> 4", sts[0])
 	}
-	if sts[3].State != StateMayRerun || !strings.Contains(strings.Join(sts[3].Reasons, ";"), "upstream double is stale") {
-		t.Errorf("sum status = %+v, want may rerun: upstream double is stale", sts[3])
+	if sts[3].State != StateMayRerun || !strings.Contains(strings.Join(sts[3].Reasons, ";"), "upstream source is stale") {
+		t.Errorf("sum status = %+v, want may rerun: upstream source is stale", sts[3])
 	}
 	res, err = e.run(g)
 	if err != nil {

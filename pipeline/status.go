@@ -35,6 +35,7 @@ type StageStatus struct {
 // byte-identical (early cutoff). It runs nothing.
 func (e *Engine) Status(stages []*Stage, lock *Lock) ([]StageStatus, error) {
 	recs := map[string]*Record{}
+	roots := map[string][]string{} // stage -> the stale stages upstream of it (itself if stale)
 	var out []StageStatus
 	for _, s := range stages {
 		st := StageStatus{Stage: s.Name, State: StateStale}
@@ -73,9 +74,22 @@ func (e *Engine) Status(stages []*Stage, lock *Lock) ([]StageStatus, error) {
 			if len(st.Reasons) == 0 {
 				st.State = StateMayRerun
 			}
+			// Name the stale stages the change comes from, not the
+			// stages in between that may rerun.
+			from := map[string]bool{}
 			for _, d := range missing {
-				st.Reasons = append(st.Reasons, "upstream "+d+" is stale")
+				for _, r := range roots[d] {
+					from[r] = true
+				}
 			}
+			roots[s.Name] = sortedSet(from)
+			if st.State == StateStale {
+				roots[s.Name] = []string{s.Name}
+			}
+			st.Reasons = append(st.Reasons, "upstream "+strings.Join(limit(sortedSet(from), 3), ", ")+plural(len(from), " is", " are")+" stale")
+		}
+		if st.State == StateStale && len(missing) == 0 {
+			roots[s.Name] = []string{s.Name}
 		}
 		if len(st.Reasons) == 0 {
 			st.Reasons = []string{"missing output: not in the run cache"}
@@ -210,6 +224,13 @@ func unionKeys(a, b map[string]string) map[string]bool {
 		u[k] = true
 	}
 	return u
+}
+
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return one
+	}
+	return many
 }
 
 func orNone(s string) string {

@@ -15,7 +15,7 @@ import (
 )
 
 func newStatusCmd(g *globals) *cobra.Command {
-	var asJSON, check bool
+	var asJSON, check, verbose bool
 	cmd := &cobra.Command{
 		Use:   "status [PATTERN...]",
 		Short: "Say which stages are fresh or stale, and why (code, params, inputs, new, missing output)",
@@ -69,33 +69,15 @@ func newStatusCmd(g *globals) *cobra.Command {
 				fmt.Fprintln(out, string(b))
 				return nil
 			}
-			stale, may := 0, 0
-			for _, s := range sts {
-				switch s.State {
-				case pipeline.StateFresh:
-					continue
-				case pipeline.StateMayRerun:
-					may++
-				default:
-					stale++
-				}
-				fmt.Fprintf(out, "%-9s %s\n", s.State, s.Stage)
-				for _, r := range s.Reasons {
-					fmt.Fprintf(out, "         %s\n", r)
-				}
-			}
-			switch {
-			case stale == 0 && may == 0:
-				fmt.Fprintf(out, "all %d stages fresh (profile %s)\n", len(sts), p.profile)
-			case may == 0:
-				fmt.Fprintf(out, "%d of %d stages stale (profile %s)\n", stale, len(sts), p.profile)
-			default:
-				fmt.Fprintf(out, "%d of %d stages stale, %d more may rerun if their inputs change (profile %s)\n", stale, len(sts), may, p.profile)
-			}
+			// The summary first, then the stages grouped by shared
+			// reasons (every stage with -v).
+			fmt.Fprintln(out, statusSummary(sts, p.profile))
+			printGroups(out, groupStatus(sts), verbose)
 			return nil
 		},
 	}
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print a JSON list of {stage, state, reasons}")
+	cmd.Flags().BoolVarP(&verbose, "verbose", "v", false, "list every stage of each group")
 	cmd.Flags().BoolVar(&check, "check", false, "exit 1 unless the profile's lock matches what the code and parameters would produce (no store needed)")
 	return cmd
 }

@@ -1,0 +1,84 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"strings"
+
+	"repro/pipeline"
+)
+
+// A stageGroup is the stages that share a state and the same reasons.
+type stageGroup struct {
+	state   string
+	reasons []string
+	stages  []string
+}
+
+// groupStatus groups the stages that are not fresh by state and reasons, in
+// the order their first stage appears.
+func groupStatus(sts []pipeline.StageStatus) []*stageGroup {
+	var groups []*stageGroup
+	index := map[string]*stageGroup{}
+	for _, s := range sts {
+		if s.State == pipeline.StateFresh {
+			continue
+		}
+		k := s.State + "\x00" + strings.Join(s.Reasons, "\x00")
+		g, ok := index[k]
+		if !ok {
+			g = &stageGroup{state: s.State, reasons: s.Reasons}
+			index[k] = g
+			groups = append(groups, g)
+		}
+		g.stages = append(g.stages, s.Stage)
+	}
+	return groups
+}
+
+// printGroups writes groups, their reasons first; a group's stages are
+// listed in full with verbose, else the first few of them.
+func printGroups(w io.Writer, groups []*stageGroup, verbose bool) {
+	const shown = 4
+	for _, g := range groups {
+		n := fmt.Sprintf("%d stage%s", len(g.stages), plural(len(g.stages)))
+		fmt.Fprintf(w, "%s, %s: %s\n", g.state, n, strings.Join(g.reasons, "; "))
+		names := g.stages
+		if !verbose && len(names) > shown+1 {
+			names = append(names[:shown:shown], fmt.Sprintf("and %d more (-v lists them)", len(g.stages)-shown))
+		}
+		if verbose {
+			for _, s := range names {
+				fmt.Fprintf(w, "    %s\n", s)
+			}
+			continue
+		}
+		fmt.Fprintf(w, "    %s\n", strings.Join(names, ", "))
+	}
+}
+
+func plural(n int) string {
+	if n == 1 {
+		return ""
+	}
+	return "s"
+}
+
+// statusSummary is the first line of status: how many stages are in each
+// state.
+func statusSummary(sts []pipeline.StageStatus, profile string) string {
+	count := map[string]int{}
+	for _, s := range sts {
+		count[s.State]++
+	}
+	if count[pipeline.StateFresh] == len(sts) {
+		return fmt.Sprintf("all %d stages fresh (profile %s)", len(sts), profile)
+	}
+	var parts []string
+	for _, st := range []string{pipeline.StateStale, pipeline.StateMayRerun, pipeline.StateFresh} {
+		if count[st] > 0 {
+			parts = append(parts, fmt.Sprintf("%d %s", count[st], st))
+		}
+	}
+	return fmt.Sprintf("%s (%d stages, profile %s)", strings.Join(parts, ", "), len(sts), profile)
+}
