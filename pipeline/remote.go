@@ -322,7 +322,8 @@ func (e *Engine) fetch(ctx context.Context, s *Stage, key string, trust *Trust) 
 		return nil, nil, nil, errRemoteEntry{fmt.Sprintf("record %s: %v", ent.Record[:12], err)}
 	}
 	if rec.Key != key || rec.Stage != s.Name {
-		return nil, nil, nil, &Untrusted{KeyID: ent.KeyID, Reason: fmt.Sprintf("the record it names is one of %s for key %s: copied from another entry", rec.Stage, rec.Key[:min(12, len(rec.Key))])}
+		// Quoted: the names come from the remote.
+		return nil, nil, nil, &Untrusted{KeyID: ent.KeyID, Reason: fmt.Sprintf("the record it names is one of %q for key %q: copied from another entry", rec.Stage, rec.Key[:min(12, len(rec.Key))])}
 	}
 	if err := trust.Check(rec, ent); err != nil {
 		return nil, nil, nil, err
