@@ -1,0 +1,67 @@
+package pipeline
+
+import (
+	"bytes"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"syscall"
+)
+
+// MaxInputFileBytes bounds a file a stage reads (1 GiB): the data loaders
+// refuse far less, and the bound keeps a mistaken path (a disk image, a
+// log) from being read into memory whole.
+const MaxInputFileBytes = 1 << 30
+
+// ReadInputFile reads a file a stage declares (Stage.Files). It must be a
+// regular file (a symbolic link to one is fine) of at most max bytes: a named
+// pipe, a device such as /dev/zero, a socket or a directory is an error at
+// once, naming the file and what it is, without blocking (the file is opened
+// non-blocking, so opening a pipe with no writer does not wait); the size is
+// checked before anything is read.
+func ReadInputFile(path string, max int64) ([]byte, error) {
+	f, err := os.OpenFile(path, os.O_RDONLY|syscall.O_NONBLOCK|syscall.O_NOCTTY, 0)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	fi, err := f.Stat()
+	if err != nil {
+		return nil, err
+	}
+	if !fi.Mode().IsRegular() {
+		return nil, fmt.Errorf("%s: %s, not a regular file", path, fileKind(fi.Mode()))
+	}
+	if fi.Size() > max {
+		return nil, fmt.Errorf("%s: %d bytes, more than the %d an input file may have", path, fi.Size(), max)
+	}
+	// A file that grows while it is read stops at max+1 bytes.
+	buf := bytes.NewBuffer(make([]byte, 0, fi.Size()+bytes.MinRead))
+	if _, err := buf.ReadFrom(io.LimitReader(f, max+1)); err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	if int64(buf.Len()) > max {
+		return nil, fmt.Errorf("%s: grew past %d bytes while being read", path, max)
+	}
+	return buf.Bytes(), nil
+}
+
+// fileKind names what a non-regular file is.
+func fileKind(m fs.FileMode) string {
+	switch {
+	case m.IsDir():
+		return "a directory"
+	case m&fs.ModeNamedPipe != 0:
+		return "a named pipe (FIFO)"
+	case m&fs.ModeCharDevice != 0:
+		return "a character device"
+	case m&fs.ModeDevice != 0:
+		return "a block device"
+	case m&fs.ModeSocket != 0:
+		return "a socket"
+	case m&fs.ModeIrregular != 0:
+		return "an irregular file"
+	}
+	return "a special file (" + m.Type().String() + ")"
+}
