@@ -255,7 +255,7 @@ func (e *Engine) prepare(s *Stage, deps map[string]*Record) (*Prepared, error) {
 		h.add("input %s %s", d, p.Inputs[d])
 	}
 	for _, f := range s.Files {
-		b, err := os.ReadFile(e.filePath(f))
+		b, err := ReadInputFile(e.filePath(f), MaxInputFileBytes)
 		if err != nil {
 			return nil, fmt.Errorf("stage %s: %w", s.Name, err)
 		}

@@ -3,7 +3,6 @@ package pipeline
 import (
 	"bytes"
 	"fmt"
-	"os"
 	"slices"
 	"sort"
 	"strings"
@@ -111,7 +110,7 @@ func (e *Engine) own(s *Stage) (*Prepared, error) {
 		return nil, fmt.Errorf("stage %s: parameters: %w", s.Name, err)
 	}
 	for _, f := range s.Files {
-		b, err := os.ReadFile(e.filePath(f))
+		b, err := ReadInputFile(e.filePath(f), MaxInputFileBytes)
 		if err != nil {
 			return nil, fmt.Errorf("stage %s: %w", s.Name, err)
 		}

@@ -35,12 +35,34 @@ type exitError struct{ code int }
 func (e exitError) Error() string { return fmt.Sprintf("exit %d", e.code) }
 
 func run(args []string) int {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	ctx, stop := interruptible()
 	defer stop()
 	cmd := newRoot()
 	cmd.SetArgs(args)
 	err := cmd.ExecuteContext(ctx)
 	return exitCode(ctx, err)
+}
+
+// interruptible returns a context cancelled by the first Ctrl-C (or
+// SIGTERM), which stops the run cleanly: running stages stop after their
+// epoch and everything completed is kept. A second one exits at once with
+// code 130, whatever is running (the store's writes are atomic), so Ctrl-C
+// always works, even when something is stuck.
+func interruptible() (context.Context, func()) {
+	ctx, cancel := context.WithCancel(context.Background())
+	sigs := make(chan os.Signal, 2)
+	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
+	go func() {
+		<-sigs
+		cancel()
+		<-sigs
+		fmt.Fprintln(os.Stderr, "repro: interrupted again: exiting now")
+		os.Exit(130)
+	}()
+	return ctx, func() {
+		signal.Stop(sigs)
+		cancel()
+	}
 }
 
 func exitCode(ctx context.Context, err error) int {
