@@ -9,12 +9,16 @@
 # starts munged, slurmctld and slurmd; copies the project twice with the
 # same bin/repro; runs the profile in one process in the first copy and
 # submit.sh in the second (SHARDS array tasks of -j CPUS on a file:// store
-# inside the copy, then the assembling job), and checks that
+# inside the copy, then the assembling job; signed results: a key from
+# bin/repro keygen in REPRO_SIGNING_KEY_FILE, its public key in
+# store.trusted_keys), and checks that
 #
 #   * every array task ran its own shard, and the shards took every grid
 #     point once (the "repro: shard I/N: ..." line of each task's log);
 #   * the assembling job pulled the grid and ran none of the stages the
 #     tasks ran (grid points and the data stages they need);
+#   * every run entry in the shared store is signed by the key, and no job
+#     warned about the remote store;
 #   * the assembled lock is byte-identical to the single process's, and so
 #     are the stored report and the exported one outside its run-provenance
 #     section (timings) and the exported tables.
@@ -257,12 +261,15 @@ t0=$(now)
 t_single=$(since "$t0")
 say "single process, -j $((shards * cpus)): $t_single s, of which repro $(sed -n 's/^repro: .* in \([0-9.]*\)s$/\1/p' "$tmp/log/single.out") s"
 
+# Signed results (docs/security.md), as on a real cluster: one key pair;
+# every job signs what it uploads (REPRO_SIGNING_KEY_FILE) and accepts only
+# what that key signed (store.trusted_keys). submit.sh hands the
+# environment to the jobs (sbatch --export=ALL).
+pub=$("$tmp/cluster/bin/repro" keygen "$tmp/signing.key" 2>"$tmp/log/keygen.out") ||
+	fail "bin/repro keygen failed (see keygen.out)"
+export REPRO_SIGNING_KEY_FILE=$tmp/signing.key REPRO_STORE_TRUSTED_KEYS="[$pub]"
+
 # The cluster run: the script the README shows.
-#
-# SIGNING: once remote records are signed (bin/repro keygen,
-# REPRO_SIGNING_KEY_FILE, store.trusted_keys), make a key pair in $tmp here,
-# export REPRO_SIGNING_KEY_FILE for the workers and the public key in
-# store.trusted_keys, so that the assembling job accepts only signed results.
 t0=$(now)
 read -r grid assemble < <(cd "$tmp/cluster" && deploy/slurm/submit.sh --shards "$shards" --cpus "$cpus" --profile "$profile" --parsable)
 [ -n "${grid:-}" ] && [ -n "${assemble:-}" ] || fail "submit.sh printed no job ids"
@@ -321,6 +328,19 @@ both=$(comm -12 <(ranin "$alog") <(ranin "$logs"/grid-"${grid}"_*.out))
 pulled=$(grep -c '^\[[^]]*\] pulled ' "$alog" || true)
 [ "$pulled" -ge "$total" ] || fail "the assembling job pulled $pulled stages, fewer than the $total grid points"
 say "assembling job: pulled $pulled stages, ran $(ranin "$alog" | wc -l) (none a task ran); $(timing "$alog")"
+
+# Signed, and nothing refused: every run entry in the shared store carries
+# the key's signature, and no job warned about the remote store.
+shared=$tmp/cluster/artifacts/shared
+keyid=$(echo "$pub" | cut -d: -f2)
+entries=$(find "$shared/runs" -type f | wc -l)
+signed=$(grep -rl "^ed25519-v1 $keyid " "$shared/runs" | wc -l)
+[ "$entries" -ge "$total" ] && [ "$signed" = "$entries" ] ||
+	fail "$signed of the $entries run entries in the shared store are signed by key $keyid (the grid has $total points)"
+if grep -h "warning: .*remote store" "$logs"/*.out; then
+	fail "a job warned about the remote store (above)"
+fi
+say "signed: all $entries run entries in the shared store, by key $keyid; no job warned about the remote store"
 
 # The same lock, report and tables as the single process.
 cmp "$tmp/single/$lock" "$tmp/cluster/$lock" || fail "$lock differs from the single process's"

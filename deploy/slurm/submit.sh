@@ -27,8 +27,12 @@
 # again: what finished is pulled, not recomputed. Both jobs get the
 # submitting shell's environment (--export=ALL): the store's credentials
 # (AWS_*, GOOGLE_APPLICATION_CREDENTIALS, AZURE_STORAGE_*) and the REPRO_
-# settings. Every node runs the same bin/repro (the toolchain is part of
-# every key). `make slurmtest` runs this script on a one-node Slurm.
+# settings, among them the signing key (docs/security.md): with
+# REPRO_SIGNING_KEY_FILE pointing at a key from `bin/repro keygen` (mode
+# 0600, on the shared file system) every job signs what it uploads, and with
+# its public key in store.trusted_keys it accepts only what that key signed.
+# Every node runs the same bin/repro (the toolchain is part of every key).
+# `make slurmtest` runs this script on a one-node Slurm.
 set -euo pipefail
 
 usage() {
