@@ -75,7 +75,17 @@ type k8sJob struct {
 						Name  string `yaml:"name"`
 						Value string `yaml:"value"`
 					} `yaml:"env"`
+					VolumeMounts []struct {
+						Name      string `yaml:"name"`
+						MountPath string `yaml:"mountPath"`
+					} `yaml:"volumeMounts"`
 				} `yaml:"containers"`
+				Volumes []struct {
+					Name   string `yaml:"name"`
+					Secret *struct {
+						SecretName string `yaml:"secretName"`
+					} `yaml:"secret"`
+				} `yaml:"volumes"`
 			} `yaml:"spec"`
 		} `yaml:"template"`
 	} `yaml:"spec"`
@@ -106,14 +116,24 @@ func TestKubernetesIndexedJob(t *testing.T) {
 	// Kubernetes sets JOB_COMPLETION_INDEX to 0..completions-1 in an
 	// Indexed Job's pods.
 	checkShards(t, path, shardArg(t, path, cmd), "$JOB_COMPLETION_INDEX", s.Completions)
-	remote := ""
+	env := map[string]string{}
 	for _, e := range cs[0].Env {
-		if e.Name == "REPRO_STORE_REMOTE" {
-			remote = e.Value
-		}
+		env[e.Name] = e.Value
 	}
-	if remote == "" {
+	if env["REPRO_STORE_REMOTE"] == "" {
 		t.Errorf("%s: no REPRO_STORE_REMOTE: the shards would keep their results to themselves", path)
+	}
+	// The signing key is a file from a Secret volume (docs/security.md).
+	secrets := map[string]bool{}
+	for _, v := range s.Template.Spec.Volumes {
+		secrets[v.Name] = v.Secret != nil && v.Secret.SecretName != ""
+	}
+	key, mounted := env["REPRO_SIGNING_KEY_FILE"], false
+	for _, m := range cs[0].VolumeMounts {
+		mounted = mounted || (secrets[m.Name] && strings.HasPrefix(key, strings.TrimSuffix(m.MountPath, "/")+"/"))
+	}
+	if !mounted {
+		t.Errorf("%s: REPRO_SIGNING_KEY_FILE %q is not in a mounted Secret", path, key)
 	}
 }
 
