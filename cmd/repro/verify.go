@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -16,6 +17,7 @@ import (
 func newVerifyCmd(g *globals) *cobra.Command {
 	var recompute bool
 	var purge bool
+	var sample recomputeSample
 	cmd := &cobra.Command{
 		Use:   "verify [--recompute [PATTERN...]] [--purge-untrusted]",
 		Short: "Re-hash every stored object and run-cache entry; exit 1 on any corruption",
@@ -82,17 +84,31 @@ docs/security.md).`,
 			if !recompute {
 				return nil
 			}
-			return runRecompute(cmd, p, args)
+			return runRecompute(cmd, p, args, sample)
 		},
 	}
 	cmd.Flags().BoolVar(&recompute, "recompute", false, "rerun the matching stages without the cache and compare their outputs with the stored ones")
 	cmd.Flags().BoolVar(&purge, "purge-untrusted", false, "remove the run-cache entries pulled from a remote store that no trusted key signed")
+	cmd.Flags().IntVar(&sample.n, "sample", 0, "with --recompute: rerun only `N` of the matching stages, a deterministic random sample (0: all)")
+	cmd.Flags().Uint64Var(&sample.seed, "seed", 1, "with --sample: the seed that picks the sample")
+	cmd.Flags().DurationVar(&sample.budget, "budget", 0, "with --recompute: start no stage after this `duration` (e.g. 10m; 0: no limit)")
 	return cmd
 }
 
+// recomputeSample is how much of the graph verify --recompute reruns.
+type recomputeSample struct {
+	n      int
+	seed   uint64
+	budget time.Duration
+}
+
 // runRecompute is verify --recompute: it reruns the stages matching patterns
-// and names every one whose outputs differ from its record.
-func runRecompute(cmd *cobra.Command, p *project, patterns []string) error {
+// (or a sample of them) and names every one whose outputs differ from its
+// record, with the key lines the record was stored under.
+func runRecompute(cmd *cobra.Command, p *project, patterns []string, sample recomputeSample) error {
+	if sample.n < 0 || sample.budget < 0 {
+		return usagef("--sample and --budget must not be negative (got %d, %s)", sample.n, sample.budget)
+	}
 	sel, err := p.graph.Select(patterns)
 	if err != nil {
 		return usageError{err}
@@ -108,15 +124,19 @@ func runRecompute(cmd *cobra.Command, p *project, patterns []string) error {
 		}
 		return false
 	}
-	n := 0
+	var matched []string
 	for _, s := range sel {
 		if match(s.Name) {
-			n++
+			matched = append(matched, s.Name)
 		}
 	}
-	prog := newProgress(os.Stderr, n)
+	picked := map[string]bool{}
+	for _, name := range pipeline.Sample(matched, sample.n, sample.seed) {
+		picked[name] = true
+	}
+	prog := newProgress(os.Stderr, len(picked))
 	p.engine.Observe = prog.observe
-	res, err := p.engine.Recompute(cmd.Context(), sel, match)
+	res, err := p.engine.Recompute(cmd.Context(), sel, func(name string) bool { return picked[name] }, sample.budget)
 	prog.finish()
 	if err != nil {
 		if cmd.Context().Err() != nil {
@@ -125,9 +145,11 @@ func runRecompute(cmd *cobra.Command, p *project, patterns []string) error {
 		return fmt.Errorf("verify --recompute: %w (with `repro run --profile %s`)", err, p.profile)
 	}
 	out := cmd.OutOrStdout()
-	bad, failed := 0, 0
+	bad, failed, skipped := 0, 0, 0
 	for _, r := range res {
 		switch {
+		case r.Skipped:
+			skipped++
 		case r.Err != nil:
 			failed++
 			fmt.Fprintf(out, "failed %s: %v\n", r.Stage, r.Err)
@@ -136,9 +158,21 @@ func runRecompute(cmd *cobra.Command, p *project, patterns []string) error {
 			for _, d := range r.Diffs {
 				fmt.Fprintf(out, "not reproducible %s: %s\n", r.Stage, d)
 			}
+			fmt.Fprintf(out, "  its key %s was computed from:\n", r.Key)
+			for _, l := range r.KeyLines {
+				fmt.Fprintf(out, "    %s\n", l)
+			}
 		}
 	}
-	fmt.Fprintf(out, "recomputed %d stages: %d reproducible, %d not reproducible, %d failed\n", len(res), len(res)-bad-failed, bad, failed)
+	done := len(res) - skipped
+	fmt.Fprintf(out, "recomputed %d stages: %d reproducible, %d not reproducible, %d failed", done, done-bad-failed, bad, failed)
+	if sample.n > 0 {
+		fmt.Fprintf(out, " (a sample of %d of %d, seed %d)", len(picked), len(matched), sample.seed)
+	}
+	if skipped > 0 {
+		fmt.Fprintf(out, "; %d not started within the budget of %s", skipped, sample.budget)
+	}
+	fmt.Fprintln(out)
 	if bad+failed > 0 {
 		return exitError{1}
 	}
