@@ -33,14 +33,24 @@ func (e *Error) Error() string {
 	return b.String()
 }
 
+// maxShown is how much of a long string value an error shows.
+const maxShown = 80
+
 func show(v any) string {
 	switch v := v.(type) {
 	case string:
+		if len(v) > maxShown {
+			return fmt.Sprintf("%s... (%d bytes)", strconv.Quote(strings.ToValidUTF8(v[:maxShown], "")), len(v))
+		}
 		return strconv.Quote(v)
 	case []any:
-		parts := make([]string, len(v))
+		parts := make([]string, 0, min(len(v), 10))
 		for i, x := range v {
-			parts[i] = show(x)
+			if i == 10 {
+				parts = append(parts, fmt.Sprintf("... (%d values)", len(v)))
+				break
+			}
+			parts = append(parts, show(x))
 		}
 		return "[" + strings.Join(parts, ", ") + "]"
 	case map[string]any:
@@ -169,6 +179,13 @@ func (d *decoder) decode(key string, v any, rv reflect.Value) error {
 		case int64:
 			n = x
 		case uint64:
+			if x > math.MaxInt64 {
+				if rv.Kind() == reflect.Uint64 {
+					rv.SetUint(x)
+					return nil
+				}
+				return d.errf(key, v, "want an integer, at most %d", int64(math.MaxInt64))
+			}
 			n = int64(x)
 		case float64:
 			if x != math.Trunc(x) || math.Abs(x) > 1<<53 {

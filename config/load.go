@@ -1,16 +1,19 @@
 package config
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
-	"os"
 	"path/filepath"
 	"sort"
 	"strings"
 
 	"github.com/spf13/viper"
 	"go.yaml.in/yaml/v3"
+
+	"repro/pipeline"
 )
 
 // Options says where the parameters come from.
@@ -59,6 +62,9 @@ func Load(o Options) (*Params, error) {
 	if err := v.MergeConfigMap(m); err != nil {
 		return nil, fmt.Errorf("params.yaml: %w", err)
 	}
+	if err := CheckProfile(o.Profile); err != nil {
+		return nil, err
+	}
 	if o.Profile != "" && o.Profile != "default" {
 		name := ProfileFile(o.Profile)
 		pm, err := readYAML(filepath.Join(o.Dir, name), name)
@@ -101,7 +107,7 @@ func Load(o Options) (*Params, error) {
 		}
 		x, err := parseValue(val)
 		if err != nil {
-			return nil, &Error{Source: name, Key: k, Value: val, Msg: "not a YAML value: " + err.Error()}
+			return nil, &Error{Source: name, Key: k, Value: val, Msg: err.Error()}
 		}
 		v.Set(k, x)
 		sources[k] = name
@@ -123,7 +129,7 @@ func Load(o Options) (*Params, error) {
 		}
 		x, err := parseValue(val)
 		if err != nil {
-			return nil, &Error{Source: "--set", Key: k, Value: val, Msg: "not a YAML value: " + err.Error()}
+			return nil, &Error{Source: "--set", Key: k, Value: val, Msg: err.Error()}
 		}
 		v.Set(k, x)
 		sources[k] = "--set"
@@ -163,8 +169,11 @@ func Profiles(dir string) []string {
 	return out
 }
 
+// maxParamsBytes bounds a parameter file (params.yaml is 5 kB).
+const maxParamsBytes = 1 << 20
+
 func readYAML(path, name string) (map[string]any, error) {
-	b, err := os.ReadFile(path)
+	b, err := pipeline.ReadInputFile(path, maxParamsBytes)
 	if err != nil {
 		if errors.Is(err, fs.ErrNotExist) {
 			return nil, fmt.Errorf("%s: %w", name, fs.ErrNotExist)
@@ -174,16 +183,80 @@ func readYAML(path, name string) (map[string]any, error) {
 	return ParseYAML(name, b)
 }
 
-// ParseYAML parses a parameter file's bytes into a generic map.
+// ParseYAML parses a parameter file's bytes into a generic map. The file
+// holds one YAML document; keys that differ only by case (keys are not
+// case-sensitive) and keys with no value (null) are errors naming the key.
 func ParseYAML(name string, b []byte) (map[string]any, error) {
+	malformed := func(err error) error {
+		return fmt.Errorf("%s: malformed YAML: %v", name, strings.TrimPrefix(err.Error(), "yaml: "))
+	}
+	dec := yaml.NewDecoder(bytes.NewReader(b))
+	var doc yaml.Node
+	if err := dec.Decode(&doc); err == io.EOF {
+		return map[string]any{}, nil
+	} else if err != nil {
+		return nil, malformed(err)
+	}
+	var next yaml.Node
+	if err := dec.Decode(&next); err == nil {
+		return nil, fmt.Errorf("%s: several YAML documents (the second starts at line %d); a parameter file holds one", name, max(next.Line, 1))
+	} else if err != io.EOF {
+		return nil, malformed(err)
+	}
+	if err := checkNode(name, "", &doc); err != nil {
+		return nil, err
+	}
 	var m map[string]any
-	if err := yaml.Unmarshal(b, &m); err != nil {
-		return nil, fmt.Errorf("%s: malformed YAML: %v", name, strings.TrimPrefix(err.Error(), "yaml: "))
+	if err := doc.Decode(&m); err != nil {
+		return nil, malformed(err)
 	}
 	if m == nil {
 		m = map[string]any{}
 	}
 	return lowerKeys(m), nil
+}
+
+// checkNode walks a parsed YAML file: within a mapping no two keys may
+// differ only by case, and no key may be null (which would leave the value
+// of the file below in place, or a zero, without a word).
+func checkNode(name, path string, n *yaml.Node) error {
+	switch n.Kind {
+	case yaml.DocumentNode:
+		for _, c := range n.Content {
+			if err := checkNode(name, path, c); err != nil {
+				return err
+			}
+		}
+	case yaml.MappingNode:
+		seen := map[string]*yaml.Node{}
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			k, v := n.Content[i], n.Content[i+1]
+			full := k.Value
+			if path != "" {
+				full = path + "." + k.Value
+			}
+			if k.Kind == yaml.ScalarNode {
+				low := strings.ToLower(k.Value)
+				if prev, ok := seen[low]; ok && prev.Value != k.Value {
+					return &Error{Source: name, Key: strings.ToLower(full), Msg: fmt.Sprintf("written both as %q (line %d) and %q (line %d); keys are not case-sensitive: keep one", prev.Value, prev.Line, k.Value, k.Line)}
+				}
+				seen[low] = k
+			}
+			if v.Kind == yaml.ScalarNode && v.ShortTag() == "!!null" {
+				return &Error{Source: name, Key: strings.ToLower(full), Msg: fmt.Sprintf("no value (line %d): give one, or leave the key out", k.Line)}
+			}
+			if err := checkNode(name, full, v); err != nil {
+				return err
+			}
+		}
+	case yaml.SequenceNode:
+		for i, c := range n.Content {
+			if err := checkNode(name, fmt.Sprintf("%s[%d]", path, i), c); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
 }
 
 func lowerKeys(m map[string]any) map[string]any {
@@ -197,10 +270,25 @@ func lowerKeys(m map[string]any) map[string]any {
 	return out
 }
 
+// errNoValue is parseValue's error for an empty or null value.
+var errNoValue = errors.New(`no value: give one ("" for an empty string)`)
+
+// parseValue parses the value of an environment variable or a --set: one
+// YAML value, not empty and not null.
 func parseValue(s string) (any, error) {
+	dec := yaml.NewDecoder(strings.NewReader(s))
 	var x any
-	if err := yaml.Unmarshal([]byte(s), &x); err != nil {
-		return nil, err
+	if err := dec.Decode(&x); err == io.EOF {
+		return nil, errNoValue
+	} else if err != nil {
+		return nil, fmt.Errorf("not a YAML value: %v", strings.TrimPrefix(err.Error(), "yaml: "))
+	}
+	if x == nil {
+		return nil, errNoValue
+	}
+	var more any
+	if err := dec.Decode(&more); err != io.EOF {
+		return nil, errors.New("not a YAML value: several YAML documents")
 	}
 	return x, nil
 }

@@ -23,22 +23,54 @@ var (
 	remoteModes   = []string{"read", "readwrite"}
 )
 
-// ParseArchitecture parses "64x32x10" into layer sizes.
+// Bounds of a network, so that no architecture exhausts memory: each
+// weight is held several times over while training (gradient, momentum or
+// Adam's moments), by every stage running at once.
+const (
+	MaxLayers  = 32      // layers, inputs and outputs included
+	MaxWeights = 1 << 24 // weights in all (16.8 million, 134 MB of float64)
+)
+
+// ParseArchitecture parses "64x32x10" into layer sizes: 2 to MaxLayers
+// sizes from 1 to 4096, with at most MaxWeights weights.
 func ParseArchitecture(s string) ([]int, error) {
+	if strings.Count(s, "x") >= MaxLayers {
+		return nil, fmt.Errorf("%d layers: want at most %d", strings.Count(s, "x")+1, MaxLayers)
+	}
 	parts := strings.Split(s, "x")
 	if len(parts) < 2 {
 		return nil, fmt.Errorf("want sizes joined by x, inputs first and outputs last, such as 2x8x8x1")
 	}
 	out := make([]int, len(parts))
+	weights := 0
 	for i, p := range parts {
 		n, err := strconv.Atoi(p)
-		if err != nil || n < 1 || n > 4096 {
+		if err != nil || n < 1 || n > 4096 || p[0] < '0' || p[0] > '9' {
 			return nil, fmt.Errorf("layer %d size %q: want an integer from 1 to 4096", i, p)
 		}
 		out[i] = n
+		if i > 0 {
+			weights += (out[i-1] + 1) * n
+		}
+	}
+	if weights > MaxWeights {
+		return nil, fmt.Errorf("%d weights and biases: want at most %d", weights, MaxWeights)
 	}
 	return out, nil
 }
+
+// Upper bounds of counts and sizes: far above any use in the study, they
+// keep a typo (an extra zero or three) from asking for more memory or time
+// than a machine has, or from overflowing an int.
+const (
+	maxWindow     = 1 << 16       // terrain.window
+	maxEpochs     = 100_000       // every train.epochs, patience and linear_sgd.beta_epochs
+	maxBatch      = 1 << 20       // every batch size
+	maxSteps      = 1_000_000_000 // schedule.steps and every ramp_up, in SGD steps
+	maxBetaRuns   = 1000          // linear_sgd.beta_runs
+	maxIterations = 100_000       // logistic.lbfgs_iterations
+	maxLambdas    = 100           // terrain.ridge_lambdas
+)
 
 type checker struct {
 	d   *decoder
@@ -54,6 +86,13 @@ func (c *checker) fail(key string, v any, format string, args ...any) {
 func (c *checker) intMin(key string, v, lo int) {
 	if v < lo {
 		c.fail(key, v, "must be >= %d", lo)
+	}
+}
+
+func (c *checker) intRange(key string, v, lo, hi int) {
+	c.intMin(key, v, lo)
+	if v > hi {
+		c.fail(key, v, "must be at most %d", hi)
 	}
 }
 
@@ -105,15 +144,15 @@ func (c *checker) arch(key, s string, in, out int) {
 }
 
 func (c *checker) train(key string, t Train, nTrain int) {
-	c.intMin(key+".epochs", t.Epochs, 1)
-	c.intMin(key+".batch_size", t.BatchSize, 1)
+	c.intRange(key+".epochs", t.Epochs, 1, maxEpochs)
+	c.intRange(key+".batch_size", t.BatchSize, 1, maxBatch)
 	if nTrain > 0 && t.BatchSize > nTrain {
 		c.fail(key+".batch_size", t.BatchSize, "larger than the %d training points", nTrain)
 	}
 	c.unit(key+".momentum", t.Momentum)
 	c.nonNeg(key+".decay", t.Decay)
-	c.intMin(key+".ramp_up", t.RampUp, 0)
-	c.intMin(key+".patience", t.Patience, 0)
+	c.intRange(key+".ramp_up", t.RampUp, 0, maxSteps)
+	c.intRange(key+".patience", t.Patience, 0, maxEpochs)
 	c.oneOf(key+".optimizer", t.Optimizer, optimizers)
 }
 
@@ -132,6 +171,29 @@ func (c *checker) netGrid(key string, archs []string, lrs []float64, acts []stri
 	for i, a := range acts {
 		c.oneOf(fmt.Sprintf("%s.activations[%d]", key, i), a, activations)
 	}
+}
+
+// plainName reports whether s is 1 to max letters, digits, '-' and '_'.
+func plainName(s string, max int) bool {
+	if s == "" || len(s) > max {
+		return false
+	}
+	for _, r := range s {
+		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '-' || r == '_') {
+			return false
+		}
+	}
+	return true
+}
+
+// CheckProfile checks a profile name: a plain name of letters, digits, '-'
+// and '_' (it names the files params.<profile>.yaml and repro.<profile>.lock,
+// so no path), or "" for the default.
+func CheckProfile(profile string) error {
+	if profile == "" || plainName(profile, 64) {
+		return nil
+	}
+	return &Error{Source: "--profile", Key: "profile", Value: profile, Msg: "want a plain name: up to 64 letters, digits, - and _ (params.<profile>.yaml names the file)"}
 }
 
 // TerrainTrainPoints is an upper bound on the number of terrain training
@@ -155,9 +217,9 @@ func (p *Params) validate(d *decoder) error {
 	if t.File == "" {
 		c.fail("terrain.file", t.File, "give the path of an elevation grid (.npy, .npz, .tif)")
 	}
-	c.intMin("terrain.window", t.Window, 8)
+	c.intRange("terrain.window", t.Window, 8, maxWindow)
 	c.intMin("terrain.x_sparsity", t.XSparsity, 2)
-	if t.XSparsity*2 > t.Window {
+	if t.XSparsity > t.Window/2 {
 		c.fail("terrain.x_sparsity", t.XSparsity, "must be at most half of terrain.window (%d)", t.Window)
 	}
 	c.intMin("terrain.degree", t.Degree, 0)
@@ -165,6 +227,9 @@ func (p *Params) validate(d *decoder) error {
 		c.fail("terrain.degree", t.Degree, "must be at most 20")
 	}
 	nonEmpty(c, "terrain.ridge_lambdas", t.RidgeLambdas)
+	if len(t.RidgeLambdas) > maxLambdas {
+		c.fail("terrain.ridge_lambdas", len(t.RidgeLambdas), "%d values: want at most %d", len(t.RidgeLambdas), maxLambdas)
+	}
 	for i, l := range t.RidgeLambdas {
 		c.nonNeg(fmt.Sprintf("terrain.ridge_lambdas[%d]", i), l)
 	}
@@ -174,8 +239,8 @@ func (p *Params) validate(d *decoder) error {
 	if g.File == "" {
 		c.fail("digits.file", g.File, "give the path of the digits CSV")
 	}
-	c.intMin("digits.train_per_class", g.TrainPerClass, 1)
-	c.intMin("digits.val_per_class", g.ValPerClass, 1)
+	c.intRange("digits.train_per_class", g.TrainPerClass, 1, 170)
+	c.intRange("digits.val_per_class", g.ValPerClass, 1, 170)
 	if g.TrainPerClass+g.ValPerClass > 170 {
 		c.fail("digits.train_per_class", g.TrainPerClass, "training plus validation per class (%d) must leave a test set: at most 170 (the smallest class has 174 images)", g.TrainPerClass+g.ValPerClass)
 	}
@@ -184,8 +249,8 @@ func (p *Params) validate(d *decoder) error {
 	s := p.Schedule
 	c.posFloat("schedule.lr0", s.LR0)
 	c.nonNeg("schedule.decay", s.Decay)
-	c.intMin("schedule.ramp_up", s.RampUp, 0)
-	c.intMin("schedule.steps", s.Steps, 1)
+	c.intRange("schedule.ramp_up", s.RampUp, 0, maxSteps)
+	c.intRange("schedule.steps", s.Steps, 1, maxSteps)
 
 	l := p.LinearSGD
 	nonEmpty(c, "linear_sgd.batch_sizes", l.BatchSizes)
@@ -206,8 +271,8 @@ func (p *Params) validate(d *decoder) error {
 	}
 	c.train("linear_sgd.train", l.Train, nTerrain)
 	c.nonNeg("linear_sgd.ridge_lambda", l.RidgeLambda)
-	c.intMin("linear_sgd.beta_epochs", l.BetaEpochs, 1)
-	c.intMin("linear_sgd.beta_runs", l.BetaRuns, 2)
+	c.intRange("linear_sgd.beta_epochs", l.BetaEpochs, 1, maxEpochs)
+	c.intRange("linear_sgd.beta_runs", l.BetaRuns, 2, maxBetaRuns)
 	c.posFloat("linear_sgd.beta_learning_rate", l.BetaLR)
 
 	r := p.NeuralRegression
@@ -215,11 +280,17 @@ func (p *Params) validate(d *decoder) error {
 	c.nonNeg("neural_regression.leaky_alpha", r.LeakyAlpha)
 	c.oneOf("neural_regression.init", r.Init, inits)
 	c.train("neural_regression.train", r.Train, nTerrain)
+	extraNames := map[string]int{}
 	for i, n := range r.Extra {
 		k := fmt.Sprintf("neural_regression.extra[%d]", i)
 		if n.Name == "" {
 			c.fail(k+".name", n.Name, "give a name")
+		} else if !plainName(n.Name, 64) {
+			c.fail(k+".name", n.Name, "want a plain name: up to 64 letters, digits, - and _ (it names stages)")
+		} else if j, dup := extraNames[n.Name]; dup {
+			c.fail(k+".name", n.Name, "the same name as neural_regression.extra[%d]", j)
 		}
+		extraNames[n.Name] = i
 		c.arch(k+".architecture", n.Architecture, 2, 1)
 		c.oneOf(k+".activation", n.Activation, activations)
 		c.posFloat(k+".learning_rate", n.LearningRate)
@@ -241,7 +312,7 @@ func (p *Params) validate(d *decoder) error {
 	c.posFloat("logistic.learning_rate", lg.LearningRate)
 	c.nonNeg("logistic.l2", lg.L2)
 	c.train("logistic.train", lg.Train, nDigits)
-	c.intMin("logistic.lbfgs_iterations", lg.LBFGSIters, 1)
+	c.intRange("logistic.lbfgs_iterations", lg.LBFGSIters, 1, maxIterations)
 
 	b := p.Baseline
 	c.arch("baseline.architecture", b.Architecture, 64, 10)
@@ -251,13 +322,19 @@ func (p *Params) validate(d *decoder) error {
 	for i, xs := range p.LearningCurve.XSparsities {
 		k := fmt.Sprintf("learning_curve.x_sparsities[%d]", i)
 		c.intMin(k, xs, 2)
-		if xs*2 > t.Window {
+		if xs > t.Window/2 {
 			c.fail(k, xs, "must be at most half of terrain.window (%d)", t.Window)
 		}
 	}
 	if r := p.Store.Remote; r != "" {
-		if u, err := url.Parse(r); err != nil || !slices.Contains(remoteSchemes, u.Scheme) || (u.Host == "" && u.Scheme != "file") {
+		u, err := url.Parse(r)
+		switch {
+		case err != nil || !slices.Contains(remoteSchemes, u.Scheme) || (u.Host == "" && u.Scheme != "file"):
 			c.fail("store.remote", r, "want the URL of a shared store: file:///path, s3://bucket, gs://bucket or azblob://container (or \"\" for the local store only)")
+		case u.Scheme == "file" && (u.Opaque != "" || u.Host != "" || !strings.HasPrefix(u.Path, "/") || len(strings.Trim(u.Path, "/")) == 0):
+			// file://dir/x would open /x (the host is ignored), file://./x a
+			// path relative to wherever repro runs: both are mistakes.
+			c.fail("store.remote", r, "want an absolute directory: file:///absolute/path (three slashes; a relative path or a host is not allowed)")
 		}
 	}
 	c.store(p.Store)
