@@ -1,4 +1,4 @@
-module repro
+module github.com/repro-dev/repro
 
 go 1.26.8
 

@@ -8,7 +8,7 @@ import (
 	"strings"
 	"testing"
 
-	"repro/pipeline"
+	"github.com/repro-dev/repro/pipeline"
 )
 
 var updateModGraph = flag.Bool("update", false, "rewrite modgraph.txt from `go list -deps`")

@@ -13,7 +13,7 @@ import (
 	"github.com/spf13/viper"
 	"go.yaml.in/yaml/v3"
 
-	"repro/pipeline"
+	"github.com/repro-dev/repro/pipeline"
 )
 
 // Options says where the parameters come from.

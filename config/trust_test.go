@@ -5,7 +5,7 @@ import (
 	"strings"
 	"testing"
 
-	"repro/pipeline"
+	"github.com/repro-dev/repro/pipeline"
 )
 
 func testPublicKey(t *testing.T, seed byte) string {

@@ -8,7 +8,7 @@ import (
 	"strconv"
 	"strings"
 
-	"repro/pipeline"
+	"github.com/repro-dev/repro/pipeline"
 )
 
 func reflectValue(p *Params) reflect.Value { return reflect.ValueOf(p).Elem() }

@@ -15,7 +15,7 @@ import (
 
 	"go.yaml.in/yaml/v3"
 
-	"repro/pipeline"
+	"github.com/repro-dev/repro/pipeline"
 )
 
 func decode(t *testing.T, path string, v any) {

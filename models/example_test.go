@@ -5,7 +5,7 @@ import (
 
 	"gonum.org/v1/gonum/mat"
 
-	"repro/models"
+	"github.com/repro-dev/repro/models"
 )
 
 func ExamplePolyTerms() {

@@ -141,36 +141,36 @@ func lockOf(decls map[string]string, stages map[string]*LockStage) *Lock {
 
 func twoLocks() (*Lock, *Lock) {
 	a := lockOf(map[string]string{
-		"repro/stages.gridSplit": "1111", "repro/stages.split": "2222", "repro/models.Sigmoid": "3333", "repro/plots.Gone": "4444",
+		"github.com/repro-dev/repro/stages.gridSplit": "1111", "github.com/repro-dev/repro/stages.split": "2222", "github.com/repro-dev/repro/models.Sigmoid": "3333", "github.com/repro-dev/repro/plots.Gone": "4444",
 	}, map[string]*LockStage{
-		"load": {Key: "k1", Func: "repro/stages.load", Code: "c1", Params: json.RawMessage(`{}`),
+		"load": {Key: "k1", Func: "github.com/repro-dev/repro/stages.load", Code: "c1", Params: json.RawMessage(`{}`),
 			Files: map[string]string{"data/x.csv": "f1"}, Outputs: map[string]string{"value": "o1"}},
-		"split": {Key: "k2", Func: "repro/stages.split", Code: "c2", Params: json.RawMessage(`{"x_sparsity": 10, "seed": 1}`),
+		"split": {Key: "k2", Func: "github.com/repro-dev/repro/stages.split", Code: "c2", Params: json.RawMessage(`{"x_sparsity": 10, "seed": 1}`),
 			Inputs: map[string]string{"load": "o1"}, Outputs: map[string]string{"value": "o2"}, Metrics: map[string]float64{"n.train": 100}},
-		"fit": {Key: "k3", Func: "repro/stages.fit", Code: "c3", Params: json.RawMessage(`{"lr": 0.1}`),
+		"fit": {Key: "k3", Func: "github.com/repro-dev/repro/stages.fit", Code: "c3", Params: json.RawMessage(`{"lr": 0.1}`),
 			Inputs: map[string]string{"split": "o2"}, Outputs: map[string]string{"value": "o3"},
 			Metrics: map[string]float64{"fit.mse": 0.5, "fit.r2": 0.8, "fit.zero": 0, "fit.same": 7, "fit.gone": 1}},
-		"figures/fit": {Key: "k4", Func: "repro/stages.plot", Code: "c4", Params: json.RawMessage(`{}`),
+		"figures/fit": {Key: "k4", Func: "github.com/repro-dev/repro/stages.plot", Code: "c4", Params: json.RawMessage(`{}`),
 			Inputs: map[string]string{"fit": "o3"}, Outputs: map[string]string{"figure.svg": "s1", "value": "v1"}},
-		"figures/same": {Key: "k5", Func: "repro/stages.plot", Code: "c4", Params: json.RawMessage(`{}`),
+		"figures/same": {Key: "k5", Func: "github.com/repro-dev/repro/stages.plot", Code: "c4", Params: json.RawMessage(`{}`),
 			Outputs: map[string]string{"figure.svg": "s2"}},
-		"old": {Key: "k6", Func: "repro/stages.old", Code: "c6", Outputs: map[string]string{"value": "o6"}},
+		"old": {Key: "k6", Func: "github.com/repro-dev/repro/stages.old", Code: "c6", Outputs: map[string]string{"value": "o6"}},
 	})
 	b := lockOf(map[string]string{
-		"repro/stages.gridSplit": "1112", "repro/stages.split": "2222", "repro/models.Sigmoid": "3333", "repro/stages.newHelper": "5555",
+		"github.com/repro-dev/repro/stages.gridSplit": "1112", "github.com/repro-dev/repro/stages.split": "2222", "github.com/repro-dev/repro/models.Sigmoid": "3333", "github.com/repro-dev/repro/stages.newHelper": "5555",
 	}, map[string]*LockStage{
-		"load": {Key: "k1", Func: "repro/stages.load", Code: "c1", Params: json.RawMessage(`{}`),
+		"load": {Key: "k1", Func: "github.com/repro-dev/repro/stages.load", Code: "c1", Params: json.RawMessage(`{}`),
 			Files: map[string]string{"data/x.csv": "f1"}, Outputs: map[string]string{"value": "o1"}},
-		"split": {Key: "k2b", Func: "repro/stages.split", Code: "c2b", Params: json.RawMessage(`{"seed":1,"x_sparsity":20}`),
+		"split": {Key: "k2b", Func: "github.com/repro-dev/repro/stages.split", Code: "c2b", Params: json.RawMessage(`{"seed":1,"x_sparsity":20}`),
 			Inputs: map[string]string{"load": "o1"}, Outputs: map[string]string{"value": "o2b"}, Metrics: map[string]float64{"n.train": 25}},
-		"fit": {Key: "k3b", Func: "repro/stages.fit", Code: "c3", Params: json.RawMessage(`{"lr": 0.1}`),
+		"fit": {Key: "k3b", Func: "github.com/repro-dev/repro/stages.fit", Code: "c3", Params: json.RawMessage(`{"lr": 0.1}`),
 			Inputs: map[string]string{"split": "o2b"}, Outputs: map[string]string{"value": "o3b"},
 			Metrics: map[string]float64{"fit.mse": 0.55, "fit.r2": 0.7, "fit.zero": 0.01, "fit.same": 7, "fit.new": 3}},
-		"figures/fit": {Key: "k4b", Func: "repro/stages.plot", Code: "c4", Params: json.RawMessage(`{}`),
+		"figures/fit": {Key: "k4b", Func: "github.com/repro-dev/repro/stages.plot", Code: "c4", Params: json.RawMessage(`{}`),
 			Inputs: map[string]string{"fit": "o3b"}, Outputs: map[string]string{"figure.svg": "s1b", "value": "v1b"}},
-		"figures/same": {Key: "k5", Func: "repro/stages.plot", Code: "c4", Params: json.RawMessage(`{}`),
+		"figures/same": {Key: "k5", Func: "github.com/repro-dev/repro/stages.plot", Code: "c4", Params: json.RawMessage(`{}`),
 			Outputs: map[string]string{"figure.svg": "s2"}},
-		"figures/new": {Key: "k7", Func: "repro/stages.plot", Code: "c4", Params: json.RawMessage(`{}`),
+		"figures/new": {Key: "k7", Func: "github.com/repro-dev/repro/stages.plot", Code: "c4", Params: json.RawMessage(`{}`),
 			Outputs: map[string]string{"figure.png": "p7"}},
 	})
 	return a, b
@@ -218,10 +218,10 @@ func TestDiffLocksStages(t *testing.T) {
 func TestDiffLocksCodeReach(t *testing.T) {
 	a, b := twoLocks()
 	reach := func(fn string) (*Code, error) {
-		if fn != "repro/stages.split" {
+		if fn != "github.com/repro-dev/repro/stages.split" {
 			t.Errorf("Reach(%s)", fn)
 		}
-		return &Code{Fingerprint: "c2b", Decls: map[string]string{"repro/stages.split": "x", "repro/stages.gridSplit": "y"}}, nil
+		return &Code{Fingerprint: "c2b", Decls: map[string]string{"github.com/repro-dev/repro/stages.split": "x", "github.com/repro-dev/repro/stages.gridSplit": "y"}}, nil
 	}
 	d := DiffOptions{Reach: reach}.Diff(a, b)
 	if got := d.Changed[0].Reasons[0]; got != "code: changed stages.gridSplit" {
@@ -229,7 +229,7 @@ func TestDiffLocksCodeReach(t *testing.T) {
 	}
 	// A Reach whose fingerprint is not B's is not used.
 	stale := func(fn string) (*Code, error) {
-		return &Code{Fingerprint: "other", Decls: map[string]string{"repro/stages.split": "x"}}, nil
+		return &Code{Fingerprint: "other", Decls: map[string]string{"github.com/repro-dev/repro/stages.split": "x"}}, nil
 	}
 	d = DiffOptions{Reach: stale}.Diff(a, b)
 	if got := d.Changed[0].Reasons[0]; !strings.Contains(got, "changed stages.gridSplit; new stages.newHelper") {
@@ -239,7 +239,7 @@ func TestDiffLocksCodeReach(t *testing.T) {
 
 func TestDiffLocksOtherReasons(t *testing.T) {
 	st := func(mut func(*LockStage)) *LockStage {
-		s := &LockStage{Key: "k", Func: "repro/s.f", Code: "c", Params: json.RawMessage(`{"a":1,"yaml":"x:\n  epochs: 15\ny:\n  epochs: 15\n"}`),
+		s := &LockStage{Key: "k", Func: "github.com/repro-dev/repro/s.f", Code: "c", Params: json.RawMessage(`{"a":1,"yaml":"x:\n  epochs: 15\ny:\n  epochs: 15\n"}`),
 			Inputs: map[string]string{"up": "h", "gone": "g"}, Files: map[string]string{"f.csv": "1", "old.csv": "2"},
 			Modules: map[string]string{"gonum.org/v1/gonum": "v0.16.0"}, Outputs: map[string]string{"value": "o"}}
 		if mut != nil {
@@ -264,7 +264,7 @@ func TestDiffLocksOtherReasons(t *testing.T) {
 			s.Key = "k2"
 			s.Modules = map[string]string{"gonum.org/v1/gonum": "v0.17.0"}
 		}, []string{"toolchain: gonum.org/v1/gonum v0.16.0 -> v0.17.0"}},
-		{"function", func(s *LockStage) { s.Key = "k2"; s.Func = "repro/s.g" }, []string{"code: function f -> g"}},
+		{"function", func(s *LockStage) { s.Key = "k2"; s.Func = "github.com/repro-dev/repro/s.g" }, []string{"code: function f -> g"}},
 		{"params", func(s *LockStage) {
 			s.Key = "k2"
 			s.Params = json.RawMessage(`{"a":2,"b":[1,2],"yaml":"x:\n  epochs: 15\ny:\n  epochs: 15\n"}`)
@@ -552,9 +552,9 @@ func TestDiffModule(t *testing.T) {
 		ids  []string
 		want string
 	}{
-		{[]string{"repro/stages.f", "repro/models.T.M", "repro.Source"}, "repro"},
+		{[]string{"github.com/repro-dev/repro/stages.f", "github.com/repro-dev/repro/models.T.M", "github.com/repro-dev/repro.Source"}, "github.com/repro-dev/repro"},
 		{[]string{"example.com/m/stages.f", "example.com/m/models.g"}, "example.com/m"},
-		{[]string{"repro/stages.f"}, "repro/stages"},
+		{[]string{"github.com/repro-dev/repro/stages.f"}, "github.com/repro-dev/repro/stages"},
 		{nil, ""},
 	} {
 		m := map[string]string{}

@@ -90,7 +90,7 @@ func newTestEnv(t *testing.T) *testEnv {
 		t.Fatal(err)
 	}
 	fp, err := NewFingerprinter(fstest.MapFS{
-		"go.mod":             {Data: []byte("module repro\n")},
+		"go.mod":             {Data: []byte("module github.com/repro-dev/repro\n")},
 		"pipeline/stages.go": {Data: src},
 	})
 	if err != nil {

@@ -597,8 +597,8 @@ type Code struct {
 }
 
 // Reach fingerprints the declarations reachable from the function named
-// root, as runtime.FuncForPC names it (for example "repro/stages.split" or
-// "repro/stages.(*T).Run"). It is an error if root is not in the source, or
+// root, as runtime.FuncForPC names it (for example "github.com/repro-dev/repro/stages.split" or
+// ".../stages.(*T).Run"). It is an error if root is not in the source, or
 // if an outside package it uses is missing from the module graph.
 func (fp *Fingerprinter) Reach(root string) (*Code, error) {
 	return fp.ReachAll(root)

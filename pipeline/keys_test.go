@@ -67,7 +67,7 @@ type keyCase struct {
 func (k keyCase) engine(t *testing.T, dir string, g *Graph) *Engine {
 	t.Helper()
 	fsys := fstest.MapFS{
-		"go.mod":        {Data: []byte("module repro\n")},
+		"go.mod":        {Data: []byte("module github.com/repro-dev/repro\n")},
 		"go.sum":        {Data: []byte("sum\n")},
 		"modgraph.txt":  {Data: []byte("go.sum " + HashBytes([]byte("sum\n")) + "\n" + keyModGraph)},
 		"pipeline/x.go": {Data: []byte(k.src)},

@@ -35,7 +35,7 @@ func testNoisy(c *Context) (noisyOut, error) {
 func recomputeEnv(t *testing.T) (*testEnv, *Graph) {
 	t.Helper()
 	e := newTestEnv(t)
-	fs := fstest.MapFS{"go.mod": {Data: []byte("module repro\n")}}
+	fs := fstest.MapFS{"go.mod": {Data: []byte("module github.com/repro-dev/repro\n")}}
 	for _, f := range []string{"engine_test.go", "reliability_test.go"} {
 		src, err := os.ReadFile(f)
 		if err != nil {

@@ -84,7 +84,7 @@ func (r *memRemote) String() string { return "mem://test" }
 // whose stage functions are those of engine_test.go and shard_test.go.
 func newTestEnvs(t *testing.T, n int) []*testEnv {
 	t.Helper()
-	fsys := fstest.MapFS{"go.mod": {Data: []byte("module repro\n")}}
+	fsys := fstest.MapFS{"go.mod": {Data: []byte("module github.com/repro-dev/repro\n")}}
 	for _, f := range []string{"engine_test.go", "shard_test.go"} {
 		src, err := os.ReadFile(f)
 		if err != nil {

@@ -4,7 +4,7 @@ import (
 	"bytes"
 	"fmt"
 
-	"repro/plots"
+	"github.com/repro-dev/repro/plots"
 )
 
 // A learning-rate schedule lr(i) = lr0 / (1 + i*decay) after a linear

@@ -37,7 +37,7 @@ import (
 	_ "gocloud.dev/blob/s3blob"    // s3://
 	"gocloud.dev/gcerrors"
 
-	"repro/pipeline"
+	"github.com/repro-dev/repro/pipeline"
 )
 
 // Schemes are the URL schemes Open accepts.

@@ -9,7 +9,7 @@ import (
 	"strings"
 	"testing"
 
-	"repro/pipeline"
+	"github.com/repro-dev/repro/pipeline"
 )
 
 func TestRemoteCheck(t *testing.T) {

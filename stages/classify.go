@@ -6,8 +6,8 @@ import (
 
 	"gonum.org/v1/gonum/mat"
 
-	"repro/models"
-	"repro/pipeline"
+	"github.com/repro-dev/repro/models"
+	"github.com/repro-dev/repro/pipeline"
 )
 
 func digitsMatrices(s DigitsSets) (xt, yt, xv, yv, xs *mat.Dense) {

@@ -5,9 +5,9 @@ import (
 	"strconv"
 	"strings"
 
-	"repro/config"
-	"repro/models"
-	"repro/pipeline"
+	"github.com/repro-dev/repro/config"
+	"github.com/repro-dev/repro/models"
+	"github.com/repro-dev/repro/pipeline"
 )
 
 // TrainParams are the settings of one training loop, as stored in a

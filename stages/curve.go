@@ -4,8 +4,8 @@ import (
 	"fmt"
 	"math"
 
-	"repro/models"
-	"repro/pipeline"
+	"github.com/repro-dev/repro/models"
+	"github.com/repro-dev/repro/pipeline"
 )
 
 // CurveParams configure one point of the terrain learning curve: the grid

@@ -4,9 +4,9 @@ import (
 	"fmt"
 	"math/rand/v2"
 
-	"repro/data"
-	"repro/models"
-	"repro/pipeline"
+	"github.com/repro-dev/repro/data"
+	"github.com/repro-dev/repro/models"
+	"github.com/repro-dev/repro/pipeline"
 )
 
 // DigitsLoadParams name the digits file.

@@ -5,9 +5,9 @@ import (
 	"math"
 	"strings"
 
-	"repro/models"
-	"repro/pipeline"
-	"repro/plots"
+	"github.com/repro-dev/repro/models"
+	"github.com/repro-dev/repro/pipeline"
+	"github.com/repro-dev/repro/plots"
 )
 
 // Figure is a rendered figure: SVG bytes stored as the output "figure.svg".

@@ -8,8 +8,8 @@ import (
 
 	"go.yaml.in/yaml/v3"
 
-	"repro/config"
-	"repro/pipeline"
+	"github.com/repro-dev/repro/config"
+	"github.com/repro-dev/repro/pipeline"
 )
 
 // Env is what the graph needs to know beyond the parameters.

@@ -3,8 +3,8 @@ package stages
 import (
 	"fmt"
 
-	"repro/models"
-	"repro/pipeline"
+	"github.com/repro-dev/repro/models"
+	"github.com/repro-dev/repro/pipeline"
 )
 
 // LinearFit is a closed-form linear model fitted on the training points.

@@ -3,8 +3,8 @@ package stages
 import (
 	"fmt"
 
-	"repro/models"
-	"repro/pipeline"
+	"github.com/repro-dev/repro/models"
+	"github.com/repro-dev/repro/pipeline"
 )
 
 // LinSGDParams configure one SGD run of a linear model on the terrain.

@@ -3,9 +3,9 @@ package stages
 import (
 	"gonum.org/v1/gonum/mat"
 
-	"repro/data"
-	"repro/models"
-	"repro/pipeline"
+	"github.com/repro-dev/repro/data"
+	"github.com/repro-dev/repro/models"
+	"github.com/repro-dev/repro/pipeline"
 )
 
 // The files of the MNIST distribution, inside the GoMNIST module.

@@ -11,8 +11,8 @@ import (
 	"testing/fstest"
 	"text/template"
 
-	"repro/pipeline"
-	"repro/report"
+	"github.com/repro-dev/repro/pipeline"
+	"github.com/repro-dev/repro/report"
 )
 
 // Template files of the report stage, relative to the project root.

@@ -6,7 +6,7 @@ import (
 	"strings"
 	"testing"
 
-	"repro/config"
+	"github.com/repro-dev/repro/config"
 )
 
 func TestGridSplit(t *testing.T) {

@@ -5,7 +5,7 @@ import (
 	"math"
 	"strings"
 
-	"repro/report"
+	"github.com/repro-dev/repro/report"
 )
 
 // msd formats values over seeds as "mean ± sd" with sig significant digits.

@@ -4,9 +4,9 @@ import (
 	"fmt"
 	"math"
 
-	"repro/data"
-	"repro/models"
-	"repro/pipeline"
+	"github.com/repro-dev/repro/data"
+	"github.com/repro-dev/repro/models"
+	"github.com/repro-dev/repro/pipeline"
 )
 
 // TerrainLoadParams are the parameters of terrain/load.

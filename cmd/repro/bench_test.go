@@ -6,10 +6,10 @@ import (
 	"path/filepath"
 	"testing"
 
-	"repro"
-	"repro/config"
-	"repro/pipeline"
-	"repro/stages"
+	"github.com/repro-dev/repro"
+	"github.com/repro-dev/repro/config"
+	"github.com/repro-dev/repro/pipeline"
+	"github.com/repro-dev/repro/stages"
 )
 
 // BenchmarkNoopRun measures a warm run in-process, on the quick and on the

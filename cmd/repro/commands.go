@@ -10,8 +10,8 @@ import (
 	"github.com/spf13/cobra"
 	"go.yaml.in/yaml/v3"
 
-	"repro/config"
-	"repro/pipeline"
+	"github.com/repro-dev/repro/config"
+	"github.com/repro-dev/repro/pipeline"
 )
 
 func newStatusCmd(g *globals) *cobra.Command {

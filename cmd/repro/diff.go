@@ -20,8 +20,8 @@ import (
 	"github.com/yuin/goldmark/extension"
 	"github.com/yuin/goldmark/renderer/html"
 
-	"repro"
-	"repro/pipeline"
+	"github.com/repro-dev/repro"
+	"github.com/repro-dev/repro/pipeline"
 )
 
 type diffFlags struct {

@@ -16,7 +16,7 @@ import (
 	east "github.com/yuin/goldmark/extension/ast"
 	"github.com/yuin/goldmark/text"
 
-	"repro/pipeline"
+	"github.com/repro-dev/repro/pipeline"
 )
 
 // gitIn runs git in dir with a fixed identity and no signing.

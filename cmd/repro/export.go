@@ -11,8 +11,8 @@ import (
 	"sort"
 	"strings"
 
-	"repro/pipeline"
-	"repro/stages"
+	"github.com/repro-dev/repro/pipeline"
+	"github.com/repro-dev/repro/stages"
 )
 
 // gitInfo describes the checkout the run happened in.

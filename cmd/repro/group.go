@@ -5,7 +5,7 @@ import (
 	"io"
 	"strings"
 
-	"repro/pipeline"
+	"github.com/repro-dev/repro/pipeline"
 )
 
 // A stageGroup is the stages that share a state and the same reasons.

@@ -8,7 +8,7 @@ import (
 	"path/filepath"
 	"testing"
 
-	"repro/pipeline"
+	"github.com/repro-dev/repro/pipeline"
 )
 
 var updateGolden = flag.Bool("update", false, "rewrite the golden files under testdata/")

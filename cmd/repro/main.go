@@ -13,8 +13,8 @@ import (
 	"os/signal"
 	"syscall"
 
-	"repro/config"
-	"repro/pipeline"
+	"github.com/repro-dev/repro/config"
+	"github.com/repro-dev/repro/pipeline"
 )
 
 func main() {

@@ -11,7 +11,7 @@ import (
 	"github.com/vbauerster/mpb/v8/decor"
 	"golang.org/x/term"
 
-	"repro/pipeline"
+	"github.com/repro-dev/repro/pipeline"
 )
 
 // progress shows the run: on a terminal, live bars (stages done/total with

@@ -27,7 +27,7 @@ import (
 
 	"github.com/gofrs/flock"
 
-	"repro/pipeline"
+	"github.com/repro-dev/repro/pipeline"
 )
 
 // The reliability tests (issue 8): crashes, interrupts, corruption,

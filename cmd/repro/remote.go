@@ -8,9 +8,9 @@ import (
 	"slices"
 	"time"
 
-	"repro/config"
-	"repro/pipeline"
-	"repro/remote"
+	"github.com/repro-dev/repro/config"
+	"github.com/repro-dev/repro/pipeline"
+	"github.com/repro-dev/repro/remote"
 )
 
 // probeTimeout bounds the one request that checks the remote before a run.

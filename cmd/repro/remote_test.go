@@ -9,8 +9,8 @@ import (
 	"sync"
 	"testing"
 
-	"repro/config"
-	"repro/stages"
+	"github.com/repro-dev/repro/config"
+	"github.com/repro-dev/repro/stages"
 )
 
 // The scale-out tests: sharded runs of the quick profile against one shared

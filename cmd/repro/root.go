@@ -9,10 +9,10 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"repro"
-	"repro/config"
-	"repro/pipeline"
-	"repro/stages"
+	"github.com/repro-dev/repro"
+	"github.com/repro-dev/repro/config"
+	"github.com/repro-dev/repro/pipeline"
+	"github.com/repro-dev/repro/stages"
 )
 
 // globals are the flags every command shares.

@@ -11,7 +11,7 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"repro/pipeline"
+	"github.com/repro-dev/repro/pipeline"
 )
 
 type runFlags struct {

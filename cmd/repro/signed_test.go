@@ -10,8 +10,8 @@ import (
 	"strings"
 	"testing"
 
-	"repro/pipeline"
-	"repro/remote"
+	"github.com/repro-dev/repro/pipeline"
+	"github.com/repro-dev/repro/remote"
 )
 
 // Signed results through the binary (docs/security.md): keygen, signed

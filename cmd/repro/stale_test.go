@@ -7,9 +7,9 @@ import (
 	"strings"
 	"testing"
 
-	"repro/config"
-	"repro/pipeline"
-	"repro/stages"
+	"github.com/repro-dev/repro/config"
+	"github.com/repro-dev/repro/pipeline"
+	"github.com/repro-dev/repro/stages"
 )
 
 // staleSet runs `status` in-process against the project copy dir, with code

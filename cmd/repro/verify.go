@@ -10,8 +10,8 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"repro/config"
-	"repro/pipeline"
+	"github.com/repro-dev/repro/config"
+	"github.com/repro-dev/repro/pipeline"
 )
 
 func newVerifyCmd(g *globals) *cobra.Command {

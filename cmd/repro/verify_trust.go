@@ -5,8 +5,8 @@ import (
 	"fmt"
 	"io"
 
-	"repro/config"
-	"repro/pipeline"
+	"github.com/repro-dev/repro/config"
+	"github.com/repro-dev/repro/pipeline"
 )
 
 // verifyTrust is the set of keys verify checks pulled entries against: the
