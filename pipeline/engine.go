@@ -146,7 +146,7 @@ func (e *Engine) engineCode() string {
 	e.engOnce.Do(func() {
 		pkg := reflect.TypeFor[Engine]().PkgPath()
 		var roots []string
-		for _, f := range []string{"Func", "encodeOutput", "canonicalJSON", "Params", "Input", "(*Record).OutputHash", "(*Store).PutRecord"} {
+		for _, f := range []string{"Func", "Add", "encodeOutput", "canonicalJSON", "Params", "Input", "(*Record).OutputHash", "(*Store).PutRecord"} {
 			roots = append(roots, pkg+"."+f)
 		}
 		if c, err := e.Code.ReachAll(roots...); err == nil {

@@ -155,7 +155,7 @@ func Input[T any](c *Context, dep string) (T, error) {
 	if err != nil {
 		return v, err
 	}
-	if err := json.Unmarshal(b, &v); err != nil {
+	if err := decodeStrict(b, &v); err != nil {
 		return v, fmt.Errorf("decode output of %s: %w", dep, err)
 	}
 	return v, nil
@@ -165,7 +165,7 @@ func Input[T any](c *Context, dep string) (T, error) {
 // its key was computed from.
 func Params[T any](c *Context) (T, error) {
 	var v T
-	if err := json.Unmarshal(c.params, &v); err != nil {
+	if err := decodeStrict(c.params, &v); err != nil {
 		return v, fmt.Errorf("decode parameters of %s: %w", c.stage.Name, err)
 	}
 	return v, nil
@@ -217,6 +217,7 @@ func CheckName(kind, name string) error {
 type Graph struct {
 	stages []*Stage
 	byName map[string]*Stage
+	err    error // the first error of Add (the typed one)
 }
 
 // NewGraph returns an empty graph.

@@ -1,0 +1,263 @@
+package pipeline
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"reflect"
+	"runtime"
+)
+
+// Ctx is what a running stage may use besides its parameters and inputs:
+// cancellation and progress. The engine passes its *Context; tests pass
+// Background().
+type Ctx interface {
+	Context() context.Context
+	Err() error
+	Progress(done, total int)
+}
+
+// Background returns a Ctx that is never cancelled and ignores progress:
+// for calling stage functions in tests.
+func Background() Ctx { return background{} }
+
+type background struct{}
+
+func (background) Context() context.Context { return context.Background() }
+func (background) Err() error               { return nil }
+func (background) Progress(int, int)        {}
+
+// A Ref is a stage whose output is an O. Later stages take it as an input
+// with In, so wiring an input of the wrong type does not compile.
+type Ref[O any] struct{ name string }
+
+// Name is the stage's name.
+func (r Ref[O]) Name() string { return r.name }
+
+// In is an input reading r's output.
+func (r Ref[O]) In() In[O] { return In[O]{name: r.name} }
+
+// Ins are inputs reading each of rs.
+func Ins[O any](rs []Ref[O]) []In[O] {
+	out := make([]In[O], len(rs))
+	for i, r := range rs {
+		out[i] = r.In()
+	}
+	return out
+}
+
+// Names are the names of rs.
+func Names[O any](rs []Ref[O]) []string {
+	out := make([]string, len(rs))
+	for i, r := range rs {
+		out[i] = r.name
+	}
+	return out
+}
+
+// An In is one input of a stage: a field (or an element of a slice field)
+// of the struct of inputs a stage function takes. The graph reads the stage
+// it names; the engine decodes that stage's output into Value, strictly,
+// before the function runs.
+type In[O any] struct {
+	name  string
+	Value O
+}
+
+// Name is the name of the stage the input reads.
+func (in In[O]) Name() string { return in.name }
+
+func (in In[O]) inputName() string { return in.name }
+
+func (in *In[O]) decode(b []byte) error { return decodeStrict(b, &in.Value) }
+
+// An input is an In of any type.
+type input interface{ inputName() string }
+
+type decoder interface{ decode([]byte) error }
+
+// A File is a file the stage reads, relative to the project root (or
+// absolute, such as a file in the Go module cache). Its content hash is part
+// of the key; the engine puts its bytes in Data before the function runs.
+type File struct {
+	Path string
+	Data []byte
+}
+
+// FileIn is a file input.
+func FileIn(path string) File { return File{Path: path} }
+
+// An Option changes a stage added with Add.
+type Option func(*Stage)
+
+// Shardable marks a grid point (see Stage.Shard).
+func Shardable() Option { return func(s *Stage) { s.Shard = true } }
+
+// Export copies output name to path (relative to the store directory) after
+// the stage is done (see Stage.Exports).
+func Export(name, path string) Option {
+	return func(s *Stage) {
+		if s.Exports == nil {
+			s.Exports = map[string]string{}
+		}
+		s.Exports[name] = path
+	}
+}
+
+// Add adds the stage name, which computes an O from params and in with fn,
+// and returns a reference to it. in is a struct whose fields are In, []In,
+// File or []File values (struct{}{} for none): they declare what the stage
+// reads. fn must be a named function; it sees params and in decoded from
+// exactly what its key was computed from. An error (a bad name, a
+// duplicate, a closure) is kept in the graph and returned by Err.
+func Add[P, I, O any](g *Graph, name string, params P, in I, fn func(Ctx, P, I) (O, error), opts ...Option) Ref[O] {
+	ref := Ref[O]{name: name}
+	if g.err != nil {
+		return ref
+	}
+	deps, files, err := inputsOf(in)
+	if err != nil {
+		g.err = fmt.Errorf("stage %s: %w", name, err)
+		return ref
+	}
+	run := Runner{name: runtime.FuncForPC(reflect.ValueOf(fn).Pointer()).Name(), fn: func(c *Context) (*Result, error) {
+		var p P
+		if err := decodeStrict(c.params, &p); err != nil {
+			return nil, fmt.Errorf("decode parameters of %s: %w", c.stage.Name, err)
+		}
+		filled, err := fillInputs(c, in)
+		if err != nil {
+			return nil, err
+		}
+		o, err := fn(c, p, filled)
+		if err != nil {
+			return nil, err
+		}
+		return encodeOutput(o)
+	}}
+	s := Stage{Name: name, Deps: deps, Files: files, Params: params, Run: run}
+	for _, o := range opts {
+		o(&s)
+	}
+	if err := g.Add(s); err != nil {
+		g.err = err
+	}
+	return ref
+}
+
+// Err returns the first error of Add.
+func (g *Graph) Err() error { return g.err }
+
+var (
+	inputType = reflect.TypeFor[input]()
+	fileType  = reflect.TypeFor[File]()
+)
+
+// inputsOf lists the stages and files the struct in reads, in field order.
+func inputsOf(in any) (deps, files []string, err error) {
+	v := reflect.ValueOf(in)
+	if v.Kind() != reflect.Struct {
+		return nil, nil, fmt.Errorf("inputs must be a struct of pipeline.In and pipeline.File fields, not %s", v.Type())
+	}
+	seen := map[string]bool{}
+	addDep := func(n string) error {
+		if n == "" {
+			return fmt.Errorf("an input is not set (use a Ref's In method)")
+		}
+		if !seen[n] {
+			seen[n] = true
+			deps = append(deps, n)
+		}
+		return nil
+	}
+	for i := 0; i < v.NumField(); i++ {
+		f, ft := v.Field(i), v.Type().Field(i)
+		switch {
+		case ft.Type.Implements(inputType):
+			if !ft.IsExported() {
+				return nil, nil, fmt.Errorf("input field %s is unexported", ft.Name)
+			}
+			if err := addDep(f.Interface().(input).inputName()); err != nil {
+				return nil, nil, fmt.Errorf("field %s: %w", ft.Name, err)
+			}
+		case ft.Type.Kind() == reflect.Slice && ft.Type.Elem().Implements(inputType):
+			if !ft.IsExported() {
+				return nil, nil, fmt.Errorf("input field %s is unexported", ft.Name)
+			}
+			for j := 0; j < f.Len(); j++ {
+				if err := addDep(f.Index(j).Interface().(input).inputName()); err != nil {
+					return nil, nil, fmt.Errorf("field %s[%d]: %w", ft.Name, j, err)
+				}
+			}
+		case ft.Type == fileType:
+			if !ft.IsExported() {
+				return nil, nil, fmt.Errorf("file field %s is unexported", ft.Name)
+			}
+			files = append(files, f.Interface().(File).Path)
+		default:
+			return nil, nil, fmt.Errorf("input field %s has type %s: want pipeline.In, []pipeline.In or pipeline.File", ft.Name, ft.Type)
+		}
+	}
+	return deps, files, nil
+}
+
+// fillInputs returns a copy of in with every input's Value decoded from its
+// stage's output and every file's Data read.
+func fillInputs[I any](c *Context, in I) (I, error) {
+	v := reflect.New(reflect.TypeOf(in)).Elem()
+	v.Set(reflect.ValueOf(in))
+	fill := func(f reflect.Value) error {
+		name := f.Interface().(input).inputName()
+		b, err := c.Artifact(name, "value")
+		if err != nil {
+			return err
+		}
+		if err := f.Addr().Interface().(decoder).decode(b); err != nil {
+			return fmt.Errorf("decode output of %s: %w", name, err)
+		}
+		return nil
+	}
+	for i := 0; i < v.NumField(); i++ {
+		f := v.Field(i)
+		switch {
+		case f.Type().Implements(inputType):
+			if err := fill(f); err != nil {
+				return in, err
+			}
+		case f.Kind() == reflect.Slice:
+			// A fresh slice: the template's elements stay empty.
+			s := reflect.MakeSlice(f.Type(), f.Len(), f.Len())
+			reflect.Copy(s, f)
+			f.Set(s)
+			for j := 0; j < s.Len(); j++ {
+				if err := fill(s.Index(j)); err != nil {
+					return in, err
+				}
+			}
+		case f.Type() == fileType:
+			file := f.Interface().(File)
+			b, err := c.File(file.Path)
+			if err != nil {
+				return in, err
+			}
+			file.Data = b
+			f.Set(reflect.ValueOf(file))
+		}
+	}
+	return v.Interface().(I), nil
+}
+
+// decodeStrict decodes JSON into v: unknown fields and trailing data are
+// errors, so a stage never silently sees less than it was given.
+func decodeStrict(b []byte, v any) error {
+	d := json.NewDecoder(bytes.NewReader(b))
+	d.DisallowUnknownFields()
+	if err := d.Decode(v); err != nil {
+		return err
+	}
+	if d.More() {
+		return fmt.Errorf("trailing data after the JSON value")
+	}
+	return nil
+}
