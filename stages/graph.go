@@ -18,6 +18,9 @@ type Env struct {
 	KaTeX   []string // KaTeX files the report reads (see KaTeXFiles); nil without npm
 	// MNISTDir is the directory of the GoMNIST module (for mnist.enabled).
 	MNISTDir string
+	// MaxStages bounds the stages the parameters may declare; 0 means
+	// DefaultMaxStages.
+	MaxStages int
 }
 
 // PublishedFile holds the study's published numbers, quoted beside ours.
@@ -30,6 +33,9 @@ const PublishedFile = "data/published.json"
 // value trains only the new points; grid points are marked Shard, so that
 // `repro run --shard I/N` can spread them over machines.
 func Build(p *config.Params, env Env) (*pipeline.Graph, error) {
+	if err := CheckStageCount(p, env.MaxStages); err != nil {
+		return nil, err
+	}
 	b := &builder{g: pipeline.NewGraph(), figures: map[string]string{}}
 	t := p.Terrain
 	ss := seeds(p)

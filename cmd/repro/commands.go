@@ -79,6 +79,7 @@ func newStatusCmd(g *globals) *cobra.Command {
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print a JSON list of {stage, state, reasons}")
 	cmd.Flags().BoolVarP(&verbose, "verbose", "v", false, "list every stage of each group")
 	cmd.Flags().BoolVar(&check, "check", false, "exit 1 unless the profile's lock matches what the code and parameters would produce (no store needed)")
+	g.addMaxStages(cmd)
 	return cmd
 }
 
@@ -130,6 +131,7 @@ func newDagCmd(g *globals) *cobra.Command {
 		},
 	}
 	cmd.Flags().StringVar(&format, "format", "text", "text, dot or mermaid")
+	g.addMaxStages(cmd)
 	return cmd
 }
 

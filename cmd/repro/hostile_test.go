@@ -1,8 +1,10 @@
 package main
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"syscall"
 	"testing"
@@ -85,5 +87,80 @@ func TestSecondInterruptExitsAtOnce(t *testing.T) {
 	case <-time.After(5 * time.Second):
 		l.cmd.Process.Kill()
 		t.Fatal("still running 5 s after the second Ctrl-C")
+	}
+}
+
+// TestHostileConfigurationAtTheCLI: bad configuration exits 2 with one
+// message naming the source and the key, quickly and with little memory,
+// never through one of Go's fatal errors (out of memory, stack exhaustion),
+// whose exit code 2 would look like ours. Before, some of these ran out of
+// memory while declaring the stages or drawing the schedule.
+func TestHostileConfigurationAtTheCLI(t *testing.T) {
+	dir := copyProject(t)
+	lrs := make([]string, 400)
+	for i := range lrs {
+		lrs[i] = fmt.Sprint(float64(i+1) / 1000)
+	}
+	archs := make([]string, 300)
+	for i := range archs {
+		archs[i] = fmt.Sprintf("64x%dx10", i+1)
+	}
+	bigGrid := []string{"--set", "neural_classification.learning_rates=[" + strings.Join(lrs, ",") + "]",
+		"--set", "neural_classification.architectures=[" + strings.Join(archs, ",") + "]"}
+	for _, tc := range []struct {
+		name string
+		args []string
+		env  []string
+		want string
+	}{
+		{"a grid of 960,000 stages", append([]string{"dag"}, bigGrid...), nil,
+			"the parameters declare 960,082 stages, more than the limit of 10,000 (raise it with --max-stages if you mean it); the grids multiply: neural/classification: "},
+		{"status on the same grid", append([]string{"status"}, bigGrid...), nil, "the parameters declare 960,082 stages"},
+		{"run on the same grid", append([]string{"run"}, bigGrid...), nil, "the parameters declare 960,082 stages"},
+		{"a negative --max-stages", []string{"dag", "--max-stages", "-1"}, nil, "--max-stages -1: want a positive number"},
+		{"beta runs", []string{"dag", "--set", "linear_sgd.beta_runs=200000000"}, nil, "linear_sgd.beta_runs = 200000000: must be at most 1000"},
+		{"schedule steps", []string{"run", "figures/schedule", "--set", "schedule.steps=9223372036854775807"}, nil, "schedule.steps = 9223372036854775807: must be at most 1000000000"},
+		{"a network of 17 layers of 4096", []string{"run", "--set", "neural_regression.architectures=[2" + strings.Repeat("x4096", 16) + "x1]"}, nil, "weights and biases: want at most 16777216"},
+		{"terrain window", []string{"dag", "--set", "terrain.window=9223372036854775807"}, nil, "terrain.window = 9223372036854775807: must be at most 65536"},
+		{"deep nesting", []string{"dag", "--set", "terrain.degree=" + strings.Repeat("[", 60_000) + strings.Repeat("]", 60_000)}, nil, "exceeded max depth"},
+		{"empty --set", []string{"dag", "--set", "terrain.degree="}, nil, `--set: terrain.degree = "": no value`},
+		{"empty environment variable", []string{"dag"}, []string{"REPRO_TERRAIN_DEGREE="}, `REPRO_TERRAIN_DEGREE: terrain.degree = "": no value`},
+		{"relative file URL", []string{"run", "--set", "store.remote=file://relative/path"}, nil, "want an absolute directory: file:///absolute/path"},
+		{"profile with a path", []string{"status", "--profile", "../quick"}, nil, `--profile: profile = "../quick": want a plain name`},
+		{"profile with a path from the environment", []string{"diff"}, []string{"REPRO_PROFILE=/etc/x"}, `profile = "/etc/x": want a plain name`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			args := tc.args
+			if !slices.Contains(args, "--profile") && !slices.ContainsFunc(tc.env, func(s string) bool { return strings.HasPrefix(s, "REPRO_PROFILE=") }) {
+				args = append(args, "--profile", "quick")
+			}
+			t0 := time.Now()
+			r := runReproWithin(t, 20*time.Second, dir, tc.env, args...)
+			if r.code != 2 || !strings.Contains(r.stderr, tc.want) {
+				t.Errorf("exit %d, want 2 and %q:\n%.2000s", r.code, tc.want, r.stderr)
+			}
+			if strings.Contains(r.stderr, "fatal error") || strings.Contains(r.stderr, "goroutine ") {
+				t.Errorf("a Go fatal error:\n%.2000s", r.stderr)
+			}
+			if strings.Count(strings.TrimSpace(r.stderr), "\n") > 0 {
+				t.Errorf("want one line of error, got:\n%.2000s", r.stderr)
+			}
+			if d := time.Since(t0); d > 5*time.Second {
+				t.Errorf("took %v", d)
+			}
+		})
+	}
+	// The limit can be raised: 12,000 grid points declared and listed.
+	many := make([]string, 3000)
+	for i := range many {
+		many[i] = fmt.Sprint(float64(i+1) / 1e6)
+	}
+	args := []string{"dag", "--profile", "quick", "--set", "linear_sgd.learning_rates=[" + strings.Join(many, ",") + "]", "--set", "linear_sgd.batch_sizes=[10,20]"}
+	if r := runReproWithin(t, 30*time.Second, dir, nil, args...); r.code != 2 || !strings.Contains(r.stderr, "linear/sgd: linear_sgd.batch_sizes (2) x linear_sgd.learning_rates (3000) x seeds (2) = 12,000") {
+		t.Errorf("over the default limit: exit %d\n%.1000s", r.code, r.stderr)
+	}
+	r := runReproWithin(t, 30*time.Second, dir, nil, append(args, "--max-stages", "20000")...)
+	if n := strings.Count(r.stdout, "\nlinear/sgd/batch="); r.code != 0 || n != 12_000 {
+		t.Errorf("--max-stages 20000: exit %d, %d grid points listed\n%.1000s", r.code, n, r.stderr)
 	}
 }

@@ -196,8 +196,11 @@ func startRepro(t *testing.T, dir string, env []string, args ...string) *live {
 	t.Helper()
 	l := &live{lines: make(chan string, 1024)}
 	l.cmd = exec.Command(reproBin, append([]string{"-C", dir}, args...)...)
-	// The caller's REPRO_PROFILE and REPRO_STORE_REMOTE never leak in.
-	l.cmd.Env = append(append(os.Environ(), "REPRO_PROFILE=", "REPRO_STORE_REMOTE="), env...)
+	// The caller's REPRO_PROFILE and REPRO_STORE_REMOTE never leak in (an
+	// empty parameter variable is an error, so they are left out).
+	l.cmd.Env = append(slices.DeleteFunc(os.Environ(), func(kv string) bool {
+		return strings.HasPrefix(kv, "REPRO_PROFILE=") || strings.HasPrefix(kv, "REPRO_STORE_REMOTE=")
+	}), env...)
 	l.cmd.Stdout = &l.stdout
 	pipe, err := l.cmd.StderrPipe()
 	if err != nil {

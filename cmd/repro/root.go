@@ -21,6 +21,14 @@ type globals struct {
 	profile string
 	set     []string
 	store   string
+	// maxStages bounds the stages the parameters may declare (--max-stages
+	// on run, status and dag); 0 means stages.DefaultMaxStages.
+	maxStages int
+}
+
+// addMaxStages adds --max-stages to cmd.
+func (g *globals) addMaxStages(cmd *cobra.Command) {
+	cmd.Flags().IntVar(&g.maxStages, "max-stages", stages.DefaultMaxStages, "refuse parameters that declare more stages than this (grids multiply)")
 }
 
 func newRoot() *cobra.Command {
@@ -49,6 +57,17 @@ Exit codes: 0 success, 1 a stage failed, 2 bad usage or configuration,
 	root.PersistentFlags().StringArrayVar(&g.set, "set", nil, "override a parameter: --set key=value (repeatable; value is YAML)")
 	root.PersistentFlags().StringVar(&g.store, "store", "artifacts", "artifact store directory (absolute, or relative to the project)")
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error { return usageError{err} })
+	// The profile names files (params.<profile>.yaml, repro.<profile>.lock):
+	// a plain name, checked before any command reads or writes one.
+	root.PersistentPreRunE = func(*cobra.Command, []string) error {
+		if err := config.CheckProfile(g.profile); err != nil {
+			return usageError{err}
+		}
+		if g.maxStages < 0 {
+			return usagef("--max-stages %d: want a positive number", g.maxStages)
+		}
+		return nil
+	}
 	root.AddCommand(newRunCmd(g), newStatusCmd(g), newDagCmd(g), newShowCmd(g), newMetricsCmd(g),
 		newVerifyCmd(g), newGCCmd(g), newParamsCmd(g))
 	root.AddCommand(newDiffCmd(g))
@@ -103,7 +122,7 @@ func (g *globals) open() (*project, error) {
 	if err != nil {
 		return nil, usageError{err}
 	}
-	env := stages.Env{Profile: g.profileName(), KaTeX: stages.KaTeXFiles(os.DirFS(root))}
+	env := stages.Env{Profile: g.profileName(), KaTeX: stages.KaTeXFiles(os.DirFS(root)), MaxStages: g.maxStages}
 	if params.MNIST.Enabled {
 		env.MNISTDir = mnistDir()
 	}

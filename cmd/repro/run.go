@@ -58,6 +58,7 @@ assembles the rest from the shared store. See docs/scale-out.md.`,
 	cmd.Flags().StringVar(&f.shard, "shard", "", "run part I of N of the grid points and the stages they need (I/N, I from 0); no lock is written")
 	cmd.Flags().BoolVar(&f.remoteRequired, "remote-required", false, "fail instead of going on locally when the remote store (store.remote) fails")
 	cmd.Flags().BoolVar(&f.remoteReadonly, "remote-readonly", false, "pull verified results from the remote store, upload nothing (as store.remote_mode: read)")
+	g.addMaxStages(cmd)
 	return cmd
 }
 

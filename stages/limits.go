@@ -1,0 +1,155 @@
+package stages
+
+import (
+	"fmt"
+	"math"
+	"math/bits"
+	"slices"
+	"strings"
+
+	"github.com/repro-dev/repro/config"
+)
+
+// DefaultMaxStages is the most stages Build declares unless Env.MaxStages
+// says otherwise (repro's --max-stages). The default profile has 656; the
+// bound keeps a grid that multiplies out of hand (every list of a grid
+// times every other, times the seeds) from filling memory with stage
+// declarations before anything runs.
+const DefaultMaxStages = 10_000
+
+// stageFamily is one family of stages whose count is a product of
+// parameter lengths.
+type stageFamily struct {
+	name    string   // "neural/classification"
+	keys    []string // the keys whose lengths multiply
+	lens    []int
+	count   uint64 // their product, saturated at math.MaxUint64
+	perGrid uint64 // further stages (tuning, summaries) counted in total but not shown
+}
+
+func (f stageFamily) String() string {
+	parts := make([]string, len(f.keys))
+	for i, k := range f.keys {
+		parts[i] = fmt.Sprintf("%s (%d)", k, f.lens[i])
+	}
+	return fmt.Sprintf("%s: %s = %s", f.name, strings.Join(parts, " x "), thousands(f.count))
+}
+
+// family multiplies the lengths of keys, without overflow.
+func family(name string, keys []string, lens ...int) stageFamily {
+	f := stageFamily{name: name, keys: keys, lens: lens, count: 1}
+	for _, n := range lens {
+		f.count = mulSat(f.count, uint64(n))
+	}
+	return f
+}
+
+func mulSat(a, b uint64) uint64 {
+	hi, lo := bits.Mul64(a, b)
+	if hi != 0 {
+		return math.MaxUint64
+	}
+	return lo
+}
+
+func addSat(a, b uint64) uint64 {
+	s, carry := bits.Add64(a, b, 0)
+	if carry != 0 {
+		return math.MaxUint64
+	}
+	return s
+}
+
+// stageCount returns how many stages Build declares for p (saturated at
+// math.MaxUint64) and the families of grid points, whose counts multiply.
+// TestStageCount keeps it equal to len(Build(p).Stages()).
+func stageCount(p *config.Params) (uint64, []stageFamily) {
+	seeds := p.Seeds
+	l, r, n, m := p.LinearSGD, p.NeuralRegression, p.NeuralClassification, p.MNIST
+	fams := []stageFamily{
+		family("linear/sgd", []string{"linear_sgd.batch_sizes", "linear_sgd.learning_rates", "seeds"}, len(l.BatchSizes), len(l.LearningRates), seeds),
+		family("linear/sgd-momentum", []string{"linear_sgd.momenta", "seeds"}, len(l.Momenta), seeds),
+		family("neural/regression", []string{"neural_regression.activations", "neural_regression.architectures", "neural_regression.learning_rates", "seeds"},
+			len(r.Activations), len(r.Architectures), len(r.LearningRates), seeds),
+		family("neural/regression/extra", []string{"neural_regression.extra", "seeds"}, len(r.Extra), seeds),
+		family("neural/classification", []string{"neural_classification.outputs", "neural_classification.activations", "neural_classification.architectures", "neural_classification.learning_rates", "seeds"},
+			len(n.Outputs), len(n.Activations), len(n.Architectures), len(n.LearningRates), seeds),
+		family("logistic/sgd", []string{"seeds"}, seeds),
+		family("baseline/keras-style", []string{"seeds"}, seeds),
+		family("learning-curve", []string{"learning_curve.x_sparsities"}, len(p.LearningCurve.XSparsities)),
+	}
+	if m.Enabled {
+		fams = append(fams, family("mnist", []string{"mnist.architectures", "seeds"}, len(m.Architectures), seeds))
+	}
+	// The other stages: terrain (4) and digits (3) preparation, linear/ols,
+	// linear/ridge, linear/sgd/summary, two linear/betas, one tuning stage
+	// per regression activation and per extra network, the classification
+	// tuning, logistic/sgd and /lbfgs, baseline/keras-style, one summary
+	// per MNIST architecture; 14 figures (15 with a learning curve), one
+	// more per classification activation; the report.
+	other := uint64(4 + 3 + 2 + 1 + 2 + 1 + 2 + 1 + 14 + 1)
+	other = addSat(other, uint64(len(r.Activations)))
+	other = addSat(other, uint64(len(r.Extra)))
+	other = addSat(other, uint64(len(n.Activations)))
+	if len(p.LearningCurve.XSparsities) > 0 {
+		other++
+	}
+	if m.Enabled {
+		other = addSat(other, uint64(len(m.Architectures)))
+	}
+	total := other
+	for _, f := range fams {
+		total = addSat(total, f.count)
+	}
+	return total, fams
+}
+
+// CheckStageCount returns an error when the parameters declare more than
+// max stages (DefaultMaxStages if max <= 0), naming the parameter lists
+// whose lengths multiply, largest first.
+func CheckStageCount(p *config.Params, max int) error {
+	if max <= 0 {
+		max = DefaultMaxStages
+	}
+	total, fams := stageCount(p)
+	if total <= uint64(max) {
+		return nil
+	}
+	slices.SortStableFunc(fams, func(a, b stageFamily) int {
+		switch {
+		case a.count > b.count:
+			return -1
+		case a.count < b.count:
+			return 1
+		}
+		return 0
+	})
+	// The families that make the count: the largest, and those of at
+	// least a tenth of it.
+	var show []string
+	for _, f := range fams[:3] {
+		if f.count > 1 && f.count >= fams[0].count/10 {
+			show = append(show, f.String())
+		}
+	}
+	return fmt.Errorf("the parameters declare %s stages, more than the limit of %s (raise it with --max-stages if you mean it); the grids multiply: %s",
+		thousands(total), thousands(uint64(max)), strings.Join(show, "; "))
+}
+
+// thousands formats n with comma separators ("480,062"); "more than
+// 18,446,744,073,709,551,614" for a saturated count.
+func thousands(n uint64) string {
+	prefix := ""
+	if n == math.MaxUint64 {
+		prefix, n = "more than ", n-1
+	}
+	s := fmt.Sprint(n)
+	var b strings.Builder
+	for i, c := range s {
+		if i > 0 && (len(s)-i)%3 == 0 {
+			b.WriteByte(',')
+		}
+		b.WriteRune(c)
+	}
+	return prefix + b.String()
+}
