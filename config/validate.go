@@ -25,38 +25,54 @@ var (
 
 // Bounds of a network, so that no architecture exhausts memory: each
 // weight is held several times over while training (gradient, momentum or
-// Adam's moments), by every stage running at once.
+// Adam's moments), by every stage running at once. The config checks them
+// (ParseArchitecture, which stages use, parses any size).
 const (
 	MaxLayers  = 32      // layers, inputs and outputs included
-	MaxWeights = 1 << 24 // weights in all (16.8 million, 134 MB of float64)
+	MaxWeights = 1 << 24 // weights and biases in all (16.8 million, 134 MB of float64)
 )
 
-// ParseArchitecture parses "64x32x10" into layer sizes: 2 to MaxLayers
-// sizes from 1 to 4096, with at most MaxWeights weights.
+// ParseArchitecture parses "64x32x10" into layer sizes.
 func ParseArchitecture(s string) ([]int, error) {
-	if strings.Count(s, "x") >= MaxLayers {
-		return nil, fmt.Errorf("%d layers: want at most %d", strings.Count(s, "x")+1, MaxLayers)
-	}
 	parts := strings.Split(s, "x")
 	if len(parts) < 2 {
 		return nil, fmt.Errorf("want sizes joined by x, inputs first and outputs last, such as 2x8x8x1")
 	}
 	out := make([]int, len(parts))
-	weights := 0
 	for i, p := range parts {
 		n, err := strconv.Atoi(p)
-		if err != nil || n < 1 || n > 4096 || p[0] < '0' || p[0] > '9' {
+		if err != nil || n < 1 || n > 4096 {
 			return nil, fmt.Errorf("layer %d size %q: want an integer from 1 to 4096", i, p)
 		}
 		out[i] = n
+	}
+	return out, nil
+}
+
+// checkArchitecture parses an architecture within the bounds: 2 to
+// MaxLayers sizes written as plain digits, with at most MaxWeights weights
+// and biases.
+func checkArchitecture(s string) ([]int, error) {
+	if n := strings.Count(s, "x") + 1; n > MaxLayers {
+		return nil, fmt.Errorf("%d layers: want at most %d", n, MaxLayers)
+	}
+	sizes, err := ParseArchitecture(s)
+	if err != nil {
+		return nil, err
+	}
+	weights := 0
+	for i, p := range strings.Split(s, "x") {
+		if p[0] < '0' || p[0] > '9' {
+			return nil, fmt.Errorf("layer %d size %q: want an integer from 1 to 4096", i, p)
+		}
 		if i > 0 {
-			weights += (out[i-1] + 1) * n
+			weights += (sizes[i-1] + 1) * sizes[i]
 		}
 	}
 	if weights > MaxWeights {
 		return nil, fmt.Errorf("%d weights and biases: want at most %d", weights, MaxWeights)
 	}
-	return out, nil
+	return sizes, nil
 }
 
 // Upper bounds of counts and sizes: far above any use in the study, they
@@ -130,7 +146,7 @@ func nonEmpty[T any](c *checker, key string, xs []T) {
 }
 
 func (c *checker) arch(key, s string, in, out int) {
-	sizes, err := ParseArchitecture(s)
+	sizes, err := checkArchitecture(s)
 	if err != nil {
 		c.fail(key, s, "%v", err)
 		return
