@@ -88,18 +88,15 @@ t_all=$(now)
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/repro-slurmtest.XXXXXX")
 chmod 755 "$tmp"
 pids=() # munged, slurmctld, slurmd, in start order
-jobs=()
 
 stop() {
 	local pid i
-	# Jobs first (their processes hang off slurmd), then the daemons.
-	if [ ${#jobs[@]} -gt 0 ]; then
-		scancel "${jobs[@]}" >/dev/null 2>&1 || true
+	# This cluster's jobs first (their processes hang off slurmd, not off
+	# this shell), then the daemons.
+	if [ ${#pids[@]} -ge 2 ]; then
+		scancel --user="$(id -un)" >/dev/null 2>&1 || true
 		for i in $(seq 60); do
-			[ -z "$(squeue -h --jobs="$(
-				IFS=,
-				echo "${jobs[*]}"
-			)" -t PENDING,CONFIGURING,RUNNING,COMPLETING,SUSPENDED 2>/dev/null)" ] && break
+			[ -z "$(squeue -h -t PENDING,CONFIGURING,RUNNING,COMPLETING,SUSPENDED 2>/dev/null)" ] && break
 			sleep 0.5
 		done
 	fi
@@ -273,7 +270,6 @@ export REPRO_SIGNING_KEY_FILE=$tmp/signing.key REPRO_STORE_TRUSTED_KEYS="[$pub]"
 t0=$(now)
 read -r grid assemble < <(cd "$tmp/cluster" && deploy/slurm/submit.sh --shards "$shards" --cpus "$cpus" --profile "$profile" --parsable)
 [ -n "${grid:-}" ] && [ -n "${assemble:-}" ] || fail "submit.sh printed no job ids"
-jobs=("$grid" "$assemble")
 say "submitted array job $grid ($shards tasks, -j $cpus each) and job $assemble (afterok:$grid)"
 
 # Wait for both jobs to leave the queue; the controller keeps finished
@@ -287,7 +283,6 @@ while :; do
 	sleep 0.5
 done
 t_cluster=$(since "$t0")
-jobs=()
 states=$(squeue -h -t all --jobs="$grid,$assemble" -o '%i %T')
 echo "$states" | grep -qv ' COMPLETED$' && fail "not every job completed: $(echo "$states" | tr '\n' ';')"
 logs=$tmp/cluster/artifacts/slurm
