@@ -96,7 +96,7 @@ bench:
 # stays out of go.mod and the build.
 ACTIONLINT_VERSION ?= v1.7.12
 lint:
-	gofmt -l . | tee /dev/stderr | (! read)
+	gofmt -l . | tee /dev/stderr | (! read -r _)
 	$(GO) vet ./...
 	$(GO) run github.com/rhysd/actionlint/cmd/actionlint@$(ACTIONLINT_VERSION)
 
