@@ -88,6 +88,19 @@ type File struct {
 // FileIn is a file input.
 func FileIn(path string) File { return File{Path: path} }
 
+// A Blob is one raw output of a stage (a figure's SVG, say), not decoded:
+// the engine puts its bytes in Data before the function runs.
+type Blob struct {
+	stage, output string
+	Data          []byte
+}
+
+// Output is an input reading r's raw output name.
+func (r Ref[O]) Output(name string) Blob { return Blob{stage: r.name, output: name} }
+
+// Stage is the name of the stage the blob comes from.
+func (b Blob) Stage() string { return b.stage }
+
 // An Option changes a stage added with Add.
 type Option func(*Stage)
 
@@ -106,9 +119,9 @@ func Export(name, path string) Option {
 }
 
 // Add adds the stage name, which computes an O from params and in with fn,
-// and returns a reference to it. in is a struct whose fields are In, []In,
-// File or []File values (struct{}{} for none): they declare what the stage
-// reads. fn must be a named function; it sees params and in decoded from
+// and returns a reference to it. in is a struct whose fields are In, File
+// or Blob values, or slices of them (struct{}{} for none): they declare what
+// the stage reads. fn must be a named function; it sees params and in decoded from
 // exactly what its key was computed from. An error (a bad name, a
 // duplicate, a closure) is kept in the graph and returned by Err.
 func Add[P, I, O any](g *Graph, name string, params P, in I, fn func(Ctx, P, I) (O, error), opts ...Option) Ref[O] {
@@ -152,18 +165,49 @@ func (g *Graph) Err() error { return g.err }
 var (
 	inputType = reflect.TypeFor[input]()
 	fileType  = reflect.TypeFor[File]()
+	blobType  = reflect.TypeFor[Blob]()
 )
+
+// fieldKind says what an inputs struct field holds: "in", "file", "blob"
+// or "" (not an input), and whether it is a slice.
+func fieldKind(t reflect.Type) (kind string, slice bool) {
+	if t.Kind() == reflect.Slice {
+		slice, t = true, t.Elem()
+	}
+	switch {
+	case t.Implements(inputType):
+		return "in", slice
+	case t == fileType:
+		return "file", slice
+	case t == blobType:
+		return "blob", slice
+	}
+	return "", false
+}
+
+// elems calls f on the field's value, or on each element of a slice field.
+func elems(v reflect.Value, slice bool, f func(i int, e reflect.Value) error) error {
+	if !slice {
+		return f(-1, v)
+	}
+	for i := 0; i < v.Len(); i++ {
+		if err := f(i, v.Index(i)); err != nil {
+			return err
+		}
+	}
+	return nil
+}
 
 // inputsOf lists the stages and files the struct in reads, in field order.
 func inputsOf(in any) (deps, files []string, err error) {
 	v := reflect.ValueOf(in)
 	if v.Kind() != reflect.Struct {
-		return nil, nil, fmt.Errorf("inputs must be a struct of pipeline.In and pipeline.File fields, not %s", v.Type())
+		return nil, nil, fmt.Errorf("inputs must be a struct of pipeline.In, pipeline.File and pipeline.Blob fields, not %s", v.Type())
 	}
 	seen := map[string]bool{}
 	addDep := func(n string) error {
 		if n == "" {
-			return fmt.Errorf("an input is not set (use a Ref's In method)")
+			return fmt.Errorf("an input is not set (use a Ref's In or Output method)")
 		}
 		if !seen[n] {
 			seen[n] = true
@@ -172,77 +216,89 @@ func inputsOf(in any) (deps, files []string, err error) {
 		return nil
 	}
 	for i := 0; i < v.NumField(); i++ {
-		f, ft := v.Field(i), v.Type().Field(i)
-		switch {
-		case ft.Type.Implements(inputType):
-			if !ft.IsExported() {
-				return nil, nil, fmt.Errorf("input field %s is unexported", ft.Name)
-			}
-			if err := addDep(f.Interface().(input).inputName()); err != nil {
-				return nil, nil, fmt.Errorf("field %s: %w", ft.Name, err)
-			}
-		case ft.Type.Kind() == reflect.Slice && ft.Type.Elem().Implements(inputType):
-			if !ft.IsExported() {
-				return nil, nil, fmt.Errorf("input field %s is unexported", ft.Name)
-			}
-			for j := 0; j < f.Len(); j++ {
-				if err := addDep(f.Index(j).Interface().(input).inputName()); err != nil {
-					return nil, nil, fmt.Errorf("field %s[%d]: %w", ft.Name, j, err)
+		ft := v.Type().Field(i)
+		kind, slice := fieldKind(ft.Type)
+		if kind == "" {
+			return nil, nil, fmt.Errorf("input field %s has type %s: want pipeline.In, pipeline.File or pipeline.Blob, or a slice of them", ft.Name, ft.Type)
+		}
+		if !ft.IsExported() {
+			return nil, nil, fmt.Errorf("input field %s is unexported", ft.Name)
+		}
+		err := elems(v.Field(i), slice, func(j int, e reflect.Value) error {
+			var err error
+			switch kind {
+			case "in":
+				err = addDep(e.Interface().(input).inputName())
+			case "blob":
+				err = addDep(e.Interface().(Blob).stage)
+			case "file":
+				if p := e.Interface().(File).Path; p != "" {
+					files = append(files, p)
+				} else {
+					err = fmt.Errorf("a file input has no path")
 				}
 			}
-		case ft.Type == fileType:
-			if !ft.IsExported() {
-				return nil, nil, fmt.Errorf("file field %s is unexported", ft.Name)
+			if err != nil && j >= 0 {
+				return fmt.Errorf("field %s[%d]: %w", ft.Name, j, err)
 			}
-			files = append(files, f.Interface().(File).Path)
-		default:
-			return nil, nil, fmt.Errorf("input field %s has type %s: want pipeline.In, []pipeline.In or pipeline.File", ft.Name, ft.Type)
+			if err != nil {
+				return fmt.Errorf("field %s: %w", ft.Name, err)
+			}
+			return nil
+		})
+		if err != nil {
+			return nil, nil, err
 		}
 	}
 	return deps, files, nil
 }
 
 // fillInputs returns a copy of in with every input's Value decoded from its
-// stage's output and every file's Data read.
+// stage's output, every file's and blob's Data read.
 func fillInputs[I any](c *Context, in I) (I, error) {
 	v := reflect.New(reflect.TypeOf(in)).Elem()
 	v.Set(reflect.ValueOf(in))
-	fill := func(f reflect.Value) error {
-		name := f.Interface().(input).inputName()
-		b, err := c.Artifact(name, "value")
-		if err != nil {
-			return err
-		}
-		if err := f.Addr().Interface().(decoder).decode(b); err != nil {
-			return fmt.Errorf("decode output of %s: %w", name, err)
-		}
-		return nil
-	}
 	for i := 0; i < v.NumField(); i++ {
 		f := v.Field(i)
-		switch {
-		case f.Type().Implements(inputType):
-			if err := fill(f); err != nil {
-				return in, err
-			}
-		case f.Kind() == reflect.Slice:
+		kind, slice := fieldKind(f.Type())
+		if slice {
 			// A fresh slice: the template's elements stay empty.
 			s := reflect.MakeSlice(f.Type(), f.Len(), f.Len())
 			reflect.Copy(s, f)
 			f.Set(s)
-			for j := 0; j < s.Len(); j++ {
-				if err := fill(s.Index(j)); err != nil {
-					return in, err
+		}
+		err := elems(f, slice, func(_ int, e reflect.Value) error {
+			switch kind {
+			case "in":
+				name := e.Interface().(input).inputName()
+				b, err := c.Artifact(name, "value")
+				if err != nil {
+					return err
 				}
+				if err := e.Addr().Interface().(decoder).decode(b); err != nil {
+					return fmt.Errorf("decode output of %s: %w", name, err)
+				}
+			case "file":
+				file := e.Interface().(File)
+				b, err := c.File(file.Path)
+				if err != nil {
+					return err
+				}
+				file.Data = b
+				e.Set(reflect.ValueOf(file))
+			case "blob":
+				blob := e.Interface().(Blob)
+				b, err := c.Artifact(blob.stage, blob.output)
+				if err != nil {
+					return err
+				}
+				blob.Data = b
+				e.Set(reflect.ValueOf(blob))
 			}
-		case f.Type() == fileType:
-			file := f.Interface().(File)
-			b, err := c.File(file.Path)
-			if err != nil {
-				return in, err
-			}
-			file.Data = b
-			f.Set(reflect.ValueOf(file))
+			return nil
+		})
+		if err != nil {
+			return in, err
 		}
 	}
 	return v.Interface().(I), nil

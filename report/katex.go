@@ -35,12 +35,28 @@ func KaTeXPaths() (js, css, fontsDir string) {
 // style sheet references. When KaTeX is not installed the error wraps
 // fs.ErrNotExist, so a caller can fall back to Render without KaTeX.
 func LoadKaTeX(fsys fs.FS) (*KaTeX, error) {
+	return loadKaTeX(func(p string) ([]byte, error) { return fs.ReadFile(fsys, p) })
+}
+
+// LoadKaTeXFiles is LoadKaTeX from files already read, by the paths
+// KaTeXPaths names.
+func LoadKaTeXFiles(files map[string][]byte) (*KaTeX, error) {
+	return loadKaTeX(func(p string) ([]byte, error) {
+		b, ok := files[p]
+		if !ok {
+			return nil, &fs.PathError{Op: "open", Path: p, Err: fs.ErrNotExist}
+		}
+		return b, nil
+	})
+}
+
+func loadKaTeX(readFile func(string) ([]byte, error)) (*KaTeX, error) {
 	jsPath, cssPath, _ := KaTeXPaths()
-	js, err := fs.ReadFile(fsys, jsPath)
+	js, err := readFile(jsPath)
 	if err != nil {
 		return nil, fmt.Errorf("report: KaTeX not installed (run `npm ci` at the repository root): %w", err)
 	}
-	css, err := fs.ReadFile(fsys, cssPath)
+	css, err := readFile(cssPath)
 	if err != nil {
 		return nil, fmt.Errorf("report: KaTeX not installed (run `npm ci` at the repository root): %w", err)
 	}
@@ -50,7 +66,7 @@ func LoadKaTeX(fsys fs.FS) (*KaTeX, error) {
 		if !strings.HasSuffix(ref, ".woff2") || k.Fonts[ref] != nil {
 			continue
 		}
-		b, err := fs.ReadFile(fsys, path.Join(path.Dir(cssPath), ref))
+		b, err := readFile(path.Join(path.Dir(cssPath), ref))
 		if err != nil {
 			return nil, fmt.Errorf("report: KaTeX font %s: %w", ref, err)
 		}

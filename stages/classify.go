@@ -18,15 +18,11 @@ func digitsMatrices(s DigitsSets) (xt, yt, xv, yv, xs *mat.Dense) {
 // classifyNet trains one digits network (a grid point, a logistic
 // regression by SGD or the Keras-style baseline) and scores it on the
 // validation and test images.
-func classifyNet(c *pipeline.Context) (NetRun, error) {
-	p, err := pipeline.Params[NetParams](c)
-	if err != nil {
-		return NetRun{}, err
-	}
-	s, err := pipeline.Input[DigitsSets](c, "digits/scale")
-	if err != nil {
-		return NetRun{}, err
-	}
+// SetsInput is the scaled digits sets.
+type SetsInput struct{ Sets pipeline.In[DigitsSets] }
+
+func classifyNet(c pipeline.Ctx, p NetParams, in SetsInput) (NetRun, error) {
+	s := in.Sets.Value
 	xt, yt, xv, yv, xs := digitsMatrices(s)
 	net, r, err := trainNet(c, p, xt, yt, xv, yv, models.MonitorErrorRate)
 	if err != nil {
@@ -62,15 +58,8 @@ func (f LBFGSFit) Metrics() map[string]float64 {
 		"digits.logistic.lbfgs.iterations": float64(f.Result.Iterations)}
 }
 
-func logisticLBFGS(c *pipeline.Context) (LBFGSFit, error) {
-	p, err := pipeline.Params[LBFGSParams](c)
-	if err != nil {
-		return LBFGSFit{}, err
-	}
-	s, err := pipeline.Input[DigitsSets](c, "digits/scale")
-	if err != nil {
-		return LBFGSFit{}, err
-	}
+func logisticLBFGS(_ pipeline.Ctx, p LBFGSParams, in SetsInput) (LBFGSFit, error) {
+	s := in.Sets.Value
 	xt, yt, xv, _, xs := digitsMatrices(s)
 	net, res, err := models.FitLogistic(xt, yt, p.L2, p.MaxIter)
 	if net == nil && err != nil {
@@ -109,16 +98,13 @@ func (s SeedsSummary) Metrics() map[string]float64 {
 	return m
 }
 
-func seedsSummary(c *pipeline.Context) (SeedsSummary, error) {
-	p, err := pipeline.Params[SeedsParams](c)
-	if err != nil {
-		return SeedsSummary{}, err
-	}
+func seedsSummary(_ pipeline.Ctx, p SeedsParams, in RunsInput) (SeedsSummary, error) {
 	s := SeedsSummary{Metric: p.Metric}
+	byName := in.byName()
 	for _, st := range p.Stages {
-		r, err := pipeline.Input[NetRun](c, st)
-		if err != nil {
-			return s, err
+		r, ok := byName[st]
+		if !ok {
+			return s, fmt.Errorf("the inputs hold no run %s", st)
 		}
 		s.Runs = append(s.Runs, r)
 		s.TestAcc = append(s.TestAcc, r.TestAcc)
@@ -179,15 +165,12 @@ func (t ClsTune) Metrics() map[string]float64 {
 	return m
 }
 
-func classifyTune(c *pipeline.Context) (ClsTune, error) {
-	p, err := pipeline.Params[ClsTuneParams](c)
-	if err != nil {
-		return ClsTune{}, err
-	}
+func classifyTune(_ pipeline.Ctx, p ClsTuneParams, in RunsInput) (ClsTune, error) {
 	var t ClsTune
 	bestOf := map[string]float64{}
+	byName := in.byName()
 	for _, g := range p.Panels {
-		h, best, runs, err := heat(c, g.Params)
+		h, best, runs, err := heat(byName, g.Params)
 		if err != nil {
 			return t, fmt.Errorf("panel %s/%s: %w", g.Hidden, g.Output, err)
 		}

@@ -63,7 +63,7 @@ func layers(arch, hidden, output string) (inputs int, ls []models.Layer, err err
 }
 
 // progress reports a training loop's epochs as the stage's progress.
-func progress(c *pipeline.Context) func(epoch, total int) {
+func progress(c pipeline.Ctx) func(epoch, total int) {
 	if c == nil {
 		return nil
 	}
@@ -72,7 +72,7 @@ func progress(c *pipeline.Context) func(epoch, total int) {
 
 // stoppable makes a training loop stop after the current epoch when the run
 // is cancelled (Ctrl-C).
-func stoppable(c *pipeline.Context, tc models.TrainConfig) models.TrainConfig {
+func stoppable(c pipeline.Ctx, tc models.TrainConfig) models.TrainConfig {
 	if c != nil {
 		tc.Stop = c.Err
 	}

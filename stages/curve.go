@@ -40,15 +40,15 @@ func (p CurvePoint) Metrics() map[string]float64 {
 	return map[string]float64{pre + "ridge_test_mse": p.RidgeTestMSE, pre + "nn_test_mse": m, pre + "nn_test_mse.sd": sd, pre + "n_train": float64(p.NTrain)}
 }
 
-func learningCurve(c *pipeline.Context) (CurvePoint, error) {
-	p, err := pipeline.Params[CurveParams](c)
-	if err != nil {
-		return CurvePoint{}, err
-	}
-	g, err := pipeline.Input[TerrainGrid](c, "terrain/load")
-	if err != nil {
-		return CurvePoint{}, err
-	}
+// CurvePointInput is what a point of the learning curve reads: the grid,
+// to split it at its own spacing, and the tuned networks.
+type CurvePointInput struct {
+	Grid  pipeline.In[TerrainGrid]
+	Tunes []pipeline.In[RegTune]
+}
+
+func learningCurve(c pipeline.Ctx, p CurveParams, in CurvePointInput) (CurvePoint, error) {
+	g := in.Grid.Value
 	split, err := splitGrid(g.Rows, g.Cols, p.XSparsity)
 	if err != nil {
 		return CurvePoint{}, err
@@ -74,11 +74,8 @@ func learningCurve(c *pipeline.Context) (CurvePoint, error) {
 
 	// The best network of the tuning, retrained on this training set.
 	var best RegTune
-	for i, name := range p.Tunes {
-		rt, err := pipeline.Input[RegTune](c, name)
-		if err != nil {
-			return out, err
-		}
+	for i, tin := range in.Tunes {
+		rt := tin.Value
 		if i == 0 || rt.BestVal < best.BestVal {
 			best = rt
 		}

@@ -21,15 +21,8 @@ type DigitsData struct {
 	SHA256 string
 }
 
-func digitsLoad(c *pipeline.Context) (DigitsData, error) {
-	p, err := pipeline.Params[DigitsLoadParams](c)
-	if err != nil {
-		return DigitsData{}, err
-	}
-	b, err := c.File(p.File)
-	if err != nil {
-		return DigitsData{}, err
-	}
+func digitsLoad(_ pipeline.Ctx, p DigitsLoadParams, in FileInput) (DigitsData, error) {
+	b := in.File.Data
 	d, err := data.ReadDigitsCSV(p.File, b)
 	return DigitsData{Digits: d, File: p.File, SHA256: pipeline.HashBytes(b)}, err
 }
@@ -52,16 +45,11 @@ type DigitsSplit struct {
 	RandomCounts     [3][10]int // [set][class] of a plain random split
 }
 
-func digitsSplit(c *pipeline.Context) (DigitsSplit, error) {
-	p, err := pipeline.Params[DigitsSplitParams](c)
-	if err != nil {
-		return DigitsSplit{}, err
-	}
-	d, err := pipeline.Input[DigitsData](c, "digits/load")
-	if err != nil {
-		return DigitsSplit{}, err
-	}
-	return splitDigits(d.Labels, p)
+// DigitsInput is the loaded digits.
+type DigitsInput struct{ Digits pipeline.In[DigitsData] }
+
+func digitsSplit(_ pipeline.Ctx, p DigitsSplitParams, in DigitsInput) (DigitsSplit, error) {
+	return splitDigits(in.Digits.Value.Labels, p)
 }
 
 func splitDigits(labels []int, p DigitsSplitParams) (DigitsSplit, error) {
@@ -120,15 +108,14 @@ type DigitsSets struct {
 	TrainY, ValY, TestY []int
 }
 
-func digitsScale(c *pipeline.Context) (DigitsSets, error) {
-	d, err := pipeline.Input[DigitsData](c, "digits/load")
-	if err != nil {
-		return DigitsSets{}, err
-	}
-	s, err := pipeline.Input[DigitsSplit](c, "digits/split")
-	if err != nil {
-		return DigitsSets{}, err
-	}
+// DigitsScaleInput is what digits/scale reads.
+type DigitsScaleInput struct {
+	Digits pipeline.In[DigitsData]
+	Split  pipeline.In[DigitsSplit]
+}
+
+func digitsScale(_ pipeline.Ctx, _ struct{}, in DigitsScaleInput) (DigitsSets, error) {
+	d, s := in.Digits.Value, in.Split.Value
 	pick := func(idx []int) (Matrix, []int) {
 		m := Matrix{Rows: len(idx), Cols: data.DigitsPixels}
 		var y []int

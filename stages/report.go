@@ -8,7 +8,6 @@ import (
 	"path"
 	"sort"
 	"strings"
-	"testing/fstest"
 	"text/template"
 
 	"github.com/repro-dev/repro/pipeline"
@@ -40,20 +39,39 @@ type ReportParams struct {
 	// ParamsYAML is the profile's effective params.yaml, shown in the
 	// provenance appendix.
 	ParamsYAML string `json:"params_yaml"`
-	// Figures maps figure names to their stages; Inputs lists the other
-	// stages the template reads, by role.
-	Figures map[string]string `json:"figures"`
-	// KaTeX lists the KaTeX files (empty when npm has not installed them).
-	KaTeX  []string     `json:"katex"`
-	Inputs ReportInputs `json:"inputs"`
 }
 
-// ReportInputs name the grid-dependent stages the report reads.
-type ReportInputs struct {
-	RegTunes   []string `json:"reg_tunes"`
-	ExtraTunes []string `json:"extra_tunes"`
-	Curve      []string `json:"curve"`
-	MNIST      []string `json:"mnist,omitempty"`
+// ReportInput is everything the report reads: the results it quotes, the
+// figures (figures/<name>), the templates, the published numbers and KaTeX.
+type ReportInput struct {
+	Terrain    pipeline.In[TerrainGrid]
+	Split      pipeline.In[TerrainSplit]
+	OLS, Ridge pipeline.In[LinearFit]
+	Design     pipeline.In[Design]
+	SGD        pipeline.In[LinSGDSummary]
+	Digits     pipeline.In[DigitsData]
+	DSplit     pipeline.In[DigitsSplit]
+	Cls        pipeline.In[ClsTune]
+	LogSGD     pipeline.In[SeedsSummary]
+	LBFGS      pipeline.In[LBFGSFit]
+	Keras      pipeline.In[SeedsSummary]
+	Reg, Extra []pipeline.In[RegTune]
+	Curve      []pipeline.In[CurvePoint]
+	MNIST      []pipeline.In[SeedsSummary]
+	Figures    []pipeline.Blob
+	Published  pipeline.File
+	Template   pipeline.File
+	Layout     pipeline.File
+	CSS        pipeline.File
+	KaTeX      []pipeline.File // empty when npm has not installed it
+}
+
+func values[T any](ins []pipeline.In[T]) []T {
+	out := make([]T, len(ins))
+	for i, in := range ins {
+		out[i] = in.Value
+	}
+	return out
 }
 
 // Published are the study's published numbers (data/published.json).
@@ -144,34 +162,13 @@ func sortedNames[V any](m map[string]V) []string {
 }
 
 // reportStage fills templates/report.md with the results and renders it.
-func reportStage(c *pipeline.Context) (ReportOutput, error) {
-	p, err := pipeline.Params[ReportParams](c)
-	if err != nil {
-		return ReportOutput{}, err
-	}
-	d := &reportData{P: p, tables: map[string]report.Table{}, used: map[string]bool{}}
-	if d.Terrain, err = pipeline.Input[TerrainGrid](c, "terrain/load"); err != nil {
-		return ReportOutput{}, err
-	}
-	if d.Split, err = pipeline.Input[TerrainSplit](c, "terrain/split"); err != nil {
-		return ReportOutput{}, err
-	}
-	if d.OLS, err = pipeline.Input[LinearFit](c, "linear/ols"); err != nil {
-		return ReportOutput{}, err
-	}
-	if d.Ridge, err = pipeline.Input[LinearFit](c, "linear/ridge"); err != nil {
-		return ReportOutput{}, err
-	}
-	if d.Design, err = pipeline.Input[Design](c, "terrain/design"); err != nil {
-		return ReportOutput{}, err
-	}
-	if err := readInputs(c, d); err != nil {
-		return ReportOutput{}, err
-	}
-	pub, err := c.File(PublishedFile)
-	if err != nil {
-		return ReportOutput{}, err
-	}
+func reportStage(_ pipeline.Ctx, p ReportParams, in ReportInput) (ReportOutput, error) {
+	d := &reportData{P: p, tables: map[string]report.Table{}, used: map[string]bool{},
+		Terrain: in.Terrain.Value, Split: in.Split.Value, OLS: in.OLS.Value, Ridge: in.Ridge.Value, Design: in.Design.Value,
+		SGD: in.SGD.Value, Digits: in.Digits.Value, DSplit: in.DSplit.Value, Cls: in.Cls.Value, LogSGD: in.LogSGD.Value,
+		LBFGS: in.LBFGS.Value, Keras: in.Keras.Value, Reg: values(in.Reg), Extra: values(in.Extra), Curve: values(in.Curve),
+		MNIST: values(in.MNIST)}
+	pub := in.Published.Data
 	if err := json.Unmarshal(pub, &d.Pub); err != nil {
 		return ReportOutput{}, fmt.Errorf("%s: %w", PublishedFile, err)
 	}
@@ -180,15 +177,10 @@ func reportStage(c *pipeline.Context) (ReportOutput, error) {
 	buildTables(d)
 
 	figs := map[string][]byte{}
-	for name, stage := range p.Figures {
-		if figs[name], err = c.Artifact(stage, "figure.svg"); err != nil {
-			return ReportOutput{}, err
-		}
+	for _, f := range in.Figures {
+		figs[strings.TrimPrefix(f.Stage(), "figures/")] = f.Data
 	}
-	src, err := c.File(templateReport)
-	if err != nil {
-		return ReportOutput{}, err
-	}
+	src := in.Template.Data
 	funcs := template.FuncMap{"table": d.table, "msd": msd, "pctsd": pctsd, "pctf": pct, "mean": mean, "sd": sdOf, "act": activationName, "dec": func(i int) int { return i - 1 }, "bestEpochs": bestEpochs}
 	for k, v := range report.FuncMap() {
 		funcs[k] = v
@@ -206,14 +198,7 @@ func reportStage(c *pipeline.Context) (ReportOutput, error) {
 			return ReportOutput{}, fmt.Errorf("table %q is built but %s never shows it", n, templateReport)
 		}
 	}
-	layout, err := c.File(templateLayout)
-	if err != nil {
-		return ReportOutput{}, err
-	}
-	css, err := c.File(templateCSS)
-	if err != nil {
-		return ReportOutput{}, err
-	}
+	layout, css := in.Layout.Data, in.CSS.Data
 	doc := report.Document{
 		Markdown: md.Bytes(), Layout: layout, CSS: css, Title: p.Title,
 		Meta:      map[string]string{"profile": p.Profile, "commit": PlaceholderCommit, "date of the commit": PlaceholderCommitDate},
@@ -225,16 +210,13 @@ func reportStage(c *pipeline.Context) (ReportOutput, error) {
 		doc.TableCSV[n] = "report/" + n + ".csv"
 		out.CSV[n] = t.CSV()
 	}
-	if len(p.KaTeX) > 0 {
-		mfs := fstest.MapFS{}
-		for _, f := range p.KaTeX {
-			b, err := c.File(f)
-			if err != nil {
-				return ReportOutput{}, err
-			}
-			mfs[f] = &fstest.MapFile{Data: b}
+	if len(in.KaTeX) > 0 {
+		files := map[string][]byte{}
+		for _, f := range in.KaTeX {
+			files[f.Path] = f.Data
 		}
-		if doc.KaTeX, err = report.LoadKaTeX(fs.FS(mfs)); err != nil {
+		var err error
+		if doc.KaTeX, err = report.LoadKaTeXFiles(files); err != nil {
 			return ReportOutput{}, err
 		}
 	}
@@ -252,44 +234,6 @@ func bestEpochs(runs []NetRun) []float64 {
 		out = append(out, float64(r.BestEpoch))
 	}
 	return out
-}
-
-func readInputs(c *pipeline.Context, d *reportData) error {
-	var err error
-	in := d.P.Inputs
-	get := func(dst any, stage string) {
-		if err != nil {
-			return
-		}
-		var b []byte
-		if b, err = c.Artifact(stage, "value"); err == nil {
-			err = json.Unmarshal(b, dst)
-		}
-	}
-	get(&d.SGD, "linear/sgd/summary")
-	get(&d.Digits, "digits/load")
-	get(&d.DSplit, "digits/split")
-	get(&d.Cls, "neural/classification/tune")
-	get(&d.LogSGD, "logistic/sgd")
-	get(&d.LBFGS, "logistic/lbfgs")
-	get(&d.Keras, "baseline/keras-style")
-	d.Reg = make([]RegTune, len(in.RegTunes))
-	for i, n := range in.RegTunes {
-		get(&d.Reg[i], n)
-	}
-	d.Extra = make([]RegTune, len(in.ExtraTunes))
-	for i, n := range in.ExtraTunes {
-		get(&d.Extra[i], n)
-	}
-	d.MNIST = make([]SeedsSummary, len(in.MNIST))
-	for i, n := range in.MNIST {
-		get(&d.MNIST[i], n)
-	}
-	d.Curve = make([]CurvePoint, len(in.Curve))
-	for i, n := range in.Curve {
-		get(&d.Curve[i], n)
-	}
-	return err
 }
 
 // KaTeXFiles lists the KaTeX files under root's node_modules that the report

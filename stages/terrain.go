@@ -27,15 +27,11 @@ type TerrainGrid struct {
 }
 
 // terrainLoad reads the elevation grid and crops it to the study's window.
-func terrainLoad(c *pipeline.Context) (TerrainGrid, error) {
-	p, err := pipeline.Params[TerrainLoadParams](c)
-	if err != nil {
-		return TerrainGrid{}, err
-	}
-	b, err := c.File(p.File)
-	if err != nil {
-		return TerrainGrid{}, err
-	}
+// FileInput is the input of a stage that reads one file.
+type FileInput struct{ File pipeline.File }
+
+func terrainLoad(_ pipeline.Ctx, p TerrainLoadParams, in FileInput) (TerrainGrid, error) {
+	b := in.File.Data
 	g, err := data.LoadGrid(p.File, b, p.Array)
 	if err != nil {
 		return TerrainGrid{}, err
@@ -101,15 +97,8 @@ type SplitParams struct {
 }
 
 // terrainSplitStage splits the grid.
-func terrainSplitStage(c *pipeline.Context) (TerrainSplit, error) {
-	p, err := pipeline.Params[SplitParams](c)
-	if err != nil {
-		return TerrainSplit{}, err
-	}
-	g, err := pipeline.Input[TerrainGrid](c, "terrain/load")
-	if err != nil {
-		return TerrainSplit{}, err
-	}
+func terrainSplitStage(_ pipeline.Ctx, p SplitParams, in GridInput) (TerrainSplit, error) {
+	g := in.Grid.Value
 	return splitGrid(g.Rows, g.Cols, p.XSparsity)
 }
 
@@ -146,16 +135,17 @@ type TerrainScaled struct {
 	ZMin, ZMax       float64 // metres mapped to 0 and 1
 }
 
-func terrainScale(c *pipeline.Context) (TerrainScaled, error) {
-	g, err := pipeline.Input[TerrainGrid](c, "terrain/load")
-	if err != nil {
-		return TerrainScaled{}, err
-	}
-	s, err := pipeline.Input[TerrainSplit](c, "terrain/split")
-	if err != nil {
-		return TerrainScaled{}, err
-	}
-	return scaleTerrain(g.Grid, s), nil
+// GridInput is the loaded terrain grid.
+type GridInput struct{ Grid pipeline.In[TerrainGrid] }
+
+// ScaleInput is what terrain/scale reads.
+type ScaleInput struct {
+	Grid  pipeline.In[TerrainGrid]
+	Split pipeline.In[TerrainSplit]
+}
+
+func terrainScale(_ pipeline.Ctx, _ struct{}, in ScaleInput) (TerrainScaled, error) {
+	return scaleTerrain(in.Grid.Value.Grid, in.Split.Value), nil
 }
 
 func scaleTerrain(g data.Grid, s TerrainSplit) TerrainScaled {
@@ -215,16 +205,12 @@ type DesignParams struct {
 	Degree int `json:"degree"`
 }
 
-func terrainDesign(c *pipeline.Context) (Design, error) {
-	p, err := pipeline.Params[DesignParams](c)
-	if err != nil {
-		return Design{}, err
-	}
+// ScaledInput is the scaled terrain points.
+type ScaledInput struct{ Scaled pipeline.In[TerrainScaled] }
+
+func terrainDesign(_ pipeline.Ctx, p DesignParams, in ScaledInput) (Design, error) {
 	deg := p.Degree
-	t, err := pipeline.Input[TerrainScaled](c, "terrain/scale")
-	if err != nil {
-		return Design{}, err
-	}
+	t := in.Scaled.Value
 	return Design{
 		Degree: deg, Terms: models.PolyTerms(deg),
 		Train:    fromDense(models.PolyFeatures(t.Train.X, t.Train.Y, deg)),
