@@ -479,12 +479,16 @@ func (e *Engine) runOne(ctx context.Context, s *Stage, deps map[string]*Record, 
 		}
 		h, err := e.Store.Put(r.Outputs[n])
 		if err != nil {
-			return nil, &StageError{s.Name, err}
+			if cause := errors.Unwrap(err); cause != nil {
+				err = cause // Put's own "store: write object" is said below
+			}
+			what := fmt.Sprintf("object %s (output %q)", HashBytes(r.Outputs[n])[:12], n)
+			return nil, &StageError{s.Name, e.Store.WriteErr(what, err)}
 		}
 		rec.Outputs[n] = h
 	}
 	if err := e.Store.PutRecord(rec); err != nil {
-		return nil, &StageError{s.Name, err}
+		return nil, &StageError{s.Name, e.Store.WriteErr("the run record of key "+p.Key[:12], err)}
 	}
 	if err := e.push(ctx, s, rec, r.Outputs); err != nil {
 		return nil, &StageError{s.Name, err}
@@ -566,7 +570,7 @@ func (e *Engine) exportOne(h, rel string) error {
 		return err
 	}
 	if err := WriteFileAtomic(dst, b); err != nil {
-		return fmt.Errorf("export %s: %w", rel, err)
+		return e.Store.WriteErr("the export "+rel, err)
 	}
 	return nil
 }

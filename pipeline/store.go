@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+	"syscall"
 )
 
 // A Store is the content-addressed artifact store and the run cache:
@@ -216,50 +217,141 @@ type Problem struct {
 	Err  string `json:"error"`
 }
 
-// Verify re-hashes every object and reads every run-cache entry. It changes
-// nothing: corrupt objects are listed, not removed.
+// Verify checks that the store holds what it should, and changes nothing
+// (corrupt objects are listed, not removed). Under objects/ and runs/ every
+// entry must be a directory of two hex digits holding regular files named by
+// a hash that starts with those digits: a directory, a link or a special
+// file where an object or a run record belongs, a stray file or directory,
+// or a hash in the wrong directory is a problem. Every object is re-hashed;
+// every run-cache entry must name a record object that decodes, is the
+// record of its key and whose outputs are present. Temporary files of
+// interrupted writes (.tmp-*) are not problems (gc and the next write deal
+// with them). Other entries at the top of the store are not checked.
 func (s *Store) Verify() ([]Problem, error) {
 	var probs []Problem
-	objs, err := s.Objects()
-	if err != nil {
-		return nil, err
-	}
-	names := make([]string, 0, len(objs))
-	for h := range objs {
-		names = append(names, h)
-	}
-	sort.Strings(names)
-	for _, h := range names {
-		p := s.objectPath(h)
-		if !validHash(h) {
-			probs = append(probs, Problem{p, "not named by a hash"})
-			continue
-		}
+	add := func(p, format string, args ...any) { probs = append(probs, Problem{p, fmt.Sprintf(format, args...)}) }
+	objs := map[string]bool{}
+	s.verifyTree("objects", "object", add, func(p, h string) {
 		b, err := os.ReadFile(p)
 		if err != nil {
-			probs = append(probs, Problem{p, err.Error()})
-			continue
+			add(p, "%v", err)
+			return
 		}
 		if got := HashBytes(b); got != h {
-			probs = append(probs, Problem{p, fmt.Sprintf("content hashes to %s (%d bytes)", got[:12], len(b))})
+			add(p, "content hashes to %s (%d bytes)", got[:12], len(b))
+			return
 		}
-	}
-	keys, err := s.Keys()
-	if err != nil {
-		return nil, err
-	}
-	for _, k := range keys {
-		b, err := os.ReadFile(s.runPath(k))
+		objs[h] = true
+	})
+	s.verifyTree("runs", "run-cache entry", add, func(p, key string) {
+		b, err := os.ReadFile(p)
 		h := strings.TrimSpace(string(b))
-		if err != nil || !validHash(h) {
-			probs = append(probs, Problem{s.runPath(k), "run-cache entry is not an object hash"})
+		switch {
+		case err != nil:
+			add(p, "%v", err)
+			return
+		case !validHash(h):
+			add(p, "run-cache entry is not an object hash")
+			return
+		case !objs[h]:
+			if _, err := os.Lstat(s.objectPath(h)); err != nil {
+				add(p, "its record object %s is missing", h[:12])
+			}
+			return // a corrupt record object is listed under objects/
+		}
+		var rec Record
+		rb, _ := os.ReadFile(s.objectPath(h))
+		if err := json.Unmarshal(rb, &rec); err != nil {
+			add(p, "its record object %s is not a run record: %v", h[:12], err)
+			return
+		}
+		if rec.Key != key {
+			add(p, "its record object %s is the record of key %.12s, not of this key", h[:12], rec.Key)
+		}
+		for _, name := range sortedKeys(rec.Outputs) {
+			if oh := rec.Outputs[name]; !validHash(oh) || !objs[oh] {
+				if _, err := os.Lstat(s.objectPathSafe(oh)); err != nil {
+					add(p, "output %q of %s: object %.12s is missing", name, rec.Stage, oh)
+				}
+			}
+		}
+	})
+	sort.SliceStable(probs, func(i, j int) bool { return probs[i].Path < probs[j].Path })
+	return probs, nil
+}
+
+// verifyTree checks the layout of <dir>/<sub>: directories of two hex
+// digits holding regular files named by a hash with that prefix, each handed
+// to check with its path. what names an entry in problems ("object").
+func (s *Store) verifyTree(sub, what string, add func(p, format string, args ...any), check func(p, h string)) {
+	top := filepath.Join(s.Dir, sub)
+	dirs, err := os.ReadDir(top)
+	if err != nil {
+		add(top, "%v", err)
+		return
+	}
+	for _, d := range dirs {
+		dp := filepath.Join(top, d.Name())
+		if strings.HasPrefix(d.Name(), ".tmp-") {
 			continue
 		}
-		if _, ok := objs[h]; !ok {
-			probs = append(probs, Problem{s.runPath(k), "its record object " + h[:12] + " is missing"})
+		if !d.IsDir() || len(d.Name()) != 2 || !validHex(d.Name()) {
+			add(dp, "stray %s in %s/: want only directories named by the first two hex digits of a hash", entryKind(d.Type()), sub)
+			continue
+		}
+		entries, err := os.ReadDir(dp)
+		if err != nil {
+			add(dp, "%v", err)
+			continue
+		}
+		for _, e := range entries {
+			p := filepath.Join(dp, e.Name())
+			name, side := e.Name(), false
+			if sub == "runs" && strings.HasSuffix(name, ".sig") {
+				// The side file of a pulled entry (see PutPulled), checked
+				// with the signatures, not here.
+				name, side = strings.TrimSuffix(name, ".sig"), true
+			}
+			switch {
+			case strings.HasPrefix(name, ".tmp-"):
+			case !validHash(name):
+				add(p, "stray %s: not named by a hash", entryKind(e.Type()))
+			case name[:2] != d.Name():
+				add(p, "%s in the wrong directory (%s/ holds hashes starting %s)", what, d.Name(), d.Name())
+			case !e.Type().IsRegular():
+				article := "a"
+				if strings.IndexByte("aeiou", what[0]) >= 0 {
+					article = "an"
+				}
+				add(p, "a %s where %s %s belongs", entryKind(e.Type()), article, what)
+			case !side:
+				check(p, name)
+			}
 		}
 	}
-	return probs, nil
+}
+
+// validHex reports whether s is lower-case hex digits, as hashes are named.
+func validHex(s string) bool {
+	for _, c := range s {
+		if !(c >= '0' && c <= '9' || c >= 'a' && c <= 'f') {
+			return false
+		}
+	}
+	return true
+}
+
+// entryKind names what a directory entry is.
+func entryKind(t fs.FileMode) string {
+	switch {
+	case t.IsDir():
+		return "directory"
+	case t&fs.ModeSymlink != 0:
+		return "symbolic link"
+	case t.IsRegular():
+		return "file"
+	}
+	return "special file"
 }
 
 // GC removes every object not reachable from the run cache or from keep (extra
@@ -317,6 +409,74 @@ func (s *Store) objectPathSafe(h string) string {
 		return filepath.Join(s.Dir, "objects", "invalid")
 	}
 	return s.objectPath(h)
+}
+
+// A WriteError is a failed write into the store, saying which store, what
+// was being written, and whether the store is read-only or full.
+type WriteError struct {
+	Dir  string // the store's directory
+	What string // what was being written: "object 3fa2c1d0e4b5 (output \"figure.svg\")", "state/quick.json"
+	Err  error
+}
+
+func (e *WriteError) Error() string {
+	cause := e.Err.Error()
+	var errno syscall.Errno
+	if errors.As(e.Err, &errno) {
+		cause = errno.Error() // the temporary file's name says nothing
+	}
+	switch {
+	case IsReadOnly(e.Err):
+		return fmt.Sprintf("store %s is read-only: cannot write %s: %s", e.Dir, e.What, cause)
+	case IsFull(e.Err):
+		return fmt.Sprintf("store %s is full: cannot write %s: %s", e.Dir, e.What, cause)
+	}
+	return fmt.Sprintf("store %s: cannot write %s: %s", e.Dir, e.What, cause)
+}
+
+func (e *WriteError) Unwrap() error { return e.Err }
+
+// IsReadOnly reports whether err is a write refused by a read-only file
+// system or by permissions.
+func IsReadOnly(err error) bool {
+	return errors.Is(err, syscall.EROFS) || errors.Is(err, fs.ErrPermission)
+}
+
+// IsFull reports whether err is a write that found no space (or no quota).
+func IsFull(err error) bool {
+	return errors.Is(err, syscall.ENOSPC) || errors.Is(err, syscall.EDQUOT)
+}
+
+// WriteErr wraps err, a failed write of what into the store, as a
+// *WriteError (nil stays nil).
+func (s *Store) WriteErr(what string, err error) error {
+	if err == nil {
+		return nil
+	}
+	var we *WriteError
+	if errors.As(err, &we) {
+		return err
+	}
+	return &WriteError{Dir: s.Dir, What: what, Err: err}
+}
+
+// WriteFile writes b to rel (a slash-separated path inside the store, such
+// as "state/quick.json") atomically; a failure is a *WriteError.
+func (s *Store) WriteFile(rel string, b []byte) error {
+	return s.WriteErr(rel, WriteFileAtomic(filepath.Join(s.Dir, filepath.FromSlash(rel)), b))
+}
+
+// CheckWritable creates and removes a temporary file in the store, so that
+// a command that writes learns at once, in one message, that it cannot: a
+// *WriteError naming the store.
+func (s *Store) CheckWritable() error {
+	f, err := os.CreateTemp(s.Dir, ".tmp-probe-*")
+	if err != nil {
+		return s.WriteErr("a file in its top directory", err)
+	}
+	name := f.Name()
+	f.Close()
+	return s.WriteErr("a file in its top directory", os.Remove(name))
 }
 
 // WriteFileAtomic writes b to path through a synced temporary file in the same
