@@ -8,14 +8,23 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/repro-dev/repro/models"
 	"github.com/repro-dev/repro/pipeline"
 )
 
 func reflectValue(p *Params) reflect.Value { return reflect.ValueOf(p).Elem() }
 
+func names(acts []models.Activation) []string {
+	out := make([]string, len(acts))
+	for i, a := range acts {
+		out[i] = string(a)
+	}
+	return out
+}
+
 var (
-	activations = []string{"sigmoid", "relu", "leaky_relu", "identity"}
-	outputs     = []string{"softmax", "sigmoid"}
+	activations = names(models.HiddenActivations)
+	outputs     = names(models.OutputActivations)
 	inits       = []string{"normal", "glorot", "he"}
 	optimizers  = []string{"sgd", "adam"}
 	// remoteSchemes are those package remote opens.

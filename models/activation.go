@@ -14,6 +14,26 @@ const (
 	Softmax   Activation = "softmax"    // f(z)_j = e^z_j / Σ_k e^z_k, per row
 )
 
+// HiddenActivations are the activations a hidden layer may use, and
+// OutputActivations those a classifier's output layer may use (a
+// regression's output is Identity): the one list the configuration checks
+// against and the report names.
+var (
+	HiddenActivations = []Activation{Sigmoid, ReLU, LeakyReLU, Identity}
+	OutputActivations = []Activation{Softmax, Sigmoid}
+)
+
+// Name is the activation as prose writes it ("ReLU", "leaky ReLU").
+func (a Activation) Name() string {
+	switch a {
+	case ReLU:
+		return "ReLU"
+	case LeakyReLU:
+		return "leaky ReLU"
+	}
+	return string(a)
+}
+
 // DefaultLeakyAlpha is the slope of LeakyReLU for negative inputs when
 // NetConfig.LeakyAlpha is 0.
 const DefaultLeakyAlpha = 0.01

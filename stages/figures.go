@@ -3,6 +3,7 @@ package stages
 import (
 	"fmt"
 	"math"
+	"slices"
 	"strings"
 
 	"github.com/repro-dev/repro/models"
@@ -195,15 +196,8 @@ func heatPanel(title string, h Heat, accuracy bool) plots.HeatPanel {
 }
 
 func activationName(a string) string {
-	switch a {
-	case "relu":
-		return "ReLU"
-	case "leaky_relu":
-		return "leaky ReLU"
-	case "sigmoid":
-		return "sigmoid"
-	case "softmax":
-		return "softmax"
+	if act := models.Activation(a); slices.Contains(models.HiddenActivations, act) || slices.Contains(models.OutputActivations, act) {
+		return act.Name()
 	}
 	if name, ok := strings.CutPrefix(a, "extra."); ok {
 		return "extension " + name
