@@ -10,7 +10,7 @@ import (
 	"reflect"
 	"runtime"
 	"runtime/debug"
-	"sort"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -403,7 +403,7 @@ func (e *Engine) Run(ctx context.Context, stages []*Stage) (*RunResult, error) {
 		}
 	}
 	for _, s := range stages {
-		if _, ok := res.Outcomes[s.Name]; !ok && !contains(res.Failed, s.Name) {
+		if _, ok := res.Outcomes[s.Name]; !ok && !slices.Contains(res.Failed, s.Name) {
 			res.Skipped = append(res.Skipped, s.Name)
 		}
 	}
@@ -411,15 +411,6 @@ func (e *Engine) Run(ctx context.Context, stages []*Stage) (*RunResult, error) {
 		firstErr = ctx.Err()
 	}
 	return res, firstErr
-}
-
-func contains(xs []string, x string) bool {
-	for _, y := range xs {
-		if x == y {
-			return true
-		}
-	}
-	return false
 }
 
 // errNotStarted marks a stage not started because another stage failed.
@@ -573,16 +564,6 @@ func (e *Engine) exportOne(h, rel string) error {
 		return e.Store.WriteErr("the export "+rel, err)
 	}
 	return nil
-}
-
-// sortedSet returns the members of a set, sorted.
-func sortedSet(m map[string]bool) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	sort.Strings(out)
-	return out
 }
 
 // filePath is where a stage's file input lives: an absolute path as is (such

@@ -396,7 +396,7 @@ func (fp *Fingerprinter) uses(d *decl) {
 		}
 		return true
 	})
-	d.refs, d.abstract, d.uses = sortedSet(refs), sortedSet(abstract), sortedSet(imports)
+	d.refs, d.abstract, d.uses = sortedKeys(refs), sortedKeys(abstract), sortedKeys(imports)
 }
 
 // initCalls reports whether a package-level variable's initialiser calls a
@@ -667,9 +667,9 @@ func (fp *Fingerprinter) ReachAll(roots ...string) (*Code, error) {
 			}
 		}
 	}
-	code := &Code{Decls: map[string]string{}, Imports: sortedSet(imports)}
+	code := &Code{Decls: map[string]string{}, Imports: sortedKeys(imports)}
 	var b bytes.Buffer
-	for _, id := range sortedSet(seen) {
+	for _, id := range sortedKeys(seen) {
 		h := fp.decls[id].hash
 		code.Decls[id] = h
 		fmt.Fprintf(&b, "%s %s\n", id, h)

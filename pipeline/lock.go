@@ -239,7 +239,7 @@ func ParamChanges(old, new []byte) []string {
 		keys[k] = true
 	}
 	var out []string
-	for _, k := range sortedSet(keys) {
+	for _, k := range sortedKeys(keys) {
 		va, oka := a[k]
 		vb, okb := b[k]
 		switch {

@@ -89,7 +89,7 @@ func (g *ModGraph) Modules(imports []string) ([]string, error) {
 			set[m] = true
 		}
 	}
-	return sortedSet(set), nil
+	return sortedKeys(set), nil
 }
 
 // IsStandard reports whether ip is a standard-library import path: its

@@ -171,7 +171,7 @@ func diffRecord(rec *Record, r *Result) []Mismatch {
 	for n := range r.Outputs {
 		names[n] = true
 	}
-	for _, n := range sortedSet(names) {
+	for _, n := range sortedKeys(names) {
 		stored, ok := rec.Outputs[n]
 		if !ok {
 			stored = "(none)"
@@ -191,7 +191,7 @@ func diffRecord(rec *Record, r *Result) []Mismatch {
 	for n := range r.Metrics {
 		names[n] = true
 	}
-	for _, n := range sortedSet(names) {
+	for _, n := range sortedKeys(names) {
 		a, oka := rec.Metrics[n]
 		b, okb := r.Metrics[n]
 		if oka && okb && (a == b || math.IsNaN(a) && math.IsNaN(b)) {

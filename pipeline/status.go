@@ -81,11 +81,11 @@ func (e *Engine) Status(stages []*Stage, lock *Lock) ([]StageStatus, error) {
 					from[r] = true
 				}
 			}
-			roots[s.Name] = sortedSet(from)
+			roots[s.Name] = sortedKeys(from)
 			if st.State == StateStale {
 				roots[s.Name] = []string{s.Name}
 			}
-			st.Reasons = append(st.Reasons, "upstream "+strings.Join(limit(sortedSet(from), 3), ", ")+plural(len(from), " is", " are")+" stale")
+			st.Reasons = append(st.Reasons, "upstream "+strings.Join(limit(sortedKeys(from), 3), ", ")+plural(len(from), " is", " are")+" stale")
 		}
 		if st.State == StateStale && len(missing) == 0 {
 			roots[s.Name] = []string{s.Name}

@@ -35,13 +35,13 @@ func KaTeXPaths() (js, css, fontsDir string) {
 // style sheet references. When KaTeX is not installed the error wraps
 // fs.ErrNotExist, so a caller can fall back to Render without KaTeX.
 func LoadKaTeX(fsys fs.FS) (*KaTeX, error) {
-	return loadKaTeX(func(p string) ([]byte, error) { return fs.ReadFile(fsys, p) })
+	return readKaTeX(func(p string) ([]byte, error) { return fs.ReadFile(fsys, p) })
 }
 
 // LoadKaTeXFiles is LoadKaTeX from files already read, by the paths
 // KaTeXPaths names.
 func LoadKaTeXFiles(files map[string][]byte) (*KaTeX, error) {
-	return loadKaTeX(func(p string) ([]byte, error) {
+	return readKaTeX(func(p string) ([]byte, error) {
 		b, ok := files[p]
 		if !ok {
 			return nil, &fs.PathError{Op: "open", Path: p, Err: fs.ErrNotExist}
@@ -50,7 +50,7 @@ func LoadKaTeXFiles(files map[string][]byte) (*KaTeX, error) {
 	})
 }
 
-func loadKaTeX(readFile func(string) ([]byte, error)) (*KaTeX, error) {
+func readKaTeX(readFile func(string) ([]byte, error)) (*KaTeX, error) {
 	jsPath, cssPath, _ := KaTeXPaths()
 	js, err := readFile(jsPath)
 	if err != nil {

@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"html"
 	"html/template"
+	"maps"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -213,15 +215,6 @@ func (st *state) err() error {
 	return errors.Join(errs...)
 }
 
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
-}
-
 func nodeOffset(n ast.Node) int {
 	for ; n != nil; n = n.Parent() {
 		switch v := n.(type) {
@@ -293,17 +286,17 @@ func (st *state) transform(root ast.Node) {
 			st.warnf("figure fig:%s (Figure %d) is never referenced (write @fig:%s in the prose)", f.Name, f.number, f.Name)
 		}
 	}
-	for _, name := range sortedKeys(st.tbls) {
+	for _, name := range slices.Sorted(maps.Keys(st.tbls)) {
 		if !st.cited["tbl:"+name] {
 			st.warnf("table tbl:%s (Table %d) is never referenced (write @tbl:%s in the prose)", name, st.tbls[name].number, name)
 		}
 	}
-	for _, name := range sortedKeys(st.doc.Figures) {
+	for _, name := range slices.Sorted(maps.Keys(st.doc.Figures)) {
 		if st.figs[name] == nil {
 			st.warnf("Document.Figures[%q] is not placed in the Markdown (write ![caption](fig:%s))", name, name)
 		}
 	}
-	for _, name := range sortedKeys(st.doc.TableCSV) {
+	for _, name := range slices.Sorted(maps.Keys(st.doc.TableCSV)) {
 		if st.tbls[name] == nil {
 			st.warnf("Document.TableCSV[%q]: the Markdown has no table {#tbl:%s}", name, name)
 		}
@@ -357,7 +350,7 @@ func (st *state) placeFigures(figs []*figure) {
 	for _, f := range figs {
 		data, ok := st.doc.Figures[f.Name]
 		if !ok {
-			st.errorf(f.Offset, "figure fig:%s is not provided (Document.Figures has: %s)", f.Name, strings.Join(sortedKeys(st.doc.Figures), ", "))
+			st.errorf(f.Offset, "figure fig:%s is not provided (Document.Figures has: %s)", f.Name, strings.Join(slices.Sorted(maps.Keys(st.doc.Figures)), ", "))
 			continue
 		}
 		alt := strings.TrimSpace(plainText(f, st.src))
@@ -486,19 +479,19 @@ func (st *state) resolve(xrefs []*xref) {
 				x.target, x.label = "fig-"+x.Name, "Figure "+strconv.Itoa(f.number)
 				continue
 			}
-			st.errorf(x.Offset, "unknown cross-reference @%s: no figure ![...](fig:%s) in the Markdown (figures: %s)", key, x.Name, strings.Join(sortedKeys(st.figs), ", "))
+			st.errorf(x.Offset, "unknown cross-reference @%s: no figure ![...](fig:%s) in the Markdown (figures: %s)", key, x.Name, strings.Join(slices.Sorted(maps.Keys(st.figs)), ", "))
 		case "tbl":
 			if t := st.tbls[x.Name]; t != nil {
 				x.target, x.label = "tbl-"+x.Name, "Table "+strconv.Itoa(t.number)
 				continue
 			}
-			st.errorf(x.Offset, "unknown cross-reference @%s: no table caption {#tbl:%s} in the Markdown (tables: %s)", key, x.Name, strings.Join(sortedKeys(st.tbls), ", "))
+			st.errorf(x.Offset, "unknown cross-reference @%s: no table caption {#tbl:%s} in the Markdown (tables: %s)", key, x.Name, strings.Join(slices.Sorted(maps.Keys(st.tbls)), ", "))
 		case "sec":
 			if label, ok := st.secs[x.Name]; ok {
 				x.target, x.label = x.Name, label
 				continue
 			}
-			st.errorf(x.Offset, "unknown cross-reference @%s: no heading with id %q (headings: %s)", key, x.Name, strings.Join(sortedKeys(st.secs), ", "))
+			st.errorf(x.Offset, "unknown cross-reference @%s: no heading with id %q (headings: %s)", key, x.Name, strings.Join(slices.Sorted(maps.Keys(st.secs)), ", "))
 		}
 	}
 }

@@ -3,8 +3,9 @@ package main
 import (
 	"encoding/json"
 	"fmt"
+	"maps"
 	"path/filepath"
-	"sort"
+	"slices"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -199,10 +200,10 @@ func newShowCmd(g *globals) *cobra.Command {
 			}
 			if ls != nil {
 				fmt.Fprintf(out, "locked   %s (code %s)\nparams   %s\n", ls.Key, ls.Code[:16], string(ls.Params))
-				for _, n := range sortedKeys(ls.Outputs) {
+				for _, n := range slices.Sorted(maps.Keys(ls.Outputs)) {
 					fmt.Fprintf(out, "output   %-16s %s\n", n, ls.Outputs[n])
 				}
-				for _, n := range sortedKeys(ls.Metrics) {
+				for _, n := range slices.Sorted(maps.Keys(ls.Metrics)) {
 					fmt.Fprintf(out, "metric   %-32s %g\n", n, ls.Metrics[n])
 				}
 			}
@@ -237,7 +238,7 @@ func newMetricsCmd(g *globals) *cobra.Command {
 				fmt.Fprintln(out, string(b))
 				return nil
 			}
-			for _, k := range sortedKeys(m) {
+			for _, k := range slices.Sorted(maps.Keys(m)) {
 				fmt.Fprintf(out, "%-48s %.6g\n", k, m[k])
 			}
 			return nil
@@ -274,13 +275,4 @@ func newParamsCmd(g *globals) *cobra.Command {
 	}
 	cmd.Flags().BoolVar(&keys, "keys", false, "list every key with its REPRO_ environment variable")
 	return cmd
-}
-
-func sortedKeys[V any](m map[string]V) []string {
-	ks := make([]string, 0, len(m))
-	for k := range m {
-		ks = append(ks, k)
-	}
-	sort.Strings(ks)
-	return ks
 }
