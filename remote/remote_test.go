@@ -13,14 +13,19 @@ import (
 )
 
 func TestRemoteCheck(t *testing.T) {
+	// gs:// and azblob:// are only in the cloud build (-tags cloud).
+	cloudErr := "make build-cloud"
+	if openers["gs"] != nil {
+		cloudErr = ""
+	}
 	for _, tc := range []struct {
 		url string
 		err string
 	}{
 		{"file:///shared/store", ""},
 		{"s3://bucket?endpoint=http://127.0.0.1:8333&use_path_style=true&region=us-east-1", ""},
-		{"gs://bucket", ""},
-		{"azblob://container", ""},
+		{"gs://bucket", cloudErr},
+		{"azblob://container", cloudErr},
 		{"http://example.org/x", "the scheme must be one of file, s3, gs, azblob"},
 		{"s3:///key", "no bucket named"},
 		{"/plain/path", "the scheme must be one of"},
@@ -137,5 +142,55 @@ func TestRemoteOpenErrors(t *testing.T) {
 	}
 	if _, err := Open(ctx, "s3://bucket?no_such_option=1"); err == nil || !strings.Contains(err.Error(), "no_such_option") {
 		t.Errorf("Open with an unknown option: %v", err)
+	}
+}
+
+// The S3 options are checked when the URL is opened, before any request.
+func TestRemoteS3Options(t *testing.T) {
+	ctx := context.Background()
+	for _, tc := range []struct{ url, err string }{
+		{"s3://bucket?region=eu-west-1", ""},
+		{"s3://bucket?endpoint=http://127.0.0.1:8333&use_path_style=true&region=us-east-1&prefix=team/", ""},
+		{"s3://bucket?endpoint=127.0.0.1:8333&disable_https=true", ""},
+		{"s3://bucket?use_path_style=maybe", "want true or false"},
+		{"s3://bucket?endpoint=ftp://host", "want http://host"},
+		{"s3://bucket?endpoint=http://host/path", "want http://host"},
+		{"s3://bucket?awssdk=v2", `unknown option "awssdk"`},
+	} {
+		b, err := Open(ctx, tc.url)
+		if tc.err == "" && err != nil || tc.err != "" && (err == nil || !strings.Contains(err.Error(), tc.err)) {
+			t.Errorf("Open(%q) = %v, want %q", tc.url, err, tc.err)
+		}
+		if b != nil {
+			b.Close()
+		}
+	}
+}
+
+// A default build refuses gs:// and azblob:// naming the build that has them.
+func TestRemoteNotInBuild(t *testing.T) {
+	if openers["gs"] != nil {
+		t.Skip("the cloud build has gs://")
+	}
+	_, err := Open(context.Background(), "gs://bucket")
+	if !errors.Is(err, ErrNotInBuild) || !strings.Contains(err.Error(), "-tags cloud") {
+		t.Errorf("Open(gs://bucket) = %v, want ErrNotInBuild naming -tags cloud", err)
+	}
+}
+
+// Names are paths inside the directory of a file:// bucket.
+func TestRemoteFileNamesStayInside(t *testing.T) {
+	ctx := context.Background()
+	b, err := Open(ctx, "file://"+t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range []string{"../x", "/etc/passwd", "a/../../x"} {
+		if err := b.Put(ctx, name, []byte("x")); err == nil {
+			t.Errorf("Put(%q) = nil error", name)
+		}
+		if _, err := b.Get(ctx, name, 10); err == nil {
+			t.Errorf("Get(%q) = nil error", name)
+		}
 	}
 }

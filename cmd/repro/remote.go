@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -44,6 +45,9 @@ func openRemote(ctx context.Context, p *project, required, readonly bool, stderr
 		return noop, nil
 	}
 	b, err := remote.Open(ctx, raw)
+	if errors.Is(err, remote.ErrNotInBuild) {
+		return nil, usageError{err} // gs:// or azblob:// in a build without them
+	}
 	if err != nil {
 		return giveUp("cannot be opened", err)
 	}
