@@ -114,11 +114,16 @@ func Percent(frac float64, decimals int) string {
 }
 
 // FuncMap returns the formatting helpers for a text/template (assignable to
-// template.FuncMap): {{sig .X 3}}, {{meansd .Mean .SD 3}}, {{pct .Acc 1}}.
+// template.FuncMap): {{sig .X 3}}, {{meansd .Mean .SD 3}}, {{pct .Acc 1}},
+// and for strings from outside the template {{text .S}}, {{code .S}} and
+// {{fence .S}} (see Text, Code, Fence).
 func FuncMap() map[string]any {
 	return map[string]any{
 		"sig":    FormatSig,
 		"meansd": MeanSD,
 		"pct":    Percent,
+		"text":   Text,
+		"code":   Code,
+		"fence":  Fence,
 	}
 }

@@ -222,7 +222,7 @@ func buildTables(d *reportData) {
 
 	files := report.Table{Name: "data-files", Caption: "The input files and their sha256.", Header: []string{"file", "what", "sha256"}, Align: []string{"left", "left", "left"}}
 	for _, f := range d.Data {
-		files.Rows = append(files.Rows, []string{"`" + f.File + "`", f.What, "`" + f.SHA256 + "`"})
+		files.Rows = append(files.Rows, []string{report.Code(f.File), f.What, "`" + f.SHA256 + "`"})
 	}
 	d.tables["data-files"] = files
 }
