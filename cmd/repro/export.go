@@ -59,7 +59,7 @@ func exportReport(p *project, st *runState) error {
 	out := strings.ReplaceAll(string(b), stages.PlaceholderCommit, html.EscapeString(commit))
 	out = strings.ReplaceAll(out, stages.PlaceholderCommitDate, html.EscapeString(g.Date))
 	out = strings.Replace(out, stages.MarkerRunProvenance, runProvenance(p, st, g), 1)
-	return pipeline.WriteFileAtomic(path, []byte(out))
+	return p.store.WriteErr("report.html", pipeline.WriteFileAtomic(path, []byte(out)))
 }
 
 func runProvenance(p *project, st *runState, g gitInfo) string {

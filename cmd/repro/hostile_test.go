@@ -2,8 +2,11 @@ package main
 
 import (
 	"fmt"
+	"io/fs"
 	"os"
+	"os/exec"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strings"
 	"syscall"
@@ -162,5 +165,103 @@ func TestHostileConfigurationAtTheCLI(t *testing.T) {
 	r := runReproWithin(t, 30*time.Second, dir, nil, append(args, "--max-stages", "20000")...)
 	if n := strings.Count(r.stdout, "\nlinear/sgd/batch="); r.code != 0 || n != 12_000 {
 		t.Errorf("--max-stages 20000: exit %d, %d grid points listed\n%.1000s", r.code, n, r.stderr)
+	}
+}
+
+// TestParamStringsAreEscapedInTheReport: strings from the parameters reach
+// the report (the title, the data files' paths, the parameters appendix);
+// markup in them comes out as text. Before, a backtick in a data file's
+// path closed its code span and the raw HTML after it went through.
+func TestParamStringsAreEscapedInTheReport(t *testing.T) {
+	dir := copyProject(t)
+	digits := "data/d`<img src=x onerror=alert(2)>`.csv.gz"
+	if err := os.WriteFile(filepath.Join(dir, filepath.FromSlash(digits)), readFile(t, dir, "data/digits.csv.gz"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	title := "<script>alert(1)</script> & `code` $x$ @fig:dag"
+	r := runReproWithin(t, 5*time.Minute, dir, nil, "run", "--profile", "quick", "--set", "report.title="+title, "--set", "digits.file="+digits)
+	if r.code != 0 {
+		t.Fatalf("exit %d\n%s", r.code, r.stderr)
+	}
+	html := string(readFile(t, dir, "artifacts/report.html"))
+	for _, bad := range []string{"<script>alert(1)", "<img src=x onerror"} {
+		if strings.Contains(html, bad) {
+			i := strings.Index(html, bad)
+			t.Errorf("the report holds %q: ...%s...", bad, html[max(0, i-200):min(len(html), i+100)])
+		}
+	}
+	for _, want := range []string{
+		"<title>&lt;script&gt;alert(1)&lt;/script&gt; &amp; `code` $x$ @fig:dag</title>",
+		"<code>data/d`&lt;img src=x onerror=alert(2)&gt;`.csv.gz</code>",
+		"&lt;script&gt;alert(1)&lt;/script&gt;",
+	} {
+		if !strings.Contains(html, want) {
+			t.Errorf("the report does not hold %q", want)
+		}
+	}
+}
+
+// TestReadOnlyStoreOneMessage: run on a store it cannot write fails at once
+// with one message naming the store (before, every stage was served, then
+// "open .../state/.tmp-quick.json-920823580: read-only file system");
+// status, show and verify still read it.
+func TestReadOnlyStoreOneMessage(t *testing.T) {
+	dir := copyProject(t)
+	runQuick(t, dir)
+	store := filepath.Join(dir, "artifacts")
+	if os.Geteuid() == 0 {
+		if out, err := exec.Command("mount", "--bind", "-o", "ro", store, store).CombinedOutput(); err != nil {
+			t.Skipf("cannot bind-mount read-only (%v: %s)", err, strings.TrimSpace(string(out)))
+		}
+		exec.Command("mount", "-o", "remount,ro,bind", store).Run()
+		t.Cleanup(func() { exec.Command("umount", "-l", store).Run() })
+	} else {
+		filepath.WalkDir(store, func(p string, d fs.DirEntry, err error) error {
+			if err == nil && d.IsDir() {
+				os.Chmod(p, 0o555)
+			}
+			return nil
+		})
+		t.Cleanup(func() {
+			filepath.WalkDir(store, func(p string, d fs.DirEntry, err error) error {
+				if err == nil && d.IsDir() {
+					os.Chmod(p, 0o755)
+				}
+				return nil
+			})
+		})
+	}
+	r := runReproWithin(t, time.Minute, dir, nil, "run", "--profile", "quick")
+	want := "repro: store " + store + " is read-only: cannot write a file in its top directory: "
+	var lines []string
+	for _, l := range strings.Split(strings.TrimSpace(r.stderr), "\n") {
+		if !strings.HasPrefix(l, "repro: warning: ") {
+			lines = append(lines, l)
+		}
+	}
+	if r.code != 1 || len(lines) != 1 || !strings.HasPrefix(lines[0], want) {
+		t.Errorf("run: exit %d, want 1 and one line starting %q:\n%s", r.code, want, r.stderr)
+	}
+	for _, args := range [][]string{{"status", "--profile", "quick"}, {"verify", "--profile", "quick"}, {"show", "--profile", "quick", "report"}} {
+		if r := runReproWithin(t, time.Minute, dir, nil, args...); r.code != 0 {
+			t.Errorf("%s on a read-only store: exit %d\n%s", args[0], r.code, r.stderr)
+		}
+	}
+}
+
+// TestFullStoreNamesStageAndObjectAtTheCLI: a store on a full disk fails
+// the first stage that cannot write, naming it, the store and the object.
+func TestFullStoreNamesStageAndObjectAtTheCLI(t *testing.T) {
+	dir := copyProject(t)
+	store := filepath.Join(dir, "small-store")
+	os.Mkdir(store, 0o755)
+	if out, err := exec.Command("mount", "-t", "tmpfs", "-o", "size=256k", "tmpfs", store).CombinedOutput(); err != nil {
+		t.Skipf("cannot mount a tmpfs here (%v: %s)", err, strings.TrimSpace(string(out)))
+	}
+	t.Cleanup(func() { exec.Command("umount", "-l", store).Run() })
+	r := runReproWithin(t, 2*time.Minute, dir, nil, "run", "--profile", "quick", "--store", store, "-j", "1")
+	re := regexp.MustCompile(`repro: stage (\S+): store ` + regexp.QuoteMeta(store) + ` is full: cannot write (object [0-9a-f]{12} \(output "[^"]+"\)|the run record of key [0-9a-f]{12}|the export \S+): no space left on device`)
+	if r.code != 1 || !re.MatchString(r.stderr) {
+		t.Errorf("exit %d, want 1 and a line matching %s:\n%s", r.code, re, r.stderr)
 	}
 }

@@ -129,6 +129,11 @@ func runRun(cmd *cobra.Command, g *globals, f *runFlags, patterns []string) erro
 		fmt.Fprintf(stdout, "%d of %d stages would run\n", n, len(sts))
 		return nil
 	}
+	// A run writes into the store (results, its state, the report): a store
+	// it cannot write is one message, before anything starts.
+	if err := p.store.CheckWritable(); err != nil {
+		return fmt.Errorf("%w (run writes its results, state and report there; status, show, metrics and verify only read it)", err)
+	}
 	ctx := cmd.Context()
 	unlock, err := p.store.Lock(ctx, func(msg string) { fmt.Fprintln(os.Stderr, "repro:", msg) })
 	if err != nil {
@@ -187,7 +192,10 @@ func runRun(cmd *cobra.Command, g *globals, f *runFlags, patterns []string) erro
 		st.Stages[n] = stageRunState{State: "failed"}
 	}
 	b, _ := json.MarshalIndent(st, "", "  ")
-	if err := pipeline.WriteFileAtomic(statePath(p), b); err != nil {
+	if err := p.store.WriteFile("state/"+p.profile+".json", b); err != nil {
+		if runErr != nil {
+			return runErr // the first failure (a full disk fails a stage first)
+		}
 		return err
 	}
 	report := ""
