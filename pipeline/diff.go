@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"io"
 	"math"
 	"path"
 	"regexp"
@@ -706,8 +707,14 @@ func (d *LockDiff) heading() string {
 	return s
 }
 
-// Text renders the diff as plain text.
-func (d *LockDiff) Text() string {
+// Text renders the diff as plain text: the summary, the rules and the
+// metrics first (as the Markdown form), then every stage with its reasons,
+// then the figures.
+func (d *LockDiff) Text() string { return d.TextWith(nil) }
+
+// TextWith renders the diff as plain text as Text does, with stages, if not
+// nil, writing the stages section (which Text lists one stage at a time).
+func (d *LockDiff) TextWith(stages func(w io.Writer)) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "repro diff: %s\n", d.heading())
 	for _, n := range d.Notes {
@@ -718,21 +725,8 @@ func (d *LockDiff) Text() string {
 		d.textRules(&b)
 		return b.String()
 	}
-	direct, downstream := d.counts()
-	fmt.Fprintf(&b, "\nstages: %d changed (%d directly, %d through their inputs), %d added, %d removed\n",
-		len(d.Changed), direct, downstream, len(d.Added), len(d.Removed))
-	for _, n := range d.Added {
-		fmt.Fprintf(&b, "  added    %s\n", n)
-	}
-	for _, n := range d.Removed {
-		fmt.Fprintf(&b, "  removed  %s\n", n)
-	}
-	for _, c := range d.Changed {
-		fmt.Fprintf(&b, "  changed  %s\n", c.Stage)
-		for _, r := range c.Reasons {
-			fmt.Fprintf(&b, "           %s\n", r)
-		}
-	}
+	fmt.Fprintf(&b, "\n%s\n", d.Summary())
+	d.textRules(&b)
 	fmt.Fprintf(&b, "\nmetrics: %d changed, %d unchanged\n", len(d.Metrics), d.Unchanged)
 	if len(d.Metrics) > 0 {
 		rows := [][]string{{"metric", "A", "B", "change", "relative"}}
@@ -745,12 +739,38 @@ func (d *LockDiff) Text() string {
 		}
 		diffColumns(&b, rows)
 	}
+	direct, downstream := d.counts()
+	fmt.Fprintf(&b, "\nstages: %d changed (%d directly, %d through their inputs), %d added, %d removed\n",
+		len(d.Changed), direct, downstream, len(d.Added), len(d.Removed))
+	if stages != nil {
+		stages(&b)
+	} else {
+		for _, n := range d.Added {
+			fmt.Fprintf(&b, "  added    %s\n", n)
+		}
+		for _, n := range d.Removed {
+			fmt.Fprintf(&b, "  removed  %s\n", n)
+		}
+		for _, c := range d.Changed {
+			fmt.Fprintf(&b, "  changed  %s\n", c.Stage)
+			for _, r := range c.Reasons {
+				fmt.Fprintf(&b, "           %s\n", r)
+			}
+		}
+	}
 	fmt.Fprintf(&b, "\nfigures: %d changed\n", len(d.Figures))
 	for _, f := range d.Figures {
 		fmt.Fprintf(&b, "  %s%s\n", f.Name(), diffFigureStatus(f))
 	}
-	d.textRules(&b)
 	return b.String()
+}
+
+// Summary is one line of counts: stages, metrics and figures changed.
+func (d *LockDiff) Summary() string {
+	direct, downstream := d.counts()
+	return fmt.Sprintf("%s changed (%d directly, %d through their inputs), %d added, %d removed; %s changed, %d unchanged; %s changed",
+		diffPlural(len(d.Changed), "stage", "stages"), direct, downstream, len(d.Added), len(d.Removed),
+		diffPlural(len(d.Metrics), "metric", "metrics"), d.Unchanged, diffPlural(len(d.Figures), "figure", "figures"))
 }
 
 func (d *LockDiff) textRules(b *strings.Builder) {
@@ -759,6 +779,9 @@ func (d *LockDiff) textRules(b *strings.Builder) {
 	}
 	if len(d.Violations) == 0 {
 		fmt.Fprintf(b, "\nrules: %s\n", diffPlural(len(d.Rules), "rule holds", "rules hold"))
+		for _, r := range d.Rules {
+			fmt.Fprintf(b, "  ok   no metric violates %s\n", r)
+		}
 		return
 	}
 	fmt.Fprintf(b, "\nrules: %s\n", diffPlural(len(d.Violations), "violation", "violations"))
@@ -922,14 +945,16 @@ func (d *LockDiff) mdRules(b *strings.Builder) {
 		return
 	}
 	if len(d.Violations) == 0 {
-		fmt.Fprintf(b, "\n✅ %s: ", diffPlural(len(d.Rules), "rule holds", "rules hold"))
+		// Worded so that the rule does not read as a true statement.
+		rs := make([]string, len(d.Rules))
 		for i, r := range d.Rules {
-			if i > 0 {
-				b.WriteString(", ")
-			}
-			b.WriteString(mdDiffCode(r))
+			rs[i] = mdDiffCode(r)
 		}
-		b.WriteString("\n")
+		list := rs[0]
+		if n := len(rs); n > 1 {
+			list = strings.Join(rs[:n-1], ", ") + " or " + rs[n-1]
+		}
+		fmt.Fprintf(b, "\n✅ no metric violates %s\n", list)
 		return
 	}
 	fmt.Fprintf(b, "\n❌ **%s**:\n\n", diffPlural(len(d.Violations), "rule violation", "rule violations"))

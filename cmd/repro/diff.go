@@ -26,6 +26,7 @@ import (
 
 type diffFlags struct {
 	md, json bool
+	verbose  bool
 	failOn   []string
 	html     string
 }
@@ -40,12 +41,14 @@ at git revision REV_A with the one at REV_B. REV_A defaults to HEAD and REV_B
 to the lock file in the working tree (the latest run). Revisions are read
 with git itself: nothing is checked out and nothing runs.
 
-The output has three sections: stages added, removed and changed, each
-changed stage with why (code: which declarations; params: which keys, old ->
-new; inputs: which upstream stages; files); metrics, with A, B, the change
-B - A and the relative change (B - A) / |A|, largest relative change first
-(unchanged metrics are counted, not listed); and the figures (*.svg, *.png
-outputs) whose bytes changed. --md prints GitHub-flavoured Markdown for a
+The output starts with a summary line and the rules, then has three
+sections: metrics, with A, B, the change B - A and the relative change
+(B - A) / |A|, largest relative change first (unchanged metrics are counted,
+not listed); stages added, removed and changed, grouped by why (code: which
+declarations; params: which keys, old -> new; inputs: which upstream
+stages; files), the first few stages of each group named (-v: every stage,
+and the stages changed through their inputs grouped by their own reasons);
+and the figures (*.svg, *.png outputs) whose bytes changed. --md prints GitHub-flavoured Markdown for a
 pull request or a CI job summary, --json one JSON object.
 
 --fail-on EXPR (repeatable) exits 1 when the change of a metric satisfies
@@ -78,6 +81,7 @@ Exit codes: 0 no rule violated, 1 a rule violated (or an error), 2 bad usage
 	}
 	cmd.Flags().BoolVar(&f.md, "md", false, "print GitHub-flavoured Markdown")
 	cmd.Flags().BoolVar(&f.json, "json", false, "print one JSON object")
+	cmd.Flags().BoolVarP(&f.verbose, "verbose", "v", false, "list every stage of each group, with its own reasons (text output)")
 	cmd.Flags().StringArrayVar(&f.failOn, "fail-on", nil, "exit 1 if a metric's change satisfies `EXPR`: NAME_GLOB OP VALUE, e.g. 'terrain.*.test_mse > +5%' (repeatable)")
 	cmd.Flags().StringVar(&f.html, "html", "", "write `DIR`/index.html (DIR relative to the project) with the changed figures of A and B side by side")
 	return cmd
@@ -161,7 +165,9 @@ func runDiff(cmd *cobra.Command, g *globals, f *diffFlags, args []string) error 
 	case f.md:
 		io.WriteString(out, d.Markdown())
 	default:
-		io.WriteString(out, d.Text())
+		// The summary and metrics first, then the stages grouped by
+		// shared reasons (every stage with -v).
+		io.WriteString(out, d.TextWith(func(w io.Writer) { printDiffGroups(w, groupDiff(d, f.verbose), f.verbose) }))
 	}
 	if len(violations) > 0 {
 		for _, v := range violations {

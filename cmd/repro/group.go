@@ -82,3 +82,54 @@ func statusSummary(sts []pipeline.StageStatus, profile string) string {
 	}
 	return fmt.Sprintf("%s (%d stages, profile %s)", strings.Join(parts, ", "), len(sts), profile)
 }
+
+// groupDiff groups the stages of a diff: added, removed, changed for the
+// same reasons of their own, and changed only because an input changed.
+// Unless verbose, the last are one group (their reasons name each stage's
+// own inputs, so they rarely repeat).
+func groupDiff(d *pipeline.LockDiff, verbose bool) []*stageGroup {
+	var groups []*stageGroup
+	if len(d.Added) > 0 {
+		groups = append(groups, &stageGroup{state: "added", reasons: []string{"not in A"}, stages: d.Added})
+	}
+	if len(d.Removed) > 0 {
+		groups = append(groups, &stageGroup{state: "removed", reasons: []string{"not in B"}, stages: d.Removed})
+	}
+	index := map[string]*stageGroup{}
+	for _, c := range d.Changed {
+		state, reasons := "changed", c.Reasons
+		if !c.Direct() {
+			state = "changed through inputs"
+			if !verbose {
+				reasons = []string{"inputs: an upstream stage changed"}
+			}
+		}
+		k := state + "\x00" + strings.Join(reasons, "\x00")
+		g, ok := index[k]
+		if !ok {
+			g = &stageGroup{state: state, reasons: reasons}
+			index[k] = g
+			groups = append(groups, g)
+		}
+		g.stages = append(g.stages, c.Stage)
+	}
+	return groups
+}
+
+// printDiffGroups writes the stages section of a diff: its groups, at most
+// maxGroups of them unless verbose.
+func printDiffGroups(w io.Writer, groups []*stageGroup, verbose bool) {
+	const maxGroups = 12
+	shown := groups
+	if !verbose && len(groups) > maxGroups+1 {
+		shown = groups[:maxGroups]
+	}
+	printGroups(w, shown, verbose)
+	if rest := groups[len(shown):]; len(rest) > 0 {
+		n := 0
+		for _, g := range rest {
+			n += len(g.stages)
+		}
+		fmt.Fprintf(w, "and %d more groups of %d stages (-v lists them)\n", len(rest), n)
+	}
+}
