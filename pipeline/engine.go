@@ -437,6 +437,7 @@ func (e *Engine) runOne(ctx context.Context, s *Stage, deps map[string]*Record, 
 			out.Pulled = rec != nil
 		}
 		if rec != nil {
+			e.Store.Touch(p.Key)
 			if err := e.export(s, rec); err != nil {
 				return nil, &StageError{s.Name, err}
 			}

@@ -12,6 +12,7 @@ import (
 	"sort"
 	"strings"
 	"syscall"
+	"time"
 )
 
 // A Store is the content-addressed artifact store and the run cache:
@@ -25,6 +26,9 @@ import (
 // the stage that made it counts as not cached.
 type Store struct {
 	Dir string
+	// Now is the clock of last-use marks (see Touch and Trim); nil means
+	// time.Now.
+	Now func() time.Time
 }
 
 // ErrCorrupt reports an object whose bytes do not match its name.

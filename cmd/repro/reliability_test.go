@@ -1068,3 +1068,43 @@ func TestGCRemovesOnlyUnreferenced(t *testing.T) {
 		t.Errorf("a second gc: %s", r.stdout)
 	}
 }
+
+// gc --max-size bounds the store: entries no lock names go, least recently
+// used first; what the lock names stays. (The run with degree 4 updated the
+// lock, so the degree-5 entry of terrain/design is the one no lock names.)
+func TestGCBoundsTheStore(t *testing.T) {
+	dir := warmProject(t)
+	if r := runRepro(t, dir, "run", "--profile", "quick", "--set", "terrain.degree=4", "terrain/design"); r.code != 0 {
+		t.Fatalf("run terrain/design with degree 4: exit %d\n%s", r.code, r.stderr)
+	}
+	for _, args := range [][]string{{"--max-size", "-3"}, {"--max-size", "lots"}, {"--keep-days", "-1"}} {
+		if r := runRepro(t, dir, append([]string{"gc"}, args...)...); r.code != 2 {
+			t.Errorf("gc %v: exit %d, want 2\n%s", args, r.code, r.stderr)
+		}
+	}
+	r := runRepro(t, dir, "gc", "--max-size", "1B")
+	if r.code != 0 || !strings.Contains(r.stdout, "removed 1 run-cache entries used least recently") {
+		t.Fatalf("gc --max-size 1B: exit %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
+	mustVerify(t, dir, "after gc --max-size")
+	r = runRepro(t, dir, "run", "--profile", "quick", "--json", "--set", "terrain.degree=4", "terrain/design")
+	if sum := parseSummary(t, r.stdout); len(sum.Ran) != 0 {
+		t.Errorf("the entry the lock names (degree 4) reran: %v", sum.Ran)
+	}
+	if sum := runQuick(t, dir); len(sum.Ran) != 1 || sum.Ran[0] != "terrain/design" {
+		t.Errorf("after gc the default degree reran %v, want only the dropped terrain/design", sum.Ran)
+	}
+}
+
+func TestParseSize(t *testing.T) {
+	for in, want := range map[string]int64{"": 0, "1B": 1, "2GB": 2e9, "1.5G": 15e8, "500MiB": 500 << 20, "4096": 4096, "3 kB": 3000} {
+		if got, err := parseSize(in); err != nil || got != want {
+			t.Errorf("parseSize(%q) = %d, %v; want %d", in, got, err, want)
+		}
+	}
+	for _, bad := range []string{"-1", "0", "lots", "1e400", "GB"} {
+		if _, err := parseSize(bad); err == nil {
+			t.Errorf("parseSize(%q): no error", bad)
+		}
+	}
+}

@@ -2,9 +2,9 @@ package main
 
 import (
 	"fmt"
-	"io/fs"
+	"math"
 	"os"
-	"path/filepath"
+	"strconv"
 	"strings"
 	"time"
 
@@ -181,15 +181,30 @@ func runRecompute(cmd *cobra.Command, p *project, patterns []string, sample reco
 
 func newGCCmd(g *globals) *cobra.Command {
 	var dry bool
+	var keepDays int
+	var maxSize string
 	cmd := &cobra.Command{
-		Use:   "gc [--dry-run]",
-		Short: "Delete objects that neither a lock file nor the run cache references",
-		Long: `Delete every stored object that no lock file (repro.lock, repro.<profile>.lock)
-and no run-cache entry references, and the temporary files interrupted runs
-left behind, then print how many objects and bytes were removed and kept.
-With --dry-run, list what would be removed and remove nothing.`,
+		Use:   "gc [--keep-days N] [--max-size SIZE] [--dry-run]",
+		Short: "Bound the store: drop run-cache entries unused for long, then every object nothing references",
+		Long: `Bound the store. With --keep-days N, drop the run-cache entries not used
+for N days; with --max-size SIZE (such as 2GB or 500MiB), then drop the least
+recently used entries until the objects the rest reference fit. A run marks
+the entries it uses (at most once an hour). Entries that a committed lock
+(repro.lock, repro.<profile>.lock) names are never dropped.
+
+Then delete every stored object that no lock and no remaining run-cache
+entry references, and the temporary files interrupted runs left behind, and
+print how many objects and bytes were removed and kept. With --dry-run, list
+what would be removed and remove nothing.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if keepDays < 0 {
+				return usagef("--keep-days %d: want a number of days >= 0", keepDays)
+			}
+			budget, err := parseSize(maxSize)
+			if err != nil {
+				return usagef("--max-size %q: %v", maxSize, err)
+			}
 			p, err := g.open()
 			if err != nil {
 				return err
@@ -199,14 +214,29 @@ With --dry-run, list what would be removed and remove nothing.`,
 				return err
 			}
 			defer unlock()
-			keep := map[string]bool{}
+			keep, keepKeys := map[string]bool{}, map[string]bool{}
 			for _, prof := range config.Profiles(p.root) {
 				pp := &project{root: p.root, profile: prof}
 				if l, err := pipeline.ReadLock(pp.lockPath()); err == nil {
 					for _, h := range l.ObjectHashes() {
 						keep[h] = true
 					}
+					for _, s := range l.Stages {
+						keepKeys[s.Key] = true
+					}
 				}
+			}
+			out := cmd.OutOrStdout()
+			verb := "removed"
+			if dry {
+				verb = "would remove"
+			}
+			if keepDays > 0 || budget > 0 {
+				tr, err := p.store.Trim(pipeline.TrimPolicy{MaxAge: time.Duration(keepDays) * 24 * time.Hour, MaxBytes: budget, Keep: keepKeys, DryRun: dry})
+				if err != nil {
+					return err
+				}
+				fmt.Fprintf(out, "%s %d run-cache entries used least recently (%s only they referenced)\n", verb, len(tr.Keys), humanBytes(tr.Bytes))
 			}
 			before, err := p.store.Objects()
 			if err != nil {
@@ -216,10 +246,7 @@ With --dry-run, list what would be removed and remove nothing.`,
 			if err != nil {
 				return err
 			}
-			out := cmd.OutOrStdout()
-			verb := "removed"
 			if dry {
-				verb = "would remove"
 				for _, h := range removed {
 					fmt.Fprintf(out, "would remove %s (%s)\n", h, humanBytes(before[h]))
 				}
@@ -230,12 +257,10 @@ With --dry-run, list what would be removed and remove nothing.`,
 			}
 			// Temporary files of interrupted writes: no writer is running,
 			// since every writer holds the store lock we hold.
-			temps, tempSize := tempFiles(p.store.Dir)
-			for _, t := range temps {
-				if dry {
+			temps, tempSize := p.store.SweepTemp(dry)
+			if dry {
+				for _, t := range temps {
 					fmt.Fprintf(out, "would remove %s (temporary file of an interrupted write)\n", t)
-				} else {
-					os.Remove(t)
 				}
 			}
 			fmt.Fprintf(out, "%s %d of %d objects (%s of %s); %d objects (%s) kept\n",
@@ -247,23 +272,33 @@ With --dry-run, list what would be removed and remove nothing.`,
 		},
 	}
 	cmd.Flags().BoolVar(&dry, "dry-run", false, "list what would be removed, remove nothing")
+	cmd.Flags().IntVar(&keepDays, "keep-days", 0, "drop run-cache entries not used for `N` days (0: keep them)")
+	cmd.Flags().StringVar(&maxSize, "max-size", "", "then drop the least recently used entries until the store fits in `SIZE` (e.g. 2GB, 500MiB)")
 	return cmd
 }
 
-// tempFiles lists the temporary files WriteFileAtomic leaves behind when its
-// process is killed between creating and renaming them.
-func tempFiles(dir string) (paths []string, size int64) {
-	filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
-		if err != nil || d.IsDir() || !strings.HasPrefix(d.Name(), ".tmp-") {
-			return nil
+// parseSize reads a size such as 500000, 2GB, 1.5G or 500MiB ("" is 0).
+func parseSize(s string) (int64, error) {
+	if s == "" {
+		return 0, nil
+	}
+	units := []struct {
+		suffix string
+		mult   float64
+	}{{"KiB", 1 << 10}, {"MiB", 1 << 20}, {"GiB", 1 << 30}, {"TiB", 1 << 40}, {"kB", 1e3}, {"KB", 1e3}, {"MB", 1e6}, {"GB", 1e9}, {"TB", 1e12}, {"k", 1e3}, {"K", 1e3}, {"M", 1e6}, {"G", 1e9}, {"T", 1e12}, {"B", 1}}
+	mult := 1.0
+	num := strings.TrimSpace(s)
+	for _, u := range units {
+		if n, ok := strings.CutSuffix(num, u.suffix); ok {
+			num, mult = strings.TrimSpace(n), u.mult
+			break
 		}
-		if fi, err := d.Info(); err == nil {
-			size += fi.Size()
-		}
-		paths = append(paths, p)
-		return nil
-	})
-	return paths, size
+	}
+	v, err := strconv.ParseFloat(num, 64)
+	if err != nil || v <= 0 || math.IsInf(v*mult, 0) || v*mult > math.MaxInt64/2 {
+		return 0, fmt.Errorf("want a positive size such as 2GB or 500MiB")
+	}
+	return int64(v * mult), nil
 }
 
 // humanBytes formats a size in bytes with a decimal unit.
