@@ -260,8 +260,9 @@ func (e *Engine) prepare(s *Stage, deps map[string]*Record) (*Prepared, error) {
 			return nil, fmt.Errorf("stage %s: %w", s.Name, err)
 		}
 		p.data[f] = b
-		p.Files[f] = HashBytes(b)
-		h.add("file %s %s", f, p.Files[f])
+		n := s.fileName(f)
+		p.Files[n] = HashBytes(b)
+		h.add("file %s %s", n, p.Files[n])
 	}
 	h.add("toolchain %s", Toolchain())
 	h.add("build %s", e.Code.Build)

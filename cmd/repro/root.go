@@ -124,7 +124,7 @@ func (g *globals) open() (*project, error) {
 	}
 	env := stages.Env{Profile: g.profileName(), KaTeX: stages.KaTeXFiles(os.DirFS(root)), MaxStages: g.maxStages}
 	if params.MNIST.Enabled {
-		env.MNISTDir = mnistDir()
+		env.MNISTDir, env.MNISTModule = mnistDir(), mnistModule+"@"+mnistVersion()
 	}
 	graph, err := stages.Build(params, env)
 	if err != nil {
