@@ -3,6 +3,7 @@ package report
 import (
 	"strings"
 	"testing"
+	"unicode/utf8"
 )
 
 // hostileStrings are strings a parameter may hold that mean something in
@@ -94,4 +95,30 @@ func TestFence(t *testing.T) {
 			t.Errorf("fenced %q rendered %s", s, out)
 		}
 	}
+}
+
+// FuzzTextAndCode: whatever the string, Text and Code render it as its own
+// characters, escaped, and nothing else: no tag, link, math or entity comes
+// from it.
+func FuzzTextAndCode(f *testing.F) {
+	for _, s := range hostileStrings {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		if !utf8.ValidString(s) || strings.ContainsFunc(s, func(r rune) bool { return r < ' ' || r == 0x7f }) || strings.TrimSpace(s) != s || s == "" {
+			return // Markdown normalises these; a parameter in the report is one line
+		}
+		for _, tc := range []struct{ md, want string }{
+			{"x " + Text(s) + " y\n", "<p>x " + escapeHTML(s) + " y</p>\n"},
+			{"x " + Code(s) + " y\n", "<p>x <code>" + escapeHTML(s) + "</code> y</p>\n"},
+		} {
+			out, _, err := Render(Document{Markdown: []byte(tc.md), Layout: []byte("{{.Body}}")})
+			if err != nil {
+				t.Fatalf("%q: %v", tc.md, err)
+			}
+			if string(out) != tc.want {
+				t.Fatalf("%q rendered\n%s\nwant\n%s", tc.md, out, tc.want)
+			}
+		}
+	})
 }
