@@ -289,3 +289,10 @@ func TestStatusCheck(t *testing.T) {
 		t.Errorf("after a parameter change: exit %d\n%s", r.code, r.stdout)
 	}
 }
+
+func TestVersion(t *testing.T) {
+	r := runRepro(t, t.TempDir(), "version")
+	if r.code != 0 || !strings.HasPrefix(r.stdout, "repro ") || !strings.Contains(r.stdout, "go     go1.") || !strings.Contains(r.stdout, "build  ") {
+		t.Errorf("version: exit %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
+}

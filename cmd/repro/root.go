@@ -72,6 +72,7 @@ Exit codes: 0 success, 1 a stage failed, 2 bad usage or configuration,
 		newVerifyCmd(g), newGCCmd(g), newParamsCmd(g))
 	root.AddCommand(newDiffCmd(g))
 	root.AddCommand(newKeygenCmd())
+	root.AddCommand(newVersionCmd())
 	return root
 }
 
