@@ -3,7 +3,9 @@ package main
 import (
 	"encoding/json"
 	"fmt"
+	"io"
 	"maps"
+	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -80,6 +82,7 @@ func newStatusCmd(g *globals) *cobra.Command {
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print a JSON list of {stage, state, reasons}")
 	cmd.Flags().BoolVarP(&verbose, "verbose", "v", false, "list every stage of each group")
 	cmd.Flags().BoolVar(&check, "check", false, "exit 1 unless the profile's lock matches what the code and parameters would produce (no store needed)")
+	cmd.ValidArgsFunction = g.stageArgs(true, 0)
 	g.addMaxStages(cmd)
 	return cmd
 }
@@ -132,6 +135,7 @@ func newDagCmd(g *globals) *cobra.Command {
 		},
 	}
 	cmd.Flags().StringVar(&format, "format", "text", "text, dot or mermaid")
+	cmd.RegisterFlagCompletionFunc("format", fixedValues("text", "dot", "mermaid"))
 	g.addMaxStages(cmd)
 	return cmd
 }
@@ -149,7 +153,7 @@ func newShowCmd(g *globals) *cobra.Command {
 			}
 			s := p.graph.Stage(args[0])
 			if s == nil {
-				return usagef("no stage %q (see repro dag)", args[0])
+				return usagef("no stage %q (see repro dag)%s", args[0], p.suggestFor(args))
 			}
 			lock, err := pipeline.ReadLock(p.lockPath())
 			if err != nil {
@@ -199,10 +203,9 @@ func newShowCmd(g *globals) *cobra.Command {
 				}
 			}
 			if ls != nil {
-				fmt.Fprintf(out, "locked   %s (code %s)\nparams   %s\n", ls.Key, ls.Code[:16], string(ls.Params))
-				for _, n := range slices.Sorted(maps.Keys(ls.Outputs)) {
-					fmt.Fprintf(out, "output   %-16s %s\n", n, ls.Outputs[n])
-				}
+				fmt.Fprintf(out, "locked   %s (code %s)\n", ls.Key, ls.Code[:16])
+				showParams(out, ls.Params)
+				showOutputs(out, p, ls.Outputs)
 				for _, n := range slices.Sorted(maps.Keys(ls.Metrics)) {
 					fmt.Fprintf(out, "metric   %-32s %g\n", n, ls.Metrics[n])
 				}
@@ -214,7 +217,78 @@ func newShowCmd(g *globals) *cobra.Command {
 		},
 	}
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON")
+	cmd.ValidArgsFunction = g.stageArgs(false, 1)
 	return cmd
+}
+
+// showParams prints a stage's canonical JSON parameters as block YAML, in
+// their recorded order, indented under "params".
+func showParams(out io.Writer, js []byte) {
+	var n yaml.Node
+	if len(js) == 0 || yaml.Unmarshal(js, &n) != nil {
+		fmt.Fprintf(out, "params   %s\n", js)
+		return
+	}
+	var block func(*yaml.Node)
+	block = func(n *yaml.Node) {
+		n.Style &^= yaml.FlowStyle | yaml.DoubleQuotedStyle
+		for _, c := range n.Content {
+			block(c)
+		}
+	}
+	block(&n)
+	if len(n.Content) == 1 && n.Content[0].Kind == yaml.MappingNode && len(n.Content[0].Content) == 0 {
+		fmt.Fprintln(out, "params   (none)")
+		return
+	}
+	var b strings.Builder
+	enc := yaml.NewEncoder(&b)
+	enc.SetIndent(2)
+	if err := enc.Encode(&n); err != nil {
+		fmt.Fprintf(out, "params   %s\n", js)
+		return
+	}
+	fmt.Fprintln(out, "params")
+	for _, line := range strings.Split(strings.TrimRight(b.String(), "\n"), "\n") {
+		fmt.Fprintf(out, "  %s\n", line)
+	}
+}
+
+// showOutputs prints each output with the file holding its bytes in the
+// store (relative to the project when inside it) and its size.
+func showOutputs(out io.Writer, p *project, outputs map[string]string) {
+	if len(outputs) == 0 {
+		return
+	}
+	fmt.Fprintln(out, "outputs")
+	w := 0
+	for n := range outputs {
+		w = max(w, len(n))
+	}
+	for _, n := range slices.Sorted(maps.Keys(outputs)) {
+		h := outputs[n]
+		path := filepath.Join(p.store.Dir, "objects", h[:min(2, len(h))], h)
+		size := "not in the store"
+		if fi, err := os.Stat(path); err == nil {
+			size = byteSize(fi.Size())
+		}
+		if rel, err := filepath.Rel(p.root, path); err == nil && !strings.HasPrefix(rel, "..") {
+			path = rel
+		}
+		fmt.Fprintf(out, "  %-*s  %s  (%s)\n", w, n, path, size)
+	}
+}
+
+// byteSize is n bytes in a decimal unit ("12.3 kB").
+func byteSize(n int64) string {
+	if n < 1000 {
+		return fmt.Sprintf("%d B", n)
+	}
+	v, units := float64(n)/1000, "kMGTPE"
+	for len(units) > 1 && v >= 1000 {
+		v, units = v/1000, units[1:]
+	}
+	return fmt.Sprintf("%.1f %cB", v, units[0])
 }
 
 func newMetricsCmd(g *globals) *cobra.Command {

@@ -61,8 +61,8 @@ func f64(v float64) *float64 { return &v }
 // metrics first, then the stages grouped by shared reasons.
 func TestDiffGrouped(t *testing.T) {
 	d := &pipeline.LockDiff{
-		A: pipeline.LockDiffSide{Label: "HEAD~1 (4a41744)", Profile: "quick"},
-		B: pipeline.LockDiffSide{Label: "HEAD (185583b)", Profile: "quick"},
+		A:     pipeline.LockDiffSide{Label: "HEAD~1 (4a41744)", Profile: "quick"},
+		B:     pipeline.LockDiffSide{Label: "HEAD (185583b)", Profile: "quick"},
 		Added: []string{"linear/sgd/lr=0.3/seed=1"},
 		Metrics: []pipeline.MetricChange{
 			{Name: "terrain.sgd.test_mse", A: f64(0.25), B: f64(0.2), Change: f64(-0.05), Relative: f64(-0.2)},

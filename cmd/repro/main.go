@@ -11,7 +11,10 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
+
+	"github.com/spf13/cobra"
 
 	"github.com/repro-dev/repro/config"
 	"github.com/repro-dev/repro/pipeline"
@@ -40,7 +43,28 @@ func run(args []string) int {
 	cmd := newRoot()
 	cmd.SetArgs(args)
 	err := cmd.ExecuteContext(ctx)
+	if err != nil && strings.HasPrefix(err.Error(), "unknown command ") {
+		err = usageError{err} // cobra's, with its suggestions
+	}
 	return exitCode(ctx, err)
+}
+
+// usageArgs makes the argument checks of cmd and its subcommands (a missing
+// stage name, too many revisions) usage errors, exit 2.
+func usageArgs(cmd *cobra.Command) {
+	if check := cmd.Args; check != nil {
+		cmd.Args = func(c *cobra.Command, args []string) error {
+			err := check(c, args)
+			var ue usageError
+			if err != nil && !errors.As(err, &ue) {
+				err = usageError{err}
+			}
+			return err
+		}
+	}
+	for _, c := range cmd.Commands() {
+		usageArgs(c)
+	}
 }
 
 // interruptible returns a context cancelled by the first Ctrl-C (or

@@ -73,6 +73,8 @@ Exit codes: 0 success, 1 a stage failed, 2 bad usage or configuration,
 	root.AddCommand(newDiffCmd(g))
 	root.AddCommand(newKeygenCmd())
 	root.AddCommand(newVersionCmd())
+	g.registerCompletions(root)
+	usageArgs(root)
 	return root
 }
 
@@ -158,7 +160,7 @@ func (g *globals) openSelected(patterns []string) (*project, []*pipeline.Stage, 
 	p.warn(os.Stderr)
 	sel, err := p.graph.Select(patterns)
 	if err != nil {
-		return nil, nil, usageError{err}
+		return nil, nil, usageError{fmt.Errorf("%w%s", err, p.suggestFor(patterns))}
 	}
 	return p, sel, nil
 }
@@ -177,6 +179,28 @@ func sourceDrift(root string, fp *pipeline.Fingerprinter) []string {
 		}
 	}
 	return drift
+}
+
+// suggestFor is the "did you mean" of the first pattern that matches no
+// stage, or "".
+func (p *project) suggestFor(patterns []string) string {
+	var names []string
+	for _, s := range p.graph.Stages() {
+		names = append(names, s.Name)
+	}
+	for _, pat := range patterns {
+		found := false
+		for _, n := range names {
+			if pipeline.Match(pat, n) {
+				found = true
+				break
+			}
+		}
+		if !found {
+			return didYouMean(pat, names)
+		}
+	}
+	return ""
 }
 
 func limitList(xs []string, n int) []string {

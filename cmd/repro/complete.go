@@ -1,0 +1,202 @@
+package main
+
+import (
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/repro-dev/repro/config"
+	"github.com/repro-dev/repro/stages"
+)
+
+// Shell completion (repro completion bash|zsh|fish|powershell): stage names
+// and their families for the commands that take stages, profiles, parameter
+// keys for --set, and the values of enumerated flags.
+
+// stageNames lists the stages of the project's graph under the current
+// flags, without the store or the code fingerprints (completion must be
+// quick and must not fail loudly).
+func (g *globals) stageNames() []string {
+	root, err := filepath.Abs(g.dir)
+	if err != nil {
+		return nil
+	}
+	params, err := config.Load(config.Options{Dir: root, Profile: g.profile, Environ: os.Environ(), Set: g.set})
+	if err != nil {
+		return nil
+	}
+	graph, err := stages.Build(params, stages.Env{Profile: g.profileName(), KaTeX: stages.KaTeXFiles(os.DirFS(root)), MaxStages: g.maxStages})
+	if err != nil {
+		return nil
+	}
+	var names []string
+	for _, s := range graph.Stages() {
+		names = append(names, s.Name)
+	}
+	return names
+}
+
+// completeStages completes a stage name or pattern: the families
+// ("neural/regression/*") and the stages under what is typed so far, one
+// "/" segment at a time, so that a grid of hundreds of points stays
+// navigable.
+func (g *globals) completeStages(toComplete string, patterns bool) []string {
+	seen := map[string]bool{}
+	var out []string
+	for _, n := range g.stageNames() {
+		if !strings.HasPrefix(n, toComplete) {
+			continue
+		}
+		c := n
+		if i := strings.Index(n[len(toComplete):], "/"); i >= 0 {
+			c = n[:len(toComplete)+i+1] // the next segment, then more
+		}
+		if !seen[c] {
+			seen[c] = true
+			out = append(out, c)
+		}
+		if patterns && strings.HasSuffix(c, "/") && !seen[c+"*"] {
+			seen[c+"*"] = true
+			out = append(out, c+"*")
+		}
+	}
+	sort.Strings(out)
+	return out
+}
+
+// stageArgs is the ValidArgsFunction of commands that take stage patterns
+// (patterns) or one stage name.
+func (g *globals) stageArgs(patterns bool, max int) cobra.CompletionFunc {
+	return func(cmd *cobra.Command, args []string, toComplete string) ([]string, cobra.ShellCompDirective) {
+		if max > 0 && len(args) >= max {
+			return nil, cobra.ShellCompDirectiveNoFileComp
+		}
+		out := g.completeStages(toComplete, patterns)
+		dir := cobra.ShellCompDirectiveNoFileComp
+		for _, c := range out {
+			if strings.HasSuffix(c, "/") {
+				dir |= cobra.ShellCompDirectiveNoSpace // a family: more to type
+				break
+			}
+		}
+		return out, dir
+	}
+}
+
+// profiles lists the profiles of the project: params.NAME.yaml.
+func (g *globals) profiles() []string {
+	ms, _ := filepath.Glob(filepath.Join(g.dir, "params.*.yaml"))
+	var out []string
+	for _, m := range ms {
+		out = append(out, strings.TrimSuffix(strings.TrimPrefix(filepath.Base(m), "params."), ".yaml"))
+	}
+	return append(out, "default")
+}
+
+// registerCompletions adds the completion of the root's persistent flags.
+func (g *globals) registerCompletions(root *cobra.Command) {
+	root.RegisterFlagCompletionFunc("profile", func(*cobra.Command, []string, string) ([]string, cobra.ShellCompDirective) {
+		return g.profiles(), cobra.ShellCompDirectiveNoFileComp
+	})
+	root.RegisterFlagCompletionFunc("set", func(_ *cobra.Command, _ []string, toComplete string) ([]string, cobra.ShellCompDirective) {
+		if strings.Contains(toComplete, "=") {
+			return nil, cobra.ShellCompDirectiveNoFileComp
+		}
+		var out []string
+		for _, k := range config.Keys() {
+			if strings.HasPrefix(k, toComplete) {
+				out = append(out, k+"=")
+			}
+		}
+		return out, cobra.ShellCompDirectiveNoFileComp | cobra.ShellCompDirectiveNoSpace
+	})
+	root.RegisterFlagCompletionFunc("store", func(*cobra.Command, []string, string) ([]string, cobra.ShellCompDirective) {
+		return nil, cobra.ShellCompDirectiveFilterDirs
+	})
+	root.RegisterFlagCompletionFunc("dir", func(*cobra.Command, []string, string) ([]string, cobra.ShellCompDirective) {
+		return nil, cobra.ShellCompDirectiveFilterDirs
+	})
+}
+
+// fixedValues completes a flag from a fixed list.
+func fixedValues(vals ...string) cobra.CompletionFunc {
+	return func(*cobra.Command, []string, string) ([]string, cobra.ShellCompDirective) {
+		return vals, cobra.ShellCompDirectiveNoFileComp
+	}
+}
+
+// suggestStages names the stages or families closest to a pattern that
+// matched nothing, for a "did you mean" (none if nothing is close).
+func suggestStages(pattern string, names []string) []string {
+	core, suffix := pattern, ""
+	for _, s := range []string{"/*", "*"} {
+		if strings.HasSuffix(core, s) {
+			core, suffix = strings.TrimSuffix(core, s), s
+			break
+		}
+	}
+	if strings.ContainsAny(core, "*?[") || core == "" {
+		return nil
+	}
+	cands := map[string]bool{}
+	for _, n := range names {
+		cands[n] = true
+		for i := range len(n) {
+			if n[i] == '/' {
+				cands[n[:i]] = true // the families
+			}
+		}
+	}
+	best, bestD := []string(nil), 1<<30
+	for c := range cands {
+		d := editDistance(strings.ToLower(core), strings.ToLower(c))
+		switch {
+		case d < bestD:
+			best, bestD = []string{c + suffix}, d
+		case d == bestD:
+			best = append(best, c+suffix)
+		}
+	}
+	if bestD > max(2, len(core)/5) {
+		return nil
+	}
+	sort.Strings(best)
+	if len(best) > 3 {
+		best = best[:3]
+	}
+	return best
+}
+
+// editDistance is the Levenshtein distance between a and b (bytes).
+func editDistance(a, b string) int {
+	prev := make([]int, len(b)+1)
+	cur := make([]int, len(b)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(a); i++ {
+		cur[0] = i
+		for j := 1; j <= len(b); j++ {
+			cost := 1
+			if a[i-1] == b[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+		}
+		prev, cur = cur, prev
+	}
+	return prev[len(b)]
+}
+
+// didYouMean is "; did you mean X or Y?" for a pattern that matched no
+// stage, or "".
+func didYouMean(pattern string, names []string) string {
+	s := suggestStages(pattern, names)
+	if len(s) == 0 {
+		return ""
+	}
+	return "; did you mean " + strings.Join(s, " or ") + "?"
+}
