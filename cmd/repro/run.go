@@ -22,6 +22,7 @@ type runFlags struct {
 	shard          string
 	remoteRequired bool
 	remoteReadonly bool
+	verbose, quiet bool
 }
 
 func newRunCmd(g *globals) *cobra.Command {
@@ -58,6 +59,10 @@ assembles the rest from the shared store. See docs/scale-out.md.`,
 	cmd.Flags().StringVar(&f.shard, "shard", "", "run part I of N of the grid points and the stages they need (I/N, I from 0); no lock is written")
 	cmd.Flags().BoolVar(&f.remoteRequired, "remote-required", false, "fail instead of going on locally when the remote store (store.remote) fails")
 	cmd.Flags().BoolVar(&f.remoteReadonly, "remote-readonly", false, "pull verified results from the remote store, upload nothing (as store.remote_mode: read)")
+	cmd.Flags().BoolVarP(&f.verbose, "verbose", "v", false, "print a line for every stage, cached ones included")
+	cmd.Flags().BoolVarP(&f.quiet, "quiet", "q", false, "print only failures and warnings on standard error")
+	cmd.MarkFlagsMutuallyExclusive("verbose", "quiet")
+	cmd.ValidArgsFunction = g.stageArgs(true, 0)
 	g.addMaxStages(cmd)
 	return cmd
 }
@@ -76,6 +81,9 @@ type stageRunState struct {
 	Key     string  `json:"key"`
 	State   string  `json:"state"` // ran, cached, failed, skipped
 	Seconds float64 `json:"seconds,omitempty"`
+	// RanSeconds is how long the stage took the last time it ran, kept
+	// through runs that found it cached: the progress display's estimate.
+	RanSeconds float64 `json:"ran_seconds,omitempty"`
 }
 
 func statePath(p *project) string {
@@ -155,6 +163,15 @@ func runRun(cmd *cobra.Command, g *globals, f *runFlags, patterns []string) erro
 		fmt.Fprintln(os.Stderr, "repro: warning: --shard without store.remote: this shard's results stay in this store")
 	}
 	prog := newProgress(os.Stderr, len(sel))
+	prog.verbose, prog.quiet, prog.jobs = f.verbose, f.quiet, p.engine.Jobs
+	if prog.live {
+		prog.estimate, prog.willRun = runEstimates(p, sel, f.force)
+		var names []string
+		for _, s := range sel {
+			names = append(names, s.Name)
+		}
+		prog.short = distinguisher(names)
+	}
 	p.engine.Observe = prog.observe
 	t0 := time.Now()
 	res, runErr := p.engine.Run(ctx, sel)
@@ -182,9 +199,9 @@ func runRun(cmd *cobra.Command, g *globals, f *runFlags, patterns []string) erro
 		st.Stages = old.Stages
 	}
 	for name, o := range res.Outcomes {
-		s := stageRunState{Key: o.Key, State: "ran", Seconds: o.Duration.Seconds()}
+		s := stageRunState{Key: o.Key, State: "ran", Seconds: o.Duration.Seconds(), RanSeconds: o.Duration.Seconds()}
 		if o.Cached {
-			s.State = "cached"
+			s.State, s.RanSeconds = "cached", lastRan(st.Stages[name])
 		}
 		st.Stages[name] = s
 	}
@@ -212,7 +229,9 @@ func runRun(cmd *cobra.Command, g *globals, f *runFlags, patterns []string) erro
 	if shard.N > 0 {
 		fmt.Fprintln(os.Stderr, shardSummary(shard, sel, res))
 	}
-	fmt.Fprintf(os.Stderr, "repro: %d ran, %d cached, %d failed in %.1fs\n", len(res.Ran), len(res.Cached), len(res.Failed), time.Since(t0).Seconds())
+	if !f.quiet || len(res.Failed) > 0 {
+		fmt.Fprintf(os.Stderr, "repro: %d ran, %d cached, %d failed in %.1fs\n", len(res.Ran), len(res.Cached), len(res.Failed), time.Since(t0).Seconds())
+	}
 	if s := remoteSummary(p.engine); s != "" {
 		fmt.Fprintln(os.Stderr, s)
 	}
@@ -233,6 +252,49 @@ func runRun(cmd *cobra.Command, g *globals, f *runFlags, patterns []string) erro
 		fmt.Fprintln(stdout, report)
 	}
 	return runErr
+}
+
+// lastRan is how long a stage took when it last ran, from its state.
+func lastRan(s stageRunState) float64 {
+	if s.RanSeconds > 0 {
+		return s.RanSeconds
+	}
+	if s.State == "ran" {
+		return s.Seconds
+	}
+	return 0
+}
+
+// runEstimates reads, for the progress display, how long each selected
+// stage took when it last ran, and which stages are expected to run (not
+// fresh against the lock; nil if that cannot be told).
+func runEstimates(p *project, sel []*pipeline.Stage, force bool) (map[string]float64, map[string]bool) {
+	est := map[string]float64{}
+	if st, err := readState(p); err == nil {
+		for _, s := range sel {
+			if d := lastRan(st.Stages[s.Name]); d > 0 {
+				est[s.Name] = d
+			}
+		}
+	}
+	if force {
+		return est, nil
+	}
+	lock, err := pipeline.ReadLock(p.lockPath())
+	if err != nil {
+		return est, nil
+	}
+	sts, err := p.engine.Status(sel, lock)
+	if err != nil {
+		return est, nil
+	}
+	will := map[string]bool{}
+	for _, s := range sts {
+		if s.State != pipeline.StateFresh {
+			will[s.Stage] = true
+		}
+	}
+	return est, will
 }
 
 func nonNil(xs []string) []string {
