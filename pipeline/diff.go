@@ -169,66 +169,7 @@ func (o DiffOptions) stageReasons(la, lb *Lock, a, b *LockStage, dd diffDeclSets
 	if a.Key == b.Key && sameOut && diffSameMaps(a.Metrics, b.Metrics) {
 		return nil
 	}
-	var rs []string
-	if a.Func != b.Func {
-		rs = append(rs, fmt.Sprintf("code: function %s -> %s", trimModule(module, a.Func), trimModule(module, b.Func)))
-	}
-	if a.Code != b.Code {
-		rs = append(rs, "code: "+o.codeReason(a, b, dd, module))
-	}
-	if !bytes.Equal(compactJSON(a.Params), compactJSON(b.Params)) {
-		rs = append(rs, "params: "+strings.Join(diffParams(a.Params, b.Params), ", "))
-	}
-	var changed, added, removed []string
-	for _, dep := range sortedKeys(diffKeys(a.Inputs, b.Inputs)) {
-		ha, oka := a.Inputs[dep]
-		hb, okb := b.Inputs[dep]
-		switch {
-		case !oka:
-			added = append(added, dep)
-		case !okb:
-			removed = append(removed, dep)
-		case ha != hb:
-			changed = append(changed, dep)
-		}
-	}
-	if len(changed) > 0 {
-		rs = append(rs, "inputs: "+strings.Join(limit(changed, 6), ", ")+" changed")
-	}
-	if len(added) > 0 {
-		rs = append(rs, "inputs: now reads "+strings.Join(limit(added, 6), ", "))
-	}
-	if len(removed) > 0 {
-		rs = append(rs, "inputs: no longer reads "+strings.Join(limit(removed, 6), ", "))
-	}
-	for _, f := range sortedKeys(diffKeys(a.Files, b.Files)) {
-		ha, oka := a.Files[f]
-		hb, okb := b.Files[f]
-		switch {
-		case !oka:
-			rs = append(rs, "files: now reads "+f)
-		case !okb:
-			rs = append(rs, "files: no longer reads "+f)
-		case ha != hb:
-			rs = append(rs, "files: "+f+" changed")
-		}
-	}
-	var mods []string
-	for _, m := range sortedKeys(diffKeys(a.Modules, b.Modules)) {
-		if a.Modules[m] != b.Modules[m] {
-			mods = append(mods, fmt.Sprintf("%s %s -> %s", m, orNone(a.Modules[m]), orNone(b.Modules[m])))
-		}
-	}
-	if len(mods) > 0 {
-		rs = append(rs, "toolchain: "+strings.Join(limit(mods, 4), ", "))
-	}
-	if len(rs) == 0 && a.Key != b.Key {
-		if la.Toolchain != lb.Toolchain {
-			rs = append(rs, fmt.Sprintf("toolchain: %s -> %s", orNone(la.Toolchain), orNone(lb.Toolchain)))
-		} else {
-			rs = append(rs, "key: "+shortHash(a.Key)+" -> "+shortHash(b.Key)+" (nothing the lock records differs)")
-		}
-	}
+	rs := explanation{a: a, b: b, la: la, lb: lb, module: module, code: func() string { return o.codeReason(a, b, dd, module) }}.reasons()
 	if len(rs) == 0 {
 		// Same key, different results: the stage is not deterministic.
 		what := "outputs"

@@ -255,7 +255,7 @@ func TestDiffLocksOtherReasons(t *testing.T) {
 		{"files", func(s *LockStage) {
 			s.Key = "k2"
 			s.Files = map[string]string{"f.csv": "1b", "new.csv": "3"}
-		}, []string{"files: f.csv changed", "files: now reads new.csv", "files: no longer reads old.csv"}},
+		}, []string{"inputs: file f.csv changed", "inputs: now reads file new.csv", "inputs: file old.csv no longer read"}},
 		{"inputs", func(s *LockStage) {
 			s.Key = "k2"
 			s.Inputs = map[string]string{"up": "h2", "extra": "e"}
@@ -263,7 +263,7 @@ func TestDiffLocksOtherReasons(t *testing.T) {
 		{"modules", func(s *LockStage) {
 			s.Key = "k2"
 			s.Modules = map[string]string{"gonum.org/v1/gonum": "v0.17.0"}
-		}, []string{"toolchain: gonum.org/v1/gonum v0.16.0 -> v0.17.0"}},
+		}, []string{"module gonum.org/v1/gonum v0.16.0 -> v0.17.0"}},
 		{"function", func(s *LockStage) { s.Key = "k2"; s.Func = "github.com/repro-dev/repro/s.g" }, []string{"code: function f -> g"}},
 		{"params", func(s *LockStage) {
 			s.Key = "k2"
@@ -274,7 +274,7 @@ func TestDiffLocksOtherReasons(t *testing.T) {
 			s.Key = "k2"
 			s.Params = json.RawMessage(`{"a":1,"yaml":"x:\n  epochs: 30\ny:\n  epochs: 15\n"}`)
 		}, []string{"params: yaml (lines \"epochs: 15\" -> \"epochs: 30\")"}},
-		{"key only", func(s *LockStage) { s.Key = "k2" }, []string{"key: k -> k2 (nothing the lock records differs)"}},
+		{"key only", func(s *LockStage) { s.Key = "k2" }, []string{"key: k -> k2: its inputs differ in a way the lock does not record (REPRO_DEBUG_KEY=1 prints them)"}},
 		{"nondeterministic", func(s *LockStage) { s.Outputs = map[string]string{"value": "o2"} },
 			[]string{"outputs: the same key produced different outputs (is the stage deterministic?)"}},
 		{"same", nil, nil},

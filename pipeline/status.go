@@ -1,7 +1,6 @@
 package pipeline
 
 import (
-	"bytes"
 	"fmt"
 	"slices"
 	"sort"
@@ -128,46 +127,10 @@ func (e *Engine) reasons(lock *Lock, old *LockStage, p *Prepared, rerr error) []
 	if old == nil {
 		return []string{"new: not in the lock"}
 	}
-	var rs []string
-	if old.Code != p.Code.Fingerprint {
-		rs = append(rs, "code: "+e.codeChanges(lock.Declarations, p.Code, old))
-	}
-	if !bytes.Equal(compactJSON(old.Params), p.Params) {
-		ch := ParamChanges(old.Params, p.Params)
-		rs = append(rs, "params: "+strings.Join(ch, ", "))
-	}
-	for _, d := range sortedKeys(p.Inputs) {
-		if old.Inputs[d] != p.Inputs[d] {
-			rs = append(rs, "inputs: "+d+" changed")
-		}
-	}
-	for _, f := range sortedKeys(p.Files) {
-		if old.Files[f] != p.Files[f] {
-			rs = append(rs, "inputs: file "+f+" changed")
-		}
-	}
-	for _, f := range sortedKeys(old.Files) {
-		if _, ok := p.Files[f]; !ok {
-			rs = append(rs, "inputs: file "+f+" no longer read")
-		}
-	}
-	for _, m := range sortedKeys(unionKeys(old.Modules, p.Modules)) {
-		if r := moduleChange(m, old.Modules[m], p.Modules[m]); r != "" {
-			rs = append(rs, r)
-		}
-	}
-	if !slices.Equal(lock.Build, e.Code.Build.Settings) {
-		rs = append(rs, "build: "+settingsChange(lock.Build, e.Code.Build.Settings))
-	}
-	if lock.Engine != "" && lock.Engine != e.engineCode() {
-		rs = append(rs, "engine: the engine's output encoding code changed ("+shortHash(lock.Engine)+" -> "+shortHash(e.engineCode())+")")
-	}
-	if lock.Toolchain != Toolchain() {
-		rs = append(rs, "toolchain: "+orNone(lock.Toolchain)+" -> "+Toolchain())
-	}
-	if len(rs) == 0 && p.Key != "" && old.Key != p.Key {
-		rs = append(rs, "key: its inputs differ from the lock's in a way no other reason names (REPRO_DEBUG_KEY=1 prints them)")
-	}
+	now := &LockStage{Key: p.Key, Func: p.Stage.Run.name, Code: p.Code.Fingerprint, Params: p.Params, Inputs: p.Inputs, Files: p.Files, Modules: p.Modules}
+	rs := explanation{a: old, b: now, la: lock, module: e.Code.Module,
+		lb:   &Lock{Toolchain: Toolchain(), Build: e.Code.Build.Settings, Engine: e.engineCode()},
+		code: func() string { return e.codeChanges(lock.Declarations, p.Code, old) }}.reasons()
 	if len(rs) == 0 {
 		why := "not in the run cache"
 		if rerr != nil {
@@ -176,53 +139,6 @@ func (e *Engine) reasons(lock *Lock, old *LockStage, p *Prepared, rerr error) []
 		rs = append(rs, "missing output: "+why)
 	}
 	return rs
-}
-
-// moduleChange describes a change of one module a stage reaches, or "".
-func moduleChange(m, old, new string) string {
-	switch {
-	case old == new:
-		return ""
-	case new == "":
-		return "module " + m + ": no longer reached"
-	}
-	od, oOK := strings.CutPrefix(old, "=> ")
-	nd, nOK := strings.CutPrefix(new, "=> ")
-	if oOK && nOK {
-		op, _, _ := strings.Cut(od, " content ")
-		np, _, _ := strings.Cut(nd, " content ")
-		if op == np {
-			return "module " + m + " => " + np + ": content changed"
-		}
-	}
-	return "module " + m + " " + orNone(old) + " -> " + new
-}
-
-// settingsChange describes how two lists of build settings differ.
-func settingsChange(o, n []string) string {
-	var parts []string
-	for _, x := range n {
-		if !slices.Contains(o, x) {
-			parts = append(parts, "now "+x)
-		}
-	}
-	for _, x := range o {
-		if !slices.Contains(n, x) {
-			parts = append(parts, "was "+x)
-		}
-	}
-	return strings.Join(parts, ", ")
-}
-
-func unionKeys(a, b map[string]string) map[string]bool {
-	u := map[string]bool{}
-	for k := range a {
-		u[k] = true
-	}
-	for k := range b {
-		u[k] = true
-	}
-	return u
 }
 
 func plural(n int, one, many string) string {
