@@ -12,7 +12,6 @@ import (
 	"github.com/yuin/goldmark/text"
 )
 
-
 // lockOf builds a lock from stages; metrics and outputs as given.
 func lockOf(decls map[string]string, stages map[string]*LockStage) *Lock {
 	return &Lock{Version: 1, Profile: "quick", Toolchain: "go1.26.8 linux/amd64", Declarations: decls, Stages: stages}

@@ -176,4 +176,3 @@ func (d *LockDiff) Check(rules []MetricRule) (violations []RuleViolation, unmatc
 }
 
 // ---- rendering ----
-
