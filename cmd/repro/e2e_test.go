@@ -25,6 +25,10 @@ func TestMain(m *testing.M) {
 		panic(err)
 	}
 	reproBin = filepath.Join(dir, "repro")
+	// The tests share this binary: a project copy whose source differs
+	// (an edit in progress) must not rebuild it (TestRebuildOnEdit does,
+	// on its own binary).
+	os.Setenv(rebuiltEnv, "1")
 	out, err := exec.Command("go", "build", "-o", reproBin, ".").CombinedOutput()
 	if err != nil {
 		fmt.Fprintf(os.Stderr, "building repro: %v\n%s", err, out)

@@ -24,6 +24,7 @@ type globals struct {
 	// maxStages bounds the stages the parameters may declare (--max-stages
 	// on run, status and dag); 0 means stages.DefaultMaxStages.
 	maxStages int
+	noRebuild bool
 }
 
 // addMaxStages adds --max-stages to cmd.
@@ -56,6 +57,7 @@ Exit codes: 0 success, 1 a stage failed, 2 bad usage or configuration,
 	root.PersistentFlags().StringVar(&g.profile, "profile", os.Getenv("REPRO_PROFILE"), "parameter profile: params.<profile>.yaml over params.yaml (env REPRO_PROFILE)")
 	root.PersistentFlags().StringArrayVar(&g.set, "set", nil, "override a parameter: --set key=value (repeatable; value is YAML)")
 	root.PersistentFlags().StringVar(&g.store, "store", "artifacts", "artifact store directory (absolute, or relative to the project)")
+	root.PersistentFlags().BoolVar(&g.noRebuild, "no-rebuild", false, "when the Go source on disk differs from this binary's, warn instead of rebuilding the binary and running the new one")
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error { return usageError{err} })
 	// The profile names files (params.<profile>.yaml, repro.<profile>.lock):
 	// a plain name, checked before any command reads or writes one.
@@ -144,7 +146,11 @@ func (g *globals) open() (*project, error) {
 	p := &project{root: root, profile: g.profileName(), params: params, graph: graph, store: st}
 	p.engine = &pipeline.Engine{Graph: graph, Store: st, Code: fp, Root: root, Jobs: runtime.NumCPU()}
 	if drift := sourceDrift(root, fp); len(drift) > 0 {
-		p.warns = append(p.warns, fmt.Sprintf("the Go source on disk differs from the source this binary was built from (%s): results are keyed by the binary's code; rebuild (make build) to run your edits", strings.Join(limitList(drift, 3), ", ")))
+		why := "--no-rebuild"
+		if !g.noRebuild {
+			why = rebuildAndExec(root, drift) // returns only if it did not
+		}
+		p.warns = append(p.warns, fmt.Sprintf("the Go source on disk differs from the source this binary was built from (%s): results are keyed by the binary's code; rebuild (make build) to run your edits (not rebuilt: %s)", strings.Join(limitList(drift, 3), ", "), why))
 	}
 	return p, nil
 }
