@@ -71,11 +71,12 @@ grid=$(sbatch "${both[@]}" --job-name=repro-grid --array="0-$((shards - 1))" \
 	--wrap="exec bin/repro run --profile $profile -j $cpus --remote-required --store artifacts/shards/\$SLURM_ARRAY_TASK_ID --shard \$SLURM_ARRAY_TASK_ID/$shards")
 grid=${grid%%;*} # --parsable prints "id" or "id;cluster"
 
-# After every task: the rest of the DAG, the lock and the report.
+# After every task: the rest of the DAG, the lock and the report (-v: its
+# log names each stage pulled from the shared store, not only those run).
 assemble=$(sbatch "${both[@]}" --job-name=repro-assemble \
 	--dependency="afterok:$grid" --kill-on-invalid-dep=yes \
 	--output="$logs/assemble-%j.out" \
-	--wrap="exec bin/repro run --profile $profile -j $cpus --remote-required")
+	--wrap="exec bin/repro run --profile $profile -j $cpus --remote-required -v")
 assemble=${assemble%%;*}
 
 if [ -n "$parsable" ]; then
