@@ -21,7 +21,8 @@ func TestLayering(t *testing.T) {
 		"remote":    {"pipeline"},
 		"config":    {"models", "pipeline"},
 		"stages":    {"config", "data", "models", "pipeline", "plots", "report"},
-		"cmd/repro": {"", "config", "pipeline", "remote", "stages"},
+		"gitrev":    nil,
+		"cmd/repro": {"", "config", "gitrev", "pipeline", "remote", "stages"},
 		"deploy":    nil,
 	}
 	out, err := exec.Command("go", "list", "-f", `{{.ImportPath}} {{join .Imports " "}}`, "./...").Output()

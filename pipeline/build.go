@@ -42,8 +42,21 @@ func BuildFromSettings(goos, goarch string, settings []debug.BuildSetting) Build
 
 func (bc BuildConfig) withSettings(settings []debug.BuildSetting) BuildConfig {
 	for _, s := range settings {
-		if strings.HasPrefix(s.Key, "vcs") {
-			continue // the commit, its time and a dirty tree do not change generated code
+		switch {
+		case strings.HasPrefix(s.Key, "vcs"), s.Key == "-trimpath":
+			continue // the commit, a dirty tree and file names in stack traces do not change what a stage computes
+		case s.Key == "-ldflags":
+			// Stripping the symbol table or DWARF (-s, -w) changes no
+			// generated code; -X and the rest may.
+			var keep []string
+			for _, f := range strings.Fields(s.Value) {
+				if f != "-s" && f != "-w" {
+					keep = append(keep, f)
+				}
+			}
+			if s.Value = strings.Join(keep, " "); s.Value == "" {
+				continue
+			}
 		}
 		bc.Settings = append(bc.Settings, s.Key+"="+s.Value)
 		switch s.Key {

@@ -162,8 +162,15 @@ func TestKeysSeeEveryChange(t *testing.T) {
 			stale: "double,source,square,sum", reason: "build: now -tags=purego"},
 		{name: "the amd64 level", base: base, changed: keyCase{src: keySource, build: []debug.BuildSetting{{Key: "GOAMD64", Value: "v3"}}},
 			stale: "double,source,square,sum", reason: "build: now GOAMD64=v3"},
-		{name: "-ldflags -X", base: base, changed: keyCase{src: keySource, build: []debug.BuildSetting{{Key: "-ldflags", Value: "-X main.v=2"}}},
+		{name: "-ldflags -X", base: base, changed: keyCase{src: keySource, build: []debug.BuildSetting{{Key: "-ldflags", Value: "-s -w -X main.v=2"}}},
 			stale: "double,source,square,sum", reason: "build: now -ldflags=-X main.v=2"},
+		{name: "-race", base: base, changed: keyCase{src: keySource, build: []debug.BuildSetting{{Key: "-race", Value: "true"}}},
+			stale: "double,source,square,sum", reason: "build: now -race=true"},
+		{name: "cgo", base: keyCase{src: keySource, build: []debug.BuildSetting{{Key: "CGO_ENABLED", Value: "1"}}},
+			changed: keyCase{src: keySource, build: []debug.BuildSetting{{Key: "CGO_ENABLED", Value: "0"}}},
+			stale:   "double,source,square,sum", reason: "build: now CGO_ENABLED=0, was CGO_ENABLED=1"},
+		{name: "GOEXPERIMENT", base: base, changed: keyCase{src: keySource, build: []debug.BuildSetting{{Key: "GOEXPERIMENT", Value: "greenteagc"}}},
+			stale: "double,source,square,sum", reason: "build: now GOEXPERIMENT=greenteagc"},
 		{name: "a package-level initialiser", base: edit("func helper", "var _ = register()\n\nfunc register() int { return 1 }\n\nfunc helper"),
 			changed: edit("func helper", "var _ = register()\n\nfunc register() int { return 2 }\n\nfunc helper"),
 			stale:   "double,source,square,sum", reason: "code: changed pipeline.register"},
@@ -208,11 +215,12 @@ func TestKeysSeeEveryChange(t *testing.T) {
 func TestKeysIgnoreHarmlessChanges(t *testing.T) {
 	base := keyCase{src: keySource}
 	for name, changed := range map[string]keyCase{
-		"a method nobody calls":                {src: strings.Replace(keySource, "type tri struct{}", "type tri struct{}\n\nfunc (sq) unused() int { return 0 }", 1)},
-		"a method of a type never constructed": {src: strings.Replace(keySource, "func (tri) area() int { return 5 }", "func (tri) area() int { return 6 }", 1)},
-		"a comment in assembly":                {src: keySource, extra: map[string]string{"pipeline/k_amd64.s": "TEXT ·k(SB),4,$0 // a comment\n\tRET\n"}},
-		"assembly for another platform":        {src: keySource, extra: map[string]string{"pipeline/k_arm64.s": "TEXT ·k(SB),4,$0\n\tRET\n"}},
-		"a file for another build tag":         {src: keySource, extra: map[string]string{"pipeline/slow.go": "//go:build purego\n\npackage pipeline\n\nfunc init() { println(1) }\n"}},
+		"a method nobody calls":                           {src: strings.Replace(keySource, "type tri struct{}", "type tri struct{}\n\nfunc (sq) unused() int { return 0 }", 1)},
+		"a method of a type never constructed":            {src: strings.Replace(keySource, "func (tri) area() int { return 5 }", "func (tri) area() int { return 6 }", 1)},
+		"a comment in assembly":                           {src: keySource, extra: map[string]string{"pipeline/k_amd64.s": "TEXT ·k(SB),4,$0 // a comment\n\tRET\n"}},
+		"assembly for another platform":                   {src: keySource, extra: map[string]string{"pipeline/k_arm64.s": "TEXT ·k(SB),4,$0\n\tRET\n"}},
+		"a file for another build tag":                    {src: keySource, extra: map[string]string{"pipeline/slow.go": "//go:build purego\n\npackage pipeline\n\nfunc init() { println(1) }\n"}},
+		"a stripped binary, -trimpath and another commit": {src: keySource, build: []debug.BuildSetting{{Key: "-ldflags", Value: "-s -w"}, {Key: "-trimpath", Value: "true"}, {Key: "vcs.revision", Value: "abc"}}},
 	} {
 		t.Run(name, func(t *testing.T) {
 			b := base

@@ -10,7 +10,6 @@ import (
 	"io"
 	"io/fs"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -21,6 +20,7 @@ import (
 	"github.com/yuin/goldmark/renderer/html"
 
 	"github.com/repro-dev/repro"
+	"github.com/repro-dev/repro/gitrev"
 	"github.com/repro-dev/repro/pipeline"
 )
 
@@ -193,50 +193,30 @@ func diffReach() func(string) (*pipeline.Code, error) {
 	}
 }
 
-// diffGit runs git in dir and returns its trimmed standard output.
-func diffGit(dir string, args ...string) (string, error) {
-	cmd := exec.Command("git", args...)
-	cmd.Dir = dir
-	var o, e bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &o, &e
-	if err := cmd.Run(); err != nil {
-		msg := strings.TrimSpace(e.String())
-		if msg == "" {
-			msg = err.Error()
-		}
-		return "", fmt.Errorf("git %s: %s", strings.Join(args, " "), msg)
-	}
-	return strings.TrimSpace(o.String()), nil
-}
-
 // diffReadRev reads the lock file at a git revision, without a checkout.
 func diffReadRev(root, rev, lockName, profile string) (*diffSide, error) {
-	commit, err := diffGit(root, "rev-parse", "--verify", "--quiet", rev+"^{commit}")
+	repo := gitrev.Repo{Dir: root}
+	commit, err := repo.Commit(rev)
+	if errors.Is(err, gitrev.ErrNotRepo) {
+		return nil, usagef("%s is not in a git repository: repro diff compares the lock files of git revisions", root)
+	}
 	if err != nil {
-		if _, gerr := diffGit(root, "rev-parse", "--git-dir"); gerr != nil {
-			return nil, usagef("%s is not in a git repository: repro diff compares the lock files of git revisions", root)
-		}
-		return nil, usagef("%q is not a commit of the git repository at %s", rev, root)
+		return nil, usageError{err}
 	}
 	short := commit[:7]
 	s := &diffSide{rev: rev, commit: commit, label: rev + " (" + short + ")"}
 	if strings.HasPrefix(commit, rev) {
 		s.label = short
 	}
-	cmd := exec.Command("git", "show", commit+":./"+lockName)
-	cmd.Dir = root
-	var o, e bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &o, &e
-	if err := cmd.Run(); err != nil {
-		msg := strings.TrimSpace(e.String())
-		if strings.Contains(msg, "does not exist") || strings.Contains(msg, "exists on disk, but not in") {
-			msg = ""
-		} else {
-			msg = ": " + msg
+	b, err := repo.ReadFile(commit, lockName)
+	if err != nil {
+		msg := ""
+		if !errors.Is(err, fs.ErrNotExist) {
+			msg = ": " + err.Error()
 		}
 		return nil, usagef("revision %s has no %s (was the %s profile run and its lock committed there?)%s", s.label, lockName, profile, msg)
 	}
-	s.lock, err = pipeline.ParseLock(rev+":"+lockName, o.Bytes())
+	s.lock, err = pipeline.ParseLock(rev+":"+lockName, b)
 	if err != nil {
 		return nil, err
 	}
@@ -360,64 +340,14 @@ func diffImage(st *pipeline.Store, output, h, absent string, side *diffSide) (te
 // that shares the store at storeDir, with the repro built from that commit,
 // so that only its stale stages run. The worktree is removed afterwards.
 func diffRebuild(ctx context.Context, root, commit string, stages []string, storeDir, profile string) error {
-	prefix, err := diffGit(root, "rev-parse", "--show-prefix")
-	if err != nil {
-		return err
-	}
-	tmp, err := os.MkdirTemp("", "repro-diff-")
-	if err != nil {
-		return err
-	}
-	defer os.RemoveAll(tmp)
-	wt := filepath.Join(tmp, "worktree")
-	if _, err := diffGit(root, "worktree", "add", "--detach", "--quiet", wt, commit); err != nil {
-		return err
-	}
-	defer func() {
-		if _, err := diffGit(root, "worktree", "remove", "--force", wt); err != nil {
-			fmt.Fprintf(os.Stderr, "repro: diff: warning: %v\n", err)
-		}
-		diffGit(root, "worktree", "prune")
-	}()
-	proj := filepath.Join(wt, filepath.FromSlash(prefix))
-	if nm := filepath.Join(root, "node_modules"); diffExists(nm) && !diffExists(filepath.Join(proj, "node_modules")) {
-		os.Symlink(nm, filepath.Join(proj, "node_modules"))
-	}
-	bin := filepath.Join(tmp, "repro")
-	// A throwaway binary: no symbol table or DWARF, which links faster.
-	build := exec.CommandContext(ctx, "go", "build", "-ldflags=-s -w", "-o", bin, "./cmd/repro")
-	build.Dir = proj
-	build.Stdout, build.Stderr = os.Stderr, os.Stderr
-	if err := build.Run(); err != nil {
-		return fmt.Errorf("go build ./cmd/repro at %s: %w", commit[:7], err)
-	}
-	// The store flag is relative to the project directory.
-	rel, err := filepath.Rel(proj, storeDir)
-	if err != nil {
-		return err
-	}
-	args := []string{"-C", proj, "--store", rel}
+	args := []string{"--store", storeDir}
 	if profile != "" {
 		args = append(args, "--profile", profile)
 	}
 	args = append(append(args, "run"), stages...)
-	run := exec.CommandContext(ctx, bin, args...)
-	run.Stdout, run.Stderr = os.Stderr, os.Stderr
 	// The revision's own parameters, not this shell's overrides.
-	for _, kv := range os.Environ() {
-		if !strings.HasPrefix(kv, "REPRO_") {
-			run.Env = append(run.Env, kv)
-		}
-	}
-	if err := run.Run(); err != nil {
-		return fmt.Errorf("repro run %s at %s: %w", strings.Join(stages, " "), commit[:7], err)
-	}
-	return nil
-}
-
-func diffExists(p string) bool {
-	_, err := os.Lstat(p)
-	return err == nil
+	noOverrides := func(kv string) bool { return strings.HasPrefix(kv, "REPRO_") }
+	return gitrev.Repo{Dir: root}.RunAt(ctx, commit, args, noOverrides)
 }
 
 var diffPage = template.Must(template.New("diff").Parse(`<!DOCTYPE html>

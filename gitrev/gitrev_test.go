@@ -1,0 +1,67 @@
+package gitrev
+
+import (
+	"context"
+	"errors"
+	"io/fs"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+func repo(t *testing.T) Repo {
+	t.Helper()
+	if _, err := exec.LookPath("git"); err != nil {
+		t.Skip("no git")
+	}
+	dir := t.TempDir()
+	r := Repo{Dir: dir}
+	for _, args := range [][]string{{"init", "-q"}, {"config", "user.email", "t@example.org"}, {"config", "user.name", "t"}} {
+		if _, err := r.Git(args...); err != nil {
+			t.Fatal(err)
+		}
+	}
+	os.WriteFile(filepath.Join(dir, "a.txt"), []byte("one\n"), 0o644)
+	r.Git("add", "a.txt")
+	if _, err := r.Git("commit", "-q", "-m", "one"); err != nil {
+		t.Fatal(err)
+	}
+	return r
+}
+
+func TestCommitAndReadFile(t *testing.T) {
+	r := repo(t)
+	c, err := r.Commit("HEAD")
+	if err != nil || len(c) != 40 {
+		t.Fatalf("Commit(HEAD) = %q, %v", c, err)
+	}
+	os.WriteFile(filepath.Join(r.Dir, "a.txt"), []byte("two\n"), 0o644)
+	if b, err := r.ReadFile(c, "a.txt"); err != nil || string(b) != "one\n" {
+		t.Errorf("ReadFile(a.txt) = %q, %v; want the committed bytes", b, err)
+	}
+	if _, err := r.ReadFile(c, "missing.txt"); !errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("ReadFile(missing) = %v, want fs.ErrNotExist", err)
+	}
+	if _, err := r.Commit("nope"); err == nil || !strings.Contains(err.Error(), `"nope"`) {
+		t.Errorf("Commit(nope) = %v", err)
+	}
+	if _, err := (Repo{Dir: t.TempDir()}).Commit("HEAD"); !errors.Is(err, ErrNotRepo) {
+		t.Errorf("outside a repository: %v, want ErrNotRepo", err)
+	}
+}
+
+func TestRunAtNeedsTheCommand(t *testing.T) {
+	r := repo(t)
+	c, _ := r.Commit("HEAD")
+	// This toy repository has no ./cmd/repro: the build fails, and the
+	// worktree is removed.
+	err := r.RunAt(context.Background(), c, []string{"run"}, nil)
+	if err == nil || !strings.Contains(err.Error(), "go build ./cmd/repro at") {
+		t.Errorf("RunAt = %v", err)
+	}
+	if out, _ := r.Git("worktree", "list"); strings.Count(out, "\n") != 0 {
+		t.Errorf("worktrees left: %s", out)
+	}
+}
