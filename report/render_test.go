@@ -284,8 +284,7 @@ func TestRenderErrors(t *testing.T) {
 }
 
 func TestRenderWarnings(t *testing.T) {
-	svg := []byte(`<svg viewBox="0 0 10 10"/>`)
-	svg = []byte(`<svg viewBox="0 0 10 10"><g/></svg>`)
+	svg := []byte(`<svg viewBox="0 0 10 10"><g/></svg>`)
 	d := Document{
 		Markdown: []byte("![](fig:a)\n\n|a|\n|-|\n|1|\n\nTable: T {#tbl:t}\n\n|b|\n|-|\n|2|\n"),
 		Layout:   []byte("{{.Body}}"),

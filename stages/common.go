@@ -3,7 +3,6 @@ package stages
 import (
 	"math"
 	"strconv"
-	"strings"
 
 	"github.com/repro-dev/repro/config"
 	"github.com/repro-dev/repro/models"
@@ -121,6 +120,3 @@ func band(curves [][]float64) (mean, lo, hi []float64) {
 	}
 	return mean, lo, hi
 }
-
-// metricName makes a flat dotted metric name from parts.
-func metricName(parts ...string) string { return strings.Join(parts, ".") }

@@ -5,7 +5,6 @@ import (
 	"math/rand/v2"
 
 	"github.com/repro-dev/repro/data"
-	"github.com/repro-dev/repro/models"
 	"github.com/repro-dev/repro/pipeline"
 )
 
@@ -133,6 +132,3 @@ func digitsScale(_ pipeline.Ctx, _ struct{}, in DigitsScaleInput) (DigitsSets, e
 	out.TestX, out.TestY = pick(s.Test)
 	return out, nil
 }
-
-// oneHot is the one-hot matrix of labels.
-func oneHot(labels []int) Matrix { return fromDense(models.OneHot(labels, 10)) }
