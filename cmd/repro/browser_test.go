@@ -126,6 +126,7 @@ func TestBrowserReport(t *testing.T) {
 		check("light", "math", jsMathSource)
 	}
 	check("light", "layout", jsLayout)
+	check("light", "column", jsColumn(true))
 	check("light", "colours", jsColours(false))
 	shot("report-screenshot.png")
 
@@ -140,6 +141,7 @@ func TestBrowserReport(t *testing.T) {
 	}
 	media("", "prefers-color-scheme", "light")
 	check("phone", "layout", jsLayout)
+	check("phone", "column", jsColumn(false))
 	check("phone", "figures", jsFigures)
 	shot("report-screenshot-phone.png")
 	if err := chromedp.Do(ctx, chromedp.EmulateViewport(1280, 900)); err != nil {
@@ -505,6 +507,41 @@ const jsLayout = `(() => {
 	}
 	return problems;
 })()`
+
+// jsColumn: on a desktop screen (1280 px), no figure, table, listing or
+// equation spills past the text column (main), not even inside a box that
+// scrolls; at any width, an equation wider than its box wraps or scrolls
+// inside it, with nothing cut off.
+func jsColumn(desktop bool) string {
+	return fmt.Sprintf(`(() => {
+	const desktop = %t;
+	const col = document.querySelector('main').getBoundingClientRect();
+	const name = e => e.localName + (e.id ? '#' + e.id : '') + (e.className && typeof e.className === 'string' ? '.' + e.className.split(' ')[0] : '');
+	const scrolls = e => ['auto', 'scroll'].includes(getComputedStyle(e).overflowX);
+	// The nearest ancestor (or e) that clips sideways, below main.
+	const clipper = e => { for (let a = e; a && a.localName !== 'main'; a = a.parentElement) if (getComputedStyle(a).overflowX !== 'visible') return a; return null; };
+	for (const e of desktop ? document.querySelectorAll('main figure, main .table-wrap, main table, main details, main pre, main .math-display, main .katex-display, main img, main svg.figure-svg, main p, main ul, main ol') : []) {
+		const r = e.getBoundingClientRect();
+		if (r.width === 0) continue;
+		if (r.right > col.right + 1 || r.left < col.left - 1) say(name(e), JSON.stringify(short(e.textContent, 30)), 'spills past the text column:', Math.round(r.left), '-', Math.round(r.right), 'px, column', Math.round(col.left), '-', Math.round(col.right));
+	}
+	for (const k of document.querySelectorAll('main .katex')) {
+		const box = clipper(k.parentElement);
+		const r = k.getBoundingClientRect();
+		if (!box) {
+			if (r.right > col.right + 1) say('formula', JSON.stringify(short(k.textContent, 30)), 'spills past the text column by', Math.round(r.right - col.right), 'px');
+			continue;
+		}
+		const b = box.getBoundingClientRect();
+		if (r.right > b.right + 1 && !scrolls(box)) say('formula', JSON.stringify(short(k.textContent, 30)), 'is cut off by', name(box), '(' + Math.round(r.right - b.right) + 'px hidden, overflow-x', getComputedStyle(box).overflowX + ')');
+	}
+	for (const m of document.querySelectorAll('main .math-display')) {
+		if (m.scrollWidth > m.clientWidth + 1 && !scrolls(m)) say('display formula', JSON.stringify(short(m.textContent, 30)), 'is wider than its box and does not scroll');
+		if (desktop && m.scrollWidth > m.clientWidth + 1) say('display formula', JSON.stringify(short(m.textContent, 30)), 'needs scrolling at this width (' + m.scrollWidth + ' px in ' + m.clientWidth + ')');
+	}
+	return problems;
+})()`, desktop)
+}
 
 // jsColours: text is legible and, in the dark scheme, the page is dark but
 // figures keep a light background.
