@@ -127,7 +127,7 @@ func (e *Engine) code(s *Stage) (*Code, error) {
 	}
 	c, err := e.Code.Reach(s.Run.name)
 	if err != nil {
-		return nil, fmt.Errorf("stage %s: %w", s.Name, err)
+		return nil, &StageError{s.Name, err}
 	}
 	e.codeCache[s.Run.name] = c
 	return c, nil
@@ -239,7 +239,7 @@ func (e *Engine) prepare(s *Stage, deps map[string]*Record) (*Prepared, error) {
 		return nil, err
 	}
 	if p.Params, err = canonicalJSON(s.Params); err != nil {
-		return nil, fmt.Errorf("stage %s: parameters: %w", s.Name, err)
+		return nil, &StageError{s.Name, fmt.Errorf("parameters: %w", err)}
 	}
 	h := &keyHasher{}
 	h.add("stage %s", s.Name)
@@ -249,7 +249,7 @@ func (e *Engine) prepare(s *Stage, deps map[string]*Record) (*Prepared, error) {
 	for _, d := range s.Deps {
 		rec := deps[d]
 		if rec == nil {
-			return nil, fmt.Errorf("stage %s: input %s has no outputs", s.Name, d)
+			return nil, &StageError{s.Name, fmt.Errorf("input %s has no outputs", d)}
 		}
 		p.Inputs[d] = rec.OutputHash()
 		h.add("input %s %s", d, p.Inputs[d])
@@ -257,7 +257,7 @@ func (e *Engine) prepare(s *Stage, deps map[string]*Record) (*Prepared, error) {
 	for _, f := range s.Files {
 		b, err := ReadInputFile(e.filePath(f), MaxInputFileBytes)
 		if err != nil {
-			return nil, fmt.Errorf("stage %s: %w", s.Name, err)
+			return nil, &StageError{s.Name, err}
 		}
 		p.data[f] = b
 		n := s.fileName(f)
@@ -268,7 +268,7 @@ func (e *Engine) prepare(s *Stage, deps map[string]*Record) (*Prepared, error) {
 	h.add("build %s", e.Code.Build)
 	h.add("engine %s", e.engineCode())
 	if p.Modules, err = e.stageModules(p.Code); err != nil {
-		return nil, fmt.Errorf("stage %s: %w", s.Name, err)
+		return nil, &StageError{s.Name, err}
 	}
 	for _, m := range sortedKeys(p.Modules) {
 		h.add("module %s@%s", m, p.Modules[m])
@@ -420,7 +420,12 @@ var errNotStarted = errors.New("not started: another stage failed")
 func (e *Engine) runOne(ctx context.Context, s *Stage, deps map[string]*Record, sem chan struct{}, stopping *atomic.Bool) (*Outcome, error) {
 	p, err := e.prepare(s, deps)
 	if err != nil {
-		return nil, &StageError{s.Name, err}
+		// prepare's errors already name the stage.
+		var se *StageError
+		if !errors.As(err, &se) {
+			err = &StageError{s.Name, err}
+		}
+		return nil, err
 	}
 	out := &Outcome{Prepared: p}
 	if !e.Shard.owns(s, p.Key) {
