@@ -304,6 +304,7 @@ type RunResult struct {
 // every completed output and returns a *StageError. Cancelling ctx (Ctrl-C)
 // stops running stages through their Context and keeps what completed.
 func (e *Engine) Run(ctx context.Context, stages []*Stage) (*RunResult, error) {
+	defer e.Code.Flush()
 	jobs := e.Jobs
 	if jobs <= 0 {
 		jobs = runtime.NumCPU()

@@ -2,6 +2,9 @@ package pipeline
 
 import (
 	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
 	"fmt"
 	"go/ast"
 	"go/parser"
@@ -9,10 +12,13 @@ import (
 	"go/token"
 	"go/types"
 	"io/fs"
+	"os"
 	"path"
+	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 )
 
 // A Fingerprinter computes code fingerprints of stage functions at the level
@@ -48,6 +54,16 @@ type Fingerprinter struct {
 	Module string      // module path from go.mod
 	Build  BuildConfig // the build whose files count
 	Graph  *ModGraph   // outside packages -> modules they reach; nil without modgraph.txt
+	// SourceHash is the hash of every file read and of the build
+	// configuration: what the fingerprints are a function of.
+	SourceHash string
+
+	loadOnce  sync.Once
+	loadErr   error
+	mu        sync.Mutex       // guards cached and dirty
+	cached    map[string]*Code // Reach results by roots
+	dirty     bool
+	cacheFile string
 
 	decls   map[string]*decl           // by id: "pkg.Name" or "pkg.Type.Method"
 	inits   map[string][]string        // package -> ids of its initialisation
@@ -85,20 +101,73 @@ func NewFingerprinter(fsys fs.FS) (*Fingerprinter, error) {
 
 // NewFingerprinterFor is NewFingerprinter for another build configuration.
 func NewFingerprinterFor(fsys fs.FS, bc BuildConfig) (*Fingerprinter, error) {
+	fp, err := scanSource(fsys, bc)
+	if err != nil {
+		return nil, err
+	}
+	if err := fp.load(); err != nil {
+		return nil, err
+	}
+	return fp, nil
+}
+
+// NewCachedFingerprinter is NewFingerprinter with the results of Reach
+// kept in cacheDir, in one file per version of the source (the hash of
+// every file it reads and of the build configuration). When that file
+// exists, nothing is parsed or type-checked until a function it does not
+// hold is asked for: a run of unchanged code pays for reading the source
+// and hashing it. Call Flush to save what was computed.
+func NewCachedFingerprinter(fsys fs.FS, bc BuildConfig, cacheDir string) (*Fingerprinter, error) {
+	fp, err := scanSource(fsys, bc)
+	if err != nil {
+		return nil, err
+	}
+	fp.cacheFile = filepath.Join(cacheDir, "fingerprints-"+fp.SourceHash[:32]+".json")
+	if b, err := os.ReadFile(fp.cacheFile); err == nil {
+		var c codeCacheFile
+		if json.Unmarshal(b, &c) == nil && c.Source == fp.SourceHash && c.Codes != nil {
+			fp.cached = c.Codes
+			return fp, nil
+		}
+	}
+	// No usable cache: load now, so a broken source is an error at once.
+	if err := fp.load(); err != nil {
+		return nil, err
+	}
+	return fp, nil
+}
+
+// codeCacheFile is the format of a fingerprint cache file.
+type codeCacheFile struct {
+	Source string           `json:"source"`
+	Codes  map[string]*Code `json:"codes"` // by the roots asked for, joined by spaces
+}
+
+// Flush writes the cache file if Reach computed anything new. Errors are
+// ignored: the cache only saves time.
+func (fp *Fingerprinter) Flush() {
+	fp.mu.Lock()
+	defer fp.mu.Unlock()
+	if fp.cacheFile == "" || !fp.dirty {
+		return
+	}
+	b, err := json.Marshal(codeCacheFile{Source: fp.SourceHash, Codes: fp.cached})
+	if err != nil {
+		return
+	}
+	os.MkdirAll(filepath.Dir(fp.cacheFile), 0o755)
+	if WriteFileAtomic(fp.cacheFile, b) == nil {
+		fp.dirty = false
+	}
+}
+
+// scanSource reads the module's files of this build and hashes them.
+func scanSource(fsys fs.FS, bc BuildConfig) (*Fingerprinter, error) {
 	mod, err := fs.ReadFile(fsys, "go.mod")
 	if err != nil {
 		return nil, fmt.Errorf("fingerprint: %w", err)
 	}
-	fp := &Fingerprinter{
-		Build:   bc,
-		decls:   map[string]*decl{},
-		inits:   map[string][]string{},
-		methods: map[string][]string{},
-		byName:  map[string][]string{},
-		imports: map[string]map[string]bool{},
-		files:   map[string][]byte{},
-		pkgAST:  map[string][]*ast.File{},
-	}
+	fp := &Fingerprinter{Build: bc, files: map[string][]byte{}}
 	for _, line := range strings.Split(string(mod), "\n") {
 		if f := strings.Fields(line); len(f) == 2 && f[0] == "module" {
 			fp.Module = f[1]
@@ -110,8 +179,11 @@ func NewFingerprinterFor(fsys fs.FS, bc BuildConfig) (*Fingerprinter, error) {
 	if fp.Graph, err = readModGraph(fsys); err != nil {
 		return nil, err
 	}
-	fset := token.NewFileSet()
-	importedBy := map[string]string{} // in-module import path -> a file importing it
+	h := sha256.New()
+	fmt.Fprintf(h, "repro fingerprint source v1\nbuild %s\nmodule %s\n", bc, fp.Module)
+	if fp.Graph != nil {
+		h.Write(fp.Graph.Format())
+	}
 	err = fs.WalkDir(fsys, ".", func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
 			return err
@@ -133,6 +205,34 @@ func NewFingerprinterFor(fsys fs.FS, bc BuildConfig) (*Fingerprinter, error) {
 			return nil
 		}
 		fp.files[p] = src
+		fmt.Fprintf(h, "file %s %d\n", p, len(src))
+		h.Write(src)
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	fp.SourceHash = hex.EncodeToString(h.Sum(nil))
+	return fp, nil
+}
+
+// load parses and type-checks the files scanSource read, once.
+func (fp *Fingerprinter) load() error {
+	fp.loadOnce.Do(func() { fp.loadErr = fp.parse() })
+	return fp.loadErr
+}
+
+func (fp *Fingerprinter) parse() error {
+	fp.decls = map[string]*decl{}
+	fp.inits = map[string][]string{}
+	fp.methods = map[string][]string{}
+	fp.byName = map[string][]string{}
+	fp.imports = map[string]map[string]bool{}
+	fp.pkgAST = map[string][]*ast.File{}
+	fset := token.NewFileSet()
+	importedBy := map[string]string{} // in-module import path -> a file importing it
+	for _, p := range sortedKeys(fp.files) {
+		src := fp.files[p]
 		if strings.HasSuffix(p, ".s") {
 			// Assembly counts as part of its package's initialisation:
 			// reached with the package.
@@ -141,21 +241,20 @@ func NewFingerprinterFor(fsys fs.FS, bc BuildConfig) (*Fingerprinter, error) {
 			h := HashBytes([]byte(asmTokens(src)))
 			fp.decls[id] = &decl{id: id, pkg: pkg, node: &ast.BadDecl{}, tok: h, hash: h}
 			fp.inits[pkg] = append(fp.inits[pkg], id)
-			return nil
+			continue
 		}
-		return fp.addFile(fset, p, src, importedBy)
-	})
-	if err != nil {
-		return nil, err
+		if err := fp.addFile(fset, p, src, importedBy); err != nil {
+			return err
+		}
 	}
 	for _, ip := range sortedKeys(importedBy) {
 		if _, ok := fp.pkgAST[ip]; !ok {
-			return nil, fmt.Errorf("fingerprint: package %s, imported by %s, is not in the source of module %s: its code would count for nothing in the keys (add its directory to the //go:embed line of source.go)", ip, importedBy[ip], fp.Module)
+			return fmt.Errorf("fingerprint: package %s, imported by %s, is not in the source of module %s: its code would count for nothing in the keys (add its directory to the //go:embed line of source.go)", ip, importedBy[ip], fp.Module)
 		}
 	}
 	fp.typeCheck(fset)
 	fp.resolve()
-	return fp, nil
+	return nil
 }
 
 // typeCheck checks the module's packages in import order. Errors are
@@ -606,6 +705,31 @@ func (fp *Fingerprinter) Reach(root string) (*Code, error) {
 
 // ReachAll is Reach from several roots at once.
 func (fp *Fingerprinter) ReachAll(roots ...string) (*Code, error) {
+	key := strings.Join(roots, " ")
+	fp.mu.Lock()
+	c, ok := fp.cached[key]
+	fp.mu.Unlock()
+	if ok {
+		return c, nil
+	}
+	if err := fp.load(); err != nil {
+		return nil, err
+	}
+	c, err := fp.reach(roots)
+	if err != nil {
+		return nil, err
+	}
+	fp.mu.Lock()
+	if fp.cached == nil {
+		fp.cached = map[string]*Code{}
+	}
+	fp.cached[key] = c
+	fp.dirty = fp.cacheFile != ""
+	fp.mu.Unlock()
+	return c, nil
+}
+
+func (fp *Fingerprinter) reach(roots []string) (*Code, error) {
 	seen := map[string]bool{}
 	var queue []string
 	push := func(id string) {

@@ -1,6 +1,9 @@
 package pipeline
 
 import (
+	"os"
+	"path/filepath"
+	"runtime/debug"
 	"strings"
 	"testing"
 	"testing/fstest"
@@ -194,5 +197,61 @@ func TestAssemblyCountsWithItsPackage(t *testing.T) {
 	fs["b/add_amd64.s"] = &fstest.MapFile{Data: []byte("TEXT ·add(SB),4,$0\n\tNOP\n\tRET\n")}
 	if reach(t, fs, "example.com/m/a.Terrain").Fingerprint == base.Fingerprint {
 		t.Error("editing b's assembly did not change Terrain's fingerprint")
+	}
+}
+
+func TestCachedFingerprinter(t *testing.T) {
+	dir := t.TempDir()
+	fs := fixture(fixtureA, fixtureB)
+	bc := BuildFromSettings("linux", "amd64", nil)
+	first, err := NewCachedFingerprinter(fs, bc, dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, err := first.Reach("example.com/m/a.Terrain")
+	if err != nil {
+		t.Fatal(err)
+	}
+	first.Flush()
+	// The same source: nothing is parsed, the result is the cached one.
+	second, err := NewCachedFingerprinter(fs, bc, dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := second.Reach("example.com/m/a.Terrain")
+	if err != nil || got.Fingerprint != want.Fingerprint || len(got.Decls) != len(want.Decls) {
+		t.Fatalf("cached Reach = %+v, %v; want %+v", got, err, want)
+	}
+	if second.decls != nil {
+		t.Error("a cached fingerprint type-checked the source anyway")
+	}
+	// A function the cache does not hold loads the source then.
+	if _, err := second.Reach("example.com/m/a.Squares"); err != nil || second.decls == nil {
+		t.Errorf("Reach of an uncached function: %v (loaded %v)", err, second.decls != nil)
+	}
+	// Another source or another build: another cache.
+	edited := fixture(strings.Replace(fixtureA, "return x * k", "return x * k * 2", 1), fixtureB)
+	third, _ := NewCachedFingerprinter(edited, bc, dir)
+	if c, _ := third.Reach("example.com/m/a.Terrain"); c.Fingerprint == want.Fingerprint {
+		t.Error("an edited source reused the cached fingerprint")
+	}
+	tagged, _ := NewCachedFingerprinter(fs, BuildFromSettings("linux", "amd64", []debug.BuildSetting{{Key: "-tags", Value: "purego"}}), dir)
+	if tagged.SourceHash == first.SourceHash || tagged.decls == nil {
+		t.Error("another build configuration shared the cache")
+	}
+	// A damaged cache file is ignored.
+	files, _ := filepath.Glob(filepath.Join(dir, "fingerprints-*.json"))
+	for _, f := range files {
+		os.WriteFile(f, []byte("{not json"), 0o644)
+	}
+	fourth, err := NewCachedFingerprinter(fs, bc, dir)
+	if err != nil || fourth.decls == nil {
+		t.Errorf("a damaged cache: %v, loaded %v", err, fourth.decls != nil)
+	}
+	// A broken source is an error at once when nothing is cached.
+	broken := fixture(fixtureA, fixtureB)
+	delete(broken, "b/b.go")
+	if _, err := NewCachedFingerprinter(broken, bc, t.TempDir()); err == nil {
+		t.Error("a source missing a package: no error")
 	}
 }

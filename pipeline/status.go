@@ -32,6 +32,7 @@ type StageStatus struct {
 // rerun": the run keeps it cached if the upstream outputs come out
 // byte-identical (early cutoff). It runs nothing.
 func (e *Engine) Status(stages []*Stage, lock *Lock) ([]StageStatus, error) {
+	defer e.Code.Flush()
 	recs := map[string]*Record{}
 	roots := map[string][]string{} // stage -> the stale stages upstream of it (itself if stale)
 	var out []StageStatus
@@ -218,6 +219,7 @@ func limit(xs []string, n int) []string {
 // "note" when only the Go release or the build settings differ from the
 // lock's.
 func (e *Engine) Check(stages []*Stage, lock *Lock) ([]StageStatus, error) {
+	defer e.Code.Flush()
 	var out []StageStatus
 	inGraph := map[string]bool{}
 	for _, s := range stages {

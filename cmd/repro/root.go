@@ -139,7 +139,9 @@ func (g *globals) open() (*project, error) {
 	if err != nil {
 		return nil, err
 	}
-	fp, err := pipeline.NewFingerprinter(repro.Source)
+	// Fingerprints are cached in the store, by the hash of the source: a
+	// run of unchanged code does not type-check it again.
+	fp, err := pipeline.NewCachedFingerprinter(repro.Source, pipeline.CurrentBuild(), filepath.Join(st.Dir, "state"))
 	if err != nil {
 		return nil, err
 	}
