@@ -6,6 +6,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"sort"
 	"strings"
 	"testing"
@@ -61,6 +62,24 @@ func readLockFile(t *testing.T, path string) *pipeline.Lock {
 // quick profile and commits its lock; then commits a change of a parameter
 // and of a function, run by a binary built from the changed source; and
 // checks what `repro diff HEAD~1 HEAD` says in every format.
+// textDiffReasons reads the stages of a text diff printed with -v: a group
+// line "changed, N stages: REASON; REASON", then its stages indented.
+func textDiffReasons(out string) map[string]string {
+	reasons := map[string]string{}
+	group := regexp.MustCompile(`^(changed|changed through inputs|added|removed), \d+ stages?: (.*)$`)
+	cur := ""
+	for _, line := range strings.Split(out, "\n") {
+		if m := group.FindStringSubmatch(line); m != nil {
+			cur = m[2]
+		} else if name, ok := strings.CutPrefix(line, "    "); ok && cur != "" {
+			reasons[name] = cur
+		} else {
+			cur = ""
+		}
+	}
+	return reasons
+}
+
 func TestDiffBetweenCommits(t *testing.T) {
 	dir := copyProject(t)
 	gitIn(t, dir, "init", "-q")
@@ -89,22 +108,12 @@ func TestDiffBetweenCommits(t *testing.T) {
 		return runRepro(t, dir, append([]string{"diff", "--profile", "quick"}, args...)...)
 	}
 
-	// Text: stage reasons.
-	r := diff("HEAD~1", "HEAD")
+	// Text: stage reasons (-v: every stage, under its group's reasons).
+	r := diff("HEAD~1", "HEAD", "-v")
 	if r.code != 0 {
 		t.Fatalf("diff: exit %d\n%s", r.code, r.stderr)
 	}
-	reasons := map[string]string{}
-	var cur string
-	for _, line := range strings.Split(r.stdout, "\n") {
-		if s, ok := strings.CutPrefix(line, "  changed  "); ok {
-			cur = s
-		} else if strings.HasPrefix(line, "           ") && cur != "" {
-			reasons[cur] += strings.TrimSpace(line) + "\n"
-		} else {
-			cur = ""
-		}
-	}
+	reasons := textDiffReasons(r.stdout)
 	for stage, want := range map[string]string{
 		"terrain/split":               "code: fingerprint ",
 		"linear/ridge":                "params: lambdas [0.000001,0.001] -> [0.000001,0.1]",
@@ -122,8 +131,8 @@ func TestDiffBetweenCommits(t *testing.T) {
 	}
 	// A binary built from B's source knows which declarations each stage
 	// reaches, and names only those.
-	out, _ := exec.Command(binB, "-C", dir, "diff", "--profile", "quick", "HEAD~1", "HEAD").Output()
-	if !strings.Contains(string(out), "changed  terrain/split\n           code: changed stages.gridSplit\n") {
+	out, _ := exec.Command(binB, "-C", dir, "diff", "--profile", "quick", "-v", "HEAD~1", "HEAD").Output()
+	if textDiffReasons(string(out))["terrain/split"] != "code: changed stages.gridSplit" {
 		t.Errorf("B's binary: terrain/split's reason is not exactly the gridSplit change:\n%s", out)
 	}
 
