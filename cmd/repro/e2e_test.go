@@ -28,7 +28,7 @@ func TestMain(m *testing.M) {
 	// The tests share this binary: a project copy whose source differs
 	// (an edit in progress) must not rebuild it (TestRebuildOnEdit does,
 	// on its own binary).
-	os.Setenv(rebuiltEnv, "1")
+	os.Setenv(rebuiltEnv, "the tests' shared binary")
 	out, err := exec.Command("go", "build", "-o", reproBin, ".").CombinedOutput()
 	if err != nil {
 		fmt.Fprintf(os.Stderr, "building repro: %v\n%s", err, out)

@@ -11,9 +11,10 @@ import (
 	"syscall"
 )
 
-// rebuiltEnv marks a process that a rebuild started: it never rebuilds
-// again, so that a source that keeps differing (an edit during the build)
-// cannot loop. It does not start with REPRO_, which names parameters.
+// rebuiltEnv marks a process that a rebuild started (value 1): it never
+// rebuilds again, so that a source that keeps differing (an edit during the
+// build) cannot loop. Another value also prevents rebuilds and says why. It
+// does not start with REPRO_, which names parameters.
 const rebuiltEnv = "_REPRO_REBUILT"
 
 // rebuildAndExec rebuilds the running binary from the project's source at
@@ -21,8 +22,12 @@ const rebuiltEnv = "_REPRO_REBUILT"
 // info records) and replaces this process with it. It returns only when it
 // did not: with the reason, for the warning about the stale binary.
 func rebuildAndExec(root string, drift []string) string {
-	if os.Getenv(rebuiltEnv) != "" {
+	switch v := os.Getenv(rebuiltEnv); v {
+	case "":
+	case "1":
 		return "rebuilt once already; not again"
+	default:
+		return v // why, as whoever set it says (the tests)
 	}
 	bi, ok := debug.ReadBuildInfo()
 	if !ok {
