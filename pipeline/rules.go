@@ -140,7 +140,7 @@ type RuleViolation struct {
 }
 
 func (v RuleViolation) String() string {
-	return fmt.Sprintf("%s: %s changed %s (%s -> %s)", v.Rule, v.Metric, diffChangeText(v.Change, v.Relative), diffNum(v.A), diffNum(v.B))
+	return fmt.Sprintf("%s: %s changed %s (%s -> %s)", v.Rule, v.Metric, FormatChangeText(v.Change, v.Relative), FormatNumber(v.A), FormatNumber(v.B))
 }
 
 // Check applies the rules to every metric both locks hold, unchanged ones
@@ -176,3 +176,38 @@ func (d *LockDiff) Check(rules []MetricRule) (violations []RuleViolation, unmatc
 }
 
 // ---- rendering ----
+
+// FormatNumber formats a metric value (6 significant digits).
+func FormatNumber(v float64) string { return strconv.FormatFloat(v, 'g', 6, 64) }
+
+// FormatChange formats a change B - A with its sign, or "-".
+func FormatChange(v *float64) string {
+	if v == nil {
+		return "-"
+	}
+	if *v == 0 {
+		return "0"
+	}
+	return fmt.Sprintf("%+.4g", *v)
+}
+
+// FormatRelative formats a relative change as a signed percentage, or
+// "-" (or "n/a (A = 0)" when A is 0).
+func FormatRelative(v *float64, a *float64) string {
+	if v == nil {
+		if a != nil && *a == 0 {
+			return "n/a (A = 0)"
+		}
+		return "-"
+	}
+	return fmt.Sprintf("%+.3g%%", *v*100)
+}
+
+// FormatChangeText is a change with its relative change in parentheses.
+func FormatChangeText(change float64, rel *float64) string {
+	s := FormatChange(&change)
+	if rel != nil {
+		s += " (" + FormatRelative(rel, nil) + ")"
+	}
+	return s
+}

@@ -163,11 +163,11 @@ func runDiff(cmd *cobra.Command, g *globals, f *diffFlags, args []string) error 
 		}
 		out.Write(js)
 	case f.md:
-		io.WriteString(out, d.Markdown())
+		io.WriteString(out, diffMarkdown(d))
 	default:
 		// The summary and metrics first, then the stages grouped by
 		// shared reasons (every stage with -v).
-		io.WriteString(out, d.TextWith(func(w io.Writer) { printDiffGroups(w, groupDiff(d, f.verbose), f.verbose) }))
+		io.WriteString(out, diffTextWith(d, func(w io.Writer) { printDiffGroups(w, groupDiff(d, f.verbose), f.verbose) }))
 	}
 	if len(violations) > 0 {
 		for _, v := range violations {
@@ -281,7 +281,7 @@ func diffWriteHTML(ctx context.Context, dir string, d *pipeline.LockDiff, st *pi
 	}
 	var md bytes.Buffer
 	gm := goldmark.New(goldmark.WithExtensions(extension.GFM), goldmark.WithRendererOptions(html.WithUnsafe()))
-	if err := gm.Convert([]byte(d.Markdown()), &md); err != nil {
+	if err := gm.Convert([]byte(diffMarkdown(d)), &md); err != nil {
 		return err
 	}
 	var page bytes.Buffer

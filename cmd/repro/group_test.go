@@ -82,7 +82,7 @@ func TestDiffGrouped(t *testing.T) {
 		pipeline.StageChange{Stage: "report", Reasons: []string{"inputs: figures/sgd, linear/sgd/summary changed"}},
 	)
 	for _, verbose := range []bool{false, true} {
-		out := d.TextWith(func(w io.Writer) { printDiffGroups(w, groupDiff(d, verbose), verbose) })
+		out := diffTextWith(d, func(w io.Writer) { printDiffGroups(w, groupDiff(d, verbose), verbose) })
 		golden(t, fmt.Sprintf("diff-verbose=%v.golden", verbose), []byte(out))
 	}
 	// Many groups: the first twelve, then a count.

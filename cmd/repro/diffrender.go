@@ -1,0 +1,321 @@
+package main
+
+// The text and Markdown forms of a lock diff: rendering happens here, at the
+// edge; package pipeline computes the diff as data (pipeline.LockDiff).
+
+import (
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/repro-dev/repro/pipeline"
+)
+
+// The numbers of a diff are formatted as the rule violations are.
+var (
+	diffNum        = pipeline.FormatNumber
+	diffChange     = pipeline.FormatChange
+	diffRel        = pipeline.FormatRelative
+	diffChangeText = pipeline.FormatChangeText
+)
+
+func diffNumPtr(v *float64) string {
+	if v == nil {
+		return "-"
+	}
+	return diffNum(*v)
+}
+
+func metricStatus(m pipeline.MetricChange) string {
+	switch {
+	case m.A == nil:
+		return "new"
+	case m.B == nil:
+		return "removed"
+	}
+	return ""
+}
+
+func diffPlural(n int, one, many string) string {
+	if n == 1 {
+		return "1 " + one
+	}
+	return strconv.Itoa(n) + " " + many
+}
+
+func diffCounts(d *pipeline.LockDiff) (direct, downstream int) {
+	for _, c := range d.Changed {
+		if c.Direct() {
+			direct++
+		} else {
+			downstream++
+		}
+	}
+	return
+}
+
+func diffHeading(d *pipeline.LockDiff) string {
+	s := d.A.Label + " -> " + d.B.Label
+	if d.B.Profile != "" {
+		s += ", profile " + d.B.Profile
+	}
+	return s
+}
+
+// diffText renders the diff as plain text: the summary, the rules and the
+// metrics first (as the Markdown form), then every stage with its reasons,
+// then the figures.
+func diffText(d *pipeline.LockDiff) string { return diffTextWith(d, nil) }
+
+// diffTextWith renders the diff as plain text as Text does, with stages, if not
+// nil, writing the stages section (which Text lists one stage at a time).
+func diffTextWith(d *pipeline.LockDiff, stages func(w io.Writer)) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "repro diff: %s\n", diffHeading(d))
+	for _, n := range d.Notes {
+		fmt.Fprintf(&b, "note: %s\n", n)
+	}
+	if d.Empty() {
+		b.WriteString("\nno differences: both locks record the same stages, metrics and figures\n")
+		diffTextRules(d, &b)
+		return b.String()
+	}
+	fmt.Fprintf(&b, "\n%s\n", diffSummary(d))
+	diffTextRules(d, &b)
+	fmt.Fprintf(&b, "\nmetrics: %d changed, %d unchanged\n", len(d.Metrics), d.Unchanged)
+	if len(d.Metrics) > 0 {
+		rows := [][]string{{"metric", "A", "B", "change", "relative"}}
+		for _, m := range d.Metrics {
+			rel := diffRel(m.Relative, m.A)
+			if s := metricStatus(m); s != "" {
+				rel = s
+			}
+			rows = append(rows, []string{m.Name, diffNumPtr(m.A), diffNumPtr(m.B), diffChange(m.Change), rel})
+		}
+		diffColumns(&b, rows)
+	}
+	direct, downstream := diffCounts(d)
+	fmt.Fprintf(&b, "\nstages: %d changed (%d directly, %d through their inputs), %d added, %d removed\n",
+		len(d.Changed), direct, downstream, len(d.Added), len(d.Removed))
+	if stages != nil {
+		stages(&b)
+	} else {
+		for _, n := range d.Added {
+			fmt.Fprintf(&b, "  added    %s\n", n)
+		}
+		for _, n := range d.Removed {
+			fmt.Fprintf(&b, "  removed  %s\n", n)
+		}
+		for _, c := range d.Changed {
+			fmt.Fprintf(&b, "  changed  %s\n", c.Stage)
+			for _, r := range c.Reasons {
+				fmt.Fprintf(&b, "           %s\n", r)
+			}
+		}
+	}
+	fmt.Fprintf(&b, "\nfigures: %d changed\n", len(d.Figures))
+	for _, f := range d.Figures {
+		fmt.Fprintf(&b, "  %s%s\n", f.Name(), diffFigureStatus(f))
+	}
+	return b.String()
+}
+
+// diffSummary is one line of counts: stages, metrics and figures changed.
+func diffSummary(d *pipeline.LockDiff) string {
+	direct, downstream := diffCounts(d)
+	return fmt.Sprintf("%s changed (%d directly, %d through their inputs), %d added, %d removed; %s changed, %d unchanged; %s changed",
+		diffPlural(len(d.Changed), "stage", "stages"), direct, downstream, len(d.Added), len(d.Removed),
+		diffPlural(len(d.Metrics), "metric", "metrics"), d.Unchanged, diffPlural(len(d.Figures), "figure", "figures"))
+}
+
+func diffTextRules(d *pipeline.LockDiff, b *strings.Builder) {
+	if len(d.Rules) == 0 {
+		return
+	}
+	if len(d.Violations) == 0 {
+		fmt.Fprintf(b, "\nrules: %s\n", diffPlural(len(d.Rules), "rule holds", "rules hold"))
+		for _, r := range d.Rules {
+			fmt.Fprintf(b, "  ok   no metric violates %s\n", r)
+		}
+		return
+	}
+	fmt.Fprintf(b, "\nrules: %s\n", diffPlural(len(d.Violations), "violation", "violations"))
+	for _, v := range d.Violations {
+		fmt.Fprintf(b, "  FAIL %s\n", v)
+	}
+}
+
+func diffFigureStatus(f pipeline.FigureChange) string {
+	switch {
+	case f.A == "":
+		return " (new)"
+	case f.B == "":
+		return " (removed)"
+	}
+	return ""
+}
+
+// diffColumns writes rows as aligned columns, indented by two spaces: the
+// first column left-aligned, the others right-aligned.
+func diffColumns(b *strings.Builder, rows [][]string) {
+	w := make([]int, len(rows[0]))
+	for _, r := range rows {
+		for i, c := range r {
+			w[i] = max(w[i], utf8.RuneCountInString(c))
+		}
+	}
+	for _, r := range rows {
+		b.WriteString(" ")
+		for i, c := range r {
+			pad := strings.Repeat(" ", w[i]-utf8.RuneCountInString(c))
+			if i == 0 {
+				b.WriteString(" " + c + pad)
+			} else {
+				b.WriteString("  " + pad + c)
+			}
+		}
+		b.WriteString("\n")
+	}
+}
+
+// mdDiffCell escapes text for a GFM table cell.
+func mdDiffCell(s string) string {
+	r := strings.NewReplacer("|", `\|`, "\n", " ", "<", "&lt;", "*", `\*`, "`", "'")
+	return r.Replace(s)
+}
+
+// mdDiffCode puts text in a code span for a GFM table cell.
+func mdDiffCode(s string) string {
+	return "`" + strings.NewReplacer("|", `\|`, "`", "'", "\n", " ").Replace(s) + "`"
+}
+
+// mdDiffInline escapes text for a Markdown paragraph.
+func mdDiffInline(s string) string {
+	r := strings.NewReplacer("<", "&lt;", "*", `\*`, "`", "'", "[", `\[`)
+	return r.Replace(s)
+}
+
+// diffMarkdown renders the diff as GitHub-flavoured Markdown, for a pull
+// request's comment or a CI job summary: a summary line, then tables of
+// metrics and stages and a list of figures. Stages that changed only
+// because an input changed are folded in a <details> block when many.
+func diffMarkdown(d *pipeline.LockDiff) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "### repro diff\n\n")
+	fmt.Fprintf(&b, "**A** %s → **B** %s", mdDiffInline(d.A.Label), mdDiffInline(d.B.Label))
+	if d.B.Profile != "" {
+		fmt.Fprintf(&b, " · profile %s", mdDiffCode(d.B.Profile))
+	}
+	b.WriteString("\n\n")
+	for _, n := range d.Notes {
+		fmt.Fprintf(&b, "> %s\n\n", mdDiffInline(n))
+	}
+	if d.Empty() {
+		b.WriteString("No differences: both locks record the same stages, metrics and figures.\n")
+		diffMDRules(d, &b)
+		return b.String()
+	}
+	direct, downstream := diffCounts(d)
+	fmt.Fprintf(&b, "**%s changed** (%d directly, %d through their inputs), %d added, %d removed · **%s changed**, %d unchanged · **%s changed**\n",
+		diffPlural(len(d.Changed), "stage", "stages"), direct, downstream, len(d.Added), len(d.Removed),
+		diffPlural(len(d.Metrics), "metric", "metrics"), d.Unchanged, diffPlural(len(d.Figures), "figure", "figures"))
+	diffMDRules(d, &b)
+
+	b.WriteString("\n#### Metrics\n\n")
+	if len(d.Metrics) == 0 {
+		fmt.Fprintf(&b, "No metric changed (%d unchanged).\n", d.Unchanged)
+	} else {
+		b.WriteString("| metric | A | B | change | relative |\n|:--|--:|--:|--:|--:|\n")
+		for _, m := range d.Metrics {
+			rel := diffRel(m.Relative, m.A)
+			if s := metricStatus(m); s != "" {
+				rel = s
+			}
+			fmt.Fprintf(&b, "| %s | %s | %s | %s | %s |\n", mdDiffCode(m.Name), diffNumPtr(m.A), diffNumPtr(m.B), diffChange(m.Change), rel)
+		}
+		fmt.Fprintf(&b, "\n%s unchanged.\n", diffPlural(d.Unchanged, "metric", "metrics"))
+	}
+
+	b.WriteString("\n#### Stages\n\n")
+	var own, through []pipeline.StageChange
+	for _, c := range d.Changed {
+		if c.Direct() {
+			own = append(own, c)
+		} else {
+			through = append(through, c)
+		}
+	}
+	if len(own)+len(d.Added)+len(d.Removed) > 0 {
+		b.WriteString("| stage | why |\n|:--|:--|\n")
+		for _, n := range d.Added {
+			fmt.Fprintf(&b, "| %s | new: not in A |\n", mdDiffCode(n))
+		}
+		for _, n := range d.Removed {
+			fmt.Fprintf(&b, "| %s | removed: not in B |\n", mdDiffCode(n))
+		}
+		for _, c := range own {
+			fmt.Fprintf(&b, "| %s | %s |\n", mdDiffCode(c.Stage), mdDiffReasons(c.Reasons))
+		}
+		b.WriteString("\n")
+	}
+	if len(through) > 0 {
+		fold := len(through) > 8
+		if fold {
+			fmt.Fprintf(&b, "<details><summary>%s changed only because an input changed</summary>\n\n", diffPlural(len(through), "stage", "stages"))
+		} else if len(own)+len(d.Added)+len(d.Removed) > 0 {
+			b.WriteString("Changed because an input changed:\n\n")
+		}
+		b.WriteString("| stage | why |\n|:--|:--|\n")
+		for _, c := range through {
+			fmt.Fprintf(&b, "| %s | %s |\n", mdDiffCode(c.Stage), mdDiffReasons(c.Reasons))
+		}
+		if fold {
+			b.WriteString("\n</details>\n")
+		}
+	}
+	if len(d.Changed)+len(d.Added)+len(d.Removed) == 0 {
+		b.WriteString("No stage changed.\n")
+	}
+
+	b.WriteString("\n#### Figures\n\n")
+	if len(d.Figures) == 0 {
+		b.WriteString("No figure changed.\n")
+	}
+	for _, f := range d.Figures {
+		fmt.Fprintf(&b, "- %s%s\n", mdDiffCode(f.Name()), diffFigureStatus(f))
+	}
+	return b.String()
+}
+
+func mdDiffReasons(rs []string) string {
+	out := make([]string, len(rs))
+	for i, r := range rs {
+		out[i] = mdDiffCell(r)
+	}
+	return strings.Join(out, "<br>")
+}
+
+func diffMDRules(d *pipeline.LockDiff, b *strings.Builder) {
+	if len(d.Rules) == 0 {
+		return
+	}
+	if len(d.Violations) == 0 {
+		// Worded so that the rule does not read as a true statement.
+		rs := make([]string, len(d.Rules))
+		for i, r := range d.Rules {
+			rs[i] = mdDiffCode(r)
+		}
+		list := rs[0]
+		if n := len(rs); n > 1 {
+			list = strings.Join(rs[:n-1], ", ") + " or " + rs[n-1]
+		}
+		fmt.Fprintf(b, "\n✅ no metric violates %s\n", list)
+		return
+	}
+	fmt.Fprintf(b, "\n❌ **%s**:\n\n", diffPlural(len(d.Violations), "rule violation", "rule violations"))
+	for _, v := range d.Violations {
+		fmt.Fprintf(b, "- %s: %s changed %s (%s → %s)\n", mdDiffCode(v.Rule), mdDiffCode(v.Metric), diffChangeText(v.Change, v.Relative), diffNum(v.A), diffNum(v.B))
+	}
+}

@@ -1,0 +1,244 @@
+package main
+
+import (
+	"encoding/json"
+	"strings"
+	"testing"
+
+	"github.com/yuin/goldmark"
+	"github.com/yuin/goldmark/ast"
+	"github.com/yuin/goldmark/extension"
+	east "github.com/yuin/goldmark/extension/ast"
+	"github.com/yuin/goldmark/text"
+
+	"github.com/repro-dev/repro/pipeline"
+)
+
+// The rendering of lock diffs (diffrender.go), on the fixtures of package
+// pipeline's diff tests.
+
+// lockOf builds a lock from stages; metrics and outputs as given.
+func lockOf(decls map[string]string, stages map[string]*pipeline.LockStage) *pipeline.Lock {
+	return &pipeline.Lock{Version: 1, Profile: "quick", Toolchain: "go1.26.8 linux/amd64", Declarations: decls, Stages: stages}
+}
+
+func twoLocks() (*pipeline.Lock, *pipeline.Lock) {
+	a := lockOf(map[string]string{
+		"github.com/repro-dev/repro/stages.gridSplit": "1111", "github.com/repro-dev/repro/stages.split": "2222", "github.com/repro-dev/repro/models.Sigmoid": "3333", "github.com/repro-dev/repro/plots.Gone": "4444",
+	}, map[string]*pipeline.LockStage{
+		"load": {Key: "k1", Func: "github.com/repro-dev/repro/stages.load", Code: "c1", Params: json.RawMessage(`{}`),
+			Files: map[string]string{"data/x.csv": "f1"}, Outputs: map[string]string{"value": "o1"}},
+		"split": {Key: "k2", Func: "github.com/repro-dev/repro/stages.split", Code: "c2", Params: json.RawMessage(`{"x_sparsity": 10, "seed": 1}`),
+			Inputs: map[string]string{"load": "o1"}, Outputs: map[string]string{"value": "o2"}, Metrics: map[string]float64{"n.train": 100}},
+		"fit": {Key: "k3", Func: "github.com/repro-dev/repro/stages.fit", Code: "c3", Params: json.RawMessage(`{"lr": 0.1}`),
+			Inputs: map[string]string{"split": "o2"}, Outputs: map[string]string{"value": "o3"},
+			Metrics: map[string]float64{"fit.mse": 0.5, "fit.r2": 0.8, "fit.zero": 0, "fit.same": 7, "fit.gone": 1}},
+		"figures/fit": {Key: "k4", Func: "github.com/repro-dev/repro/stages.plot", Code: "c4", Params: json.RawMessage(`{}`),
+			Inputs: map[string]string{"fit": "o3"}, Outputs: map[string]string{"figure.svg": "s1", "value": "v1"}},
+		"figures/same": {Key: "k5", Func: "github.com/repro-dev/repro/stages.plot", Code: "c4", Params: json.RawMessage(`{}`),
+			Outputs: map[string]string{"figure.svg": "s2"}},
+		"old": {Key: "k6", Func: "github.com/repro-dev/repro/stages.old", Code: "c6", Outputs: map[string]string{"value": "o6"}},
+	})
+	b := lockOf(map[string]string{
+		"github.com/repro-dev/repro/stages.gridSplit": "1112", "github.com/repro-dev/repro/stages.split": "2222", "github.com/repro-dev/repro/models.Sigmoid": "3333", "github.com/repro-dev/repro/stages.newHelper": "5555",
+	}, map[string]*pipeline.LockStage{
+		"load": {Key: "k1", Func: "github.com/repro-dev/repro/stages.load", Code: "c1", Params: json.RawMessage(`{}`),
+			Files: map[string]string{"data/x.csv": "f1"}, Outputs: map[string]string{"value": "o1"}},
+		"split": {Key: "k2b", Func: "github.com/repro-dev/repro/stages.split", Code: "c2b", Params: json.RawMessage(`{"seed":1,"x_sparsity":20}`),
+			Inputs: map[string]string{"load": "o1"}, Outputs: map[string]string{"value": "o2b"}, Metrics: map[string]float64{"n.train": 25}},
+		"fit": {Key: "k3b", Func: "github.com/repro-dev/repro/stages.fit", Code: "c3", Params: json.RawMessage(`{"lr": 0.1}`),
+			Inputs: map[string]string{"split": "o2b"}, Outputs: map[string]string{"value": "o3b"},
+			Metrics: map[string]float64{"fit.mse": 0.55, "fit.r2": 0.7, "fit.zero": 0.01, "fit.same": 7, "fit.new": 3}},
+		"figures/fit": {Key: "k4b", Func: "github.com/repro-dev/repro/stages.plot", Code: "c4", Params: json.RawMessage(`{}`),
+			Inputs: map[string]string{"fit": "o3b"}, Outputs: map[string]string{"figure.svg": "s1b", "value": "v1b"}},
+		"figures/same": {Key: "k5", Func: "github.com/repro-dev/repro/stages.plot", Code: "c4", Params: json.RawMessage(`{}`),
+			Outputs: map[string]string{"figure.svg": "s2"}},
+		"figures/new": {Key: "k7", Func: "github.com/repro-dev/repro/stages.plot", Code: "c4", Params: json.RawMessage(`{}`),
+			Outputs: map[string]string{"figure.png": "p7"}},
+	})
+	return a, b
+}
+
+func TestDiffCheck(t *testing.T) {
+	a, b := twoLocks()
+	d := pipeline.DiffLocks(a, b)
+	var rules []pipeline.MetricRule
+	for _, e := range []string{"fit.* > +5%", "fit.r2 < -0.05", "fit.same >= 0", "n.train < -50%", "nothing.* < 0"} {
+		r, err := pipeline.ParseMetricRule(e)
+		if err != nil {
+			t.Fatal(err)
+		}
+		rules = append(rules, r)
+	}
+	vs, unmatched := d.Check(rules)
+	var got []string
+	for _, v := range vs {
+		got = append(got, v.Rule+" | "+v.Metric)
+	}
+	want := []string{
+		"fit.* > +5% | fit.mse",  // +10%
+		"fit.* > +5% | fit.zero", // from 0: +Inf
+		"fit.r2 < -0.05 | fit.r2",
+		"fit.same >= 0 | fit.same", // unchanged metrics are checked too
+		"n.train < -50% | n.train", // -75%
+	}
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Errorf("violations\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+	if strings.Join(unmatched, ",") != "nothing.* < 0" {
+		t.Errorf("unmatched = %v", unmatched)
+	}
+	if s := vs[0].String(); s != "fit.* > +5%: fit.mse changed +0.05 (+10%) (0.5 -> 0.55)" {
+		t.Errorf("violation text %q", s)
+	}
+	if txt := diffText(d); !strings.Contains(txt, "rules: 5 violations") || !strings.Contains(txt, "FAIL fit.r2 < -0.05: fit.r2 changed -0.1 (-12.5%) (0.8 -> 0.7)") {
+		t.Errorf("text lacks the violations:\n%s", diffText(d))
+	}
+	if md := diffMarkdown(d); !strings.Contains(md, "❌ **5 rule violations**") || !strings.Contains(md, "- `fit.r2 < -0.05`: `fit.r2` changed -0.1 (-12.5%) (0.8 → 0.7)") {
+		t.Errorf("Markdown lacks the violations:\n%s", md)
+	}
+	d.Check(rules[2:3])
+	if !strings.Contains(diffText(d), "rules: 1 violation\n") {
+		t.Errorf("one violation:\n%s", diffText(d))
+	}
+	d.Check(nil)
+	if strings.Contains(diffText(d), "rules:") || strings.Contains(diffMarkdown(d), "rule") {
+		t.Error("no rules, yet the output mentions rules")
+	}
+}
+
+// mdTables parses Markdown with GFM and returns its tables as rows of cells.
+func mdTables(t *testing.T, md string) [][][]string {
+	t.Helper()
+	src := []byte(md)
+	doc := goldmark.New(goldmark.WithExtensions(extension.GFM)).Parser().Parse(text.NewReader(src))
+	var tables [][][]string
+	ast.Walk(doc, func(n ast.Node, entering bool) (ast.WalkStatus, error) {
+		if tb, ok := n.(*east.Table); ok && entering {
+			var rows [][]string
+			for r := tb.FirstChild(); r != nil; r = r.NextSibling() {
+				var cells []string
+				for c := r.FirstChild(); c != nil; c = c.NextSibling() {
+					cells = append(cells, nodeText(c, src))
+				}
+				rows = append(rows, cells)
+			}
+			tables = append(tables, rows)
+		}
+		return ast.WalkContinue, nil
+	})
+	return tables
+}
+
+func nodeText(n ast.Node, src []byte) string {
+	var b strings.Builder
+	ast.Walk(n, func(n ast.Node, entering bool) (ast.WalkStatus, error) {
+		if !entering {
+			return ast.WalkContinue, nil
+		}
+		switch x := n.(type) {
+		case *ast.Text:
+			b.Write(x.Segment.Value(src))
+		case *ast.String:
+			b.Write(x.Value)
+		}
+		return ast.WalkContinue, nil
+	})
+	return strings.ReplaceAll(b.String(), `\|`, "|") // the renderer unescapes pipes
+}
+
+func TestDiffMarkdownTables(t *testing.T) {
+	a, b := twoLocks()
+	d := pipeline.DiffLocks(a, b)
+	d.A.Label, d.B.Label = "HEAD~1 (abc1234)", "HEAD (def5678)"
+	md := diffMarkdown(d)
+	tables := mdTables(t, md)
+	if len(tables) < 2 {
+		t.Fatalf("Markdown parses into %d tables, want metrics and stages:\n%s", len(tables), md)
+	}
+	metrics := tables[0]
+	if strings.Join(metrics[0], "|") != "metric|A|B|change|relative" {
+		t.Errorf("metrics header %q", metrics[0])
+	}
+	if len(metrics) != 1+len(d.Metrics) {
+		t.Errorf("metrics table has %d rows, want %d", len(metrics)-1, len(d.Metrics))
+	}
+	if r := metrics[1]; strings.Join(r, "|") != "fit.zero|0|0.01|+0.01|n/a (A = 0)" {
+		t.Errorf("first metric row %q", r)
+	}
+	stages := tables[1]
+	if strings.Join(stages[0], "|") != "stage|why" || len(stages) != 1+2+1 {
+		t.Errorf("stages table %q", stages)
+	}
+	found := false
+	for _, r := range stages {
+		if r[0] == "split" && strings.Contains(r[1], "params: x_sparsity 10 -> 20") && strings.Contains(r[1], "stages.gridSplit") {
+			found = true
+		}
+	}
+	if !found {
+		t.Errorf("stages table lacks split's reasons: %q", stages)
+	}
+	for _, want := range []string{"1 metric unchanged", "`figures/fit/figure.svg`", "figures/new/figure.png` (new)", "HEAD~1 (abc1234)"} {
+		if !strings.Contains(md, want) {
+			t.Errorf("Markdown lacks %q:\n%s", want, md)
+		}
+	}
+	// A cell holding a pipe stays one cell.
+	x := lockOf(nil, map[string]*pipeline.LockStage{"s": {Key: "k", Params: json.RawMessage(`{"a":"x|y"}`)}})
+	y := lockOf(nil, map[string]*pipeline.LockStage{"s": {Key: "k2", Params: json.RawMessage(`{"a":"x|z"}`)}})
+	tb := mdTables(t, diffMarkdown(pipeline.DiffLocks(x, y)))
+	if len(tb) != 1 || len(tb[0][1]) != 2 || !strings.Contains(tb[0][1][1], `"x|y" -> "x|z"`) {
+		t.Errorf("pipe in a cell: %q", tb)
+	}
+}
+
+func TestDiffMarkdownFoldsDownstream(t *testing.T) {
+	a := lockOf(nil, map[string]*pipeline.LockStage{"root": {Key: "k", Params: json.RawMessage(`{"a":1}`), Outputs: map[string]string{"value": "r"}}})
+	b := lockOf(nil, map[string]*pipeline.LockStage{"root": {Key: "k2", Params: json.RawMessage(`{"a":2}`), Outputs: map[string]string{"value": "r2"}}})
+	for _, n := range []string{"d1", "d2", "d3", "d4", "d5", "d6", "d7", "d8", "d9"} {
+		a.Stages[n] = &pipeline.LockStage{Key: n, Inputs: map[string]string{"root": "r"}}
+		b.Stages[n] = &pipeline.LockStage{Key: n + "b", Inputs: map[string]string{"root": "r2"}}
+	}
+	md := diffMarkdown(pipeline.DiffLocks(a, b))
+	if !strings.Contains(md, "<details><summary>9 stages changed only because an input changed</summary>") {
+		t.Errorf("no fold:\n%s", md)
+	}
+	if n := len(mdTables(t, md)); n != 2 {
+		t.Errorf("%d tables, want 2 (own reasons, folded downstream)", n)
+	}
+}
+
+func TestDiffEmptyAndJSON(t *testing.T) {
+	a, _ := twoLocks()
+	d := pipeline.DiffLocks(a, a)
+	if !d.Empty() || !strings.Contains(diffText(d), "no differences") || !strings.Contains(diffMarkdown(d), "No differences") {
+		t.Errorf("a lock against itself:\n%s", diffText(d))
+	}
+	a, b := twoLocks()
+	d = pipeline.DiffLocks(a, b)
+	d.A.Label = "A"
+	js, err := d.JSON()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var back struct {
+		A                struct{ Label, Profile string }
+		StagesChanged    []pipeline.StageChange  `json:"stages_changed"`
+		MetricsChanged   []pipeline.MetricChange `json:"metrics_changed"`
+		MetricsUnchanged int                     `json:"metrics_unchanged"`
+		FiguresChanged   []pipeline.FigureChange `json:"figures_changed"`
+	}
+	if err := json.Unmarshal(js, &back); err != nil {
+		t.Fatalf("%v\n%s", err, js)
+	}
+	if back.A.Label != "A" || back.A.Profile != "quick" || len(back.StagesChanged) != 3 || back.MetricsUnchanged != 1 || len(back.FiguresChanged) != 2 {
+		t.Errorf("JSON round trip: %+v", back)
+	}
+	if m := back.MetricsChanged[0]; m.Name != "fit.zero" || m.Relative != nil || m.A == nil || *m.A != 0 {
+		t.Errorf("first metric %+v", m)
+	}
+	if !strings.Contains(string(js), `"relative": null`) {
+		t.Error("an undefined relative change is not null in JSON")
+	}
+}
