@@ -74,6 +74,7 @@ Exit codes: 0 success, 1 a stage failed, 2 bad usage or configuration,
 		newVerifyCmd(g), newGCCmd(g), newParamsCmd(g))
 	root.AddCommand(newDiffCmd(g))
 	root.AddCommand(newKeygenCmd())
+	root.AddCommand(newServeCmd(g))
 	root.AddCommand(newVersionCmd())
 	g.registerCompletions(root)
 	usageArgs(root)

@@ -1,0 +1,929 @@
+package main
+
+// repro serve: a live preview of the report. It serves the exported report,
+// watches the project's inputs and, after a change, runs the stale stages in
+// the same warm process and tells every open page to reload.
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"runtime/debug"
+	"slices"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/repro-dev/repro"
+	"github.com/repro-dev/repro/pipeline"
+)
+
+// Debouncing of file events: a batch is taken once the files have been
+// quiet for serveQuiet (editors write a file in several steps, or write a
+// new file and rename it), and at most serveMaxWait after its first event.
+const (
+	serveQuiet   = 30 * time.Millisecond
+	serveMaxWait = 500 * time.Millisecond
+)
+
+// defaultServeAddr is loopback: the report is not reachable from other
+// machines unless --addr says so.
+const defaultServeAddr = "127.0.0.1:8765"
+
+type serveFlags struct {
+	addr string
+	open bool
+	jobs int
+}
+
+func newServeCmd(g *globals) *cobra.Command {
+	f := &serveFlags{}
+	cmd := &cobra.Command{
+		Use:   "serve",
+		Short: "Serve the report and re-render it on save: a live preview in the browser",
+		Long: `Serve the exported report on http://ADDR/ (the stage graph and this
+session's runs on /status), watch the project's inputs (templates, parameter
+files, data files, the Go source) and, after a change, run only the stages
+it makes stale, in this process, then reload every open page at the same
+place. Triggers are content hashes: saving a file unchanged does nothing.
+While stages run the page shows a progress bar and which stages are running;
+a failed stage shows its error over the last good report.
+
+Each run is what 'repro run' would do: it writes the profile's lock, the run
+state and artifacts/report.html. A change saved during a run is picked up
+when the run ends.
+
+After an edit of the Go source the running binary cannot run the new code:
+serve rebuilds itself (go build, with this binary's build settings; into the
+same file when the binary lies inside the project, as bin/repro does, else
+into the store's serve/ directory) and restarts in place on the same
+address, its listening socket handed over, so open pages reconnect and
+reload. While it builds, /status shows what the edit makes stale, from the
+source on disk. If the build fails, the page shows the compiler's errors and
+the report keeps running the binary's code.
+
+The server binds to loopback (127.0.0.1) unless --addr names another host,
+answers only GET and HEAD, only for the report and its files, and only
+under a loopback Host name when bound to loopback. Ctrl-C stops it; a run
+in progress stops as 'repro run' does.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error { return runServe(cmd.Context(), g, f) },
+	}
+	cmd.Flags().StringVar(&f.addr, "addr", defaultServeAddr, "address to listen on, HOST:PORT (PORT 0: any free port; no HOST: 127.0.0.1)")
+	cmd.Flags().BoolVar(&f.open, "open", false, "open the report in the default browser")
+	cmd.Flags().IntVarP(&f.jobs, "jobs", "j", 0, "stages run at once (default: number of CPUs)")
+	g.addMaxStages(cmd)
+	return cmd
+}
+
+// Variables of the handover from a serve process to the one it re-executes
+// after a rebuild. They do not start with REPRO_ (those are parameters).
+const (
+	envServeFD      = "_REPRO_SERVE_FD"      // the listening socket's file descriptor
+	envServeHandoff = "_REPRO_SERVE_HANDOFF" // a JSON file: history, what triggered the rebuild
+	envServeProbe   = "_REPRO_SERVE_PROBE"   // set: open the project and exit (checks a new binary starts)
+)
+
+// serveHandoff is what a serve process hands to the binary it rebuilt.
+type serveHandoff struct {
+	History []runRecord `json:"history"`
+	Trigger []string    `json:"trigger"`
+	Built   string      `json:"built"` // digest of the source it was built from
+}
+
+func runServe(ctx context.Context, g *globals, f *serveFlags) error {
+	if f.jobs < 0 {
+		return usagef("-j %d: want a positive number of jobs", f.jobs)
+	}
+	// serve rebuilds itself when the Go source changes (unless
+	// --no-rebuild), keeping its address; opening the project must not
+	// rebuild and re-execute it behind its back: not when it was started
+	// by its own rebuild, nor when a parameter edit opens it again.
+	noRebuild := g.noRebuild
+	if os.Getenv(envServeFD) != "" {
+		g.noRebuild = true
+	}
+	p, err := g.open()
+	if err != nil {
+		return err
+	}
+	g.noRebuild = true
+	if os.Getenv(envServeProbe) != "" {
+		return nil // the new binary starts: config, graph and fingerprints are fine
+	}
+	if err := p.store.CheckWritable(); err != nil {
+		return fmt.Errorf("%w (serve runs stages and writes the report there)", err)
+	}
+	ln, loopback, inherited, err := serveListener(f.addr)
+	if err != nil {
+		return err
+	}
+	// An interactive server: fewer collections, at the price of memory,
+	// shorten a re-render.
+	debug.SetGCPercent(400)
+
+	s := newServeSession(g, p, os.Stderr)
+	s.noRebuild = noRebuild
+	if f.jobs > 0 {
+		s.eng.Jobs = f.jobs
+	}
+	s.jobs = s.eng.Jobs
+	if h := readHandoff(); h != nil {
+		s.history = h.History
+		s.handoff = h
+	}
+	p.warn(os.Stderr)
+
+	srv := &http.Server{Handler: s.handler(loopback), ReadHeaderTimeout: 10 * time.Second, ErrorLog: log.New(io.Discard, "", 0)}
+	serveErr := make(chan error, 1)
+	go func() { serveErr <- srv.Serve(ln) }()
+	url := "http://" + displayAddr(ln.Addr()) + "/"
+	if inherited {
+		fmt.Fprintf(s.out, "repro serve: restarted after the rebuild, still on %s\n", url)
+	} else {
+		fmt.Fprintf(s.out, "repro serve: %s (the stage graph and this session's runs: %sstatus); Ctrl-C stops\n", url, url)
+		if !loopback {
+			fmt.Fprintf(s.out, "repro serve: warning: %s is not a loopback address: anyone who can reach it can read the report\n", f.addr)
+		}
+	}
+	if f.open && !inherited {
+		if err := openBrowser(url); err != nil {
+			fmt.Fprintf(s.out, "repro serve: could not open a browser (%v): open %s\n", err, url)
+		}
+	}
+
+	loopErr := s.loop(ctx, ln)
+	s.stopStreams()
+	shutCtx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel()
+	srv.Shutdown(shutCtx)
+	select {
+	case err := <-serveErr:
+		if err != nil && !errors.Is(err, http.ErrServerClosed) {
+			return err
+		}
+	default:
+	}
+	if loopErr != nil {
+		return loopErr
+	}
+	fmt.Fprintln(s.out, "repro serve: stopped")
+	return nil
+}
+
+// serveListener listens on addr, or takes over the socket a previous serve
+// process handed over. A missing host means 127.0.0.1.
+func serveListener(addr string) (ln net.Listener, loopback, inherited bool, err error) {
+	if ln, err := inheritedListener(); ln != nil || err != nil {
+		if err != nil {
+			return nil, false, false, err
+		}
+		return ln, isLoopbackAddr(ln.Addr()), true, nil
+	}
+	host, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		return nil, false, false, usagef("--addr %q: want HOST:PORT, e.g. 127.0.0.1:8765", addr)
+	}
+	if host == "" {
+		host = "127.0.0.1"
+	}
+	ln, err = net.Listen("tcp", net.JoinHostPort(host, port))
+	if err != nil {
+		return nil, false, false, usagef("--addr %s: %v (another port: --addr 127.0.0.1:0 takes any free one)", addr, err)
+	}
+	return ln, isLoopbackAddr(ln.Addr()), false, nil
+}
+
+// openBrowser opens url with the desktop's opener and does not wait for it.
+func openBrowser(url string) error {
+	var cmd *exec.Cmd
+	switch runtime.GOOS {
+	case "darwin":
+		cmd = exec.Command("open", url)
+	case "windows":
+		cmd = exec.Command("rundll32", "url.dll,FileProtocolHandler", url)
+	default:
+		cmd = exec.Command("xdg-open", url)
+	}
+	if err := cmd.Start(); err != nil {
+		return err
+	}
+	go cmd.Wait()
+	return nil
+}
+
+func isLoopbackAddr(a net.Addr) bool {
+	ta, ok := a.(*net.TCPAddr)
+	return ok && ta.IP.IsLoopback()
+}
+
+func displayAddr(a net.Addr) string {
+	if ta, ok := a.(*net.TCPAddr); ok && ta.IP.IsUnspecified() {
+		return net.JoinHostPort("localhost", fmt.Sprint(ta.Port))
+	}
+	return a.String()
+}
+
+// A serveSession is the state of one server: the project, one engine whose
+// code fingerprints stay cached across runs, what the pages show, and the
+// history of runs.
+type serveSession struct {
+	g   *globals
+	out io.Writer // the terminal
+	hub *hub
+
+	// Fixed for the session.
+	storeDir string
+	root     string
+	profile  string
+	jobs     int
+
+	// Owned by the loop and the run it starts (never at the same time).
+	p         *project
+	eng       *pipeline.Engine
+	set       *watchSet
+	srcDirs   []string // package directories of the embedded source
+	srcDigest string   // digest of the embedded source
+	handoff   *serveHandoff
+	reopen    bool // the parameters did not open: open them before the next run
+	noRebuild bool // --no-rebuild: say that the Go source changed, do not rebuild
+
+	mu      sync.Mutex // guards what the pages see, below
+	view    liveView
+	stages  []stageView
+	byName  map[string]int
+	plan    map[string]bool
+	history []runRecord
+	quit    chan struct{}
+
+	progressSent time.Time
+}
+
+// liveView is what every open page follows (the "state" event).
+type liveView struct {
+	// Version is the content hash of the exported report ("" while there
+	// is none): a page whose report has another version reloads.
+	Version string         `json:"version"`
+	Phase   string         `json:"phase"` // idle, running, rebuilding
+	Done    int            `json:"done"`  // of the stages this run had to check
+	Total   int            `json:"total"`
+	Running []runningStage `json:"running"`
+	Error   *liveError     `json:"error"`
+	Notice  string         `json:"notice"`
+	Run     int            `json:"run"` // the number of the current or last run
+}
+
+type runningStage struct {
+	Stage string `json:"stage"`
+	Done  int    `json:"done,omitempty"`
+	Total int    `json:"total,omitempty"`
+}
+
+type liveError struct {
+	Stage   string `json:"stage"`
+	Message string `json:"message"`
+}
+
+// stageView is one stage on /status.
+type stageView struct {
+	Stage   string   `json:"stage"`
+	Family  string   `json:"family"`
+	Deps    []string `json:"deps,omitempty"`
+	State   string   `json:"state"` // fresh, may rerun, stale, running, failed
+	Reasons []string `json:"reasons"`
+	Seconds float64  `json:"seconds,omitempty"`
+}
+
+// runRecord is one run of the session, for /status.
+type runRecord struct {
+	N           int        `json:"n"`
+	Started     string     `json:"started"`
+	Trigger     []string   `json:"trigger"`
+	Seconds     float64    `json:"seconds"`
+	Ran         []ranStage `json:"ran"`
+	Cached      int        `json:"cached"`
+	Failed      []string   `json:"failed"`
+	Error       string     `json:"error,omitempty"`
+	Interrupted bool       `json:"interrupted,omitempty"`
+	Stale       []string   `json:"stale"`     // what status said before the run: stale
+	MayRerun    []string   `json:"may_rerun"` // and may rerun
+}
+
+type ranStage struct {
+	Stage   string   `json:"stage"`
+	Why     []string `json:"why"`
+	Seconds float64  `json:"seconds"`
+}
+
+func newServeSession(g *globals, p *project, out io.Writer) *serveSession {
+	s := &serveSession{g: g, out: out, hub: newHub(), p: p, eng: p.engine, quit: make(chan struct{}),
+		storeDir: p.store.Dir, root: p.root, profile: p.profile}
+	s.srcDirs = sourceDirs(repro.Source)
+	s.srcDigest = sourceDigest(repro.Source, s.srcDirs, p.engine.Code.Build)
+	s.eng.Observe = s.observe
+	s.set = newWatchSet(p.root, p.profile, p.graph, repro.Source)
+	s.view = liveView{Phase: "idle", Version: s.reportVersion()}
+	s.resetStages()
+	return s
+}
+
+// family is the first segment of a stage name: terrain, digits, linear,
+// neural, logistic, baseline, learning-curve, figures, report.
+func family(stage string) string {
+	f, _, _ := strings.Cut(stage, "/")
+	return f
+}
+
+// resetStages lists the graph's stages (all "fresh" until a status says
+// otherwise). Called with the graph of s.p.
+func (s *serveSession) resetStages() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	old := s.byName
+	oldStages := s.stages
+	s.stages = nil
+	s.byName = map[string]int{}
+	for _, st := range s.p.graph.Stages() {
+		v := stageView{Stage: st.Name, Family: family(st.Name), Deps: st.Deps, State: pipeline.StateFresh}
+		if i, ok := old[st.Name]; ok {
+			v.State, v.Reasons, v.Seconds = oldStages[i].State, oldStages[i].Reasons, oldStages[i].Seconds
+		}
+		s.byName[st.Name] = len(s.stages)
+		s.stages = append(s.stages, v)
+	}
+}
+
+// observe follows the engine's events (one at a time).
+func (s *serveSession) observe(ev pipeline.Event) {
+	s.mu.Lock()
+	i, ok := s.byName[ev.Stage]
+	switch ev.Kind {
+	case pipeline.EventStart:
+		if ok {
+			s.stages[i].State = "running"
+		}
+		s.view.Running = append(s.view.Running, runningStage{Stage: ev.Stage})
+	case pipeline.EventProgress:
+		for j := range s.view.Running {
+			if s.view.Running[j].Stage == ev.Stage {
+				s.view.Running[j].Done, s.view.Running[j].Total = ev.Done, ev.Total
+			}
+		}
+	case pipeline.EventDone, pipeline.EventCached, pipeline.EventFailed:
+		s.view.Running = removeRunning(s.view.Running, ev.Stage)
+		if s.plan[ev.Stage] {
+			s.view.Done++
+		}
+		if ok {
+			switch ev.Kind {
+			case pipeline.EventFailed:
+				s.stages[i].State = "failed"
+				s.stages[i].Reasons = []string{errorText(ev.Err)}
+			case pipeline.EventDone:
+				s.stages[i].State, s.stages[i].Reasons = pipeline.StateFresh, nil
+				s.stages[i].Seconds = ev.Elapsed.Seconds()
+			default:
+				s.stages[i].State, s.stages[i].Reasons = pipeline.StateFresh, nil
+			}
+		}
+	case pipeline.EventWarning:
+		fmt.Fprintf(s.out, "repro: warning: %s: %v\n", ev.Stage, ev.Err)
+	}
+	planned := s.plan[ev.Stage]
+	// Progress (epochs) is shown at most ten times a second.
+	quiet := ev.Kind == pipeline.EventProgress && time.Since(s.progressSent) < 100*time.Millisecond
+	if !quiet && ev.Kind == pipeline.EventProgress {
+		s.progressSent = time.Now()
+	}
+	s.mu.Unlock()
+	if (ev.Kind != pipeline.EventCached || planned) && !quiet && ev.Kind != pipeline.EventWarning {
+		s.publish()
+	}
+}
+
+func removeRunning(rs []runningStage, stage string) []runningStage {
+	out := rs[:0]
+	for _, r := range rs {
+		if r.Stage != stage {
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
+func errorText(err error) string {
+	if err == nil {
+		return ""
+	}
+	var se *pipeline.StageError
+	if errors.As(err, &se) {
+		return se.Err.Error()
+	}
+	return err.Error()
+}
+
+// publish sends the current view to every page. Views are published in
+// the order they were made (under s.mu), so a page never gets an older one
+// last.
+func (s *serveSession) publish() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	b, _ := json.Marshal(s.view)
+	s.hub.publish(b)
+}
+
+// setView changes the view and publishes it.
+func (s *serveSession) setView(f func(v *liveView)) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	f(&s.view)
+	b, _ := json.Marshal(s.view)
+	s.hub.publish(b)
+}
+
+// reportPath is the exported report.
+func (s *serveSession) reportPath() string { return filepath.Join(s.storeDir, "report.html") }
+
+// reportVersion is the content hash of the exported report, "" if none.
+func (s *serveSession) reportVersion() string {
+	b, err := os.ReadFile(s.reportPath())
+	if err != nil {
+		return ""
+	}
+	return versionOf(b)
+}
+
+func versionOf(b []byte) string { return pipeline.HashBytes(b)[:16] }
+
+// work is what the loop has to do next.
+type work struct {
+	files   map[string]fileClass // changed inputs not yet run
+	why     []string             // other reasons to run: the start of the session, a run cut short
+	goSrc   string               // digest of the Go source on disk to build, "" for none
+	goFiles []string             // the Go files whose change asks for it
+}
+
+func (w *work) runnable() bool { return len(w.why) > 0 || len(w.files) > 0 }
+
+// loop watches, runs and rebuilds until ctx is done or the binary is
+// replaced by its rebuild. At most one run or one build goes on at a time;
+// changes that arrive meanwhile wait for it (a change of the Go source
+// stops a run: the running code is out of date).
+func (s *serveSession) loop(ctx context.Context, ln net.Listener) error {
+	wctx, stopWatch := context.WithCancel(ctx)
+	defer stopWatch()
+	deb := newDebouncer(serveQuiet, serveMaxWait)
+	go deb.run(wctx)
+	w, err := newWatcher(deb)
+	if err != nil {
+		return fmt.Errorf("serve: watching files: %w", err)
+	}
+	if skipped := w.watch(s.set); len(skipped) > 0 {
+		fmt.Fprintf(s.out, "repro serve: not watching %s (missing)\n", strings.Join(limitList(relPaths(s.root, skipped), 3), ", "))
+	}
+	hashes := newContentHashes()
+	hashes.seed(s.set.paths())
+	updates := make(chan *watchSet, 1)
+	go w.run(wctx, updates)
+
+	todo := &work{files: map[string]fileClass{}, why: []string{"start of the session"}}
+	if s.handoff != nil && len(s.handoff.Trigger) > 0 {
+		todo.why = s.handoff.Trigger // the Go files this binary was rebuilt for
+	}
+	// The source on disk may already differ from the binary's.
+	s.checkSource(todo, nil)
+
+	var (
+		runCancel context.CancelFunc
+		runDone   chan runOutcome
+		buildDone chan buildResult
+		buildStop context.CancelFunc
+		failedSrc string // digest whose build failed: not built again until the source changes
+		done      = ctx.Done()
+		stopping  bool
+	)
+	start := func() {
+		if runDone != nil || buildDone != nil || stopping {
+			return
+		}
+		if todo.goSrc != "" && todo.goSrc != failedSrc {
+			var bctx context.Context
+			bctx, buildStop = context.WithCancel(ctx)
+			buildDone = make(chan buildResult, 1)
+			digest, files := todo.goSrc, relPaths(s.root, todo.goFiles)
+			s.setView(func(v *liveView) {
+				v.Phase = "rebuilding"
+				v.Notice = "The Go source changed (" + strings.Join(limitList(files, 3), ", ") + "): rebuilding repro to run it"
+			})
+			fmt.Fprintf(s.out, "repro serve: %s changed: rebuilding\n", strings.Join(limitList(files, 3), ", "))
+			go func() { buildDone <- s.rebuild(bctx, digest) }()
+			return
+		}
+		if !todo.runnable() {
+			return
+		}
+		var rctx context.Context
+		rctx, runCancel = context.WithCancel(ctx)
+		runDone = make(chan runOutcome, 1)
+		var changed []string
+		reopen := s.reopen
+		for f, c := range todo.files {
+			changed = append(changed, f)
+			reopen = reopen || c == classParams
+		}
+		sort.Strings(changed)
+		trigger := append(todo.why, relPaths(s.root, changed)...)
+		todo.files, todo.why = map[string]fileClass{}, nil
+		go func() { runDone <- s.run(rctx, trigger, reopen) }()
+	}
+	start()
+	for {
+		select {
+		case <-done:
+			done, stopping = nil, true
+			if runDone == nil && buildDone == nil {
+				return nil
+			}
+			// The run stops as repro run does; its end is awaited below.
+		case err := <-w.errs:
+			fmt.Fprintf(s.out, "repro serve: watching files: %v\n", err)
+		case batch := <-deb.out:
+			changed := hashes.changed(batch)
+			if len(changed) == 0 {
+				continue // saved unchanged, touched, or changed and changed back
+			}
+			byClass := s.set.classes(changed)
+			for c, files := range byClass {
+				if c != classSource {
+					for _, f := range files {
+						todo.files[f] = c
+					}
+				}
+			}
+			if src := byClass[classSource]; len(src) > 0 && s.checkSource(todo, src) && runCancel != nil {
+				runCancel() // the running code is out of date
+			}
+			start()
+		case out := <-runDone:
+			runDone, runCancel = nil, nil
+			if out.set != nil {
+				s.set = out.set
+				hashes.seed(out.set.paths())
+				updates <- out.set
+			}
+			if out.interrupted && !stopping {
+				todo.why = append(todo.why, "the run cut short before")
+			}
+			if stopping {
+				if buildDone == nil {
+					return nil
+				}
+				continue
+			}
+			start()
+		case res := <-buildDone:
+			buildDone, buildStop = nil, nil
+			if stopping {
+				if runDone == nil {
+					return nil
+				}
+				continue
+			}
+			failedSrc = res.digest
+			if res.err == nil {
+				// Does not return when the new binary starts.
+				err := s.reexec(ln, res, todo)
+				fmt.Fprintf(s.out, "repro serve: could not restart the rebuilt binary: %v\n", err)
+				res.err = fmt.Errorf("rebuilt %s, but could not restart it: %w", relPaths(s.root, []string{res.bin})[0], err)
+			}
+			if todo.goSrc == res.digest {
+				todo.goSrc, todo.goFiles = "", nil
+			}
+			if !errors.Is(res.err, context.Canceled) {
+				fmt.Fprintf(s.out, "repro serve: rebuild failed: %v\n", res.err)
+				s.setView(func(v *liveView) {
+					v.Phase = "idle"
+					v.Error = &liveError{Stage: "go build", Message: res.err.Error()}
+					v.Notice = "The report runs the code this binary was built from, not the Go source on disk."
+				})
+			}
+			start()
+		}
+		if buildStop != nil && stopping {
+			buildStop()
+		}
+	}
+}
+
+// checkSource compares the Go source on disk with the binary's: when they
+// differ, it asks the loop for a rebuild (and says so); when they are equal
+// again (an edit undone), it withdraws the request and the notice. It
+// reports whether a rebuild is now wanted.
+func (s *serveSession) checkSource(todo *work, files []string) bool {
+	if _, err := os.Stat(filepath.Join(s.p.root, "go.mod")); err != nil {
+		return false // the project does not hold the source
+	}
+	disk := sourceDigest(os.DirFS(s.p.root), s.srcDirs, s.eng.Code.Build)
+	if disk == s.srcDigest {
+		if todo.goSrc != "" || files != nil {
+			todo.goSrc, todo.goFiles = "", nil
+			s.setView(func(v *liveView) {
+				v.Notice = ""
+				if v.Error != nil && v.Error.Stage == "go build" {
+					v.Error = nil
+				}
+			})
+		}
+		return false
+	}
+	if s.handoff != nil && s.handoff.Built == disk {
+		// This binary was built from exactly this source, and still sees
+		// a difference: rebuilding again would loop.
+		s.setView(func(v *liveView) {
+			v.Notice = "This binary was rebuilt from the source on disk but does not match it; run make build and restart repro serve."
+		})
+		return false
+	}
+	if files == nil {
+		files = []string{"the source on disk differs from the binary's"}
+	}
+	if s.noRebuild {
+		s.setView(func(v *liveView) {
+			v.Notice = "The Go source changed, and --no-rebuild: the report runs the code this binary was built from. Rebuild (make build) and restart repro serve."
+		})
+		return false
+	}
+	if _, err := goTool(); err != nil {
+		s.setView(func(v *liveView) {
+			v.Notice = "The Go source changed, and no go command is found to rebuild repro: the report runs the code this binary was built from. Rebuild (make build) and restart repro serve."
+		})
+		return false
+	}
+	todo.goSrc, todo.goFiles = disk, files
+	return true
+}
+
+func relPaths(root string, paths []string) []string {
+	out := make([]string, len(paths))
+	for i, p := range paths {
+		if r, err := filepath.Rel(root, p); err == nil && !strings.HasPrefix(r, "..") {
+			p = filepath.ToSlash(r)
+		}
+		out[i] = p
+	}
+	return out
+}
+
+// runOutcome is what a run leaves for the loop: the new watch set when the
+// graph changed.
+type runOutcome struct {
+	set         *watchSet
+	interrupted bool
+}
+
+// run brings the report up to date: with a parameter change it opens the
+// project again (the type-checked source is reused); it says which stages
+// are stale and why (as repro status), runs the graph (only stale stages
+// execute), then writes the lock, the run state and the report as repro run
+// does, and publishes the new version.
+func (s *serveSession) run(ctx context.Context, trigger []string, reopen bool) (out runOutcome) {
+	t0 := time.Now()
+	rec := runRecord{Started: t0.Format("15:04:05"), Trigger: trigger}
+	s.mu.Lock()
+	rec.N = len(s.history) + 1
+	s.mu.Unlock()
+	defer func() {
+		out.interrupted = rec.Interrupted
+		rec.Seconds = time.Since(t0).Seconds()
+		s.mu.Lock()
+		s.history = append(s.history, rec)
+		s.mu.Unlock()
+		s.logRun(rec)
+	}()
+	fail := func(stage string, err error) runOutcome {
+		rec.Error = err.Error()
+		s.setView(func(v *liveView) {
+			v.Phase, v.Running = "idle", nil
+			v.Error = &liveError{Stage: stage, Message: err.Error()}
+		})
+		return out
+	}
+	s.setView(func(v *liveView) {
+		v.Phase, v.Done, v.Total, v.Running, v.Run = "running", 0, 0, nil, rec.N
+	})
+	if reopen {
+		p, err := s.g.open()
+		if err != nil {
+			// Until the parameters open, every run tries again (and
+			// shows the error), rather than running the old ones.
+			s.reopen = true
+			return fail("parameters", err)
+		}
+		s.reopen = false
+		s.eng.Graph = p.graph
+		p.engine = s.eng
+		s.p = p
+		s.resetStages()
+		out.set = newWatchSet(p.root, p.profile, p.graph, repro.Source)
+	}
+	unlock, err := s.p.store.Lock(ctx, func(msg string) { fmt.Fprintln(s.out, "repro:", msg) })
+	if err != nil {
+		if ctx.Err() != nil {
+			rec.Interrupted = true
+		}
+		return fail("store", err)
+	}
+	defer unlock()
+
+	sel := s.p.graph.Stages()
+	lock, err := pipeline.ReadLock(s.p.lockPath())
+	if err != nil {
+		return fail("lock", err)
+	}
+	why := map[string][]string{}
+	sts, stErr := s.eng.Status(sel, lock)
+	s.mu.Lock()
+	s.plan = map[string]bool{}
+	if stErr == nil {
+		for _, st := range sts {
+			i := s.byName[st.Stage]
+			s.stages[i].State, s.stages[i].Reasons = st.State, st.Reasons
+			if st.State != pipeline.StateFresh {
+				s.plan[st.Stage] = true
+				why[st.Stage] = st.Reasons
+				if st.State == pipeline.StateStale {
+					rec.Stale = append(rec.Stale, st.Stage)
+				} else {
+					rec.MayRerun = append(rec.MayRerun, st.Stage)
+				}
+			}
+		}
+	} else {
+		for _, st := range sel {
+			s.plan[st.Name] = true
+		}
+	}
+	s.view.Total = len(s.plan)
+	s.mu.Unlock()
+	s.publish()
+
+	res, runErr := s.eng.Run(ctx, sel)
+	if res != nil {
+		for _, n := range res.Ran {
+			rec.Ran = append(rec.Ran, ranStage{Stage: n, Why: why[n], Seconds: res.Outcomes[n].Duration.Seconds()})
+		}
+		sort.Slice(rec.Ran, func(i, j int) bool { return rec.Ran[i].Stage < rec.Ran[j].Stage })
+		rec.Cached = len(res.Cached)
+		if slices.Contains(res.Ran, "report") {
+			reportWarnings(s.p, res.Outcomes["report"].Record)
+		}
+		rec.Failed = append(rec.Failed, res.Failed...)
+	}
+	var state *runState
+	if res != nil {
+		var err error
+		if state, err = recordRun(s.p, s.eng, res, t0); err != nil && runErr == nil {
+			runErr = err
+		}
+	}
+	s.mu.Lock()
+	s.plan = nil
+	for _, st := range s.stages {
+		if st.State == "running" {
+			// Stopped by an interruption or a failure elsewhere.
+			s.stages[s.byName[st.Stage]].State = pipeline.StateStale
+		}
+	}
+	s.mu.Unlock()
+	version := s.reportVersion()
+	var lerr *liveError
+	switch {
+	case runErr == nil:
+	case ctx.Err() != nil:
+		rec.Interrupted = true
+	default:
+		rec.Error = runErr.Error()
+		lerr = &liveError{Stage: "", Message: runErr.Error()}
+		var se *pipeline.StageError
+		if errors.As(runErr, &se) {
+			lerr = &liveError{Stage: se.Stage, Message: se.Err.Error()}
+		}
+	}
+	s.setView(func(v *liveView) {
+		v.Phase, v.Running, v.Version = "idle", nil, version
+		if !rec.Interrupted {
+			v.Error = lerr
+		}
+	})
+	// The run state (timings) is not on the page: written after the pages
+	// were told to reload.
+	if state != nil {
+		b, _ := json.MarshalIndent(state, "", "  ")
+		if err := pipeline.WriteFileAtomic(statePath(s.p), b); err != nil {
+			fmt.Fprintf(s.out, "repro serve: %v\n", err)
+		}
+	}
+	return out
+}
+
+// logRun prints one line per run on the terminal.
+func (s *serveSession) logRun(r runRecord) {
+	var b strings.Builder
+	fmt.Fprintf(&b, "repro serve: run %d (%s): ", r.N, strings.Join(limitList(r.Trigger, 3), ", "))
+	switch {
+	case r.Interrupted:
+		b.WriteString("interrupted; ")
+	}
+	names := make([]string, 0, len(r.Ran))
+	for _, x := range r.Ran {
+		names = append(names, fmt.Sprintf("%s %.2fs", x.Stage, x.Seconds))
+	}
+	fmt.Fprintf(&b, "%d ran", len(r.Ran))
+	if len(names) > 0 {
+		fmt.Fprintf(&b, " (%s)", strings.Join(limitList(names, 4), ", "))
+	}
+	fmt.Fprintf(&b, ", %d cached, %d failed in %.2fs", r.Cached, len(r.Failed), r.Seconds)
+	fmt.Fprintln(s.out, b.String())
+	if r.Error != "" && !r.Interrupted {
+		fmt.Fprintf(s.out, "repro serve: %s\n", r.Error)
+	}
+}
+
+// recordRun does what repro run does after the engine (see runRun): it
+// writes the profile's lock and exports the report with this run's
+// provenance; it returns the run state for the caller to write.
+func recordRun(p *project, eng *pipeline.Engine, res *pipeline.RunResult, t0 time.Time) (*runState, error) {
+	if len(res.Outcomes) > 0 {
+		lock, err := pipeline.ReadLock(p.lockPath())
+		if err != nil {
+			return nil, err
+		}
+		lock.Profile = p.profile
+		if err := lock.Update(res, eng); err != nil {
+			return nil, err
+		}
+		if err := lock.Write(p.lockPath()); err != nil {
+			return nil, err
+		}
+	}
+	st := &runState{Profile: p.profile, Finished: time.Now().UTC().Format(time.RFC3339), Seconds: time.Since(t0).Seconds(), Stages: map[string]stageRunState{}}
+	if old, err := readState(p); err == nil && old.Stages != nil {
+		st.Stages = old.Stages
+	}
+	for name, o := range res.Outcomes {
+		s := stageRunState{Key: o.Key, State: "ran", Seconds: o.Duration.Seconds()}
+		if o.Cached {
+			s.State = "cached"
+		}
+		st.Stages[name] = s
+	}
+	for _, n := range res.Failed {
+		st.Stages[n] = stageRunState{State: "failed"}
+	}
+	if _, ok := res.Outcomes["report"]; ok {
+		if err := exportReport(p, st); err != nil {
+			return st, err
+		}
+	}
+	return st, nil
+}
+
+// stopStreams ends every event stream (before the server shuts down).
+func (s *serveSession) stopStreams() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	select {
+	case <-s.quit:
+	default:
+		close(s.quit)
+	}
+}
+
+// statusJSON is what /status shows: every stage by family with its state
+// and reasons, and the session's runs.
+func (s *serveSession) statusJSON() []byte {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	b, _ := json.Marshal(struct {
+		Profile string      `json:"profile"`
+		Root    string      `json:"root"`
+		View    liveView    `json:"view"`
+		Stages  []stageView `json:"stages"`
+		History []runRecord `json:"history"`
+		Jobs    int         `json:"jobs"`
+		Source  string      `json:"source"` // digest of the source this binary was built from
+	}{s.profile, s.root, s.view, s.stages, s.history, s.jobs, s.srcDigest[:16]})
+	return b
+}
