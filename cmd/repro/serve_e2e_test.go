@@ -1,0 +1,376 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"io"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/repro-dev/repro/pipeline"
+)
+
+// serveProc is a `repro serve` started by a test, on any free loopback port.
+type serveProc struct {
+	cmd  *exec.Cmd
+	url  string // http://127.0.0.1:PORT/
+	mu   sync.Mutex
+	log  []string
+	done chan struct{}
+	err  error
+}
+
+var serveURLRE = regexp.MustCompile(`^repro serve: (http://127\.0\.0\.1:\d+/) `)
+
+// startServe starts repro serve in dir and waits for its address. The
+// server is stopped (Ctrl-C) when the test ends.
+func startServe(tb testing.TB, dir string, args ...string) *serveProc {
+	tb.Helper()
+	sp := &serveProc{done: make(chan struct{})}
+	sp.cmd = exec.Command(reproBin, append([]string{"-C", dir, "serve", "--addr", "127.0.0.1:0"}, args...)...)
+	sp.cmd.Env = slices.DeleteFunc(os.Environ(), func(kv string) bool {
+		return strings.HasPrefix(kv, "REPRO_PROFILE=") || strings.HasPrefix(kv, "REPRO_STORE_REMOTE=")
+	})
+	pipe, err := sp.cmd.StderrPipe()
+	if err != nil {
+		tb.Fatal(err)
+	}
+	sp.cmd.Stdout = io.Discard
+	if err := sp.cmd.Start(); err != nil {
+		tb.Fatal(err)
+	}
+	urls := make(chan string, 1)
+	go func() {
+		sc := bufio.NewScanner(pipe)
+		for sc.Scan() {
+			line := sc.Text()
+			sp.mu.Lock()
+			sp.log = append(sp.log, line)
+			sp.mu.Unlock()
+			if m := serveURLRE.FindStringSubmatch(line); m != nil {
+				select {
+				case urls <- m[1]:
+				default:
+				}
+			}
+		}
+		sp.err = sp.cmd.Wait()
+		close(sp.done)
+	}()
+	tb.Cleanup(func() { sp.stop(tb) })
+	select {
+	case sp.url = <-urls:
+	case <-sp.done:
+		tb.Fatalf("repro serve exited: %v\n%s", sp.err, sp.logText())
+	case <-time.After(60 * time.Second):
+		tb.Fatalf("repro serve did not say its address in 60s\n%s", sp.logText())
+	}
+	return sp
+}
+
+func (sp *serveProc) logText() string {
+	sp.mu.Lock()
+	defer sp.mu.Unlock()
+	return strings.Join(sp.log, "\n")
+}
+
+// stop sends Ctrl-C (SIGINT) and waits for the exit; it returns the exit
+// code, -1 if it had to kill.
+func (sp *serveProc) stop(tb testing.TB) int {
+	select {
+	case <-sp.done:
+	default:
+		sp.cmd.Process.Signal(os.Interrupt)
+		select {
+		case <-sp.done:
+		case <-time.After(60 * time.Second):
+			sp.cmd.Process.Kill()
+			<-sp.done
+			tb.Errorf("repro serve did not stop 60s after Ctrl-C: killed\n%s", sp.logText())
+			return -1
+		}
+	}
+	return sp.cmd.ProcessState.ExitCode()
+}
+
+// serveStatusDoc is /_repro/status.json.
+type serveStatusDoc struct {
+	Profile string      `json:"profile"`
+	View    liveView    `json:"view"`
+	Stages  []stageView `json:"stages"`
+	History []runRecord `json:"history"`
+	Source  string      `json:"source"`
+}
+
+func (sp *serveProc) status(tb testing.TB) serveStatusDoc {
+	tb.Helper()
+	resp, err := http.Get(sp.url + "_repro/status.json")
+	if err != nil {
+		tb.Fatalf("status: %v\n%s", err, sp.logText())
+	}
+	defer resp.Body.Close()
+	var d serveStatusDoc
+	if err := json.NewDecoder(resp.Body).Decode(&d); err != nil {
+		tb.Fatal(err)
+	}
+	return d
+}
+
+// waitFor polls the status until ok holds.
+func (sp *serveProc) waitFor(tb testing.TB, what string, limit time.Duration, ok func(serveStatusDoc) bool) serveStatusDoc {
+	tb.Helper()
+	deadline := time.Now().Add(limit)
+	for {
+		d := sp.status(tb)
+		if ok(d) {
+			return d
+		}
+		if time.Now().After(deadline) {
+			b, _ := json.MarshalIndent(d.View, "", "  ")
+			tb.Fatalf("%s: not after %v; view %s\nlog:\n%s", what, limit, b, sp.logText())
+		}
+		select {
+		case <-sp.done:
+			tb.Fatalf("%s: repro serve exited: %v\n%s", what, sp.err, sp.logText())
+		case <-time.After(50 * time.Millisecond):
+		}
+	}
+}
+
+// waitRuns waits until n runs are done and none is running.
+func (sp *serveProc) waitRuns(tb testing.TB, n int, limit time.Duration) serveStatusDoc {
+	tb.Helper()
+	return sp.waitFor(tb, "run "+strconv.Itoa(n), limit, func(d serveStatusDoc) bool {
+		return len(d.History) >= n && d.View.Phase == "idle"
+	})
+}
+
+// editFile replaces old by new in a project file (exactly once).
+func editFile(tb testing.TB, dir, rel, old, new string) {
+	tb.Helper()
+	p := filepath.Join(dir, filepath.FromSlash(rel))
+	b, err := os.ReadFile(p)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	if strings.Count(string(b), old) != 1 {
+		tb.Fatalf("%s: %q occurs %d times, want once", rel, old, strings.Count(string(b), old))
+	}
+	if err := os.WriteFile(p, []byte(strings.Replace(string(b), old, new, 1)), 0o644); err != nil {
+		tb.Fatal(err)
+	}
+}
+
+type statusEntry struct {
+	Stage string `json:"stage"`
+	State string `json:"state"`
+}
+
+// TestServeParamEditRunsWhatStatusLists: after a parameter edit, serve runs
+// exactly what `repro status` lists: every stale stage, and of the stages
+// that may rerun only those whose inputs came out different. The test holds
+// the store's lock while it asks `repro status`, so that serve's run waits
+// until the answer is in.
+func TestServeParamEditRunsWhatStatusLists(t *testing.T) {
+	dir := copyProject(t)
+	runQuick(t, dir)
+	sp := startServe(t, dir, "--profile", "quick")
+	d := sp.waitRuns(t, 1, 2*time.Minute)
+	if r := d.History[0]; len(r.Ran) != 0 || len(r.Failed) != 0 {
+		t.Fatalf("first run after repro run: ran %v, failed %v", r.Ran, r.Failed)
+	}
+
+	st, err := pipeline.OpenStore(filepath.Join(dir, "artifacts"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	unlock, err := st.Lock(context.Background(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	editFile(t, dir, "params.quick.yaml", "  degree: 5\n", "  degree: 4\n")
+	sp.waitFor(t, "a run waiting for the store", time.Minute, func(d serveStatusDoc) bool { return d.View.Phase == "running" && d.View.Run == 2 })
+	r := runRepro(t, dir, "status", "--profile", "quick", "--json")
+	unlock()
+	if r.code != 0 {
+		t.Fatalf("repro status: exit %d\n%s", r.code, r.stderr)
+	}
+	var sts []statusEntry
+	if err := json.Unmarshal([]byte(r.stdout), &sts); err != nil {
+		t.Fatal(err)
+	}
+	var stale, may []string
+	for _, s := range sts {
+		switch s.State {
+		case pipeline.StateStale:
+			stale = append(stale, s.Stage)
+		case pipeline.StateMayRerun:
+			may = append(may, s.Stage)
+		}
+	}
+	if len(stale) == 0 {
+		t.Fatalf("repro status lists no stale stage after the degree changed")
+	}
+	d = sp.waitRuns(t, 2, 3*time.Minute)
+	run := d.History[1]
+	if run.Error != "" || len(run.Failed) > 0 {
+		t.Fatalf("run 2 failed: %s %v", run.Error, run.Failed)
+	}
+	if !slices.Equal(run.Stale, stale) || !slices.Equal(run.MayRerun, may) {
+		t.Errorf("serve's plan differs from repro status:\nserve stale %v\nstatus stale %v\nserve may rerun %v\nstatus may rerun %v", run.Stale, stale, run.MayRerun, may)
+	}
+	var ran []string
+	for _, x := range run.Ran {
+		ran = append(ran, x.Stage)
+		if !slices.Contains(stale, x.Stage) && !slices.Contains(may, x.Stage) {
+			t.Errorf("ran %s, which repro status did not list", x.Stage)
+		}
+		if len(x.Why) == 0 {
+			t.Errorf("ran %s without a reason", x.Stage)
+		}
+	}
+	for _, s := range stale {
+		if !slices.Contains(ran, s) {
+			t.Errorf("did not run %s, which repro status lists as stale", s)
+		}
+	}
+	if slices.Contains(ran, "report") == false {
+		t.Errorf("the report did not run: ran %v", ran)
+	}
+	for _, x := range run.Ran {
+		if strings.HasPrefix(x.Stage, "neural/") {
+			t.Errorf("ran %s: the degree of the polynomial does not reach the networks", x.Stage)
+		}
+	}
+	sort.Strings(ran)
+	t.Logf("ran %d stages: %v; repro status listed %d stale, %d may rerun", len(ran), ran, len(stale), len(may))
+
+	// Afterwards repro status agrees that everything is fresh, and the lock
+	// is the one repro run would have written.
+	r = runRepro(t, dir, "status", "--profile", "quick", "--check")
+	if r.code != 0 {
+		t.Errorf("status --check after serve's run: exit %d\n%s", r.code, r.stdout)
+	}
+}
+
+// TestServeInterrupt: Ctrl-C during a run stops it as repro run does (the
+// stages that finished are kept, the store is unlocked), and the server
+// exits 0.
+func TestServeInterrupt(t *testing.T) {
+	dir := copyProject(t)
+	sp := startServe(t, dir, "--profile", "quick", "-j", "1")
+	sp.waitFor(t, "a stage running", time.Minute, func(d serveStatusDoc) bool { return d.View.Done >= 5 })
+	t0 := time.Now()
+	if code := sp.stop(t); code != 0 {
+		t.Fatalf("exit %d after Ctrl-C, want 0\n%s", code, sp.logText())
+	}
+	if el := time.Since(t0); el > 20*time.Second {
+		t.Errorf("took %v to stop", el)
+	}
+	log := sp.logText()
+	if !strings.Contains(log, "interrupted") || !strings.Contains(log, "repro serve: stopped") {
+		t.Errorf("log does not say the run was interrupted and the server stopped:\n%s", log)
+	}
+	// What finished is kept: a new run finds it cached, and the store is
+	// not locked.
+	s := runQuick(t, dir)
+	if len(s.Cached) < 5 {
+		t.Errorf("after the interrupted run, %d stages cached, want the ones that finished", len(s.Cached))
+	}
+}
+
+// TestServeRebuildsAfterGoEdit: an edit of the Go source that stales a
+// stage is shown on /status (from the source on disk) while serve rebuilds
+// itself; the rebuilt binary takes over the same address and runs the
+// stage. A source that does not compile shows the compiler's error and the
+// old binary keeps serving; undoing the edit withdraws the error.
+func TestServeRebuildsAfterGoEdit(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds repro twice")
+	}
+	if _, err := exec.LookPath("go"); err != nil {
+		t.Skip("no go command")
+	}
+	dir := copyProject(t)
+	runQuick(t, dir)
+	sp := startServe(t, dir, "--profile", "quick")
+	d0 := sp.waitRuns(t, 1, 2*time.Minute)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	views := sseViews(t, ctx, strings.TrimSuffix(sp.url, "/"))
+
+	// A compile error: shown, and nothing else changes.
+	src := "stages/terrain.go"
+	orig, err := os.ReadFile(filepath.Join(dir, src))
+	if err != nil {
+		t.Fatal(err)
+	}
+	os.WriteFile(filepath.Join(dir, src), append(append([]byte{}, orig...), []byte("\nfunc broken() { undefinedThing() }\n")...), 0o644)
+	sp.waitFor(t, "the compiler's error", 3*time.Minute, func(d serveStatusDoc) bool {
+		return d.View.Error != nil && d.View.Error.Stage == "go build" && strings.Contains(d.View.Error.Message, "undefinedThing")
+	})
+	// Undone: the source is the binary's again, the error goes.
+	os.WriteFile(filepath.Join(dir, src), orig, 0o644)
+	sp.waitFor(t, "the error withdrawn", time.Minute, func(d serveStatusDoc) bool { return d.View.Error == nil && d.View.Notice == "" })
+
+	// A real change of a stage's code: terrain/load reruns in the new binary.
+	os.WriteFile(filepath.Join(dir, src), append(append([]byte{}, orig...), []byte("\nfunc init() { _ = len(\"serve rebuild test\") }\n")...), 0o644)
+	sawRebuilding, sawStale := false, false
+	deadline := time.After(4 * time.Minute)
+	for !sawRebuilding {
+		select {
+		case v := <-views:
+			if v.Phase == "rebuilding" {
+				sawRebuilding = true
+			}
+		case <-deadline:
+			t.Fatalf("no rebuilding phase\n%s", sp.logText())
+		}
+	}
+	d := sp.waitFor(t, "a restart in place", 4*time.Minute, func(d serveStatusDoc) bool {
+		if d.View.Phase == "rebuilding" {
+			for _, s := range d.Stages {
+				if s.Stage == "terrain/load" && s.State == pipeline.StateStale {
+					sawStale = true
+				}
+			}
+		}
+		return d.Source != d0.Source && len(d.History) >= 2 && d.View.Phase == "idle"
+	})
+	last := d.History[len(d.History)-1]
+	if !slices.Contains(last.Trigger, src) {
+		t.Errorf("the run after the restart says it was triggered by %v, want %s", last.Trigger, src)
+	}
+	var ran []string
+	for _, x := range last.Ran {
+		ran = append(ran, x.Stage)
+	}
+	if !slices.Contains(ran, "terrain/load") {
+		t.Errorf("after the rebuild ran %v, want terrain/load among them", ran)
+	}
+	if !sawStale {
+		t.Logf("did not see terrain/load stale on /status during the rebuild (it may have been quick)")
+	}
+	if !strings.Contains(sp.logText(), "restarted after the rebuild") {
+		t.Errorf("log does not say it restarted:\n%s", sp.logText())
+	}
+	// The same process id: replaced in place, not a new process.
+	if sp.cmd.ProcessState != nil {
+		t.Fatal("the process exited")
+	}
+	if err := sp.cmd.Process.Signal(syscall.Signal(0)); err != nil {
+		t.Fatalf("the server's process is gone: %v", err)
+	}
+}
