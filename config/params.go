@@ -32,6 +32,9 @@ type Terrain struct {
 	XSparsity    int       `yaml:"x_sparsity"` // spacing of the training grid
 	Degree       int       `yaml:"degree"`     // polynomial degree of the design matrix
 	RidgeLambdas []float64 `yaml:"ridge_lambdas"`
+	// RidgeRefineSteps is how many penalties beyond the grid linear/ridge
+	// may add when the chosen one is on its edge.
+	RidgeRefineSteps int `yaml:"ridge_refine_steps"`
 }
 
 // Digits is the classification data.
@@ -81,7 +84,16 @@ type NeuralRegression struct {
 	LeakyAlpha    float64   `yaml:"leaky_alpha"`
 	Init          string    `yaml:"init"`
 	Train         Train     `yaml:"train"`
+	Refine        Refine    `yaml:"refine"`
 	Extra         []Network `yaml:"extra"` // extensions beside the study's grid
+}
+
+// Refine is the automatic refinement of a grid whose best cell lies on the
+// edge of its learning rates or architectures: the tuning stage trains the
+// cell one step beyond, up to MaxSteps times.
+type Refine struct {
+	MaxSteps      int      `yaml:"max_steps"`     // 0 turns refinement off
+	Architectures []string `yaml:"architectures"` // larger architectures to try, in order, after the grid's last
 }
 
 // Network is one fully specified network trained beside a grid.
@@ -103,6 +115,7 @@ type NeuralClassification struct {
 	Init          string    `yaml:"init"`
 	L2            float64   `yaml:"l2"`
 	Train         Train     `yaml:"train"`
+	Refine        Refine    `yaml:"refine"`
 }
 
 // Logistic is multinomial logistic regression.
@@ -118,6 +131,10 @@ type Baseline struct {
 	Architecture string  `yaml:"architecture"`
 	LearningRate float64 `yaml:"learning_rate"`
 	Train        Train   `yaml:"train"`
+	// LongEpochs and LongPatience train the same network a second time,
+	// to convergence (0 epochs: no such run).
+	LongEpochs   int `yaml:"long_epochs"`
+	LongPatience int `yaml:"long_patience"`
 }
 
 // LearningCurve is the terrain learning-curve extension.

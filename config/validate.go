@@ -198,6 +198,16 @@ func (c *checker) netGrid(key string, archs []string, lrs []float64, acts []stri
 	}
 }
 
+// maxRefineSteps bounds the cells a refinement may add to one grid.
+const maxRefineSteps = 10
+
+func (c *checker) refine(key string, r Refine, in, out int) {
+	c.intRange(key+".max_steps", r.MaxSteps, 0, maxRefineSteps)
+	for i, a := range r.Architectures {
+		c.arch(fmt.Sprintf("%s.architectures[%d]", key, i), a, in, out)
+	}
+}
+
 // plainName reports whether s is 1 to max letters, digits, '-' and '_'.
 func plainName(s string, max int) bool {
 	if s == "" || len(s) > max {
@@ -258,6 +268,7 @@ func (p *Params) validate(d *decoder) error {
 	for i, l := range t.RidgeLambdas {
 		c.nonNeg(fmt.Sprintf("terrain.ridge_lambdas[%d]", i), l)
 	}
+	c.intRange("terrain.ridge_refine_steps", t.RidgeRefineSteps, 0, maxLambdas)
 	nTerrain := TerrainTrainPoints(t.Window, t.XSparsity)
 
 	g := p.Digits
@@ -305,6 +316,7 @@ func (p *Params) validate(d *decoder) error {
 	c.nonNeg("neural_regression.leaky_alpha", r.LeakyAlpha)
 	c.oneOf("neural_regression.init", r.Init, inits)
 	c.train("neural_regression.train", r.Train, nTerrain)
+	c.refine("neural_regression.refine", r.Refine, 2, 1)
 	extraNames := map[string]int{}
 	for i, n := range r.Extra {
 		k := fmt.Sprintf("neural_regression.extra[%d]", i)
@@ -332,6 +344,7 @@ func (p *Params) validate(d *decoder) error {
 	c.oneOf("neural_classification.init", n.Init, inits)
 	c.nonNeg("neural_classification.l2", n.L2)
 	c.train("neural_classification.train", n.Train, nDigits)
+	c.refine("neural_classification.refine", n.Refine, 64, 10)
 
 	lg := p.Logistic
 	c.posFloat("logistic.learning_rate", lg.LearningRate)
@@ -343,6 +356,8 @@ func (p *Params) validate(d *decoder) error {
 	c.arch("baseline.architecture", b.Architecture, 64, 10)
 	c.posFloat("baseline.learning_rate", b.LearningRate)
 	c.train("baseline.train", b.Train, nDigits)
+	c.intRange("baseline.long_epochs", b.LongEpochs, 0, maxEpochs)
+	c.intRange("baseline.long_patience", b.LongPatience, 0, max(b.LongEpochs, 0))
 
 	for i, xs := range p.LearningCurve.XSparsities {
 		k := fmt.Sprintf("learning_curve.x_sparsities[%d]", i)

@@ -25,6 +25,9 @@ type Series struct {
 	Mean   []float64
 	Lo, Hi []float64
 	Best   []float64
+	// N, when set, is how many runs each point averages: where it is below
+	// its largest value (runs that stopped early), the line is dotted.
+	N []int
 }
 
 // Panel is one set of axes of a multi-panel figure.
@@ -37,6 +40,9 @@ type Panel struct {
 	LogY bool
 	// YLabel, when set, replaces the figure's y label for this panel.
 	YLabel string
+	// YMin and YMax, when YMax > YMin, clip the y axis to that range (the
+	// curves leave it at the top or bottom).
+	YMin, YMax float64
 }
 
 // Bands draws panels of curves with translucent confidence bands, laid out
@@ -179,6 +185,13 @@ func bandsFigure(fn, title, xlabel, ylabel string, panels []Panel, st bandsStyle
 	}
 
 	rows, cols := gridShape(len(panels), cfg.cols)
+	hov := &hovers{}
+	anyPartial := false
+	for _, pn := range panels {
+		for _, s := range pn.Series {
+			anyPartial = anyPartial || partial(s)
+		}
+	}
 	w, h := cfg.size(
 		max(16*vg.Centimeter, vg.Length(cols)*7.5*vg.Centimeter),
 		max(10*vg.Centimeter, vg.Length(rows)*6*vg.Centimeter+2*vg.Centimeter))
@@ -202,6 +215,12 @@ func bandsFigure(fn, title, xlabel, ylabel string, panels []Panel, st bandsStyle
 		}
 		if pn.YLabel != "" {
 			yl = pn.YLabel
+		}
+		if pn.LogY && yl != "" {
+			yl += " (log scale)"
+		}
+		if st.logX && xl != "" {
+			xl += " (log scale)"
 		}
 		p := newPlot(pn.Title, xl, yl)
 		addGrid(p, true)
@@ -229,6 +248,10 @@ func bandsFigure(fn, title, xlabel, ylabel string, panels []Panel, st bandsStyle
 		} else {
 			ylo, yhi = math.Min(ylo, lo), math.Max(yhi, hi)
 		}
+		if pn.YMax > pn.YMin {
+			p.Y.Min, p.Y.Max = pn.YMin, pn.YMax
+		}
+		p.Add(hoverPoints{h: hov, series: pn.Series, logY: pn.LogY, floor: logFloor(pn), max: 60})
 		grid[r][c] = p
 		plots[i] = p
 	}
@@ -265,8 +288,13 @@ func bandsFigure(fn, title, xlabel, ylabel string, panels []Panel, st bandsStyle
 			legend = append(legend, legendItem{label: "best run (dashed)", thumbs: []plot.Thumbnailer{lineThumb(bl)}})
 		}
 	}
+	if anyPartial {
+		pl := partialLine(6)
+		pl.Color = rgb(0x55, 0x55, 0x55)
+		legend = append(legend, legendItem{label: "mean of fewer runs (the others stopped early)", thumbs: []plot.Thumbnailer{lineThumb(pl)}})
+	}
 
-	return render(fn, w, h, func(c draw.Canvas) error {
+	return renderWith(fn, w, h, hov, func(c draw.Canvas) error {
 		c = frame(c, title, legend)
 		gridPlots(c, grid, 14, 10)
 		return nil
@@ -277,6 +305,52 @@ const bandAlpha = 0.22
 
 func meanLine(k int) draw.LineStyle {
 	return draw.LineStyle{Color: seriesColor(k), Width: 1.6, Dashes: seriesDashes(k)}
+}
+
+// partialLine is the mean line where it averages fewer runs than the
+// series' most.
+func partialLine(k int) draw.LineStyle {
+	return draw.LineStyle{Color: seriesColor(k), Width: 1.6, Dashes: []vg.Length{1.5, 2.5}}
+}
+
+// partial reports whether s averages fewer runs somewhere than its most.
+func partial(s Series) bool {
+	if s.N == nil {
+		return false
+	}
+	most := 0
+	for _, n := range s.N {
+		most = max(most, n)
+	}
+	for _, n := range s.N {
+		if n < most {
+			return true
+		}
+	}
+	return false
+}
+
+// logFloor is where a log-y panel draws values at or below zero: half its
+// smallest positive value, so that a curve that reaches zero (say, no
+// training error) stays on the plot instead of vanishing.
+func logFloor(pn Panel) float64 {
+	if !pn.LogY {
+		return 0
+	}
+	floor := math.Inf(1)
+	for _, s := range pn.Series {
+		for _, vs := range [][]float64{s.Mean, s.Lo, s.Hi, s.Best} {
+			for _, v := range vs {
+				if finite(v) && v > 0 {
+					floor = math.Min(floor, v)
+				}
+			}
+		}
+	}
+	if math.IsInf(floor, 1) {
+		return 0 // no positive value: nothing can be drawn
+	}
+	return floor / 2
 }
 
 func bestLine(k int) draw.LineStyle {
@@ -291,19 +365,15 @@ func meanGlyph(k int) draw.GlyphStyle {
 // addSeries adds the bands, mean lines and best lines of pn to p and returns
 // the number of finite points drawn and their y range.
 func addSeries(p *plot.Plot, pn Panel, colorOf map[string]int, st bandsStyle) (int, float64, float64, error) {
-	ok := func(v float64) bool { return finite(v) && (!pn.LogY || v > 0) }
-	// Smallest positive value, for clipping bands on a log axis.
-	floor := math.Inf(1)
-	if pn.LogY {
-		for _, s := range pn.Series {
-			for _, vs := range [][]float64{s.Mean, s.Lo, s.Hi, s.Best} {
-				for _, v := range vs {
-					if finite(v) && v > 0 {
-						floor = math.Min(floor, v)
-					}
-				}
-			}
+	// On a log axis, values at or below zero are drawn at the panel's
+	// floor (half its smallest positive value) rather than left out.
+	floor := logFloor(pn)
+	ok := func(v float64) bool { return finite(v) && (!pn.LogY || v > 0 || floor > 0) }
+	yv := func(v float64) float64 {
+		if pn.LogY && v < floor {
+			return floor
 		}
+		return v
 	}
 	n := 0
 	lo, hi := math.Inf(1), math.Inf(-1)
@@ -320,14 +390,11 @@ func addSeries(p *plot.Plot, pn Panel, colorOf map[string]int, st bandsStyle) (i
 		}) {
 			var up, down plotter.XYs
 			for i := seg[0]; i < seg[1]; i++ {
-				l := s.Lo[i]
-				if pn.LogY && l < floor {
-					l = floor
-				}
-				up = append(up, plotter.XY{X: s.X[i], Y: s.Hi[i]})
+				l, hi := yv(s.Lo[i]), yv(s.Hi[i])
+				up = append(up, plotter.XY{X: s.X[i], Y: hi})
 				down = append(down, plotter.XY{X: s.X[i], Y: l})
 				see(l)
-				see(s.Hi[i])
+				see(hi)
 			}
 			if len(up) == 1 {
 				continue // a one-point band has no area; the error bar shows it
@@ -351,8 +418,8 @@ func addSeries(p *plot.Plot, pn Panel, colorOf map[string]int, st bandsStyle) (i
 			for _, seg := range segments(len(s.X), func(i int) bool { return ok(s.Best[i]) }) {
 				xy := make(plotter.XYs, 0, seg[1]-seg[0])
 				for i := seg[0]; i < seg[1]; i++ {
-					xy = append(xy, plotter.XY{X: s.X[i], Y: s.Best[i]})
-					see(s.Best[i])
+					xy = append(xy, plotter.XY{X: s.X[i], Y: yv(s.Best[i])})
+					see(yv(s.Best[i]))
 				}
 				l, err := plotter.NewLine(xy)
 				if err != nil {
@@ -362,19 +429,37 @@ func addSeries(p *plot.Plot, pn Panel, colorOf map[string]int, st bandsStyle) (i
 				p.Add(l)
 			}
 		}
+		most := 0
+		for _, c := range s.N {
+			most = max(most, c)
+		}
+		full := func(i int) bool { return s.N == nil || i >= len(s.N) || s.N[i] >= most }
 		for _, seg := range segments(len(s.X), func(i int) bool { return ok(s.Mean[i]) }) {
 			xy := make(plotter.XYs, 0, seg[1]-seg[0])
 			for i := seg[0]; i < seg[1]; i++ {
-				xy = append(xy, plotter.XY{X: s.X[i], Y: s.Mean[i]})
-				see(s.Mean[i])
+				xy = append(xy, plotter.XY{X: s.X[i], Y: yv(s.Mean[i])})
+				see(yv(s.Mean[i]))
 			}
-			if len(xy) > 1 {
-				l, err := plotter.NewLine(xy)
-				if err != nil {
-					return 0, 0, 0, err
+			// Runs of points averaging all runs, or fewer (dotted); each
+			// run shares its first point with the previous one.
+			for a := 0; a < len(xy); {
+				b := a + 1
+				for b < len(xy) && full(seg[0]+b) == full(seg[0]+a) {
+					b++
 				}
-				l.LineStyle = meanLine(k)
-				p.Add(l)
+				from := max(a-1, 0)
+				if b-from > 1 {
+					l, err := plotter.NewLine(xy[from:b])
+					if err != nil {
+						return 0, 0, 0, err
+					}
+					l.LineStyle = meanLine(k)
+					if !full(seg[0] + a) {
+						l.LineStyle = partialLine(k)
+					}
+					p.Add(l)
+				}
+				a = b
 			}
 			if st.markers || len(xy) == 1 {
 				sc, err := plotter.NewScatter(xy)
@@ -391,12 +476,10 @@ func addSeries(p *plot.Plot, pn Panel, colorOf map[string]int, st bandsStyle) (i
 			var errs plotter.YErrors
 			for i := range s.X {
 				if ok(s.Mean[i]) && finite(s.Lo[i]) && ok(s.Hi[i]) {
-					l := math.Min(s.Lo[i], s.Mean[i])
-					if pn.LogY && l < floor {
-						l = floor
-					}
-					xy = append(xy, plotter.XY{X: s.X[i], Y: s.Mean[i]})
-					errs = append(errs, struct{ Low, High float64 }{s.Mean[i] - l, math.Max(s.Hi[i]-s.Mean[i], 0)})
+					m := yv(s.Mean[i])
+					l := yv(math.Min(s.Lo[i], s.Mean[i]))
+					xy = append(xy, plotter.XY{X: s.X[i], Y: m})
+					errs = append(errs, struct{ Low, High float64 }{m - l, math.Max(yv(s.Hi[i])-m, 0)})
 				}
 			}
 			if len(xy) > 0 {

@@ -16,12 +16,16 @@ import (
 // in cell (x, y); SD[y][x], when SD is not nil, is printed below it as
 // "± sd"; cells with Diverged[y][x] (Diverged may be nil) are hatched grey
 // and read "diverged". Row y = 0 (YTicks[0]) is drawn at the top, like a
-// table. A NaN mean in a cell that did not diverge reads "n/a".
+// table. A NaN mean in a cell that did not diverge reads "n/a". Cells with
+// Untried[y][x] (may be nil) are left blank and out of the colour scale;
+// cells with Added[y][x] (may be nil) get a dashed outline (cells a
+// refinement added beyond the grid).
 type HeatPanel struct {
 	Title          string
 	XTicks, YTicks []string
 	Mean, SD       [][]float64
 	Diverged       [][]bool
+	Untried, Added [][]bool
 }
 
 // HeatMap draws one heat map of a hyper-parameter grid (F9, F12, F13): the
@@ -86,11 +90,13 @@ func Confusion(labels []string, counts [][]int, title string, opts ...Option) ([
 		}
 		g.value[i] = make([]float64, n)
 		g.text[i] = make([]string, n)
+		g.hover = append(g.hover, make([]string, n))
 		for j, v := range row {
 			if total > 0 {
 				g.value[i][j] = float64(v) / float64(total)
 			}
 			g.text[i][j] = fmt.Sprint(v)
+			g.hover[i][j] = fmt.Sprintf("true class %s, predicted %s: %d of %d (%.1f %%)", labels[i], labels[j], v, total, 100*g.value[i][j])
 		}
 	}
 	w, h := cfg.size(14*vg.Centimeter, 12*vg.Centimeter)
@@ -109,7 +115,9 @@ type heatGrid struct {
 	value          [][]float64 // colour-map coordinate, [y][x]; NaN: grey
 	text           [][]string  // annotation, [y][x]
 	hatched        [][]bool    // may be nil
+	dashed         [][]bool    // may be nil: cells outlined dashed
 	best           [2]int      // {y, x} of the outlined cell, or {-1, -1}
+	hover          [][]string  // may be nil: the tooltip of each cell
 }
 
 type heatSpec struct {
@@ -147,7 +155,7 @@ func heatMaps(fn, title, xlabel, ylabel string, panels []HeatPanel, format strin
 	scale := colorScale{log: cfg.logColor}
 	var grids []heatGrid
 	var all []float64
-	anyDiverged := false
+	anyDiverged, anyUntried, anyAdded := false, false, false
 	maxX, maxY := 0, 0
 	for i, p := range panels {
 		ny, nx := len(p.YTicks), len(p.XTicks)
@@ -171,18 +179,43 @@ func heatMaps(fn, title, xlabel, ylabel string, panels []HeatPanel, format strin
 				return nil, err
 			}
 		}
+		for _, b := range []struct {
+			name string
+			m    [][]bool
+		}{{"Untried", p.Untried}, {"Added", p.Added}} {
+			if b.m != nil {
+				if err := checkMatrix(fn, arg(i, b.name), len(b.m), ny, func(y int) int { return len(b.m[y]) }, nx); err != nil {
+					return nil, err
+				}
+			}
+		}
 		g := heatGrid{
 			title: p.Title, xticks: p.XTicks, yticks: p.YTicks,
 			value: make([][]float64, ny), text: make([][]string, ny), hatched: make([][]bool, ny),
-			best: [2]int{-1, -1},
+			best: [2]int{-1, -1}, dashed: p.Added, hover: make([][]string, ny),
 		}
 		bestV := math.NaN()
 		for y := range ny {
 			g.value[y] = make([]float64, nx)
 			g.text[y] = make([]string, nx)
 			g.hatched[y] = make([]bool, nx)
+			g.hover[y] = make([]string, nx)
 			for x := range nx {
 				m := p.Mean[y][x]
+				where := fmt.Sprintf("%s %s, %s %s", ylabel, p.YTicks[y], xlabel, p.XTicks[x])
+				if p.Title != "" {
+					where = p.Title + ": " + where
+				}
+				g.hover[y][x] = where + ": " + heatHover(p, y, x)
+				if p.Untried != nil && p.Untried[y][x] {
+					g.value[y][x] = math.NaN()
+					g.text[y][x] = ""
+					anyUntried = true
+					continue
+				}
+				if p.Added != nil && p.Added[y][x] {
+					anyAdded = true
+				}
 				if p.Diverged != nil && p.Diverged[y][x] {
 					g.hatched[y][x] = true
 					g.value[y][x] = math.NaN()
@@ -214,6 +247,15 @@ func heatMaps(fn, title, xlabel, ylabel string, panels []HeatPanel, format strin
 		grids = append(grids, g)
 	}
 	lo, hi, _ := valueRange(all)
+	if cfg.rangeSet {
+		lo, hi = scale.f(cfg.lo), scale.f(cfg.hi)
+		if cfg.logColor && !(cfg.lo > 0) {
+			return nil, badArg(fn, "WithColorRange", "low end %g is not positive, as WithLogColor needs", cfg.lo)
+		}
+		if !(hi > lo) {
+			return nil, badArg(fn, "WithColorRange", "want low < high, got %g and %g", cfg.lo, cfg.hi)
+		}
+	}
 	cols := cfg.cols
 	if cols == 0 {
 		cols = len(panels) // one row
@@ -230,6 +272,12 @@ func heatMaps(fn, title, xlabel, ylabel string, panels []HeatPanel, format strin
 	legend := []legendItem{{label: "best cell (" + bestWord + " mean)", thumbs: []plot.Thumbnailer{outlineThumb{}}}}
 	if anyDiverged {
 		legend = append(legend, legendItem{label: "diverged", thumbs: []plot.Thumbnailer{hatchThumb{}}})
+	}
+	if anyAdded {
+		legend = append(legend, legendItem{label: "added by the refinement", thumbs: []plot.Thumbnailer{dashedThumb{}}})
+	}
+	if anyUntried {
+		legend = append(legend, legendItem{label: "not trained", thumbs: []plot.Thumbnailer{untriedThumb{}}})
 	}
 	spec := heatSpec{
 		fn: fn, title: cfg.titleOr(title), xlabel: xlabel, ylabel: ylabel,
@@ -253,6 +301,7 @@ func checkMatrix(fn, arg string, rows, ny int, rowLen func(int) int, nx int) err
 }
 
 func (s heatSpec) draw(grids []heatGrid, legend []legendItem) ([]byte, error) {
+	hov := &hovers{}
 	rows, cols := gridShape(len(grids), s.cols)
 	ticks := s.scale.ticks(s.cmap.min, s.cmap.max)
 	barW := colorBarWidth(ticks, s.colorLabel)
@@ -283,10 +332,10 @@ func (s heatSpec) draw(grids []heatGrid, legend []legendItem) ([]byte, error) {
 		hm.NaN = rgb(0xcc, 0xcc, 0xcc)
 		hm.Underflow = s.cmap.at(s.cmap.min)
 		hm.Overflow = s.cmap.at(s.cmap.max)
-		p.Add(hm, cellMarks{grid: g, cmap: s.cmap})
+		p.Add(hm, cellMarks{grid: g, cmap: s.cmap, hov: hov})
 		plots[r][c] = p
 	}
-	return render(s.fn, s.w, s.h, func(c draw.Canvas) error {
+	return renderWith(s.fn, s.w, s.h, hov, func(c draw.Canvas) error {
 		c = frame(c, s.title, legend)
 		if s.square && len(grids) == 1 {
 			nx, ny := len(grids[0].xticks), len(grids[0].yticks)
@@ -328,6 +377,7 @@ func (g gridData) flat() (out []float64) {
 type cellMarks struct {
 	grid heatGrid
 	cmap *stopMap
+	hov  *hovers
 }
 
 func (m cellMarks) Plot(c draw.Canvas, p *plot.Plot) {
@@ -364,8 +414,18 @@ func (m cellMarks) Plot(c draw.Canvas, p *plot.Plot) {
 	for y := range ny {
 		for x := range nx {
 			r := cell(y, x)
+			if g.hover != nil && g.hover[y][x] != "" {
+				m.hov.addRect(r, g.hover[y][x])
+			}
 			if g.hatched != nil && g.hatched[y][x] {
 				drawHatch(c, r)
+			}
+			if g.text[y][x] == "" && math.IsNaN(g.value[y][x]) {
+				c.SetColor(color.White)
+				c.Fill(r.Path())
+			}
+			if g.dashed != nil && g.dashed[y][x] {
+				drawDashedOutline(c, r)
 			}
 			t := g.text[y][x]
 			if t == "" {
@@ -422,4 +482,11 @@ func drawBestOutline(c draw.Canvas, r vg.Rectangle) {
 	c.Stroke(in(0.3).Path())
 	c.SetLineStyle(draw.LineStyle{Color: color.White, Width: 0.9})
 	c.Stroke(in(2).Path())
+}
+
+// drawDashedOutline outlines r with a dashed dark line just inside its edge.
+func drawDashedOutline(c draw.Canvas, r vg.Rectangle) {
+	in := vg.Rectangle{Min: vg.Point{X: r.Min.X + 1.5, Y: r.Min.Y + 1.5}, Max: vg.Point{X: r.Max.X - 1.5, Y: r.Max.Y - 1.5}}
+	c.SetLineStyle(draw.LineStyle{Color: rgb(0x33, 0x33, 0x33), Width: 1, Dashes: []vg.Length{3, 2}})
+	c.Stroke(in.Path())
 }

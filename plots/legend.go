@@ -123,3 +123,20 @@ type outlineThumb struct{}
 func (outlineThumb) Thumbnail(c *draw.Canvas) {
 	drawBestOutline(*c, c.Rectangle)
 }
+
+// dashedThumb draws the outline of a cell the refinement added.
+type dashedThumb struct{}
+
+func (dashedThumb) Thumbnail(c *draw.Canvas) {
+	drawDashedOutline(*c, c.Rectangle)
+}
+
+// untriedThumb draws a blank cell, as a heat map shows one never trained.
+type untriedThumb struct{}
+
+func (untriedThumb) Thumbnail(c *draw.Canvas) {
+	c.SetColor(color.White)
+	c.Fill(c.Rectangle.Path())
+	c.SetLineStyle(draw.LineStyle{Color: rgb(0xaa, 0xaa, 0xaa), Width: 0.6})
+	c.Stroke(c.Rectangle.Path())
+}

@@ -49,6 +49,8 @@ type config struct {
 	logColor      bool
 	colorLabel    string
 	colorLabelSet bool
+	lo, hi        float64
+	rangeSet      bool
 }
 
 // WithTitle replaces the figure's title (or gives one to a function whose
@@ -79,6 +81,13 @@ func WithSharedY() Option {
 // must then be positive).
 func WithLogColor() Option {
 	return func(c *config) { c.logColor = true }
+}
+
+// WithColorRange fixes the values at the two ends of a figure's colour
+// scale, so that figures drawn apart (two heat maps to compare) share one;
+// values outside take the end colours.
+func WithColorRange(lo, hi float64) Option {
+	return func(c *config) { c.lo, c.hi, c.rangeSet = lo, hi, true }
 }
 
 // WithColorLabel sets the label of a figure's colour bar (the quantity and
@@ -204,6 +213,12 @@ func thousands(n int) string {
 // render draws a figure of size w x h with paint and returns the SVG bytes.
 // A panic inside gonum/plot is returned as an error rather than propagated.
 func render(fn string, w, h vg.Length, paint func(c draw.Canvas) error) (out []byte, err error) {
+	return renderWith(fn, w, h, nil, paint)
+}
+
+// renderWith is render, then the hover shapes hov collected while painting
+// written into the SVG.
+func renderWith(fn string, w, h vg.Length, hov *hovers, paint func(c draw.Canvas) error) (out []byte, err error) {
 	defer func() {
 		if r := recover(); r != nil {
 			out, err = nil, fmt.Errorf("plots.%s: internal error while drawing: %v", fn, r)
@@ -228,7 +243,7 @@ func render(fn string, w, h vg.Length, paint func(c draw.Canvas) error) (out []b
 	// vgsvg embeds PNG data under the wrong media type; strict renderers
 	// (librsvg) then drop the image.
 	out = bytes.ReplaceAll(out, []byte("data:image/jpg;base64,"), []byte("data:image/png;base64,"))
-	return out, nil
+	return hov.inject(out), nil
 }
 
 // frame draws the figure title and the legend strip at the top of c and
@@ -341,8 +356,23 @@ func gridPlots(c draw.Canvas, plots [][]*plot.Plot, padX, padY vg.Length) [][]dr
 	cs := plot.Align(full, t, c)
 	for i := range full {
 		for j, p := range full[i] {
-			if p != nil {
-				p.Draw(cs[i][j])
+			if p == nil {
+				continue
+			}
+			// The title is drawn above the aligned data area, so that
+			// titles of one row stay in line even when gonum/plot shrinks
+			// one panel's data area (for a long y label, say).
+			title := p.Title
+			if title.Text != "" {
+				p.Title.Text = " " // the same space, drawn below
+			}
+			p.Draw(cs[i][j])
+			p.Title = title
+			if title.Text != "" {
+				d := p.DataCanvas(cs[i][j])
+				sty := title.TextStyle
+				sty.XAlign, sty.YAlign = draw.XCenter, draw.YBottom
+				cs[i][j].FillText(sty, vg.Point{X: (d.Min.X + d.Max.X) / 2, Y: d.Max.Y + title.Padding}, title.Text)
 			}
 		}
 	}
@@ -477,6 +507,19 @@ func (logTicks) Ticks(lo, hi float64) []plot.Tick {
 				ticks = append(ticks, plot.Tick{Value: v})
 				mult = append(mult, m)
 			}
+		}
+	}
+	if len(ticks) < 2 {
+		// Less than a decade with fewer than two integer multiples of a
+		// power of ten: round values on a linear step, all labelled.
+		var out []plot.Tick
+		for _, t := range (linearTicks{}).Ticks(lo, hi) {
+			if t.Label != "" && t.Value > 0 {
+				out = append(out, t)
+			}
+		}
+		if len(out) >= 2 {
+			return out
 		}
 	}
 	for _, level := range [][]int{{1}, {1, 2, 5}, {1, 2, 3, 4, 5, 6, 7, 8, 9}} {

@@ -33,6 +33,75 @@ type figure struct {
 	number int
 	media  string // the SVG or <img> HTML
 	wide   bool   // aspect ratio >= wideAspect: may use the full width
+	// downloads is the caption's download links; minWidth the width in
+	// CSS pixels below which the figure scrolls instead of shrinking.
+	downloads string
+	minWidth  int
+}
+
+// proseWidthPx is the prose column's width in CSS pixels (--prose in
+// style.css at 16 px per rem): a figure wider than that, drawn at one pixel
+// per SVG unit, uses the wide column.
+const proseWidthPx = 38 * 16
+
+// wideInnerPx is the width inside a wide figure's frame (--wide, 60 rem,
+// less the frame's padding and border): a figure wider than that scrolls
+// on every screen.
+const wideInnerPx = 930 // 60 rem less the frame and margins, measured
+
+// figureDownloads returns the links of a figure's caption: the figure
+// itself (SVG or image) and the CSV of its data, as data: URIs.
+func figureDownloads(name string, data, csv []byte) string {
+	trimmed := bytes.TrimLeft(bytes.TrimPrefix(data, []byte("\xef\xbb\xbf")), " \t\r\n")
+	mime, ext := "image/svg+xml", "svg"
+	if !bytes.HasPrefix(trimmed, []byte("<")) {
+		mime = http.DetectContentType(data)
+		ext = strings.TrimPrefix(mime, "image/")
+	}
+	var b strings.Builder
+	b.WriteString(`<span class="downloads">`)
+	fmt.Fprintf(&b, `<a class="download dl-figure" href="data:%s;base64,%s" download="%s.%s">%s</a>`,
+		mime, base64.StdEncoding.EncodeToString(data), html.EscapeString(name), ext, strings.ToUpper(ext))
+	if len(csv) > 0 {
+		fmt.Fprintf(&b, ` <a class="download dl-data" href="data:text/csv;charset=utf-8;base64,%s" download="%s.csv">data (CSV)</a>`,
+			base64.StdEncoding.EncodeToString(csv), html.EscapeString(name))
+	}
+	b.WriteString(`</span>`)
+	return b.String()
+}
+
+// svgWidth is the width of an SVG document's viewBox (or its width
+// attribute in pixels), 0 if it is not an SVG or has none.
+func svgWidth(data []byte) float64 {
+	trimmed := bytes.TrimLeft(bytes.TrimPrefix(data, []byte("\xef\xbb\xbf")), " \t\r\n")
+	if !bytes.HasPrefix(trimmed, []byte("<")) {
+		return 0
+	}
+	toks, err := tokenizeSVG(trimmed)
+	if err != nil {
+		return 0
+	}
+	for i := range toks {
+		t := &toks[i]
+		if t.kind != tokStart || t.name != "svg" {
+			continue
+		}
+		if vb, ok := t.attr("viewBox"); ok {
+			f := strings.Fields(strings.ReplaceAll(vb, ",", " "))
+			if len(f) == 4 {
+				if w, err := strconv.ParseFloat(f[2], 64); err == nil && w > 0 {
+					return w
+				}
+			}
+		}
+		if w, ok := t.attr("width"); ok {
+			if px, ok := lengthPx(w); ok {
+				return px
+			}
+		}
+		return 0
+	}
+	return 0
 }
 
 // wideAspect is the width/height ratio from which a figure is "wide": it

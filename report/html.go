@@ -115,9 +115,24 @@ func (r *nodeRenderer) renderFigure(w util.BufWriter, source []byte, n ast.Node,
 			class = "figure wide"
 		}
 		_, _ = w.WriteString(`<figure id="fig-` + f.Name + `" class="` + class + `">` + "\n")
-		_, _ = w.WriteString(`<div class="figure-body">` + f.media + "</div>\n")
+		if f.minWidth > 0 {
+			_, _ = w.WriteString(`<div class="figure-body figure-scroll" tabindex="0"><div class="figure-inner" style="min-width:` + strconv.Itoa(f.minWidth) + `px">` + f.media + "</div></div>\n")
+			hint := "scroll-hint"
+			switch {
+			case f.minWidth > wideInnerPx:
+				hint += " always-hint" // wider than the wide column
+			case f.minWidth > 700:
+				hint += " wide-hint"
+			}
+			_, _ = w.WriteString(`<div class="` + hint + `" aria-hidden="true">scroll sideways to see the whole figure →</div>` + "\n")
+		} else {
+			_, _ = w.WriteString(`<div class="figure-body">` + f.media + "</div>\n")
+		}
 		_, _ = w.WriteString(`<figcaption><span class="label">Figure ` + strconv.Itoa(f.number) + `:</span> `)
 	} else {
+		if f.downloads != "" {
+			_, _ = w.WriteString(" " + f.downloads)
+		}
 		_, _ = w.WriteString("</figcaption>\n</figure>\n")
 	}
 	return ast.WalkContinue, nil

@@ -7,6 +7,7 @@ import (
 	"html"
 	"html/template"
 	"maps"
+	"math"
 	"slices"
 	"sort"
 	"strconv"
@@ -41,6 +42,11 @@ type Document struct {
 	// TableCSV maps a table name to a (relative) link to its CSV export,
 	// shown in the table's caption.
 	TableCSV map[string]string
+	// FigureData maps a figure name to the CSV of the data it draws. The
+	// caption of every figure links its SVG (or image) and, when given,
+	// this CSV as downloads embedded in the page (data: URIs), so the
+	// single file needs nothing beside it.
+	FigureData map[string][]byte
 	// KaTeX renders the math. Nil: math is shown as TeX source in
 	// <code class="math"> and Render returns a warning.
 	KaTeX *KaTeX
@@ -363,6 +369,13 @@ func (st *state) placeFigures(figs []*figure) {
 			continue
 		}
 		f.media, f.wide = media, aspect >= wideAspect
+		f.downloads = figureDownloads(f.Name, data, st.doc.FigureData[f.Name])
+		if w := svgWidth(data); w > 0 {
+			// Never drawn smaller than one pixel per SVG unit (a 9 pt tick
+			// label stays at least 9 px): a narrow screen scrolls instead.
+			f.minWidth = int(math.Ceil(w))
+			f.wide = f.wide || w > proseWidthPx
+		}
 	}
 }
 

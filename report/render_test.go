@@ -185,7 +185,8 @@ func TestRenderStructure(t *testing.T) {
 		// figures
 		`<figure id="fig-loss" class="figure wide">`, // 2:1
 		`<figure id="fig-digits" class="figure">`,
-		`<figcaption><span class="label">Figure 1:</span> Training loss of <strong>SGD</strong> against epochs, compared with <a class="xref" href="#tbl-errors">Table 1</a></figcaption>`,
+		`<figcaption><span class="label">Figure 1:</span> Training loss of <strong>SGD</strong> against epochs, compared with <a class="xref" href="#tbl-errors">Table 1</a> <span class="downloads"><a class="download dl-figure" href="data:image/svg+xml;base64,`,
+		`download="loss.svg">SVG</a></span></figcaption>`,
 		`aria-label="Training loss of SGD against epochs, compared with Table 1"`,
 		`<img class="figure-img" src="data:image/png;base64,`,
 		`alt="Digits sample" width="8" height="8">`,

@@ -74,6 +74,10 @@ func logisticLBFGS(_ pipeline.Ctx, p LBFGSParams, in SetsInput) (LBFGSFit, error
 type SeedsParams struct {
 	Metric string   `json:"metric"` // e.g. "digits.logistic.sgd"
 	Stages []string `json:"stages"`
+	// What names the method in warnings; BudgetNote, when set, says why
+	// its epoch budget is what it is (a late best epoch is then expected).
+	What       string `json:"what,omitempty"`
+	BudgetNote string `json:"budget_note,omitempty"`
 }
 
 // SeedsSummary is one method over seeds.
@@ -82,6 +86,8 @@ type SeedsSummary struct {
 	Runs            []NetRun
 	TestAcc, ValAcc []float64
 	BestEpoch       []float64 // epoch of the best validation error, per seed
+	// Edges say whether the best epoch came at the end of the budget.
+	Edges Edges
 }
 
 // Metrics: <metric>.test_accuracy, .val_accuracy and .best_epoch (mean, and .sd).
@@ -111,6 +117,15 @@ func seedsSummary(_ pipeline.Ctx, p SeedsParams, in RunsInput) (SeedsSummary, er
 		s.ValAcc = append(s.ValAcc, r.ValAcc)
 		s.BestEpoch = append(s.BestEpoch, float64(r.BestEpoch))
 	}
+	var be []int
+	epochs := 0
+	for _, r := range s.Runs {
+		be = append(be, r.BestEpoch)
+		epochs = max(epochs, r.Epochs)
+	}
+	b := budgetOf(epochs, be)
+	b.Reason = p.BudgetNote
+	s.Edges = Edges{What: p.What, Budget: &b}
 	return s, nil
 }
 
@@ -131,6 +146,9 @@ type ClsPanel struct {
 	Hidden, Output string
 	Heat           Heat // mean and sd of the validation error rate (1 - accuracy)
 	Best           ClsBest
+	// Edges say where the best cell lies on each axis (after refinement)
+	// and whether its best epoch came at the end of the budget.
+	Edges Edges
 }
 
 // ClsBest is the best cell of a panel or of the whole grid, with its runs.
@@ -165,22 +183,52 @@ func (t ClsTune) Metrics() map[string]float64 {
 	return m
 }
 
-func classifyTune(_ pipeline.Ctx, p ClsTuneParams, in RunsInput) (ClsTune, error) {
+// ClsTuneInput is what the digits tuning reads: the grid points, and the
+// digits to train the refinement's cells on.
+type ClsTuneInput struct {
+	Sets pipeline.In[DigitsSets]
+	Runs []pipeline.In[NetRun]
+}
+
+func classifyTune(c pipeline.Ctx, p ClsTuneParams, in ClsTuneInput) (ClsTune, error) {
 	var t ClsTune
 	bestOf := map[string]float64{}
-	byName := in.byName()
+	byName := RunsInput{in.Runs}.byName()
+	s := in.Sets.Value
+	xt, yt, xv, yv, xs := digitsMatrices(s)
 	for _, g := range p.Panels {
-		h, best, runs, err := heat(byName, g.Params)
+		cells, err := gridCells(byName, g.Params)
+		if err != nil {
+			return t, err
+		}
+		tn, err := refineGrid(g.Params, cells, func(arch string, lr float64) ([]NetRun, []*models.Network, error) {
+			rs, err := parallelSeeds(c, g.Params.Seeds, func(seed uint64) (NetRun, error) {
+				np := g.Params.Base
+				np.Arch, np.Train.LR, np.Seed = arch, lr, seed
+				net, r, err := trainNet(quiet(c), np, xt, yt, xv, yv, models.MonitorErrorRate)
+				if err != nil {
+					return r, err
+				}
+				score(&r, net, xv, s.ValY, xs, s.TestY)
+				return r, nil
+			})
+			return rs, nil, err
+		})
 		if err != nil {
 			return t, fmt.Errorf("panel %s/%s: %w", g.Hidden, g.Output, err)
 		}
-		cand := g.Params.Candidates[best]
-		b := ClsBest{Hidden: g.Hidden, Output: g.Output, Arch: cand.Arch, LR: cand.LR, Runs: runs[best]}
-		for _, r := range runs[best] {
+		h := tn.heat()
+		cell := tn.Cells[tn.Best]
+		b := ClsBest{Hidden: g.Hidden, Output: g.Output, Arch: tn.Best.Arch, LR: tn.Best.LR, Runs: cell.Runs}
+		var bestEpochs []int
+		for _, r := range cell.Runs {
 			b.ValAcc = append(b.ValAcc, r.ValAcc)
 			b.TestAcc = append(b.TestAcc, r.TestAcc)
+			bestEpochs = append(bestEpochs, r.BestEpoch)
 		}
-		t.Panels = append(t.Panels, ClsPanel{Hidden: g.Hidden, Output: g.Output, Heat: h, Best: b})
+		budget := budgetOf(g.Params.Base.Train.Epochs, bestEpochs)
+		edges := Edges{What: fmt.Sprintf("digits network (%s hidden, %s output)", activationName(g.Hidden), g.Output), Axes: tn.Edges, Budget: &budget}
+		t.Panels = append(t.Panels, ClsPanel{Hidden: g.Hidden, Output: g.Output, Heat: h, Best: b, Edges: edges})
 		mv, _ := meanSD(b.ValAcc)
 		consider := func(name string, dst *ClsBest) {
 			if old, ok := bestOf[name]; !ok || mv > old {

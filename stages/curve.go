@@ -18,6 +18,10 @@ type CurveParams struct {
 	Tunes     []string  `json:"tunes"`
 	Base      NetParams `json:"base"` // training settings of the grid
 	Seeds     []uint64  `json:"seeds"`
+	// RefXSparsity is the spacing the networks were tuned at: every point
+	// trains for the optimisation steps Base.Train gives there, so that
+	// points differ only in their data.
+	RefXSparsity int `json:"ref_x_sparsity,omitempty"`
 }
 
 // CurvePoint is the test error of closed-form Ridge and of the best network
@@ -31,6 +35,11 @@ type CurvePoint struct {
 	NetArch      string
 	NetLR        float64
 	NetTestMSE   []float64 // per seed
+	// The training budget of the network at this size: the same number of
+	// optimisation steps at every size (Epochs x steps per epoch), early
+	// stopping scaled alike; and the epochs of the best validation error.
+	Steps, Epochs, Patience int
+	NetBestEpoch            []int
 }
 
 // Metrics: terrain.curve.xs<k>.ridge_test_mse and .nn_test_mse.
@@ -88,16 +97,36 @@ func learningCurve(c pipeline.Ctx, p CurveParams, in CurvePointInput) (CurvePoin
 	ptr, ytr := pointsMatrix(t.Train)
 	pva, yva := pointsMatrix(t.Val)
 	pte, _ := pointsMatrix(t.Test)
-	for i, seed := range p.Seeds {
-		np := base
-		np.Arch, np.Train.LR, np.Seed = best.BestArch, best.BestLR, seed
-		np.Train.BatchSize = min(np.Train.BatchSize, len(t.Train.Z))
-		net, _, err := trainNet(nil, np, ptr, ytr, pva, yva, models.MonitorCost)
+	tp := base.Train
+	tp.BatchSize = min(tp.BatchSize, len(t.Train.Z))
+	if p.RefXSparsity > 0 {
+		ref, err := splitGrid(g.Rows, g.Cols, p.RefXSparsity)
 		if err != nil {
 			return out, err
 		}
-		out.NetTestMSE = append(out.NetTestMSE, models.MSE(t.Test.Z, net.Predict(pte).RawMatrix().Data))
-		c.Progress(i+1, len(p.Seeds))
+		perEpoch := func(n int) int { return (n + tp.BatchSize - 1) / tp.BatchSize }
+		refSteps := perEpoch(len(ref.Train))
+		spe := perEpoch(len(t.Train.Z))
+		out.Steps = tp.Epochs * refSteps
+		tp.Epochs = (out.Steps + spe - 1) / spe
+		// No early stopping: every size trains for the whole budget and
+		// keeps its best epoch, so that sizes differ only in their data.
+		tp.Patience = 0
+	}
+	out.Epochs, out.Patience = tp.Epochs, tp.Patience
+	rs, err := parallelSeeds(c, p.Seeds, func(seed uint64) (netAndRun, error) {
+		np := base
+		np.Arch, np.Train, np.Seed = best.BestArch, tp, seed
+		np.Train.LR = best.BestLR
+		net, r, err := trainNet(quiet(c), np, ptr, ytr, pva, yva, models.MonitorCost)
+		return netAndRun{net, r}, err
+	})
+	if err != nil {
+		return out, err
+	}
+	for _, r := range rs {
+		out.NetTestMSE = append(out.NetTestMSE, models.MSE(t.Test.Z, r.net.Predict(pte).RawMatrix().Data))
+		out.NetBestEpoch = append(out.NetBestEpoch, r.run.BestEpoch)
 	}
 	return out, nil
 }

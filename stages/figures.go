@@ -14,19 +14,30 @@ import (
 // Figure is a rendered figure: SVG bytes stored as the output "figure.svg".
 type Figure struct {
 	SVG []byte `json:"-"`
+	CSV []byte `json:"-"` // the data it draws
 }
 
-// Artifacts stores the SVG as its own output, so the report (and diff)
-// read it without decoding JSON.
-func (f Figure) Artifacts() map[string][]byte { return map[string][]byte{"figure.svg": f.SVG} }
+// Artifacts stores the SVG and the CSV of its data as their own outputs,
+// so the report (and diff) read them without decoding JSON.
+func (f Figure) Artifacts() map[string][]byte {
+	return map[string][]byte{"figure.svg": f.SVG, "data.csv": f.CSV}
+}
 
 func figure(svg []byte, err error) (Figure, error) { return Figure{SVG: svg}, err }
 
 // figTerrainSplit draws the terrain and the training and validation points.
 func figTerrainSplit(_ pipeline.Ctx, _ struct{}, in ScaleInput) (Figure, error) {
 	g, s := in.Grid.Value, in.Split.Value
-	return figure(plots.TerrainSplit(g.Rows, g.Cols, g.Z, s.Role(),
-		plots.WithTitle("Terrain: training, validation and test cells"), plots.WithColorLabel("elevation (m)")))
+	role := s.Role()
+	var rows [][]string
+	for i, r := range role {
+		if r == 1 || r == 2 { // training and validation cells; every other cell is a test cell
+			rows = append(rows, []string{fmt.Sprint(i / g.Cols), fmt.Sprint(i % g.Cols), fnum(g.Z[i]), map[int]string{1: "training", 2: "validation"}[int(r)]})
+		}
+	}
+	svg, err := plots.TerrainSplit(g.Rows, g.Cols, g.Z, role,
+		plots.WithTitle("Terrain: training, validation and test cells"), plots.WithColorLabel("elevation (m)"))
+	return withData(svg, err, csvBytes([]string{"row", "col", "elevation_m", "set"}, rows))
 }
 
 // ScheduleParams are the example schedule of the learning-rate figure.
@@ -44,7 +55,8 @@ func figSchedule(_ pipeline.Ctx, p ScheduleParams, _ struct{}) (Figure, error) {
 		steps = append(steps, float64(i))
 		lr = append(lr, models.LearningRate(i, p.LR0, p.Decay, p.RampUp))
 	}
-	return figure(plots.Schedule(steps, lr, fmt.Sprintf("Learning rate: γ0 = %g, decay = %g, %d ramp-up steps", p.LR0, p.Decay, p.RampUp)))
+	svg, err := plots.Schedule(steps, lr, fmt.Sprintf("Learning rate: γ0 = %g, decay = %g, %d ramp-up steps", p.LR0, p.Decay, p.RampUp))
+	return withData(svg, err, panelsCSV([]plots.Panel{{Series: []plots.Series{{Name: "learning rate", X: steps, Mean: lr}}}}))
 }
 
 func figDigitSamples(_ pipeline.Ctx, _ struct{}, in DigitsInput) (Figure, error) {
@@ -59,7 +71,14 @@ func figDigitSamples(_ pipeline.Ctx, _ struct{}, in DigitsInput) (Figure, error)
 	for k := range labels {
 		labels[k] = k
 	}
-	return figure(plots.DigitSamples(imgs, labels, plots.WithTitle("The first image of each class")))
+	var rows [][]string
+	for k, img := range imgs {
+		for j, v := range img {
+			rows = append(rows, []string{fmt.Sprint(k), fmt.Sprint(j / 8), fmt.Sprint(j % 8), fnum(v)})
+		}
+	}
+	svg, err := plots.DigitSamples(imgs, labels, plots.WithTitle("The first image of each class"))
+	return withData(svg, err, csvBytes([]string{"class", "row", "col", "value"}, rows))
 }
 
 // DigitsSplitInput is the digits split.
@@ -74,8 +93,20 @@ func figClassCounts(_ pipeline.Ctx, _ struct{}, in DigitsSplitInput) (Figure, er
 		}
 		return out
 	}
-	return figure(plots.ClassCounts([]string{"random split", "per-class split"}, []string{"training", "validation", "test"},
-		[][][]int{conv(s.RandomCounts), conv(s.Counts)}, plots.WithTitle("Images per class in each set")))
+	var rows [][]string
+	for _, split := range []struct {
+		name string
+		c    [3][10]int
+	}{{"random split", s.RandomCounts}, {"per-class split", s.Counts}} {
+		for k, set := range []string{"training", "validation", "test"} {
+			for class, n := range split.c[k] {
+				rows = append(rows, []string{split.name, set, fmt.Sprint(class), fmt.Sprint(n)})
+			}
+		}
+	}
+	svg, err := plots.ClassCounts([]string{"random split", "per-class split"}, []string{"training", "validation", "test"},
+		[][][]int{conv(s.RandomCounts), conv(s.Counts)}, plots.WithTitle("Images per class in each set"))
+	return withData(svg, err, csvBytes([]string{"split", "set", "class", "images"}, rows))
 }
 
 func epochs(n int) []float64 {
@@ -88,8 +119,8 @@ func epochs(n int) []float64 {
 
 // series is the band over runs of curves, named.
 func series(name string, curves [][]float64) plots.Series {
-	m, lo, hi := band(curves)
-	return plots.Series{Name: name, X: epochs(len(m)), Mean: m, Lo: lo, Hi: hi}
+	m, lo, hi, n := bandN(curves)
+	return plots.Series{Name: name, X: epochs(len(m)), Mean: m, Lo: lo, Hi: hi, N: n}
 }
 
 func linCurves(runs []LinSGDRun) (curves [][]float64, best []float64) {
@@ -124,8 +155,9 @@ func figSGDGrid(_ pipeline.Ctx, _ struct{}, in SGDInput) (Figure, error) {
 		}
 		panels = append(panels, plots.Panel{Title: fmt.Sprintf("batch %d, γ0 = %g", cell.BatchSize, cell.LR), Series: []plots.Series{sr}, LogY: true})
 	}
-	return figure(plots.Bands(fmt.Sprintf("SGD on Ridge (λ = %g, momentum %g): validation error, band over seeds, dashed: best seed", s.Grid[0].Runs[0].Lambda, s.Grid[0].Momentum),
-		"epoch", "validation MSE", panels, plots.WithColumns(cols)))
+	svg, err := plots.Bands(fmt.Sprintf("SGD on Ridge (λ = %g, momentum %g): validation error, min–max band over seeds, dashed: best seed", s.Grid[0].Runs[0].Lambda, s.Grid[0].Momentum),
+		"epoch", "validation MSE", panels, plots.WithColumns(cols))
+	return withData(svg, err, panelsCSV(panels))
 }
 
 func figSGDMomentum(_ pipeline.Ctx, _ struct{}, in SGDInput) (Figure, error) {
@@ -136,8 +168,10 @@ func figSGDMomentum(_ pipeline.Ctx, _ struct{}, in SGDInput) (Figure, error) {
 		ser = append(ser, series(fmt.Sprintf("momentum %g", cell.Momentum), curves))
 	}
 	cell := s.Momentum[0]
-	return figure(plots.Bands(fmt.Sprintf("SGD on Ridge with momentum (batch %d, γ0 = %g): band over seeds", cell.BatchSize, cell.LR),
-		"epoch", "validation MSE", []plots.Panel{{Series: ser, LogY: true}}))
+	panels := []plots.Panel{{Series: ser, LogY: true}}
+	svg, err := plots.Bands(fmt.Sprintf("SGD on Ridge with momentum (batch %d, γ0 = %g): min–max band over seeds", cell.BatchSize, cell.LR),
+		"epoch", "validation MSE", panels)
+	return withData(svg, err, panelsCSV(panels))
 }
 
 // BetasInput is what the coefficients figure reads.
@@ -157,10 +191,22 @@ func figSGDBetas(_ pipeline.Ctx, _ struct{}, in BetasInput) (Figure, error) {
 		}
 		return g
 	}
-	return figure(plots.BetaBoxes(d.Terms, []plots.BoxGroup{
+	var rows [][]string
+	for _, m := range []BetaRuns{ols, ridge} {
+		for run, b := range m.Betas {
+			for j, v := range b {
+				rows = append(rows, []string{m.Model + " by SGD", fmt.Sprint(run), d.Terms[j], fnum(v)})
+			}
+		}
+	}
+	for j, v := range ridge.Reference {
+		rows = append(rows, []string{"ridge closed form", "", d.Terms[j], fnum(v)})
+	}
+	svg, err := plots.BetaBoxes(d.Terms, []plots.BoxGroup{
 		group(fmt.Sprintf("OLS trained by SGD (%d runs)", len(ols.Betas)), ols),
 		group(fmt.Sprintf("Ridge (λ = %g) trained by SGD (%d runs)", ridge.Lambda, len(ridge.Betas)), ridge),
-	}, ridge.Reference, fmt.Sprintf("closed-form Ridge, λ = %g", ridge.Lambda)))
+	}, ridge.Reference, fmt.Sprintf("closed-form Ridge, λ = %g", ridge.Lambda))
+	return withData(svg, err, csvBytes([]string{"model", "run", "term", "coefficient"}, rows))
 }
 
 // TunesInput is the tuning results of the terrain networks.
@@ -172,11 +218,13 @@ func figRegressionHeat(_ pipeline.Ctx, _ struct{}, in TunesInput) (Figure, error
 		t := tin.Value
 		panels = append(panels, heatPanel(activationName(t.Label), t.Heat, false))
 	}
-	return figure(plots.HeatMaps("Terrain networks: validation MSE, mean ± sd over seeds", "learning rate γ0", "architecture", panels, "%.4f", true, plots.WithLogColor()))
+	svg, err := plots.HeatMaps("Terrain networks: validation MSE, mean ± sd over seeds", "learning rate γ0", "architecture", panels, "%.4f", true,
+		plots.WithLogColor(), plots.WithColorLabel("validation MSE (log scale)"))
+	return withData(svg, err, heatCSV("learning_rate", "architecture", panels))
 }
 
 func heatPanel(title string, h Heat, accuracy bool) plots.HeatPanel {
-	p := plots.HeatPanel{Title: title, Diverged: h.Diverged, Mean: h.Mean, SD: h.SD}
+	p := plots.HeatPanel{Title: title, Diverged: h.Diverged, Mean: h.Mean, SD: h.SD, Untried: h.Untried, Added: h.Added}
 	for _, a := range h.Archs {
 		p.YTicks = append(p.YTicks, a)
 	}
@@ -234,8 +282,24 @@ func figRegressionCurves(_ pipeline.Ctx, _ struct{}, in BestModelsInput) (Figure
 		flat[i] = ridge.ValMSE
 	}
 	ser = append(ser, plots.Series{Name: fmt.Sprintf("Ridge, closed form (λ = %g)", ridge.Lambda), X: epochs(longest), Mean: flat})
-	return figure(plots.Bands("Terrain: validation error of the best model of each kind (band over seeds)", "epoch", "validation MSE",
-		[]plots.Panel{{Series: ser, LogY: true}}))
+	// A linear axis clipped to where the models differ: from just below
+	// the lowest mean to 1.6 times the highest final error, so that the
+	// first epochs' large errors do not flatten the differences that matter.
+	lo, top := math.Inf(1), ridge.ValMSE
+	for _, s := range ser {
+		for _, v := range s.Mean {
+			if finite(v) {
+				lo = math.Min(lo, v)
+			}
+		}
+		if n := len(s.Mean); n > 0 && finite(s.Mean[n-1]) {
+			top = math.Max(top, s.Mean[n-1])
+		}
+	}
+	panels := []plots.Panel{{Series: ser, YMin: 0.9 * lo, YMax: 1.6 * top}}
+	svg, err := plots.Bands("Terrain: validation error of the best model of each kind (min–max band over seeds)", "epoch", "validation MSE",
+		panels)
+	return withData(svg, err, panelsCSV(panels))
 }
 
 // MapsInput is what the terrain-predictions figure draws.
@@ -263,7 +327,24 @@ func figTerrainMaps(_ pipeline.Ctx, _ struct{}, in MapsInput) (Figure, error) {
 		rt := tin.Value
 		panels = append(panels, plots.MapPanel{Title: fmt.Sprintf("%s %s", activationName(rt.Label), rt.BestArch), Z: full(rt.Pred)})
 	}
-	return figure(plots.TerrainMaps(t.Rows, t.Cols, panels, plots.WithTitle("Scaled height on the test cells: truth and predictions"), plots.WithColumns(3)))
+	header := []string{"row", "col"}
+	for _, p := range panels {
+		header = append(header, p.Title)
+	}
+	var rows [][]string
+	for i := range t.Rows * t.Cols {
+		r, c := i/t.Cols, i%t.Cols
+		if r%4 != 0 || c%4 != 0 || math.IsNaN(panels[0].Z[i]) {
+			continue // every 4th row and column of the test cells
+		}
+		row := []string{fmt.Sprint(r), fmt.Sprint(c)}
+		for _, p := range panels {
+			row = append(row, fnum(p.Z[i]))
+		}
+		rows = append(rows, row)
+	}
+	svg, err := plots.TerrainMaps(t.Rows, t.Cols, panels, plots.WithTitle("Scaled height on the test cells: truth and predictions"), plots.WithColumns(3))
+	return withData(svg, err, csvBytes(header, rows))
 }
 
 // DigitsHeatParams say which hidden activation a digits heat-map figure shows.
@@ -282,8 +363,34 @@ func figDigitsHeat(_ pipeline.Ctx, p DigitsHeatParams, in ClsInput) (Figure, err
 			panels = append(panels, heatPanel(activationName(pn.Output)+" output", pn.Heat, true))
 		}
 	}
-	return figure(plots.HeatMaps(fmt.Sprintf("Digits, %s hidden layers: validation accuracy (%%), mean ± sd over seeds", activationName(p.Hidden)),
-		"learning rate γ0", "architecture", panels, "%.1f", false))
+	lo, hi := accuracyRange(t)
+	svg, err := plots.HeatMaps(fmt.Sprintf("Digits, %s hidden layers: validation accuracy (%%), mean ± sd over seeds", activationName(p.Hidden)),
+		"learning rate γ0", "architecture", panels, "%.1f", false, plots.WithColorRange(lo, hi), plots.WithColorLabel("validation accuracy (%)"))
+	return withData(svg, err, heatCSV("learning_rate", "architecture", panels))
+}
+
+// accuracyRange is the colour range every digits heat map shares: the
+// accuracies (%) of every trained cell of every panel, the low end raised
+// to 15 points below the best so that the cells that matter are told apart
+// (those below take the end colour; their numbers are printed).
+func accuracyRange(t ClsTune) (lo, hi float64) {
+	lo, hi = math.Inf(1), math.Inf(-1)
+	for _, pn := range t.Panels {
+		h := pn.Heat
+		for i := range h.Mean {
+			for j := range h.Mean[i] {
+				if h.Diverged[i][j] || (h.Untried != nil && h.Untried[i][j]) {
+					continue
+				}
+				a := 100 * (1 - h.Mean[i][j])
+				lo, hi = math.Min(lo, a), math.Max(hi, a)
+			}
+		}
+	}
+	if !(hi > lo) {
+		return 0, 100
+	}
+	return math.Max(lo, hi-15), hi
 }
 
 func figConfusion(_ pipeline.Ctx, _ struct{}, in ClsInput) (Figure, error) {
@@ -292,8 +399,15 @@ func figConfusion(_ pipeline.Ctx, _ struct{}, in ClsInput) (Figure, error) {
 	for i := range labels {
 		labels[i] = fmt.Sprint(i)
 	}
-	return figure(plots.Confusion(labels, t.Best.Runs[0].Confusion, fmt.Sprintf("Confusion matrix on the test set: %s, %s hidden, %s output, seed %d",
-		t.Best.Arch, activationName(t.Best.Hidden), t.Best.Output, t.Best.Runs[0].Seed)))
+	var rows [][]string
+	for i, row := range t.Best.Runs[0].Confusion {
+		for j, n := range row {
+			rows = append(rows, []string{fmt.Sprint(i), fmt.Sprint(j), fmt.Sprint(n)})
+		}
+	}
+	svg, err := plots.Confusion(labels, t.Best.Runs[0].Confusion, fmt.Sprintf("Confusion matrix on the test set: %s, %s hidden, %s output, seed %d",
+		t.Best.Arch, activationName(t.Best.Hidden), t.Best.Output, t.Best.Runs[0].Seed))
+	return withData(svg, err, csvBytes([]string{"true_class", "predicted_class", "images"}, rows))
 }
 
 // DigitsCurvesInput is what the digits learning-curves figure draws.
@@ -327,8 +441,9 @@ func figDigitsCurves(_ pipeline.Ctx, _ struct{}, in DigitsCurvesInput) (Figure, 
 		val = append(val, series(m.name, curves(m.runs, true)))
 		train = append(train, series(m.name, curves(m.runs, false)))
 	}
-	return figure(plots.Bands("Digits: error rate (1 - accuracy) per epoch, band over seeds", "epoch", "1 - accuracy",
-		[]plots.Panel{{Title: "validation", Series: val, LogY: true}, {Title: "training", Series: train, LogY: true}}))
+	panels := []plots.Panel{{Title: "validation", Series: val, LogY: true}, {Title: "training", Series: train, LogY: true}}
+	svg, err := plots.Bands("Digits: error rate (1 - accuracy) per epoch, min–max band over seeds", "epoch", "1 - accuracy", panels)
+	return withData(svg, err, panelsCSV(panels))
 }
 
 func figOutputLayer(_ pipeline.Ctx, _ struct{}, in ClsInput) (Figure, error) {
@@ -350,7 +465,8 @@ func figOutputLayer(_ pipeline.Ctx, _ struct{}, in ClsInput) (Figure, error) {
 			plots.Panel{Title: title + ": weights", YLabel: "weight, mean ± sd", Series: []plots.Series{{Name: "output-layer weights", X: x, Mean: wm, Lo: wlo, Hi: whi}}},
 			plots.Panel{Title: title + ": biases", YLabel: "bias, mean ± sd", Series: []plots.Series{{Name: "output-layer biases", X: x, Mean: bm, Lo: blo, Hi: bhi}}})
 	}
-	return figure(plots.ParamNorms("Output-layer parameters during training (first seed)", panels, plots.WithColumns(2)))
+	svg, err := plots.ParamNorms("Output-layer parameters during training (first seed)", panels, plots.WithColumns(2))
+	return withData(svg, err, panelsCSV(panels))
 }
 
 // CurveInput is the points of the learning curve.
@@ -369,7 +485,9 @@ func figLearningCurve(_ pipeline.Ctx, _ struct{}, in CurveInput) (Figure, error)
 		net.X = append(net.X, float64(pt.NTrain))
 		net.Mean, net.Lo, net.Hi = append(net.Mean, m), append(net.Lo, lo), append(net.Hi, hi)
 	}
-	return figure(plots.LearningCurve("Terrain: test error against the number of training points", "test MSE", []plots.Series{ridge, net}, true))
+	ser := []plots.Series{ridge, net}
+	svg, err := plots.LearningCurve("Terrain: test error at a fixed number of optimisation steps, against the number of training points", "test MSE", ser, true)
+	return withData(svg, err, panelsCSV([]plots.Panel{{Series: ser}}))
 }
 
 func minMax(xs []float64) (lo, hi float64) {
@@ -387,5 +505,10 @@ type DAGParams struct {
 }
 
 func figDAG(_ pipeline.Ctx, p DAGParams, _ struct{}) (Figure, error) {
-	return figure(plots.DAG(p.Nodes, p.Edges, nil, plots.WithTitle("The pipeline's stages (grid points grouped)")))
+	var rows [][]string
+	for _, e := range p.Edges {
+		rows = append(rows, []string{p.Nodes[e[0]], p.Nodes[e[1]]})
+	}
+	svg, err := plots.DAG(p.Nodes, p.Edges, nil, plots.WithTitle("The pipeline's stages (grid points grouped)"))
+	return withData(svg, err, csvBytes([]string{"from", "to"}, rows))
 }

@@ -76,10 +76,12 @@ type builder struct {
 	regTunes, extra []pipeline.Ref[RegTune]
 	clsTune         pipeline.Ref[ClsTune]
 	logistic, keras pipeline.Ref[SeedsSummary]
+	kerasLong       pipeline.Ref[SeedsSummary] // zero without baseline.long_epochs
 	lbfgs           pipeline.Ref[LBFGSFit]
 	curve           []pipeline.Ref[CurvePoint]
 	mnistRuns       []pipeline.Ref[SeedsSummary]
 	figs            []pipeline.Blob
+	figData         []pipeline.Blob // the CSV of each figure's data
 }
 
 // data: the terrain (load, split on two offset grids, scale, polynomial
@@ -103,7 +105,7 @@ func (b *builder) linear() {
 	g, l := b.g, b.p.LinearSGD
 	in := LinearInput{b.design.In(), b.scaled.In()}
 	b.ols = pipeline.Add(g, "linear/ols", struct{}{}, in, linearOLS)
-	b.ridge = pipeline.Add(g, "linear/ridge", RidgeParams{Lambdas: b.p.Terrain.RidgeLambdas}, in, linearRidge)
+	b.ridge = pipeline.Add(g, "linear/ridge", RidgeParams{Lambdas: b.p.Terrain.RidgeLambdas, RefineSteps: b.p.Terrain.RidgeRefineSteps}, in, linearRidge)
 
 	design := DesignInput{b.design.In()}
 	run := func(prefix string, tp TrainParams) []pipeline.Ref[LinSGDRun] {
@@ -162,7 +164,8 @@ func (b *builder) regression() {
 	}
 	for _, act := range r.Activations {
 		tp := TuneParams{Label: act, Archs: r.Architectures, LRs: r.LearningRates, Seeds: b.seeds,
-			Base: NetParams{Hidden: act, Output: "identity", Init: r.Init, LeakyAlpha: r.LeakyAlpha, Train: trainParams(r.Train, 0)}}
+			Base:   NetParams{Hidden: act, Output: "identity", Init: r.Init, LeakyAlpha: r.LeakyAlpha, Train: trainParams(r.Train, 0)},
+			Refine: RefineParams{MaxSteps: r.Refine.MaxSteps, Archs: r.Refine.Architectures}}
 		b.regTunes = append(b.regTunes, tune(tp, "neural/regression/tune/act="+act, cross(r.Architectures, r.LearningRates), func(arch string, lr float64) string {
 			return fmt.Sprintf("neural/regression/act=%s/arch=%s/lr=%s", act, arch, num(lr))
 		}))
@@ -200,7 +203,8 @@ func (b *builder) classification() {
 	for _, out := range n.Outputs {
 		for _, act := range n.Activations {
 			panel := ClsGrid{Hidden: act, Output: out, Params: TuneParams{Label: act + "/" + out, Archs: n.Architectures, LRs: n.LearningRates, Seeds: b.seeds,
-				Base: NetParams{Hidden: act, Output: out, Init: n.Init, L2: n.L2, Train: trainParams(n.Train, 0)}}}
+				Base:   NetParams{Hidden: act, Output: out, Init: n.Init, L2: n.L2, Train: trainParams(n.Train, 0)},
+				Refine: RefineParams{MaxSteps: n.Refine.MaxSteps, Archs: n.Refine.Architectures}}}
 			for _, c := range cross(n.Architectures, n.LearningRates) {
 				arch, lr := c[0].(string), c[1].(float64)
 				cell := perSeed(g, fmt.Sprintf("neural/classification/out=%s/act=%s/arch=%s/lr=%s", out, act, arch, num(lr)), b.seeds, sets, classifyNet,
@@ -215,19 +219,30 @@ func (b *builder) classification() {
 			cls.Panels = append(cls.Panels, panel)
 		}
 	}
-	b.clsTune = pipeline.Add(g, "neural/classification/tune", cls, RunsInput{pipeline.Ins(runs)}, classifyTune)
+	b.clsTune = pipeline.Add(g, "neural/classification/tune", cls, ClsTuneInput{b.dsets.In(), pipeline.Ins(runs)}, classifyTune)
 
-	seedsOf := func(name, metric string, np func(s uint64) NetParams) pipeline.Ref[SeedsSummary] {
+	seedsOf := func(name string, sp SeedsParams, np func(s uint64) NetParams) pipeline.Ref[SeedsSummary] {
 		runs := perSeed(g, name, b.seeds, sets, classifyNet, np)
-		return pipeline.Add(g, name, SeedsParams{Metric: metric, Stages: pipeline.Names(runs)}, RunsInput{pipeline.Ins(runs)}, seedsSummary)
+		sp.Stages = pipeline.Names(runs)
+		return pipeline.Add(g, name, sp, RunsInput{pipeline.Ins(runs)}, seedsSummary)
 	}
-	b.logistic = seedsOf("logistic/sgd", "digits.logistic.sgd", func(s uint64) NetParams {
+	b.logistic = seedsOf("logistic/sgd", SeedsParams{Metric: "digits.logistic.sgd", What: "logistic regression (SGD)"}, func(s uint64) NetParams {
 		return NetParams{Arch: "64x10", Hidden: "identity", Output: "softmax", Init: "glorot", L2: lg.L2, Train: trainParams(lg.Train, lg.LearningRate), Seed: s}
 	})
 	b.lbfgs = pipeline.Add(g, "logistic/lbfgs", LBFGSParams{L2: lg.L2, MaxIter: lg.LBFGSIters}, sets, logisticLBFGS)
-	b.keras = seedsOf("baseline/keras-style", "digits.keras_style", func(s uint64) NetParams {
-		return NetParams{Arch: bl.Architecture, Hidden: "relu", Output: "softmax", Init: "glorot", Train: trainParams(bl.Train, bl.LearningRate), Seed: s}
-	})
+	keras := func(tp TrainParams) func(s uint64) NetParams {
+		return func(s uint64) NetParams {
+			return NetParams{Arch: bl.Architecture, Hidden: "relu", Output: "softmax", Init: "glorot", Train: tp, Seed: s}
+		}
+	}
+	b.keras = seedsOf("baseline/keras-style", SeedsParams{Metric: "digits.keras_style", What: "Keras-style baseline",
+		BudgetNote: fmt.Sprintf("the study's budget of %d epochs, kept to compare like with like; the run to convergence shows what more epochs give", bl.Train.Epochs)},
+		keras(trainParams(bl.Train, bl.LearningRate)))
+	if bl.LongEpochs > 0 {
+		tp := trainParams(bl.Train, bl.LearningRate)
+		tp.Epochs, tp.Patience = bl.LongEpochs, bl.LongPatience
+		b.kerasLong = seedsOf("baseline/keras-style-long", SeedsParams{Metric: "digits.keras_style_long", What: "Keras-style baseline trained to convergence"}, keras(tp))
+	}
 }
 
 // learningCurve: the extension comparing Ridge and the best network at
@@ -238,7 +253,7 @@ func (b *builder) learningCurve() {
 	t, r := b.p.Terrain, b.p.NeuralRegression
 	for _, xs := range b.p.LearningCurve.XSparsities {
 		b.curve = append(b.curve, pipeline.Add(b.g, fmt.Sprintf("learning-curve/x_sparsity=%d", xs),
-			CurveParams{XSparsity: xs, Degree: t.Degree, Lambdas: t.RidgeLambdas, Tunes: pipeline.Names(b.regTunes), Seeds: b.seeds,
+			CurveParams{XSparsity: xs, Degree: t.Degree, Lambdas: t.RidgeLambdas, Tunes: pipeline.Names(b.regTunes), Seeds: b.seeds, RefXSparsity: t.XSparsity,
 				Base: NetParams{Output: "identity", Init: r.Init, LeakyAlpha: r.LeakyAlpha, Train: trainParams(r.Train, 0)}},
 			CurvePointInput{b.grid.In(), pipeline.Ins(b.regTunes)}, learningCurve))
 	}
@@ -273,7 +288,10 @@ func (b *builder) mnist() error {
 // figures: one stage each, depending only on what it draws.
 func (b *builder) figures() {
 	g := b.g
-	figure := func(f pipeline.Ref[Figure]) { b.figs = append(b.figs, f.Output("figure.svg")) }
+	figure := func(f pipeline.Ref[Figure]) {
+		b.figs = append(b.figs, f.Output("figure.svg"))
+		b.figData = append(b.figData, f.Output("data.csv"))
+	}
 	s := b.p.Schedule
 	figure(pipeline.Add(g, "figures/schedule", ScheduleParams{LR0: s.LR0, Decay: s.Decay, RampUp: s.RampUp, Steps: s.Steps}, struct{}{}, figSchedule))
 	figure(pipeline.Add(g, "figures/terrain-split", struct{}{}, ScaleInput{b.grid.In(), b.split.In()}, figTerrainSplit))
@@ -307,16 +325,24 @@ func (b *builder) report() error {
 	if err != nil {
 		return err
 	}
-	in := ReportInput{Terrain: b.grid.In(), Split: b.split.In(), OLS: b.ols.In(), Ridge: b.ridge.In(), Design: b.design.In(), SGD: b.sgd.In(),
-		Digits: b.digits.In(), DSplit: b.dsplit.In(), Cls: b.clsTune.In(), LogSGD: b.logistic.In(), LBFGS: b.lbfgs.In(), Keras: b.keras.In(),
-		Reg: pipeline.Ins(b.regTunes), Extra: pipeline.Ins(b.extra), Curve: pipeline.Ins(b.curve), MNIST: pipeline.Ins(b.mnistRuns), Figures: b.figs,
+	in := ReportInput{Terrain: b.grid.In(), Split: b.split.In(), OLS: b.ols.In(), Ridge: b.ridge.In(), Design: b.design.In(), SGD: b.sgd.In(), Betas: []pipeline.In[BetaRuns]{b.betas["ols"].In(), b.betas["ridge"].In()},
+		Digits: b.digits.In(), DSplit: b.dsplit.In(), Cls: b.clsTune.In(), LogSGD: b.logistic.In(), LBFGS: b.lbfgs.In(), Keras: b.keras.In(), KerasLong: b.kerasLongIns(),
+		Reg: pipeline.Ins(b.regTunes), Extra: pipeline.Ins(b.extra), Curve: pipeline.Ins(b.curve), MNIST: pipeline.Ins(b.mnistRuns), Figures: b.figs, FigureData: b.figData,
 		Published: pipeline.FileIn(PublishedFile), Template: pipeline.FileIn(templateReport), Layout: pipeline.FileIn(templateLayout), CSS: pipeline.FileIn(templateCSS)}
 	for _, f := range b.env.KaTeX {
 		in.KaTeX = append(in.KaTeX, pipeline.FileIn(f))
 	}
-	pipeline.Add(b.g, "report", ReportParams{Title: b.p.Report.Title, Profile: b.env.Profile, Seeds: b.p.Seeds, ParamsYAML: string(paramsYAML)}, in, reportStage,
+	pipeline.Add(b.g, "report", ReportParams{Title: b.p.Report.Title, Profile: b.env.Profile, Seeds: b.p.Seeds, ParamsYAML: string(paramsYAML), Settings: settingsOf(b.p)}, in, reportStage,
 		pipeline.Export("report.html", "report.html"), pipeline.Export("tables/", "report/"))
 	return nil
+}
+
+// kerasLongIns is the baseline trained to convergence, if there is one.
+func (b *builder) kerasLongIns() []pipeline.In[SeedsSummary] {
+	if b.kerasLong.Name() == "" {
+		return nil
+	}
+	return []pipeline.In[SeedsSummary]{b.kerasLong.In()}
 }
 
 // perSeed adds one grid point per seed, named prefix/seed=S, with the

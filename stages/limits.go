@@ -81,6 +81,9 @@ func stageCount(p *config.Params) (uint64, []stageFamily) {
 	if m.Enabled {
 		fams = append(fams, family("mnist", []string{"mnist.architectures", "seeds"}, len(m.Architectures), seeds))
 	}
+	if p.Baseline.LongEpochs > 0 {
+		fams = append(fams, family("baseline/keras-style-long", []string{"seeds"}, seeds))
+	}
 	// The other stages: terrain (4) and digits (3) preparation, linear/ols,
 	// linear/ridge, linear/sgd/summary, two linear/betas, one tuning stage
 	// per regression activation and per extra network, the classification
@@ -96,6 +99,9 @@ func stageCount(p *config.Params) (uint64, []stageFamily) {
 	}
 	if m.Enabled {
 		other = addSat(other, uint64(len(m.Architectures)))
+	}
+	if p.Baseline.LongEpochs > 0 {
+		other++ // baseline/keras-style-long
 	}
 	total := other
 	for _, f := range fams {

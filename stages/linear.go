@@ -2,9 +2,13 @@ package stages
 
 import (
 	"fmt"
+	"maps"
+	"math"
+	"slices"
 
 	"github.com/repro-dev/repro/models"
 	"github.com/repro-dev/repro/pipeline"
+	"github.com/repro-dev/repro/report"
 )
 
 // LinearFit is a closed-form linear model fitted on the training points.
@@ -17,6 +21,10 @@ type LinearFit struct {
 	TrainMSE, ValMSE       float64
 	TestMSE, TestR2, ValR2 float64
 	TestPred               []float64 // prediction for every test point, in TerrainScaled.Test order
+	// Ridge only: where the chosen λ lies on its axis, and the validation
+	// error of the unpenalised fit (λ = 0) it is compared with.
+	Edges     *Edges  `json:",omitempty"`
+	OLSValMSE float64 `json:",omitempty"`
 }
 
 // LambdaScore is the validation error of one Ridge penalty.
@@ -38,6 +46,9 @@ func (f LinearFit) Metrics() map[string]float64 {
 // lowest validation error is kept.
 type RidgeParams struct {
 	Lambdas []float64 `json:"lambdas"`
+	// RefineSteps is how many penalties one grid ratio beyond the chosen
+	// one linear/ridge may add when the chosen one is on an edge.
+	RefineSteps int `json:"refine_steps,omitempty"`
 }
 
 // LinearInput is what the closed-form fits read: the features and the
@@ -61,21 +72,77 @@ func linearOLS(_ pipeline.Ctx, _ struct{}, in LinearInput) (LinearFit, error) {
 // the one with the lowest validation error.
 func linearRidge(_ pipeline.Ctx, p RidgeParams, in LinearInput) (LinearFit, error) {
 	d, t := in.Design.Value, in.Scaled.Value
-	var best LinearFit
-	var path []LambdaScore
-	for i, l := range p.Lambdas {
+	fits := map[float64]LinearFit{}
+	fit := func(l float64) error {
 		beta, err := models.Ridge(d.Train.Dense(), t.Train.Z, l)
 		if err != nil {
-			return LinearFit{}, fmt.Errorf("Ridge lambda=%g: %w", l, err)
+			return fmt.Errorf("Ridge lambda=%g: %w", l, err)
 		}
-		val := models.MSE(t.Val.Z, models.LinearPredict(d.Val.Dense(), beta))
-		path = append(path, LambdaScore{Lambda: l, ValMSE: val})
-		if i == 0 || val < best.ValMSE {
-			best = LinearFit{Lambda: l, Beta: beta, ValMSE: val}
+		fits[l] = LinearFit{Lambda: l, Beta: beta, ValMSE: models.MSE(t.Val.Z, models.LinearPredict(d.Val.Dense(), beta))}
+		return nil
+	}
+	for _, l := range p.Lambdas {
+		if err := fit(l); err != nil {
+			return LinearFit{}, err
 		}
 	}
+	// The unpenalised fit is the natural end of the axis below.
+	olsBeta, err := models.OLS(d.Train.Dense(), t.Train.Z)
+	if err != nil {
+		return LinearFit{}, fmt.Errorf("OLS: %w", err)
+	}
+	olsVal := models.MSE(t.Val.Z, models.LinearPredict(d.Val.Dense(), olsBeta))
+	lambdas := func() []float64 { return slices.Sorted(maps.Keys(fits)) }
+	bestIndex := func() int {
+		ls := lambdas()
+		bi := 0
+		for i, l := range ls {
+			if fits[l].ValMSE < fits[ls[bi]].ValMSE {
+				bi = i
+			}
+		}
+		return bi
+	}
+	for range p.RefineSteps {
+		ls := lambdas()
+		bi := bestIndex()
+		var next float64
+		switch {
+		case len(ls) < 2:
+		case bi == len(ls)-1:
+			next = ls[bi] * ls[bi] / ls[bi-1]
+		case bi == 0 && ls[0] > 0 && olsVal > fits[ls[0]].ValMSE:
+			next = ls[0] * ls[0] / ls[1]
+		}
+		if !(next > 0) || math.IsInf(next, 0) {
+			break
+		}
+		if err := fit(roundSig(next, 3)); err != nil {
+			return LinearFit{}, err
+		}
+	}
+	ls := lambdas()
+	bi := bestIndex()
+	best := fits[ls[bi]]
 	f := scoreLinear("ridge", best.Lambda, best.Beta, d, t)
-	f.Path = path
+	for _, l := range ls {
+		f.Path = append(f.Path, LambdaScore{Lambda: l, ValMSE: fits[l].ValMSE})
+	}
+	labels := make([]string, len(ls))
+	for i, l := range ls {
+		labels[i] = report.FormatSig(l, 2)
+	}
+	a := axisEdge("λ", labels, bi)
+	switch {
+	case a.Low && olsVal <= best.ValMSE:
+		a.Bound = true
+		a.Reason = fmt.Sprintf("the validation error keeps falling as λ decreases, and the unpenalised fit (OLS, λ = 0) scores %s against %s: at degree %d with %d training points no penalty helps, and the chosen λ is the closest to 0 tried",
+			sig3(olsVal), sig3(best.ValMSE), d.Degree, len(t.Train.Z))
+	case a.Low || a.High:
+		a.Reason = fmt.Sprintf("the refinement stopped after its %d steps", p.RefineSteps)
+	}
+	f.Edges = &Edges{What: "closed-form Ridge", Axes: []AxisEdge{a}}
+	f.OLSValMSE = olsVal
 	return f, nil
 }
 

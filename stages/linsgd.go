@@ -2,6 +2,7 @@ package stages
 
 import (
 	"fmt"
+	"slices"
 
 	"github.com/repro-dev/repro/models"
 	"github.com/repro-dev/repro/pipeline"
@@ -28,6 +29,7 @@ type LinSGDRun struct {
 	Diverged   bool
 	DivEpoch   int
 	Beta       []float64
+	Epochs     int // the epoch budget
 }
 
 func runLinSGD(c pipeline.Ctx, p LinSGDParams, d Design) (LinSGDRun, error) {
@@ -37,7 +39,7 @@ func runLinSGD(c pipeline.Ctx, p LinSGDParams, d Design) (LinSGDRun, error) {
 		return LinSGDRun{}, err
 	}
 	r := LinSGDRun{Lambda: p.Lambda, BatchSize: p.Train.BatchSize, LR: p.Train.LR, Momentum: p.Train.Momentum, Seed: p.Seed,
-		BestValErr: h.BestValErr, BestEpoch: h.BestEpoch, Diverged: h.Diverged, DivEpoch: h.DivergedEpoch, Beta: lin.Beta}
+		BestValErr: h.BestValErr, BestEpoch: h.BestEpoch, Diverged: h.Diverged, DivEpoch: h.DivergedEpoch, Beta: lin.Beta, Epochs: p.Train.Epochs}
 	for _, e := range h.Epochs {
 		r.ValErr = append(r.ValErr, e.ValErr)
 	}
@@ -96,6 +98,13 @@ type LinSGDSummary struct {
 	Best     LinSGDCell
 	TestMSE  []float64 // per seed, of the best cell
 	TestR2   []float64
+	// Closed is closed-form Ridge at the same λ as the SGD runs, so that
+	// SGD is compared with the minimiser of the cost it descends.
+	Closed LinearFit
+	// Edges say where the best cell lies on the mini-batch and learning-rate
+	// axes and whether its best epoch came at the end of the budget;
+	// MomentumEdges the same for the momentum runs.
+	Edges, MomentumEdges Edges
 }
 
 // LinSGDCell is one grid point over seeds.
@@ -170,6 +179,25 @@ func linSGDSummary(_ pipeline.Ctx, _ struct{}, in LinSGDSummaryInput) (LinSGDSum
 	}
 	s.Best = s.Grid[best]
 	t, d := in.Scaled.Value, in.Design.Value
+	s.Edges = linSGDEdges(s.Grid, best)
+	if m := bestMomentum(s.Momentum); m >= 0 {
+		vals := make([]string, len(s.Momentum))
+		for i, c := range s.Momentum {
+			vals[i] = num(c.Momentum)
+		}
+		a := axisEdge("momentum", vals, m)
+		if a.Low && s.Momentum[m].Momentum == 0 {
+			a.Bound, a.Reason = true, "momentum cannot be negative"
+		}
+		s.MomentumEdges = Edges{What: "SGD on Ridge, momentum", Axes: []AxisEdge{a}, Budget: cellBudget(s.Momentum[m])}
+	}
+	lambda := s.Best.Runs[0].Lambda
+	beta, err := models.Ridge(d.Train.Dense(), t.Train.Z, lambda)
+	if err != nil {
+		return s, fmt.Errorf("closed-form Ridge at λ = %g: %w", lambda, err)
+	}
+	s.Closed = scoreLinear("ridge", lambda, beta, d, t)
+	s.Closed.TestPred = nil
 	x := models.PolyFeatures(t.Test.X, t.Test.Y, d.Degree)
 	for _, r := range s.Best.Runs {
 		pred := models.LinearPredict(x, r.Beta)
@@ -177,4 +205,61 @@ func linSGDSummary(_ pipeline.Ctx, _ struct{}, in LinSGDSummaryInput) (LinSGDSum
 		s.TestR2 = append(s.TestR2, models.R2(t.Test.Z, pred))
 	}
 	return s, nil
+}
+
+// bestMomentum is the index of the momentum cell with the lowest mean
+// validation error and no diverged seed, or -1.
+func bestMomentum(cells []LinSGDCell) int {
+	best := -1
+	for i, c := range cells {
+		if c.Diverged == 0 && (best < 0 || c.MeanVal < cells[best].MeanVal) {
+			best = i
+		}
+	}
+	return best
+}
+
+// cellBudget checks the best epochs of a cell's runs against their budget.
+func cellBudget(c LinSGDCell) *EpochBudget {
+	var be []int
+	epochs := 0
+	for _, r := range c.Runs {
+		be = append(be, r.BestEpoch)
+		epochs = max(epochs, r.Epochs)
+	}
+	b := budgetOf(epochs, be)
+	return &b
+}
+
+// linSGDEdges locates the best cell of the SGD grid along its mini-batch
+// and learning-rate axes (the values tried in its row and column).
+func linSGDEdges(grid []LinSGDCell, best int) Edges {
+	b := grid[best]
+	var batches []int
+	var lrs []float64
+	for _, c := range grid {
+		if c.LR == b.LR && !slices.Contains(batches, c.BatchSize) {
+			batches = append(batches, c.BatchSize)
+		}
+		if c.BatchSize == b.BatchSize && !slices.Contains(lrs, c.LR) {
+			lrs = append(lrs, c.LR)
+		}
+	}
+	slices.Sort(batches)
+	slices.Sort(lrs)
+	bl := make([]string, len(batches))
+	for i, x := range batches {
+		bl[i] = fmt.Sprint(x)
+	}
+	ba := axisEdge("mini-batch size", bl, slices.Index(batches, b.BatchSize))
+	if ba.Low && b.BatchSize == 1 {
+		ba.Bound, ba.Reason = true, "a mini-batch cannot be smaller than one point"
+	}
+	la := axisEdge("learning rate", lrLabels(lrs), slices.Index(lrs, b.LR))
+	for _, c := range grid {
+		if c.BatchSize == b.BatchSize && c.Diverged > 0 && c.LR > b.LR && slices.Index(lrs, c.LR) == slices.Index(lrs, b.LR)+1 {
+			la.Resolved = fmt.Sprintf("%s: %d of %d seeds diverged", num(c.LR), c.Diverged, len(c.Runs))
+		}
+	}
+	return Edges{What: "SGD on Ridge", Axes: []AxisEdge{ba, la}, Budget: cellBudget(b)}
 }

@@ -3,29 +3,35 @@ package stages
 import (
 	"encoding/json"
 	"fmt"
+	"sort"
+	"strings"
 )
 
-// Method is one digits method for the speed comparison in the exported
-// report: the stages that trained it (one per seed) and, per seed, the epoch
-// of its best validation error and the epochs it ran. Timings are not here:
-// the CLI adds this run's wall times, which never enter an artifact.
+// Method is one method for the speed comparison in the exported report:
+// the stages that trained it (one per seed) and, per seed, the epoch of its
+// best validation error and the epochs it ran. Timings are not here: the
+// CLI adds the wall times recorded by the runs that computed the stages,
+// which never enter an artifact.
 type Method struct {
+	Data      string // "digits" or "terrain"
 	Name      string
 	Stages    []string
-	BestEpoch []int
+	BestEpoch []int // empty for a closed form
 	EpochsRun []int
 }
 
-// Methods reads the digits results of the last run through load (which
-// returns a stage's "value" output) and lists the methods to time.
-func Methods(load func(stage string) ([]byte, error)) ([]Method, error) {
+// Methods reads the results of the last run through load (which returns a
+// stage's "value" output) and lists the methods to time: the digits methods,
+// then the terrain ones.
+// names lists the stages of the run (to find the extension networks).
+func Methods(load func(stage string) ([]byte, error), names []string) ([]Method, error) {
 	var tune ClsTune
 	if err := decodeValue(load, "neural/classification/tune", &tune); err != nil {
 		return nil, err
 	}
 	var out []Method
-	add := func(name string, stage func(NetRun) string, runs []NetRun) {
-		m := Method{Name: name}
+	add := func(data, name string, stage func(NetRun) string, runs []NetRun) {
+		m := Method{Data: data, Name: name}
 		for _, r := range runs {
 			m.Stages = append(m.Stages, stage(r))
 			m.BestEpoch = append(m.BestEpoch, r.BestEpoch)
@@ -36,20 +42,62 @@ func Methods(load func(stage string) ([]byte, error)) ([]Method, error) {
 	grid := func(r NetRun) string {
 		return fmt.Sprintf("neural/classification/out=%s/act=%s/arch=%s/lr=%s/seed=%d", r.Output, r.Hidden, r.Arch, num(r.LR), r.Seed)
 	}
-	add(fmt.Sprintf("best network (%s, %s hidden, %s output, SGD)", tune.Best.Arch, activationName(tune.Best.Hidden), tune.Best.Output), grid, tune.Best.Runs)
+	add("digits", fmt.Sprintf("best network (%s, %s hidden, %s output, SGD)", tune.Best.Arch, activationName(tune.Best.Hidden), tune.Best.Output), grid, tune.Best.Runs)
 	if tune.Softmax.Arch != tune.Best.Arch || tune.Softmax.Output != tune.Best.Output || tune.Softmax.Hidden != tune.Best.Hidden || tune.Softmax.LR != tune.Best.LR {
-		add(fmt.Sprintf("best softmax network (%s, %s hidden, SGD)", tune.Softmax.Arch, activationName(tune.Softmax.Hidden)), grid, tune.Softmax.Runs)
+		add("digits", fmt.Sprintf("best softmax network (%s, %s hidden, SGD)", tune.Softmax.Arch, activationName(tune.Softmax.Hidden)), grid, tune.Softmax.Runs)
 	}
 	for _, s := range []struct{ name, stage, prefix string }{
 		{"logistic regression (SGD)", "logistic/sgd", "logistic/sgd/seed=%d"},
 		{"Keras-style baseline (Adam)", "baseline/keras-style", "baseline/keras-style/seed=%d"},
+		{"Keras-style baseline, to convergence (Adam)", "baseline/keras-style-long", "baseline/keras-style-long/seed=%d"},
 	} {
 		var sum SeedsSummary
 		if err := decodeValue(load, s.stage, &sum); err != nil {
+			if s.stage == "baseline/keras-style-long" {
+				continue // optional
+			}
 			return nil, err
 		}
 		prefix := s.prefix
-		add(s.name, func(r NetRun) string { return fmt.Sprintf(prefix, r.Seed) }, sum.Runs)
+		add("digits", s.name, func(r NetRun) string { return fmt.Sprintf(prefix, r.Seed) }, sum.Runs)
+	}
+	out = append(out, Method{Data: "digits", Name: "logistic regression (L-BFGS)", Stages: []string{"logistic/lbfgs"}})
+
+	// Terrain: closed-form Ridge, Ridge by SGD at its best cell, and the
+	// best cell of each network kind.
+	out = append(out, Method{Data: "terrain", Name: "Ridge, closed form (every λ)", Stages: []string{"linear/ridge"}})
+	var sgd LinSGDSummary
+	if err := decodeValue(load, "linear/sgd/summary", &sgd); err == nil {
+		m := Method{Data: "terrain", Name: fmt.Sprintf("Ridge by SGD (batch %d, γ0 = %s)", sgd.Best.BatchSize, num(sgd.Best.LR))}
+		for _, r := range sgd.Best.Runs {
+			m.Stages = append(m.Stages, fmt.Sprintf("linear/sgd/batch=%d/lr=%s/seed=%d", r.BatchSize, num(r.LR), r.Seed))
+			m.BestEpoch = append(m.BestEpoch, r.BestEpoch)
+			m.EpochsRun = append(m.EpochsRun, len(r.ValErr)-1)
+		}
+		out = append(out, m)
+	}
+	for _, act := range []string{"sigmoid", "relu", "leaky_relu"} {
+		var rt RegTune
+		if err := decodeValue(load, "neural/regression/tune/act="+act, &rt); err != nil {
+			continue
+		}
+		add("terrain", fmt.Sprintf("%s network (%s, γ0 = %s)", activationName(act), rt.BestArch, num(rt.BestLR)), func(r NetRun) string {
+			return fmt.Sprintf("neural/regression/act=%s/arch=%s/lr=%s/seed=%d", r.Hidden, r.Arch, num(r.LR), r.Seed)
+		}, rt.Curves)
+	}
+	sort.Strings(names)
+	for _, n := range names {
+		name, ok := strings.CutPrefix(n, "neural/regression/tune/extra=")
+		if !ok {
+			continue
+		}
+		var rt RegTune
+		if err := decodeValue(load, n, &rt); err != nil {
+			continue
+		}
+		add("terrain", fmt.Sprintf("extension %s (%s, γ0 = %s)", name, rt.BestArch, num(rt.BestLR)), func(r NetRun) string {
+			return fmt.Sprintf("neural/regression/extra=%s/seed=%d", name, r.Seed)
+		}, rt.Curves)
 	}
 	return out, nil
 }

@@ -1,9 +1,6 @@
 package stages
 
 import (
-	"fmt"
-	"math"
-
 	"gonum.org/v1/gonum/mat"
 
 	"github.com/repro-dev/repro/models"
@@ -30,12 +27,15 @@ type NetRun struct {
 	Seed                 uint64
 	TrainErr, ValErr     []float64 // per epoch; epoch 0 is the initial network
 	BestEpoch, EpochsRun int
+	Epochs               int // the epoch budget
 	BestValErr           float64
 	Diverged             bool
 	DivEpoch             int
 	Stopped              string
 	// Output-layer parameters per epoch (for the softmax/sigmoid figure).
 	OutWMean, OutWSD, OutBMean, OutBSD []float64
+	// Regression only: test error of the restored best network.
+	TestMSE, TestR2 float64 `json:",omitempty"`
 	// Classification only: scores of the restored best network.
 	ValAcc, TestAcc float64
 	Confusion       [][]int
@@ -69,7 +69,7 @@ func trainNet(c pipeline.Ctx, p NetParams, xt, yt, xv, yv *mat.Dense, monitor mo
 		return nil, NetRun{}, err
 	}
 	r := NetRun{Arch: p.Arch, Hidden: p.Hidden, Output: p.Output, LR: p.Train.LR, Seed: p.Seed,
-		BestEpoch: h.BestEpoch, EpochsRun: len(h.Epochs) - 1, BestValErr: h.BestValErr,
+		BestEpoch: h.BestEpoch, EpochsRun: len(h.Epochs) - 1, Epochs: p.Train.Epochs, BestValErr: h.BestValErr,
 		Diverged: h.Diverged, DivEpoch: h.DivergedEpoch, Stopped: h.Stopped}
 	for _, e := range h.Epochs {
 		r.TrainErr = append(r.TrainErr, e.TrainErr)
@@ -99,8 +99,16 @@ func regressionNet(c pipeline.Ctx, p NetParams, in ScaledInput) (NetRun, error) 
 	t := in.Scaled.Value
 	xt, yt := pointsMatrix(t.Train)
 	xv, yv := pointsMatrix(t.Val)
-	_, r, err := trainNet(c, p, xt, yt, xv, yv, models.MonitorCost)
-	return r, err
+	net, r, err := trainNet(c, p, xt, yt, xv, yv, models.MonitorCost)
+	if err != nil {
+		return r, err
+	}
+	// Scored on the test cells here, once, so that the tuning need not
+	// train the chosen cell again.
+	xs, _ := pointsMatrix(t.Test)
+	pred := net.Predict(xs).RawMatrix().Data
+	r.TestMSE, r.TestR2 = models.MSE(t.Test.Z, pred), models.R2(t.Test.Z, pred)
+	return r, nil
 }
 
 // Candidate is one grid cell: its configuration and the stages that ran it
@@ -121,6 +129,8 @@ type TuneParams struct {
 	Candidates []Candidate `json:"candidates"`
 	Base       NetParams   `json:"base"`
 	Seeds      []uint64    `json:"seeds"`
+	// Refine extends an axis on whose edge the best cell lies.
+	Refine RefineParams `json:"refine,omitzero"`
 }
 
 // Heat is a grid of mean and sd of the validation error over seeds, by
@@ -130,6 +140,11 @@ type Heat struct {
 	LRs      []float64
 	Mean, SD [][]float64
 	Diverged [][]bool // every seed of the cell diverged
+	Untried  [][]bool // never trained (a refinement row or column elsewhere)
+	Added    [][]bool // trained by the refinement, beyond the grid
+	// BestEpoch is the mean over seeds of the epoch of the best validation
+	// error (of the seeds that did not diverge).
+	BestEpoch [][]float64
 }
 
 // RegTune is the tuning result of one kind of terrain network.
@@ -143,6 +158,9 @@ type RegTune struct {
 	TestMSE, TestR2 []float64 // per seed, retrained best cell
 	Pred            []float64 // test-cell predictions of the first seed
 	DivergedCells   int
+	// Edges say where the best cell lies on each axis (after refinement)
+	// and whether its best epoch came at the end of the budget.
+	Edges Edges
 }
 
 // Metrics: terrain.nn.<label>.test_mse and .test_r2 (mean, and .sd).
@@ -154,8 +172,6 @@ func (t RegTune) Metrics() map[string]float64 {
 		p + "val_mse": t.BestVal, p + "val_mse.sd": t.BestSD}
 }
 
-// heat gathers the runs of every candidate and picks the best cell (lowest
-// mean validation error; a cell with a diverged seed is never best).
 // RunsInput is the grid points a summary gathers, by stage name.
 type RunsInput struct{ Runs []pipeline.In[NetRun] }
 
@@ -173,56 +189,6 @@ type TuneInput struct {
 	Runs   []pipeline.In[NetRun]
 }
 
-func heat(byName map[string]NetRun, p TuneParams) (Heat, int, [][]NetRun, error) {
-	h := Heat{Archs: p.Archs, LRs: p.LRs}
-	ai, li := map[string]int{}, map[float64]int{}
-	for i, a := range p.Archs {
-		ai[a] = i
-	}
-	for i, l := range p.LRs {
-		li[l] = i
-	}
-	h.Mean = grid(len(p.Archs), len(p.LRs))
-	h.SD = grid(len(p.Archs), len(p.LRs))
-	h.Diverged = make([][]bool, len(p.Archs))
-	for i := range h.Diverged {
-		h.Diverged[i] = make([]bool, len(p.LRs))
-	}
-	runs := make([][]NetRun, len(p.Candidates))
-	best := -1
-	bestMean := math.Inf(1)
-	for ci, cand := range p.Candidates {
-		var vals []float64
-		div := 0
-		for _, st := range cand.Stages {
-			r, ok := byName[st]
-			if !ok {
-				return h, 0, nil, fmt.Errorf("the inputs hold no run %s", st)
-			}
-			runs[ci] = append(runs[ci], r)
-			if r.Diverged {
-				div++
-				continue
-			}
-			vals = append(vals, r.BestValErr)
-		}
-		i, j := ai[cand.Arch], li[cand.LR]
-		m, sd := meanSD(vals)
-		h.Mean[i][j], h.SD[i][j] = m, sd
-		h.Diverged[i][j] = div == len(cand.Stages)
-		if div > 0 {
-			continue // a cell with a diverged seed is never the best
-		}
-		if m < bestMean {
-			best, bestMean = ci, m
-		}
-	}
-	if best < 0 {
-		return h, -1, runs, fmt.Errorf("every cell of the %s grid had a diverged seed", p.Label)
-	}
-	return h, best, runs, nil
-}
-
 func grid(r, c int) [][]float64 {
 	g := make([][]float64, r)
 	for i := range g {
@@ -234,11 +200,34 @@ func grid(r, c int) [][]float64 {
 // regressionTune picks the best cell of one kind of terrain network on the
 // validation cells, and evaluates it on the test cells for every seed.
 func regressionTune(c pipeline.Ctx, p TuneParams, in TuneInput) (RegTune, error) {
-	h, best, runs, err := heat(RunsInput{in.Runs}.byName(), p)
+	cells, err := gridCells(RunsInput{in.Runs}.byName(), p)
 	if err != nil {
 		return RegTune{}, err
 	}
-	out := RegTune{Label: p.Label, Heat: h, BestArch: p.Candidates[best].Arch, BestLR: p.Candidates[best].LR, Curves: runs[best]}
+	t := in.Scaled.Value
+	xt, yt := pointsMatrix(t.Train)
+	xv, yv := pointsMatrix(t.Val)
+	xs, _ := pointsMatrix(t.Test)
+	train := func(arch string, lr float64, seed uint64) (netAndRun, error) {
+		np := p.Base
+		np.Arch, np.Train.LR, np.Seed = arch, lr, seed
+		net, r, err := trainNet(quiet(c), np, xt, yt, xv, yv, models.MonitorCost)
+		if err == nil {
+			pred := net.Predict(xs).RawMatrix().Data
+			r.TestMSE, r.TestR2 = models.MSE(t.Test.Z, pred), models.R2(t.Test.Z, pred)
+		}
+		return netAndRun{net, r}, err
+	}
+	tn, err := refineGrid(p, cells, func(arch string, lr float64) ([]NetRun, []*models.Network, error) {
+		rs, err := parallelSeeds(c, p.Seeds, func(s uint64) (netAndRun, error) { return train(arch, lr, s) })
+		return runsOf(rs), netsOf(rs), err
+	})
+	if err != nil {
+		return RegTune{}, err
+	}
+	h := tn.heat()
+	best := tn.Cells[tn.Best]
+	out := RegTune{Label: p.Label, Heat: h, BestArch: tn.Best.Arch, BestLR: tn.Best.LR, Curves: best.Runs}
 	for i := range h.Diverged {
 		for j := range h.Diverged[i] {
 			if h.Diverged[i][j] {
@@ -247,28 +236,74 @@ func regressionTune(c pipeline.Ctx, p TuneParams, in TuneInput) (RegTune, error)
 		}
 	}
 	var vals []float64
-	for _, r := range runs[best] {
+	var bestEpochs []int
+	for _, r := range best.Runs {
 		vals = append(vals, r.BestValErr)
+		bestEpochs = append(bestEpochs, r.BestEpoch)
 	}
 	out.BestVal, out.BestSD = meanSD(vals)
-	t := in.Scaled.Value
-	xt, yt := pointsMatrix(t.Train)
-	xv, yv := pointsMatrix(t.Val)
-	xs, _ := pointsMatrix(t.Test)
-	for i, seed := range p.Seeds {
-		np := p.Base
-		np.Arch, np.Train.LR, np.Seed = out.BestArch, out.BestLR, seed
-		net, _, err := trainNet(nil, np, xt, yt, xv, yv, models.MonitorCost)
+	b := budgetOf(p.Base.Train.Epochs, bestEpochs)
+	out.Edges = Edges{What: networkWhat(p.Label, best.Runs), Axes: tn.Edges, Budget: &b}
+	// The test error of the chosen cell, per seed, as its runs scored it;
+	// the map of predictions is the first seed's: a network the refinement
+	// kept, or the grid point's trained again (the same seed gives the same
+	// network).
+	for _, r := range best.Runs {
+		out.TestMSE = append(out.TestMSE, r.TestMSE)
+		out.TestR2 = append(out.TestR2, r.TestR2)
+	}
+	var first *models.Network
+	if len(best.Nets) > 0 {
+		first = best.Nets[0]
+	} else {
+		nr, err := train(tn.Best.Arch, tn.Best.LR, p.Seeds[0])
 		if err != nil {
 			return out, err
 		}
-		pred := net.Predict(xs).RawMatrix().Data
-		out.TestMSE = append(out.TestMSE, models.MSE(t.Test.Z, pred))
-		out.TestR2 = append(out.TestR2, models.R2(t.Test.Z, pred))
-		if i == 0 {
-			out.Pred = append([]float64(nil), pred...)
-		}
-		c.Progress(i+1, len(p.Seeds))
+		first = nr.net
 	}
+	out.Pred = append([]float64(nil), first.Predict(xs).RawMatrix().Data...)
 	return out, nil
 }
+
+// networkWhat names a kind of network for warnings: "ReLU terrain network".
+func networkWhat(label string, runs []NetRun) string {
+	if len(label) > 6 && label[:6] == "extra." {
+		return "terrain network " + label[6:]
+	}
+	return activationName(label) + " terrain network"
+}
+
+type netAndRun struct {
+	net *models.Network
+	run NetRun
+}
+
+func runsOf(rs []netAndRun) []NetRun {
+	out := make([]NetRun, len(rs))
+	for i, r := range rs {
+		out[i] = r.run
+	}
+	return out
+}
+
+func netsOf(rs []netAndRun) []*models.Network {
+	out := make([]*models.Network, len(rs))
+	for i, r := range rs {
+		out[i] = r.net
+	}
+	return out
+}
+
+// quiet is c without progress reports (for training loops run side by
+// side), still stopping when the run is cancelled.
+func quiet(c pipeline.Ctx) pipeline.Ctx {
+	if c == nil {
+		return nil
+	}
+	return quietCtx{c}
+}
+
+type quietCtx struct{ pipeline.Ctx }
+
+func (quietCtx) Progress(int, int) {}

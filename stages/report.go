@@ -39,6 +39,9 @@ type ReportParams struct {
 	// ParamsYAML is the profile's effective params.yaml, shown in the
 	// provenance appendix.
 	ParamsYAML string `json:"params_yaml"`
+	// Settings are the training settings of every experiment, for the
+	// Methods section's table.
+	Settings []Experiment `json:"settings"`
 }
 
 // ReportInput is everything the report reads: the results it quotes, the
@@ -49,16 +52,19 @@ type ReportInput struct {
 	OLS, Ridge pipeline.In[LinearFit]
 	Design     pipeline.In[Design]
 	SGD        pipeline.In[LinSGDSummary]
+	Betas      []pipeline.In[BetaRuns] // OLS and Ridge by SGD, many starts
 	Digits     pipeline.In[DigitsData]
 	DSplit     pipeline.In[DigitsSplit]
 	Cls        pipeline.In[ClsTune]
 	LogSGD     pipeline.In[SeedsSummary]
 	LBFGS      pipeline.In[LBFGSFit]
 	Keras      pipeline.In[SeedsSummary]
+	KerasLong  []pipeline.In[SeedsSummary] // none without baseline.long_epochs
 	Reg, Extra []pipeline.In[RegTune]
 	Curve      []pipeline.In[CurvePoint]
 	MNIST      []pipeline.In[SeedsSummary]
 	Figures    []pipeline.Blob
+	FigureData []pipeline.Blob // data.csv of each figure
 	Published  pipeline.File
 	Template   pipeline.File
 	Layout     pipeline.File
@@ -87,8 +93,10 @@ type Published struct {
 			ValAccuracy          float64 `json:"val_accuracy"`
 			TestAccuracy         float64 `json:"test_accuracy"`
 		} `json:"best_network"`
-		LogisticValAccuracy float64 `json:"logistic_validation_accuracy"`
-		NetworkValAccuracy  float64 `json:"network_validation_accuracy"`
+		// The initial learning rates of the study's best networks.
+		BestNetworkLRs      []float64 `json:"best_network_learning_rates"`
+		LogisticValAccuracy float64   `json:"logistic_validation_accuracy"`
+		NetworkValAccuracy  float64   `json:"network_validation_accuracy"`
 		Keras               struct {
 			Architecture  string
 			TestAccuracy  float64 `json:"test_accuracy"`
@@ -125,6 +133,7 @@ type reportData struct {
 	Ridge   LinearFit
 	Design  Design
 	SGD     LinSGDSummary
+	Betas   []BetaRuns
 	Reg     []RegTune // one per hidden activation
 	Extra   []RegTune
 	Digits  DigitsData
@@ -133,12 +142,15 @@ type reportData struct {
 	LogSGD  SeedsSummary
 	LBFGS   LBFGSFit
 	Keras   SeedsSummary
-	Curve   []CurvePoint
-	MNIST   []SeedsSummary
-	Pub     Published
-	Data    []dataFile
-	tables  map[string]report.Table
-	used    map[string]bool
+	// KerasLong is the baseline trained to convergence (none without
+	// baseline.long_epochs).
+	KerasLong []SeedsSummary
+	Curve     []CurvePoint
+	MNIST     []SeedsSummary
+	Pub       Published
+	Data      []dataFile
+	tables    map[string]report.Table
+	used      map[string]bool
 }
 
 type dataFile struct{ File, SHA256, What string }
@@ -166,7 +178,7 @@ func reportStage(_ pipeline.Ctx, p ReportParams, in ReportInput) (ReportOutput, 
 	d := &reportData{P: p, tables: map[string]report.Table{}, used: map[string]bool{},
 		Terrain: in.Terrain.Value, Split: in.Split.Value, OLS: in.OLS.Value, Ridge: in.Ridge.Value, Design: in.Design.Value,
 		SGD: in.SGD.Value, Digits: in.Digits.Value, DSplit: in.DSplit.Value, Cls: in.Cls.Value, LogSGD: in.LogSGD.Value,
-		LBFGS: in.LBFGS.Value, Keras: in.Keras.Value, Reg: values(in.Reg), Extra: values(in.Extra), Curve: values(in.Curve),
+		LBFGS: in.LBFGS.Value, Keras: in.Keras.Value, KerasLong: values(in.KerasLong), Betas: values(in.Betas), Reg: values(in.Reg), Extra: values(in.Extra), Curve: values(in.Curve),
 		MNIST: values(in.MNIST)}
 	pub := in.Published.Data
 	if err := json.Unmarshal(pub, &d.Pub); err != nil {
@@ -175,13 +187,14 @@ func reportStage(_ pipeline.Ctx, p ReportParams, in ReportInput) (ReportOutput, 
 	d.Data = append(d.Data, dataFile{d.Terrain.File, d.Terrain.SHA256, "terrain elevations"},
 		dataFile{d.Digits.File, d.Digits.SHA256, "8x8 digits"}, dataFile{PublishedFile, pipeline.HashBytes(pub), "the study's published numbers"})
 	buildTables(d)
+	buildSummaryTables(d)
 
 	figs := map[string][]byte{}
 	for _, f := range in.Figures {
 		figs[strings.TrimPrefix(f.Stage(), "figures/")] = f.Data
 	}
 	src := in.Template.Data
-	funcs := template.FuncMap{"table": d.table, "msd": msd, "pctsd": pctsd, "pctf": pct, "mean": mean, "sd": sdOf, "act": activationName, "dec": func(i int) int { return i - 1 }, "bestEpochs": bestEpochs}
+	funcs := template.FuncMap{"trimExtra": trimExtra, "lcfirst": lowerFirst, "table": d.table, "msd": msd, "pctsd": pctsd, "pctf": pct, "mean": mean, "sd": sdOf, "act": activationName, "dec": func(i int) int { return i - 1 }, "bestEpochs": bestEpochs}
 	for k, v := range report.FuncMap() {
 		funcs[k] = v
 	}
@@ -203,7 +216,10 @@ func reportStage(_ pipeline.Ctx, p ReportParams, in ReportInput) (ReportOutput, 
 		Markdown: md.Bytes(), Layout: layout, CSS: css, Title: p.Title,
 		Meta:      map[string]string{"profile": p.Profile, "commit": PlaceholderCommit, "date of the commit": PlaceholderCommitDate},
 		MetaOrder: []string{"commit", "date of the commit", "profile"},
-		Figures:   figs, TableCSV: map[string]string{},
+		Figures:   figs, TableCSV: map[string]string{}, FigureData: map[string][]byte{},
+	}
+	for _, f := range in.FigureData {
+		doc.FigureData[strings.TrimPrefix(f.Stage(), "figures/")] = f.Data
 	}
 	out := ReportOutput{CSV: map[string][]byte{}}
 	for n, t := range d.tables {
@@ -224,7 +240,7 @@ func reportStage(_ pipeline.Ctx, p ReportParams, in ReportInput) (ReportOutput, 
 	if err != nil {
 		return ReportOutput{}, err
 	}
-	out.HTML, out.Warnings = html, warns
+	out.HTML, out.Warnings = html, append(warns, d.EdgeWarnings()...)
 	return out, nil
 }
 

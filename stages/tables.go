@@ -199,12 +199,16 @@ func buildTables(d *reportData) {
 	d.tables["confusion"] = conf
 
 	if len(d.Curve) > 0 {
-		cur := report.Table{Name: "learning-curve", Caption: "Terrain learning curve: test MSE of closed-form Ridge (λ chosen on validation) and of the best network kind of the tuning, retrained at each training-set size (mean ± sd over seeds).",
-			Header: []string{"x_sparsity", "training points", "Ridge λ", "Ridge test MSE", "network", "network test MSE"},
-			Align:  []string{"right", "right", "right", "right", "left", "right"}}
+		cur := report.Table{Name: "learning-curve", Caption: "Terrain learning curve: test MSE of closed-form Ridge (λ chosen on validation) and of the best network kind of the tuning, retrained at each training-set size for the same number of optimisation steps (mean ± sd over seeds), with the epochs that makes and the epoch of its best validation error.",
+			Header: []string{"x_sparsity", "training points", "Ridge λ", "Ridge test MSE", "network", "steps", "epochs", "best epoch", "network test MSE"},
+			Align:  []string{"right", "right", "right", "right", "left", "right", "right", "right", "right"}}
 		for _, p := range d.Curve {
+			var be []float64
+			for _, e := range p.NetBestEpoch {
+				be = append(be, float64(e))
+			}
 			cur.Rows = append(cur.Rows, []string{fmt.Sprint(p.XSparsity), fmt.Sprint(p.NTrain), report.FormatSig(p.RidgeLambda, 2), report.FormatSig(p.RidgeTestMSE, 3),
-				fmt.Sprintf("%s %s", activationName(p.NetLabel), p.NetArch), msd(p.NetTestMSE, 3)})
+				fmt.Sprintf("%s %s", activationName(p.NetLabel), p.NetArch), thousandsInt(p.Steps), fmt.Sprint(p.Epochs), msd(be, 2), msd(p.NetTestMSE, 3)})
 		}
 		d.tables["learning-curve"] = cur
 	}

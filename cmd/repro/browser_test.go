@@ -116,6 +116,9 @@ func TestBrowserReport(t *testing.T) {
 	// Light scheme, desktop width: the structure, then the look.
 	media("", "prefers-color-scheme", "light")
 	check("light", "structure", jsStructure)
+	check("light", "abstract", jsAbstract)
+	check("light", "downloads", jsDownloads)
+	check("light", "hover", jsHover)
 	check("light", "figure numbers", jsFigureNumbers)
 	check("light", "figures", jsFigures)
 	check("light", "tables", jsTables)
@@ -391,17 +394,108 @@ const jsFigures = `(() => {
 		const id = f.id || '(figure ' + (i + 1) + ')';
 		const media = [...f.querySelectorAll('img, svg')].filter(m => !m.parentElement.closest('svg'));
 		if (media.length === 0) say(id + ': no <img> or <svg>');
-		const box = (f.querySelector('.figure-body') || f).getBoundingClientRect();
+		const body = f.querySelector('.figure-body') || f;
+		const box = body.getBoundingClientRect();
+		// A figure never shrinks below one pixel per SVG unit: where it is
+		// wider than the screen, its body scrolls sideways, with a hint.
+		const scrolls = ['auto', 'scroll'].includes(getComputedStyle(body).overflowX);
 		for (const m of media) {
 			const r = m.getBoundingClientRect();
 			if (r.width < 1 || r.height < 1) say(id + ': <' + m.localName + '> renders at', r.width + 'x' + r.height);
-			if (r.width > 0 && (r.left < box.left - 1 || r.right > box.right + 1)) say(id + ': <' + m.localName + '> (' + Math.round(r.width) + 'px) overflows its figure (' + Math.round(box.width) + 'px)');
+			if (r.width > 0 && !scrolls && (r.left < box.left - 1 || r.right > box.right + 1)) say(id + ': <' + m.localName + '> (' + Math.round(r.width) + 'px) overflows its figure (' + Math.round(box.width) + 'px)');
+			if (scrolls && body.scrollWidth > body.clientWidth + 1) {
+				const hint = f.querySelector('.scroll-hint');
+				if (!hint || getComputedStyle(hint).display === 'none') say(id + ': scrolls sideways (' + body.scrollWidth + 'px in ' + body.clientWidth + 'px) without a visible hint');
+			}
+			if (m.localName === 'svg') {
+				// No 9-point label (a tick label) drawn under 9 px.
+				const vb = m.viewBox && m.viewBox.baseVal;
+				const scale = vb && vb.width > 0 ? r.width / vb.width : 1;
+				let small = 0, worst = 99;
+				for (const t of m.querySelectorAll('text')) {
+					const fs = parseFloat((t.getAttribute('style') || '').replace(/.*font-size:\s*([\d.]+)px.*/, '$1'));
+					if (fs >= 9 && fs * scale < 8.95) { small++; worst = Math.min(worst, fs * scale); }
+				}
+				if (small > 0) say(id + ':', small, 'labels of 9 points or more drawn under 9 px (smallest', worst.toFixed(1) + ' px)');
+			}
 			if (m.localName === 'img' && !(m.complete && m.naturalWidth > 0)) say(id + ': <img> did not decode');
 			const alt = m.localName === 'img' ? m.getAttribute('alt') : (m.getAttribute('aria-label') || (m.querySelector('title') || {}).textContent);
 			if (!alt || !alt.trim()) say(id + ': no alt text');
 		}
 	});
 	for (const img of document.images) if (!(img.complete && img.naturalWidth > 0)) say('an <img> did not load:', short(img.src, 80));
+	return problems;
+})()`
+
+// jsAbstract: the report opens with an abstract filled from the results
+// and a key-results table beside the study's published numbers.
+const jsAbstract = `(() => {
+	const h = document.getElementById('abstract');
+	if (!h) { say('no #abstract heading'); return problems; }
+	const first = [...document.querySelectorAll('main h2')][0];
+	if (first !== h) say('the first section is', JSON.stringify(first && first.textContent), 'not the abstract');
+	let p = h.nextElementSibling;
+	while (p && p.localName !== 'p') p = p.nextElementSibling;
+	const text = p ? p.textContent : '';
+	if (text.length < 400) say('the abstract is', text.length, 'characters long');
+	if ((text.match(/±/g) || []).length < 3) say('the abstract quotes fewer than three results with their spread:', short(text, 120));
+	if (!/published/.test(text)) say('the abstract does not set the study\'s published numbers beside ours');
+	const t = document.getElementById('tbl-key-results');
+	if (!t) { say('no key-results table (#tbl-key-results)'); return problems; }
+	if (t.compareDocumentPosition(document.getElementById('introduction') || document.body) & Node.DOCUMENT_POSITION_PRECEDING) say('the key-results table comes after the introduction');
+	const rows = [...t.querySelectorAll('tbody tr')];
+	if (rows.length < 6) say('the key-results table has', rows.length, 'rows');
+	const data = new Set(rows.map(r => r.cells[0].textContent.trim()));
+	for (const d of ['terrain', 'digits']) if (!data.has(d)) say('the key-results table has no', d, 'row');
+	if (!rows.some(r => /published/.test(r.textContent))) say('the key-results table quotes no published number');
+	if (!rows.some(r => /±/.test(r.textContent))) say('the key-results table has no mean ± sd');
+	return problems;
+})()`
+
+// jsDownloads: every figure's caption offers the figure (SVG) and the CSV
+// of its data, embedded in the page.
+const jsDownloads = `(() => {
+	document.querySelectorAll('figure').forEach((f, i) => {
+		const id = f.id || '(figure ' + (i + 1) + ')';
+		const cap = f.querySelector('figcaption');
+		const svg = cap && cap.querySelector('a.dl-figure');
+		const csv = cap && cap.querySelector('a.dl-data');
+		if (!svg) { say(id + ': no figure download in the caption'); return; }
+		if (!csv) say(id + ': no data (CSV) download in the caption');
+		const m = /^data:image\/svg\+xml;base64,(.*)$/.exec(svg.getAttribute('href') || '');
+		if (!m) say(id + ': the figure download is not an embedded SVG');
+		else {
+			const doc = new DOMParser().parseFromString(atob(m[1]), 'image/svg+xml');
+			if (doc.documentElement.localName !== 'svg' || doc.querySelector('parsererror')) say(id + ': the downloaded SVG does not parse');
+		}
+		if (!/\.svg$/.test(svg.getAttribute('download') || '')) say(id + ': the figure download is not named .svg');
+		if (csv) {
+			const c = /^data:text\/csv;charset=utf-8;base64,(.*)$/.exec(csv.getAttribute('href') || '');
+			const lines = c ? atob(c[1]).trim().split('\n') : [];
+			if (lines.length < 2 || lines[0].split(',').length < 2) say(id + ': the CSV has', lines.length, 'lines; header', JSON.stringify(lines[0]));
+			if (!/\.csv$/.test(csv.getAttribute('download') || '')) say(id + ': the data download is not named .csv');
+		}
+	});
+	return problems;
+})()`
+
+// jsHover: heat-map cells and curve points carry their values as SVG
+// <title> elements (tooltips without a script).
+const jsHover = `(() => {
+	const titles = (id, sel) => [...document.querySelectorAll('#' + id + ' g.hover ' + sel + ' > title')].map(t => t.textContent);
+	for (const id of ['fig-nn-terrain-heat', 'fig-nn-digits-heat-relu', 'fig-confusion']) {
+		const ts = titles(id, 'rect');
+		if (ts.length < 4) say(id + ':', ts.length, 'heat-map cells with a hover title');
+		else if (!ts.some(t => /\d/.test(t))) say(id + ': hover titles hold no value:', JSON.stringify(ts[0]));
+	}
+	for (const id of ['fig-sgd-grid', 'fig-nn-terrain-curves', 'fig-digits-curves']) {
+		const ts = titles(id, 'circle');
+		if (ts.length < 4) say(id + ':', ts.length, 'curve points with a hover title');
+		else if (!ts.some(t => /mean = /.test(t))) say(id + ': hover titles hold no value:', JSON.stringify(ts[0]));
+	}
+	// The hover shapes must receive the pointer: no fill of none.
+	const r = document.querySelector('g.hover rect, g.hover circle');
+	if (r && getComputedStyle(r).pointerEvents === 'none') say('hover shapes do not receive the pointer');
 	return problems;
 })()`
 

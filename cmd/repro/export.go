@@ -76,7 +76,7 @@ func runProvenance(p *project, st *runState, g gitInfo) string {
 		}
 		t.WriteString("</tbody></table></details>\n")
 	}
-	t.WriteString(methodTimings(p, st))
+	t.WriteString(methodTimings(p))
 	names := make([]string, 0, len(st.Stages))
 	for n := range st.Stages {
 		if p.graph.Stage(n) != nil {
@@ -84,7 +84,7 @@ func runProvenance(p *project, st *runState, g gitInfo) string {
 		}
 	}
 	sort.Strings(names)
-	t.WriteString("<details><summary>Every stage of this run: key, cached or run, wall time</summary><table class=\"timings\"><thead><tr><th>stage</th><th>key</th><th>this run</th><th style=\"text-align:right\">wall time (s)</th></tr></thead><tbody>\n")
+	t.WriteString("<details><summary>Every stage of this run: key, cached or run, wall time (in brackets: when a cached stage was computed)</summary><table class=\"timings\"><thead><tr><th>stage</th><th>key</th><th>this run</th><th style=\"text-align:right\">wall time (s)</th></tr></thead><tbody>\n")
 	for _, n := range names {
 		s := st.Stages[n]
 		key := s.Key
@@ -94,60 +94,12 @@ func runProvenance(p *project, st *runState, g gitInfo) string {
 		secs := ""
 		if s.State == "ran" {
 			secs = fmt.Sprintf("%.2f", s.Seconds)
+		} else if tm, ok := readTiming(p, s.Key); ok {
+			secs = fmt.Sprintf("(%.2f)", tm.Seconds) // when it was computed
 		}
 		fmt.Fprintf(&t, "<tr><td><code>%s</code></td><td><code>%s</code></td><td>%s</td><td style=\"text-align:right\">%s</td></tr>\n", html.EscapeString(n), key, s.State, secs)
 	}
 	t.WriteString("</tbody></table></details>\n</section>")
-	return t.String()
-}
-
-// methodTimings is the table of epochs and wall-clock time to the best
-// validation error of each digits method, from the stored results (epochs)
-// and this run's stage timings (seconds). A stage taken from the cache has
-// no time in this run, so the table says so.
-func methodTimings(p *project, st *runState) string {
-	lock, err := pipeline.ReadLock(p.lockPath())
-	if err != nil {
-		return ""
-	}
-	load := func(stage string) ([]byte, error) {
-		ls, ok := lock.Stages[stage]
-		if !ok {
-			return nil, fmt.Errorf("%s is not in the lock", stage)
-		}
-		return p.store.Get(ls.Outputs["value"])
-	}
-	ms, err := stages.Methods(load)
-	if err != nil {
-		return ""
-	}
-	var t strings.Builder
-	t.WriteString("<table class=\"timings\"><caption>Digits: epochs and wall-clock time to the best validation error, per seed, in this run (time to best = the stage's wall time × best epoch / epochs run).</caption>")
-	t.WriteString("<thead><tr><th>method</th><th style=\"text-align:right\">epoch of best validation error</th><th style=\"text-align:right\">epochs run</th><th style=\"text-align:right\">wall time per seed (s)</th><th style=\"text-align:right\">time to best (s)</th></tr></thead><tbody>\n")
-	for _, m := range ms {
-		var be, er, wall, tb float64
-		timed := 0
-		for i, s := range m.Stages {
-			be += float64(m.BestEpoch[i])
-			er += float64(m.EpochsRun[i])
-			if r, ok := st.Stages[s]; ok && r.State == "ran" && r.Key == lock.Stages[s].Key {
-				timed++
-				wall += r.Seconds
-				if m.EpochsRun[i] > 0 {
-					tb += r.Seconds * float64(m.BestEpoch[i]) / float64(m.EpochsRun[i])
-				}
-			}
-		}
-		n := float64(len(m.Stages))
-		w, b := "cached in this run", "—"
-		if timed > 0 {
-			w = fmt.Sprintf("%.2f", wall/float64(timed))
-			b = fmt.Sprintf("%.2f", tb/float64(timed))
-		}
-		fmt.Fprintf(&t, "<tr><td>%s</td><td style=\"text-align:right\">%.1f</td><td style=\"text-align:right\">%.1f</td><td style=\"text-align:right\">%s</td><td style=\"text-align:right\">%s</td></tr>\n",
-			html.EscapeString(m.Name), be/n, er/n, w, b)
-	}
-	t.WriteString("</tbody></table>\n")
 	return t.String()
 }
 

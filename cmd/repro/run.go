@@ -179,6 +179,7 @@ func runRun(cmd *cobra.Command, g *globals, f *runFlags, patterns []string) erro
 	if res == nil {
 		return runErr
 	}
+	recordTimings(p, res, p.engine.Jobs)
 	// A sharded run writes no lock: it holds part of the grid and none of
 	// what follows it; the assembling run writes the whole lock.
 	if len(res.Outcomes) > 0 && shard.N == 0 {

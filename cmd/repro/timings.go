@@ -1,0 +1,200 @@
+package main
+
+import (
+	"bufio"
+	"encoding/json"
+	"fmt"
+	"html"
+	"os"
+	"path/filepath"
+	"runtime"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/repro-dev/repro/pipeline"
+	"github.com/repro-dev/repro/stages"
+)
+
+// A stage's wall time is measured by the run that computes it and kept
+// beside the run cache, in <store>/timings/<key[:2]>/<key>.json, never in a
+// hashed object: a later run that finds the stage cached still knows how
+// long it took, and on what machine.
+
+// stageTiming is how long one stage key took to compute.
+type stageTiming struct {
+	Stage    string  `json:"stage"`
+	Key      string  `json:"key"`
+	Seconds  float64 `json:"seconds"`
+	Finished string  `json:"finished"`
+	Jobs     int     `json:"jobs"` // stages the run ran at once
+	Machine  machine `json:"machine"`
+}
+
+// machine names the computer a timing was measured on.
+type machine struct {
+	CPU   string `json:"cpu"`
+	Cores int    `json:"cores"`
+	OS    string `json:"os"`
+	Arch  string `json:"arch"`
+}
+
+func (m machine) String() string {
+	return fmt.Sprintf("%s, %d cores (%s/%s)", m.CPU, m.Cores, m.OS, m.Arch)
+}
+
+// thisMachine describes the computer this process runs on.
+func thisMachine() machine {
+	m := machine{CPU: "unknown CPU", Cores: runtime.NumCPU(), OS: runtime.GOOS, Arch: runtime.GOARCH}
+	if f, err := os.Open("/proc/cpuinfo"); err == nil {
+		defer f.Close()
+		sc := bufio.NewScanner(f)
+		for sc.Scan() {
+			k, v, ok := strings.Cut(sc.Text(), ":")
+			if ok && strings.TrimSpace(k) == "model name" {
+				m.CPU = strings.Join(strings.Fields(v), " ")
+				break
+			}
+		}
+	}
+	return m
+}
+
+func timingPath(p *project, key string) string {
+	return filepath.Join(p.store.Dir, "timings", key[:2], key+".json")
+}
+
+// recordTimings keeps the wall time of every stage that ran in res.
+func recordTimings(p *project, res *pipeline.RunResult, jobs int) {
+	if res == nil {
+		return
+	}
+	if jobs <= 0 {
+		jobs = runtime.NumCPU()
+	}
+	m := thisMachine()
+	now := time.Now().UTC().Format(time.RFC3339)
+	for name, o := range res.Outcomes {
+		if o.Cached || o.Prepared == nil || len(o.Key) < 2 {
+			continue
+		}
+		b, _ := json.MarshalIndent(stageTiming{Stage: name, Key: o.Key, Seconds: o.Duration.Seconds(), Finished: now, Jobs: jobs, Machine: m}, "", "  ")
+		path := timingPath(p, o.Key)
+		if err := os.MkdirAll(filepath.Dir(path), 0o755); err == nil {
+			_ = pipeline.WriteFileAtomic(path, b)
+		}
+	}
+}
+
+// readTiming returns the recorded wall time of a stage key, if any.
+func readTiming(p *project, key string) (stageTiming, bool) {
+	if len(key) < 2 {
+		return stageTiming{}, false
+	}
+	b, err := os.ReadFile(timingPath(p, key))
+	if err != nil {
+		return stageTiming{}, false
+	}
+	var t stageTiming
+	if json.Unmarshal(b, &t) != nil || t.Key != key {
+		return stageTiming{}, false
+	}
+	return t, true
+}
+
+// methodTimings is the table of epochs and wall-clock time to the best
+// validation error of each method, digits and terrain, from the stored
+// results (epochs) and the timings recorded by the runs that computed each
+// stage (seconds): a fully cached run reports them too.
+func methodTimings(p *project) string {
+	lock, err := pipeline.ReadLock(p.lockPath())
+	if err != nil {
+		return ""
+	}
+	load := func(stage string) ([]byte, error) {
+		ls, ok := lock.Stages[stage]
+		if !ok {
+			return nil, fmt.Errorf("%s is not in the lock", stage)
+		}
+		return p.store.Get(ls.Outputs["value"])
+	}
+	names := make([]string, 0, len(lock.Stages))
+	for n := range lock.Stages {
+		names = append(names, n)
+	}
+	ms, err := stages.Methods(load, names)
+	if err != nil {
+		return ""
+	}
+	machines := map[string]bool{}
+	jobs := map[int]bool{}
+	var t strings.Builder
+	t.WriteString("<table class=\"timings\" id=\"method-timings\"><caption>Epochs and wall-clock time to the best validation error of each method, per seed (mean over seeds), as measured by the run that computed each stage; time to best = the stage's wall time × best epoch / epochs run. A stage computes one seed of one configuration; cells trained inside a tuning stage by its refinement have no time of their own.</caption>")
+	t.WriteString("<thead><tr><th>data</th><th>method</th><th style=\"text-align:right\">epoch of best validation error</th><th style=\"text-align:right\">epochs run</th><th style=\"text-align:right\">wall time per seed (s)</th><th style=\"text-align:right\">time to best (s)</th></tr></thead><tbody>\n")
+	for _, m := range ms {
+		var be, er, wall, tb float64
+		timed, inside := 0, 0
+		for i, s := range m.Stages {
+			if i < len(m.BestEpoch) {
+				be += float64(m.BestEpoch[i])
+				er += float64(m.EpochsRun[i])
+			}
+			ls, ok := lock.Stages[s]
+			if !ok {
+				inside++ // a cell the tuning's refinement trained
+				continue
+			}
+			tm, ok := readTiming(p, ls.Key)
+			if !ok {
+				continue
+			}
+			timed++
+			machines[tm.Machine.String()] = true
+			jobs[tm.Jobs] = true
+			wall += tm.Seconds
+			if i < len(m.EpochsRun) && m.EpochsRun[i] > 0 {
+				tb += tm.Seconds * float64(m.BestEpoch[i]) / float64(m.EpochsRun[i])
+			} else {
+				tb += tm.Seconds
+			}
+		}
+		n := float64(max(len(m.BestEpoch), 1))
+		w, b := "not measured here", "—"
+		if inside == len(m.Stages) {
+			w = "inside its tuning stage"
+		}
+		if timed > 0 {
+			w = fmt.Sprintf("%.2f", wall/float64(timed))
+			b = fmt.Sprintf("%.2f", tb/float64(timed))
+		}
+		bes, ers := "—", "—"
+		if len(m.BestEpoch) > 0 {
+			bes, ers = fmt.Sprintf("%.1f", be/n), fmt.Sprintf("%.1f", er/n)
+		}
+		fmt.Fprintf(&t, "<tr><td>%s</td><td>%s</td><td style=\"text-align:right\">%s</td><td style=\"text-align:right\">%s</td><td style=\"text-align:right\">%s</td><td style=\"text-align:right\">%s</td></tr>\n",
+			html.EscapeString(m.Data), html.EscapeString(m.Name), bes, ers, w, b)
+	}
+	t.WriteString("</tbody></table>\n")
+	var ml []string
+	for m := range machines {
+		ml = append(ml, m)
+	}
+	sort.Strings(ml)
+	var jl []string
+	for j := range jobs {
+		jl = append(jl, fmt.Sprint(j))
+	}
+	sort.Strings(jl)
+	where := "<p class=\"machine\">No timing was recorded on this store for these stages (they were computed elsewhere and pulled).</p>\n"
+	if len(ml) > 0 {
+		where = fmt.Sprintf("<p class=\"machine\">Measured on %s, with %s stage%s run at once.</p>\n", html.EscapeString(strings.Join(ml, "; ")), strings.Join(jl, " or "), pluralS(jl))
+	}
+	return t.String() + where
+}
+
+func pluralS(xs []string) string {
+	if len(xs) == 1 && xs[0] == "1" {
+		return ""
+	}
+	return "s"
+}

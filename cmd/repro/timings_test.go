@@ -1,0 +1,64 @@
+package main
+
+import (
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+)
+
+// A fully cached rerun still reports the wall-clock times of every method:
+// they were recorded by the run that computed each stage, beside the run
+// cache, not by the run that exports the report.
+func TestTimingsSurviveCachedRun(t *testing.T) {
+	dir := copyProject(t)
+	runQuick(t, dir)
+	// Forget this run's own record of what ran and how long it took.
+	if err := os.RemoveAll(filepath.Join(dir, "artifacts", "state")); err != nil {
+		t.Fatal(err)
+	}
+	s := runQuick(t, dir)
+	if len(s.Ran) != 0 || len(s.Failed) != 0 {
+		t.Fatalf("rerun: ran %v, failed %v, want every stage cached", s.Ran, s.Failed)
+	}
+	b, err := os.ReadFile(filepath.Join(dir, "artifacts", "report.html"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	page := string(b)
+	i := strings.Index(page, `id="method-timings"`)
+	if i < 0 {
+		t.Fatal("the exported report has no method timings table")
+	}
+	table := page[i:]
+	table = table[:strings.Index(table, "</table>")]
+	rows := regexp.MustCompile(`(?s)<tr><td>(digits|terrain)</td><td>(.*?)</td>(.*?)</tr>`).FindAllStringSubmatch(table, -1)
+	if len(rows) < 6 {
+		t.Fatalf("%d method rows, want the digits and terrain methods:\n%s", len(rows), table)
+	}
+	seconds := regexp.MustCompile(`>\d+\.\d\d</td>`)
+	data := map[string]bool{}
+	timed := 0
+	for _, r := range rows {
+		switch {
+		case strings.Contains(r[3], "inside its tuning stage"):
+			// A best cell the refinement trained beyond the grid: it has no
+			// stage, so no time of its own.
+		case strings.Contains(r[3], "not measured") || len(seconds.FindAllString(r[3], -1)) < 2:
+			t.Errorf("%s, %s: no wall time after a cached rerun: %s", r[1], r[2], r[3])
+		default:
+			timed++
+			data[r[1]] = true
+		}
+	}
+	if timed < len(rows)/2 {
+		t.Errorf("%d of %d methods timed", timed, len(rows))
+	}
+	if !data["digits"] || !data["terrain"] {
+		t.Errorf("methods of %v, want digits and terrain", data)
+	}
+	if !regexp.MustCompile(`Measured on .+, \d+ cores`).MatchString(page) {
+		t.Error("the provenance does not name the machine the times were measured on")
+	}
+}

@@ -1,0 +1,343 @@
+package stages
+
+import (
+	"fmt"
+	"math"
+	"slices"
+	"strings"
+
+	"github.com/repro-dev/repro/report"
+)
+
+// The sentences of the report that state a comparison. Each is a function
+// of the results, so that the words follow the numbers: claims_test.go
+// checks that each sentence changes when the numbers do.
+
+// within reports whether a and b differ by less than tol.
+func within(a, b, tol float64) bool { return math.Abs(a-b) <= tol }
+
+// relChange is (b - a) / a.
+func relChange(a, b float64) float64 { return (b - a) / a }
+
+func sig(x float64) string { return nbsp(report.FormatSig(x, 3)) }
+
+func pctAbs(x float64) string { return fmt.Sprintf("%.0f\u00a0%%", 100*math.Abs(x)) }
+
+// SGDvsClosed compares SGD on Ridge with the closed form at the same λ, and
+// puts the closed form at the λ chosen on validation beside it.
+func (d *reportData) SGDvsClosed() string {
+	b, c := d.SGD.Best, d.SGD.Closed
+	lambda := report.FormatSig(c.Lambda, 2)
+	var s strings.Builder
+	fmt.Fprintf(&s, "At the same penalty, $\\lambda = %s$, the closed-form Ridge solution has a validation MSE of %s and the best SGD cell %s: ",
+		lambda, sig(c.ValMSE), msdOf(b.MeanVal, b.SDVal))
+	gap := b.MeanVal - c.ValMSE
+	switch {
+	case d.SGDReachesClosed():
+		s.WriteString("SGD reaches the minimiser of the cost it descends, within the spread over seeds.")
+	default:
+		fmt.Fprintf(&s, "SGD stays %s above it (%s sd over seeds).", pctAbs(relChange(c.ValMSE, b.MeanVal)), sig(gap/math.Max(b.SDVal, 1e-300)))
+	}
+	if d.Ridge.Lambda != c.Lambda {
+		fmt.Fprintf(&s, " The closed form with the penalty chosen on validation, $\\lambda = %s$, scores %s; ", report.FormatSig(d.Ridge.Lambda, 2), sig(d.Ridge.ValMSE))
+		if d.Ridge.ValMSE < c.ValMSE {
+			fmt.Fprintf(&s, "the gap between it and SGD (%s) comes from the larger penalty the SGD runs use, not from SGD.", pctAbs(relChange(d.Ridge.ValMSE, b.MeanVal)))
+		} else {
+			s.WriteString("the penalty of the SGD runs is no handicap here.")
+		}
+	}
+	return s.String()
+}
+
+// SGDReachesClosed reports whether the best SGD cell's validation error is
+// within its spread over seeds (or 0.01 %) of the closed form at the same λ.
+func (d *reportData) SGDReachesClosed() bool {
+	b, c := d.SGD.Best, d.SGD.Closed
+	return b.MeanVal-c.ValMSE <= math.Max(b.SDVal, 1e-4*c.ValMSE)
+}
+
+func msdOf(m, sd float64) string { return nbsp(report.MeanSD(m, sd, 3)) }
+
+// NetVsRidge compares the test error of one terrain network kind with
+// closed-form Ridge's.
+func (d *reportData) NetVsRidge(t RegTune) string {
+	m, sd := meanSD(t.TestMSE)
+	r := d.Ridge.TestMSE
+	name := kindName(t.Label)
+	switch {
+	case within(m, r, sd):
+		return fmt.Sprintf("The %s (%s) and closed-form Ridge (%s) are level on the test cells, within one sd over seeds.", name, msdOf(m, sd), sig(r))
+	case m < r:
+		return fmt.Sprintf("The %s beats closed-form Ridge on the test cells: %s against %s, %s lower.", name, msdOf(m, sd), sig(r), pctAbs(relChange(r, m)))
+	}
+	return fmt.Sprintf("The %s loses to closed-form Ridge on the test cells: %s against %s, %s higher.", name, msdOf(m, sd), sig(r), pctAbs(relChange(r, m)))
+}
+
+// Losers are the terrain network kinds whose mean test error is above
+// closed-form Ridge's.
+func (d *reportData) Losers() []RegTune {
+	var out []RegTune
+	for _, t := range d.Reg {
+		m, sd := meanSD(t.TestMSE)
+		if m > d.Ridge.TestMSE+sd {
+			out = append(out, t)
+		}
+	}
+	return out
+}
+
+// LoserDiscussion discusses why a network kind loses to Ridge, with the
+// numbers that bear on it: its best cell's rate and size, and how far its
+// best epoch is into its budget.
+func (d *reportData) LoserDiscussion(t RegTune) string {
+	best := d.BestReg()
+	bm, _ := meanSD(best.TestMSE)
+	tm, _ := meanSD(t.TestMSE)
+	var s strings.Builder
+	fmt.Fprintf(&s, "The %s's best cell, %s at $\\gamma_0 = %s$, ", kindName(t.Label), t.BestArch, num(t.BestLR))
+	if t.Edges.Budget != nil && len(t.Edges.Budget.BestEpochs) > 0 {
+		fmt.Fprintf(&s, "reaches its best validation error at epoch %s of %d", fmtNum(t.Edges.Budget.Median()), t.Edges.Budget.Epochs)
+	}
+	fmt.Fprintf(&s, "; its test MSE is %s of the best network kind's (%s, %s). ", ratioWord(tm/bm), activationName(best.Label), sig(bm))
+	if t.Label == "sigmoid" {
+		s.WriteString("Sigmoid units saturate: a sum of a few smooth steps bends the surface only where their slopes are large, and their gradients fade as the units saturate, so the network learns the fault's sharp relief slowly and keeps a smoothed surface; the polynomial fits the same broad shape in one solve. ")
+	}
+	return s.String()
+}
+
+func ratioWord(r float64) string {
+	return fmt.Sprintf("%s\u00a0times that", report.FormatSig(r, 2))
+}
+
+// SoftmaxVsSigmoid compares the best softmax-output and sigmoid-output
+// digits networks on the test images.
+func (d *reportData) SoftmaxVsSigmoid() string {
+	sm, ssd := meanSD(d.Cls.Softmax.TestAcc)
+	gm, gsd := meanSD(d.Cls.Sigmoid.TestAcc)
+	tol := math.Max(ssd, gsd)
+	head := fmt.Sprintf("The best softmax network reaches %s on the test images and the best sigmoid-output network %s", pctsd(d.Cls.Softmax.TestAcc, 1), pctsd(d.Cls.Sigmoid.TestAcc, 1))
+	switch {
+	case within(sm, gm, tol):
+		return head + ": the two are level within one sd over seeds."
+	case sm > gm:
+		return head + fmt.Sprintf(": softmax is ahead by %.1f points.", 100*(sm-gm))
+	}
+	return head + fmt.Sprintf(": sigmoid outputs are ahead by %.1f points.", 100*(gm-sm))
+}
+
+// EpochsAttribution says what makes our digits networks reach their best
+// validation error in far fewer epochs than the study's, with numbers from
+// the grid: the best epoch at each learning rate of the best architecture.
+func (d *reportData) EpochsAttribution() string {
+	b := d.Cls.Best
+	var panel *ClsPanel
+	for i := range d.Cls.Panels {
+		if d.Cls.Panels[i].Hidden == b.Hidden && d.Cls.Panels[i].Output == b.Output {
+			panel = &d.Cls.Panels[i]
+		}
+	}
+	ours := mean(bestEpochs(b.Runs))
+	var s strings.Builder
+	fmt.Fprintf(&s, "Our best digits network reaches its best validation error after %s epochs (mean over seeds), the study's after about %d. ", sig(ours), d.Pub.Digits.StudyEpochs)
+	s.WriteString("Keeping the best parameters and using softmax cannot explain this: the first changes which parameters are kept, not when the validation error is lowest, and the sigmoid-output networks of our grid need ")
+	fmt.Fprintf(&s, "%s epochs. ", sig(mean(bestEpochs(d.Cls.Sigmoid.Runs))))
+	if panel != nil && panel.Heat.BestEpoch != nil {
+		i := slices.Index(panel.Heat.Archs, b.Arch)
+		var parts []string
+		var first, last float64
+		n := 0
+		for j, lr := range panel.Heat.LRs {
+			if panel.Heat.Untried[i][j] || panel.Heat.Diverged[i][j] {
+				continue
+			}
+			e := panel.Heat.BestEpoch[i][j]
+			if n == 0 {
+				first = e
+			}
+			last = e
+			n++
+			parts = append(parts, fmt.Sprintf("%s at $\\gamma_0 = %s$", sig(e), num(lr)))
+		}
+		if n >= 2 {
+			fmt.Fprintf(&s, "What changed is the learning rate: for %s the mean best epoch is %s", b.Arch, joinAnd(parts))
+			if last < first {
+				s.WriteString(", so larger rates get there sooner")
+			} else {
+				s.WriteString(", so in our grid the rate alone does not order them")
+			}
+			if lrs := d.Pub.Digits.BestNetworkLRs; len(lrs) > 0 {
+				fmt.Fprintf(&s, "; the study's best networks used $\\gamma_0$ of %s to %s (*published*), %s to %s times smaller than ours. ",
+					num(slices.Min(lrs)), num(slices.Max(lrs)), report.FormatSig(b.LR/slices.Max(lrs), 2), report.FormatSig(b.LR/slices.Min(lrs), 2))
+			}
+		}
+	}
+	s.WriteString("The initialisation changed too: Glorot scales each layer's weights to its fan-in and fan-out, where the study drew every weight from one normal distribution, so its first epochs were spent undoing saturated units.")
+	return s.String()
+}
+
+// CurveAnswer answers "data or capacity?" from the learning curve (the same
+// number of optimisation steps at every size) and the refinement's wider
+// networks at the study's spacing.
+func (d *reportData) CurveAnswer() string {
+	if len(d.Curve) < 2 {
+		return ""
+	}
+	first, last := d.Curve[0], d.Curve[len(d.Curve)-1]
+	fm, _ := meanSD(first.NetTestMSE)
+	lm, lsd := meanSD(last.NetTestMSE)
+	dataGain := -relChange(fm, lm)
+	ridgeGain := -relChange(first.RidgeTestMSE, last.RidgeTestMSE)
+	var s strings.Builder
+	fmt.Fprintf(&s, "With %s times the training points (%d instead of %d) and the same %s optimisation steps, the network's test MSE ",
+		report.FormatSig(float64(last.NTrain)/float64(first.NTrain), 2), last.NTrain, first.NTrain, thousandsInt(last.Steps))
+	if dataGain > 0 {
+		fmt.Fprintf(&s, "falls by %s, to %s", pctAbs(dataGain), msdOf(lm, lsd))
+	} else {
+		fmt.Fprintf(&s, "rises by %s, to %s", pctAbs(dataGain), msdOf(lm, lsd))
+	}
+	fmt.Fprintf(&s, ", and Ridge's by %s. ", pctAbs(ridgeGain))
+	capGain, capFrom, capTo := d.capacityGain(first.NetLabel)
+	if capFrom != "" {
+		fmt.Fprintf(&s, "At the study's spacing, the next larger architecture (%s instead of %s) changes the validation MSE by %+.0f\u00a0%%. ", capTo, capFrom, -100*capGain)
+	}
+	fmt.Fprintf(&s, "**%s**.", upperFirst(d.curveVerdict()))
+	return s.String()
+}
+
+// curveVerdict is the answer to "data or capacity?" in a few words.
+func (d *reportData) curveVerdict() string {
+	if len(d.Curve) < 2 {
+		return ""
+	}
+	first, last := d.Curve[0], d.Curve[len(d.Curve)-1]
+	fm, _ := meanSD(first.NetTestMSE)
+	lm, _ := meanSD(last.NetTestMSE)
+	dataGain := -relChange(fm, lm)
+	capGain, _, _ := d.capacityGain(first.NetLabel)
+	switch {
+	case dataGain > 0.05 && dataGain > 2*math.Max(capGain, 0):
+		return "the networks are limited by data: more points help them far more than more units do"
+	case capGain > 0.05 && capGain > 2*math.Max(dataGain, 0):
+		return "the networks are limited by capacity: more units help them far more than more points do"
+	case dataGain > 0.05 && capGain > 0.05:
+		return "both more data and more units help the networks, by amounts of the same order"
+	}
+	return "neither more data nor more units helps the networks much at this training budget"
+}
+
+// kindName names a kind of terrain network: "ReLU network", "extension
+// wide-adam".
+func kindName(label string) string {
+	if strings.HasPrefix(label, "extra.") {
+		return "extension network " + strings.TrimPrefix(label, "extra.")
+	}
+	return activationName(label) + " network"
+}
+
+// kerasEpochs is the Keras-style baseline's epoch budget.
+func (d *reportData) kerasEpochs() int {
+	if len(d.Keras.Runs) > 0 {
+		return d.Keras.Runs[0].Epochs
+	}
+	return 0
+}
+
+// capacityGain is the relative fall of the validation error from the best
+// architecture of the network kind label to the next larger one tried at
+// the same learning rate (negative when the larger is worse).
+func (d *reportData) capacityGain(label string) (gain float64, from, to string) {
+	for _, t := range d.Reg {
+		if t.Label != label {
+			continue
+		}
+		h := t.Heat
+		i := slices.Index(h.Archs, t.BestArch)
+		j := slices.Index(h.LRs, t.BestLR)
+		if i < 0 || j < 0 {
+			return 0, "", ""
+		}
+		// The best cell is the lowest: compare with the next larger, or
+		// if it is the largest, with the next smaller.
+		for k := i + 1; k < len(h.Archs); k++ {
+			if !h.Untried[k][j] && !h.Diverged[k][j] {
+				return -relChange(h.Mean[i][j], h.Mean[k][j]), h.Archs[i], h.Archs[k]
+			}
+		}
+		for k := i - 1; k >= 0; k-- {
+			if !h.Untried[k][j] && !h.Diverged[k][j] {
+				return -relChange(h.Mean[k][j], h.Mean[i][j]), h.Archs[k], h.Archs[i]
+			}
+		}
+	}
+	return 0, "", ""
+}
+
+func thousandsInt(n int) string {
+	s := fmt.Sprint(n)
+	var b strings.Builder
+	for i, c := range s {
+		if i > 0 && (len(s)-i)%3 == 0 {
+			b.WriteRune(',')
+		}
+		b.WriteRune(c)
+	}
+	return b.String()
+}
+
+// KerasExplained explains the Keras-style baseline's gap to the study's
+// published accuracy with evidence: its budget in optimisation steps, where
+// its best epoch falls, its training accuracy at the end, and what the
+// same network reaches trained to convergence.
+func (d *reportData) KerasExplained() string {
+	k := d.Keras
+	if len(k.Runs) == 0 {
+		return ""
+	}
+	r0 := k.Runs[0]
+	pub := d.Pub.Digits.Keras
+	nTrain := len(d.DSplit.Train)
+	batch := d.kerasBatch()
+	steps := r0.Epochs * ((nTrain + batch - 1) / batch)
+	var trainAcc []float64
+	for _, r := range k.Runs {
+		if n := len(r.TrainErr); n > 0 {
+			trainAcc = append(trainAcc, 1-r.TrainErr[n-1])
+		}
+	}
+	km, ksd := meanSD(k.TestAcc)
+	var s strings.Builder
+	fmt.Fprintf(&s, "The Keras-style baseline reaches %s on the test images, against %s *published*. ", pctsd(k.TestAcc, 1), pct(pub.TestAccuracy, 1))
+	fmt.Fprintf(&s, "In %d epochs of %d training images in batches of %d it takes %s optimisation steps; its best validation error comes at epoch %s of %d (median over seeds)",
+		r0.Epochs, nTrain, batch, thousandsInt(steps), fmtNum(k.Edges.Budget.Median()), r0.Epochs)
+	if k.Edges.Budget.Late {
+		s.WriteString(", so it is still improving when the budget ends")
+	}
+	fmt.Fprintf(&s, ", and its training accuracy at the end is %s against the study's %s. ", pctsd(trainAcc, 1), pct(pub.TrainAccuracy, 1))
+	if len(d.KerasLong) > 0 {
+		l := d.KerasLong[0]
+		lm, _ := meanSD(l.TestAcc)
+		fmt.Fprintf(&s, "Trained to convergence (up to %d epochs, early stopping), the same network reaches %s after %s epochs", l.Runs[0].Epochs, pctsd(l.TestAcc, 1), sig(mean(l.BestEpoch)))
+		gap := pub.TestAccuracy - km
+		closed := lm - km
+		switch {
+		case closed > 0.5*gap && gap > 0:
+			fmt.Fprintf(&s, ": most of the %.1f-point gap was the budget of steps, not the method.", 100*gap)
+		case closed > math.Max(ksd, 0.002):
+			fmt.Fprintf(&s, ": more steps close %.1f of the %.1f points; the rest is data: the study's test set was different and, judging by its confusion matrix, smaller.", 100*closed, 100*gap)
+		default:
+			s.WriteString(": more steps do not close the gap, which is then the data's: the study trained and tested on a different split.")
+		}
+	}
+	return s.String()
+}
+
+// kerasBatch is the baseline's mini-batch size, read from the parameters
+// shown in the report's settings table.
+func (d *reportData) kerasBatch() int {
+	for _, e := range d.P.Settings {
+		if e.Key == "baseline" {
+			return e.Batch
+		}
+	}
+	return 32
+}

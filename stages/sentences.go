@@ -1,0 +1,382 @@
+package stages
+
+import (
+	"fmt"
+	"math"
+	"slices"
+	"sort"
+	"strings"
+)
+
+// More sentences of the report computed from the results (see claims.go).
+
+func trimExtra(label string) string { return strings.TrimPrefix(label, "extra.") }
+
+// SGDGridSentence says what the SGD grid figure shows: how close the cells
+// end, which diverged, and where the best is.
+func (d *reportData) SGDGridSentence() string {
+	var ok []LinSGDCell
+	var div []string
+	for _, c := range d.SGD.Grid {
+		if c.Diverged == len(c.Runs) {
+			div = append(div, fmt.Sprintf("batch %d at $\\gamma_0 = %s$", c.BatchSize, num(c.LR)))
+			continue
+		}
+		if c.Diverged == 0 {
+			ok = append(ok, c)
+		}
+	}
+	var s strings.Builder
+	b := d.SGD.Best
+	fmt.Fprintf(&s, "@fig:sgd-grid follows the validation error of Ridge trained by SGD for %d combinations of mini-batch size and initial learning rate. ", len(d.SGD.Grid))
+	if len(ok) > 0 {
+		lo, hi := math.Inf(1), math.Inf(-1)
+		for _, c := range ok {
+			lo, hi = math.Min(lo, c.MeanVal), math.Max(hi, c.MeanVal)
+		}
+		fmt.Fprintf(&s, "The %d cells that did not diverge end between %s and %s", len(ok), sig(lo), sig(hi))
+		if hi-lo <= 2*b.SDVal+1e-3*lo {
+			s.WriteString(", a spread comparable to that over seeds: the choice among them hardly matters")
+		}
+		s.WriteString(". ")
+	}
+	if len(div) > 0 {
+		fmt.Fprintf(&s, "Every seed diverged for %s. ", joinAnd(div))
+	}
+	fmt.Fprintf(&s, "The best cell, batch %d with $\\gamma_0 = %s$, reaches %s.", b.BatchSize, num(b.LR), msdOf(b.MeanVal, b.SDVal))
+	return s.String()
+}
+
+// MomentumSentence says what the momentum figure shows.
+func (d *reportData) MomentumSentence() string {
+	ms := d.SGD.Momentum
+	if len(ms) == 0 {
+		return ""
+	}
+	var parts, div []string
+	for _, c := range ms {
+		if c.Diverged == len(c.Runs) {
+			div = append(div, num(c.Momentum))
+			continue
+		}
+		parts = append(parts, fmt.Sprintf("%s with $\\mu = %s$", msdOf(c.MeanVal, c.SDVal), num(c.Momentum)))
+	}
+	var s strings.Builder
+	fmt.Fprintf(&s, "@fig:sgd-momentum repeats one cell of the grid (batch %d, $\\gamma_0 = %s$) with different momentum values.", ms[0].Runs[0].BatchSize, num(ms[0].LR))
+	if len(parts) > 0 {
+		fmt.Fprintf(&s, " The best validation errors are %s", joinAnd(parts))
+	}
+	if len(div) > 0 {
+		fmt.Fprintf(&s, "; with $\\mu = %s$ the runs diverge, the effective step $\\gamma/(1-\\mu)$ being too large", strings.Join(div, ", "))
+	}
+	s.WriteString(".")
+	if m := bestMomentum(ms); m >= 0 {
+		fmt.Fprintf(&s, " The lowest is with $\\mu = %s$.", num(ms[m].Momentum))
+	}
+	return s.String()
+}
+
+// BetasSentence tests the study's claim that SGD "regularises": are the
+// medians of the SGD-trained OLS coefficients closer to closed-form Ridge
+// than to closed-form OLS?
+func (d *reportData) BetasSentence() string {
+	var ols, ridge *BetaRuns
+	for i := range d.Betas {
+		switch d.Betas[i].Model {
+		case "ols":
+			ols = &d.Betas[i]
+		case "ridge":
+			ridge = &d.Betas[i]
+		}
+	}
+	if ols == nil || ridge == nil || len(ols.Betas) == 0 || len(d.OLS.Beta) != len(ols.Reference) {
+		return "@fig:sgd-betas repeats the study's look at the coefficients themselves."
+	}
+	med := medians(ols.Betas)
+	toRidge := dist(med, ols.Reference)
+	toOLS := dist(med, d.OLS.Beta)
+	spreadOLS, spreadRidge := meanIQR(ols.Betas), meanIQR(ridge.Betas)
+	var s strings.Builder
+	fmt.Fprintf(&s, "@fig:sgd-betas repeats the study's look at the coefficients: %d SGD runs each of OLS and of Ridge from random starts. ", len(ols.Betas))
+	fmt.Fprintf(&s, "The medians of the SGD-trained OLS coefficients lie at a distance %s from closed-form Ridge ($\\lambda = %s$) and %s from closed-form OLS: ",
+		sig(toRidge), sig(ols.Lambda), sig(toOLS))
+	if toRidge < toOLS {
+		s.WriteString("closer to Ridge, as the study saw. Stopped after a fixed number of epochs from small starting values, SGD has not yet moved the coefficients along the directions of the feature space in which the cost is flattest, which is what a penalty suppresses too: early stopping acts as a penalty. ")
+	} else {
+		s.WriteString("closer to OLS, so the study's observation that SGD regularises does not hold here. ")
+	}
+	fmt.Fprintf(&s, "Across runs, the OLS coefficients spread %s as widely as the Ridge ones (mean interquartile range %s against %s).",
+		ratioTimes(spreadOLS/spreadRidge), sig(spreadOLS), sig(spreadRidge))
+	return s.String()
+}
+
+func ratioTimes(r float64) string {
+	if math.IsNaN(r) || math.IsInf(r, 0) {
+		return "n/a times"
+	}
+	return sig(r) + "\u00a0times"
+}
+
+func medians(runs [][]float64) []float64 {
+	out := make([]float64, len(runs[0]))
+	for j := range out {
+		col := make([]float64, len(runs))
+		for i := range runs {
+			col[i] = runs[i][j]
+		}
+		out[j] = quantile(col, 0.5)
+	}
+	return out
+}
+
+func meanIQR(runs [][]float64) float64 {
+	if len(runs) == 0 {
+		return 0
+	}
+	var sum float64
+	for j := range runs[0] {
+		col := make([]float64, len(runs))
+		for i := range runs {
+			col[i] = runs[i][j]
+		}
+		sum += quantile(col, 0.75) - quantile(col, 0.25)
+	}
+	return sum / float64(len(runs[0]))
+}
+
+// quantile is the q-quantile of xs by linear interpolation.
+func quantile(xs []float64, q float64) float64 {
+	s := slices.Clone(xs)
+	sort.Float64s(s)
+	if len(s) == 0 {
+		return math.NaN()
+	}
+	pos := q * float64(len(s)-1)
+	i := int(math.Floor(pos))
+	if i+1 >= len(s) {
+		return s[len(s)-1]
+	}
+	f := pos - float64(i)
+	return s[i]*(1-f) + s[i+1]*f
+}
+
+func dist(a, b []float64) float64 {
+	var ss float64
+	for i := range a {
+		ss += (a[i] - b[i]) * (a[i] - b[i])
+	}
+	return math.Sqrt(ss)
+}
+
+// TerrainHeatSentence says what the terrain heat maps show.
+func (d *reportData) TerrainHeatSentence() string {
+	var s strings.Builder
+	var best []string
+	for _, t := range d.Reg {
+		best = append(best, fmt.Sprintf("%s for %s", t.BestArch, activationName(t.Label)))
+	}
+	fmt.Fprintf(&s, "the best cells are %s. ", joinAnd(best))
+	// How much the width matters: best of the study's architectures (at most
+	// 8 units per layer) against the best overall, per kind.
+	var parts []string
+	for _, t := range d.Reg {
+		small, ok := bestWhere(t.Heat, func(arch string) bool { return maxWidth(arch) <= 8 })
+		if !ok || small <= 0 || maxWidth(t.BestArch) <= 8 {
+			continue
+		}
+		parts = append(parts, fmt.Sprintf("%s for %s", pctAbs(relChange(small, t.BestVal)), activationName(t.Label)))
+	}
+	if len(parts) > 0 {
+		fmt.Fprintf(&s, "Going beyond the study's networks of at most 8 units per layer lowers the best validation MSE by %s. ", joinAnd(parts))
+	}
+	return s.String()
+}
+
+// bestWhere is the lowest mean of the cells whose architecture satisfies
+// keep (trained, not diverged).
+func bestWhere(h Heat, keep func(string) bool) (float64, bool) {
+	best, ok := math.Inf(1), false
+	for i, a := range h.Archs {
+		if !keep(a) {
+			continue
+		}
+		for j := range h.LRs {
+			if h.Untried[i][j] || h.Diverged[i][j] {
+				continue
+			}
+			if h.Mean[i][j] < best {
+				best, ok = h.Mean[i][j], true
+			}
+		}
+	}
+	return best, ok
+}
+
+func maxWidth(arch string) int {
+	parts := strings.Split(arch, "x")
+	w := 0
+	for _, p := range parts[1 : len(parts)-1] {
+		var n int
+		fmt.Sscan(p, &n)
+		w = max(w, n)
+	}
+	return w
+}
+
+// TerrainCurvesSentence says what the best-models figure shows.
+func (d *reportData) TerrainCurvesSentence() string {
+	var parts []string
+	for _, t := range append(append([]RegTune(nil), d.Reg...), d.Extra...) {
+		parts = append(parts, fmt.Sprintf("%s after %s epochs", activationName(t.Label), sig(mean(bestEpochs(t.Curves)))))
+	}
+	return fmt.Sprintf("@fig:nn-terrain-curves follows the training of the best cell of each kind beside Ridge. The networks reach their lowest validation error %s (mean over seeds); closed-form Ridge, a horizontal line at %s, is the level to beat.",
+		joinAnd(parts), sig(d.Ridge.ValMSE))
+}
+
+// PredictionsSentence ranks the predicted surfaces by their test R².
+func (d *reportData) PredictionsSentence() string {
+	type m struct {
+		name string
+		r2   float64
+	}
+	ms := []m{{"Ridge", d.Ridge.TestR2}}
+	for _, t := range append(append([]RegTune(nil), d.Reg...), d.Extra...) {
+		if len(t.TestR2) > 0 {
+			ms = append(ms, m{activationName(t.Label) + " network", t.TestR2[0]})
+		}
+	}
+	sort.SliceStable(ms, func(i, j int) bool { return ms[i].r2 > ms[j].r2 })
+	var parts []string
+	for _, x := range ms {
+		parts = append(parts, fmt.Sprintf("%s (R² %s)", x.name, sig(x.r2)))
+	}
+	return fmt.Sprintf("@fig:terrain-predictions shows the predicted surfaces of the first seed beside the truth; ranked by their test R², they are %s. The better surfaces follow the fault's valleys and ridges; the worse ones smooth them away.", strings.Join(parts, ", "))
+}
+
+// DigitsHeatSentence says what the digits heat maps show.
+func (d *reportData) DigitsHeatSentence() string {
+	var parts []string
+	for _, p := range d.Cls.Panels {
+		lo, hi := math.Inf(1), math.Inf(-1)
+		h := p.Heat
+		for i := range h.Mean {
+			for j := range h.Mean[i] {
+				if h.Untried[i][j] || h.Diverged[i][j] {
+					continue
+				}
+				a := 1 - h.Mean[i][j]
+				lo, hi = math.Min(lo, a), math.Max(hi, a)
+			}
+		}
+		parts = append(parts, fmt.Sprintf("from %s to %s with %s hidden layers and a %s output", pct(lo, 1), pct(hi, 1), activationName(p.Hidden), p.Output))
+	}
+	return fmt.Sprintf("@fig:nn-digits-heat-sigmoid and @fig:nn-digits-heat-relu show the validation accuracy of every cell of the digits grid. The cells' mean accuracies range %s; the spread over seeds of a cell is a fraction of a point to a few points, so neighbouring good cells are often indistinguishable.", joinAnd(parts))
+}
+
+// ConfusionSentence names the most frequent mistake of the best network.
+func (d *reportData) ConfusionSentence() string {
+	if len(d.Cls.Best.Runs) == 0 {
+		return ""
+	}
+	c := d.Cls.Best.Runs[0].Confusion
+	bi, bj, bn, wrong, total := -1, -1, 0, 0, 0
+	for i := range c {
+		for j, n := range c[i] {
+			total += n
+			if i != j {
+				wrong += n
+				if n > bn {
+					bi, bj, bn = i, j, n
+				}
+			}
+		}
+	}
+	if bi < 0 {
+		return fmt.Sprintf("@fig:confusion shows the confusion matrix of its first seed: all %d test images are classified correctly.", total)
+	}
+	return fmt.Sprintf("@fig:confusion shows the confusion matrix of its first seed: %d of %d test images are misclassified, and the most frequent mistake is a %d read as a %d (%d image%s).",
+		wrong, total, bi, bj, bn, plural(bn))
+}
+
+// OutputLayerSentence compares the growth of the output weights of the
+// best softmax and sigmoid-output networks over training.
+func (d *reportData) OutputLayerSentence() string {
+	growth := func(b ClsBest) (float64, float64, bool) {
+		if len(b.Runs) == 0 || len(b.Runs[0].OutWSD) < 2 {
+			return 0, 0, false
+		}
+		r := b.Runs[0]
+		return r.OutWSD[0], r.OutWSD[len(r.OutWSD)-1], true
+	}
+	s0, s1, ok1 := growth(d.Cls.Softmax)
+	g0, g1, ok2 := growth(d.Cls.Sigmoid)
+	if !ok1 || !ok2 {
+		return ""
+	}
+	verdict := "both stay bounded"
+	if s1/s0 > 100 || g1/g0 > 100 {
+		verdict = "one of them grows by more than a hundredfold"
+	}
+	return fmt.Sprintf("Over training, the standard deviation of the output weights goes from %s to %s (%s) for the best softmax network and from %s to %s (%s) for the best sigmoid-output network (@fig:output-layer): %s.",
+		sig(s0), sig(s1), ratioTimes(s1/s0), sig(g0), sig(g1), ratioTimes(g1/g0), verdict)
+}
+
+// TerrainDiscussion sums up the terrain results.
+func (d *reportData) TerrainDiscussion() string {
+	best := d.BestReg()
+	var s strings.Builder
+	fmt.Fprintf(&s, "On the terrain, the best network kind is the %s. %s", kindName(best.Label), d.NetVsRidge(best))
+	if l := d.Losers(); len(l) > 0 {
+		var names []string
+		for _, t := range l {
+			names = append(names, activationName(t.Label))
+		}
+		fmt.Fprintf(&s, " Not every network does: the %s network%s lose%s to the polynomial, which the study's own numbers (on other terrain) did not show.", joinAnd(names), plural(len(names)), verbS(len(names)))
+	}
+	return s.String()
+}
+
+// EpochsDiscussion sums up the speed of the digits networks.
+func (d *reportData) EpochsDiscussion() string {
+	b := d.Cls.Best
+	ratio := ""
+	if lrs := d.Pub.Digits.BestNetworkLRs; len(lrs) > 0 {
+		ratio = fmt.Sprintf(", with a learning rate %s times the study's largest", sig(b.LR/slices.Max(lrs)))
+	}
+	return fmt.Sprintf("On the digits, our networks reach their best validation error after %s epochs instead of the study's %d (*published*)%s and with Glorot initialisation; early stopping then ends the run, and keeping the best parameters makes the late epochs harmless.",
+		sig(mean(bestEpochs(b.Runs))), d.Pub.Digits.StudyEpochs, ratio)
+}
+
+// Conclusions are the report's conclusions, one sentence each.
+func (d *reportData) Conclusions() []string {
+	best := d.BestReg()
+	var out []string
+	out = append(out, d.NetVsRidge(best))
+	if d.SGDReachesClosed() {
+		out = append(out, "SGD on Ridge converges to the closed-form solution at the same penalty; the study's gap between SGD and the closed form came from comparing different penalties.")
+	} else {
+		out = append(out, "SGD on Ridge stays above the closed-form solution at the same penalty within its epochs.")
+	}
+	out = append(out, fmt.Sprintf("The best digits network reaches %s test accuracy, logistic regression %s (SGD) and %s (L-BFGS), the Keras-style baseline %s in %d epochs.",
+		pctsd(d.Cls.Best.TestAcc, 1), pctsd(d.LogSGD.TestAcc, 1), pct(d.LBFGS.TestAcc, 1), pctsd(d.Keras.TestAcc, 1), d.kerasEpochs()))
+	out = append(out, "Softmax with cross-entropy trains once its derivative is the full Jacobian's and its exponential is stabilised: "+pctsd(d.Cls.Softmax.TestAcc, 1)+".")
+	if v := d.curveVerdict(); v != "" {
+		out = append(out, "Data or capacity: "+v+".")
+	}
+	out = append(out, "Every number of this report comes from the pipeline's artifacts and is recorded, with its inputs, in `repro.lock`.")
+	return out
+}
+
+// Limitations are what the report cannot claim.
+func (d *reportData) Limitations() []string {
+	out := []string{
+		fmt.Sprintf("Our terrain is not the study's (SRTM elevations of an area in Ireland are not available offline), so terrain numbers compare only in kind, and the digits split (%d training images) is ours, not the study's.", len(d.DSplit.Train)),
+		fmt.Sprintf("Every mean is over %d seeds: enough to see which differences exceed the spread, not to test small ones.", d.P.Seeds),
+		"Tuning searches learning rate and architecture on a grid, with the other settings (momentum, decay, batch size, patience) fixed as in the study; a refinement extends a grid by a few steps only.",
+		"The test set is scored once per chosen configuration, but the choice of what to report (the grids, their widening) was made by looking at validation results of earlier runs.",
+	}
+	if n := len(d.FlaggedEdges()); n > 0 {
+		out = append(out, fmt.Sprintf("%d tuned result%s still lie%s on a grid's edge or at the end of %s epoch budget (called out above).", n, plural(n), verbS(n), theirIts(n)))
+	}
+	return out
+}
