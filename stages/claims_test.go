@@ -62,10 +62,14 @@ func TestNetVsRidgeFollowsNumbers(t *testing.T) {
 	if !strings.Contains(b, "loses") {
 		t.Errorf("got %q, want loses", b)
 	}
-	d.Ridge.TestMSE = 0.0121
+	d.Ridge.TestMSE = 0.01215
 	c := d.NetVsRidge(d.Reg[0])
 	if !strings.Contains(c, "level") {
 		t.Errorf("got %q, want level", c)
+	}
+	d.Ridge.TestMSE = 0.01205
+	if e := d.NetVsRidge(d.Reg[0]); !strings.Contains(e, "narrowly") {
+		t.Errorf("got %q, want a narrow loss", e)
 	}
 	if got := len(claimsData().Losers()); got != 1 {
 		t.Errorf("Losers: %d, want 1 (sigmoid)", got)

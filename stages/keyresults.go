@@ -73,9 +73,9 @@ func (d *reportData) Abstract() string {
 		for _, l := range losers {
 			names = append(names, activationName(l.Label))
 		}
-		fmt.Fprintf(&s, "the %s network%s lose%s to Ridge. ", joinAnd(names), plural(len(names)), verbS(len(names)))
+		fmt.Fprintf(&s, "the %s network%s, though, lose%s to Ridge. ", joinAnd(names), plural(len(names)), verbS(len(names)))
 	} else {
-		s.WriteString("every network kind beats Ridge. ")
+		s.WriteString("every network kind does at least as well as Ridge. ")
 	}
 	if d.SGDReachesClosed() {
 		s.WriteString("SGD on Ridge reaches the closed-form solution at the same penalty. ")
@@ -98,7 +98,7 @@ func (d *reportData) Abstract() string {
 		}
 	}
 	if n := len(d.FlaggedEdges()); n > 0 {
-		fmt.Fprintf(&s, "%d tuned result%s still lie%s on the edge of %s grid or at the end of %s epoch budget; each is called out where it is reported.", n, plural(n), verbS(n), theirIts(n), theirIts(n))
+		fmt.Fprintf(&s, "After an automatic refinement that extends a grid by one step where its best cell is on an edge, %d tuned result%s still lie%s on the edge of %s grid or at the end of %s epoch budget; each is called out, with its reason, where it is reported.", n, plural(n), verbS(n), theirIts(n), theirIts(n))
 	} else {
 		s.WriteString("Every tuned optimum lies inside its grid, after an automatic refinement that extends a grid by one step where its best cell is on an edge, and before the end of its epoch budget.")
 	}
