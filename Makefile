@@ -108,9 +108,14 @@ bench:
 # matrix and needs references); run at a pinned version with `go run`, it
 # stays out of go.mod and the build.
 ACTIONLINT_VERSION ?= v1.7.12
+# gofmt, go vet, a tidy go.mod, staticcheck and actionlint; the linters run
+# at pinned versions through go run, so nothing is installed by hand.
+STATICCHECK_VERSION ?= v0.8.2
 lint:
 	gofmt -l . | tee /dev/stderr | (! read -r _)
 	$(GO) vet ./...
+	$(GO) mod tidy -diff
+	$(GO) run honnef.co/go/tools/cmd/staticcheck@$(STATICCHECK_VERSION) ./...
 	$(GO) run github.com/rhysd/actionlint/cmd/actionlint@$(ACTIONLINT_VERSION)
 
 clean:

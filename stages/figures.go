@@ -23,8 +23,6 @@ func (f Figure) Artifacts() map[string][]byte {
 	return map[string][]byte{"figure.svg": f.SVG, "data.csv": f.CSV}
 }
 
-func figure(svg []byte, err error) (Figure, error) { return Figure{SVG: svg}, err }
-
 // figTerrainSplit draws the terrain and the training and validation points.
 func figTerrainSplit(_ pipeline.Ctx, _ struct{}, in ScaleInput) (Figure, error) {
 	g, s := in.Grid.Value, in.Split.Value
@@ -225,9 +223,7 @@ func figRegressionHeat(_ pipeline.Ctx, _ struct{}, in TunesInput) (Figure, error
 
 func heatPanel(title string, h Heat, accuracy bool) plots.HeatPanel {
 	p := plots.HeatPanel{Title: title, Diverged: h.Diverged, Mean: h.Mean, SD: h.SD, Untried: h.Untried, Added: h.Added}
-	for _, a := range h.Archs {
-		p.YTicks = append(p.YTicks, a)
-	}
+	p.YTicks = append(p.YTicks, h.Archs...)
 	for _, l := range h.LRs {
 		p.XTicks = append(p.XTicks, num(l))
 	}

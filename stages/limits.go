@@ -20,11 +20,10 @@ const DefaultMaxStages = 10_000
 // stageFamily is one family of stages whose count is a product of
 // parameter lengths.
 type stageFamily struct {
-	name    string   // "neural/classification"
-	keys    []string // the keys whose lengths multiply
-	lens    []int
-	count   uint64 // their product, saturated at math.MaxUint64
-	perGrid uint64 // further stages (tuning, summaries) counted in total but not shown
+	name  string   // "neural/classification"
+	keys  []string // the keys whose lengths multiply
+	lens  []int
+	count uint64 // their product, saturated at math.MaxUint64
 }
 
 func (f stageFamily) String() string {

@@ -76,7 +76,7 @@ func linearRidge(_ pipeline.Ctx, p RidgeParams, in LinearInput) (LinearFit, erro
 	fit := func(l float64) error {
 		beta, err := models.Ridge(d.Train.Dense(), t.Train.Z, l)
 		if err != nil {
-			return fmt.Errorf("Ridge lambda=%g: %w", l, err)
+			return fmt.Errorf("closed-form Ridge with lambda %g: %w", l, err)
 		}
 		fits[l] = LinearFit{Lambda: l, Beta: beta, ValMSE: models.MSE(t.Val.Z, models.LinearPredict(d.Val.Dense(), beta))}
 		return nil
