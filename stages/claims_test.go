@@ -133,3 +133,57 @@ func TestEdgesNoteAndWarnings(t *testing.T) {
 		t.Errorf("median 300 of 400 is not late: %+v", b)
 	}
 }
+
+// More sentences, each checked to follow its numbers.
+func TestMoreSentencesFollowNumbers(t *testing.T) {
+	base := func() *reportData {
+		d := claimsData()
+		d.P.Settings = []Experiment{{Key: "baseline", Batch: 32}}
+		d.Pub.Digits.Keras.TestAccuracy, d.Pub.Digits.Keras.TrainAccuracy = 0.98, 0.999
+		d.Pub.Digits.StudyEpochs = 3000
+		d.Pub.Digits.BestNetworkLRs = []float64{0.003, 0.005}
+		d.DSplit.Train = make([]int, 1000)
+		kb := budgetOf(20, []int{20, 20, 19})
+		d.Keras = SeedsSummary{TestAcc: []float64{0.95, 0.951, 0.949}, Runs: []NetRun{{Epochs: 20, TrainErr: []float64{0.5, 0.02}}, {Epochs: 20, TrainErr: []float64{0.5, 0.02}}}, Edges: Edges{Budget: &kb}}
+		d.KerasLong = []SeedsSummary{{TestAcc: []float64{0.972, 0.97, 0.974}, BestEpoch: []float64{90, 100}, Runs: []NetRun{{Epochs: 300}}}}
+		d.Betas = []BetaRuns{
+			{Model: "ols", Lambda: 0.01, Reference: []float64{1, 2}, Betas: [][]float64{{1.1, 2.1}, {0.9, 1.9}, {1, 2}}},
+			{Model: "ridge", Lambda: 0.01, Reference: []float64{1, 2}, Betas: [][]float64{{1, 2}, {1, 2.01}, {1, 2}}},
+		}
+		d.OLS.Beta = []float64{50, -80}
+		run := func(e int, w0, w1 float64) NetRun { return NetRun{BestEpoch: e, OutWSD: []float64{w0, w1}} }
+		d.Cls.Best = ClsBest{Hidden: "relu", Output: "softmax", Arch: "64x64x10", LR: 0.3, Runs: []NetRun{run(20, 0.2, 1), run(22, 0.2, 1)}, TestAcc: []float64{0.975, 0.976}}
+		d.Cls.Softmax = d.Cls.Best
+		d.Cls.Sigmoid = ClsBest{Runs: []NetRun{run(40, 0.1, 0.5)}, TestAcc: []float64{0.97}}
+		h := Heat{Archs: []string{"64x64x10"}, LRs: []float64{0.1, 0.3}, Mean: [][]float64{{0.03, 0.02}}, SD: [][]float64{{0, 0}},
+			Diverged: boolGrid(1, 2), Untried: boolGrid(1, 2), BestEpoch: [][]float64{{60, 21}}}
+		d.Cls.Panels = []ClsPanel{{Hidden: "relu", Output: "softmax", Heat: h}}
+		return d
+	}
+	for _, c := range []struct {
+		name   string
+		say    func(*reportData) string
+		change func(*reportData)
+		before string
+	}{
+		{"BetasSentence", (*reportData).BetasSentence, func(d *reportData) { d.OLS.Beta, d.Betas[0].Reference = []float64{1, 2}, []float64{5, 5} }, "closer to Ridge"},
+		{"KerasExplained", (*reportData).KerasExplained, func(d *reportData) { d.KerasLong[0].TestAcc = []float64{0.95, 0.951, 0.949} }, "most of the"},
+		{"EpochsAttribution", (*reportData).EpochsAttribution, func(d *reportData) { d.Cls.Panels[0].Heat.BestEpoch = [][]float64{{15, 21}} }, "larger rates get there sooner"},
+		{"OutputLayerSentence", (*reportData).OutputLayerSentence, func(d *reportData) { d.Cls.Softmax.Runs[0].OutWSD = []float64{0.2, 500} }, "both stay bounded"},
+		{"Abstract", (*reportData).Abstract, func(d *reportData) { d.Ridge.TestMSE = 0.01 }, "below closed-form Ridge"},
+		{"PredictionsSentence", (*reportData).PredictionsSentence, func(d *reportData) { d.Ridge.TestR2 = 0.99 }, "they are ReLU network"},
+	} {
+		d := base()
+		d.Reg[0].TestR2 = []float64{0.9}
+		d.Reg[1].TestR2 = []float64{0.85}
+		a := c.say(d)
+		if !strings.Contains(a, c.before) {
+			t.Errorf("%s: got %q, want it to say %q", c.name, a, c.before)
+		}
+		c.change(d)
+		b := c.say(d)
+		if strings.Contains(b, c.before) || a == b {
+			t.Errorf("%s: after the change still says %q:\n%s", c.name, c.before, b)
+		}
+	}
+}

@@ -250,7 +250,7 @@ func (d *reportData) PredictionsSentence() string {
 	for _, x := range ms {
 		parts = append(parts, fmt.Sprintf("%s (R² %s)", x.name, sig(x.r2)))
 	}
-	return fmt.Sprintf("@fig:terrain-predictions shows the predicted surfaces of the first seed beside the truth; ranked by their test R², they are %s. The better surfaces follow the fault's valleys and ridges; the worse ones smooth them away.", strings.Join(parts, ", "))
+	return fmt.Sprintf("@fig:terrain-predictions shows the predicted surfaces of the first seed beside the truth; ranked by their test R², they are %s.", strings.Join(parts, ", "))
 }
 
 // DigitsHeatSentence says what the digits heat maps show.
