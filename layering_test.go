@@ -22,7 +22,8 @@ func TestLayering(t *testing.T) {
 		"config":    {"models", "pipeline"},
 		"stages":    {"config", "data", "models", "pipeline", "plots", "report"},
 		"gitrev":    nil,
-		"cmd/repro": {"", "config", "gitrev", "pipeline", "remote", "stages"},
+		"session":   {"pipeline"},
+		"cmd/repro": {"", "config", "gitrev", "pipeline", "remote", "session", "stages"},
 		"deploy":    nil,
 	}
 	out, err := exec.Command("go", "list", "-f", `{{.ImportPath}} {{join .Imports " "}}`, "./...").Output()

@@ -15,6 +15,7 @@ import (
 
 	"github.com/repro-dev/repro/config"
 	"github.com/repro-dev/repro/pipeline"
+	"github.com/repro-dev/repro/session"
 )
 
 func newStatusCmd(g *globals) *cobra.Command {
@@ -170,8 +171,8 @@ func newShowCmd(g *globals) *cobra.Command {
 				}
 			}
 			ls := lock.Stages[s.Name]
-			var last *stageRunState
-			if st, err := readState(p); err == nil {
+			var last *session.StageState
+			if st, err := session.ReadState(p.store.Dir, p.profile); err == nil {
 				if x, ok := st.Stages[s.Name]; ok {
 					last = &x
 				}

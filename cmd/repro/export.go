@@ -12,6 +12,7 @@ import (
 	"strings"
 
 	"github.com/repro-dev/repro/pipeline"
+	"github.com/repro-dev/repro/session"
 	"github.com/repro-dev/repro/stages"
 )
 
@@ -45,7 +46,7 @@ func readGit(root string) gitInfo {
 // stage's key, whether it ran or was cached, and its wall time. The stored
 // report object keeps the placeholders, so it stays byte-identical for the
 // same results.
-func exportReport(p *project, st *runState) error {
+func exportReport(p *project, st *session.State) error {
 	path := filepath.Join(p.store.Dir, "report.html")
 	b, err := os.ReadFile(path)
 	if err != nil {
@@ -62,7 +63,7 @@ func exportReport(p *project, st *runState) error {
 	return p.store.WriteErr("report.html", pipeline.WriteFileAtomic(path, []byte(out)))
 }
 
-func runProvenance(p *project, st *runState, g gitInfo) string {
+func runProvenance(p *project, st *session.State, g gitInfo) string {
 	var t strings.Builder
 	t.WriteString(`<section id="run-provenance" class="run-provenance">` + "\n")
 	fmt.Fprintf(&t, "<p>Commit <code>%s</code>, committed %s, uncommitted changes: %v. This run finished at %s and took %.1f s of wall time with %s.</p>\n",
@@ -94,7 +95,7 @@ func runProvenance(p *project, st *runState, g gitInfo) string {
 		secs := ""
 		if s.State == "ran" {
 			secs = fmt.Sprintf("%.2f", s.Seconds)
-		} else if tm, ok := readTiming(p, s.Key); ok {
+		} else if tm, ok := session.ReadTiming(p.store.Dir, s.Key); ok {
 			secs = fmt.Sprintf("(%.2f)", tm.Seconds) // when it was computed
 		}
 		fmt.Fprintf(&t, "<tr><td><code>%s</code></td><td><code>%s</code></td><td>%s</td><td style=\"text-align:right\">%s</td></tr>\n", html.EscapeString(n), key, s.State, secs)

@@ -12,6 +12,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/repro-dev/repro/pipeline"
+	"github.com/repro-dev/repro/session"
 )
 
 type runFlags struct {
@@ -65,41 +66,6 @@ assembles the rest from the shared store. See docs/scale-out.md.`,
 	cmd.ValidArgsFunction = g.stageArgs(true, 0)
 	g.addMaxStages(cmd)
 	return cmd
-}
-
-// runState is the last run of a profile, kept in <store>/state/<profile>.json:
-// what ran, what was cached and how long it took. Timings live only here and
-// in the exported report, never in a stored object.
-type runState struct {
-	Profile  string                   `json:"profile"`
-	Finished string                   `json:"finished"`
-	Seconds  float64                  `json:"seconds"`
-	Stages   map[string]stageRunState `json:"stages"`
-}
-
-type stageRunState struct {
-	Key     string  `json:"key"`
-	State   string  `json:"state"` // ran, cached, failed, skipped
-	Seconds float64 `json:"seconds,omitempty"`
-	// RanSeconds is how long the stage took the last time it ran, kept
-	// through runs that found it cached: the progress display's estimate.
-	RanSeconds float64 `json:"ran_seconds,omitempty"`
-}
-
-func statePath(p *project) string {
-	return filepath.Join(p.store.Dir, "state", p.profile+".json")
-}
-
-func readState(p *project) (*runState, error) {
-	b, err := os.ReadFile(statePath(p))
-	if err != nil {
-		return nil, err
-	}
-	var s runState
-	if err := json.Unmarshal(b, &s); err != nil {
-		return nil, fmt.Errorf("%s: %w", statePath(p), err)
-	}
-	return &s, nil
 }
 
 func runRun(cmd *cobra.Command, g *globals, f *runFlags, patterns []string) error {
@@ -179,38 +145,11 @@ func runRun(cmd *cobra.Command, g *globals, f *runFlags, patterns []string) erro
 	if res == nil {
 		return runErr
 	}
-	recordTimings(p, res, p.engine.Jobs)
-	// A sharded run writes no lock: it holds part of the grid and none of
-	// what follows it; the assembling run writes the whole lock.
-	if len(res.Outcomes) > 0 && shard.N == 0 {
-		lock, err := pipeline.ReadLock(p.lockPath())
-		if err != nil {
-			return err
-		}
-		lock.Profile = p.profile
-		if err := lock.Update(res, p.engine); err != nil {
-			return err
-		}
-		if err := lock.Write(p.lockPath()); err != nil {
-			return err
-		}
-	}
-	st := &runState{Profile: p.profile, Finished: time.Now().UTC().Format(time.RFC3339), Seconds: time.Since(t0).Seconds(), Stages: map[string]stageRunState{}}
-	if old, err := readState(p); err == nil && old.Stages != nil {
-		st.Stages = old.Stages
-	}
-	for name, o := range res.Outcomes {
-		s := stageRunState{Key: o.Key, State: "ran", Seconds: o.Duration.Seconds(), RanSeconds: o.Duration.Seconds()}
-		if o.Cached {
-			s.State, s.RanSeconds = "cached", lastRan(st.Stages[name])
-		}
-		st.Stages[name] = s
-	}
-	for _, n := range res.Failed {
-		st.Stages[n] = stageRunState{State: "failed"}
-	}
-	b, _ := json.MarshalIndent(st, "", "  ")
-	if err := p.store.WriteFile("state/"+p.profile+".json", b); err != nil {
+	// The timings, the lock (a sharded run holds part of the grid and none
+	// of what follows it: the assembling run writes the whole lock) and
+	// the run state.
+	st, err := session.Session{Engine: p.engine, Profile: p.profile, LockPath: p.lockPath()}.Record(res, t0, shard.N == 0)
+	if err != nil {
 		if runErr != nil {
 			return runErr // the first failure (a full disk fails a stage first)
 		}
@@ -255,25 +194,14 @@ func runRun(cmd *cobra.Command, g *globals, f *runFlags, patterns []string) erro
 	return runErr
 }
 
-// lastRan is how long a stage took when it last ran, from its state.
-func lastRan(s stageRunState) float64 {
-	if s.RanSeconds > 0 {
-		return s.RanSeconds
-	}
-	if s.State == "ran" {
-		return s.Seconds
-	}
-	return 0
-}
-
 // runEstimates reads, for the progress display, how long each selected
 // stage took when it last ran, and which stages are expected to run (not
 // fresh against the lock; nil if that cannot be told).
 func runEstimates(p *project, sel []*pipeline.Stage, force bool) (map[string]float64, map[string]bool) {
 	est := map[string]float64{}
-	if st, err := readState(p); err == nil {
+	if st, err := session.ReadState(p.store.Dir, p.profile); err == nil {
 		for _, s := range sel {
-			if d := lastRan(st.Stages[s.Name]); d > 0 {
+			if d := st.Stages[s.Name].LastRan(); d > 0 {
 				est[s.Name] = d
 			}
 		}

@@ -28,6 +28,7 @@ import (
 
 	"github.com/repro-dev/repro"
 	"github.com/repro-dev/repro/pipeline"
+	"github.com/repro-dev/repro/session"
 )
 
 // Debouncing of file events: a batch is taken once the files have been
@@ -791,10 +792,8 @@ func (s *serveSession) run(ctx context.Context, trigger []string, reopen bool) (
 		}
 		rec.Failed = append(rec.Failed, res.Failed...)
 	}
-	var state *runState
 	if res != nil {
-		var err error
-		if state, err = recordRun(s.p, s.eng, res, t0); err != nil && runErr == nil {
+		if _, err := recordRun(s.p, s.eng, res, t0); err != nil && runErr == nil {
 			runErr = err
 		}
 	}
@@ -827,14 +826,6 @@ func (s *serveSession) run(ctx context.Context, trigger []string, reopen bool) (
 			v.Error = lerr
 		}
 	})
-	// The run state (timings) is not on the page: written after the pages
-	// were told to reload.
-	if state != nil {
-		b, _ := json.MarshalIndent(state, "", "  ")
-		if err := pipeline.WriteFileAtomic(statePath(s.p), b); err != nil {
-			fmt.Fprintf(s.out, "repro serve: %v\n", err)
-		}
-	}
 	return out
 }
 
@@ -861,36 +852,13 @@ func (s *serveSession) logRun(r runRecord) {
 	}
 }
 
-// recordRun does what repro run does after the engine (see runRun): it
-// writes the profile's lock and exports the report with this run's
-// provenance; it returns the run state for the caller to write.
-func recordRun(p *project, eng *pipeline.Engine, res *pipeline.RunResult, t0 time.Time) (*runState, error) {
-	if len(res.Outcomes) > 0 {
-		lock, err := pipeline.ReadLock(p.lockPath())
-		if err != nil {
-			return nil, err
-		}
-		lock.Profile = p.profile
-		if err := lock.Update(res, eng); err != nil {
-			return nil, err
-		}
-		if err := lock.Write(p.lockPath()); err != nil {
-			return nil, err
-		}
-	}
-	st := &runState{Profile: p.profile, Finished: time.Now().UTC().Format(time.RFC3339), Seconds: time.Since(t0).Seconds(), Stages: map[string]stageRunState{}}
-	if old, err := readState(p); err == nil && old.Stages != nil {
-		st.Stages = old.Stages
-	}
-	for name, o := range res.Outcomes {
-		s := stageRunState{Key: o.Key, State: "ran", Seconds: o.Duration.Seconds()}
-		if o.Cached {
-			s.State = "cached"
-		}
-		st.Stages[name] = s
-	}
-	for _, n := range res.Failed {
-		st.Stages[n] = stageRunState{State: "failed"}
+// recordRun does what repro run does after the engine: it records the run
+// (timings, lock, run state; see session.Session) and exports the report
+// with this run's provenance.
+func recordRun(p *project, eng *pipeline.Engine, res *pipeline.RunResult, t0 time.Time) (*session.State, error) {
+	st, err := session.Session{Engine: eng, Profile: p.profile, LockPath: p.lockPath()}.Record(res, t0, true)
+	if err != nil || st == nil {
+		return st, err
 	}
 	if _, ok := res.Outcomes["report"]; ok {
 		if err := exportReport(p, st); err != nil {

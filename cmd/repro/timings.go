@@ -1,106 +1,15 @@
 package main
 
 import (
-	"bufio"
-	"encoding/json"
 	"fmt"
 	"html"
-	"os"
-	"path/filepath"
-	"runtime"
 	"sort"
 	"strings"
-	"time"
 
 	"github.com/repro-dev/repro/pipeline"
+	"github.com/repro-dev/repro/session"
 	"github.com/repro-dev/repro/stages"
 )
-
-// A stage's wall time is measured by the run that computes it and kept
-// beside the run cache, in <store>/timings/<key[:2]>/<key>.json, never in a
-// hashed object: a later run that finds the stage cached still knows how
-// long it took, and on what machine.
-
-// stageTiming is how long one stage key took to compute.
-type stageTiming struct {
-	Stage    string  `json:"stage"`
-	Key      string  `json:"key"`
-	Seconds  float64 `json:"seconds"`
-	Finished string  `json:"finished"`
-	Jobs     int     `json:"jobs"` // stages the run ran at once
-	Machine  machine `json:"machine"`
-}
-
-// machine names the computer a timing was measured on.
-type machine struct {
-	CPU   string `json:"cpu"`
-	Cores int    `json:"cores"`
-	OS    string `json:"os"`
-	Arch  string `json:"arch"`
-}
-
-func (m machine) String() string {
-	return fmt.Sprintf("%s, %d cores (%s/%s)", m.CPU, m.Cores, m.OS, m.Arch)
-}
-
-// thisMachine describes the computer this process runs on.
-func thisMachine() machine {
-	m := machine{CPU: "unknown CPU", Cores: runtime.NumCPU(), OS: runtime.GOOS, Arch: runtime.GOARCH}
-	if f, err := os.Open("/proc/cpuinfo"); err == nil {
-		defer f.Close()
-		sc := bufio.NewScanner(f)
-		for sc.Scan() {
-			k, v, ok := strings.Cut(sc.Text(), ":")
-			if ok && strings.TrimSpace(k) == "model name" {
-				m.CPU = strings.Join(strings.Fields(v), " ")
-				break
-			}
-		}
-	}
-	return m
-}
-
-func timingPath(p *project, key string) string {
-	return filepath.Join(p.store.Dir, "timings", key[:2], key+".json")
-}
-
-// recordTimings keeps the wall time of every stage that ran in res.
-func recordTimings(p *project, res *pipeline.RunResult, jobs int) {
-	if res == nil {
-		return
-	}
-	if jobs <= 0 {
-		jobs = runtime.NumCPU()
-	}
-	m := thisMachine()
-	now := time.Now().UTC().Format(time.RFC3339)
-	for name, o := range res.Outcomes {
-		if o.Cached || o.Prepared == nil || len(o.Key) < 2 {
-			continue
-		}
-		b, _ := json.MarshalIndent(stageTiming{Stage: name, Key: o.Key, Seconds: o.Duration.Seconds(), Finished: now, Jobs: jobs, Machine: m}, "", "  ")
-		path := timingPath(p, o.Key)
-		if err := os.MkdirAll(filepath.Dir(path), 0o755); err == nil {
-			_ = pipeline.WriteFileAtomic(path, b)
-		}
-	}
-}
-
-// readTiming returns the recorded wall time of a stage key, if any.
-func readTiming(p *project, key string) (stageTiming, bool) {
-	if len(key) < 2 {
-		return stageTiming{}, false
-	}
-	b, err := os.ReadFile(timingPath(p, key))
-	if err != nil {
-		return stageTiming{}, false
-	}
-	var t stageTiming
-	if json.Unmarshal(b, &t) != nil || t.Key != key {
-		return stageTiming{}, false
-	}
-	return t, true
-}
 
 // methodTimings is the table of epochs and wall-clock time to the best
 // validation error of each method, digits and terrain, from the stored
@@ -144,7 +53,7 @@ func methodTimings(p *project) string {
 				inside++ // a cell the tuning's refinement trained
 				continue
 			}
-			tm, ok := readTiming(p, ls.Key)
+			tm, ok := session.ReadTiming(p.store.Dir, ls.Key)
 			if !ok {
 				continue
 			}
