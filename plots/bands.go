@@ -204,13 +204,23 @@ func bandsFigure(fn, title, xlabel, ylabel string, panels []Panel, st bandsStyle
 	}
 	var ylo, yhi = math.Inf(1), math.Inf(-1)
 	plots := make([]*plot.Plot, len(panels))
+	// With several rows, the figure's y label is drawn once, down the left
+	// edge: on each row it would be longer than the panels are tall, and
+	// gonum/plot would shrink them to make room.
+	sharedYLabel := ""
+	if rows > 1 && ylabel != "" {
+		sharedYLabel = ylabel
+		if allLogY(panels) {
+			sharedYLabel += " (log scale)"
+		}
+	}
 	for i, pn := range panels {
 		r, c := i/cols, i%cols
 		xl, yl := "", ""
 		if r == rows-1 || i+cols >= len(panels) {
 			xl = xlabel
 		}
-		if c == 0 {
+		if c == 0 && sharedYLabel == "" {
 			yl = ylabel
 		}
 		if pn.YLabel != "" {
@@ -296,6 +306,13 @@ func bandsFigure(fn, title, xlabel, ylabel string, panels []Panel, st bandsStyle
 
 	return renderWith(fn, w, h, hov, func(c draw.Canvas) error {
 		c = frame(c, title, legend)
+		if sharedYLabel != "" {
+			sty := textStyle(sizeLabel)
+			sty.Rotation = math.Pi / 2
+			sty.XAlign, sty.YAlign = draw.XCenter, draw.YTop
+			c.FillText(sty, vg.Point{X: c.Min.X, Y: (c.Min.Y + c.Max.Y) / 2}, sharedYLabel)
+			c.Min.X += sty.Height(sharedYLabel) + 4
+		}
 		gridPlots(c, grid, 14, 10)
 		return nil
 	})
@@ -305,6 +322,16 @@ const bandAlpha = 0.22
 
 func meanLine(k int) draw.LineStyle {
 	return draw.LineStyle{Color: seriesColor(k), Width: 1.6, Dashes: seriesDashes(k)}
+}
+
+// allLogY reports whether every panel has a log y axis.
+func allLogY(panels []Panel) bool {
+	for _, p := range panels {
+		if !p.LogY {
+			return false
+		}
+	}
+	return true
 }
 
 // partialLine is the mean line where it averages fewer runs than the

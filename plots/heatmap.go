@@ -487,6 +487,9 @@ func drawBestOutline(c draw.Canvas, r vg.Rectangle) {
 // drawDashedOutline outlines r with a dashed dark line just inside its edge.
 func drawDashedOutline(c draw.Canvas, r vg.Rectangle) {
 	in := vg.Rectangle{Min: vg.Point{X: r.Min.X + 1.5, Y: r.Min.Y + 1.5}, Max: vg.Point{X: r.Max.X - 1.5, Y: r.Max.Y - 1.5}}
-	c.SetLineStyle(draw.LineStyle{Color: rgb(0x33, 0x33, 0x33), Width: 1, Dashes: []vg.Length{3, 2}})
+	// White under black dashes: visible on every colour of the map.
+	c.SetLineStyle(draw.LineStyle{Color: color.White, Width: 1.4})
+	c.Stroke(in.Path())
+	c.SetLineStyle(draw.LineStyle{Color: color.Black, Width: 1.4, Dashes: []vg.Length{3, 2}})
 	c.Stroke(in.Path())
 }

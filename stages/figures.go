@@ -151,7 +151,11 @@ func figSGDGrid(_ pipeline.Ctx, _ struct{}, in SGDInput) (Figure, error) {
 		if cell.BatchSize == s.Grid[0].BatchSize {
 			cols++
 		}
-		panels = append(panels, plots.Panel{Title: fmt.Sprintf("batch %d, γ0 = %g", cell.BatchSize, cell.LR), Series: []plots.Series{sr}, LogY: true})
+		title := fmt.Sprintf("batch %d, γ0 = %g", cell.BatchSize, cell.LR)
+		if cell.Diverged == len(cell.Runs) {
+			title += ": diverged"
+		}
+		panels = append(panels, plots.Panel{Title: title, Series: []plots.Series{sr}, LogY: true})
 	}
 	svg, err := plots.Bands(fmt.Sprintf("SGD on Ridge (λ = %g, momentum %g): validation error, min–max band over seeds, dashed: best seed", s.Grid[0].Runs[0].Lambda, s.Grid[0].Momentum),
 		"epoch", "validation MSE", panels, plots.WithColumns(cols))
