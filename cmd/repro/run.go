@@ -166,6 +166,7 @@ func runRun(cmd *cobra.Command, g *globals, f *runFlags, patterns []string) erro
 		}
 		reportWarnings(p, res.Outcomes["report"].Record)
 	}
+	edgeWarnings(os.Stderr, p, res)
 	if shard.N > 0 {
 		fmt.Fprintln(os.Stderr, shardSummary(shard, sel, res))
 	}
