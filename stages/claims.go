@@ -218,13 +218,13 @@ func (d *reportData) curveVerdict() string {
 	capGain, _, _ := d.capacityGain(first.NetLabel)
 	switch {
 	case dataGain > 0.05 && dataGain > 2*math.Max(capGain, 0):
-		return "the networks are limited by data: more points help them far more than more units do"
+		return "the terrain networks are limited by data: more points help them far more than more units do"
 	case capGain > 0.05 && capGain > 2*math.Max(dataGain, 0):
-		return "the networks are limited by capacity: more units help them far more than more points do"
+		return "the terrain networks are limited by capacity: more units help them far more than more points do"
 	case dataGain > 0.05 && capGain > 0.05:
-		return "both more data and more units help the networks, by amounts of the same order"
+		return "both more data and more units help the terrain networks, by amounts of the same order"
 	}
-	return "neither more data nor more units helps the networks much at this training budget"
+	return "neither more data nor more units helps the terrain networks much at this training budget"
 }
 
 // kindName names a kind of terrain network: "ReLU network", "extension

@@ -89,12 +89,13 @@ func (d *reportData) Abstract() string {
 	}
 	fmt.Fprintf(&s, ". Softmax outputs, which the study could not train, train: %s. ", pctsd(d.Cls.Softmax.TestAcc, 1))
 	if a := d.CurveAnswer(); a != "" {
-		if strings.Contains(a, "limited by data") {
+		switch {
+		case strings.Contains(a, "limited by data"):
 			s.WriteString("A learning curve at a fixed number of optimisation steps shows the terrain networks are limited by data rather than capacity. ")
-		} else if strings.Contains(a, "limited by capacity") {
+		case strings.Contains(a, "limited by capacity"):
 			s.WriteString("A learning curve at a fixed number of optimisation steps shows the terrain networks are limited by capacity rather than data. ")
-		} else {
-			s.WriteString("A learning curve at a fixed number of optimisation steps shows neither more data nor more units helps the terrain networks much. ")
+		default:
+			s.WriteString("A learning curve at a fixed number of optimisation steps: " + d.curveVerdict() + ". ")
 		}
 	}
 	if n := len(d.FlaggedEdges()); n > 0 {

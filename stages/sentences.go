@@ -361,7 +361,7 @@ func (d *reportData) Conclusions() []string {
 		pctsd(d.Cls.Best.TestAcc, 1), pctsd(d.LogSGD.TestAcc, 1), pct(d.LBFGS.TestAcc, 1), pctsd(d.Keras.TestAcc, 1), d.kerasEpochs()))
 	out = append(out, "Softmax with cross-entropy trains once its derivative is the full Jacobian's and its exponential is stabilised: "+pctsd(d.Cls.Softmax.TestAcc, 1)+".")
 	if v := d.curveVerdict(); v != "" {
-		out = append(out, "Data or capacity: "+v+".")
+		out = append(out, upperFirst(v)+", at the same number of optimisation steps.")
 	}
 	out = append(out, "Every number of this report comes from the pipeline's artifacts and is recorded, with its inputs, in `repro.lock`.")
 	return out
