@@ -258,8 +258,9 @@ type serveSession struct {
 	srcDirs   []string // package directories of the embedded source
 	srcDigest string   // digest of the embedded source
 	handoff   *serveHandoff
-	reopen    bool // the parameters did not open: open them before the next run
-	noRebuild bool // --no-rebuild: say that the Go source changed, do not rebuild
+	reopen    bool            // the parameters did not open: open them before the next run
+	warned    map[string]bool // report warnings printed already
+	noRebuild bool            // --no-rebuild: say that the Go source changed, do not rebuild
 
 	mu      sync.Mutex // guards what the pages see, below
 	view    liveView
@@ -330,7 +331,7 @@ type ranStage struct {
 
 func newServeSession(g *globals, p *project, out io.Writer) *serveSession {
 	s := &serveSession{g: g, out: out, hub: newHub(), p: p, eng: p.engine, quit: make(chan struct{}),
-		storeDir: p.store.Dir, root: p.root, profile: p.profile}
+		storeDir: p.store.Dir, root: p.root, profile: p.profile, warned: map[string]bool{}}
 	s.srcDirs = sourceDirs(repro.Source)
 	s.srcDigest = sourceDigest(repro.Source, s.srcDirs, p.engine.Code.Build)
 	s.eng.Observe = s.observe
@@ -788,7 +789,7 @@ func (s *serveSession) run(ctx context.Context, trigger []string, reopen bool) (
 		sort.Slice(rec.Ran, func(i, j int) bool { return rec.Ran[i].Stage < rec.Ran[j].Stage })
 		rec.Cached = len(res.Cached)
 		if slices.Contains(res.Ran, "report") {
-			reportWarnings(s.p, res.Outcomes["report"].Record)
+			s.reportWarnings(res.Outcomes["report"].Record)
 		}
 		rec.Failed = append(rec.Failed, res.Failed...)
 	}
@@ -827,6 +828,28 @@ func (s *serveSession) run(ctx context.Context, trigger []string, reopen bool) (
 		}
 	})
 	return out
+}
+
+// reportWarnings prints the report's warnings (as repro run does), each
+// once a session: the report reruns on every template edit.
+func (s *serveSession) reportWarnings(rec *pipeline.Record) {
+	if rec == nil {
+		return
+	}
+	b, err := s.p.store.Get(rec.Outputs["value"])
+	if err != nil {
+		return
+	}
+	var out struct{ Warnings []string }
+	if json.Unmarshal(b, &out) != nil {
+		return
+	}
+	for _, w := range out.Warnings {
+		if !s.warned[w] {
+			s.warned[w] = true
+			fmt.Fprintln(s.out, "repro: report: warning:", strings.TrimPrefix(w, "report: "))
+		}
+	}
 }
 
 // logRun prints one line per run on the terminal.
