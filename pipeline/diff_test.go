@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"strings"
 	"testing"
-
 )
 
 // lockOf builds a lock from stages; metrics and outputs as given.
