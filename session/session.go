@@ -151,6 +151,9 @@ func ThisMachine() Machine {
 	return m
 }
 
+// TimingPath is where the timing of key lives in the store at dir.
+func TimingPath(dir, key string) string { return timingPath(dir, key) }
+
 func timingPath(dir, key string) string {
 	return filepath.Join(dir, "timings", key[:2], key+".json")
 }
