@@ -46,6 +46,11 @@ $(KATEX): package.json package-lock.json
 report: build katex
 	./$(BIN) run --profile $(PROFILE)
 
+# A live preview of the report: re-renders on save (README, "Live preview").
+.PHONY: serve
+serve: build katex
+	./$(BIN) serve --profile $(PROFILE)
+
 # The quick profile: the same DAG with tiny grids.
 quick: build katex
 	./$(BIN) run --profile quick
