@@ -93,3 +93,21 @@ func TestCompletion(t *testing.T) {
 		t.Errorf("sta<TAB>: %v", got)
 	}
 }
+
+// A no-op run outside a terminal (a CI log) prints a summary and no line
+// per cached stage; -v lists them, -q prints nothing on standard error.
+func TestRunOutputInLogs(t *testing.T) {
+	a := copyProject(t)
+	runQuick(t, a)
+	r := runRepro(t, a, "run", "--profile", "quick")
+	lines := strings.Split(strings.TrimSpace(r.stderr), "\n")
+	if r.code != 0 || strings.Contains(r.stderr, "] cached ") || !strings.HasPrefix(lines[len(lines)-1], "repro: 0 ran, ") {
+		t.Errorf("no-op run: exit %d, stderr:\n%s", r.code, r.stderr)
+	}
+	if r := runRepro(t, a, "run", "--profile", "quick", "-v"); r.code != 0 || strings.Count(r.stderr, "] cached ") < 100 {
+		t.Errorf("-v: exit %d, %d cached lines", r.code, strings.Count(r.stderr, "] cached "))
+	}
+	if r := runRepro(t, a, "run", "--profile", "quick", "-q"); r.code != 0 || strings.Contains(r.stderr, "] ") || strings.Contains(r.stderr, " ran, ") {
+		t.Errorf("-q: exit %d, stderr:\n%s", r.code, r.stderr)
+	}
+}
