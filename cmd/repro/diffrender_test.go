@@ -59,7 +59,7 @@ func twoLocks() (*pipeline.Lock, *pipeline.Lock) {
 	return a, b
 }
 
-func TestDiffCheck(t *testing.T) {
+func TestDiffRulesRendered(t *testing.T) {
 	a, b := twoLocks()
 	d := pipeline.DiffLocks(a, b)
 	var rules []pipeline.MetricRule
@@ -70,27 +70,7 @@ func TestDiffCheck(t *testing.T) {
 		}
 		rules = append(rules, r)
 	}
-	vs, unmatched := d.Check(rules)
-	var got []string
-	for _, v := range vs {
-		got = append(got, v.Rule+" | "+v.Metric)
-	}
-	want := []string{
-		"fit.* > +5% | fit.mse",  // +10%
-		"fit.* > +5% | fit.zero", // from 0: +Inf
-		"fit.r2 < -0.05 | fit.r2",
-		"fit.same >= 0 | fit.same", // unchanged metrics are checked too
-		"n.train < -50% | n.train", // -75%
-	}
-	if strings.Join(got, "\n") != strings.Join(want, "\n") {
-		t.Errorf("violations\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
-	}
-	if strings.Join(unmatched, ",") != "nothing.* < 0" {
-		t.Errorf("unmatched = %v", unmatched)
-	}
-	if s := vs[0].String(); s != "fit.* > +5%: fit.mse changed +0.05 (+10%) (0.5 -> 0.55)" {
-		t.Errorf("violation text %q", s)
-	}
+	d.Check(rules) // what it finds is tested in package pipeline; here, how it reads
 	if txt := diffText(d); !strings.Contains(txt, "rules: 5 violations") || !strings.Contains(txt, "FAIL fit.r2 < -0.05: fit.r2 changed -0.1 (-12.5%) (0.8 -> 0.7)") {
 		t.Errorf("text lacks the violations:\n%s", diffText(d))
 	}
@@ -209,36 +189,10 @@ func TestDiffMarkdownFoldsDownstream(t *testing.T) {
 	}
 }
 
-func TestDiffEmptyAndJSON(t *testing.T) {
+func TestDiffEmptyRendered(t *testing.T) {
 	a, _ := twoLocks()
 	d := pipeline.DiffLocks(a, a)
 	if !d.Empty() || !strings.Contains(diffText(d), "no differences") || !strings.Contains(diffMarkdown(d), "No differences") {
 		t.Errorf("a lock against itself:\n%s", diffText(d))
-	}
-	a, b := twoLocks()
-	d = pipeline.DiffLocks(a, b)
-	d.A.Label = "A"
-	js, err := d.JSON()
-	if err != nil {
-		t.Fatal(err)
-	}
-	var back struct {
-		A                struct{ Label, Profile string }
-		StagesChanged    []pipeline.StageChange  `json:"stages_changed"`
-		MetricsChanged   []pipeline.MetricChange `json:"metrics_changed"`
-		MetricsUnchanged int                     `json:"metrics_unchanged"`
-		FiguresChanged   []pipeline.FigureChange `json:"figures_changed"`
-	}
-	if err := json.Unmarshal(js, &back); err != nil {
-		t.Fatalf("%v\n%s", err, js)
-	}
-	if back.A.Label != "A" || back.A.Profile != "quick" || len(back.StagesChanged) != 3 || back.MetricsUnchanged != 1 || len(back.FiguresChanged) != 2 {
-		t.Errorf("JSON round trip: %+v", back)
-	}
-	if m := back.MetricsChanged[0]; m.Name != "fit.zero" || m.Relative != nil || m.A == nil || *m.A != 0 {
-		t.Errorf("first metric %+v", m)
-	}
-	if !strings.Contains(string(js), `"relative": null`) {
-		t.Error("an undefined relative change is not null in JSON")
 	}
 }
