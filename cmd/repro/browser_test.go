@@ -45,28 +45,7 @@ func TestBrowserReport(t *testing.T) {
 
 	start := time.Now()
 	ev := &pageEvents{}
-	chromeOut := &lockedWriter{}
-	opts := append(chromedp.DefaultExecAllocatorOptions[:],
-		chromedp.ExecPath(exe),
-		chromedp.NoSandbox,
-		chromedp.WindowSize(1280, 900),
-		chromedp.CombinedOutput(chromeOut),
-		// No network: nothing resolves, nothing goes out through a proxy,
-		// and the browser's own background traffic is off.
-		chromedp.Flag("host-resolver-rules", "MAP * ~NOTFOUND"),
-		chromedp.Flag("proxy-server", "http://127.0.0.1:9"),
-		chromedp.Flag("proxy-bypass-list", "<-loopback>"),
-		chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-domain-reliability", true),
-		chromedp.Flag("no-pings", true),
-	)
-	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
-	defer cancelAlloc()
-	ctx, cancelCtx := chromedp.NewContext(actx, chromedp.WithListener(ev.record))
-	defer cancelCtx()
-	ctx, cancelTimeout := context.WithTimeout(ctx, 90*time.Second)
-	defer cancelTimeout()
-
+	ctx, chromeOut := offlineBrowser(t, exe, ev, 90*time.Second, "")
 	if err := chromedp.Do(ctx); err != nil {
 		t.Fatalf("starting %s: %v\n%s", exe, err, chromeOut.String())
 	}
@@ -684,3 +663,34 @@ const jsPrint = `(() => {
 	}
 	return problems;
 })()`
+
+// offlineBrowser starts exe headless at 1280 x 900 with no network: no name
+// resolves (but allow, if set, an address the test serves on), everything
+// else goes to a proxy that does not exist, and the browser's own
+// background traffic is off. It records page events in ev; the browser
+// stops when the test ends or after timeout.
+func offlineBrowser(t *testing.T, exe string, ev *pageEvents, timeout time.Duration, allow string) (context.Context, *lockedWriter) {
+	t.Helper()
+	chromeOut := &lockedWriter{}
+	resolver, bypass := "MAP * ~NOTFOUND", "<-loopback>"
+	if allow != "" {
+		resolver, bypass = "MAP * ~NOTFOUND, EXCLUDE "+allow, allow
+	}
+	opts := append(chromedp.DefaultExecAllocatorOptions[:],
+		chromedp.ExecPath(exe),
+		chromedp.NoSandbox,
+		chromedp.WindowSize(1280, 900),
+		chromedp.CombinedOutput(chromeOut),
+		chromedp.Flag("host-resolver-rules", resolver),
+		chromedp.Flag("proxy-server", "http://127.0.0.1:9"),
+		chromedp.Flag("proxy-bypass-list", bypass),
+		chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("disable-domain-reliability", true),
+		chromedp.Flag("no-pings", true),
+	)
+	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
+	ctx, cancelCtx := chromedp.NewContext(actx, chromedp.WithListener(ev.record))
+	ctx, cancelTimeout := context.WithTimeout(ctx, timeout)
+	t.Cleanup(func() { cancelTimeout(); cancelCtx(); cancelAlloc() })
+	return ctx, chromeOut
+}

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"context"
 	"encoding/json"
 	"os"
 	"path/filepath"
@@ -47,28 +46,8 @@ func TestServeBrowser(t *testing.T) {
 	sp.waitRuns(t, 1, 2*time.Minute)
 
 	ev := &pageEvents{}
-	chromeOut := &lockedWriter{}
-	opts := append(chromedp.DefaultExecAllocatorOptions[:],
-		chromedp.ExecPath(exe),
-		chromedp.NoSandbox,
-		chromedp.WindowSize(1280, 900),
-		chromedp.CombinedOutput(chromeOut),
-		// Offline: no name resolves, everything but the server's
-		// address goes to a proxy that does not exist, and background
-		// traffic is off.
-		chromedp.Flag("host-resolver-rules", "MAP * ~NOTFOUND, EXCLUDE 127.0.0.1"),
-		chromedp.Flag("proxy-server", "http://127.0.0.1:9"),
-		chromedp.Flag("proxy-bypass-list", "127.0.0.1"),
-		chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-domain-reliability", true),
-		chromedp.Flag("no-pings", true),
-	)
-	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
-	defer cancelAlloc()
-	ctx, cancelCtx := chromedp.NewContext(actx, chromedp.WithListener(ev.record))
-	defer cancelCtx()
-	ctx, cancelTimeout := context.WithTimeout(ctx, 6*time.Minute)
-	defer cancelTimeout()
+	// Offline but for the server's address.
+	ctx, chromeOut := offlineBrowser(t, exe, ev, 6*time.Minute, "127.0.0.1")
 	if err := chromedp.Do(ctx); err != nil {
 		t.Fatalf("starting %s: %v\n%s", exe, err, chromeOut.String())
 	}
