@@ -152,7 +152,7 @@ func suggestStages(pattern string, names []string) []string {
 	}
 	best, bestD := []string(nil), 1<<30
 	for c := range cands {
-		d := editDistance(strings.ToLower(core), strings.ToLower(c))
+		d := config.EditDistance(strings.ToLower(core), strings.ToLower(c))
 		switch {
 		case d < bestD:
 			best, bestD = []string{c + suffix}, d
@@ -168,27 +168,6 @@ func suggestStages(pattern string, names []string) []string {
 		best = best[:3]
 	}
 	return best
-}
-
-// editDistance is the Levenshtein distance between a and b (bytes).
-func editDistance(a, b string) int {
-	prev := make([]int, len(b)+1)
-	cur := make([]int, len(b)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(a); i++ {
-		cur[0] = i
-		for j := 1; j <= len(b); j++ {
-			cost := 1
-			if a[i-1] == b[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-		}
-		prev, cur = cur, prev
-	}
-	return prev[len(b)]
 }
 
 // didYouMean is "; did you mean X or Y?" for a pattern that matched no
