@@ -108,18 +108,26 @@ func runProvenance(p *project, st *session.State, g gitInfo) string {
 // mathematics shown as TeX source because KaTeX is not installed), so they
 // are seen on every run, cached or not.
 func reportWarnings(p *project, rec *pipeline.Record) {
-	if rec == nil {
-		return
+	for _, w := range storedWarnings(p.store, rec) {
+		fmt.Fprintln(os.Stderr, "repro: report: warning:", w)
 	}
-	b, err := p.store.Get(rec.Outputs["value"])
+}
+
+// storedWarnings are the warnings the report stage stored with its output.
+func storedWarnings(st *pipeline.Store, rec *pipeline.Record) []string {
+	if rec == nil {
+		return nil
+	}
+	b, err := st.Get(rec.Outputs["value"])
 	if err != nil {
-		return
+		return nil
 	}
 	var out struct{ Warnings []string }
 	if json.Unmarshal(b, &out) != nil {
-		return
+		return nil
 	}
-	for _, w := range out.Warnings {
-		fmt.Fprintln(os.Stderr, "repro: report: warning:", strings.TrimPrefix(w, "report: "))
+	for i, w := range out.Warnings {
+		out.Warnings[i] = strings.TrimPrefix(w, "report: ")
 	}
+	return out.Warnings
 }

@@ -833,21 +833,10 @@ func (s *serveSession) run(ctx context.Context, trigger []string, reopen bool) (
 // reportWarnings prints the report's warnings (as repro run does), each
 // once a session: the report reruns on every template edit.
 func (s *serveSession) reportWarnings(rec *pipeline.Record) {
-	if rec == nil {
-		return
-	}
-	b, err := s.p.store.Get(rec.Outputs["value"])
-	if err != nil {
-		return
-	}
-	var out struct{ Warnings []string }
-	if json.Unmarshal(b, &out) != nil {
-		return
-	}
-	for _, w := range out.Warnings {
+	for _, w := range storedWarnings(s.p.store, rec) {
 		if !s.warned[w] {
 			s.warned[w] = true
-			fmt.Fprintln(s.out, "repro: report: warning:", strings.TrimPrefix(w, "report: "))
+			fmt.Fprintln(s.out, "repro: report: warning:", w)
 		}
 	}
 }
