@@ -1,16 +1,20 @@
 // Package pipeline runs a graph of cached stages and records what they produced.
 //
-// A Stage names its upstream stages, the files it reads, the parameters it
-// reads and the Go function that computes its outputs. Before a stage runs,
-// the engine computes its key, a sha256 over labelled lines:
+// A stage is declared with Add: its name, its parameters, a struct of typed
+// inputs (the Refs of the stages it reads, the files it reads) and the named
+// Go function that computes its output. Before a stage runs, the engine
+// computes its key, a sha256 over labelled lines:
 //
 //	stage <name>
+//	func <the function's name>
 //	code <fingerprint of the declarations reachable from its function>
 //	params <canonical JSON of its parameters>
 //	input <upstream stage> <content hash of that stage's outputs>
-//	file <path> <content hash>
+//	file <path or name> <content hash>
 //	toolchain <Go version> <GOOS/GOARCH>
-//	module <path>@<version>   (for each outside module its code imports)
+//	build <the build settings that can change generated code>
+//	engine <fingerprint of the engine's own encoding code>
+//	module <path>@<version>   (for each outside module its code reaches, transitively)
 //
 // A key found in the run cache is reused without running; otherwise the stage
 // runs and its outputs are written to a content-addressed store (temp file,
