@@ -74,6 +74,7 @@ fuzz:
 	$(GO) test ./config -run '^$$' -fuzz '^FuzzParseYAML$$' -fuzztime $(FUZZTIME)
 	$(GO) test ./pipeline -run '^$$' -fuzz '^FuzzParseRunEntry$$' -fuzztime $(FUZZTIME)
 	$(GO) test ./report -run '^$$' -fuzz '^FuzzTextAndCode$$' -fuzztime $(FUZZTIME)
+	$(GO) test ./report -run '^$$' -fuzz '^FuzzIndexFold$$' -fuzztime $(FUZZTIME)
 
 # The long reliability tests, outside `make test`: SIGKILL at about 60 moments
 # of quick runs and of store writes, and rounds of four concurrent runs on

@@ -1,13 +1,16 @@
 package report
 
 import (
+	"crypto/sha256"
 	"encoding/base64"
 	"fmt"
 	"io/fs"
+	"maps"
 	"path"
 	"regexp"
-	"sort"
+	"slices"
 	"strings"
+	"sync"
 
 	"github.com/dop251/goja"
 )
@@ -84,7 +87,36 @@ var fontSrcRE = regexp.MustCompile(`src\s*:\s*([^;}]*)`)
 // inlineKaTeXCSS rewrites KaTeX's style sheet so that it needs no file: each
 // @font-face src keeps only its woff2 entry, as a data: URI. Every woff2
 // font it references must be in fonts. Any other url() left is an error.
+// The last result is kept for the life of the process (a live preview
+// renders the report on every save, with the same fonts).
 func inlineKaTeXCSS(css []byte, fonts map[string][]byte) (string, error) {
+	h := sha256.New()
+	h.Write(css)
+	for _, name := range slices.Sorted(maps.Keys(fonts)) {
+		fmt.Fprintf(h, "\x00%s\x00%d\x00", name, len(fonts[name]))
+		h.Write(fonts[name])
+	}
+	var key [sha256.Size]byte
+	h.Sum(key[:0])
+	inlinedCSS.mu.Lock()
+	defer inlinedCSS.mu.Unlock()
+	if inlinedCSS.key == key && inlinedCSS.css != "" {
+		return inlinedCSS.css, nil
+	}
+	out, err := inlineFonts(css, fonts)
+	if err == nil {
+		inlinedCSS.key, inlinedCSS.css = key, out
+	}
+	return out, err
+}
+
+var inlinedCSS struct {
+	mu  sync.Mutex
+	key [sha256.Size]byte // of the style sheet and the fonts
+	css string
+}
+
+func inlineFonts(css []byte, fonts map[string][]byte) (string, error) {
 	var firstErr error
 	out := fontFaceRE.ReplaceAllStringFunc(string(css), func(face string) string {
 		return fontSrcRE.ReplaceAllStringFunc(face, func(src string) string {
@@ -120,20 +152,75 @@ func inlineKaTeXCSS(css []byte, fonts map[string][]byte) (string, error) {
 	return out, nil
 }
 
-// katexEngine runs katex.renderToString in a goja runtime. One engine
-// serves every expression of one Render call; identical expressions are
-// rendered once.
-type katexEngine struct {
-	vm       *goja.Runtime
-	render   goja.Callable
-	katex    goja.Value
-	cache    map[mathKey]string
-	warnings map[string]bool // KaTeX's strict-mode warnings
-}
-
 type mathKey struct {
 	tex     string
 	display bool
+}
+
+// A mathResult is what KaTeX made of one expression: its HTML, or the
+// message of the TeX error; and the warnings of its strict mode.
+type mathResult struct {
+	html     string
+	err      string
+	warnings []string
+}
+
+// katexCache keeps what KaTeX made of each expression for the life of the
+// process, with the script that made it, and an engine to reuse (starting
+// one compiles KaTeX: 20 ms). A live preview renders the report on every
+// save, and its math rarely changes. KaTeX is a function of the script and
+// the expression alone, so a kept result is the bytes a new one would be.
+var katexCache struct {
+	mu      sync.Mutex
+	script  [sha256.Size]byte // of katex.min.js, for results and idle
+	results map[mathKey]mathResult
+	idle    *katexEngine
+}
+
+// maxKaTeXResults bounds katexCache (a long preview session of a document
+// whose math keeps changing); past it, the cache starts again.
+const maxKaTeXResults = 1 << 16
+
+// renderKaTeX renders the expressions with the script js, each once. An
+// error is one that stops KaTeX itself (the script does not run); a TeX
+// error is in its expression's result.
+func renderKaTeX(js []byte, exprs []mathKey) ([]mathResult, error) {
+	script := sha256.Sum256(js)
+	c := &katexCache
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.script != script || len(c.results) > maxKaTeXResults {
+		c.script, c.results, c.idle = script, map[mathKey]mathResult{}, nil
+	}
+	out := make([]mathResult, len(exprs))
+	for i, k := range exprs {
+		r, ok := c.results[k]
+		if !ok {
+			if c.idle == nil {
+				eng, err := newKaTeXEngine(js)
+				if err != nil {
+					return nil, err
+				}
+				c.idle = eng
+			}
+			var err error
+			r, err = c.idle.Render(k.tex, k.display)
+			if err != nil {
+				c.idle = nil // not a TeX error: start afresh
+				return nil, err
+			}
+			c.results[k] = r
+		}
+		out[i] = r
+	}
+	return out, nil
+}
+
+// katexEngine runs katex.renderToString in a goja runtime.
+type katexEngine struct {
+	vm     *goja.Runtime
+	render goja.Callable
+	katex  goja.Value
 }
 
 func newKaTeXEngine(js []byte) (*katexEngine, error) {
@@ -153,22 +240,23 @@ func newKaTeXEngine(js []byte) (*katexEngine, error) {
 	if !ok {
 		return nil, fmt.Errorf("katex.renderToString is not a function")
 	}
-	return &katexEngine{vm: vm, render: render, katex: k, cache: map[mathKey]string{}, warnings: map[string]bool{}}, nil
+	return &katexEngine{vm: vm, render: render, katex: k}, nil
 }
 
 // Render renders one expression to HTML (KaTeX's HTML plus MathML for
-// assistive technology). A TeX error is returned with KaTeX's message.
-func (e *katexEngine) Render(tex string, display bool) (string, error) {
-	key := mathKey{tex, display}
-	if h, ok := e.cache[key]; ok {
-		return h, nil
-	}
+// assistive technology). A TeX error is in the result, with KaTeX's
+// message; the error is for anything else.
+func (e *katexEngine) Render(tex string, display bool) (mathResult, error) {
+	var r mathResult
 	opts := e.vm.NewObject()
 	_ = opts.Set("displayMode", display)
 	_ = opts.Set("throwOnError", true)
 	_ = opts.Set("output", "htmlAndMathml")
 	_ = opts.Set("strict", func(call goja.FunctionCall) goja.Value {
-		e.warnings[fmt.Sprintf("math %q: KaTeX: %s", tex, call.Argument(1).String())] = true
+		w := fmt.Sprintf("math %q: KaTeX: %s", tex, call.Argument(1).String())
+		if !slices.Contains(r.warnings, w) {
+			r.warnings = append(r.warnings, w)
+		}
 		return e.vm.ToValue("ignore")
 	})
 	v, err := e.render(e.katex, e.vm.ToValue(tex), opts)
@@ -176,23 +264,13 @@ func (e *katexEngine) Render(tex string, display bool) (string, error) {
 		if ex, ok := err.(*goja.Exception); ok {
 			if obj := ex.Value().ToObject(e.vm); obj != nil {
 				if msg := obj.Get("message"); msg != nil && !goja.IsUndefined(msg) {
-					return "", fmt.Errorf("%s", msg.String())
+					r.err = msg.String()
+					return r, nil
 				}
 			}
 		}
-		return "", err
+		return r, err
 	}
-	h := v.String()
-	e.cache[key] = h
-	return h, nil
-}
-
-// Warnings returns KaTeX's strict-mode warnings, sorted.
-func (e *katexEngine) Warnings() []string {
-	var w []string
-	for s := range e.warnings {
-		w = append(w, s)
-	}
-	sort.Strings(w)
-	return w
+	r.html = v.String()
+	return r, nil
 }

@@ -134,3 +134,41 @@ func TestMathKaTeX(t *testing.T) {
 		t.Errorf("warnings = %q, want one KaTeX strict-mode warning naming the expression", warnings)
 	}
 }
+
+// What KaTeX made of an expression is kept for the next Render (a live
+// preview renders on every save): the second render is the same bytes,
+// warnings and errors as the first, and the same as with an empty cache.
+func TestMathKaTeXCache(t *testing.T) {
+	k := loadKaTeX(t)
+	d := Document{Markdown: []byte("$é$, $x^2$ and\n\n$$\n\\frac{a}{b}\n$$\n\nthen $\\nocommand{x}$\n"), Layout: []byte("{{.Body}}"), KaTeX: k}
+	type result struct {
+		out      string
+		warnings string
+		err      string
+	}
+	render := func() result {
+		out, warnings, err := Render(d)
+		if err == nil {
+			t.Fatal("no error for \\nocommand")
+		}
+		return result{string(out), strings.Join(warnings, "\n"), err.Error()}
+	}
+	first := render()
+	if !strings.Contains(first.err, `line 7: math "\\nocommand{x}"`) || !strings.Contains(first.warnings, `math "é": KaTeX:`) {
+		t.Fatalf("first render: error %q, warnings %q", first.err, first.warnings)
+	}
+	if again := render(); again != first {
+		t.Errorf("a render from the cache differs:\n%+v\nwant\n%+v", again, first)
+	}
+	katexCache.mu.Lock()
+	katexCache.results, katexCache.idle = map[mathKey]mathResult{}, nil
+	katexCache.mu.Unlock()
+	if fresh := render(); fresh != first {
+		t.Errorf("a render with an empty cache differs:\n%+v\nwant\n%+v", fresh, first)
+	}
+	d.Markdown = []byte("$x^2$\n")
+	out, _, err := Render(d)
+	if err != nil || !strings.Contains(string(out), `<annotation encoding="application/x-tex">x^2</annotation>`) {
+		t.Errorf("after an error, a good document: err %v", err)
+	}
+}

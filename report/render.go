@@ -90,7 +90,7 @@ func Render(d Document) (out []byte, warnings []string, err error) {
 		Body:  template.HTML(body.String()),
 		CSS:   template.CSS(d.CSS),
 	}
-	if st.katex != nil && st.usedKaTeX {
+	if st.usedKaTeX {
 		css, err := inlineKaTeXCSS(d.KaTeX.CSS, d.KaTeX.Fonts)
 		if err != nil {
 			return nil, st.warnings(), fmt.Errorf("report: %w", err)
@@ -170,8 +170,7 @@ type state struct {
 	cited map[string]bool   // "fig:x" -> referenced
 	tocs  []tocEntry
 
-	katex     *katexEngine
-	usedKaTeX bool
+	usedKaTeX bool // some math was rendered by KaTeX
 
 	errs []lineError
 	warn map[string]bool
@@ -529,43 +528,41 @@ func (st *state) renderMath(nodes []ast.Node) {
 		}
 		return
 	}
-	eng, err := newKaTeXEngine(st.doc.KaTeX.JS)
-	if err != nil {
-		st.errorf(0, "KaTeX: %v", err)
-		return
-	}
-	st.katex = eng
-	for _, n := range nodes {
-		var (
-			tex     []byte
-			display bool
-			off     int
-		)
+	keys := make([]mathKey, len(nodes))
+	for i, n := range nodes {
 		switch v := n.(type) {
 		case *mathInline:
 			if inTableCell(v) {
 				// GFM: \| in a table cell is a | (the cell splitter saw it).
 				v.TeX = bytes.ReplaceAll(v.TeX, []byte(`\|`), []byte("|"))
 			}
-			tex, display, off = v.TeX, v.Display, v.Offset
+			keys[i] = mathKey{string(v.TeX), v.Display}
 		case *mathBlock:
-			tex, display, off = v.TeX(st.src), true, v.Offset
+			keys[i] = mathKey{string(v.TeX(st.src)), true}
 		}
-		h, err := eng.Render(string(tex), display)
-		if err != nil {
-			st.errorf(off, "math %q: %v", tex, err)
+	}
+	results, err := renderKaTeX(st.doc.KaTeX.JS, keys)
+	if err != nil {
+		st.errorf(0, "KaTeX: %v", err)
+		return
+	}
+	for i, n := range nodes {
+		r := results[i]
+		for _, w := range r.warnings {
+			st.warnf("%s", w)
+		}
+		off := 0
+		switch v := n.(type) {
+		case *mathInline:
+			v.html, off = r.html, v.Offset
+		case *mathBlock:
+			v.html, off = r.html, v.Offset
+		}
+		if r.err != "" {
+			st.errorf(off, "math %q: %s", keys[i].tex, r.err)
 			continue
 		}
 		st.usedKaTeX = true
-		switch v := n.(type) {
-		case *mathInline:
-			v.html = h
-		case *mathBlock:
-			v.html = h
-		}
-	}
-	for _, w := range eng.Warnings() {
-		st.warnf("%s", w)
 	}
 }
 
