@@ -185,7 +185,7 @@ func blockNetwork(ctx context.Context, t *testing.T) {
 
 // findChromium returns the path of chromium-headless-shell or chromium, or
 // skips the test.
-func findChromium(t *testing.T) string {
+func findChromium(t testing.TB) string {
 	t.Helper()
 	if p := os.Getenv("REPRO_BROWSER"); p != "" {
 		return p
@@ -669,7 +669,7 @@ const jsPrint = `(() => {
 // else goes to a proxy that does not exist, and the browser's own
 // background traffic is off. It records page events in ev; the browser
 // stops when the test ends or after timeout.
-func offlineBrowser(t *testing.T, exe string, ev *pageEvents, timeout time.Duration, allow string) (context.Context, *lockedWriter) {
+func offlineBrowser(t testing.TB, exe string, ev *pageEvents, timeout time.Duration, allow string) (context.Context, *lockedWriter) {
 	t.Helper()
 	chromeOut := &lockedWriter{}
 	resolver, bypass := "MAP * ~NOTFOUND", "<-loopback>"

@@ -2,7 +2,7 @@ package main
 
 // repro serve: a live preview of the report. It serves the exported report,
 // watches the project's inputs and, after a change, runs the stale stages in
-// the same warm process and tells every open page to reload.
+// the same warm process and tells every open page to update.
 
 import (
 	"context"
@@ -57,8 +57,9 @@ func newServeCmd(g *globals) *cobra.Command {
 		Long: `Serve the exported report on http://ADDR/ (the stage graph and this
 session's runs on /status), watch the project's inputs (templates, parameter
 files, data files, the Go source) and, after a change, run only the stages
-it makes stale, in this process, then reload every open page at the same
-place. Triggers are content hashes: saving a file unchanged does nothing.
+it makes stale, in this process, then update every open page where the
+reader is (in place: only what changed is replaced; a page whose style
+sheets or title changed reloads). Triggers are content hashes: saving a file unchanged does nothing.
 While stages run the page shows a progress bar and which stages are running;
 a failed stage shows its error over the last good report.
 
@@ -276,7 +277,7 @@ type serveSession struct {
 // liveView is what every open page follows (the "state" event).
 type liveView struct {
 	// Version is the content hash of the exported report ("" while there
-	// is none): a page whose report has another version reloads.
+	// is none): a page whose report has another version updates.
 	Version string         `json:"version"`
 	Phase   string         `json:"phase"` // idle, running, rebuilding
 	Done    int            `json:"done"`  // of the stages this run had to check

@@ -109,11 +109,18 @@ func TestServeBrowser(t *testing.T) {
 	editFile(t, dir, "templates/report.md", "This report regenerates, checks and extends", "This report, edited while served, regenerates, checks and extends")
 	waitJS("the edited sentence", `document.querySelector('main').innerText.includes('edited while served')`, time.Minute)
 	t.Logf("template edit to new sentence in the browser: %v", time.Since(t0).Round(time.Millisecond))
-	var reloaded bool
-	eval(`window.__beforeEdit === undefined`, &reloaded)
-	if !reloaded {
-		t.Error("the page did not reload")
+	var inPlace bool
+	eval(`window.__beforeEdit === true && `+live+`.dataset.updates === '1'`, &inPlace)
+	if !inPlace {
+		t.Error("the page was not updated in place (it reloaded, or updated more than once)")
 	}
+	waitJS("the scroll position kept", `Math.abs(document.getElementById('sec-data').getBoundingClientRect().top - (`+jsNum(anchorTop)+`)) < 40`, 10*time.Second)
+
+	// 1b. A style sheet edit changes the page's head: it reloads, at the
+	// same place.
+	eval(`(() => { document.getElementById('sec-data').scrollIntoView(); window.scrollBy(0, -120); window.__beforeCSS = true; return document.getElementById('sec-data').getBoundingClientRect().top; })()`, &anchorTop)
+	appendFile(t, dir, "templates/style.css", "\n.repro-test-edit { color: inherit; }\n")
+	waitJS("the new style sheet", `window.__beforeCSS === undefined && [...document.querySelectorAll('style')].some(s => s.textContent.includes('.repro-test-edit'))`, time.Minute)
 	waitJS("the scroll position restored", `Math.abs(document.getElementById('sec-data').getBoundingClientRect().top - (`+jsNum(anchorTop)+`)) < 40`, 10*time.Second)
 
 	// 2. A parameter edit: the progress bar and the running stages, then

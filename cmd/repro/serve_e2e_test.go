@@ -173,6 +173,20 @@ func editFile(tb testing.TB, dir, rel, old, new string) {
 	}
 }
 
+func appendFile(tb testing.TB, dir, rel, text string) {
+	tb.Helper()
+	f, err := os.OpenFile(filepath.Join(dir, filepath.FromSlash(rel)), os.O_WRONLY|os.O_APPEND, 0)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	if _, err := f.WriteString(text); err != nil {
+		tb.Fatal(err)
+	}
+	if err := f.Close(); err != nil {
+		tb.Fatal(err)
+	}
+}
+
 type statusEntry struct {
 	Stage string `json:"stage"`
 	State string `json:"state"`

@@ -1,7 +1,8 @@
 // The live part of a page served by `repro serve`: it follows the server's
 // event stream, shows a thin progress bar and the running stages while a
 // run goes on, shows a failed stage's error over the last good report, and
-// reloads the page when the report changed, at the place the reader was.
+// updates the page in place when the report changed (or reloads it when
+// its head changed), at the place the reader was.
 (function () {
 	'use strict';
 	var script = document.currentScript;
@@ -149,16 +150,95 @@
 		location.reload();
 	}
 
+	// update brings the new report into this page in place: only the
+	// elements that changed are replaced, so the browser lays out only
+	// them, the reader stays where they were and nothing flashes. A change
+	// outside the body (the title, the style sheets, the fonts) reloads
+	// the page instead, as does any failure.
+	var updating = false, wanted = '';
+	function update(version) {
+		wanted = version;
+		if (updating || reloading) return;
+		if (!window.fetch || !window.DOMParser) { reload(); return; }
+		updating = true;
+		fetch(location.pathname + location.search, {cache: 'no-store'}).then(function (r) {
+			if (!r.ok) throw new Error('HTTP ' + r.status);
+			return r.text();
+		}).then(function (html) {
+			var doc = new DOMParser().parseFromString(html, 'text/html');
+			var s = doc.querySelector('script[src="/_repro/live.js"]');
+			var got = s ? s.getAttribute('data-version') || '' : '';
+			if (!got || !document.head.isEqualNode(doc.head) || !sameAttrs(document.documentElement, doc.documentElement) ||
+				!sameAttrs(document.body, doc.body)) {
+				reload();
+				return;
+			}
+			var at = place();
+			morph(document.body, doc.body, 4);
+			loaded = got;
+			if (script) script.setAttribute('data-version', got);
+			restore(at);
+			host.setAttribute('data-updates', String(+(host.getAttribute('data-updates') || 0) + 1));
+			updating = false;
+			if (wanted !== loaded) update(wanted); // a newer report came meanwhile
+		}).catch(function () { reload(); });
+	}
+	function sameAttrs(a, b) {
+		if (a.attributes.length !== b.attributes.length) return false;
+		for (var i = 0; i < a.attributes.length; i++) {
+			var at = a.attributes[i];
+			if (b.getAttribute(at.name) !== at.value) return false;
+		}
+		return true;
+	}
+	// The nodes of a parent that are the report's: not this script, not
+	// its host.
+	function reportNodes(parent) {
+		var out = [];
+		for (var n = parent.firstChild; n; n = n.nextSibling) {
+			if (n === host || (n.nodeName === 'SCRIPT' && n.getAttribute('src') === '/_repro/live.js')) continue;
+			out.push(n);
+		}
+		return out;
+	}
+	// morph makes the children of the live element cur those of next:
+	// the equal ones at the start and at the end are kept; in between, an
+	// element that kept its name and attributes is morphed in turn (to
+	// depth levels), and the rest is replaced.
+	function morph(cur, next, depth) {
+		var a = reportNodes(cur), b = reportNodes(next);
+		var head = 0, tail = 0;
+		while (head < a.length && head < b.length && a[head].isEqualNode(b[head])) head++;
+		while (tail < a.length - head && tail < b.length - head && a[a.length - 1 - tail].isEqualNode(b[b.length - 1 - tail])) tail++;
+		var olds = a.slice(head, a.length - tail), news = b.slice(head, b.length - tail);
+		if (depth > 0 && olds.length === news.length) {
+			for (var i = 0; i < olds.length; i++) {
+				var o = olds[i], n = news[i];
+				if (o.nodeType === 1 && n.nodeType === 1 && o.nodeName === n.nodeName && sameAttrs(o, n)) {
+					morph(o, n, depth - 1);
+				} else {
+					cur.replaceChild(document.adoptNode(n), o);
+				}
+			}
+			return;
+		}
+		// Before the first equal node at the end, or else after the last
+		// of the report's nodes (this script and its host stay last).
+		var before = tail > 0 ? a[a.length - tail] : a.length ? a[a.length - 1].nextSibling : cur.firstChild;
+		olds.forEach(function (o) { cur.removeChild(o); });
+		news.forEach(function (n) { cur.insertBefore(document.adoptNode(n), before); });
+	}
+
 	if (!window.EventSource) return;
 	var es = new EventSource('/_repro/events');
 	es.addEventListener('state', function (ev) {
 		var st;
 		try { st = JSON.parse(ev.data); } catch (e) { return; }
-		if (typeof st.version === 'string' && st.version !== loaded) {
-			reload();
-			return;
-		}
 		render(st);
+		if (typeof st.version === 'string' && st.version !== loaded) {
+			if (st.version === '') reload(); // no report any more
+			else update(st.version);
+		}
 	});
 	es.addEventListener('error', function () {
 		if (reloading) return;
