@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -561,7 +562,7 @@ func (e *Engine) exportOne(h, rel string) error {
 		return err
 	}
 	dst := filepath.Join(e.Store.Dir, filepath.FromSlash(rel))
-	if old, err := os.ReadFile(dst); err == nil && HashBytes(old) == h {
+	if old, err := ReadRegularFile(dst, math.MaxInt64, "an exported file"); err == nil && HashBytes(old) == h {
 		return nil
 	}
 	b, err := e.Store.Get(h)

@@ -123,7 +123,7 @@ func NewCachedFingerprinter(fsys fs.FS, bc BuildConfig, cacheDir string) (*Finge
 		return nil, err
 	}
 	fp.cacheFile = filepath.Join(cacheDir, "fingerprints-"+fp.SourceHash[:32]+".json")
-	if b, err := os.ReadFile(fp.cacheFile); err == nil {
+	if b, err := ReadRegularFile(fp.cacheFile, MaxStateFileBytes, "a fingerprint cache"); err == nil {
 		var c codeCacheFile
 		if json.Unmarshal(b, &c) == nil && c.Source == fp.SourceHash && c.Codes != nil {
 			fp.cached = c.Codes

@@ -52,7 +52,7 @@ func (s *Store) Lock(ctx context.Context, notify func(string)) (unlock func(), e
 }
 
 func lockPID(p string) int {
-	b, _ := os.ReadFile(p)
+	b, _ := ReadRegularFile(p, maxLockInfoBytes, "the store's LOCK file")
 	for _, line := range strings.Split(string(b), "\n") {
 		if f := strings.Fields(line); len(f) == 2 && f[0] == "pid" {
 			n, _ := strconv.Atoi(f[1])
@@ -63,7 +63,7 @@ func lockPID(p string) int {
 }
 
 func holder(p string) string {
-	b, _ := os.ReadFile(p)
+	b, _ := ReadRegularFile(p, maxLockInfoBytes, "the store's LOCK file")
 	s := strings.Join(strings.Fields(string(b)), " ")
 	if s == "" {
 		return "another process"

@@ -141,7 +141,7 @@ func (s *Store) Trim(p TrimPolicy) (Trimmed, error) {
 // entryObjects lists the objects a run entry references: its record and
 // the record's outputs (what it can read of them).
 func (s *Store) entryObjects(key string) []string {
-	b, err := os.ReadFile(s.runPath(key))
+	b, err := ReadRegularFile(s.runPath(key), maxRunEntryBytes, "a run-cache entry")
 	if err != nil {
 		return nil
 	}
@@ -150,7 +150,7 @@ func (s *Store) entryObjects(key string) []string {
 		return nil
 	}
 	out := []string{h}
-	rb, err := os.ReadFile(s.objectPath(h))
+	rb, err := ReadRegularFile(s.objectPath(h), MaxRecordBytes, "a record")
 	if err != nil {
 		return out
 	}

@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
-	"os"
 	"sort"
 	"strconv"
 	"strings"
@@ -48,7 +47,7 @@ const lockVersion = 1
 
 // ReadLock reads a lock file. A missing file is an empty lock, not an error.
 func ReadLock(path string) (*Lock, error) {
-	b, err := os.ReadFile(path)
+	b, err := ReadRegularFile(path, MaxStateFileBytes, "a lock file")
 	if errors.Is(err, fs.ErrNotExist) {
 		return &Lock{Version: lockVersion, Declarations: map[string]string{}, Stages: map[string]*LockStage{}}, nil
 	}

@@ -81,7 +81,7 @@ func (s *Store) CheckPulled(t *Trust) (pulled int, probs []PulledProblem, err er
 		return 0, nil, err
 	}
 	for _, k := range keys {
-		sb, err := os.ReadFile(s.pulledPath(k))
+		sb, err := ReadRegularFile(s.pulledPath(k), maxRunEntryBytes, "a signature")
 		if errors.Is(err, fs.ErrNotExist) {
 			continue
 		}
@@ -108,7 +108,7 @@ func (s *Store) checkPulled(t *Trust, key string, side []byte, readErr error) *P
 		return p
 	}
 	p.KeyID = ent.KeyID
-	b, err := os.ReadFile(s.runPath(key))
+	b, err := ReadRegularFile(s.runPath(key), maxRunEntryBytes, "a run-cache entry")
 	if err != nil {
 		p.Reason = err.Error()
 		return p
@@ -117,7 +117,7 @@ func (s *Store) checkPulled(t *Trust, key string, side []byte, readErr error) *P
 		p.Reason = "its run entry no longer names the record that was pulled"
 		return p
 	}
-	rb, err := os.ReadFile(s.objectPath(ent.Record)) // not Get: verify changes nothing
+	rb, err := ReadRegularFile(s.objectPath(ent.Record), MaxRecordBytes, "a record") // not Get: verify changes nothing
 	if err != nil || HashBytes(rb) != ent.Record {
 		p.Reason = "its record object is missing or corrupt"
 		return p

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"math"
 	"os"
 	"syscall"
 )
@@ -14,13 +15,31 @@ import (
 // log) from being read into memory whole.
 const MaxInputFileBytes = 1 << 30
 
-// ReadInputFile reads a file a stage declares (Stage.Files). It must be a
-// regular file (a symbolic link to one is fine) of at most max bytes: a named
-// pipe, a device such as /dev/zero, a socket or a directory is an error at
-// once, naming the file and what it is, without blocking (the file is opened
-// non-blocking, so opening a pipe with no writer does not wait); the size is
-// checked before anything is read.
+// ReadInputFile reads a file a stage declares (Stage.Files), as
+// ReadRegularFile does.
 func ReadInputFile(path string, max int64) ([]byte, error) {
+	return ReadRegularFile(path, max, "an input file")
+}
+
+// MaxStateFileBytes bounds the files the engine and its commands keep for
+// themselves (a lock file, the run state, a cache), far above what they
+// hold: the lock of the default profile is under 1 MB.
+const MaxStateFileBytes = 256 << 20
+
+const (
+	maxRunEntryBytes = 64 << 10 // a run-cache entry (a hash, a signature): under 200 bytes
+	maxLockInfoBytes = 64 << 10 // the store's LOCK file (who holds it)
+)
+
+// ReadRegularFile reads path, which must be a regular file (a symbolic
+// link to one is fine) of at most max bytes: a named pipe, a device such as
+// /dev/zero, a socket or a directory is an error at once, naming the file
+// and what it is, without blocking (the file is opened non-blocking, so
+// opening a pipe with no writer does not wait); the size is checked before
+// anything is read. what names the file in the error about its size ("an
+// input file", "a lock file"). A missing file is an error wrapping
+// fs.ErrNotExist.
+func ReadRegularFile(path string, max int64, what string) ([]byte, error) {
 	f, err := os.OpenFile(path, os.O_RDONLY|syscall.O_NONBLOCK|syscall.O_NOCTTY, 0)
 	if err != nil {
 		return nil, err
@@ -34,11 +53,15 @@ func ReadInputFile(path string, max int64) ([]byte, error) {
 		return nil, fmt.Errorf("%s: %s, not a regular file", path, fileKind(fi.Mode()))
 	}
 	if fi.Size() > max {
-		return nil, fmt.Errorf("%s: %d bytes, more than the %d an input file may have", path, fi.Size(), max)
+		return nil, fmt.Errorf("%s: %d bytes, more than the %d %s may have", path, fi.Size(), max, what)
 	}
 	// A file that grows while it is read stops at max+1 bytes.
+	limit := max
+	if limit < math.MaxInt64 {
+		limit++
+	}
 	buf := bytes.NewBuffer(make([]byte, 0, fi.Size()+bytes.MinRead))
-	if _, err := buf.ReadFrom(io.LimitReader(f, max+1)); err != nil {
+	if _, err := buf.ReadFrom(io.LimitReader(f, limit)); err != nil {
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}
 	if int64(buf.Len()) > max {

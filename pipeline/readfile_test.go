@@ -3,6 +3,7 @@ package pipeline
 import (
 	"errors"
 	"io/fs"
+	"math"
 	"net"
 	"os"
 	"path/filepath"
@@ -49,6 +50,7 @@ func TestReadInputFile(t *testing.T) {
 		{"directory", at("dir"), MaxInputFileBytes, at("dir") + ": a directory, not a regular file"},
 		{"socket", at("sock"), MaxInputFileBytes, at("sock") + ": "},
 		{"2 GiB file", at("huge"), MaxInputFileBytes, at("huge") + ": 2147483648 bytes, more than the 1073741824 an input file may have"},
+		{"no limit", at("data.csv"), math.MaxInt64, ""},
 		{"one byte over a small limit", at("data.csv"), 5, at("data.csv") + ": 6 bytes, more than the 5 an input file may have"},
 		{"missing file", at("nope"), MaxInputFileBytes, "no such file"},
 	} {

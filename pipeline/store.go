@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"math"
 	"os"
 	"path/filepath"
 	"sort"
@@ -67,7 +68,7 @@ func (s *Store) Put(b []byte) (string, error) {
 	h := HashBytes(b)
 	p := s.objectPath(h)
 	if fi, err := os.Stat(p); err == nil && fi.Size() == int64(len(b)) {
-		if old, err := os.ReadFile(p); err == nil && bytes.Equal(old, b) {
+		if old, err := ReadRegularFile(p, int64(len(b)), "an object"); err == nil && bytes.Equal(old, b) {
 			return h, nil
 		}
 	}
@@ -84,7 +85,7 @@ func (s *Store) Get(h string) ([]byte, error) {
 		return nil, fmt.Errorf("store: %q is not an object hash", h)
 	}
 	p := s.objectPath(h)
-	b, err := os.ReadFile(p)
+	b, err := ReadRegularFile(p, math.MaxInt64, "an object")
 	if err != nil {
 		return nil, fmt.Errorf("store: object %s: %w", h[:12], err)
 	}
@@ -149,7 +150,7 @@ func (s *Store) Record(key string) (*Record, error) {
 	if !validHash(key) {
 		return nil, fmt.Errorf("store: bad key %q", key)
 	}
-	b, err := os.ReadFile(s.runPath(key))
+	b, err := ReadRegularFile(s.runPath(key), maxRunEntryBytes, "a run-cache entry")
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, nil
 	}
@@ -236,7 +237,7 @@ func (s *Store) Verify() ([]Problem, error) {
 	add := func(p, format string, args ...any) { probs = append(probs, Problem{p, fmt.Sprintf(format, args...)}) }
 	objs := map[string]bool{}
 	s.verifyTree("objects", "object", add, func(p, h string) {
-		b, err := os.ReadFile(p)
+		b, err := ReadRegularFile(p, math.MaxInt64, "an object")
 		if err != nil {
 			add(p, "%v", err)
 			return
@@ -248,7 +249,7 @@ func (s *Store) Verify() ([]Problem, error) {
 		objs[h] = true
 	})
 	s.verifyTree("runs", "run-cache entry", add, func(p, key string) {
-		b, err := os.ReadFile(p)
+		b, err := ReadRegularFile(p, maxRunEntryBytes, "a run-cache entry")
 		h := strings.TrimSpace(string(b))
 		switch {
 		case err != nil:
@@ -264,7 +265,7 @@ func (s *Store) Verify() ([]Problem, error) {
 			return // a corrupt record object is listed under objects/
 		}
 		var rec Record
-		rb, _ := os.ReadFile(s.objectPath(h))
+		rb, _ := ReadRegularFile(s.objectPath(h), MaxRecordBytes, "a record")
 		if err := json.Unmarshal(rb, &rec); err != nil {
 			add(p, "its record object %s is not a run record: %v", h[:12], err)
 			return
@@ -371,13 +372,13 @@ func (s *Store) GC(keep map[string]bool, dryRun bool) (removed []string, bytes i
 		return nil, 0, err
 	}
 	for _, k := range keys {
-		b, err := os.ReadFile(s.runPath(k))
+		b, err := ReadRegularFile(s.runPath(k), maxRunEntryBytes, "a run-cache entry")
 		if err != nil {
 			continue
 		}
 		h := strings.TrimSpace(string(b))
 		live[h] = true
-		rb, err := os.ReadFile(s.objectPathSafe(h))
+		rb, err := ReadRegularFile(s.objectPathSafe(h), MaxRecordBytes, "a record")
 		if err != nil {
 			continue
 		}

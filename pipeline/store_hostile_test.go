@@ -303,3 +303,93 @@ func TestReadOnlyStoreServesCachedRun(t *testing.T) {
 		t.Errorf("a run that writes to a read-only store: %v", err)
 	}
 }
+
+// TestSpecialFilesInTheStoreDoNotBlock: a named pipe (with no writer) where
+// the engine keeps one of its own files, a lock, a run-cache entry, an
+// object, its LOCK file, is an error or a miss at once, never a read that
+// waits for a writer.
+func TestSpecialFilesInTheStoreDoNotBlock(t *testing.T) {
+	key := HashBytes([]byte("key"))
+	fifo := func(t *testing.T, p string) {
+		t.Helper()
+		os.MkdirAll(filepath.Dir(p), 0o755)
+		if err := syscall.Mkfifo(p, 0o644); err != nil {
+			t.Skip(err)
+		}
+	}
+	for _, tc := range []struct {
+		name string
+		do   func(t *testing.T, s *Store) error
+		want string // part of the error; "" for a miss without error
+	}{
+		{"lock file", func(t *testing.T, s *Store) error {
+			p := filepath.Join(s.Dir, "repro.lock")
+			fifo(t, p)
+			_, err := ReadLock(p)
+			return err
+		}, "repro.lock: a named pipe (FIFO), not a regular file"},
+		{"object", func(t *testing.T, s *Store) error {
+			h := HashBytes([]byte("an output"))
+			fifo(t, s.objectPath(h))
+			_, err := s.Get(h)
+			return err
+		}, "a named pipe (FIFO), not a regular file"},
+		{"object in the way of a write", func(t *testing.T, s *Store) error {
+			fifo(t, s.objectPath(HashBytes([]byte("an output"))))
+			_, err := s.Put([]byte("an output"))
+			return err
+		}, "?"}, // replaced or refused: either, but at once
+		{"run-cache entry", func(t *testing.T, s *Store) error {
+			fifo(t, s.runPath(key))
+			_, err := s.Record(key)
+			return err
+		}, "a named pipe (FIFO), not a regular file"},
+		{"run-cache entry, for gc", func(t *testing.T, s *Store) error {
+			fifo(t, s.runPath(key))
+			_, _, err := s.GC(map[string]bool{}, true)
+			return err
+		}, ""},
+		{"record object, for gc", func(t *testing.T, s *Store) error {
+			h := HashBytes([]byte("a record"))
+			os.MkdirAll(filepath.Dir(s.runPath(key)), 0o755)
+			os.WriteFile(s.runPath(key), []byte(h+"\n"), 0o644)
+			fifo(t, s.objectPath(h))
+			_, _, err := s.GC(map[string]bool{}, true)
+			return err
+		}, ""},
+		{"LOCK file", func(t *testing.T, s *Store) error {
+			fifo(t, filepath.Join(s.Dir, "LOCK"))
+			if holder(filepath.Join(s.Dir, "LOCK")) != "another process" || lockPID(filepath.Join(s.Dir, "LOCK")) != 0 {
+				t.Error("a named pipe as LOCK file names a holder")
+			}
+			return nil
+		}, ""},
+		{"fingerprint cache", func(t *testing.T, s *Store) error {
+			p := filepath.Join(s.Dir, "state", "fingerprints.json")
+			fifo(t, p)
+			_, err := ReadRegularFile(p, MaxStateFileBytes, "a fingerprint cache")
+			return err
+		}, "a named pipe (FIFO), not a regular file"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			s, err := OpenStore(t.TempDir())
+			if err != nil {
+				t.Fatal(err)
+			}
+			done := make(chan error, 1)
+			go func() { done <- tc.do(t, s) }()
+			select {
+			case err := <-done:
+				switch {
+				case tc.want == "?":
+				case tc.want == "" && err != nil:
+					t.Errorf("error %v, want none", err)
+				case tc.want != "" && (err == nil || !strings.Contains(err.Error(), tc.want)):
+					t.Errorf("error %v, want one containing %q", err, tc.want)
+				}
+			case <-time.After(5 * time.Second):
+				t.Fatal("still reading after 5 s: a read waits for a writer")
+			}
+		})
+	}
+}

@@ -55,7 +55,7 @@ func StatePath(dir, profile string) string {
 
 // ReadState reads the state of the last run of profile.
 func ReadState(dir, profile string) (*State, error) {
-	b, err := os.ReadFile(StatePath(dir, profile))
+	b, err := pipeline.ReadRegularFile(StatePath(dir, profile), pipeline.MaxStateFileBytes, "a run state")
 	if err != nil {
 		return nil, err
 	}
@@ -186,7 +186,7 @@ func ReadTiming(dir, key string) (Timing, bool) {
 	if len(key) < 2 {
 		return Timing{}, false
 	}
-	b, err := os.ReadFile(timingPath(dir, key))
+	b, err := pipeline.ReadRegularFile(timingPath(dir, key), pipeline.MaxStateFileBytes, "a timing record")
 	if err != nil {
 		return Timing{}, false
 	}

@@ -20,6 +20,9 @@ import (
 var reproBin string
 
 func TestMain(m *testing.M) {
+	if os.Getenv(stuckHelperEnv) != "" {
+		stuckHelper()
+	}
 	dir, err := os.MkdirTemp("", "repro-e2e-bin")
 	if err != nil {
 		panic(err)

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"html"
+	"math"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -48,7 +49,7 @@ func readGit(root string) gitInfo {
 // same results.
 func exportReport(p *project, st *session.State) error {
 	path := filepath.Join(p.store.Dir, "report.html")
-	b, err := os.ReadFile(path)
+	b, err := pipeline.ReadRegularFile(path, math.MaxInt64, "the report")
 	if err != nil {
 		return err
 	}

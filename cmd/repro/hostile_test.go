@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"io/fs"
 	"os"
@@ -57,40 +58,82 @@ func TestDataFileMustBeRegular(t *testing.T) {
 	}
 }
 
-// TestSecondInterruptExitsAtOnce: Ctrl-C always works. A file that blocks
-// (here the profile's lock file is a named pipe with no writer) is either
-// refused at once, or the first Ctrl-C asks the command to stop and the
-// second exits at once with code 130, whatever is running.
-func TestSecondInterruptExitsAtOnce(t *testing.T) {
+// TestSpecialFileAsLockIsRefused: the profile's lock file a named pipe with
+// no writer is an error at once naming it, not a read that waits.
+func TestSpecialFileAsLockIsRefused(t *testing.T) {
 	dir := copyProject(t)
 	if err := syscall.Mkfifo(filepath.Join(dir, "repro.quick.lock"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	l := startRepro(t, dir, nil, "status", "--profile", "quick")
-	exited := make(chan result, 1)
-	go func() { exited <- l.wait(t) }()
-	select {
-	case r := <-exited:
-		if r.code != 1 || !strings.Contains(r.stderr, "repro.quick.lock") {
-			t.Fatalf("exit %d, want a stuck command or a quick error naming repro.quick.lock:\n%s", r.code, r.stderr)
+	for _, args := range [][]string{{"status", "--profile", "quick"}, {"run", "--profile", "quick"}} {
+		l := startRepro(t, dir, nil, args...)
+		exited := make(chan result, 1)
+		go func() { exited <- l.wait(t) }()
+		select {
+		case r := <-exited:
+			if r.code != 1 || !strings.Contains(r.stderr, "repro.quick.lock: a named pipe (FIFO), not a regular file") {
+				t.Errorf("%s: exit %d, want 1 and an error naming repro.quick.lock:\n%s", args[0], r.code, r.stderr)
+			}
+		case <-time.After(20 * time.Second):
+			l.cmd.Process.Kill()
+			t.Fatalf("%s: still running after 20 s", args[0])
 		}
-		return
-	case <-time.After(3 * time.Second):
 	}
-	l.cmd.Process.Signal(os.Interrupt)
-	time.Sleep(200 * time.Millisecond)
-	t0 := time.Now()
-	l.cmd.Process.Signal(os.Interrupt)
+}
+
+// TestSecondInterruptExitsAtOnce: Ctrl-C always works. The first asks the
+// command to stop; if something does not (here a process of the test
+// binary that waits forever after it, as a read of a special file would),
+// the second exits at once with code 130.
+func TestSecondInterruptExitsAtOnce(t *testing.T) {
+	cmd := exec.Command(os.Args[0], "-test.run", "^$")
+	cmd.Env = append(os.Environ(), stuckHelperEnv+"=1")
+	var stderr lockedWriter
+	cmd.Stderr = &stderr
+	ready, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := ready.Read(make([]byte, 1)); err != nil { // the helper listens for signals
+		t.Fatal(err)
+	}
+	exited := make(chan error, 1)
+	go func() { exited <- cmd.Wait() }()
+	cmd.Process.Signal(os.Interrupt)
 	select {
-	case r := <-exited:
-		if r.code != 130 || !strings.Contains(r.stderr, "interrupted again: exiting now") {
-			t.Errorf("exit %d, want 130 and a message\n%s", r.code, r.stderr)
+	case err := <-exited:
+		t.Fatalf("the helper exited after the first Ctrl-C (%v); it should not\n%s", err, stderr.String())
+	case <-time.After(300 * time.Millisecond):
+	}
+	t0 := time.Now()
+	cmd.Process.Signal(os.Interrupt)
+	select {
+	case err := <-exited:
+		var ee *exec.ExitError
+		if !errors.As(err, &ee) || ee.ExitCode() != 130 || !strings.Contains(stderr.String(), "interrupted again: exiting now") {
+			t.Errorf("exit %v, want 130 and a message\n%s", err, stderr.String())
 		}
 		t.Logf("exited %v after the second Ctrl-C", time.Since(t0).Round(time.Millisecond))
 	case <-time.After(5 * time.Second):
-		l.cmd.Process.Kill()
+		cmd.Process.Kill()
 		t.Fatal("still running 5 s after the second Ctrl-C")
 	}
+}
+
+// stuckHelperEnv makes the test binary a command that ignores the first
+// Ctrl-C (TestSecondInterruptExitsAtOnce).
+const stuckHelperEnv = "TEST_REPRO_STUCK_HELPER"
+
+// stuckHelper listens for Ctrl-C as repro does, says it is ready, and then
+// never returns: only the second Ctrl-C ends it.
+func stuckHelper() {
+	ctx, _ := interruptible()
+	os.Stdout.Write([]byte{'\n'})
+	<-ctx.Done()
+	select {}
 }
 
 // TestHostileConfigurationAtTheCLI: bad configuration exits 2 with one

@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"io"
 	"log"
+	"math"
 	"net"
 	"net/http"
 	"os"
@@ -461,7 +462,7 @@ func (s *serveSession) reportPath() string { return filepath.Join(s.storeDir, "r
 
 // reportVersion is the content hash of the exported report, "" if none.
 func (s *serveSession) reportVersion() string {
-	b, err := os.ReadFile(s.reportPath())
+	b, err := pipeline.ReadRegularFile(s.reportPath(), math.MaxInt64, "the report")
 	if err != nil {
 		return ""
 	}

@@ -26,7 +26,7 @@ import (
 // time on the default profile; so it is kept in the store's state, keyed by
 // the lock's bytes and the timing files it reads.
 func methodTimings(p *project) string {
-	lockBytes, err := os.ReadFile(p.lockPath())
+	lockBytes, err := pipeline.ReadRegularFile(p.lockPath(), pipeline.MaxStateFileBytes, "a lock file")
 	if err != nil {
 		return ""
 	}
@@ -43,7 +43,7 @@ func methodTimings(p *project) string {
 	}
 	memo := filepath.Join(p.store.Dir, "state", "method-timings-"+p.profile+".html")
 	key := "<!-- " + hex.EncodeToString(h.Sum(nil)) + " -->\n"
-	if b, err := os.ReadFile(memo); err == nil && strings.HasPrefix(string(b), key) {
+	if b, err := pipeline.ReadRegularFile(memo, pipeline.MaxStateFileBytes, "a kept table"); err == nil && strings.HasPrefix(string(b), key) {
 		return strings.TrimPrefix(string(b), key)
 	}
 	out := buildMethodTimings(p, lock)
