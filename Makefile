@@ -117,7 +117,8 @@ bench:
 # matrix and needs references); run at a pinned version with `go run`, it
 # stays out of go.mod and the build.
 ACTIONLINT_VERSION ?= v1.7.12
-# gofmt, go vet, a tidy go.mod, staticcheck and actionlint; the linters run
+# gofmt, go vet, a tidy go.mod, staticcheck, actionlint, and a build for macOS
+# and Windows (the tests run on Linux); the linters run
 # at pinned versions through go run, so nothing is installed by hand.
 STATICCHECK_VERSION ?= v0.8.2
 lint:
@@ -126,6 +127,9 @@ lint:
 	$(GO) mod tidy -diff
 	$(GO) run honnef.co/go/tools/cmd/staticcheck@$(STATICCHECK_VERSION) ./...
 	$(GO) run github.com/rhysd/actionlint/cmd/actionlint@$(ACTIONLINT_VERSION)
+	# The code builds for macOS and Windows too (the tests run on Linux).
+	GOOS=darwin GOARCH=arm64 $(GO) build ./...
+	GOOS=windows GOARCH=amd64 $(GO) build ./...
 
 clean:
 	rm -rf bin
