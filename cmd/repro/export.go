@@ -4,8 +4,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"html"
+	"io"
 	"math"
-	"os"
 	"os/exec"
 	"path/filepath"
 	"runtime/debug"
@@ -105,12 +105,23 @@ func runProvenance(p *project, st *session.State, g gitInfo) string {
 	return t.String()
 }
 
-// reportWarnings prints the report's rendering warnings (for example
-// mathematics shown as TeX source because KaTeX is not installed), so they
-// are seen on every run, cached or not.
-func reportWarnings(p *project, rec *pipeline.Record) {
-	for _, w := range storedWarnings(p.store, rec) {
-		fmt.Fprintln(os.Stderr, "repro: report: warning:", w)
+// reportWarnings prints the report's warnings (mathematics shown as TeX
+// source because KaTeX is not installed, an optimum on the edge of its grid,
+// ...): each of them when the report was rendered in this run or verbose is
+// set, else one line that counts them, so that a run that changed nothing
+// does not repeat twenty lines, and a warning is never silently dropped.
+func reportWarnings(w io.Writer, p *project, rec *pipeline.Record, rendered, verbose bool) {
+	ws := storedWarnings(p.store, rec)
+	switch {
+	case len(ws) == 0:
+	case rendered || verbose:
+		for _, m := range ws {
+			fmt.Fprintln(w, "repro: report: warning:", m)
+		}
+	case len(ws) == 1:
+		fmt.Fprintln(w, "repro: report: 1 warning, as when the report was rendered (repro run -v prints it)")
+	default:
+		fmt.Fprintf(w, "repro: report: %d warnings, as when the report was rendered (repro run -v prints them)\n", len(ws))
 	}
 }
 

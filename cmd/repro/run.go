@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -164,7 +165,7 @@ func runRun(cmd *cobra.Command, g *globals, f *runFlags, patterns []string) erro
 		if err := exportReport(p, st); err != nil {
 			return err
 		}
-		reportWarnings(p, res.Outcomes["report"].Record)
+		reportWarnings(os.Stderr, p, res.Outcomes["report"].Record, slices.Contains(res.Ran, "report"), f.verbose)
 	}
 	edgeWarnings(os.Stderr, p, res)
 	if shard.N > 0 {
