@@ -5,6 +5,7 @@ package main
 // the same warm process and tells every open page to update.
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -30,6 +31,7 @@ import (
 	"github.com/repro-dev/repro"
 	"github.com/repro-dev/repro/pipeline"
 	"github.com/repro-dev/repro/session"
+	"github.com/repro-dev/repro/stages"
 )
 
 // Debouncing of file events: a batch is taken once the files have been
@@ -337,7 +339,7 @@ func newServeSession(g *globals, p *project, out io.Writer) *serveSession {
 	s.srcDirs = sourceDirs(repro.Source)
 	s.srcDigest = sourceDigest(repro.Source, s.srcDirs, p.engine.Code.Build)
 	s.eng.Observe = s.observe
-	s.set = newWatchSet(p.root, p.profile, p.graph, repro.Source)
+	s.set = s.watchSet(p)
 	s.view = liveView{Phase: "idle", Version: s.reportVersion()}
 	s.resetStages()
 	return s
@@ -457,6 +459,46 @@ func (s *serveSession) setView(f func(v *liveView)) {
 	s.hub.publish(b)
 }
 
+// watchSet is what the session watches: the inputs of project p, and the
+// exported report, which a repro run in another terminal may write.
+func (s *serveSession) watchSet(p *project) *watchSet {
+	w := newWatchSet(p.root, p.profile, p.graph, repro.Source)
+	w.files[s.reportPath()] = classExport
+	return w
+}
+
+// showDiskReport shows the exported report when another process wrote it
+// (a repro run in another terminal, of the same profile and store): open
+// pages update to it, and /status says what is fresh against the lock that
+// run wrote. Called between runs of the session; a report this session
+// wrote is already shown.
+func (s *serveSession) showDiskReport() {
+	b, err := pipeline.ReadRegularFile(s.reportPath(), math.MaxInt64, "the report")
+	if err != nil || bytes.Contains(b, []byte(stages.PlaceholderCommit)) {
+		return // not there, or not exported yet: the run writes it again with its provenance
+	}
+	version := versionOf(b)
+	s.mu.Lock()
+	same := version == s.view.Version
+	s.mu.Unlock()
+	if same {
+		return
+	}
+	if lock, err := pipeline.ReadLock(s.p.lockPath()); err == nil {
+		if sts, err := s.eng.Status(s.p.graph.Stages(), lock); err == nil {
+			s.mu.Lock()
+			for _, st := range sts {
+				if i, ok := s.byName[st.Stage]; ok {
+					s.stages[i].State, s.stages[i].Reasons = st.State, st.Reasons
+				}
+			}
+			s.mu.Unlock()
+		}
+	}
+	fmt.Fprintln(s.out, "repro serve: the exported report changed on disk (a repro run elsewhere?): showing it")
+	s.setView(func(v *liveView) { v.Version = version })
+}
+
 // reportPath is the exported report.
 func (s *serveSession) reportPath() string { return filepath.Join(s.storeDir, "report.html") }
 
@@ -569,12 +611,13 @@ func (s *serveSession) loop(ctx context.Context, ln net.Listener) error {
 				continue // saved unchanged, touched, or changed and changed back
 			}
 			byClass := s.set.classes(changed)
-			for c, files := range byClass {
-				if c != classSource {
-					for _, f := range files {
-						todo.files[f] = c
-					}
+			for _, c := range []fileClass{classInput, classParams} {
+				for _, f := range byClass[c] {
+					todo.files[f] = c
 				}
+			}
+			if len(byClass[classExport]) > 0 && runDone == nil && buildDone == nil {
+				s.showDiskReport()
 			}
 			if src := byClass[classSource]; len(src) > 0 && s.checkSource(todo, src) && runCancel != nil {
 				runCancel() // the running code is out of date
@@ -740,7 +783,7 @@ func (s *serveSession) run(ctx context.Context, trigger []string, reopen bool) (
 		p.engine = s.eng
 		s.p = p
 		s.resetStages()
-		out.set = newWatchSet(p.root, p.profile, p.graph, repro.Source)
+		out.set = s.watchSet(p)
 	}
 	unlock, err := s.p.store.Lock(ctx, func(msg string) { fmt.Fprintln(s.out, "repro:", msg) })
 	if err != nil {

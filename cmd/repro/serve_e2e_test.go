@@ -388,3 +388,45 @@ func TestServeRebuildsAfterGoEdit(t *testing.T) {
 		t.Fatalf("the server's process is gone: %v", err)
 	}
 }
+
+// TestServeShowsARunFromAnotherTerminal: a repro run of the same profile in
+// another process writes a new report; serve shows it (a new version for
+// the pages) without running anything itself, and /status says what is
+// fresh for serve's own parameters against the lock that run wrote.
+func TestServeShowsARunFromAnotherTerminal(t *testing.T) {
+	dir := copyProject(t)
+	runQuick(t, dir)
+	sp := startServe(t, dir, "--profile", "quick")
+	d := sp.waitRuns(t, 1, 2*time.Minute)
+	before := d.View.Version
+	if before == "" {
+		t.Fatal("no report version after the first run")
+	}
+	r := runRepro(t, dir, "run", "--profile", "quick", "--set", "report.title=Shown from another terminal")
+	if r.code != 0 {
+		t.Fatalf("repro run: exit %d\n%s", r.code, r.stderr)
+	}
+	// The run exports the report twice (the stage's output, then with the
+	// run's provenance): the second is the one to show.
+	onDisk := func() string {
+		b, err := os.ReadFile(filepath.Join(dir, "artifacts", "report.html"))
+		if err != nil || !strings.Contains(string(b), "Shown from another terminal") {
+			t.Fatalf("the report on disk is not the other run's (%v)", err)
+		}
+		return versionOf(b)
+	}
+	d = sp.waitFor(t, "the other run's report", time.Minute, func(d serveStatusDoc) bool { return d.View.Version == onDisk() })
+	if len(d.History) != 1 {
+		t.Errorf("serve ran %d times, want once (the start)", len(d.History))
+	}
+	// With serve's parameters nothing is to run: the other run's report
+	// is shown until the next save.
+	for _, st := range d.Stages {
+		if st.State != pipeline.StateFresh {
+			t.Errorf("/status: %s is %s (%v)", st.Stage, st.State, st.Reasons)
+		}
+	}
+	if !strings.Contains(sp.logText(), "the exported report changed on disk") {
+		t.Errorf("serve did not say it shows the report on disk:\n%s", sp.logText())
+	}
+}

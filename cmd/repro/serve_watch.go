@@ -29,6 +29,7 @@ const (
 	classInput  fileClass = iota // a stage's input file (template, data, KaTeX): rerun what reads it
 	classParams                  // a parameter file: rebuild the graph, rerun what it makes stale
 	classSource                  // Go source, go.mod, go.sum, modgraph.txt: the binary is out of date
+	classExport                  // the exported report, as another process's run (repro run) wrote it: show it
 )
 
 func (c fileClass) String() string {
@@ -37,6 +38,8 @@ func (c fileClass) String() string {
 		return "parameters"
 	case classSource:
 		return "Go source"
+	case classExport:
+		return "exported report"
 	}
 	return "input"
 }
