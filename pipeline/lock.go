@@ -72,7 +72,38 @@ func ParseLock(name string, b []byte) (*Lock, error) {
 	if l.Stages == nil {
 		l.Stages = map[string]*LockStage{}
 	}
+	for _, stage := range sortedKeys(l.Stages) {
+		if err := l.Stages[stage].check(stage); err != nil {
+			return nil, fmt.Errorf("%s: %w", name, err)
+		}
+	}
 	return &l, nil
+}
+
+// check refuses what this engine never writes into a lock, so that what
+// reads a lock (status, diff, gc) can trust its shape: a lock is outside
+// input (a pull request's lock is read by repro diff in CI).
+func (s *LockStage) check(name string) error {
+	if err := CheckName("stage", name); err != nil {
+		return err
+	}
+	if s == nil {
+		return fmt.Errorf("stage %q: null", name)
+	}
+	if !validHash(s.Key) {
+		return fmt.Errorf("stage %q: key %q is not a hash", name, s.Key)
+	}
+	for what, m := range map[string]map[string]string{"output": s.Outputs, "input": s.Inputs, "file": s.Files} {
+		for _, k := range sortedKeys(m) {
+			if err := CheckName(what, k); err != nil {
+				return fmt.Errorf("stage %q: %w", name, err)
+			}
+			if !validHash(m[k]) {
+				return fmt.Errorf("stage %q: %s %q: %q is not a hash", name, what, k, m[k])
+			}
+		}
+	}
+	return nil
 }
 
 // Encode returns the canonical bytes of the lock.
