@@ -47,6 +47,10 @@ func (r Repo) git(args ...string) ([]byte, error) {
 // Commit resolves rev to a commit hash. It returns ErrNotRepo outside a
 // repository, and an error naming rev if it is not a commit.
 func (r Repo) Commit(rev string) (string, error) {
+	if strings.HasPrefix(rev, "-") || strings.ContainsAny(rev, "\x00\n") {
+		// Never an option of git's, whatever git makes of it.
+		return "", fmt.Errorf("%q is not a revision: a revision may not begin with - or hold a NUL or a newline", rev)
+	}
 	c, err := r.Git("rev-parse", "--verify", "--quiet", rev+"^{commit}")
 	if err != nil {
 		if _, gerr := r.Git("rev-parse", "--git-dir"); gerr != nil {

@@ -47,6 +47,15 @@ func TestCommitAndReadFile(t *testing.T) {
 	if _, err := r.Commit("nope"); err == nil || !strings.Contains(err.Error(), `"nope"`) {
 		t.Errorf("Commit(nope) = %v", err)
 	}
+	// A revision is never an option of git's.
+	for _, rev := range []string{"--output=" + filepath.Join(r.Dir, "written"), "-h", "HEAD\n--all", "HEAD\x00"} {
+		if _, err := r.Commit(rev); err == nil || !strings.Contains(err.Error(), "is not a revision") {
+			t.Errorf("Commit(%q) = %v, want a refusal", rev, err)
+		}
+	}
+	if _, err := os.Stat(filepath.Join(r.Dir, "written")); err == nil {
+		t.Error("git wrote a file named by the revision")
+	}
 	if _, err := (Repo{Dir: t.TempDir()}).Commit("HEAD"); !errors.Is(err, ErrNotRepo) {
 		t.Errorf("outside a repository: %v, want ErrNotRepo", err)
 	}
