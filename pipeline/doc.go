@@ -12,6 +12,7 @@
 //	input <upstream stage> <content hash of that stage's outputs>
 //	file <path or name> <content hash>
 //	toolchain <Go version> <GOOS/GOARCH>
+//	lang <the module's language version, go.mod's go line as go1.N>
 //	build <the build settings that can change generated code>
 //	engine <fingerprint of the engine's own encoding code>
 //	module <path>@<version>   (for each outside module its code reaches, transitively)

@@ -266,6 +266,7 @@ func (e *Engine) prepare(s *Stage, deps map[string]*Record) (*Prepared, error) {
 		h.add("file %s %s", n, p.Files[n])
 	}
 	h.add("toolchain %s", Toolchain())
+	h.add("lang %s", e.Code.Lang)
 	h.add("build %s", e.Code.Build)
 	h.add("engine %s", e.engineCode())
 	if p.Modules, err = e.stageModules(p.Code); err != nil {

@@ -82,6 +82,9 @@ func (x explanation) reasons() []string {
 	if x.la.Engine != "" && x.lb.Engine != "" && x.la.Engine != x.lb.Engine {
 		rs = append(rs, "engine: the engine's output encoding code changed ("+shortHash(x.la.Engine)+" -> "+shortHash(x.lb.Engine)+")")
 	}
+	if x.la.Lang != x.lb.Lang {
+		rs = append(rs, "language version (go.mod's go line): "+orNone(x.la.Lang)+" -> "+orNone(x.lb.Lang))
+	}
 	if x.la.Toolchain != x.lb.Toolchain {
 		rs = append(rs, "toolchain: "+orNone(x.la.Toolchain)+" -> "+orNone(x.lb.Toolchain))
 	}

@@ -11,6 +11,7 @@ import (
 	"go/scanner"
 	"go/token"
 	"go/types"
+	"go/version"
 	"io/fs"
 	"os"
 	"path"
@@ -53,7 +54,12 @@ import (
 type Fingerprinter struct {
 	Module string      // module path from go.mod
 	Build  BuildConfig // the build whose files count
-	Graph  *ModGraph   // outside packages -> modules they reach; nil without modgraph.txt
+	// Lang is the module's language version, go.mod's go line as go1.N
+	// ("" without one): it decides what the code means (the scope of a
+	// loop variable, for one), so it is a line of every key. A file's own
+	// version (a //go:build go1.N line) goes into its declarations' hashes.
+	Lang  string
+	Graph *ModGraph // outside packages -> modules they reach; nil without modgraph.txt
 	// SourceHash is the hash of every file read and of the build
 	// configuration: what the fingerprints are a function of.
 	SourceHash string
@@ -171,6 +177,8 @@ func scanSource(fsys fs.FS, bc BuildConfig) (*Fingerprinter, error) {
 	for _, line := range strings.Split(string(mod), "\n") {
 		if f := strings.Fields(line); len(f) == 2 && f[0] == "module" {
 			fp.Module = f[1]
+		} else if len(f) == 2 && f[0] == "go" {
+			fp.Lang = version.Lang("go" + f[1])
 		}
 	}
 	if fp.Module == "" {
@@ -180,7 +188,7 @@ func scanSource(fsys fs.FS, bc BuildConfig) (*Fingerprinter, error) {
 		return nil, err
 	}
 	h := sha256.New()
-	fmt.Fprintf(h, "repro fingerprint source v1\nbuild %s\nmodule %s\n", bc, fp.Module)
+	fmt.Fprintf(h, "repro fingerprint source v1\nbuild %s\nmodule %s\nlang %s\n", bc, fp.Module, fp.Lang)
 	if fp.Graph != nil {
 		h.Write(fp.Graph.Format())
 	}
@@ -341,6 +349,10 @@ func (fp *Fingerprinter) addFile(fset *token.FileSet, p string, src []byte, impo
 	}
 	add := func(d *decl) {
 		d.pkg, d.file, d.tok = pkg, f, hashOf(d.node)
+		if f.GoVersion != "" {
+			// The file's own language version (//go:build go1.N).
+			d.tok = HashBytes([]byte(d.tok + " go " + f.GoVersion))
+		}
 		if old, ok := fp.decls[d.id]; ok {
 			// Only broken source declares a name twice; count both.
 			d.tok = HashBytes([]byte(old.tok + d.tok))

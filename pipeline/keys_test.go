@@ -62,12 +62,17 @@ type keyCase struct {
 	mods  map[string]string
 	build []debug.BuildSetting
 	extra map[string]string // more source files
+	gomod string            // go.mod ("module github.com/repro-dev/repro\n" if empty)
 }
 
 func (k keyCase) engine(t *testing.T, dir string, g *Graph) *Engine {
 	t.Helper()
+	gomod := k.gomod
+	if gomod == "" {
+		gomod = "module github.com/repro-dev/repro\n"
+	}
 	fsys := fstest.MapFS{
-		"go.mod":        {Data: []byte("module github.com/repro-dev/repro\n")},
+		"go.mod":        {Data: []byte(gomod)},
 		"go.sum":        {Data: []byte("sum\n")},
 		"modgraph.txt":  {Data: []byte("go.sum " + HashBytes([]byte("sum\n")) + "\n" + keyModGraph)},
 		"pipeline/x.go": {Data: []byte(k.src)},
@@ -171,6 +176,11 @@ func TestKeysSeeEveryChange(t *testing.T) {
 			stale:   "double,source,square,sum", reason: "build: now CGO_ENABLED=0, was CGO_ENABLED=1"},
 		{name: "GOEXPERIMENT", base: base, changed: keyCase{src: keySource, build: []debug.BuildSetting{{Key: "GOEXPERIMENT", Value: "greenteagc"}}},
 			stale: "double,source,square,sum", reason: "build: now GOEXPERIMENT=greenteagc"},
+		{name: "the language version (go.mod's go line)", base: keyCase{src: keySource, gomod: "module github.com/repro-dev/repro\n\ngo 1.21.3\n"},
+			changed: keyCase{src: keySource, gomod: "module github.com/repro-dev/repro\n\ngo 1.22\n"},
+			stale:   "double,source,square,sum", reason: "language version (go.mod's go line): go1.21 -> go1.22"},
+		{name: "a file's own language version (//go:build go1.N)", base: base, changed: keyCase{src: "//go:build go1.21\n\n" + keySource},
+			stale: "double,source,square,sum", reason: "code: changed pipeline.testDouble"},
 		{name: "a package-level initialiser", base: edit("func helper", "var _ = register()\n\nfunc register() int { return 1 }\n\nfunc helper"),
 			changed: edit("func helper", "var _ = register()\n\nfunc register() int { return 2 }\n\nfunc helper"),
 			stale:   "double,source,square,sum", reason: "code: changed pipeline.register"},

@@ -19,6 +19,8 @@ type Lock struct {
 	Version   int    `json:"version"`
 	Profile   string `json:"profile"`
 	Toolchain string `json:"toolchain"`
+	// Lang is the module's language version (go.mod's go line, as go1.N).
+	Lang string `json:"lang,omitempty"`
 	// Build is the build settings of the binary that wrote the lock, and
 	// Engine the fingerprint of the engine's encoding code (see the key
 	// lines "build" and "engine").
@@ -152,6 +154,7 @@ func shortHash(h string) string {
 func (l *Lock) Update(res *RunResult, e *Engine) error {
 	l.Version = lockVersion
 	l.Toolchain = Toolchain()
+	l.Lang = e.Code.Lang
 	l.Build = append([]string{}, e.Code.Build.Settings...)
 	l.Engine = e.engineCode()
 	if l.Stages == nil {

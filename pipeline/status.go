@@ -130,7 +130,7 @@ func (e *Engine) reasons(lock *Lock, old *LockStage, p *Prepared, rerr error) []
 	}
 	now := &LockStage{Key: p.Key, Func: p.Stage.Run.name, Code: p.Code.Fingerprint, Params: p.Params, Inputs: p.Inputs, Files: p.Files, Modules: p.Modules}
 	rs := explanation{a: old, b: now, la: lock, module: e.Code.Module,
-		lb:   &Lock{Toolchain: Toolchain(), Build: e.Code.Build.Settings, Engine: e.engineCode()},
+		lb:   &Lock{Toolchain: Toolchain(), Lang: e.Code.Lang, Build: e.Code.Build.Settings, Engine: e.engineCode()},
 		code: func() string { return e.codeChanges(lock.Declarations, p.Code, old) }}.reasons()
 	if len(rs) == 0 {
 		why := "not in the run cache"
