@@ -130,6 +130,10 @@ func (e *Engine) code(s *Stage) (*Code, error) {
 	if err != nil {
 		return nil, &StageError{s.Name, err}
 	}
+	if len(c.Ambient) > 0 {
+		return nil, &StageError{s.Name, fmt.Errorf("its code reads what no key records: %s; a cached result could then differ from a new one: pass the value in the stage's parameters, or the file as one of its inputs",
+			strings.Join(c.Ambient, ", "))}
+	}
 	e.codeCache[s.Run.name] = c
 	return c, nil
 }

@@ -97,6 +97,7 @@ type decl struct {
 	refs     []string // concrete declarations used
 	abstract []string // interface methods called, by name
 	uses     []string // import paths its identifiers resolve to
+	ambient  []string // outside functions it calls that read the machine's state (see ambientName)
 }
 
 // NewFingerprinter parses and type-checks every non-test .go file of the
@@ -472,7 +473,7 @@ func (fp *Fingerprinter) recvID(fd *ast.FuncDecl) string {
 // uses records the declarations, interface methods and import paths the
 // identifiers of d resolve to.
 func (fp *Fingerprinter) uses(d *decl) {
-	refs, abstract, imports := map[string]bool{}, map[string]bool{}, map[string]bool{}
+	refs, abstract, imports, ambient := map[string]bool{}, map[string]bool{}, map[string]bool{}, map[string]bool{}
 	for _, im := range d.file.Imports {
 		if im.Name != nil && im.Name.Name == "." {
 			// Names from a dot import do not resolve against the empty
@@ -481,7 +482,24 @@ func (fp *Fingerprinter) uses(d *decl) {
 			imports[ip] = true
 		}
 	}
+	for ip := range imports { // dot imports
+		if ambientPkgs[ip] || ambientFuncs[ip] != nil {
+			ambient[ip+".* (a dot import)"] = true
+		}
+	}
 	ast.Inspect(d.node, func(n ast.Node) bool {
+		if sel, ok := n.(*ast.SelectorExpr); ok {
+			// pkg.Name of an outside package (whose stand-in, in type
+			// checking, is empty: the selector resolves to nothing).
+			if x, ok := sel.X.(*ast.Ident); ok {
+				if pn, ok := fp.info.Uses[x].(*types.PkgName); ok {
+					if p := pn.Imported().Path(); ambientPkgs[p] || ambientFuncs[p][sel.Sel.Name] {
+						ambient[p+"."+sel.Sel.Name] = true
+					}
+				}
+			}
+			return true
+		}
 		ident, ok := n.(*ast.Ident)
 		if !ok {
 			return true
@@ -507,8 +525,66 @@ func (fp *Fingerprinter) uses(d *decl) {
 		}
 		return true
 	})
-	d.refs, d.abstract, d.uses = sortedKeys(refs), sortedKeys(abstract), sortedKeys(imports)
+	d.refs, d.abstract, d.uses, d.ambient = sortedKeys(refs), sortedKeys(abstract), sortedKeys(imports), sortedKeys(ambient)
 }
+
+// Outside functions and variables that read the state of the machine or
+// the moment rather than a stage's inputs (used as pkg.Name; methods never
+// count: a *rand.Rand made from a seed is as deterministic as its seed): the environment, files not
+// declared as inputs, the clock, the global (self-seeded) random sources,
+// the network, other processes. What they give is in no key, so a stage
+// whose code uses them could give another output under the same key.
+// (Literals, not calls: an initialiser that calls a function would count
+// in the package's initialisation, and so in the fingerprint of every
+// stage that reaches the package.)
+var (
+	ambientPkgs  = map[string]bool{"syscall": true}
+	ambientFuncs = map[string]map[string]bool{
+		"os": map[string]bool{
+			"Getenv": true, "LookupEnv": true, "Environ": true, "ExpandEnv": true, "Args": true,
+			"ReadFile": true, "ReadDir": true, "Open": true, "OpenFile": true, "OpenRoot": true,
+			"OpenInRoot": true, "DirFS": true, "Stat": true, "Lstat": true, "Readlink": true,
+			"Hostname": true, "Getwd": true, "Executable": true, "Getpid": true, "Getppid": true,
+			"Getuid": true, "Geteuid": true, "Getgid": true, "Getegid": true, "Getgroups": true,
+			"UserHomeDir": true, "UserCacheDir": true, "UserConfigDir": true, "TempDir": true,
+			"CreateTemp": true, "MkdirTemp": true,
+		},
+		"io/ioutil": map[string]bool{
+			"ReadFile": true, "ReadDir": true, "ReadAll": true, "TempFile": true, "TempDir": true,
+		},
+		"time": map[string]bool{"Now": true, "Since": true, "Until": true},
+		"math/rand": map[string]bool{
+			"Int": true, "Intn": true, "Int31": true, "Int31n": true, "Int63": true, "Int63n": true,
+			"Uint32": true, "Uint64": true, "Float32": true, "Float64": true, "Perm": true,
+			"Shuffle": true, "NormFloat64": true, "ExpFloat64": true, "Read": true, "Seed": true,
+		},
+		"math/rand/v2": map[string]bool{
+			"Int": true, "IntN": true, "Int32": true, "Int32N": true, "Int64": true, "Int64N": true,
+			"Uint": true, "UintN": true, "Uint32": true, "Uint32N": true, "Uint64": true, "Uint64N": true,
+			"Float32": true, "Float64": true, "Perm": true, "Shuffle": true, "NormFloat64": true,
+			"ExpFloat64": true, "N": true,
+		},
+		"net": map[string]bool{
+			"Dial": true, "DialTimeout": true, "DialTCP": true, "DialUDP": true, "DialIP": true,
+			"DialUnix": true, "Listen": true, "ListenPacket": true, "LookupHost": true, "LookupIP": true,
+			"LookupAddr": true, "LookupCNAME": true, "LookupMX": true, "LookupNS": true, "LookupTXT": true,
+			"LookupSRV": true, "LookupPort": true, "Interfaces": true, "InterfaceAddrs": true,
+			"InterfaceByName": true, "InterfaceByIndex": true, "ResolveTCPAddr": true,
+			"ResolveUDPAddr": true, "ResolveIPAddr": true, "DefaultResolver": true,
+		},
+		"net/http": map[string]bool{
+			"Get": true, "Head": true, "Post": true, "PostForm": true, "DefaultClient": true,
+			"DefaultTransport": true,
+		},
+		"os/exec": map[string]bool{"Command": true, "CommandContext": true, "LookPath": true},
+		"os/user": map[string]bool{
+			"Current": true, "Lookup": true, "LookupId": true, "LookupGroup": true, "LookupGroupId": true,
+		},
+		"crypto/rand": map[string]bool{
+			"Read": true, "Int": true, "Prime": true, "Text": true, "Reader": true,
+		},
+	}
+)
 
 // initCalls reports whether a package-level variable's initialiser calls a
 // function (which may have effects beyond the variable, such as registering
@@ -701,6 +777,12 @@ type Code struct {
 	Decls       map[string]string // reachable declaration id -> hash
 	// Imports are the outside import paths the reached declarations use.
 	Imports []string
+	// Ambient lists the outside functions the reached declarations call
+	// that read the machine's state rather than the stage's inputs (the
+	// environment, undeclared files, the clock, global random numbers, the
+	// network), each with the declaration that calls it: "os.Getenv (in
+	// pkg.F)". The engine refuses to run a stage whose code has any.
+	Ambient []string `json:",omitempty"`
 	// Modules are the outside modules those imports reach, transitively
 	// (from the module graph); nil when the source has no module graph,
 	// and the engine then counts the modules of Imports alone.
@@ -762,7 +844,7 @@ func (fp *Fingerprinter) reach(roots []string) (*Code, error) {
 	pkgsSeen := map[string]bool{}
 	reached := map[string]bool{} // reached types
 	called := map[string]bool{}  // interface methods called, by name
-	imports := map[string]bool{}
+	imports, ambient := map[string]bool{}, map[string]bool{}
 	for len(queue) > 0 {
 		d := fp.decls[queue[0]]
 		queue = queue[1:]
@@ -802,8 +884,11 @@ func (fp *Fingerprinter) reach(roots []string) (*Code, error) {
 				imports[ip] = true
 			}
 		}
+		for _, a := range d.ambient {
+			ambient[a+" (in "+trimModule(fp.Module, d.id)+")"] = true
+		}
 	}
-	code := &Code{Decls: map[string]string{}, Imports: sortedKeys(imports)}
+	code := &Code{Decls: map[string]string{}, Imports: sortedKeys(imports), Ambient: sortedKeys(ambient)}
 	var b bytes.Buffer
 	for _, id := range sortedKeys(seen) {
 		h := fp.decls[id].hash

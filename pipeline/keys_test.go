@@ -466,3 +466,48 @@ func TestCheckVerifiesTheLockChain(t *testing.T) {
 		t.Errorf("reasons = %q, want the missing input named", r)
 	}
 }
+
+// A stage whose code reads the environment, the clock or a global random
+// source (directly or through what it calls) is refused, naming what and
+// where: what it reads is in no key. A random source made from a seed is
+// fine.
+func TestAmbientReadsAreRefused(t *testing.T) {
+	for _, tc := range []struct {
+		name, old, new string
+		want           string // "" for no refusal
+	}{
+		{"the environment", `func testSource() int { return helper() }`, `func testSource() int { _ = os.Getenv("X"); return helper() }`,
+			`stage source: its code reads what no key records: os.Getenv (in pipeline.testSource)`},
+		{"the clock, two calls away", `func helper() int { return 1 }`, `func helper() int { return time.Now().Second() }`,
+			`time.Now (in pipeline.helper)`},
+		{"the global random source", `func helper() int { return 1 }`, `func helper() int { return rand.Intn(3) }`,
+			`math/rand.Intn (in pipeline.helper)`},
+		{"a seeded random source", `func helper() int { return 1 }`, `func helper() int { return rand.New(rand.NewSource(1)).Intn(3) }`, ""},
+		{"a file not declared as an input", `func helper() int { return 1 }`, `func helper() int { b, _ := os.ReadFile("x"); return len(b) }`,
+			`os.ReadFile (in pipeline.helper)`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			src := strings.Replace(keySource, tc.old, tc.new, 1)
+			src = strings.Replace(src, `import (`, "import (\n\t\"math/rand\"\n\t\"os\"\n\t\"time\"\n", 1)
+			src += "\nvar _ = os.Args\nvar _ = time.Second\nvar _ = rand.New\n" // the imports are used either way
+			dir := t.TempDir()
+			env := &testEnv{t: t, dir: dir, engine: &Engine{}}
+			g := env.graph(3, false)
+			e := keyCase{src: src}.engine(t, dir, g)
+			_, err := e.Run(context.Background(), g.Stages())
+			if tc.want == "" {
+				if err != nil {
+					t.Fatal(err)
+				}
+				return
+			}
+			if err == nil || !strings.Contains(err.Error(), tc.want) || !strings.Contains(err.Error(), "parameters") {
+				t.Fatalf("run: %v, want a refusal containing %q", err, tc.want)
+			}
+			sts, err := e.Status(g.Stages(), &Lock{Stages: map[string]*LockStage{}})
+			if err == nil {
+				t.Errorf("status: no error; states %v", sts)
+			}
+		})
+	}
+}
