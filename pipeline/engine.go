@@ -131,7 +131,7 @@ func (e *Engine) code(s *Stage) (*Code, error) {
 		return nil, &StageError{s.Name, err}
 	}
 	if len(c.Ambient) > 0 {
-		return nil, &StageError{s.Name, fmt.Errorf("its code reads what no key records: %s; a cached result could then differ from a new one: pass the value in the stage's parameters, or the file as one of its inputs",
+		return nil, &StageError{s.Name, fmt.Errorf("its code reads what no key records: %s; a cached result could then differ from a new one: pass the value in the stage's parameters, or the file as one of its inputs (a variable that only caches a pure function's results may say so with a //repro:memo line in its doc comment)",
 			strings.Join(c.Ambient, ", "))}
 	}
 	e.codeCache[s.Run.name] = c

@@ -78,6 +78,7 @@ type Fingerprinter struct {
 	imports map[string]map[string]bool // package -> in-module packages its files import
 	files   map[string][]byte          // path -> source
 	pkgAST  map[string][]*ast.File
+	written map[string]string // package-level variable id -> a function that assigns it at run time
 	info    *types.Info
 }
 
@@ -312,7 +313,7 @@ func (f importerFunc) Import(path string) (*types.Package, error) { return f(pat
 func (fp *Fingerprinter) Files() map[string][]byte { return fp.files }
 
 func (fp *Fingerprinter) addFile(fset *token.FileSet, p string, src []byte, importedBy map[string]string) error {
-	f, err := parser.ParseFile(fset, p, src, parser.SkipObjectResolution)
+	f, err := parser.ParseFile(fset, p, src, parser.SkipObjectResolution|parser.ParseComments)
 	if err != nil {
 		return fmt.Errorf("fingerprint: %w", err)
 	}
@@ -448,6 +449,7 @@ func (fp *Fingerprinter) resolve() {
 	for pkg := range fp.inits {
 		fp.inits[pkg] = slices.Compact(slices.Sorted(slices.Values(fp.inits[pkg])))
 	}
+	fp.written = fp.runTimeWrites()
 }
 
 // recvID is the id of the named type a method is declared on.
@@ -886,6 +888,11 @@ func (fp *Fingerprinter) reach(roots []string) (*Code, error) {
 		}
 		for _, a := range d.ambient {
 			ambient[a+" (in "+trimModule(fp.Module, d.id)+")"] = true
+		}
+		for _, r := range d.refs {
+			if by, ok := fp.written[r]; ok {
+				ambient[trimModule(fp.Module, r)+", which "+trimModule(fp.Module, by)+" assigns at run time (in "+trimModule(fp.Module, d.id)+")"] = true
+			}
 		}
 	}
 	code := &Code{Decls: map[string]string{}, Imports: sortedKeys(imports), Ambient: sortedKeys(ambient)}

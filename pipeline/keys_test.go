@@ -467,10 +467,11 @@ func TestCheckVerifiesTheLockChain(t *testing.T) {
 	}
 }
 
-// A stage whose code reads the environment, the clock or a global random
-// source (directly or through what it calls) is refused, naming what and
-// where: what it reads is in no key. A random source made from a seed is
-// fine.
+// A stage whose code reads the environment, the clock, a global random
+// source or a package variable that code assigns at run time (directly or
+// through what it calls) is refused, naming what and where: what it reads
+// is in no key. A random source made from a seed, a variable set only when
+// its package initialises, and a cache marked //repro:memo are fine.
 func TestAmbientReadsAreRefused(t *testing.T) {
 	for _, tc := range []struct {
 		name, old, new string
@@ -485,6 +486,16 @@ func TestAmbientReadsAreRefused(t *testing.T) {
 		{"a seeded random source", `func helper() int { return 1 }`, `func helper() int { return rand.New(rand.NewSource(1)).Intn(3) }`, ""},
 		{"a file not declared as an input", `func helper() int { return 1 }`, `func helper() int { b, _ := os.ReadFile("x"); return len(b) }`,
 			`os.ReadFile (in pipeline.helper)`},
+		{"a package variable assigned at run time", `func helper() int { return 1 }`,
+			"var setting = 1\n\nfunc setSetting(v int) { setting = v }\n\nfunc helper() int { return setting }",
+			`pipeline.setting, which pipeline.setSetting assigns at run time (in pipeline.helper)`},
+		{"a field of one, through its address", `func helper() int { return 1 }`,
+			"var conf struct{ n int }\n\nfunc configure() { p := &conf; p.n = 2 }\n\nfunc helper() int { return conf.n }",
+			`pipeline.conf, which pipeline.configure assigns at run time (in pipeline.helper)`},
+		{"a package variable set only by its initialiser and init", `func helper() int { return 1 }`,
+			"var setting = 1\n\nfunc init() { setting = 2 }\n\nfunc helper() int { return setting }", ""},
+		{"a cache of a pure function, marked //repro:memo", `func helper() int { return 1 }`,
+			"// squares caches x*x.\n//\n//repro:memo\nvar squares = map[int]int{}\n\nfunc helper() int { squares[3] = 9; return squares[3] }", ""},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			src := strings.Replace(keySource, tc.old, tc.new, 1)

@@ -110,6 +110,9 @@ func inlineKaTeXCSS(css []byte, fonts map[string][]byte) (string, error) {
 	return out, err
 }
 
+// inlinedCSS is the last result of inlineKaTeXCSS.
+//
+//repro:memo
 var inlinedCSS struct {
 	mu  sync.Mutex
 	key [sha256.Size]byte // of the style sheet and the fonts
@@ -170,6 +173,8 @@ type mathResult struct {
 // one compiles KaTeX: 20 ms). A live preview renders the report on every
 // save, and its math rarely changes. KaTeX is a function of the script and
 // the expression alone, so a kept result is the bytes a new one would be.
+//
+//repro:memo
 var katexCache struct {
 	mu      sync.Mutex
 	script  [sha256.Size]byte // of katex.min.js, for results and idle
