@@ -549,12 +549,19 @@ var (
 			"Hostname": true, "Getwd": true, "Executable": true, "Getpid": true, "Getppid": true,
 			"Getuid": true, "Geteuid": true, "Getgid": true, "Getegid": true, "Getgroups": true,
 			"UserHomeDir": true, "UserCacheDir": true, "UserConfigDir": true, "TempDir": true,
-			"CreateTemp": true, "MkdirTemp": true,
+			"CreateTemp": true, "MkdirTemp": true, "Stdin": true,
 		},
 		"io/ioutil": map[string]bool{
 			"ReadFile": true, "ReadDir": true, "ReadAll": true, "TempFile": true, "TempDir": true,
 		},
-		"time": map[string]bool{"Now": true, "Since": true, "Until": true},
+		"time": map[string]bool{
+			"Now": true, "Since": true, "Until": true, "After": true, "Tick": true, "NewTimer": true,
+			"NewTicker": true, "AfterFunc": true,
+		},
+		"flag": map[string]bool{
+			"Arg": true, "Args": true, "NArg": true, "NFlag": true, "Lookup": true, "Visit": true,
+			"VisitAll": true, "CommandLine": true, "Parse": true, "Parsed": true,
+		},
 		"math/rand": map[string]bool{
 			"Int": true, "Intn": true, "Int31": true, "Int31n": true, "Int63": true, "Int63n": true,
 			"Uint32": true, "Uint64": true, "Float32": true, "Float64": true, "Perm": true,
