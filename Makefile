@@ -115,7 +115,7 @@ slurmtest: build
 	deploy/slurm/slurmtest.sh
 
 bench:
-	$(GO) test -run '^$$' -bench . -benchmem ./models ./pipeline ./cmd/repro
+	$(GO) test -run '^$$' -bench . -benchmem ./models ./pipeline ./report ./cmd/repro
 
 # actionlint checks every GitHub Actions workflow (syntax, expressions,
 # matrix and needs references); run at a pinned version with `go run`, it
