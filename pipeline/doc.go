@@ -26,5 +26,13 @@
 // the binary (see Fingerprinter), so a result is always stored under the
 // fingerprint of the code that actually ran, never of newer source on disk.
 //
+// A stage whose reached code reads what no line records is refused before it
+// runs, naming the read: the environment, a file it does not declare, the
+// clock, a global random source, the network, another program (a list of
+// outside functions, see ambientFuncs), or a package variable that some
+// function of the module assigns at run time. A variable that only caches
+// the results of a pure function says so with a //repro:memo line in its
+// doc comment.
+//
 // The package knows nothing of what the stages compute.
 package pipeline
