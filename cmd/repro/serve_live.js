@@ -153,8 +153,8 @@
 	// update brings the new report into this page in place: only the
 	// elements that changed are replaced, so the browser lays out only
 	// them, the reader stays where they were and nothing flashes. A change
-	// outside the body (the title, the style sheets, the fonts) reloads
-	// the page instead, as does any failure.
+	// outside the body (the title, the style sheets, the fonts), a body
+	// with scripts of its own, or any failure reloads the page instead.
 	var updating = false, wanted = '';
 	function update(version) {
 		wanted = version;
@@ -168,8 +168,10 @@
 			var doc = new DOMParser().parseFromString(html, 'text/html');
 			var s = doc.querySelector('script[src="/_repro/live.js"]');
 			var got = s ? s.getAttribute('data-version') || '' : '';
+			// A script of the report's own would not run if put in place:
+			// a layout with scripts reloads.
 			if (!got || !document.head.isEqualNode(doc.head) || !sameAttrs(document.documentElement, doc.documentElement) ||
-				!sameAttrs(document.body, doc.body)) {
+				!sameAttrs(document.body, doc.body) || doc.body.querySelectorAll('script').length > 1) {
 				reload();
 				return;
 			}
