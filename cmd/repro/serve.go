@@ -606,6 +606,14 @@ func (s *serveSession) loop(ctx context.Context, ln net.Listener) error {
 		case err := <-w.errs:
 			fmt.Fprintf(s.out, "repro serve: watching files: %v\n", err)
 		case batch := <-deb.out:
+			// The exported report is not hashed here: showDiskReport
+			// compares its version, and only between runs (this
+			// session's own runs write it too).
+			exported := slices.ContainsFunc(batch, func(p string) bool { c, _ := s.set.classify(p); return c == classExport })
+			batch = slices.DeleteFunc(batch, func(p string) bool { c, _ := s.set.classify(p); return c == classExport })
+			if exported && runDone == nil && buildDone == nil {
+				s.showDiskReport()
+			}
 			changed := hashes.changed(batch)
 			if len(changed) == 0 {
 				continue // saved unchanged, touched, or changed and changed back
@@ -615,9 +623,6 @@ func (s *serveSession) loop(ctx context.Context, ln net.Listener) error {
 				for _, f := range byClass[c] {
 					todo.files[f] = c
 				}
-			}
-			if len(byClass[classExport]) > 0 && runDone == nil && buildDone == nil {
-				s.showDiskReport()
 			}
 			if src := byClass[classSource]; len(src) > 0 && s.checkSource(todo, src) && runCancel != nil {
 				runCancel() // the running code is out of date

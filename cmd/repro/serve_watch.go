@@ -109,11 +109,14 @@ func (w *watchSet) dirs() []string {
 	return sortedSetOf(set)
 }
 
-// paths are the watched files, sorted.
+// paths are the watched files whose content hash triggers a run, sorted
+// (not the exported report: see showDiskReport).
 func (w *watchSet) paths() []string {
 	out := make([]string, 0, len(w.files))
-	for f := range w.files {
-		out = append(out, f)
+	for f, c := range w.files {
+		if c != classExport {
+			out = append(out, f)
+		}
 	}
 	sort.Strings(out)
 	return out
