@@ -183,8 +183,10 @@ var katexCache struct {
 }
 
 // maxKaTeXResults bounds katexCache (a long preview session of a document
-// whose math keeps changing); past it, the cache starts again.
-const maxKaTeXResults = 1 << 16
+// whose math keeps changing); past it, the cache starts again. The study's
+// report has about 300 expressions, each a few kilobytes of HTML: the bound
+// keeps the cache to tens of megabytes.
+const maxKaTeXResults = 1 << 13
 
 // renderKaTeX renders the expressions with the script js, each once. An
 // error is one that stops KaTeX itself (the script does not run); a TeX
