@@ -98,7 +98,7 @@ type decl struct {
 	refs     []string // concrete declarations used
 	abstract []string // interface methods called, by name
 	uses     []string // import paths its identifiers resolve to
-	ambient  []string // outside functions it calls that read the machine's state (see ambientName)
+	ambient  []string // outside functions it uses that read the machine's state (see ambientFuncs)
 }
 
 // NewFingerprinter parses and type-checks every non-test .go file of the
@@ -482,11 +482,9 @@ func (fp *Fingerprinter) uses(d *decl) {
 			// stand-in of an outside package: count the import itself.
 			ip, _ := strconv.Unquote(im.Path.Value)
 			imports[ip] = true
-		}
-	}
-	for ip := range imports { // dot imports
-		if ambientPkgs[ip] || ambientFuncs[ip] != nil {
-			ambient[ip+".* (a dot import)"] = true
+			if ambientPkgs[ip] || ambientFuncs[ip] != nil {
+				ambient[ip+".* (a dot import)"] = true
+			}
 		}
 	}
 	ast.Inspect(d.node, func(n ast.Node) bool {
@@ -531,18 +529,19 @@ func (fp *Fingerprinter) uses(d *decl) {
 }
 
 // Outside functions and variables that read the state of the machine or
-// the moment rather than a stage's inputs (used as pkg.Name; methods never
-// count: a *rand.Rand made from a seed is as deterministic as its seed): the environment, files not
+// the moment rather than a stage's inputs: the environment, files not
 // declared as inputs, the clock, the global (self-seeded) random sources,
 // the network, other processes. What they give is in no key, so a stage
-// whose code uses them could give another output under the same key.
+// whose code uses them could give another output under the same key. They
+// count when used as pkg.Name; methods never do (a *rand.Rand made from a
+// seed is as deterministic as its seed).
 // (Literals, not calls: an initialiser that calls a function would count
 // in the package's initialisation, and so in the fingerprint of every
 // stage that reaches the package.)
 var (
 	ambientPkgs  = map[string]bool{"syscall": true}
 	ambientFuncs = map[string]map[string]bool{
-		"os": map[string]bool{
+		"os": {
 			"Getenv": true, "LookupEnv": true, "Environ": true, "ExpandEnv": true, "Args": true,
 			"ReadFile": true, "ReadDir": true, "Open": true, "OpenFile": true, "OpenRoot": true,
 			"OpenInRoot": true, "DirFS": true, "Stat": true, "Lstat": true, "Readlink": true,
@@ -551,29 +550,29 @@ var (
 			"UserHomeDir": true, "UserCacheDir": true, "UserConfigDir": true, "TempDir": true,
 			"CreateTemp": true, "MkdirTemp": true, "Stdin": true,
 		},
-		"io/ioutil": map[string]bool{
+		"io/ioutil": {
 			"ReadFile": true, "ReadDir": true, "ReadAll": true, "TempFile": true, "TempDir": true,
 		},
-		"time": map[string]bool{
+		"time": {
 			"Now": true, "Since": true, "Until": true, "After": true, "Tick": true, "NewTimer": true,
 			"NewTicker": true, "AfterFunc": true,
 		},
-		"flag": map[string]bool{
+		"flag": {
 			"Arg": true, "Args": true, "NArg": true, "NFlag": true, "Lookup": true, "Visit": true,
 			"VisitAll": true, "CommandLine": true, "Parse": true, "Parsed": true,
 		},
-		"math/rand": map[string]bool{
+		"math/rand": {
 			"Int": true, "Intn": true, "Int31": true, "Int31n": true, "Int63": true, "Int63n": true,
 			"Uint32": true, "Uint64": true, "Float32": true, "Float64": true, "Perm": true,
 			"Shuffle": true, "NormFloat64": true, "ExpFloat64": true, "Read": true, "Seed": true,
 		},
-		"math/rand/v2": map[string]bool{
+		"math/rand/v2": {
 			"Int": true, "IntN": true, "Int32": true, "Int32N": true, "Int64": true, "Int64N": true,
 			"Uint": true, "UintN": true, "Uint32": true, "Uint32N": true, "Uint64": true, "Uint64N": true,
 			"Float32": true, "Float64": true, "Perm": true, "Shuffle": true, "NormFloat64": true,
 			"ExpFloat64": true, "N": true,
 		},
-		"net": map[string]bool{
+		"net": {
 			"Dial": true, "DialTimeout": true, "DialTCP": true, "DialUDP": true, "DialIP": true,
 			"DialUnix": true, "Listen": true, "ListenPacket": true, "LookupHost": true, "LookupIP": true,
 			"LookupAddr": true, "LookupCNAME": true, "LookupMX": true, "LookupNS": true, "LookupTXT": true,
@@ -581,15 +580,15 @@ var (
 			"InterfaceByName": true, "InterfaceByIndex": true, "ResolveTCPAddr": true,
 			"ResolveUDPAddr": true, "ResolveIPAddr": true, "DefaultResolver": true,
 		},
-		"net/http": map[string]bool{
+		"net/http": {
 			"Get": true, "Head": true, "Post": true, "PostForm": true, "DefaultClient": true,
 			"DefaultTransport": true,
 		},
-		"os/exec": map[string]bool{"Command": true, "CommandContext": true, "LookPath": true},
-		"os/user": map[string]bool{
+		"os/exec": {"Command": true, "CommandContext": true, "LookPath": true},
+		"os/user": {
 			"Current": true, "Lookup": true, "LookupId": true, "LookupGroup": true, "LookupGroupId": true,
 		},
-		"crypto/rand": map[string]bool{
+		"crypto/rand": {
 			"Read": true, "Int": true, "Prime": true, "Text": true, "Reader": true,
 		},
 	}
@@ -786,11 +785,13 @@ type Code struct {
 	Decls       map[string]string // reachable declaration id -> hash
 	// Imports are the outside import paths the reached declarations use.
 	Imports []string
-	// Ambient lists the outside functions the reached declarations call
-	// that read the machine's state rather than the stage's inputs (the
+	// Ambient lists what the reached declarations read beyond the stage's
+	// inputs: outside functions that read the machine's state (the
 	// environment, undeclared files, the clock, global random numbers, the
-	// network), each with the declaration that calls it: "os.Getenv (in
-	// pkg.F)". The engine refuses to run a stage whose code has any.
+	// network), each with the declaration that uses it ("os.Getenv (in
+	// pkg.F)"), and the module's package variables that some function
+	// assigns at run time (see runTimeWrites). The engine refuses to run a
+	// stage whose code has any.
 	Ambient []string `json:",omitempty"`
 	// Modules are the outside modules those imports reach, transitively
 	// (from the module graph); nil when the source has no module graph,

@@ -62,7 +62,9 @@ session's runs on /status), watch the project's inputs (templates, parameter
 files, data files, the Go source) and, after a change, run only the stages
 it makes stale, in this process, then update every open page where the
 reader is (in place: only what changed is replaced; a page whose style
-sheets or title changed reloads). Triggers are content hashes: saving a file unchanged does nothing.
+sheets or title changed reloads). A report that a repro run in another
+terminal exports is shown too. Triggers are content hashes: saving a file
+unchanged does nothing.
 While stages run the page shows a progress bar and which stages are running;
 a failed stage shows its error over the last good report.
 
@@ -609,9 +611,9 @@ func (s *serveSession) loop(ctx context.Context, ln net.Listener) error {
 			// The exported report is not hashed here: showDiskReport
 			// compares its version, and only between runs (this
 			// session's own runs write it too).
-			exported := slices.ContainsFunc(batch, func(p string) bool { c, _ := s.set.classify(p); return c == classExport })
+			n := len(batch)
 			batch = slices.DeleteFunc(batch, func(p string) bool { c, _ := s.set.classify(p); return c == classExport })
-			if exported && runDone == nil && buildDone == nil {
+			if len(batch) < n && runDone == nil && buildDone == nil {
 				s.showDiskReport()
 			}
 			changed := hashes.changed(batch)
