@@ -43,6 +43,14 @@ type Remote interface {
 	String() string
 }
 
+// ErrUnusableEntry is wrapped by a Remote's error about one name only (a
+// directory or a named pipe where an object or run entry should be, an
+// object it cannot read, a path that leads out of the store): that name is
+// a miss for the stage that needs it (computed here, uploaded again if it
+// can be), and the remote stays in use for the rest of the run. The error
+// names the entry.
+var ErrUnusableEntry = errors.New("unusable remote entry")
+
 // RemoteObjectName and RemoteRunName are the names of an object and of a
 // key's run entry on a Remote.
 func RemoteObjectName(h string) string { return "objects/" + h[:2] + "/" + h }
@@ -221,6 +229,9 @@ func (e *Engine) remoteObject(ctx context.Context, h string, max int64) ([]byte,
 	case errors.Is(err, ErrTooLarge):
 		e.markBad(h)
 		return nil, errRemoteEntry{fmt.Sprintf("object %s is larger than the limit of %d bytes (store.max_object_bytes; records: %d)", h[:12], max, MaxRecordBytes)}
+	case errors.Is(err, ErrUnusableEntry):
+		e.markBad(h)
+		return nil, errRemoteEntry{err.Error()}
 	case err != nil:
 		return nil, err
 	}
@@ -303,12 +314,14 @@ func (e *Engine) fetch(ctx context.Context, s *Stage, key string, trust *Trust) 
 		return nil, nil, nil, nil
 	case errors.Is(err, ErrTooLarge):
 		return nil, nil, nil, errRemoteEntry{fmt.Sprintf("run entry %s is larger than %d bytes", RemoteRunName(key), MaxRunEntryBytes)}
+	case errors.Is(err, ErrUnusableEntry):
+		return nil, nil, nil, errRemoteEntry{err.Error()}
 	case err != nil:
 		return nil, nil, nil, err
 	}
 	ent, err := ParseRunEntry(b)
 	if err != nil {
-		return nil, nil, nil, errRemoteEntry{fmt.Sprintf("run entry %s: %v", RemoteRunName(key), err)}
+		return nil, nil, nil, errRemoteEntry{err.Error()}
 	}
 	if err := trust.CheckSigner(ent); err != nil {
 		return nil, nil, nil, err
@@ -404,7 +417,7 @@ func (e *Engine) push(ctx context.Context, s *Stage, rec *Record, outputs map[st
 	objs[rh] = rb
 	for _, h := range hs {
 		if err := e.putObject(ctx, h, objs[h]); err != nil {
-			return e.remoteFailed(s.Name, "upload", err)
+			return e.pushFailed(s.Name, err)
 		}
 	}
 	ent := &RunEntry{Record: rh}
@@ -412,12 +425,23 @@ func (e *Engine) push(ctx context.Context, s *Stage, rec *Record, outputs map[st
 		ent = signer.Sign(rec, rh)
 	}
 	if err := e.Remote.Put(ctx, RemoteRunName(rec.Key), ent.Marshal()); err != nil {
-		return e.remoteFailed(s.Name, "upload", err)
+		return e.pushFailed(s.Name, err)
 	}
 	e.remote.mu.Lock()
 	e.remote.pushed++
 	e.remote.mu.Unlock()
 	return nil
+}
+
+// pushFailed handles an upload's error: one unusable name on the remote (a
+// directory in the way) leaves this stage not uploaded, with a warning;
+// anything else is the remote's failure (remoteFailed).
+func (e *Engine) pushFailed(stage string, err error) error {
+	if errors.Is(err, ErrUnusableEntry) && !e.RemoteRequired {
+		e.observe(Event{Kind: EventWarning, Stage: stage, Err: fmt.Errorf("not uploaded to the remote store %s: %v", e.Remote, err)})
+		return nil
+	}
+	return e.remoteFailed(stage, "upload", err)
 }
 
 func (e *Engine) putObject(ctx context.Context, h string, b []byte) error {
