@@ -439,7 +439,7 @@ func (e *Engine) runOne(ctx context.Context, s *Stage, deps map[string]*Record, 
 		return nil, errOtherShard
 	}
 	if !e.Force {
-		rec, err := e.Store.Record(p.Key)
+		rec, err := e.cachedRecord(s, p.Key)
 		if err != nil {
 			e.observe(Event{Kind: EventWarning, Stage: s.Name, Err: fmt.Errorf("cache entry unusable, recomputing: %w", err)})
 		}

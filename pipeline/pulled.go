@@ -20,6 +20,47 @@ import (
 // were configured) and remove those that fail. An entry without the side
 // file was computed here.
 
+// cachedRecord is the run-cache entry of key (Store.Record), checked once
+// more if it came from a remote: when the run trusts keys (RemotePolicy)
+// and none of them signed the entry any more (a key removed from
+// store.trusted_keys after the pull, a side file that no longer matches),
+// the entry is a miss, with a warning naming the stage and the signer, and
+// the stage is computed (or pulled with a trusted signature) again, unless
+// RemotePolicy.KeepUntrusted says to use it anyway (also with a warning).
+// `repro verify --purge-untrusted` removes such entries for good.
+func (e *Engine) cachedRecord(s *Stage, key string) (*Record, error) {
+	rec, err := e.Store.Record(key)
+	if rec == nil || err != nil {
+		return rec, err
+	}
+	trust := e.remoteTrust()
+	if trust.Len() == 0 {
+		return rec, nil // unauthenticated: anything is accepted, as at pull time
+	}
+	side, rerr := ReadRegularFile(e.Store.pulledPath(key), maxRunEntryBytes, "a signature")
+	if errors.Is(rerr, fs.ErrNotExist) {
+		return rec, nil // computed here
+	}
+	p := e.Store.checkPulled(trust, key, side, rerr)
+	if p == nil {
+		return rec, nil
+	}
+	signer := "none"
+	if p.KeyID != "" {
+		signer = p.KeyID
+	}
+	e.remote.mu.Lock()
+	keep := e.remote.policy.KeepUntrusted
+	e.remote.distrusted++
+	e.remote.mu.Unlock()
+	if keep {
+		e.observe(Event{Kind: EventWarning, Stage: s.Name, Err: fmt.Errorf("using a result pulled from a remote store that no trusted key vouches for any more (signer key id: %s): %s (--keep-untrusted)", signer, p.Reason)})
+		return rec, nil
+	}
+	e.observe(Event{Kind: EventWarning, Stage: s.Name, Err: fmt.Errorf("result pulled from a remote store earlier is no longer trusted (signer key id: %s): %s; computing it again (`repro verify --purge-untrusted` removes every such entry; --keep-untrusted uses them)", signer, p.Reason)})
+	return nil, nil
+}
+
 // pulledPath is the side file of a pulled key.
 func (s *Store) pulledPath(key string) string { return s.runPath(key) + ".sig" }
 

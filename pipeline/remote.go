@@ -77,6 +77,10 @@ type RemotePolicy struct {
 	// 0: DefaultMaxObjectBytes). Records are capped at MaxRecordBytes,
 	// run entries at MaxRunEntryBytes.
 	MaxObjectBytes int64
+	// KeepUntrusted uses results pulled earlier that the trusted keys no
+	// longer vouch for (a signer removed from store.trusted_keys), with a
+	// warning each; without it they are cache misses (--keep-untrusted).
+	KeepUntrusted bool
 }
 
 // SetRemotePolicy sets how the engine uses its Remote; call it before Run.
@@ -92,6 +96,7 @@ func (e *Engine) SetRemotePolicy(p RemotePolicy) {
 type RemoteStats struct {
 	Pulled, Pushed int    // stages downloaded, stages uploaded
 	Refused        int    // remote results refused: not signed by a trusted key
+	Distrusted     int    // results pulled earlier that no trusted key vouches for any more
 	Degraded       string // why the remote was given up during the run, or ""
 	ReadOnly       bool   // writes were refused; reads went on
 	ReadOnlyMode   bool   // uploads were off by choice (RemotePolicy.ReadOnly)
@@ -114,6 +119,8 @@ type remoteState struct {
 	pulled   int
 	pushed   int
 	refused  int
+	// results pulled earlier, found untrusted at lookup (cachedRecord)
+	distrusted int
 	// one warning each per run
 	warnedUnsigned, warnedNoSigner bool
 }
@@ -123,7 +130,7 @@ func (e *Engine) RemoteStats() RemoteStats {
 	r := &e.remote
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	return RemoteStats{Pulled: r.pulled, Pushed: r.pushed, Refused: r.refused, Degraded: r.degraded, ReadOnly: r.noWrite && !r.noRead,
+	return RemoteStats{Pulled: r.pulled, Pushed: r.pushed, Refused: r.refused, Distrusted: r.distrusted, Degraded: r.degraded, ReadOnly: r.noWrite && !r.noRead,
 		ReadOnlyMode: r.policy.ReadOnly, NoSigner: r.warnedNoSigner, Unsigned: r.warnedUnsigned}
 }
 

@@ -92,3 +92,55 @@ func TestRemoteUnusableEntryIsOneMiss(t *testing.T) {
 		t.Errorf("warnings %q: want one per stage that could not be uploaded", *ws)
 	}
 }
+
+// After a key is removed from the trusted keys, the results pulled under it
+// are misses at the next run, with a warning each naming the signer (not
+// only after verify --purge-untrusted); KeepUntrusted uses them, with a
+// warning each. Recomputed, an entry is local again.
+func TestPulledUnderRemovedKeyIsAMiss(t *testing.T) {
+	envs := newTestEnvs(t, 2)
+	rem := newMemRemote()
+	a, b := envs[0], envs[1]
+	a.engine.Remote, b.engine.Remote = rem, rem
+	if _, err := a.run(a.graph(3, false)); err != nil {
+		t.Fatal(err)
+	}
+	oldKey, newKey := testKey(t, 1), testKey(t, 9)
+	b.engine.SetRemotePolicy(RemotePolicy{Trusted: []PublicKey{oldKey.PublicKey}})
+	if rb, err := b.run(b.graph(3, false)); err != nil || len(rb.Pulled) != 4 {
+		t.Fatalf("pulled %v, %v", rb.Pulled, err)
+	}
+	// The old key is removed; the remote is gone too (nothing is pulled
+	// again): the local entries pulled under the old key must not be used.
+	b.engine.Remote = nil
+	b.engine.SetRemotePolicy(RemotePolicy{Trusted: []PublicKey{newKey.PublicKey}, KeepUntrusted: true})
+	ws := warnings(b.engine)
+	rb, err := b.run(b.graph(3, false))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rb.Ran) != 0 || len(*ws) != 4 || !strings.Contains((*ws)[0], "--keep-untrusted") || !strings.Contains((*ws)[0], oldKey.ID) {
+		t.Errorf("with KeepUntrusted: ran %v, warnings %q; want all cached, one warning each naming %s", rb.Ran, *ws, oldKey.ID)
+	}
+	b.engine.SetRemotePolicy(RemotePolicy{Trusted: []PublicKey{newKey.PublicKey}})
+	ws = warnings(b.engine)
+	rb, err = b.run(b.graph(3, false))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rb.Ran) != 4 || len(*ws) != 4 || !strings.Contains((*ws)[0], "no longer trusted") || !strings.Contains((*ws)[0], oldKey.ID) || !strings.Contains((*ws)[0], "--purge-untrusted") {
+		t.Errorf("old key removed: ran %v, warnings %q; want all four computed again, one warning each naming %s", rb.Ran, *ws, oldKey.ID)
+	}
+	if st := b.engine.RemoteStats(); st.Distrusted != 8 {
+		t.Errorf("RemoteStats.Distrusted = %d, want 8", st.Distrusted)
+	}
+	// Computed here, they are local: the next run uses them silently.
+	ws = warnings(b.engine)
+	if rb, err := b.run(b.graph(3, false)); err != nil || len(rb.Ran) != 0 || len(*ws) != 0 {
+		t.Errorf("after recomputing: ran %v, warnings %q, %v", rb.Ran, *ws, err)
+	}
+	// Without trusted keys nothing is checked (unauthenticated, as a pull).
+	if n, _, _ := b.engine.Store.CheckPulled(NewTrust(nil, nil)); n != 0 {
+		t.Errorf("%d entries still count as pulled", n)
+	}
+}

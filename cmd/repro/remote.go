@@ -22,20 +22,24 @@ const probeTimeout = 20 * time.Second
 // that cannot be opened or does not answer is one warning and a run on the
 // local store alone, unless required (--remote-required), when it is an
 // error.
-func openRemote(ctx context.Context, p *project, required, readonly bool, stderr io.Writer) (func(), error) {
+//
+// The trusted keys apply even without a remote: results pulled earlier that
+// they no longer vouch for are computed again, unless keepUntrusted.
+func openRemote(ctx context.Context, p *project, required, readonly, keepUntrusted bool, stderr io.Writer) (func(), error) {
 	noop := func() {}
 	raw := p.params.Store.Remote
 	if raw == "" {
 		if required {
 			return nil, usagef("--remote-required, but store.remote is empty: set it in params.yaml, REPRO_STORE_REMOTE or --set store.remote=URL")
 		}
-		return noop, nil
+		return noop, setTrust(p, keepUntrusted)
 	}
 	policy, err := remotePolicy(p)
 	if err != nil {
 		return nil, err
 	}
 	policy.ReadOnly = policy.ReadOnly || readonly
+	policy.KeepUntrusted = keepUntrusted
 	p.engine.SetRemotePolicy(policy)
 	giveUp := func(what string, err error) (func(), error) {
 		if required {
@@ -86,6 +90,19 @@ func remotePolicy(p *project) (pipeline.RemotePolicy, error) {
 	return pol, nil
 }
 
+// setTrust gives the engine the trusted keys of p without a remote (repro
+// serve, a run without store.remote), so that results pulled earlier under
+// a key no longer trusted are not used. The signing key counts only if it
+// loads: with no remote, a bad key file is not this command's error.
+func setTrust(p *project, keepUntrusted bool) error {
+	pol, err := remotePolicy(p)
+	if err != nil && len(pol.Trusted) != len(p.params.Store.TrustedKeys) {
+		return err // a trusted key that does not parse (config checks them)
+	}
+	p.engine.SetRemotePolicy(pipeline.RemotePolicy{Signer: pol.Signer, Trusted: pol.Trusted, KeepUntrusted: keepUntrusted})
+	return nil
+}
+
 // remoteSummary is the last line about the remote after a run.
 func remoteSummary(e *pipeline.Engine) string {
 	if e.Remote == nil {
@@ -95,6 +112,9 @@ func remoteSummary(e *pipeline.Engine) string {
 	s := fmt.Sprintf("repro: remote store %s: %d pulled, %d uploaded", e.Remote, st.Pulled, st.Pushed)
 	if st.Refused > 0 {
 		s += fmt.Sprintf(", %d refused (not signed by a trusted key: computed here)", st.Refused)
+	}
+	if st.Distrusted > 0 {
+		s += fmt.Sprintf(", %d pulled earlier and no longer trusted (see the warnings above)", st.Distrusted)
 	}
 	switch {
 	case st.ReadOnlyMode:

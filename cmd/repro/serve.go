@@ -133,6 +133,11 @@ func runServe(ctx context.Context, g *globals, f *serveFlags) error {
 	if err := p.store.CheckWritable(); err != nil {
 		return fmt.Errorf("%w (serve runs stages and writes the report there)", err)
 	}
+	// serve has no remote, but results pulled earlier by repro run that
+	// the trusted keys no longer vouch for are computed again.
+	if err := setTrust(p, false); err != nil {
+		return err
+	}
 	ln, loopback, inherited, err := serveListener(f.addr)
 	if err != nil {
 		return err
@@ -789,6 +794,9 @@ func (s *serveSession) run(ctx context.Context, trigger []string, reopen bool) (
 		s.eng.Graph = p.graph
 		p.engine = s.eng
 		s.p = p
+		if err := setTrust(p, false); err != nil { // store.trusted_keys may have changed
+			return fail("parameters", err)
+		}
 		s.resetStages()
 		out.set = s.watchSet(p)
 	}
