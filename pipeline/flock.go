@@ -2,11 +2,14 @@ package pipeline
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/gofrs/flock"
@@ -19,7 +22,12 @@ import (
 // recovered stale lock.
 func (s *Store) Lock(ctx context.Context, notify func(string)) (unlock func(), err error) {
 	p := filepath.Join(s.Dir, "LOCK")
-	fl := flock.New(p)
+	if err := checkLockFile(p); err != nil {
+		return nil, err
+	}
+	// Opened non-blocking too: a pipe put there after the check cannot
+	// make the open wait for a writer.
+	fl := flock.New(p, flock.SetFlag(os.O_CREATE|os.O_RDONLY|syscall.O_NONBLOCK|syscall.O_NOCTTY))
 	ok, err := fl.TryLock()
 	if err != nil {
 		return nil, fmt.Errorf("store lock %s: %w", p, err)
@@ -43,11 +51,48 @@ func (s *Store) Lock(ctx context.Context, notify func(string)) (unlock func(), e
 	}
 	host, _ := os.Hostname()
 	info := fmt.Sprintf("pid %d\nhost %s\nsince %s\n", os.Getpid(), host, time.Now().UTC().Format(time.RFC3339))
-	os.WriteFile(p, []byte(info), 0o644)
+	writeLockInfo(p, []byte(info))
 	return func() {
-		os.WriteFile(p, nil, 0o644)
+		writeLockInfo(p, nil)
 		fl.Unlock()
 	}, nil
+}
+
+// checkLockFile refuses, at once, a LOCK file that is not a regular file (a
+// named pipe, a device, a directory): locking one would wait for a writer,
+// or lock nothing. A missing one is fine (Lock creates it).
+func checkLockFile(p string) error {
+	f, err := os.OpenFile(p, os.O_RDONLY|syscall.O_NONBLOCK|syscall.O_NOCTTY, 0)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("store lock %s: %w", p, err)
+	}
+	defer f.Close()
+	fi, err := f.Stat()
+	if err != nil {
+		return fmt.Errorf("store lock %s: %w", p, err)
+	}
+	if !fi.Mode().IsRegular() {
+		return fmt.Errorf("store lock %s: %s, not a regular file: the store's LOCK must be a regular file (or absent: repro creates it); remove it", p, fileKind(fi.Mode()))
+	}
+	return nil
+}
+
+// writeLockInfo writes who holds the lock into p, without waiting on a
+// special file (a pipe put there meanwhile is left alone).
+func writeLockInfo(p string, b []byte) {
+	f, err := os.OpenFile(p, os.O_WRONLY|syscall.O_NONBLOCK|syscall.O_NOCTTY, 0)
+	if err != nil {
+		return
+	}
+	defer f.Close()
+	if fi, err := f.Stat(); err != nil || !fi.Mode().IsRegular() {
+		return
+	}
+	f.Truncate(0)
+	f.Write(b)
 }
 
 func lockPID(p string) int {
