@@ -61,6 +61,12 @@ func ReadLock(path string) (*Lock, error) {
 
 // ParseLock decodes the bytes of a lock file; name is used in errors.
 func ParseLock(name string, b []byte) (*Lock, error) {
+	// encoding/json keeps the last of two equal keys: a lock with a stage
+	// (or a metric) twice would read as whichever came last, while a
+	// reader of the file (a reviewer) may see the first.
+	if err := checkDuplicateKeys(b); err != nil {
+		return nil, fmt.Errorf("%s: %w", name, err)
+	}
 	var l Lock
 	if err := json.Unmarshal(b, &l); err != nil {
 		return nil, fmt.Errorf("%s: %w", name, err)
@@ -80,6 +86,77 @@ func ParseLock(name string, b []byte) (*Lock, error) {
 		}
 	}
 	return &l, nil
+}
+
+// checkDuplicateKeys refuses a JSON document with two equal keys in one
+// object, at any depth, naming the key and where it is. It reads the token
+// stream, so it accepts exactly what encoding/json accepts otherwise
+// (syntax errors are left to json.Unmarshal, which words them better).
+func checkDuplicateKeys(b []byte) error {
+	d := json.NewDecoder(bytes.NewReader(b))
+	d.UseNumber()
+	type frame struct {
+		keys   map[string]bool // nil in an array
+		path   string
+		expect bool // in an object, the next token is a key
+	}
+	var stack []*frame
+	where := func() string {
+		if len(stack) == 0 || stack[len(stack)-1].path == "" {
+			return "at the top level"
+		}
+		return "in " + stack[len(stack)-1].path
+	}
+	child := func() string {
+		if len(stack) == 0 {
+			return ""
+		}
+		return stack[len(stack)-1].path
+	}
+	var lastKey string
+	for {
+		t, err := d.Token()
+		if err != nil {
+			return nil // io.EOF, or a syntax error json.Unmarshal reports
+		}
+		top := (*frame)(nil)
+		if len(stack) > 0 {
+			top = stack[len(stack)-1]
+		}
+		if top != nil && top.keys != nil && top.expect {
+			if k, ok := t.(string); ok {
+				if top.keys[k] {
+					return fmt.Errorf("duplicate key %q %s (a lock this engine writes has each key once)", k, where())
+				}
+				top.keys[k] = true
+				top.expect = false
+				lastKey = k
+				continue
+			}
+		}
+		path := child()
+		if top != nil && top.keys != nil {
+			if path != "" {
+				path += "."
+			}
+			path += strconv.Quote(lastKey)
+		} else if top != nil {
+			path += "[]"
+		}
+		switch t {
+		case json.Delim('{'):
+			stack = append(stack, &frame{keys: map[string]bool{}, path: path, expect: true})
+			continue
+		case json.Delim('['):
+			stack = append(stack, &frame{path: path})
+			continue
+		case json.Delim('}'), json.Delim(']'):
+			stack = stack[:len(stack)-1]
+		}
+		if len(stack) > 0 && stack[len(stack)-1].keys != nil {
+			stack[len(stack)-1].expect = true
+		}
+	}
 }
 
 // check refuses what this engine never writes into a lock, so that what
@@ -129,8 +206,16 @@ func (l *Lock) Write(path string) error {
 	return WriteFileAtomic(path, b)
 }
 
-// Metrics returns every metric of every stage, by its flat dotted name.
-func (l *Lock) Metrics() map[string]float64 {
+// Metrics returns every metric of every stage, by its flat dotted name,
+// without the per-seed values (NAME.seeds[i], see SeedValues).
+func (l *Lock) Metrics() map[string]float64 { return headline(l.allMetrics()) }
+
+// SeedValues returns the per-seed values of every metric that is a mean
+// over seeds and records them (NAME.seeds[0], NAME.seeds[1], ...), by the
+// metric's name, in seed order.
+func (l *Lock) SeedValues() map[string][]float64 { return seedValues(l.allMetrics()) }
+
+func (l *Lock) allMetrics() map[string]float64 {
 	m := map[string]float64{}
 	for _, s := range l.Stages {
 		for k, v := range s.Metrics {

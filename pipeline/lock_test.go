@@ -71,6 +71,11 @@ func TestParseLockRefuses(t *testing.T) {
 		{stage(`{"key": "` + h + `", "inputs": {"c": ""}}`), `repro.lock: stage "a/b": input "c": "" is not a hash`},
 		{stage(`{"key": "` + h + `", "files": {"data/x": "1"}}`), `repro.lock: stage "a/b": file "data/x": "1" is not a hash`},
 		{`{"version": 2}`, `repro.lock: lock version 2, this repro reads version 1`},
+		// Two equal keys: encoding/json would keep the last one silently.
+		{`{"version": 1, "stages": {"report": {"key": "` + h + `"}, "report": {"key": "` + h + `"}}}`, `repro.lock: duplicate key "report" in "stages"`},
+		{`{"version": 1, "version": 1}`, `repro.lock: duplicate key "version" at the top level`},
+		{stage(`{"key": "` + h + `", "metrics": {"a.acc": 0.9, "a.acc": 0.4}}`), `repro.lock: duplicate key "a.acc" in "stages"."a/b"."metrics"`},
+		{stage(`{"key": "` + h + `", "params": {"x": [{"y": 1, "y": 2}]}}`), `repro.lock: duplicate key "y" in "stages"."a/b"."params"."x"[]`},
 	} {
 		_, err := ParseLock("repro.lock", []byte(tc.lock))
 		if err == nil || !strings.Contains(err.Error(), tc.want) {
