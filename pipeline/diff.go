@@ -19,7 +19,13 @@ type LockDiff struct {
 	A LockDiffSide `json:"a"`
 	B LockDiffSide `json:"b"`
 	// Notes are differences that concern every stage (profile, toolchain).
-	Notes   []string      `json:"notes"`
+	Notes []string `json:"notes"`
+	// Trust lists every change of what decides which results are trusted
+	// (the shared store, its mode, the trusted keys): "KEY: A -> B". The
+	// locks do not record it; the caller fills it (SetTrust) from both
+	// sides' parameter files. A reviewer must see it even when nothing
+	// else changed.
+	Trust   []string      `json:"trust_changed"`
 	Added   []string      `json:"stages_added"`
 	Removed []string      `json:"stages_removed"`
 	Changed []StageChange `json:"stages_changed"`
@@ -33,7 +39,8 @@ type LockDiff struct {
 	Rules      []string        `json:"rules,omitempty"`
 	Violations []RuleViolation `json:"violations,omitempty"`
 
-	ma, mb map[string]float64 // every metric of A and of B
+	ma, mb map[string]float64   // every metric of A and of B (no per-seed values)
+	sa, sb map[string][]float64 // the per-seed values of A and of B
 }
 
 // A LockDiffSide names one side of a diff.
@@ -71,6 +78,9 @@ type MetricChange struct {
 	B        *float64 `json:"b"`
 	Change   *float64 `json:"change"`
 	Relative *float64 `json:"relative"`
+	// Noise is the metric's spread over seeds and whether the change
+	// exceeds it; nil when only one side holds the metric.
+	Noise *Noise `json:"noise,omitempty"`
 }
 
 // A FigureChange is an output named *.svg or *.png whose content hash
@@ -119,6 +129,7 @@ func (o DiffOptions) Diff(a, b *Lock) *LockDiff {
 		A:       LockDiffSide{Profile: a.Profile, Toolchain: a.Toolchain},
 		B:       LockDiffSide{Profile: b.Profile, Toolchain: b.Toolchain},
 		Notes:   []string{},
+		Trust:   []string{},
 		Added:   []string{},
 		Removed: []string{},
 		Changed: []StageChange{},
@@ -155,7 +166,14 @@ func (o DiffOptions) Diff(a, b *Lock) *LockDiff {
 		return d.Changed[i].Direct() && !d.Changed[j].Direct()
 	})
 	d.ma, d.mb = a.Metrics(), b.Metrics()
+	d.sa, d.sb = a.SeedValues(), b.SeedValues()
 	d.Metrics, d.Unchanged = diffMetrics(d.ma, d.mb)
+	for i, m := range d.Metrics {
+		if m.A != nil && m.B != nil {
+			n := noiseOf(m.Name, *m.A, *m.B, d.ma, d.mb, d.sa, d.sb)
+			d.Metrics[i].Noise = &n
+		}
+	}
 	d.Figures = diffFigures(a, b)
 	return d
 }
@@ -402,7 +420,7 @@ func diffFigures(a, b *Lock) []FigureChange {
 // Empty reports whether the two locks record the same stages, results and
 // figures.
 func (d *LockDiff) Empty() bool {
-	return len(d.Added)+len(d.Removed)+len(d.Changed)+len(d.Metrics)+len(d.Figures) == 0
+	return len(d.Trust)+len(d.Added)+len(d.Removed)+len(d.Changed)+len(d.Metrics)+len(d.Figures) == 0
 }
 
 // JSON renders the diff as indented JSON (the LockDiff type's fields).
@@ -415,6 +433,27 @@ func (d *LockDiff) JSON() ([]byte, error) {
 		return nil, err
 	}
 	return b.Bytes(), nil
+}
+
+// SetTrust records the changes between A's and B's trust settings, each a
+// map from a flat key (store.remote, store.trusted_keys, ...) to its value
+// as written; a key only one side has counts as changed.
+func (d *LockDiff) SetTrust(a, b map[string]string) {
+	d.Trust = []string{}
+	for _, k := range sortedKeys(diffKeys(a, b)) {
+		va, oka := a[k]
+		vb, okb := b[k]
+		if oka && okb && va == vb {
+			continue
+		}
+		if !oka {
+			va = "(unset)"
+		}
+		if !okb {
+			vb = "(unset)"
+		}
+		d.Trust = append(d.Trust, k+": "+va+" -> "+vb)
+	}
 }
 
 // ---- helpers ----

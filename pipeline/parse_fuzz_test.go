@@ -9,7 +9,8 @@ import (
 // FuzzParseMetricRule: a --fail-on rule either fails to parse with an
 // error, or matches names and judges changes without panicking.
 func FuzzParseMetricRule(f *testing.F) {
-	for _, s := range []string{"terrain.*.test_mse > +5%", "digits.nn.best.test_accuracy < -0.005", "a?b <= 1e308", "x >= -0%", "*** > 1", "a == 1", "> 1", "a < 5%%"} {
+	for _, s := range []string{"terrain.*.test_mse > +5%", "digits.nn.best.test_accuracy < -0.005", "a?b <= 1e308", "x >= -0%", "*** > 1", "a == 1", "> 1", "a < 5%%",
+		"digits.*.test_accuracy < -2sd", "x >= +0.5sd", "* significant", "significant", "a  significant", "a < 2sdsd", "a<significant", "a\tsignificant"} {
 		f.Add(s, "terrain.ols.test_mse", 1.0, 2.0)
 	}
 	f.Fuzz(func(t *testing.T, expr, name string, a, b float64) {
@@ -20,10 +21,17 @@ func FuzzParseMetricRule(f *testing.F) {
 		if math.IsNaN(r.Value) || math.IsInf(r.Value, 0) {
 			t.Fatalf("%q: value %v", expr, r.Value)
 		}
+		if r.Significant && (r.SD || r.Relative || r.Op != "") || r.SD && r.Relative {
+			t.Fatalf("%q: more than one kind of rule: %+v", expr, r)
+		}
 		r.Matches(name)
 		r.Violated(a, b)
+		// With and without a spread and per-seed values.
+		sd, sds, p := math.Abs(b-a)/3, 3.0, 0.01
+		r.ViolatedNoise(a, b, Noise{})
+		r.ViolatedNoise(a, b, Noise{SD: &sd, SDs: &sds, P: &p, Seeds: 2})
 		again, err := ParseMetricRule(r.Expr)
-		if err != nil || again.Glob != r.Glob || again.Op != r.Op || again.Value != r.Value || again.Relative != r.Relative {
+		if err != nil || again.Glob != r.Glob || again.Op != r.Op || again.Value != r.Value || again.Relative != r.Relative || again.SD != r.SD || again.Significant != r.Significant {
 			t.Fatalf("%q parses to %+v, its Expr to %+v (%v)", expr, r, again, err)
 		}
 	})
