@@ -294,55 +294,6 @@ func (g *Graph) Downstream() map[string][]string {
 	return down
 }
 
-// Match reports whether stage name matches pattern: a path.Match glob, or a
-// prefix ending at a segment boundary ("neural" matches "neural/x/y").
-func Match(pattern, name string) bool {
-	if ok, _ := path.Match(pattern, name); ok {
-		return true
-	}
-	p := strings.TrimSuffix(pattern, "/")
-	return strings.HasPrefix(name, p+"/") || strings.HasPrefix(name, strings.TrimSuffix(p, "/...")+"/")
-}
-
-// Select returns the stages matching any pattern and everything upstream of
-// them, in topological order. No patterns selects every stage. A pattern that
-// matches nothing is an error.
-func (g *Graph) Select(patterns []string) ([]*Stage, error) {
-	if len(patterns) == 0 {
-		return g.stages, nil
-	}
-	want := map[string]bool{}
-	var mark func(string)
-	mark = func(n string) {
-		if want[n] {
-			return
-		}
-		want[n] = true
-		for _, d := range g.byName[n].Deps {
-			mark(d)
-		}
-	}
-	for _, p := range patterns {
-		found := false
-		for _, s := range g.stages {
-			if Match(p, s.Name) {
-				found = true
-				mark(s.Name)
-			}
-		}
-		if !found {
-			return nil, fmt.Errorf("no stage matches %q (try `repro dag`)", p)
-		}
-	}
-	var out []*Stage
-	for _, s := range g.stages {
-		if want[s.Name] {
-			out = append(out, s)
-		}
-	}
-	return out, nil
-}
-
 // anonymous says what kind of unnamed function a runtime function name
 // denotes (a closure, a method value, a go statement's wrapper), or "".
 func anonymous(name string) string {

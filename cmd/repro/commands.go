@@ -24,7 +24,7 @@ func newStatusCmd(g *globals) *cobra.Command {
 		Use:   "status [PATTERN...]",
 		Short: "Say which stages are fresh or stale, and why (code, params, inputs, new, missing output)",
 		RunE: func(cmd *cobra.Command, args []string) error {
-			p, sel, err := g.openSelected(args)
+			p, sel, matched, err := g.openMatched(args)
 			if err != nil {
 				return err
 			}
@@ -75,8 +75,7 @@ func newStatusCmd(g *globals) *cobra.Command {
 			}
 			// The summary first, then the stages grouped by shared
 			// reasons (every stage with -v).
-			fmt.Fprintln(out, statusSummary(sts, p.profile))
-			printGroups(out, groupStatus(sts), verbose)
+			printStatus(out, sts, matched, args, p.profile, verbose)
 			return nil
 		},
 	}

@@ -44,9 +44,15 @@ func (g *globals) stageNames() []string {
 // "/" segment at a time, so that a grid of hundreds of points stays
 // navigable.
 func (g *globals) completeStages(toComplete string, patterns bool) []string {
+	return completeFrom(g.stageNames(), toComplete, patterns)
+}
+
+// completeFrom is completeStages over the given stage names. A family
+// "x/*" selects every stage under x/ (pipeline.Match).
+func completeFrom(names []string, toComplete string, patterns bool) []string {
 	seen := map[string]bool{}
 	var out []string
-	for _, n := range g.stageNames() {
+	for _, n := range names {
 		if !strings.HasPrefix(n, toComplete) {
 			continue
 		}
@@ -129,7 +135,8 @@ func fixedValues(vals ...string) cobra.CompletionFunc {
 }
 
 // suggestStages names the stages or families closest to a pattern that
-// matched nothing, for a "did you mean" (none if nothing is close).
+// matched nothing, for a "did you mean" (none if nothing is close, and
+// never the pattern itself).
 func suggestStages(pattern string, names []string) []string {
 	core, suffix := pattern, ""
 	for _, s := range []string{"/*", "*"} {
@@ -152,6 +159,9 @@ func suggestStages(pattern string, names []string) []string {
 	}
 	best, bestD := []string(nil), 1<<30
 	for c := range cands {
+		if c+suffix == pattern {
+			continue // never the input itself
+		}
 		d := config.EditDistance(strings.ToLower(core), strings.ToLower(c))
 		switch {
 		case d < bestD:

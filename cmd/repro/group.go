@@ -133,3 +133,100 @@ func printDiffGroups(w io.Writer, groups []*stageGroup, verbose bool) {
 		fmt.Fprintf(w, "and %d more groups of %d stages (-v lists them)\n", len(rest), n)
 	}
 }
+
+// printStatus writes status: its summary line, then the stages that are not
+// fresh grouped by shared reasons. With patterns, both are of the stages the
+// patterns match (matched); the upstream stages they need are one more line,
+// and their groups follow it with verbose.
+func printStatus(w io.Writer, sts []pipeline.StageStatus, matched map[string]bool, patterns []string, profile string, verbose bool) {
+	own, up := splitMatched(sts, matched, patterns)
+	if len(patterns) == 0 {
+		fmt.Fprintln(w, statusSummary(sts, profile))
+		printGroups(w, groupStatus(sts), verbose)
+		return
+	}
+	fmt.Fprintln(w, matchedSummary(own, patterns, profile))
+	printGroups(w, groupStatus(own), verbose)
+	if len(up) == 0 {
+		return
+	}
+	line := fmt.Sprintf("and %d upstream stage%s %s: %s", len(up), plural(len(up)), needs(own), stateCounts(up))
+	if !verbose && len(groupStatus(up)) > 0 {
+		line += " (-v lists them)"
+	}
+	fmt.Fprintln(w, line)
+	if verbose {
+		printGroups(w, groupStatus(up), verbose)
+	}
+}
+
+// printDryRun writes run --dry-run: what would run, grouped by shared
+// reasons as status groups them (every stage of each group with verbose),
+// and a last line that counts them.
+func printDryRun(w io.Writer, sts []pipeline.StageStatus, matched map[string]bool, patterns []string, force, verbose bool) {
+	var would []pipeline.StageStatus
+	for _, s := range sts {
+		if s.State == pipeline.StateFresh && !force {
+			continue
+		}
+		if s.State == pipeline.StateFresh {
+			s.State, s.Reasons = "fresh, forced", []string{"--force"}
+		}
+		would = append(would, s)
+	}
+	printGroups(w, groupStatus(would), verbose)
+	line := fmt.Sprintf("%d of %d stages would run", len(would), len(sts))
+	if len(patterns) > 0 {
+		own, _ := splitMatched(would, matched, patterns)
+		line += fmt.Sprintf(" (%d matching %s, %d upstream %s)", len(own), strings.Join(patterns, " "), len(would)-len(own), needs(own))
+	}
+	fmt.Fprintln(w, line)
+}
+
+// splitMatched divides sts into the stages the patterns match and the
+// upstream stages they need (all are matched for no patterns).
+func splitMatched(sts []pipeline.StageStatus, matched map[string]bool, patterns []string) (own, up []pipeline.StageStatus) {
+	for _, s := range sts {
+		if len(patterns) == 0 || matched[s.Stage] {
+			own = append(own, s)
+		} else {
+			up = append(up, s)
+		}
+	}
+	return own, up
+}
+
+// needs is "it needs" or "they need".
+func needs(own []pipeline.StageStatus) string {
+	if len(own) == 1 {
+		return "it needs"
+	}
+	return "they need"
+}
+
+// matchedSummary is statusSummary for the stages some patterns match.
+func matchedSummary(own []pipeline.StageStatus, patterns []string, profile string) string {
+	what := fmt.Sprintf("%d stage%s matching %s", len(own), plural(len(own)), strings.Join(patterns, " "))
+	if c := stateCounts(own); c != "all fresh" {
+		return fmt.Sprintf("%s (%s, profile %s)", c, what, profile)
+	}
+	return fmt.Sprintf("all %s fresh (profile %s)", what, profile)
+}
+
+// stateCounts is "2 stale, 3 may rerun, 4 fresh", or "all fresh".
+func stateCounts(sts []pipeline.StageStatus) string {
+	count := map[string]int{}
+	for _, s := range sts {
+		count[s.State]++
+	}
+	if count[pipeline.StateFresh] == len(sts) {
+		return "all fresh"
+	}
+	var parts []string
+	for _, st := range []string{pipeline.StateStale, pipeline.StateMayRerun, pipeline.StateFresh} {
+		if count[st] > 0 {
+			parts = append(parts, fmt.Sprintf("%d %s", count[st], st))
+		}
+	}
+	return strings.Join(parts, ", ")
+}
