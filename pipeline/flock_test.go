@@ -64,3 +64,33 @@ func TestLockRefusesSpecialFiles(t *testing.T) {
 		t.Errorf("LOCK after unlock holds %q", b)
 	}
 }
+
+// REPRO_SIGNING_KEY_FILE naming a named pipe, a device or a directory is
+// refused at once, naming the file and what it must be, with no advice to
+// chmod a device.
+func TestLoadSigningKeyRefusesSpecialFiles(t *testing.T) {
+	dir := t.TempDir()
+	fifo := filepath.Join(dir, "fifo.key")
+	if err := syscall.Mkfifo(fifo, 0o600); err != nil {
+		t.Skip(err)
+	}
+	for _, tc := range []struct{ path, want string }{
+		{fifo, "a named pipe (FIFO), not a regular file"},
+		{"/dev/zero", "a character device, not a regular file"},
+		{dir, "a directory, not a regular file"},
+	} {
+		done := make(chan error, 1)
+		go func() {
+			_, err := LoadSigningKey(tc.path)
+			done <- err
+		}()
+		select {
+		case err := <-done:
+			if err == nil || !strings.Contains(err.Error(), tc.path) || !strings.Contains(err.Error(), tc.want) || strings.Contains(err.Error(), "chmod") {
+				t.Errorf("LoadSigningKey(%s) = %v, want an error naming it and saying %q, without chmod advice", tc.path, err, tc.want)
+			}
+		case <-time.After(5 * time.Second):
+			t.Fatalf("LoadSigningKey(%s) still waiting after 5 s", tc.path)
+		}
+	}
+}

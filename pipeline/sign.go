@@ -16,6 +16,7 @@ import (
 	"os"
 	"runtime"
 	"strings"
+	"syscall"
 )
 
 // Signed results (docs/security.md). Every run entry a worker uploads to a
@@ -161,9 +162,12 @@ func ParseSigningKey(b []byte) (*SigningKey, error) {
 }
 
 // LoadSigningKey reads a private key file. Like ssh, it refuses a file that
-// other users can read or write (chmod 600 it).
+// other users can read or write (chmod 600 it). The file must be a regular
+// file (a symbolic link to one is fine): a named pipe, a device, a socket or
+// a directory is refused at once, without waiting for a writer (it is
+// opened non-blocking and checked before it is read).
 func LoadSigningKey(path string) (*SigningKey, error) {
-	f, err := os.Open(path)
+	f, err := os.OpenFile(path, os.O_RDONLY|syscall.O_NONBLOCK|syscall.O_NOCTTY, 0)
 	if err != nil {
 		return nil, fmt.Errorf("signing key: %w", err)
 	}
@@ -171,6 +175,9 @@ func LoadSigningKey(path string) (*SigningKey, error) {
 	fi, err := f.Stat()
 	if err != nil {
 		return nil, fmt.Errorf("signing key: %w", err)
+	}
+	if !fi.Mode().IsRegular() {
+		return nil, fmt.Errorf("signing key %s: %s, not a regular file: give the private key file `repro keygen` wrote (mode 0600)", path, fileKind(fi.Mode()))
 	}
 	if runtime.GOOS != "windows" && fi.Mode().Perm()&0o077 != 0 {
 		return nil, fmt.Errorf("signing key %s: mode %04o lets other users read or change it: chmod 600 %s", path, fi.Mode().Perm(), path)
