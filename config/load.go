@@ -203,7 +203,7 @@ func ParseYAML(name string, b []byte) (map[string]any, error) {
 	} else if err != io.EOF {
 		return nil, malformed(err)
 	}
-	if err := checkNode(name, "", &doc); err != nil {
+	if err := checkNode(name, "", &doc, 0); err != nil {
 		return nil, err
 	}
 	var m map[string]any
@@ -216,14 +216,25 @@ func ParseYAML(name string, b []byte) (map[string]any, error) {
 	return lowerKeys(m), nil
 }
 
+// MaxDepth bounds how deep mappings and sequences nest in a parameter
+// file, an environment variable or a --set value (params.yaml nests 4
+// deep). The configuration library walks nested settings in time that grows
+// much faster than their depth (2,000 levels took 21 s), so deeper input is
+// refused before it sees it.
+const MaxDepth = 32
+
 // checkNode walks a parsed YAML file: within a mapping no two keys may
 // differ only by case, and no key may be null (which would leave the value
-// of the file below in place, or a zero, without a word).
-func checkNode(name, path string, n *yaml.Node) error {
+// of the file below in place, or a zero, without a word); nothing nests
+// deeper than MaxDepth.
+func checkNode(name, path string, n *yaml.Node, depth int) error {
+	if (n.Kind == yaml.MappingNode || n.Kind == yaml.SequenceNode) && depth >= MaxDepth {
+		return fmt.Errorf("%s: nested more than %d levels deep (line %d); a parameter file nests a few levels", name, MaxDepth, n.Line)
+	}
 	switch n.Kind {
 	case yaml.DocumentNode:
 		for _, c := range n.Content {
-			if err := checkNode(name, path, c); err != nil {
+			if err := checkNode(name, path, c, depth); err != nil {
 				return err
 			}
 		}
@@ -245,13 +256,13 @@ func checkNode(name, path string, n *yaml.Node) error {
 			if v.Kind == yaml.ScalarNode && v.ShortTag() == "!!null" {
 				return &Error{Source: name, Key: strings.ToLower(full), Msg: fmt.Sprintf("no value (line %d): give one, or leave the key out", k.Line)}
 			}
-			if err := checkNode(name, full, v); err != nil {
+			if err := checkNode(name, full, v, depth+1); err != nil {
 				return err
 			}
 		}
 	case yaml.SequenceNode:
 		for i, c := range n.Content {
-			if err := checkNode(name, fmt.Sprintf("%s[%d]", path, i), c); err != nil {
+			if err := checkNode(name, fmt.Sprintf("%s[%d]", path, i), c, depth+1); err != nil {
 				return err
 			}
 		}
@@ -286,11 +297,39 @@ func parseValue(s string) (any, error) {
 	if x == nil {
 		return nil, errNoValue
 	}
+	if tooDeep(x, 0) {
+		return nil, fmt.Errorf("nested more than %d levels deep", MaxDepth)
+	}
 	var more any
 	if err := dec.Decode(&more); err != io.EOF {
 		return nil, errors.New("not a YAML value: several YAML documents")
 	}
 	return x, nil
+}
+
+// tooDeep reports whether maps and lists nest in x more than MaxDepth deep.
+func tooDeep(x any, depth int) bool {
+	switch x := x.(type) {
+	case map[string]any:
+		if depth >= MaxDepth {
+			return true
+		}
+		for _, v := range x {
+			if tooDeep(v, depth+1) {
+				return true
+			}
+		}
+	case []any:
+		if depth >= MaxDepth {
+			return true
+		}
+		for _, v := range x {
+			if tooDeep(v, depth+1) {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // note records which file each key came from.
