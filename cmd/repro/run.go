@@ -158,9 +158,9 @@ func runRun(cmd *cobra.Command, g *globals, f *runFlags, patterns []string) erro
 		if err := exportReport(p, st); err != nil {
 			return err
 		}
-		reportWarnings(os.Stderr, p, res.Outcomes["report"].Record, slices.Contains(res.Ran, "report"), f.verbose)
+		reportMessages(os.Stderr, p, res.Outcomes["report"].Record, slices.Contains(res.Ran, "report"), f.verbose, f.quiet)
 	}
-	edgeWarnings(os.Stderr, p, res)
+	edgeWarnings(os.Stderr, p, res, f.verbose, f.quiet)
 	if shard.N > 0 {
 		fmt.Fprintln(os.Stderr, shardSummary(shard, sel, res))
 	}

@@ -896,7 +896,7 @@ func (s *serveSession) reportWarnings(rec *pipeline.Record) {
 	for _, w := range storedWarnings(s.p.store, rec) {
 		if !s.warned[w] {
 			s.warned[w] = true
-			fmt.Fprintln(s.out, "repro: report: warning:", w)
+			fmt.Fprintln(s.out, reportLine(w)) // grid-edge findings are notes
 		}
 	}
 }
