@@ -237,9 +237,17 @@ func (t *tiffFile) uints(tag uint16) (v []uint64, ok bool, err *Error) {
 	return v, true, nil
 }
 
+// maxSamplesPerPixel bounds the values of a one-value tag (one per
+// sample), so that such a tag with millions of values is refused before
+// they are read.
+const maxSamplesPerPixel = 64
+
 // uint1 returns a tag's single value, or def if the tag is absent. Several
 // equal values (one per sample) are accepted.
 func (t *tiffFile) uint1(tag uint16, def uint64) (uint64, *Error) {
+	if e, ok := t.entries[tag]; ok && e.count > maxSamplesPerPixel {
+		return 0, t.bad(tagAt(tag), "%d values; want one (or one per sample, at most %d)", e.count, maxSamplesPerPixel)
+	}
 	v, ok, err := t.uints(tag)
 	if err != nil {
 		return 0, err
@@ -537,6 +545,16 @@ func (t *tiffFile) layout(width, height, bytesPer int) ([]block, *Error) {
 		across, down, bw, bh = 1, (uint64(height)+rps-1)/rps, uint64(width), rps
 	}
 	n := across * down // below 2^62: both factors are below 2^31
+	if err := t.checkAlloc(n, tiled, bw, bh); err != nil {
+		return nil, err
+	}
+	// The counts of values, checked before the values are read.
+	if e, ok := t.entries[offTag]; ok && e.count != n {
+		return nil, t.bad(tagAt(offTag), "%d offsets, want %d for a %d x %d image", e.count, n, width, height)
+	}
+	if e, ok := t.entries[countTag]; ok && e.count != n {
+		return nil, t.bad(tagAt(countTag), "%d byte counts, want %d", e.count, n)
+	}
 
 	offsets, ok, err := t.uints(offTag)
 	if err != nil {
@@ -591,6 +609,33 @@ func (t *tiffFile) layout(width, height, bytesPer int) ([]block, *Error) {
 		}
 	}
 	return blocks, nil
+}
+
+// maxBlocksAlloc bounds what the strips or tiles of a GeoTIFF take in
+// memory while it is read (about 80 bytes each: offset, byte count and
+// place), judged from its header before anything is allocated; the grid
+// itself is bounded by maxArrayValues. A file of millions of one-row strips
+// (a 128 MiB one took 3 GB before it was refused) is refused at once; 800,000
+// strips or tiles fit, far more than any usual layout of the largest grid.
+const maxBlocksAlloc = 64 << 20
+
+// blockOverhead is what one strip or tile costs in memory while the file is
+// read: its offset and byte count (uint64 each) and its block (64 bytes on
+// a 64-bit machine).
+const blockOverhead = 16 + 64
+
+// checkAlloc refuses an image of more strips or tiles than maxBlocksAlloc
+// allows.
+func (t *tiffFile) checkAlloc(n uint64, tiled bool, bw, bh uint64) *Error {
+	if n*blockOverhead <= maxBlocksAlloc {
+		return nil
+	}
+	what := fmt.Sprintf("%d strips of %d rows", n, bh)
+	if tiled {
+		what = fmt.Sprintf("%d tiles of %d x %d", n, bw, bh)
+	}
+	return t.bad("", "%s: reading them would take %d MiB, more than the %d MiB the strips or tiles of a GeoTIFF may take (at most %d of them); rewrite it with larger strips or tiles (gdal_translate -co TILED=YES)",
+		what, n*blockOverhead>>20, maxBlocksAlloc>>20, maxBlocksAlloc/blockOverhead)
 }
 
 // decode returns the samples of one block, decompressed and with the

@@ -3,6 +3,7 @@ package data
 import (
 	"bytes"
 	"fmt"
+	"math"
 	"path/filepath"
 	"strings"
 )
@@ -59,7 +60,7 @@ func formatOfExt(name string) string {
 // of no known format. array names the .npz member ("elevation" for
 // "elevation.npy"; empty selects the only member) and is ignored for the
 // other formats. The array must be 2-D with at least 2 rows and 2 columns,
-// and every value must be finite.
+// and every value must be finite, within ±MaxElevation, and not all equal.
 func LoadGrid(name string, b []byte, array string) (Grid, error) {
 	format, byExt := sniff(b), formatOfExt(name)
 	switch {
@@ -108,7 +109,43 @@ func LoadGrid(name string, b []byte, array string) (Grid, error) {
 		return Grid{}, &Error{File: name, Msg: fmt.Sprintf("%d of %d cells are NaN or infinite; the first is at row %d, column %d (counting from 0)",
 			n, len(g.Z), first/g.Cols, first%g.Cols)}
 	}
+	if n, first := countOutside(g.Z, MaxElevation); n > 0 {
+		return Grid{}, &Error{File: name, Msg: fmt.Sprintf("%d of %d cells are outside the elevations allowed, -%g to %g; the first is %g, at row %d, column %d (counting from 0)",
+			n, len(g.Z), MaxElevation, MaxElevation, g.Z[first], first/g.Cols, first%g.Cols)}
+	}
+	if lo, hi := minMax(g.Z); lo == hi {
+		return Grid{}, &Error{File: name, Msg: fmt.Sprintf("every one of the %d cells is %g: a constant elevation grid leaves nothing to fit (every model's R² would be 0); check the file (or terrain.array, the member of an .npz)", len(g.Z), lo)}
+	}
 	return g, nil
+}
+
+// MaxElevation bounds the magnitude of an elevation (in metres, feet or any
+// unit up to a million): beyond it the grid's range, its scaling and the
+// models' squares overflow into infinities and NaN far from the file.
+const MaxElevation = 1e6
+
+// countOutside counts the values of z whose magnitude exceeds limit, and
+// gives the index of the first.
+func countOutside(z []float64, limit float64) (count, first int) {
+	first = -1
+	for i, v := range z {
+		if math.Abs(v) > limit {
+			if count == 0 {
+				first = i
+			}
+			count++
+		}
+	}
+	return count, first
+}
+
+// minMax returns the smallest and largest of z (not empty).
+func minMax(z []float64) (lo, hi float64) {
+	lo, hi = z[0], z[0]
+	for _, v := range z[1:] {
+		lo, hi = min(lo, v), max(hi, v)
+	}
+	return lo, hi
 }
 
 // Crop returns a copy of the top-left window of g of at most rows x cols

@@ -63,11 +63,12 @@ func npzStream(name string, head, pattern []byte, n int) []byte {
 }
 
 // tiffDeflate is a little-endian TIFF of one Deflate strip of w x h uint8
-// samples, all equal to v.
+// samples, alternately v and v+1 (not constant: LoadGrid refuses a constant
+// grid).
 func tiffDeflate(w, h int, v byte) []byte {
 	var zs bytes.Buffer
 	zl, _ := zlib.NewWriterLevel(&zs, zlib.BestCompression)
-	writeRepeat(zl, []byte{v}, w*h)
+	writeRepeat(zl, []byte{v, v + 1}, w*h)
 	zl.Close()
 	strip := zs.Bytes()
 	le := binary.LittleEndian
@@ -165,7 +166,7 @@ func TestCompressedInputPeak(t *testing.T) {
 			g, err := LoadGrid("t.tif", b, "")
 			return len(g.Z), err
 		}},
-		{"npz, a deflated <i2 member", npzStream("z.npy", npyRaw(1, "{'descr': '<i2', 'fortran_order': False, 'shape': (2048, 2048), }", nil), []byte{1, 0}, side*side*2),
+		{"npz, a deflated <i2 member", npzStream("z.npy", npyRaw(1, "{'descr': '<i2', 'fortran_order': False, 'shape': (2048, 2048), }", nil), []byte{1, 0, 2, 0}, side*side*2),
 			func(b []byte) (int, error) {
 				g, err := LoadGrid("t.npz", b, "z")
 				return len(g.Z), err
