@@ -163,11 +163,11 @@ func runDiff(cmd *cobra.Command, g *globals, f *diffFlags, args []string) error 
 		}
 		out.Write(js)
 	case f.md:
-		io.WriteString(out, diffMarkdown(d))
+		io.WriteString(out, diffMarkdown(numericallyIdentical(d)))
 	default:
 		// The summary and metrics first, then the stages grouped by
 		// shared reasons (every stage with -v).
-		io.WriteString(out, diffTextWith(d, func(w io.Writer) { printDiffGroups(w, groupDiff(d, f.verbose), f.verbose) }))
+		io.WriteString(out, diffTextWith(numericallyIdentical(d), func(w io.Writer) { printDiffGroups(w, groupDiff(d, f.verbose), f.verbose) }))
 	}
 	if len(violations) > 0 {
 		for _, v := range violations {
