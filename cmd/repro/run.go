@@ -24,6 +24,7 @@ type runFlags struct {
 	shard          string
 	remoteRequired bool
 	remoteReadonly bool
+	keepUntrusted  bool
 	verbose, quiet bool
 }
 
@@ -49,7 +50,10 @@ and what runs is uploaded; a remote that fails is one warning and the run
 goes on locally, unless --remote-required. Uploads are signed with the key
 REPRO_SIGNING_KEY_FILE names, and a pull accepts only results signed by a
 key of store.trusted_keys (docs/security.md); --remote-readonly (or
-store.remote_mode: read) pulls and uploads nothing. --shard I/N runs only part I of N
+store.remote_mode: read) uploads nothing. A result pulled earlier that no
+trusted key vouches for any more (its key was removed from
+store.trusted_keys) is computed again, with a warning, unless
+--keep-untrusted. --shard I/N runs only part I of N
 of the grid points (and the stages they need); a later run without --shard
 assembles the rest from the shared store. See docs/scale-out.md.`,
 		RunE: func(cmd *cobra.Command, args []string) error { return runRun(cmd, g, f, args) },
@@ -61,6 +65,7 @@ assembles the rest from the shared store. See docs/scale-out.md.`,
 	cmd.Flags().StringVar(&f.shard, "shard", "", "run part I of N of the grid points and the stages they need (I/N, I from 0); no lock is written")
 	cmd.Flags().BoolVar(&f.remoteRequired, "remote-required", false, "fail instead of going on locally when the remote store (store.remote) fails")
 	cmd.Flags().BoolVar(&f.remoteReadonly, "remote-readonly", false, "pull verified results from the remote store, upload nothing (as store.remote_mode: read)")
+	cmd.Flags().BoolVar(&f.keepUntrusted, "keep-untrusted", false, "use results pulled earlier that no key of store.trusted_keys vouches for any more (default: computed again, with a warning each)")
 	cmd.Flags().BoolVarP(&f.verbose, "verbose", "v", false, "print a line for every stage, cached ones included")
 	cmd.Flags().BoolVarP(&f.quiet, "quiet", "q", false, "print only failures and warnings on standard error")
 	cmd.MarkFlagsMutuallyExclusive("verbose", "quiet")
@@ -114,7 +119,7 @@ func runRun(cmd *cobra.Command, g *globals, f *runFlags, patterns []string) erro
 	}
 	p.engine.Force = f.force
 	p.engine.Shard = shard
-	closeRemote, err := openRemote(ctx, p, f.remoteRequired, f.remoteReadonly, os.Stderr)
+	closeRemote, err := openRemote(ctx, p, f.remoteRequired, f.remoteReadonly, f.keepUntrusted, os.Stderr)
 	if err != nil {
 		return err
 	}
