@@ -11,7 +11,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"log"
 	"math"
 	"net"
 	"net/http"
@@ -27,6 +26,7 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
+	"golang.org/x/net/netutil"
 
 	"github.com/repro-dev/repro"
 	"github.com/repro-dev/repro/pipeline"
@@ -83,7 +83,11 @@ the report keeps running the binary's code.
 
 The server binds to loopback (127.0.0.1) unless --addr names another host,
 answers only GET and HEAD, only for the report and its files, and only
-under a loopback Host name when bound to loopback. Ctrl-C stops it; a run
+to this machine's own Host names (localhost, the loopback addresses, its host
+name, the address it listens on and, on 0.0.0.0, every address of its
+interfaces), so that no web page can reach it by DNS rebinding. It keeps at
+most 256 connections and 64 open pages at once, and drops readers that
+stall. Ctrl-C stops it; a run
 in progress stops as 'repro run' does.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error { return runServe(cmd.Context(), g, f) },
@@ -158,9 +162,10 @@ func runServe(ctx context.Context, g *globals, f *serveFlags) error {
 	}
 	p.warn(os.Stderr)
 
-	srv := &http.Server{Handler: s.handler(loopback), ReadHeaderTimeout: 10 * time.Second, ErrorLog: log.New(io.Discard, "", 0)}
+	addrHost, _, _ := net.SplitHostPort(f.addr)
+	srv := newServeServer(s.handler(allowedHosts(ln.Addr(), addrHost)))
 	serveErr := make(chan error, 1)
-	go func() { serveErr <- srv.Serve(ln) }()
+	go func() { serveErr <- srv.Serve(netutil.LimitListener(ln, serveMaxConns)) }()
 	url := "http://" + displayAddr(ln.Addr()) + "/"
 	if inherited {
 		fmt.Fprintf(s.out, "repro serve: restarted after the rebuild, still on %s\n", url)
@@ -255,6 +260,8 @@ type serveSession struct {
 	g   *globals
 	out io.Writer // the terminal
 	hub *hub
+
+	pages pageCache // the report as served, read once per version
 
 	// Fixed for the session.
 	storeDir string

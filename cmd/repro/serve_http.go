@@ -9,12 +9,15 @@ import (
 	_ "embed"
 	"encoding/json"
 	"fmt"
+	"io"
+	"log"
 	"net"
 	"net/http"
 	"os"
 	"path"
 	"strings"
 	"sync"
+	"syscall"
 	"time"
 
 	"github.com/repro-dev/repro/pipeline"
@@ -91,32 +94,121 @@ func reportFile(urlPath string, ex reportExports) (string, bool) {
 	return "", false
 }
 
-// loopbackHost reports whether a Host header names this machine's loopback
-// interface: with the server bound to loopback, any other name is a page
-// elsewhere reaching it through DNS rebinding.
-func loopbackHost(hostport string) bool {
+// Limits of the server: anyone who can reach it can open connections and
+// event streams, and read slowly.
+const (
+	// serveMaxConns caps the connections open at once (further ones wait
+	// in the kernel's queue until one closes), far below the usual limit of
+	// 1024 open files, which the stages' runs need too.
+	serveMaxConns = 256
+	// serveMaxStreams caps the event streams (one per open page); more
+	// get 503.
+	serveMaxStreams = 64
+	// serveWriteTimeout bounds writing one response (the report is a few
+	// MB; a reader slower than that is dropped); an event stream extends
+	// its own deadline by serveStreamWrite at each write instead.
+	serveWriteTimeout = 2 * time.Minute
+	serveStreamWrite  = 30 * time.Second
+	// serveIdleTimeout closes a kept-alive connection no request uses.
+	serveIdleTimeout = 60 * time.Second
+)
+
+// newServeServer is the HTTP server of a session, with its timeouts.
+func newServeServer(h http.Handler) *http.Server {
+	return &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 30 * time.Second,
+		WriteTimeout: serveWriteTimeout, IdleTimeout: serveIdleTimeout, MaxHeaderBytes: 64 << 10,
+		ErrorLog: log.New(io.Discard, "", 0)}
+}
+
+// hostOnly is the host of a Host header (no port, no brackets, no final
+// dot), in lower case.
+func hostOnly(hostport string) string {
 	host := hostport
 	if h, _, err := net.SplitHostPort(hostport); err == nil {
 		host = h
 	}
 	host = strings.TrimSuffix(strings.TrimPrefix(host, "["), "]")
-	if strings.EqualFold(host, "localhost") {
+	return strings.ToLower(strings.TrimSuffix(host, "."))
+}
+
+// loopbackHost reports whether a Host header names this machine's loopback
+// interface.
+func loopbackHost(hostport string) bool {
+	host := hostOnly(hostport)
+	if host == "localhost" {
 		return true
 	}
 	ip := net.ParseIP(host)
 	return ip != nil && ip.IsLoopback()
 }
 
-// handler serves the session.
-func (s *serveSession) handler(loopback bool) http.Handler {
+// hostAllow is the Host names the server answers to, beyond localhost and
+// the loopback addresses (always): a page elsewhere whose own name resolves
+// to this machine (DNS rebinding) must not read the report, whatever the
+// server listens on. The zero value allows loopback names only.
+type hostAllow map[string]bool
+
+// ok reports whether a request's Host header is allowed.
+func (a hostAllow) ok(hostport string) bool {
+	if loopbackHost(hostport) {
+		return true
+	}
+	host := hostOnly(hostport)
+	if ip := net.ParseIP(host); ip != nil {
+		host = ip.String() // one spelling of each address
+	}
+	return host != "" && a[host]
+}
+
+// allowedHosts is what a server listening on addr (its actual address) and
+// started with --addr host answers to: the listening address, the host
+// named, this machine's host name, and, when it listens on every interface
+// (0.0.0.0 or ::), every address of this machine's interfaces.
+func allowedHosts(addr net.Addr, host string) hostAllow {
+	a := hostAllow{}
+	add := func(h string) {
+		h = hostOnly(h)
+		if ip := net.ParseIP(h); ip != nil {
+			if ip.IsUnspecified() {
+				return
+			}
+			h = ip.String()
+		}
+		if h != "" {
+			a[h] = true
+		}
+	}
+	add(host)
+	if name, err := os.Hostname(); err == nil {
+		add(name)
+	}
+	ta, ok := addr.(*net.TCPAddr)
+	if !ok {
+		return a
+	}
+	add(ta.IP.String())
+	if ta.IP.IsUnspecified() {
+		if addrs, err := net.InterfaceAddrs(); err == nil {
+			for _, ia := range addrs {
+				if n, ok := ia.(*net.IPNet); ok {
+					add(n.IP.String())
+				}
+			}
+		}
+	}
+	return a
+}
+
+// handler serves the session to the Host names of hosts.
+func (s *serveSession) handler(hosts hostAllow) http.Handler {
 	ex := exportsOf(s.p.graph)
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		h := w.Header()
 		h.Set("Content-Security-Policy", serveCSP)
 		h.Set("X-Content-Type-Options", "nosniff")
 		h.Set("Referrer-Policy", "no-referrer")
-		if loopback && !loopbackHost(r.Host) {
-			http.Error(w, "repro serve answers only to localhost", http.StatusForbidden)
+		if !hosts.ok(r.Host) {
+			http.Error(w, "repro serve answers only to this machine's names and addresses (localhost, its host name, the address it listens on), not to "+hostOnly(r.Host), http.StatusForbidden)
 			return
 		}
 		if r.Method != http.MethodGet && r.Method != http.MethodHead {
@@ -156,28 +248,41 @@ func serveBytes(w http.ResponseWriter, r *http.Request, ctype string, b []byte) 
 
 // serveExport serves one exported file, opened inside the store so that a
 // symbolic link cannot lead out of it: an exported file must be a regular
-// file itself, a file of an exported directory must stay inside that
-// directory.
+// file itself, an exported directory must be a directory itself (not a
+// link, to /etc or elsewhere in the store), a file of an exported directory
+// must stay inside that directory. Files are opened non-blocking and must be
+// regular files: a named pipe is a 404 at once, not a handler that waits.
 func (s *serveSession) serveExport(w http.ResponseWriter, r *http.Request, rel string, ex reportExports) {
-	dir, name := s.storeDir, rel
-	for _, d := range ex.dirs {
-		if rest, ok := strings.CutPrefix(rel, d); ok {
-			dir, name = s.storeDir+"/"+strings.TrimSuffix(d, "/"), rest
-		}
-	}
-	root, err := os.OpenRoot(dir)
+	store, err := os.OpenRoot(s.storeDir)
 	if err != nil {
 		s.serveMissing(w, r, rel)
 		return
 	}
-	defer root.Close()
+	defer store.Close()
+	root, name := store, rel
+	for _, d := range ex.dirs {
+		if rest, ok := strings.CutPrefix(rel, d); ok {
+			dir := strings.TrimSuffix(d, "/")
+			if fi, err := store.Lstat(dir); err != nil || !fi.IsDir() {
+				http.NotFound(w, r)
+				return
+			}
+			sub, err := store.OpenRoot(dir)
+			if err != nil {
+				http.NotFound(w, r)
+				return
+			}
+			defer sub.Close()
+			root, name = sub, rest
+		}
+	}
 	if ex.files[rel] {
 		if fi, err := root.Lstat(name); err != nil || !fi.Mode().IsRegular() {
 			s.serveMissing(w, r, rel)
 			return
 		}
 	}
-	f, err := root.Open(name)
+	f, err := root.OpenFile(name, os.O_RDONLY|syscall.O_NONBLOCK|syscall.O_NOCTTY, 0)
 	if err != nil {
 		s.serveMissing(w, r, rel)
 		return
@@ -193,13 +298,37 @@ func (s *serveSession) serveExport(w http.ResponseWriter, r *http.Request, rel s
 		http.ServeContent(w, r, name, fi.ModTime(), f)
 		return
 	}
-	var b bytes.Buffer
-	if _, err := b.ReadFrom(f); err != nil {
+	page, err := s.pages.page(f, fi)
+	if err != nil {
 		http.Error(w, err.Error(), http.StatusInternalServerError)
 		return
 	}
-	page := injectLive(b.Bytes(), versionOf(b.Bytes()))
 	serveBytes(w, r, "text/html; charset=utf-8", page)
+}
+
+// A pageCache holds the report as served (with the live script), read once
+// per version of the file: every request serves the same bytes, not a copy
+// of its own, so a thousand slow readers share one report.
+type pageCache struct {
+	mu   sync.Mutex
+	fi   os.FileInfo
+	body []byte
+}
+
+// page returns the served page of the report f, whose information is fi.
+func (c *pageCache) page(f *os.File, fi os.FileInfo) ([]byte, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.fi != nil && os.SameFile(c.fi, fi) && c.fi.Size() == fi.Size() && c.fi.ModTime().Equal(fi.ModTime()) {
+		return c.body, nil
+	}
+	b := make([]byte, 0, fi.Size()+bytes.MinRead)
+	buf := bytes.NewBuffer(b)
+	if _, err := buf.ReadFrom(f); err != nil {
+		return nil, err
+	}
+	c.fi, c.body = fi, injectLive(buf.Bytes(), versionOf(buf.Bytes()))
+	return c.body, nil
 }
 
 // serveMissing answers for an exported file that does not exist (yet): the
@@ -240,17 +369,31 @@ func (s *serveSession) serveEvents(w http.ResponseWriter, r *http.Request) {
 	if r.Method == http.MethodHead {
 		return
 	}
-	rc := http.NewResponseController(w)
-	ch, cancel := s.hub.subscribe()
+	ch, cancel, ok := s.hub.trySubscribe(serveMaxStreams)
+	if !ok {
+		h.Set("Retry-After", "10")
+		http.Error(w, fmt.Sprintf("too many open pages: at most %d follow this server at once", serveMaxStreams), http.StatusServiceUnavailable)
+		return
+	}
 	defer cancel()
+	rc := http.NewResponseController(w)
+	// The server's write timeout would end the stream: each write has its
+	// own deadline instead, so a page that stops reading is dropped.
+	extend := func() bool { return rc.SetWriteDeadline(time.Now().Add(serveStreamWrite)) == nil }
 	s.mu.Lock()
 	quit := s.quit
 	s.mu.Unlock()
 	send := func(b []byte) bool {
+		if !extend() {
+			return false
+		}
 		if _, err := fmt.Fprintf(w, "event: state\ndata: %s\n\n", b); err != nil {
 			return false
 		}
 		return rc.Flush() == nil
+	}
+	if !extend() {
+		return
 	}
 	if _, err := fmt.Fprint(w, "retry: 500\n\n"); err != nil {
 		return
@@ -267,6 +410,9 @@ func (s *serveSession) serveEvents(w http.ResponseWriter, r *http.Request) {
 				return
 			}
 		case <-ping.C:
+			if !extend() {
+				return
+			}
 			if _, err := fmt.Fprint(w, ": ping\n\n"); err != nil || rc.Flush() != nil {
 				return
 			}
@@ -297,15 +443,24 @@ type hub struct {
 func newHub() *hub { return &hub{clients: map[chan []byte]bool{}} }
 
 func (h *hub) subscribe() (<-chan []byte, func()) {
+	ch, cancel, _ := h.trySubscribe(0)
+	return ch, cancel
+}
+
+// trySubscribe subscribes, unless max (> 0) streams already are.
+func (h *hub) trySubscribe(max int) (<-chan []byte, func(), bool) {
 	ch := make(chan []byte, 1)
 	h.mu.Lock()
+	defer h.mu.Unlock()
+	if max > 0 && len(h.clients) >= max {
+		return nil, nil, false
+	}
 	h.clients[ch] = true
-	h.mu.Unlock()
 	return ch, func() {
 		h.mu.Lock()
 		delete(h.clients, ch)
 		h.mu.Unlock()
-	}
+	}, true
 }
 
 func (h *hub) publish(b []byte) {

@@ -99,7 +99,7 @@ func TestServeHandlerServesOnlyTheReport(t *testing.T) {
 		t.Fatal(err)
 	}
 	s := &serveSession{storeDir: store, hub: newHub(), quit: make(chan struct{}), p: &project{graph: g}}
-	srv := httptest.NewServer(s.handler(true))
+	srv := httptest.NewServer(s.handler(nil))
 	defer srv.Close()
 
 	// Raw requests, so that no client cleans the path first.
