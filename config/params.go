@@ -157,6 +157,11 @@ type MNIST struct {
 // Report is the report's own settings.
 type Report struct {
 	Title string `yaml:"title"`
+	// BootstrapResamples and BootstrapSeed set the paired comparisons and
+	// the 95 % intervals of the report: replicates of the test-set (and
+	// seed) bootstrap, and the seed of their generator.
+	BootstrapResamples int    `yaml:"bootstrap_resamples"`
+	BootstrapSeed      uint64 `yaml:"bootstrap_seed"`
 }
 
 // Store is the shared store of scaled-out runs (docs/scale-out.md).

@@ -393,6 +393,7 @@ func (p *Params) validate(d *decoder) error {
 	if p.Report.Title == "" {
 		c.fail("report.title", p.Report.Title, "give the report a title")
 	}
+	c.intRange("report.bootstrap_resamples", p.Report.BootstrapResamples, 200, 100000)
 	return c.err
 }
 

@@ -37,6 +37,18 @@ func score(r *NetRun, net *models.Network, xv *mat.Dense, yv []int, xs *mat.Dens
 	pred := net.PredictClass(xs)
 	r.TestAcc = models.Accuracy(ys, pred)
 	r.Confusion = models.ConfusionMatrix(ys, pred, 10)
+	r.TestHit = hitsOf(ys, pred)
+}
+
+// hitsOf is 1 for each right prediction and 0 for each wrong one.
+func hitsOf(y, pred []int) []byte {
+	out := make([]byte, len(y))
+	for i := range y {
+		if y[i] == pred[i] {
+			out[i] = 1
+		}
+	}
+	return out
 }
 
 // LBFGSParams configure the reference fit of logistic regression.
@@ -50,6 +62,7 @@ type LBFGSFit struct {
 	Result          models.LBFGSResult
 	ValAcc, TestAcc float64
 	Confusion       [][]int
+	TestHit         []byte // per test image, 1 if classified right
 }
 
 // Metrics: digits.logistic.lbfgs.test_accuracy and .val_accuracy.
@@ -67,7 +80,7 @@ func logisticLBFGS(_ pipeline.Ctx, p LBFGSParams, in SetsInput) (LBFGSFit, error
 	}
 	var r NetRun
 	score(&r, net, xv, s.ValY, xs, s.TestY)
-	return LBFGSFit{Result: res, ValAcc: r.ValAcc, TestAcc: r.TestAcc, Confusion: r.Confusion}, nil
+	return LBFGSFit{Result: res, ValAcc: r.ValAcc, TestAcc: r.TestAcc, Confusion: r.Confusion, TestHit: r.TestHit}, nil
 }
 
 // SeedsParams list the runs of one method over seeds and name its metrics.

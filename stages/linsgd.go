@@ -98,6 +98,9 @@ type LinSGDSummary struct {
 	Best     LinSGDCell
 	TestMSE  []float64 // per seed, of the best cell
 	TestR2   []float64
+	// TestBlockSE is, per seed of the best cell, the mean squared error in
+	// each tile of test cells (see testBlocks).
+	TestBlockSE [][]float64
 	// Closed is closed-form Ridge at the same λ as the SGD runs, so that
 	// SGD is compared with the minimiser of the cost it descends.
 	Closed LinearFit
@@ -203,6 +206,7 @@ func linSGDSummary(_ pipeline.Ctx, _ struct{}, in LinSGDSummaryInput) (LinSGDSum
 		pred := models.LinearPredict(x, r.Beta)
 		s.TestMSE = append(s.TestMSE, models.MSE(t.Test.Z, pred))
 		s.TestR2 = append(s.TestR2, models.R2(t.Test.Z, pred))
+		s.TestBlockSE = append(s.TestBlockSE, t.blockSE(pred))
 	}
 	return s, nil
 }

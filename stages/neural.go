@@ -34,11 +34,17 @@ type NetRun struct {
 	Stopped              string
 	// Output-layer parameters per epoch (for the softmax/sigmoid figure).
 	OutWMean, OutWSD, OutBMean, OutBSD []float64
-	// Regression only: test error of the restored best network.
-	TestMSE, TestR2 float64 `json:",omitempty"`
-	// Classification only: scores of the restored best network.
+	// Regression only: test error of the restored best network, and its
+	// mean squared error in each tile of test cells (see testBlocks), the
+	// units of the paired comparisons.
+	TestMSE, TestR2 float64   `json:",omitempty"`
+	TestBlockSE     []float64 `json:",omitempty"`
+	// Classification only: scores of the restored best network, and per
+	// test image 1 if it is classified right, 0 if not (the units of the
+	// paired comparisons).
 	ValAcc, TestAcc float64
 	Confusion       [][]int
+	TestHit         []byte `json:",omitempty"`
 }
 
 func (p NetParams) network() (*models.Network, error) {
@@ -106,9 +112,14 @@ func regressionNet(c pipeline.Ctx, p NetParams, in ScaledInput) (NetRun, error) 
 	// Scored on the test cells here, once, so that the tuning need not
 	// train the chosen cell again.
 	xs, _ := pointsMatrix(t.Test)
-	pred := net.Predict(xs).RawMatrix().Data
-	r.TestMSE, r.TestR2 = models.MSE(t.Test.Z, pred), models.R2(t.Test.Z, pred)
+	scoreTerrain(&r, t, net.Predict(xs).RawMatrix().Data)
 	return r, nil
+}
+
+// scoreTerrain scores a regression run's predictions of the test cells.
+func scoreTerrain(r *NetRun, t TerrainScaled, pred []float64) {
+	r.TestMSE, r.TestR2 = models.MSE(t.Test.Z, pred), models.R2(t.Test.Z, pred)
+	r.TestBlockSE = t.blockSE(pred)
 }
 
 // Candidate is one grid cell: its configuration and the stages that ran it
@@ -213,8 +224,7 @@ func regressionTune(c pipeline.Ctx, p TuneParams, in TuneInput) (RegTune, error)
 		np.Arch, np.Train.LR, np.Seed = arch, lr, seed
 		net, r, err := trainNet(quiet(c), np, xt, yt, xv, yv, models.MonitorCost)
 		if err == nil {
-			pred := net.Predict(xs).RawMatrix().Data
-			r.TestMSE, r.TestR2 = models.MSE(t.Test.Z, pred), models.R2(t.Test.Z, pred)
+			scoreTerrain(&r, t, net.Predict(xs).RawMatrix().Data)
 		}
 		return netAndRun{net, r}, err
 	}

@@ -133,6 +133,45 @@ type TerrainScaled struct {
 	Rows, Cols       int
 	Train, Val, Test PointSet
 	ZMin, ZMax       float64 // metres mapped to 0 and 1
+	XSparsity        int     // the training grid's spacing
+}
+
+// testBlocks groups the test cells (flat indices, in order) into the tiles
+// of the training grid, xs x xs cells each: block[k] is the tile of the
+// k-th test cell and count[b] the test cells in tile b (tiles without test
+// cells are left out). The tiles are the units of the test-set bootstrap:
+// neighbouring cells are strongly correlated, single cells are not
+// independent draws, and a tile is as far as the training grid's own
+// spacing reaches.
+func testBlocks(cols, xs int, test []int) (block []int, count []float64) {
+	xs = max(xs, 1)
+	perRow := (cols + xs - 1) / xs
+	ids := map[int]int{}
+	for _, i := range test {
+		r, c := i/cols, i%cols
+		t := (r/xs)*perRow + c/xs
+		id, ok := ids[t]
+		if !ok {
+			id = len(count)
+			ids[t] = id
+			count = append(count, 0)
+		}
+		block = append(block, id)
+		count[id]++
+	}
+	return block, count
+}
+
+// blockSE is the mean squared error of pred on the test cells of each tile
+// (see testBlocks).
+func (t TerrainScaled) blockSE(pred []float64) []float64 {
+	block, count := testBlocks(t.Cols, t.XSparsity, t.Test.Index)
+	out := make([]float64, len(count))
+	for k, b := range block {
+		d := pred[k] - t.Test.Z[k]
+		out[b] += d * d / count[b]
+	}
+	return out
 }
 
 // GridInput is the loaded terrain grid.
@@ -165,7 +204,7 @@ func scaleTerrain(g data.Grid, s TerrainSplit) TerrainScaled {
 		ps.Z = append(ps.Z, (g.Z[i]-zmin)/(zmax-zmin))
 		ps.Index = append(ps.Index, i)
 	}
-	out := TerrainScaled{Rows: g.Rows, Cols: g.Cols, ZMin: zmin, ZMax: zmax}
+	out := TerrainScaled{Rows: g.Rows, Cols: g.Cols, ZMin: zmin, ZMax: zmax, XSparsity: s.XSparsity}
 	role := s.Role()
 	for _, i := range s.Train {
 		point(&out.Train, i)
