@@ -23,9 +23,10 @@ const (
 	// is better); two methods are compared by McNemar's test on the same
 	// units: exact binomial on the discordant units when there are few of
 	// them, chi-squared with continuity correction otherwise. With several
-	// seeds a unit's score is its mean over seeds, and a unit is discordant
-	// when the two means differ (a sign test over units; with one seed per
-	// method it is McNemar's test exactly).
+	// seeds a unit's score is its mean over seeds, and it counts as
+	// discordant by the difference of the two means (see
+	// Comparison.NBetter); with one seed per method it is McNemar's test
+	// exactly. Fractional counts make the test conservative.
 	Correct Metric = 1
 )
 
@@ -72,10 +73,15 @@ type Comparison struct {
 	// P is the p-value of the test that decides (McNemar's for Correct,
 	// the bootstrap's two-sided p for SquaredError).
 	P float64
-	// NBetter and NWorse count the discordant units (Correct only): A
-	// right more often than B, and the reverse. Exact says whether P is
-	// the exact binomial's.
-	NBetter, NWorse int
+	// NBetter and NWorse are McNemar's discordant counts (Correct only):
+	// the units A gets right and B wrong, and the reverse. With several
+	// seeds a unit counts by how much more often one method gets it right
+	// (the sum over units of the positive and of the negative parts of the
+	// difference of the seed means), so that NBetter - NWorse is the
+	// difference of the correct counts; with one seed each they are
+	// McNemar's counts exactly. Exact says whether P is the exact
+	// binomial's.
+	NBetter, NWorse float64
 	Exact           bool
 	Outcome         Outcome
 }
@@ -111,14 +117,13 @@ func Compare(m Metric, a, b [][]float64, w []float64, cfg CompareConfig) Compari
 	case Correct:
 		ma, mb := unitMeans(a), unitMeans(b)
 		for i := range ma {
-			switch {
-			case ma[i] > mb[i]:
-				c.NBetter++
-			case ma[i] < mb[i]:
-				c.NWorse++
+			if x := ma[i] - mb[i]; x > 0 {
+				c.NBetter += x
+			} else {
+				c.NWorse -= x
 			}
 		}
-		c.P, c.Exact = McNemar(c.NBetter, c.NWorse)
+		c.P, c.Exact = McNemar(int(math.Round(c.NBetter)), int(math.Round(c.NWorse)))
 		if c.P < cfg.Alpha {
 			if c.NBetter > c.NWorse {
 				c.Outcome = Better

@@ -148,3 +148,25 @@ func TestIntervalCoversMean(t *testing.T) {
 		t.Errorf("mean %g, interval [%g, %g]", m, lo, hi)
 	}
 }
+
+// With several seeds, a unit counts by how much more often one method gets
+// it right: seed disagreements that cancel do not make a difference.
+func TestCompareCorrectSeeds(t *testing.T) {
+	n := 400
+	a := [][]float64{make([]float64, n), make([]float64, n)}
+	b := [][]float64{make([]float64, n)}
+	for i := range n {
+		b[0][i] = 1
+		a[0][i], a[1][i] = 1, 1
+		if i < 40 { // each seed of A misses 20 images the other gets
+			a[i%2][i] = 0
+		}
+	}
+	c := Compare(Correct, a, b, nil, DefaultCompare)
+	if c.NBetter != 0 || c.NWorse != 20 || c.Outcome != Worse {
+		t.Errorf("got %+v; want 20 discordant images against A and a loss", c)
+	}
+	if math.Abs(c.Diff-(-20.0/400)) > 1e-12 {
+		t.Errorf("diff %g, want %g", c.Diff, -20.0/400)
+	}
+}

@@ -65,13 +65,16 @@ func learningCurve(c pipeline.Ctx, p CurveParams, in CurvePointInput) (CurvePoin
 	t := scaleTerrain(g.Grid, split)
 	out := CurvePoint{XSparsity: p.XSparsity, NTrain: len(t.Train.Z)}
 
-	// Ridge, lambda chosen on the validation cells.
+	// Ridge, lambda (0 included) chosen on the validation cells.
 	xt := models.PolyFeatures(t.Train.X, t.Train.Y, p.Degree)
 	xv := models.PolyFeatures(t.Val.X, t.Val.Y, p.Degree)
 	bestVal := math.Inf(1)
 	var beta []float64
-	for _, l := range p.Lambdas {
-		b, err := models.Ridge(xt, t.Train.Z, l)
+	for _, l := range append([]float64{0}, p.Lambdas...) { // λ = 0: OLS is a candidate too
+		b, err := models.OLS(xt, t.Train.Z)
+		if l > 0 {
+			b, err = models.Ridge(xt, t.Train.Z, l)
+		}
 		if err != nil {
 			return out, err
 		}

@@ -81,8 +81,8 @@ func TestLinearFamily(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if ridge.Lambda != 1e-6 || len(ridge.Path) != 3 {
-		t.Errorf("Ridge chose λ = %g of %v; want the smallest on noiseless data", ridge.Lambda, ridge.Path)
+	if ridge.Lambda != 0 || len(ridge.Path) != 4 || ridge.Path[0].Lambda != 0 {
+		t.Errorf("Ridge chose λ = %g of %v; want λ = 0 (OLS, a candidate) on noiseless data", ridge.Lambda, ridge.Path)
 	}
 
 	// SGD approaches the closed form; the summary picks the best cell.

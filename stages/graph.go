@@ -332,7 +332,8 @@ func (b *builder) report() error {
 	for _, f := range b.env.KaTeX {
 		in.KaTeX = append(in.KaTeX, pipeline.FileIn(f))
 	}
-	pipeline.Add(b.g, "report", ReportParams{Title: b.p.Report.Title, Profile: b.env.Profile, Seeds: b.p.Seeds, ParamsYAML: string(paramsYAML), Settings: settingsOf(b.p)}, in, reportStage,
+	pipeline.Add(b.g, "report", ReportParams{Title: b.p.Report.Title, Profile: b.env.Profile, Seeds: b.p.Seeds, ParamsYAML: string(paramsYAML), Settings: settingsOf(b.p),
+		Bootstrap: BootstrapParams{Resamples: b.p.Report.BootstrapResamples, Seed: b.p.Report.BootstrapSeed}}, in, reportStage,
 		pipeline.Export("report.html", "report.html"), pipeline.Export("tables/", "report/"))
 	return nil
 }

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/repro-dev/repro/models"
 	"github.com/repro-dev/repro/report"
 )
 
@@ -17,9 +18,9 @@ func buildSummaryTables(d *reportData) {
 
 func keyResultsTable(d *reportData) report.Table {
 	t := report.Table{Name: "key-results",
-		Caption: "Key results: test scores on held-out data, mean ± sd over seeds where a method has seeds, beside the study's published numbers (marked *published*; its terrain was different, so terrain numbers compare only in kind).",
-		Header:  []string{"data", "method", "chosen configuration", "test MSE or accuracy", "test R²", "published"},
-		Align:   []string{"left", "left", "left", "right", "right", "left"}}
+		Caption: "Key results: test scores on held-out data, each the mean over seeds with its 95 % interval over seeds and test data (tiles of test cells on the terrain, images on the digits); R² is mean ± sd over seeds. The last column compares each method with the best of its data set by a paired test (bootstrap on the terrain, McNemar's on the digits): **best** is the lowest mean error or highest mean accuracy, *level* a method no test separates from it. The study's published numbers are marked *published*; its terrain was different, so terrain numbers compare only in kind.",
+		Header:  []string{"data", "method", "chosen configuration", "test MSE or accuracy [95 % interval]", "test R²", "against the best", "published"},
+		Align:   []string{"left", "left", "left", "right", "right", "left", "left"}}
 	pubT := func(key string) string {
 		p, ok := d.Pub.Terrain[key]
 		if !ok {
@@ -27,30 +28,73 @@ func keyResultsTable(d *reportData) report.Table {
 		}
 		return fmt.Sprintf("MSE %s, R² %s (*published*, Ireland)", report.FormatSig(p.TestMSE, 3), report.FormatSig(p.TestR2, 3))
 	}
-	t.Rows = append(t.Rows, []string{"terrain", "Ridge, closed form", "λ = " + report.FormatSig(d.Ridge.Lambda, 2), sig(d.Ridge.TestMSE), sig(d.Ridge.TestR2), pubT("ridge")})
-	t.Rows = append(t.Rows, []string{"terrain", "Ridge by SGD", fmt.Sprintf("batch %d, γ0 = %s, λ = %s", d.SGD.Best.BatchSize, num(d.SGD.Best.LR), report.FormatSig(d.SGD.Closed.Lambda, 2)),
-		msd(d.SGD.TestMSE, 3), msd(d.SGD.TestR2, 3), "—"})
+	// The terrain methods, ranked together.
+	type row struct {
+		cells []string
+		m     method
+	}
+	var terr []row
+	linName := "Ridge, closed form"
+	linCfg := "λ = " + report.FormatSig(d.Ridge.Lambda, 2)
+	if d.Ridge.Lambda == 0 {
+		linName, linCfg = "OLS, closed form", "λ = 0 (best on validation)"
+	}
+	terr = append(terr, row{[]string{"terrain", linName, linCfg, "", sig(d.Ridge.TestR2), "", pubT("ridge")}, d.linMethod()})
+	terr = append(terr, row{[]string{"terrain", "Ridge by SGD", fmt.Sprintf("batch %d, γ0 = %s, λ = %s", d.SGD.Best.BatchSize, num(d.SGD.Best.LR), report.FormatSig(d.SGD.Closed.Lambda, 2)),
+		"", msd(d.SGD.TestR2, 3), "", "—"}, d.sgdMethod()})
 	for _, r := range append(append([]RegTune(nil), d.Reg...), d.Extra...) {
 		name := activationName(r.Label) + " network"
 		if strings.HasPrefix(r.Label, "extra.") {
 			name = "extension " + strings.TrimPrefix(r.Label, "extra.")
 		}
-		t.Rows = append(t.Rows, []string{"terrain", name, fmt.Sprintf("%s, γ0 = %s", r.BestArch, num(r.BestLR)), msd(r.TestMSE, 3), msd(r.TestR2, 3), pubT(r.Label)})
+		terr = append(terr, row{[]string{"terrain", name, fmt.Sprintf("%s, γ0 = %s", r.BestArch, num(r.BestLR)), "", msd(r.TestR2, 3), "", pubT(r.Label)}, d.netMethod(r)})
 	}
 	pub := d.Pub.Digits
 	b := d.Cls.Best
-	t.Rows = append(t.Rows, []string{"digits", "best network", fmt.Sprintf("%s, %s hidden, %s output, γ0 = %s", b.Arch, activationName(b.Hidden), b.Output, num(b.LR)),
-		pctsd(b.TestAcc, 1), "—", fmt.Sprintf("%s (*published*, %s %s)", pct(pub.BestNetwork.TestAccuracy, 1), pub.BestNetwork.Architecture, pub.BestNetwork.Hidden)})
-	t.Rows = append(t.Rows, []string{"digits", "logistic regression, SGD", "softmax, cross-entropy", pctsd(d.LogSGD.TestAcc, 1), "—", fmt.Sprintf("about %s validation (*published*)", pct(pub.LogisticValAccuracy, 0))})
-	t.Rows = append(t.Rows, []string{"digits", "logistic regression, L-BFGS", fmt.Sprintf("%d iterations", d.LBFGS.Result.Iterations), pct(d.LBFGS.TestAcc, 1), "—", fmt.Sprintf("%s, scikit-learn (*published*)", pct(pub.SklearnLogisticTestAccuracy, 1))})
+	dig := []row{{[]string{"digits", "best network", fmt.Sprintf("%s, %s hidden, %s output, γ0 = %s", b.Arch, activationName(b.Hidden), b.Output, num(b.LR)),
+		"", "—", "", fmt.Sprintf("%s (*published*, %s %s)", pct(pub.BestNetwork.TestAccuracy, 1), pub.BestNetwork.Architecture, pub.BestNetwork.Hidden)}, clsMethod("best network", b.Runs)}}
+	dig = append(dig, row{[]string{"digits", "logistic regression, SGD", "softmax, cross-entropy", "", "—", "", fmt.Sprintf("about %s validation (*published*)", pct(pub.LogisticValAccuracy, 0))}, clsMethod("logistic SGD", d.LogSGD.Runs)})
+	dig = append(dig, row{[]string{"digits", "logistic regression, L-BFGS", fmt.Sprintf("%d iterations", d.LBFGS.Result.Iterations), "", "—", "", fmt.Sprintf("%s, scikit-learn (*published*)", pct(pub.SklearnLogisticTestAccuracy, 1))}, d.lbfgsMethod()})
 	if len(d.Keras.Runs) > 0 {
 		k := d.Keras.Runs[0]
-		t.Rows = append(t.Rows, []string{"digits", "Keras-style baseline", fmt.Sprintf("%s, Adam, %d epochs", k.Arch, k.Epochs), pctsd(d.Keras.TestAcc, 1), "—",
-			fmt.Sprintf("%s, mean of %d runs (*published*)", pct(pub.Keras.TestAccuracy, 1), pub.Keras.Runs)})
+		dig = append(dig, row{[]string{"digits", "Keras-style baseline", fmt.Sprintf("%s, Adam, %d epochs", k.Arch, k.Epochs), "", "—", "",
+			fmt.Sprintf("%s, mean of %d runs (*published*)", pct(pub.Keras.TestAccuracy, 1), pub.Keras.Runs)}, clsMethod("Keras-style", d.Keras.Runs)})
 	}
 	for _, l := range d.KerasLong {
 		k := l.Runs[0]
-		t.Rows = append(t.Rows, []string{"digits", "Keras-style, to convergence", fmt.Sprintf("%s, Adam, up to %d epochs", k.Arch, k.Epochs), pctsd(l.TestAcc, 1), "—", "—"})
+		dig = append(dig, row{[]string{"digits", "Keras-style, to convergence", fmt.Sprintf("%s, Adam, up to %d epochs", k.Arch, k.Epochs), "", "—", "", "—"}, clsMethod("Keras-style long", l.Runs)})
+	}
+	for _, group := range [][]row{terr, dig} {
+		var ms []method
+		var idx []int
+		for i, r := range group {
+			if r.m.ok() {
+				ms, idx = append(ms, r.m), append(idx, i)
+			}
+		}
+		order, tied := d.ranked(ms)
+		for k, i := range idx {
+			r := group[i]
+			if r.m.Metric == models.Correct {
+				r.cells[3] = d.accCI(r.m)
+			} else {
+				r.cells[3] = d.mseCI(r.m)
+			}
+			switch {
+			case len(order) > 0 && order[0] == k:
+				r.cells[5] = "**best**"
+			case tied[k]:
+				r.cells[5] = "*level*"
+			default:
+				r.cells[5] = "worse"
+			}
+		}
+		for _, r := range group {
+			if r.cells[3] == "" {
+				r.cells[3], r.cells[5] = "—", "—"
+			}
+			t.Rows = append(t.Rows, r.cells)
+		}
 	}
 	return t
 }
@@ -58,45 +102,65 @@ func keyResultsTable(d *reportData) report.Table {
 // Abstract is the report's opening paragraph, filled from the results.
 func (d *reportData) Abstract() string {
 	var s strings.Builder
-	best := d.BestReg()
-	bm, bsd := meanSD(best.TestMSE)
-	fmt.Fprintf(&s, "We regenerate, check and extend a student study of stochastic gradient descent, linear regression, a feed-forward neural network written from scratch and logistic regression, on real terrain and on 8 by 8 images of digits. Every grid point runs with %d seeds, and every result of a method with random starts is a mean ± sd over them. ", d.P.Seeds)
-	fmt.Fprintf(&s, "On the terrain (%d training points), the best network, %s %s, reaches a test MSE of %s (R² %s), ",
-		len(d.Split.Train), activationName(best.Label), best.BestArch, msdOf(bm, bsd), msd(best.TestR2, 3))
-	if bm < d.Ridge.TestMSE {
-		fmt.Fprintf(&s, "%s below closed-form Ridge's %s; ", pctAbs(relChange(d.Ridge.TestMSE, bm)), sig(d.Ridge.TestMSE))
-	} else {
-		fmt.Fprintf(&s, "no better than closed-form Ridge's %s; ", sig(d.Ridge.TestMSE))
+	fmt.Fprintf(&s, "We regenerate, check and extend a student study of stochastic gradient descent, linear regression, a feed-forward neural network written from scratch and logistic regression, on real terrain and on 8 by 8 images of digits. Every grid point runs with %d seeds. Test scores come with 95 %% intervals that resample the seeds and the test data together (tiles of test cells on the terrain, images on the digits), and every comparison of two methods is a paired test on the same test units and seeds. ", d.P.Seeds)
+	chosen := d.BestReg()
+	cm := d.netMethod(chosen)
+	if cm.ok() {
+		fmt.Fprintf(&s, "On the terrain (%d training points), the network chosen on validation, the %s (%s), reaches a test MSE of %s (R² %s) and %s the linear baseline chosen on validation, %s (test MSE %s). ",
+			len(d.Split.Train), kindName(chosen.Label), chosen.BestArch, d.mseCI(cm), msd(chosen.TestR2, 3), verb(d.compare(cm, d.linMethod())), d.linName(), sig(d.Ridge.TestMSE))
+	}
+	if ms, _ := d.netMethods(); len(ms) > 1 {
+		order, tied := d.ranked(ms)
+		names := bestNames(ms, order, tied)
+		if len(names) > 1 {
+			fmt.Fprintf(&s, "On the test cells, %s are level at the top (no paired test separates them). ", joinAnd(names))
+		} else {
+			fmt.Fprintf(&s, "On the test cells, %s has the lowest error, ahead of every other network kind by a paired test. ", names[0])
+		}
 	}
 	if losers := d.Losers(); len(losers) > 0 {
 		var names []string
 		for _, l := range losers {
 			names = append(names, activationName(l.Label))
 		}
-		fmt.Fprintf(&s, "the %s network%s, though, lose%s to Ridge. ", joinAnd(names), plural(len(names)), verbS(len(names)))
-	} else {
-		s.WriteString("every network kind does at least as well as Ridge. ")
+		fmt.Fprintf(&s, "The %s network%s, though, lose%s to the linear baseline. ", joinAnd(names), plural(len(names)), verbS(len(names)))
 	}
-	if d.SGDReachesClosed() {
-		s.WriteString("SGD on Ridge reaches the closed-form solution at the same penalty. ")
-	} else {
-		s.WriteString("SGD on Ridge stays above the closed-form solution at the same penalty. ")
-	}
-	fmt.Fprintf(&s, "On the digits, the best network reaches %s test accuracy (the study published %s), logistic regression %s by SGD and %s by L-BFGS, and a Keras-style baseline %s in the study's %d epochs",
-		pctsd(d.Cls.Best.TestAcc, 1), pct(d.Pub.Digits.BestNetwork.TestAccuracy, 1), pctsd(d.LogSGD.TestAcc, 1), pct(d.LBFGS.TestAcc, 1), pctsd(d.Keras.TestAcc, 1), d.kerasEpochs())
-	if len(d.KerasLong) > 0 {
-		fmt.Fprintf(&s, " and %s trained to convergence", pctsd(d.KerasLong[0].TestAcc, 1))
-	}
-	fmt.Fprintf(&s, ". Softmax outputs, which the study could not train, train: %s. ", pctsd(d.Cls.Softmax.TestAcc, 1))
-	if a := d.CurveAnswer(); a != "" {
-		switch {
-		case strings.Contains(a, "limited by data"):
-			s.WriteString("A learning curve at a fixed number of optimisation steps shows the terrain networks are limited by data rather than capacity. ")
-		case strings.Contains(a, "limited by capacity"):
-			s.WriteString("A learning curve at a fixed number of optimisation steps shows the terrain networks are limited by capacity rather than data. ")
-		default:
-			s.WriteString("A learning curve at a fixed number of optimisation steps: " + d.curveVerdict() + ". ")
+	if _, _, ok := d.sgdObjective(); ok {
+		if d.SGDReachesClosed() {
+			s.WriteString("SGD on Ridge reaches the closed-form minimiser at the same penalty (its training objective within 1 %). ")
+		} else {
+			s.WriteString("SGD on Ridge does not reach the closed-form minimiser at the same penalty within its epochs (its training objective stays more than 1 % above it). ")
 		}
+	}
+	best := clsMethod("", d.Cls.Best.Runs)
+	pub := d.Pub.Digits.BestNetwork.TestAccuracy
+	fmt.Fprintf(&s, "On the digits, the best network on validation reaches %s test accuracy", d.accCI(best))
+	if best.ok() {
+		_, lo, hi := d.interval(best)
+		inside := "inside"
+		if pub < lo || pub > hi {
+			inside = "outside"
+		}
+		fmt.Fprintf(&s, " (the study published %s, %s our interval)", pct(pub, 1), inside)
+	}
+	fmt.Fprintf(&s, ", logistic regression %s by SGD and %s by L-BFGS, and a Keras-style baseline %s in the study's %d epochs",
+		d.accCI(clsMethod("", d.LogSGD.Runs)), d.accCI(d.lbfgsMethod()), d.accCI(clsMethod("", d.Keras.Runs)), d.kerasEpochs())
+	if len(d.KerasLong) > 0 {
+		fmt.Fprintf(&s, " and %s trained to convergence", d.accCI(clsMethod("", d.KerasLong[0].Runs)))
+	}
+	s.WriteString(". ")
+	if ms := d.digitsMethods(); len(ms) > 1 {
+		order, tied := d.ranked(ms)
+		names := bestNames(ms, order, tied)
+		if len(names) > 1 {
+			fmt.Fprintf(&s, "At the top on the test images, %s are level by McNemar's test. ", joinAnd(names))
+		} else {
+			fmt.Fprintf(&s, "On the test images, %s is ahead of every other method by McNemar's test. ", names[0])
+		}
+	}
+	fmt.Fprintf(&s, "Softmax outputs, which the study could not train, train: %s. ", d.accCI(clsMethod("", d.Cls.Softmax.Runs)))
+	if a := d.CurveAnswer(); a != "" {
+		s.WriteString("A learning curve at a fixed number of optimisation steps: " + d.curveVerdict() + ". ")
 	}
 	if n := len(d.FlaggedEdges()); n > 0 {
 		fmt.Fprintf(&s, "After an automatic refinement that extends a grid by one step where its best cell is on an edge, %d tuned result%s still lie%s on the edge of %s grid or at the end of %s epoch budget; each is called out, with its reason, where it is reported.", n, plural(n), verbS(n), theirIts(n), theirIts(n))

@@ -21,6 +21,7 @@ type LinearFit struct {
 	TrainMSE, ValMSE       float64
 	TestMSE, TestR2, ValR2 float64
 	TestPred               []float64 // prediction for every test point, in TerrainScaled.Test order
+	TestBlockSE            []float64 // mean squared error per tile of test cells (see testBlocks)
 	// Ridge only: where the chosen λ lies on its axis, and the validation
 	// error of the unpenalised fit (λ = 0) it is compared with.
 	Edges     *Edges  `json:",omitempty"`
@@ -68,30 +69,38 @@ func linearOLS(_ pipeline.Ctx, _ struct{}, in LinearInput) (LinearFit, error) {
 	return scoreLinear("ols", 0, beta, d, t), nil
 }
 
-// linearRidge fits Ridge in closed form for every candidate lambda and keeps
-// the one with the lowest validation error.
+// linearRidge fits Ridge in closed form for every candidate lambda and for
+// λ = 0 (OLS), and keeps the one with the lowest validation error: the
+// linear baseline. When the best is the unpenalised fit or the smallest
+// positive λ, it tries penalties one grid ratio below the smallest (and
+// above the largest when the best is there), up to RefineSteps of them.
 func linearRidge(_ pipeline.Ctx, p RidgeParams, in LinearInput) (LinearFit, error) {
 	d, t := in.Design.Value, in.Scaled.Value
 	fits := map[float64]LinearFit{}
 	fit := func(l float64) error {
-		beta, err := models.Ridge(d.Train.Dense(), t.Train.Z, l)
+		var beta []float64
+		var err error
+		if l == 0 {
+			beta, err = models.OLS(d.Train.Dense(), t.Train.Z)
+		} else {
+			beta, err = models.Ridge(d.Train.Dense(), t.Train.Z, l)
+		}
 		if err != nil {
 			return fmt.Errorf("closed-form Ridge with lambda %g: %w", l, err)
 		}
 		fits[l] = LinearFit{Lambda: l, Beta: beta, ValMSE: models.MSE(t.Val.Z, models.LinearPredict(d.Val.Dense(), beta))}
 		return nil
 	}
-	for _, l := range p.Lambdas {
+	for _, l := range append([]float64{0}, p.Lambdas...) {
+		if _, ok := fits[l]; ok {
+			continue
+		}
 		if err := fit(l); err != nil {
 			return LinearFit{}, err
 		}
 	}
-	// The unpenalised fit is the natural end of the axis below.
-	olsBeta, err := models.OLS(d.Train.Dense(), t.Train.Z)
-	if err != nil {
-		return LinearFit{}, fmt.Errorf("OLS: %w", err)
-	}
-	olsVal := models.MSE(t.Val.Z, models.LinearPredict(d.Val.Dense(), olsBeta))
+	olsVal := fits[0].ValMSE
+	// lambdas are the candidates in ascending order, 0 first.
 	lambdas := func() []float64 { return slices.Sorted(maps.Keys(fits)) }
 	bestIndex := func() int {
 		ls := lambdas()
@@ -108,16 +117,20 @@ func linearRidge(_ pipeline.Ctx, p RidgeParams, in LinearInput) (LinearFit, erro
 		bi := bestIndex()
 		var next float64
 		switch {
-		case len(ls) < 2:
+		case len(ls) < 3: // 0 and one positive λ: no ratio to step by
 		case bi == len(ls)-1:
 			next = ls[bi] * ls[bi] / ls[bi-1]
-		case bi == 0 && ls[0] > 0 && olsVal > fits[ls[0]].ValMSE:
-			next = ls[0] * ls[0] / ls[1]
+		case bi <= 1:
+			next = ls[1] * ls[1] / ls[2]
 		}
 		if !(next > 0) || math.IsInf(next, 0) {
 			break
 		}
-		if err := fit(roundSig(next, 3)); err != nil {
+		next = roundSig(next, 3)
+		if _, ok := fits[next]; ok {
+			break
+		}
+		if err := fit(next); err != nil {
 			return LinearFit{}, err
 		}
 	}
@@ -134,11 +147,11 @@ func linearRidge(_ pipeline.Ctx, p RidgeParams, in LinearInput) (LinearFit, erro
 	}
 	a := axisEdge("λ", labels, bi)
 	switch {
-	case a.Low && olsVal <= best.ValMSE:
+	case bi == 0 && len(ls) > 1:
 		a.Bound = true
-		a.Reason = fmt.Sprintf("the validation error keeps falling as λ decreases, and the unpenalised fit (OLS, λ = 0) scores %s against %s: at degree %d with %d training points no penalty helps, and the chosen λ is the closest to 0 tried",
-			sig3(olsVal), sig3(best.ValMSE), d.Degree, len(t.Train.Z))
-	case a.Low || a.High:
+		a.Reason = fmt.Sprintf("λ = 0 is the unpenalised fit (OLS), the end of the axis: it scores %s on validation against %s for the smallest positive penalty tried (λ = %s), so at degree %d with %d training points no penalty tried helps and the baseline is OLS",
+			sig3(olsVal), sig3(fits[ls[1]].ValMSE), report.FormatSig(ls[1], 2), d.Degree, len(t.Train.Z))
+	case a.High:
 		a.Reason = fmt.Sprintf("the refinement stopped after its %d steps", p.RefineSteps)
 	}
 	f.Edges = &Edges{What: "closed-form Ridge", Axes: []AxisEdge{a}}
@@ -155,5 +168,6 @@ func scoreLinear(model string, lambda float64, beta []float64, d Design, t Terra
 	f.TestPred = models.LinearPredict(models.PolyFeatures(t.Test.X, t.Test.Y, d.Degree), beta)
 	f.TestMSE = models.MSE(t.Test.Z, f.TestPred)
 	f.TestR2 = models.R2(t.Test.Z, f.TestPred)
+	f.TestBlockSE = t.blockSE(f.TestPred)
 	return f
 }

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"text/template"
 
+	"github.com/repro-dev/repro/models"
 	"github.com/repro-dev/repro/pipeline"
 	"github.com/repro-dev/repro/report"
 )
@@ -42,6 +43,8 @@ type ReportParams struct {
 	// Settings are the training settings of every experiment, for the
 	// Methods section's table.
 	Settings []Experiment `json:"settings"`
+	// Bootstrap sets the paired comparisons and 95 % intervals.
+	Bootstrap BootstrapParams `json:"bootstrap"`
 }
 
 // ReportInput is everything the report reads: the results it quotes, the
@@ -151,6 +154,10 @@ type reportData struct {
 	Data      []dataFile
 	tables    map[string]report.Table
 	used      map[string]bool
+	// tileWeights and comparisons are computed once per report (see
+	// compare.go).
+	tileWeights []float64
+	comparisons map[string]models.Comparison
 }
 
 type dataFile struct{ File, SHA256, What string }

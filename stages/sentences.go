@@ -229,28 +229,35 @@ func (d *reportData) TerrainCurvesSentence() string {
 	for _, t := range append(append([]RegTune(nil), d.Reg...), d.Extra...) {
 		parts = append(parts, fmt.Sprintf("%s after %s epochs", activationName(t.Label), sig(mean(bestEpochs(t.Curves)))))
 	}
-	return fmt.Sprintf("@fig:nn-terrain-curves follows the training of the best cell of each kind beside Ridge. The networks reach their lowest validation error %s (mean over seeds); closed-form Ridge, a horizontal line at %s, is the level to beat.",
+	return fmt.Sprintf("@fig:nn-terrain-curves follows the training of the best cell of each kind beside Ridge. The networks reach their lowest validation error %s (mean over seeds); closed-form Ridge at the penalty chosen on validation (the horizontal line, %s) is the level to beat.",
 		joinAnd(parts), sig(d.Ridge.ValMSE))
 }
 
-// PredictionsSentence ranks the predicted surfaces by their test R².
+// PredictionsSentence ranks the predicted surfaces by their mean test
+// error over seeds, and names those level with the best.
 func (d *reportData) PredictionsSentence() string {
-	type m struct {
-		name string
-		r2   float64
-	}
-	ms := []m{{"Ridge", d.Ridge.TestR2}}
+	ms := []method{d.linMethod()}
+	r2 := []float64{d.Ridge.TestR2}
+	names := []string{d.linShort()}
 	for _, t := range append(append([]RegTune(nil), d.Reg...), d.Extra...) {
-		if len(t.TestR2) > 0 {
-			ms = append(ms, m{activationName(t.Label) + " network", t.TestR2[0]})
+		if m := d.netMethod(t); m.ok() {
+			ms, r2, names = append(ms, m), append(r2, mean(t.TestR2)), append(names, kindName(t.Label))
 		}
 	}
-	sort.SliceStable(ms, func(i, j int) bool { return ms[i].r2 > ms[j].r2 })
+	order, tied := d.ranked(ms)
 	var parts []string
-	for _, x := range ms {
-		parts = append(parts, fmt.Sprintf("%s (R² %s)", x.name, sig(x.r2)))
+	for k, i := range order {
+		mark := ""
+		switch {
+		case k == 0:
+			mark = ", the best"
+		case tied[i]:
+			mark = ", level with the best"
+		}
+		parts = append(parts, fmt.Sprintf("%s (R² %s%s)", names[i], sig(r2[i]), mark))
 	}
-	return fmt.Sprintf("@fig:terrain-predictions shows the predicted surfaces of the first seed beside the truth; ranked by their test R², they are %s.", strings.Join(parts, ", "))
+	return fmt.Sprintf("@fig:terrain-predictions shows the predicted surfaces of the first seed beside the truth. Ranked by their mean test error over seeds (R² is the mean over seeds), they are %s; *level* means that a paired bootstrap over the test tiles and seeds does not separate the model from the best. A training grid every %d cells cannot resolve relief finer than that spacing: between its points every model interpolates.",
+		strings.Join(parts, ", "), d.Split.XSparsity)
 }
 
 // DigitsHeatSentence says what the digits heat maps show.
@@ -301,31 +308,54 @@ func (d *reportData) ConfusionSentence() string {
 // OutputLayerSentence compares the growth of the output weights of the
 // best softmax and sigmoid-output networks over training.
 func (d *reportData) OutputLayerSentence() string {
-	growth := func(b ClsBest) (float64, float64, bool) {
-		if len(b.Runs) == 0 || len(b.Runs[0].OutWSD) < 2 {
-			return 0, 0, false
-		}
-		r := b.Runs[0]
-		return r.OutWSD[0], r.OutWSD[len(r.OutWSD)-1], true
+	type growth struct {
+		first, last float64
+		rising      bool
 	}
-	s0, s1, ok1 := growth(d.Cls.Softmax)
-	g0, g1, ok2 := growth(d.Cls.Sigmoid)
+	of := func(b ClsBest) (growth, bool) {
+		if len(b.Runs) == 0 || len(b.Runs[0].OutWSD) < 2 {
+			return growth{}, false
+		}
+		w := b.Runs[0].OutWSD
+		n := len(w)
+		ref := w[max(0, n-1-max(1, n/10))] // a tenth of the epochs before the end
+		return growth{w[0], w[n-1], w[n-1] > 1.01*ref}, true
+	}
+	sm, ok1 := of(d.Cls.Softmax)
+	sg, ok2 := of(d.Cls.Sigmoid)
 	if !ok1 || !ok2 {
 		return ""
 	}
-	verdict := "both stay bounded"
-	if s1/s0 > 100 || g1/g0 > 100 {
-		verdict = "one of them grows by more than a hundredfold"
+	var s strings.Builder
+	fmt.Fprintf(&s, "Over training, the standard deviation of the output weights goes from %s to %s (%s) for the best softmax network and from %s to %s (%s) for the best sigmoid-output network (first seed, @fig:output-layer): ",
+		sig(sm.first), sig(sm.last), ratioTimes(sm.last/sm.first), sig(sg.first), sig(sg.last), ratioTimes(sg.last/sg.first))
+	if sm.last/sm.first > 100 || sg.last/sg.first > 100 {
+		s.WriteString("one of them grows by more than a hundredfold")
+	} else {
+		s.WriteString("they grow, but neither by a hundredfold, and every prediction stays finite")
 	}
-	return fmt.Sprintf("Over training, the standard deviation of the output weights goes from %s to %s (%s) for the best softmax network and from %s to %s (%s) for the best sigmoid-output network (@fig:output-layer): %s.",
-		sig(s0), sig(s1), ratioTimes(s1/s0), sig(g0), sig(g1), ratioTimes(g1/g0), verdict)
+	var still []string
+	if sm.rising {
+		still = append(still, "softmax")
+	}
+	if sg.rising {
+		still = append(still, "sigmoid-output")
+	}
+	if len(still) > 0 {
+		fmt.Fprintf(&s, "; the weights of the %s network%s are still growing over the last tenth of the epochs", joinAnd(still), plural(len(still)))
+	}
+	s.WriteString(".")
+	return s.String()
 }
 
 // TerrainDiscussion sums up the terrain results.
 func (d *reportData) TerrainDiscussion() string {
-	best := d.BestReg()
 	var s strings.Builder
-	fmt.Fprintf(&s, "On the terrain, the best network kind is the %s. %s", kindName(best.Label), d.NetVsRidge(best))
+	ms, _ := d.netMethods()
+	if b := d.bestSentence("terrain network kinds", ms); b != "" {
+		s.WriteString(b + " ")
+	}
+	s.WriteString(d.NetVsRidge(d.bestNet()))
 	if l := d.Losers(); len(l) > 0 {
 		var names []string
 		for _, t := range l {
@@ -349,17 +379,25 @@ func (d *reportData) EpochsDiscussion() string {
 
 // Conclusions are the report's conclusions, one sentence each.
 func (d *reportData) Conclusions() []string {
-	best := d.BestReg()
 	var out []string
-	out = append(out, d.NetVsRidge(best))
-	if d.SGDReachesClosed() {
-		out = append(out, "SGD on Ridge converges to the closed-form solution at the same penalty; the study's gap between SGD and the closed form came from comparing different penalties.")
-	} else {
-		out = append(out, "SGD on Ridge stays above the closed-form solution at the same penalty within its epochs.")
+	ms, _ := d.netMethods()
+	if b := d.bestSentence("terrain network kinds", ms); b != "" {
+		out = append(out, b)
 	}
-	out = append(out, fmt.Sprintf("The best digits network reaches %s test accuracy, logistic regression %s (SGD) and %s (L-BFGS), the Keras-style baseline %s in %d epochs.",
-		pctsd(d.Cls.Best.TestAcc, 1), pctsd(d.LogSGD.TestAcc, 1), pct(d.LBFGS.TestAcc, 1), pctsd(d.Keras.TestAcc, 1), d.kerasEpochs()))
-	out = append(out, "Softmax with cross-entropy trains once its derivative is the full Jacobian's and its exponential is stabilised: "+pctsd(d.Cls.Softmax.TestAcc, 1)+".")
+	out = append(out, d.NetVsRidge(d.bestNet()))
+	if _, _, ok := d.sgdObjective(); ok {
+		if d.SGDReachesClosed() {
+			out = append(out, "SGD on Ridge converges to the closed-form solution at the same penalty: the training objective of its kept coefficients is within 1 % of the minimum; the study's gap between SGD and the closed form came from comparing different penalties.")
+		} else {
+			out = append(out, "SGD on Ridge stays above the closed-form solution at the same penalty within its epochs: the training objective of its kept coefficients is more than 1 % above the minimum.")
+		}
+	}
+	out = append(out, fmt.Sprintf("The best digits network on validation reaches %s test accuracy, logistic regression %s (SGD) and %s (L-BFGS), the Keras-style baseline %s in %d epochs (means with 95 %% intervals over seeds and test images).",
+		d.accCI(clsMethod("", d.Cls.Best.Runs)), d.accCI(clsMethod("", d.LogSGD.Runs)), d.accCI(d.lbfgsMethod()), d.accCI(clsMethod("", d.Keras.Runs)), d.kerasEpochs()))
+	if b := d.bestSentence("digits methods", d.digitsMethods()); b != "" {
+		out = append(out, b)
+	}
+	out = append(out, "Softmax with cross-entropy trains once its derivative is the full Jacobian's and its exponential is stabilised: "+d.accCI(clsMethod("", d.Cls.Softmax.Runs))+".")
 	if v := d.curveVerdict(); v != "" {
 		out = append(out, upperFirst(v)+", at the same number of optimisation steps.")
 	}
@@ -371,7 +409,8 @@ func (d *reportData) Conclusions() []string {
 func (d *reportData) Limitations() []string {
 	out := []string{
 		fmt.Sprintf("Our terrain is not the study's (SRTM elevations of an area in Ireland are not available offline), so terrain numbers compare only in kind, and the digits split (%d training images) is ours, not the study's.", len(d.DSplit.Train)),
-		fmt.Sprintf("Every mean is over %d seeds: enough to see which differences exceed the spread, not to test small ones.", d.P.Seeds),
+		fmt.Sprintf("Every mean is over %d seeds, and the 95 %% intervals resample these seeds and the test data; they do not include other data splits (another placement of the terrain's training grid, another draw of the digits' training images), so they understate the variation a new split would bring.", d.P.Seeds),
+		"Each tuning chooses its cell on the validation minima over epochs of a noisy curve, on the same cells it reports validation errors for: those validation errors are optimistic, and only test errors compare methods.",
 		"Tuning searches learning rate and architecture on a grid, with the other settings (momentum, decay, batch size, patience) fixed as in the study; a refinement extends a grid by a few steps only.",
 		"The test set is scored once per chosen configuration, but the choice of what to report (the grids, their widening) was made by looking at validation results of earlier runs.",
 	}

@@ -5,22 +5,32 @@ import (
 	"math"
 	"strings"
 
+	"github.com/repro-dev/repro/models"
 	"github.com/repro-dev/repro/report"
 )
 
-// msd formats values over seeds as "mean ± sd" with sig significant digits.
+// msd formats values over seeds as "mean ± sd", the sd to one or two
+// significant figures and the mean to the same decimal place (sig is the
+// significant digits of a value without spread).
 func msd(xs []float64, sig int) string {
 	m, sd := meanSD(xs)
-	return nbsp(report.MeanSD(m, sd, sig))
+	if sd == 0 {
+		return nbsp(report.FormatSig(m, sig))
+	}
+	return pm(m, sd)
 }
 
 // nbsp keeps "0.12 ± 0.01" and "98.1 %" on one line.
 func nbsp(s string) string { return strings.ReplaceAll(s, " ", "\u00a0") }
 
-// pctsd formats accuracies over seeds as "98.1 ± 0.4 %".
+// pctsd formats accuracies over seeds as "98.1 ± 0.4 %", the sd to one or
+// two significant figures (decimals is for a value without spread).
 func pctsd(xs []float64, decimals int) string {
 	m, sd := meanSD(xs)
-	return fmt.Sprintf("%.*f\u00a0±\u00a0%.*f\u00a0%%", decimals, 100*m, decimals, 100*sd)
+	if sd == 0 {
+		return pct(m, decimals)
+	}
+	return pmPct(m, sd)
 }
 
 func pct(x float64, decimals int) string { return fmt.Sprintf("%.*f\u00a0%%", decimals, 100*x) }
@@ -114,25 +124,29 @@ func buildTables(d *reportData) {
 	}
 	d.tables["split"] = split
 
-	lin := report.Table{Name: "linear", Caption: "Linear models on the terrain (heights scaled to [0, 1]): closed forms, and Ridge trained by SGD at the best mini-batch size and learning rate (mean ± sd over seeds).",
-		Header: []string{"model", "λ", "training MSE", "validation MSE", "test MSE", "test R²"},
+	lin := report.Table{Name: "linear", Caption: "Linear models on the terrain (heights scaled to [0, 1]): OLS, Ridge at the penalty chosen on validation (λ = 0 is a candidate), and Ridge trained by SGD at the best mini-batch size and learning rate. Test MSE: mean with its 95 % interval over the tiles of test cells (and the seeds, for SGD); validation MSE of SGD: mean ± sd over seeds of each run's lowest validation error over epochs (optimistic).",
+		Header: []string{"model", "λ", "training MSE", "validation MSE", "test MSE [95 % interval]", "test R²"},
 		Align:  []string{"left", "right", "right", "right", "right", "right"}}
 	for _, f := range []LinearFit{d.OLS, d.Ridge} {
 		lambda := "—"
+		name := modelName(f.Model) + ", closed form"
 		if f.Model == "ridge" {
 			lambda = report.FormatSig(f.Lambda, 2)
+			name = "Ridge, closed form, λ chosen on validation"
 		}
-		lin.Rows = append(lin.Rows, []string{modelName(f.Model) + ", closed form", lambda, report.FormatSig(f.TrainMSE, 3), report.FormatSig(f.ValMSE, 3),
-			report.FormatSig(f.TestMSE, 3), report.FormatSig(f.TestR2, 3)})
+		m := method{Metric: models.SquaredError, Runs: [][]float64{f.TestBlockSE}}
+		lin.Rows = append(lin.Rows, []string{name, lambda, report.FormatSig(f.TrainMSE, 3), report.FormatSig(f.ValMSE, 3),
+			d.mseCI(m), report.FormatSig(f.TestR2, 3)})
 	}
 	b := d.SGD.Best
 	lin.Rows = append(lin.Rows, []string{fmt.Sprintf("Ridge by SGD (batch %d, γ0 = %g)", b.BatchSize, b.LR), report.FormatSig(b.Runs[0].Lambda, 2), "—",
-		nbsp(report.MeanSD(b.MeanVal, b.SDVal, 3)), msd(d.SGD.TestMSE, 3), msd(d.SGD.TestR2, 3)})
+		pm(b.MeanVal, b.SDVal), d.mseCI(d.sgdMethod()), msd(d.SGD.TestR2, 3)})
 	d.tables["linear"] = lin
 
-	t2 := report.Table{Name: "terrain-test", Caption: "Test error of the best model of each kind on the terrain (mean ± sd over seeds for the networks), beside the study's published numbers, which are on different terrain (Ireland) and so comparable only in kind.",
-		Header: []string{"model", "chosen on validation", "test MSE", "test R²", "published MSE (Ireland)", "published R² (Ireland)"},
-		Align:  []string{"left", "left", "right", "right", "right", "right"}}
+	t2 := report.Table{Name: "terrain-test", Caption: fmt.Sprintf("Test error of the chosen model of each kind on the terrain. Test MSE (heights scaled to [0, 1]) and RMSE in metres (heights were divided by the training heights' range, %s m): mean over seeds with its 95 %% interval, resampling the seeds and the %d tiles of test cells (a tile is one cell of the training grid, %d x %d cells: neighbouring cells are not independent); R²: mean ± sd over seeds. The last column is the paired comparison with the linear baseline chosen on validation (%s). The study's published numbers are on different terrain (Ireland) and so comparable only in kind.",
+		report.FormatSig(d.heightRange(), 4), len(d.weights(models.SquaredError)), d.Split.XSparsity, d.Split.XSparsity, d.linShort()),
+		Header: []string{"model", "chosen on validation", "test MSE [95 % interval]", "RMSE, m [95 % interval]", "test R²", "against the linear baseline", "published MSE (Ireland)", "published R² (Ireland)"},
+		Align:  []string{"left", "left", "right", "right", "right", "left", "right", "right"}}
 	pubRow := func(key string) (string, string) {
 		p, ok := d.Pub.Terrain[key]
 		if !ok {
@@ -141,19 +155,31 @@ func buildTables(d *reportData) {
 		return report.FormatSig(p.TestMSE, 3), report.FormatSig(p.TestR2, 3)
 	}
 	pm, pr := pubRow("ridge")
-	t2.Rows = append(t2.Rows, []string{"Ridge, closed form", "λ = " + report.FormatSig(d.Ridge.Lambda, 2), report.FormatSig(d.Ridge.TestMSE, 3), report.FormatSig(d.Ridge.TestR2, 3), pm, pr})
+	lm := d.linMethod()
+	linRow := "Ridge, closed form"
+	linCfg := "λ = " + report.FormatSig(d.Ridge.Lambda, 2)
+	if d.Ridge.Lambda == 0 {
+		linRow, linCfg = "OLS, closed form", "λ = 0 (best on validation)"
+	}
+	t2.Rows = append(t2.Rows, []string{linRow, linCfg, d.mseCI(lm), d.rmseCI(lm), report.FormatSig(d.Ridge.TestR2, 3), "(the baseline)", pm, pr})
 	for _, r := range append(append([]RegTune(nil), d.Reg...), d.Extra...) {
 		pm, pr := pubRow(r.Label)
 		name := activationName(r.Label) + " network"
 		if len(r.Label) > 6 && r.Label[:6] == "extra." {
 			name = "extension: " + r.Label[6:] + " (" + activationName(r.Curves[0].Hidden) + ")"
 		}
-		t2.Rows = append(t2.Rows, []string{name, fmt.Sprintf("%s, γ0 = %g", r.BestArch, r.BestLR), msd(r.TestMSE, 3), msd(r.TestR2, 3), pm, pr})
+		m := d.netMethod(r)
+		vs := "—"
+		if m.ok() && lm.ok() {
+			c := d.compare(m, lm)
+			vs = fmt.Sprintf("%s (%s %s)", verb(c), signedVal(c.Diff, c.Lo, c.Hi), ciVal(c.Lo, c.Hi))
+		}
+		t2.Rows = append(t2.Rows, []string{name, fmt.Sprintf("%s, γ0 = %g", r.BestArch, r.BestLR), d.mseCI(m), d.rmseCI(m), msd(r.TestR2, 3), vs, pm, pr})
 	}
 	d.tables["terrain-test"] = t2
 
-	cls := report.Table{Name: "digits", Caption: "Digits: accuracy of each method on the validation and test images (mean ± sd over seeds), the epoch of the best validation error, and the study's published numbers.",
-		Header: []string{"method", "configuration", "validation accuracy", "test accuracy", "epoch of best validation error", "published"},
+	cls := report.Table{Name: "digits", Caption: fmt.Sprintf("Digits: accuracy of each method on the validation images (mean ± sd over seeds; the cell was chosen on them, so it is optimistic) and on the %d test images (mean with its 95 %% interval, resampling the seeds and the test images), the epoch of the best validation error (mean ± sd over seeds), and the study's published numbers.", len(d.DSplit.Test)),
+		Header: []string{"method", "configuration", "validation accuracy", "test accuracy [95 % interval]", "epoch of best validation error", "published"},
 		Align:  []string{"left", "left", "right", "right", "right", "left"}}
 	pub := d.Pub.Digits
 	for _, m := range []struct {
@@ -173,12 +199,12 @@ func buildTables(d *reportData) {
 			be = append(be, float64(r.BestEpoch))
 		}
 		cls.Rows = append(cls.Rows, []string{m.name, fmt.Sprintf("%s, %s hidden, %s output, γ0 = %g", m.b.Arch, activationName(m.b.Hidden), m.b.Output, m.b.LR),
-			pctsd(m.b.ValAcc, 1), pctsd(m.b.TestAcc, 1), msd(be, 2), m.pub})
+			pctsd(m.b.ValAcc, 1), d.accCI(clsMethod("", m.b.Runs)), msd(be, 2), m.pub})
 	}
 	cls.Rows = append(cls.Rows,
-		[]string{"logistic regression, SGD", "softmax, cross-entropy", pctsd(d.LogSGD.ValAcc, 1), pctsd(d.LogSGD.TestAcc, 1), msd(d.LogSGD.BestEpoch, 2), fmt.Sprintf("about %s validation (published)", pct(pub.LogisticValAccuracy, 0))},
-		[]string{"logistic regression, L-BFGS", fmt.Sprintf("%d iterations", d.LBFGS.Result.Iterations), pct(d.LBFGS.ValAcc, 1), pct(d.LBFGS.TestAcc, 1), "—", fmt.Sprintf("%s test, scikit-learn (published)", pct(pub.SklearnLogisticTestAccuracy, 1))},
-		[]string{"Keras-style baseline", fmt.Sprintf("%s, Adam, %d epochs", d.Keras.Runs[0].Arch, d.Keras.Runs[0].EpochsRun), pctsd(d.Keras.ValAcc, 1), pctsd(d.Keras.TestAcc, 1), msd(d.Keras.BestEpoch, 2),
+		[]string{"logistic regression, SGD", "softmax, cross-entropy", pctsd(d.LogSGD.ValAcc, 1), d.accCI(clsMethod("", d.LogSGD.Runs)), msd(d.LogSGD.BestEpoch, 2), fmt.Sprintf("about %s validation (published)", pct(pub.LogisticValAccuracy, 0))},
+		[]string{"logistic regression, L-BFGS", fmt.Sprintf("%d iterations", d.LBFGS.Result.Iterations), pct(d.LBFGS.ValAcc, 1), d.accCI(d.lbfgsMethod()), "—", fmt.Sprintf("%s test, scikit-learn (published)", pct(pub.SklearnLogisticTestAccuracy, 1))},
+		[]string{"Keras-style baseline", fmt.Sprintf("%s, Adam, %d epochs", d.Keras.Runs[0].Arch, d.Keras.Runs[0].EpochsRun), pctsd(d.Keras.ValAcc, 1), d.accCI(clsMethod("", d.Keras.Runs)), msd(d.Keras.BestEpoch, 2),
 			fmt.Sprintf("%s test, mean of %d runs (published)", pct(pub.Keras.TestAccuracy, 1), pub.Keras.Runs)},
 	)
 	d.tables["digits"] = cls

@@ -1,0 +1,434 @@
+package stages
+
+import (
+	"encoding/binary"
+	"fmt"
+	"hash/fnv"
+	"math"
+	"strconv"
+
+	"github.com/repro-dev/repro/models"
+	"github.com/repro-dev/repro/report"
+)
+
+// The report's comparisons of methods. Every "beats", "loses to", "level
+// with" and "the best" of the report is a models.Compare of two methods'
+// per-unit scores on the same test units (tiles of test cells on the
+// terrain, images on the digits) with the same seeds: a paired bootstrap
+// interval for test MSE, McNemar's test for accuracies.
+
+// BootstrapParams set the paired comparisons and 95 % intervals.
+type BootstrapParams struct {
+	Resamples int    `json:"resamples"`
+	Seed      uint64 `json:"seed"`
+}
+
+// method is one method as the comparisons see it.
+type method struct {
+	Name   string
+	Metric models.Metric
+	Runs   [][]float64 // [seed][unit]: squared error per tile, or 1/0 per image
+}
+
+func (m method) ok() bool { return len(m.Runs) > 0 && len(m.Runs[0]) > 0 }
+
+func (d *reportData) compareConfig() models.CompareConfig {
+	c := models.DefaultCompare
+	if d.P.Bootstrap.Resamples > 0 {
+		c.Resamples, c.Seed = d.P.Bootstrap.Resamples, d.P.Bootstrap.Seed
+	}
+	return c
+}
+
+// weights are the units' weights: the test cells of each tile on the
+// terrain, nil (equal) on the digits.
+func (d *reportData) weights(m models.Metric) []float64 {
+	if m != models.SquaredError {
+		return nil
+	}
+	if d.tileWeights == nil {
+		_, d.tileWeights = testBlocks(d.Split.Cols, d.Split.XSparsity, d.testCells())
+	}
+	return d.tileWeights
+}
+
+// testCells are the flat indices of the terrain's test cells, in the order
+// of TerrainScaled.Test.
+func (d *reportData) testCells() []int {
+	var out []int
+	for i, r := range d.Split.Role() {
+		if r == 0 {
+			out = append(out, i)
+		}
+	}
+	return out
+}
+
+// compare is models.Compare of a with b (memoised by the scores: sentences
+// and tables ask for the same pairs).
+func (d *reportData) compare(a, b method) models.Comparison {
+	key := fmt.Sprint(a.Metric, scoresKey(a.Runs), scoresKey(b.Runs))
+	if c, ok := d.comparisons[key]; ok {
+		return c
+	}
+	if d.comparisons == nil {
+		d.comparisons = map[string]models.Comparison{}
+	}
+	c := models.Compare(a.Metric, a.Runs, b.Runs, d.weights(a.Metric), d.compareConfig())
+	d.comparisons[key] = c
+	return c
+}
+
+// scoresKey is a hash of a method's scores.
+func scoresKey(runs [][]float64) uint64 {
+	h := fnv.New64a()
+	var b [8]byte
+	for _, r := range runs {
+		binary.LittleEndian.PutUint64(b[:], uint64(len(r)))
+		h.Write(b[:])
+		for _, v := range r {
+			binary.LittleEndian.PutUint64(b[:], math.Float64bits(v))
+			h.Write(b[:])
+		}
+	}
+	return h.Sum64()
+}
+
+// interval is a method's mean and 95 % interval over seeds and test units.
+func (d *reportData) interval(m method) (mean, lo, hi float64) {
+	if !m.ok() {
+		return math.NaN(), math.NaN(), math.NaN()
+	}
+	return models.Interval(m.Runs, d.weights(m.Metric), d.compareConfig())
+}
+
+// ranked orders methods best first and names those level with the best.
+func (d *reportData) ranked(ms []method) (order []int, tied []bool) {
+	var runs [][][]float64
+	for _, m := range ms {
+		runs = append(runs, m.Runs)
+	}
+	if len(ms) == 0 {
+		return nil, nil
+	}
+	return models.Rank(ms[0].Metric, runs, d.weights(ms[0].Metric), d.compareConfig())
+}
+
+// bestNames names the methods level with the best: "the ReLU network", or
+// "the ReLU network, the leaky ReLU network and ..., level with each other".
+func bestNames(ms []method, order []int, tied []bool) []string {
+	var out []string
+	for _, i := range order {
+		if tied[i] {
+			out = append(out, ms[i].Name)
+		}
+	}
+	return out
+}
+
+// Terrain methods.
+
+// linName names the linear baseline chosen on validation: OLS when the
+// unpenalised fit wins, else Ridge with its penalty.
+func (d *reportData) linName() string {
+	if d.Ridge.Lambda == 0 {
+		return "OLS"
+	}
+	return fmt.Sprintf("closed-form Ridge (λ = %s)", report.FormatSig(d.Ridge.Lambda, 2))
+}
+
+// linShort is linName without the parenthesis.
+func (d *reportData) linShort() string {
+	if d.Ridge.Lambda == 0 {
+		return "OLS"
+	}
+	return "Ridge"
+}
+
+func (d *reportData) linMethod() method {
+	return method{Name: d.linName(), Metric: models.SquaredError, Runs: [][]float64{d.Ridge.TestBlockSE}}
+}
+
+func (d *reportData) sgdMethod() method {
+	return method{Name: "Ridge by SGD", Metric: models.SquaredError, Runs: d.SGD.TestBlockSE}
+}
+
+func (d *reportData) netMethod(t RegTune) method {
+	m := method{Name: "the " + kindName(t.Label), Metric: models.SquaredError}
+	for _, r := range t.Curves {
+		if len(r.TestBlockSE) > 0 {
+			m.Runs = append(m.Runs, r.TestBlockSE)
+		}
+	}
+	return m
+}
+
+// netMethods are the terrain network kinds, the study's and the extensions.
+func (d *reportData) netMethods() ([]method, []RegTune) {
+	var ms []method
+	var ts []RegTune
+	for _, t := range append(append([]RegTune(nil), d.Reg...), d.Extra...) {
+		if m := d.netMethod(t); m.ok() {
+			ms, ts = append(ms, m), append(ts, t)
+		}
+	}
+	return ms, ts
+}
+
+// Digits methods.
+
+func hitRuns(runs []NetRun) [][]float64 {
+	var out [][]float64
+	for _, r := range runs {
+		if len(r.TestHit) == 0 {
+			continue
+		}
+		row := make([]float64, len(r.TestHit))
+		for i, h := range r.TestHit {
+			row[i] = float64(h)
+		}
+		out = append(out, row)
+	}
+	return out
+}
+
+func clsMethod(name string, runs []NetRun) method {
+	return method{Name: name, Metric: models.Correct, Runs: hitRuns(runs)}
+}
+
+func (d *reportData) lbfgsMethod() method {
+	return clsMethod("logistic regression by L-BFGS", []NetRun{{TestHit: d.LBFGS.TestHit}})
+}
+
+// digitsMethods are the digits methods of the key results, best network
+// first.
+func (d *reportData) digitsMethods() []method {
+	ms := []method{clsMethod("the best network on validation ("+clsName(d.Cls.Best)+")", d.Cls.Best.Runs)}
+	if !sameCell(d.Cls.Softmax, d.Cls.Best) && len(d.Cls.Softmax.Runs) > 0 {
+		ms = append(ms, clsMethod("the best softmax-output network ("+clsName(d.Cls.Softmax)+")", d.Cls.Softmax.Runs))
+	}
+	if !sameCell(d.Cls.Sigmoid, d.Cls.Best) && len(d.Cls.Sigmoid.Runs) > 0 {
+		ms = append(ms, clsMethod("the best sigmoid-output network ("+clsName(d.Cls.Sigmoid)+")", d.Cls.Sigmoid.Runs))
+	}
+	ms = append(ms, clsMethod("logistic regression by SGD", d.LogSGD.Runs), d.lbfgsMethod(), clsMethod("the Keras-style baseline", d.Keras.Runs))
+	for _, l := range d.KerasLong {
+		ms = append(ms, clsMethod("the Keras-style baseline trained to convergence", l.Runs))
+	}
+	var out []method
+	for _, m := range ms {
+		if m.ok() {
+			out = append(out, m)
+		}
+	}
+	return out
+}
+
+func sameCell(a, b ClsBest) bool {
+	return a.Arch == b.Arch && a.Hidden == b.Hidden && a.Output == b.Output && a.LR == b.LR
+}
+
+func clsName(b ClsBest) string {
+	return fmt.Sprintf("%s, %s hidden, %s output", b.Arch, activationName(b.Hidden), b.Output)
+}
+
+// Sentences.
+
+// verb is what a comparison of A with B says A does.
+func verb(c models.Comparison) string {
+	switch c.Outcome {
+	case models.Better:
+		return "beats"
+	case models.Worse:
+		return "loses to"
+	}
+	return "is level with"
+}
+
+// evidence is the numbers behind a comparison, for a parenthesis: the
+// difference, its 95 % interval and the test.
+func (d *reportData) evidence(c models.Comparison) string {
+	if c.Metric == models.Correct {
+		n := len(d.DSplit.Test)
+		test := "McNemar's test"
+		if c.Exact {
+			test += ", exact"
+		}
+		return fmt.Sprintf("difference %s points, 95 %% interval %s; of the %d test images, %s are right only for the first and %s only for the second (mean over seeds); %s, %s",
+			signedPts(c.Diff, c.Lo, c.Hi), ciPts(c.Lo, c.Hi), n, count(c.NBetter), count(c.NWorse), test, pval(c.P))
+	}
+	return fmt.Sprintf("difference in test MSE %s, 95 %% interval %s, paired bootstrap over %d tiles of test cells and the seeds",
+		signedVal(c.Diff, c.Lo, c.Hi), ciVal(c.Lo, c.Hi), len(d.weights(models.SquaredError)))
+}
+
+// versus is a sentence comparing a with b on the test set.
+func (d *reportData) versus(a, b method) string {
+	if !a.ok() || !b.ok() {
+		return ""
+	}
+	c := d.compare(a, b)
+	where := "on the test cells"
+	scores := fmt.Sprintf("test MSE %s against %s", sig(c.MeanA), sig(c.MeanB))
+	if c.Metric == models.Correct {
+		where = "on the test images"
+		scores = fmt.Sprintf("%s against %s", pct(c.MeanA, 1), pct(c.MeanB, 1))
+	}
+	return fmt.Sprintf("%s %s %s %s: %s (%s).", upperFirst(a.Name), verb(c), b.Name, where, scores, d.evidence(c))
+}
+
+// bestSentence names the methods level with the best on the test set.
+func (d *reportData) bestSentence(what string, ms []method) string {
+	if len(ms) == 0 {
+		return ""
+	}
+	order, tied := d.ranked(ms)
+	names := bestNames(ms, order, tied)
+	if len(names) == 1 {
+		return fmt.Sprintf("Of the %s, %s is the best on the test set: every other is worse by a paired test.", what, names[0])
+	}
+	return fmt.Sprintf("Of the %s, %s are level at the top on the test set: %s has the best mean, and no paired test separates the others from it.",
+		what, joinAnd(names), ms[order[0]].Name)
+}
+
+// Number formatting: uncertainties to one or two significant figures (two
+// when the first digit is 1 or 2), values to the same decimal place.
+
+// uncDecimals is the number of decimals that shows u to one or two
+// significant figures.
+func uncDecimals(u float64) int {
+	u = math.Abs(u)
+	if u == 0 || math.IsNaN(u) || math.IsInf(u, 0) {
+		return 3
+	}
+	e := int(math.Floor(math.Log10(u)))
+	lead := u / math.Pow(10, float64(e))
+	d := -e
+	if lead < 2.95 {
+		d++
+	}
+	return max(d, 0)
+}
+
+// pm formats m ± u with u to one or two significant figures ("0.0123 ±
+// 0.0006"); an exact zero uncertainty is "m ± 0".
+func pm(m, u float64) string {
+	if u == 0 {
+		return nbsp(report.FormatSig(m, 3) + " ± 0")
+	}
+	k := uncDecimals(u)
+	return nbsp(strconv.FormatFloat(m, 'f', k, 64) + " ± " + strconv.FormatFloat(math.Abs(u), 'f', k, 64))
+}
+
+// pmPct is pm for fractions shown as percentages.
+func pmPct(m, u float64) string {
+	if u == 0 {
+		return nbsp(fmt.Sprintf("%.1f ± 0 %%", 100*m))
+	}
+	k := uncDecimals(100 * u)
+	return nbsp(strconv.FormatFloat(100*m, 'f', k, 64) + " ± " + strconv.FormatFloat(100*math.Abs(u), 'f', k, 64) + " %")
+}
+
+// ciVal formats a 95 % interval with the precision of its half-width.
+func ciVal(lo, hi float64) string {
+	k := uncDecimals((hi - lo) / 2)
+	return nbsp(fmt.Sprintf("[%s, %s]", strconv.FormatFloat(lo, 'f', k, 64), strconv.FormatFloat(hi, 'f', k, 64)))
+}
+
+func signedVal(x, lo, hi float64) string {
+	return strconv.FormatFloat(x, 'f', uncDecimals((hi-lo)/2), 64)
+}
+
+func ciPts(lo, hi float64) string {
+	k := uncDecimals(100 * (hi - lo) / 2)
+	return nbsp(fmt.Sprintf("[%s, %s]", strconv.FormatFloat(100*lo, 'f', k, 64), strconv.FormatFloat(100*hi, 'f', k, 64)))
+}
+
+func signedPts(x, lo, hi float64) string {
+	return strconv.FormatFloat(100*x, 'f', uncDecimals(100*(hi-lo)/2), 64)
+}
+
+// valCI is "m [lo, hi]" for a test MSE with its 95 % interval.
+func valCI(m, lo, hi float64) string {
+	k := uncDecimals((hi - lo) / 2)
+	return nbsp(strconv.FormatFloat(m, 'f', k, 64) + " " + ciVal(lo, hi))
+}
+
+// pctCI is "97.5 [96.9, 98.1] %" for an accuracy with its 95 % interval.
+func pctCI(m, lo, hi float64) string {
+	k := uncDecimals(100 * (hi - lo) / 2)
+	return nbsp(strconv.FormatFloat(100*m, 'f', k, 64) + " " + ciPts(lo, hi) + " %")
+}
+
+func pval(p float64) string {
+	if p < 0.001 {
+		return "p < 0.001"
+	}
+	return "p = " + report.FormatSig(p, 2)
+}
+
+// count formats a discordant count, a whole number with one seed.
+func count(x float64) string { return strconv.FormatFloat(math.Round(10*x)/10, 'f', -1, 64) }
+
+// Methods' intervals, for the tables and sentences.
+
+func (d *reportData) mseCI(m method) string {
+	if !m.ok() {
+		return "—"
+	}
+	return valCI(d.interval(m))
+}
+
+func (d *reportData) accCI(m method) string {
+	if !m.ok() {
+		return "—"
+	}
+	return pctCI(d.interval(m))
+}
+
+// rmseMetres converts a scaled test MSE to an RMSE in metres: heights were
+// divided by the training heights' range.
+func (d *reportData) rmseMetres(mse float64) float64 {
+	return math.Sqrt(mse) * d.heightRange()
+}
+
+// heightRange is the range of the training heights (metres), by which
+// heights were scaled to [0, 1].
+func (d *reportData) heightRange() float64 {
+	lo, hi := math.Inf(1), math.Inf(-1)
+	for _, i := range d.Split.Train {
+		if i < len(d.Terrain.Z) {
+			lo, hi = math.Min(lo, d.Terrain.Z[i]), math.Max(hi, d.Terrain.Z[i])
+		}
+	}
+	if hi <= lo {
+		return 1
+	}
+	return hi - lo
+}
+
+// rmseCI is the RMSE in metres with its 95 % interval.
+func (d *reportData) rmseCI(m method) string {
+	if !m.ok() {
+		return "—"
+	}
+	mean, lo, hi := d.interval(m)
+	return valCI(d.rmseMetres(mean), d.rmseMetres(math.Max(lo, 0)), d.rmseMetres(hi))
+}
+
+// AccCI is a digits method's test accuracy with its 95 % interval (for the
+// template).
+func (d *reportData) AccCI(runs []NetRun) string { return d.accCI(clsMethod("", runs)) }
+
+// LBFGSCI is L-BFGS logistic regression's test accuracy with its 95 %
+// interval over the test images.
+func (d *reportData) LBFGSCI() string { return d.accCI(d.lbfgsMethod()) }
+
+// DigitsComparison ranks the digits methods on the test images and
+// compares the best network with logistic regression by L-BFGS.
+func (d *reportData) DigitsComparison() string {
+	ms := d.digitsMethods()
+	s := d.bestSentence("digits methods in @tbl:digits", ms)
+	if best, lb := clsMethod("The best network on validation", d.Cls.Best.Runs), d.lbfgsMethod(); best.ok() && lb.ok() {
+		s += " " + d.versus(best, lb)
+	}
+	return s
+}
