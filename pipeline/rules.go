@@ -207,12 +207,12 @@ type RuleViolation struct {
 
 func (v RuleViolation) String() string {
 	s := fmt.Sprintf("%s: %s changed %s (%s -> %s)", v.Rule, v.Metric, FormatChangeText(v.Change, v.Relative), FormatNumber(v.A), FormatNumber(v.B))
-	return s + v.noiseText()
+	return s + v.NoiseText()
 }
 
-// noiseText is what a noise rule measured: ", -12.3 sd" or ", paired t
-// test over 3 seeds: p = 0.004 < 0.05".
-func (v RuleViolation) noiseText() string {
+// NoiseText is what a noise rule measured: ", -12.3 sd" or ", paired t
+// test over 3 seeds: p = 0.004 < 0.05"; "" for other rules.
+func (v RuleViolation) NoiseText() string {
 	switch {
 	case v.P != nil:
 		return fmt.Sprintf(", paired t test over %d seeds: p = %s < %g", v.Seeds, FormatP(*v.P), SignificanceLevel)

@@ -71,11 +71,22 @@ func diffText(d *pipeline.LockDiff) string { return diffTextWith(d, nil) }
 
 // diffTextWith renders the diff as plain text as Text does, with stages, if not
 // nil, writing the stages section (which Text lists one stage at a time).
+// Every string of the diff is passed through termText first (see
+// termSafeDiff); stages must render a diff passed through termSafeDiff.
 func diffTextWith(d *pipeline.LockDiff, stages func(w io.Writer)) string {
+	d = termSafeDiff(d)
 	var b strings.Builder
 	fmt.Fprintf(&b, "repro diff: %s\n", diffHeading(d))
 	for _, n := range d.Notes {
 		fmt.Fprintf(&b, "note: %s\n", n)
+	}
+	if len(d.Trust) > 0 {
+		// Its own lines, first, in capitals: what decides which results
+		// are accepted from a shared store changed.
+		b.WriteString("\n")
+		for _, t := range d.Trust {
+			fmt.Fprintf(&b, "TRUST CHANGED: %s\n", t)
+		}
 	}
 	if d.Empty() {
 		b.WriteString("\nno differences: both locks record the same stages, metrics and figures\n")
@@ -86,13 +97,13 @@ func diffTextWith(d *pipeline.LockDiff, stages func(w io.Writer)) string {
 	diffTextRules(d, &b)
 	fmt.Fprintf(&b, "\nmetrics: %d changed, %d unchanged\n", len(d.Metrics), d.Unchanged)
 	if len(d.Metrics) > 0 {
-		rows := [][]string{{"metric", "A", "B", "change", "relative"}}
+		rows := [][]string{{"metric", "A", "B", "change", "relative", "noise"}}
 		for _, m := range d.Metrics {
 			rel := diffRel(m.Relative, m.A)
 			if s := metricStatus(m); s != "" {
 				rel = s
 			}
-			rows = append(rows, []string{m.Name, diffNumPtr(m.A), diffNumPtr(m.B), diffChange(m.Change), rel})
+			rows = append(rows, []string{m.Name, diffNumPtr(m.A), diffNumPtr(m.B), diffChange(m.Change), rel, diffNoise(m.Noise)})
 		}
 		diffColumns(&b, rows)
 	}
@@ -120,6 +131,62 @@ func diffTextWith(d *pipeline.LockDiff, stages func(w io.Writer)) string {
 		fmt.Fprintf(&b, "  %s%s\n", f.Name(), diffFigureStatus(f))
 	}
 	return b.String()
+}
+
+// diffNoise says whether a change is within its metric's noise or beyond
+// it, with the change in standard deviations and the paired test's p
+// value: "beyond noise (-124 sd, p = 0.005)"; "-" without a spread.
+func diffNoise(n *pipeline.Noise) string {
+	if n == nil || n.Verdict == "" {
+		if n != nil && n.P != nil {
+			return "p = " + pipeline.FormatP(*n.P)
+		}
+		return "-"
+	}
+	s := n.Verdict + " noise (" + pipeline.FormatSDs(*n.SDs)
+	if n.P != nil {
+		s += ", p = " + pipeline.FormatP(*n.P)
+	}
+	return s + ")"
+}
+
+// termSafeDiff is a copy of d with every string that comes from the locks
+// or the parameters passed through termText, for a terminal or a CI log.
+func termSafeDiff(d *pipeline.LockDiff) *pipeline.LockDiff {
+	c := *d
+	list := func(xs []string) []string {
+		out := make([]string, len(xs))
+		for i, x := range xs {
+			out[i] = termText(x)
+		}
+		return out
+	}
+	c.A.Label, c.B.Label = termText(d.A.Label), termText(d.B.Label)
+	c.A.Profile, c.B.Profile = termText(d.A.Profile), termText(d.B.Profile)
+	c.A.Toolchain, c.B.Toolchain = termText(d.A.Toolchain), termText(d.B.Toolchain)
+	c.Notes, c.Trust, c.Added, c.Removed, c.Rules = list(d.Notes), list(d.Trust), list(d.Added), list(d.Removed), list(d.Rules)
+	c.Changed = make([]pipeline.StageChange, len(d.Changed))
+	for i, x := range d.Changed {
+		c.Changed[i] = pipeline.StageChange{Stage: termText(x.Stage), Reasons: list(x.Reasons)}
+	}
+	c.Metrics = make([]pipeline.MetricChange, len(d.Metrics))
+	for i, x := range d.Metrics {
+		x.Name = termText(x.Name)
+		c.Metrics[i] = x
+	}
+	c.Figures = make([]pipeline.FigureChange, len(d.Figures))
+	for i, x := range d.Figures {
+		c.Figures[i] = pipeline.FigureChange{Stage: termText(x.Stage), Output: termText(x.Output), A: termText(x.A), B: termText(x.B)}
+	}
+	c.Violations = make([]pipeline.RuleViolation, len(d.Violations))
+	for i, x := range d.Violations {
+		x.Rule, x.Metric = termText(x.Rule), termText(x.Metric)
+		c.Violations[i] = x
+	}
+	if d.Violations == nil {
+		c.Violations = nil
+	}
+	return &c
 }
 
 // diffSummary is one line of counts: stages, metrics and figures changed.
@@ -180,23 +247,6 @@ func diffColumns(b *strings.Builder, rows [][]string) {
 	}
 }
 
-// mdDiffCell escapes text for a GFM table cell.
-func mdDiffCell(s string) string {
-	r := strings.NewReplacer("|", `\|`, "\n", " ", "<", "&lt;", "*", `\*`, "`", "'")
-	return r.Replace(s)
-}
-
-// mdDiffCode puts text in a code span for a GFM table cell.
-func mdDiffCode(s string) string {
-	return "`" + strings.NewReplacer("|", `\|`, "`", "'", "\n", " ").Replace(s) + "`"
-}
-
-// mdDiffInline escapes text for a Markdown paragraph.
-func mdDiffInline(s string) string {
-	r := strings.NewReplacer("<", "&lt;", "*", `\*`, "`", "'", "[", `\[`)
-	return r.Replace(s)
-}
-
 // diffMarkdown renders the diff as GitHub-flavoured Markdown, for a pull
 // request's comment or a CI job summary: a summary line, then tables of
 // metrics and stages and a list of figures. Stages that changed only
@@ -204,13 +254,20 @@ func mdDiffInline(s string) string {
 func diffMarkdown(d *pipeline.LockDiff) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "### repro diff\n\n")
-	fmt.Fprintf(&b, "**A** %s → **B** %s", mdDiffInline(d.A.Label), mdDiffInline(d.B.Label))
+	fmt.Fprintf(&b, "**A** %s → **B** %s", mdText(d.A.Label), mdText(d.B.Label))
 	if d.B.Profile != "" {
-		fmt.Fprintf(&b, " · profile %s", mdDiffCode(d.B.Profile))
+		fmt.Fprintf(&b, " · profile %s", mdCode(d.B.Profile))
 	}
 	b.WriteString("\n\n")
 	for _, n := range d.Notes {
-		fmt.Fprintf(&b, "> %s\n\n", mdDiffInline(n))
+		fmt.Fprintf(&b, "> %s\n\n", mdText(n))
+	}
+	if len(d.Trust) > 0 {
+		b.WriteString("> [!WARNING]\n> **Trust changed**: which results are accepted from a shared store (the `store` settings of the parameter files) differs between A and B. Review this before anything else:\n>\n")
+		for _, t := range d.Trust {
+			fmt.Fprintf(&b, "> - %s\n", mdText(t))
+		}
+		b.WriteString("\n")
 	}
 	if d.Empty() {
 		b.WriteString("No differences: both locks record the same stages, metrics and figures.\n")
@@ -227,13 +284,17 @@ func diffMarkdown(d *pipeline.LockDiff) string {
 	if len(d.Metrics) == 0 {
 		fmt.Fprintf(&b, "No metric changed (%d unchanged).\n", d.Unchanged)
 	} else {
-		b.WriteString("| metric | A | B | change | relative |\n|:--|--:|--:|--:|--:|\n")
+		b.WriteString("| metric | A | B | change | relative | noise |\n|:--|--:|--:|--:|--:|:--|\n")
 		for _, m := range d.Metrics {
 			rel := diffRel(m.Relative, m.A)
 			if s := metricStatus(m); s != "" {
 				rel = s
 			}
-			fmt.Fprintf(&b, "| %s | %s | %s | %s | %s |\n", mdDiffCode(m.Name), diffNumPtr(m.A), diffNumPtr(m.B), diffChange(m.Change), rel)
+			noise := diffNoise(m.Noise)
+			if m.Noise != nil && m.Noise.Verdict == "beyond" {
+				noise = "**" + noise + "**"
+			}
+			fmt.Fprintf(&b, "| %s | %s | %s | %s | %s | %s |\n", mdCode(m.Name), diffNumPtr(m.A), diffNumPtr(m.B), diffChange(m.Change), rel, noise)
 		}
 		fmt.Fprintf(&b, "\n%s unchanged.\n", diffPlural(d.Unchanged, "metric", "metrics"))
 	}
@@ -250,13 +311,13 @@ func diffMarkdown(d *pipeline.LockDiff) string {
 	if len(own)+len(d.Added)+len(d.Removed) > 0 {
 		b.WriteString("| stage | why |\n|:--|:--|\n")
 		for _, n := range d.Added {
-			fmt.Fprintf(&b, "| %s | new: not in A |\n", mdDiffCode(n))
+			fmt.Fprintf(&b, "| %s | new: not in A |\n", mdCode(n))
 		}
 		for _, n := range d.Removed {
-			fmt.Fprintf(&b, "| %s | removed: not in B |\n", mdDiffCode(n))
+			fmt.Fprintf(&b, "| %s | removed: not in B |\n", mdCode(n))
 		}
 		for _, c := range own {
-			fmt.Fprintf(&b, "| %s | %s |\n", mdDiffCode(c.Stage), mdDiffReasons(c.Reasons))
+			fmt.Fprintf(&b, "| %s | %s |\n", mdCode(c.Stage), mdDiffReasons(c.Reasons))
 		}
 		b.WriteString("\n")
 	}
@@ -269,7 +330,7 @@ func diffMarkdown(d *pipeline.LockDiff) string {
 		}
 		b.WriteString("| stage | why |\n|:--|:--|\n")
 		for _, c := range through {
-			fmt.Fprintf(&b, "| %s | %s |\n", mdDiffCode(c.Stage), mdDiffReasons(c.Reasons))
+			fmt.Fprintf(&b, "| %s | %s |\n", mdCode(c.Stage), mdDiffReasons(c.Reasons))
 		}
 		if fold {
 			b.WriteString("\n</details>\n")
@@ -284,7 +345,7 @@ func diffMarkdown(d *pipeline.LockDiff) string {
 		b.WriteString("No figure changed.\n")
 	}
 	for _, f := range d.Figures {
-		fmt.Fprintf(&b, "- %s%s\n", mdDiffCode(f.Name()), diffFigureStatus(f))
+		fmt.Fprintf(&b, "- %s%s\n", mdCode(f.Name()), diffFigureStatus(f))
 	}
 	return b.String()
 }
@@ -292,7 +353,7 @@ func diffMarkdown(d *pipeline.LockDiff) string {
 func mdDiffReasons(rs []string) string {
 	out := make([]string, len(rs))
 	for i, r := range rs {
-		out[i] = mdDiffCell(r)
+		out[i] = mdText(r)
 	}
 	return strings.Join(out, "<br>")
 }
@@ -305,7 +366,7 @@ func diffMDRules(d *pipeline.LockDiff, b *strings.Builder) {
 		// Worded so that the rule does not read as a true statement.
 		rs := make([]string, len(d.Rules))
 		for i, r := range d.Rules {
-			rs[i] = mdDiffCode(r)
+			rs[i] = mdCode(r)
 		}
 		list := rs[0]
 		if n := len(rs); n > 1 {
@@ -316,6 +377,6 @@ func diffMDRules(d *pipeline.LockDiff, b *strings.Builder) {
 	}
 	fmt.Fprintf(b, "\n❌ **%s**:\n\n", diffPlural(len(d.Violations), "rule violation", "rule violations"))
 	for _, v := range d.Violations {
-		fmt.Fprintf(b, "- %s: %s changed %s (%s → %s)\n", mdDiffCode(v.Rule), mdDiffCode(v.Metric), diffChangeText(v.Change, v.Relative), diffNum(v.A), diffNum(v.B))
+		fmt.Fprintf(b, "- %s: %s changed %s (%s → %s)%s\n", mdCode(v.Rule), mdCode(v.Metric), diffChangeText(v.Change, v.Relative), diffNum(v.A), diffNum(v.B), v.NoiseText())
 	}
 }
