@@ -20,6 +20,7 @@ import (
 
 func newStatusCmd(g *globals) *cobra.Command {
 	var asJSON, check, verbose bool
+	var checkRev string
 	cmd := &cobra.Command{
 		Use:   "status [PATTERN...]",
 		Short: "Say which stages are fresh or stale, and why (code, params, inputs, new, missing output)",
@@ -34,30 +35,7 @@ func newStatusCmd(g *globals) *cobra.Command {
 			}
 			out := cmd.OutOrStdout()
 			if check {
-				if len(lock.Stages) == 0 {
-					fmt.Fprintf(out, "%s: no lock; run `repro run --profile %s` and commit it\n", filepath.Base(p.lockPath()), p.profile)
-					return exitError{1}
-				}
-				bad, err := p.engine.Check(sel, lock)
-				if err != nil {
-					return err
-				}
-				mismatches := 0
-				for _, s := range bad {
-					if s.State != "note" {
-						mismatches++
-					}
-					fmt.Fprintf(out, "%-7s %s\n", s.State, s.Stage)
-					for _, r := range s.Reasons {
-						fmt.Fprintf(out, "         %s\n", r)
-					}
-				}
-				if mismatches > 0 {
-					fmt.Fprintf(out, "%s does not match the code and parameters: run `repro run --profile %s` and commit the lock\n", filepath.Base(p.lockPath()), p.profile)
-					return exitError{1}
-				}
-				fmt.Fprintf(out, "%s matches the code and parameters (%d stages)\n", filepath.Base(p.lockPath()), len(sel))
-				return nil
+				return statusCheck(out, p, sel, lock, checkRev)
 			}
 			sts, err := p.engine.Status(sel, lock)
 			if err != nil {
@@ -81,7 +59,8 @@ func newStatusCmd(g *globals) *cobra.Command {
 	}
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print a JSON list of {stage, state, reasons}")
 	cmd.Flags().BoolVarP(&verbose, "verbose", "v", false, "list every stage of each group")
-	cmd.Flags().BoolVar(&check, "check", false, "exit 1 unless the profile's lock matches what the code and parameters would produce (no store needed)")
+	cmd.Flags().BoolVar(&check, "check", false, "exit 1 unless the profile's lock matches what the code and parameters would produce, and its results what the store holds for the same keys (where it holds them)")
+	cmd.Flags().StringVar(&checkRev, "rev", "", "with --check, check the lock committed at git revision `REV` (e.g. HEAD, after a run rewrote the working tree's lock)")
 	cmd.ValidArgsFunction = g.stageArgs(true, 0)
 	g.addMaxStages(cmd)
 	return cmd

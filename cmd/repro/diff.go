@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/base64"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"html/template"
@@ -20,6 +21,7 @@ import (
 	"github.com/yuin/goldmark/renderer/html"
 
 	"github.com/repro-dev/repro"
+	"github.com/repro-dev/repro/config"
 	"github.com/repro-dev/repro/gitrev"
 	"github.com/repro-dev/repro/pipeline"
 )
@@ -29,12 +31,18 @@ type diffFlags struct {
 	verbose  bool
 	failOn   []string
 	html     string
+	// computed: B is what the store holds for the current code and
+	// parameters (pipeline.Engine.Computed), not a lock file.
+	computed bool
+	// failOnDiff: exit 1 when the locks differ at all (keys, outputs,
+	// metrics, stages, trust).
+	failOnDiff bool
 }
 
 func newDiffCmd(g *globals) *cobra.Command {
 	f := &diffFlags{}
 	cmd := &cobra.Command{
-		Use:   "diff [REV_A [REV_B]]",
+		Use:   "diff [REV_A [REV_B | --against-computed]]",
 		Short: "Compare the results (stages, metrics, figures) recorded in two git revisions' locks",
 		Long: `Compare the lock file of the profile (repro.lock, or repro.<profile>.lock)
 at git revision REV_A with the one at REV_B. REV_A defaults to HEAD and REV_B
@@ -69,6 +77,26 @@ the store is rebuilt by running that revision in a temporary git worktree
 that shares this store (only its stale stages run); the worktree is removed
 afterwards.
 
+--against-computed compares REV_A with what this checkout computed: the
+results the store holds for every stage's key under the current code and
+parameters (run ` + "`repro run`" + ` first; nothing runs here), whatever the lock
+files say. A CI gate must use it: a lock is written by whoever commits it.
+--fail-on-difference exits 1 when the two sides differ at all (a stage's
+key, outputs or metrics, a stage added or removed, a trust setting), so
+'repro diff HEAD --against-computed --fail-on-difference' fails when the
+committed lock is not what the job computed, and prints the difference.
+
+Rules may also use the spread of a metric over seeds (NAME.sd beside a mean,
+and its per-seed values): VALUE in standard deviations, pooled over A and B,
+as in 'digits.*.test_accuracy < -2sd'; or NAME_GLOB significant, e.g.
+'* significant': Student's paired t test of the per-seed values of A and B
+(seed i against seed i), two-sided, fails at p < 0.05. Each moved metric is
+marked within noise (|B - A| <= 2 sd) or beyond noise.
+
+A change of the store settings of the parameter files (store.remote,
+store.remote_mode, store.trusted_keys, ...) is shown first, on lines of its
+own (TRUST CHANGED), whatever else changed.
+
 Exit codes: 0 no rule violated, 1 a rule violated (or an error), 2 bad usage
 (a malformed rule, an unknown revision, a revision without the lock file).`,
 		Args: func(cmd *cobra.Command, args []string) error {
@@ -84,6 +112,8 @@ Exit codes: 0 no rule violated, 1 a rule violated (or an error), 2 bad usage
 	cmd.Flags().BoolVarP(&f.verbose, "verbose", "v", false, "list every stage of each group, with its own reasons (text output)")
 	cmd.Flags().StringArrayVar(&f.failOn, "fail-on", nil, "exit 1 if a metric's change satisfies `EXPR`: NAME_GLOB OP VALUE, e.g. 'terrain.*.test_mse > +5%' (repeatable)")
 	cmd.Flags().StringVar(&f.html, "html", "", "write `DIR`/index.html (DIR relative to the project) with the changed figures of A and B side by side")
+	cmd.Flags().BoolVar(&f.computed, "against-computed", false, "B is what the store holds for the current code and parameters (after `repro run`), not a lock file")
+	cmd.Flags().BoolVar(&f.failOnDiff, "fail-on-difference", false, "exit 1 when A and B differ at all (keys, outputs, metrics, stages, trust settings)")
 	return cmd
 }
 
@@ -125,9 +155,14 @@ func runDiff(cmd *cobra.Command, g *globals, f *diffFlags, args []string) error 
 		return err
 	}
 	var b *diffSide
-	if len(args) > 1 {
+	switch {
+	case f.computed && len(args) > 1:
+		return usagef("--against-computed compares REV_A with what this checkout computed: give one revision, not two")
+	case f.computed:
+		b, err = diffReadComputed(g, root)
+	case len(args) > 1:
 		b, err = diffReadRev(root, args[1], lockName, g.profileName())
-	} else {
+	default:
 		b, err = diffReadWorktree(root, lockName, g.profileName())
 	}
 	if err != nil {
@@ -136,6 +171,7 @@ func runDiff(cmd *cobra.Command, g *globals, f *diffFlags, args []string) error 
 
 	d := pipeline.DiffOptions{Reach: diffReach()}.Diff(a.lock, b.lock)
 	d.A.Label, d.B.Label = a.label, b.label
+	d.SetTrust(diffTrust(root, a, g.profileName()), diffTrust(root, b, g.profileName()))
 	violations, unmatched := d.Check(rules)
 	if len(unmatched) > 0 {
 		return usagef("--fail-on %q matches no metric that both %s and %s hold (metrics are flat dotted names: see `repro metrics`)", unmatched[0], a.label, b.label)
@@ -167,15 +203,104 @@ func runDiff(cmd *cobra.Command, g *globals, f *diffFlags, args []string) error 
 	default:
 		// The summary and metrics first, then the stages grouped by
 		// shared reasons (every stage with -v).
-		io.WriteString(out, diffTextWith(numericallyIdentical(d), func(w io.Writer) { printDiffGroups(w, groupDiff(d, f.verbose), f.verbose) }))
+		td := termSafeDiff(numericallyIdentical(d))
+		io.WriteString(out, diffTextWith(td, func(w io.Writer) { printDiffGroups(w, groupDiff(td, f.verbose), f.verbose) }))
+	}
+	for _, t := range d.Trust {
+		fmt.Fprintf(os.Stderr, "repro: diff: trust changed: %s\n", termText(t))
 	}
 	if len(violations) > 0 {
 		for _, v := range violations {
-			fmt.Fprintf(os.Stderr, "repro: diff: rule violated: %s\n", v)
+			fmt.Fprintf(os.Stderr, "repro: diff: rule violated: %s\n", termText(v.String()))
 		}
 		return exitError{1}
 	}
+	if f.failOnDiff && !d.Empty() {
+		fmt.Fprintf(os.Stderr, "repro: diff: %s and %s differ: %s\n", termText(a.label), termText(b.label), termText(diffSummary(d)))
+		return exitError{1}
+	}
 	return nil
+}
+
+// diffReadComputed is the lock of what the store holds for every stage's
+// current key (pipeline.Engine.Computed): what this checkout computed,
+// whatever its lock file says. A stage the store lacks is an error.
+func diffReadComputed(g *globals, root string) (*diffSide, error) {
+	p, err := g.open()
+	if err != nil {
+		return nil, err
+	}
+	l, missing, err := p.engine.Computed(p.graph.Stages())
+	if err != nil {
+		return nil, err
+	}
+	if len(missing) > 0 {
+		flag := ""
+		if p.profile != "default" {
+			flag = " --profile " + p.profile
+		}
+		more := ""
+		if len(missing) > 3 {
+			more = fmt.Sprintf(" and %d more", len(missing)-3)
+			missing = missing[:3]
+		}
+		return nil, fmt.Errorf("--against-computed: the store holds no result for %s%s under the current code and parameters: run `repro run%s` first", termText(strings.Join(missing, ", ")), more, flag)
+	}
+	l.Profile = p.profile
+	return &diffSide{label: "computed", lock: l}, nil
+}
+
+// diffTrustSection is the section of the parameter files that decides
+// which results are trusted.
+const diffTrustSection = "store"
+
+// diffTrust reads a side's trust settings: the store section of
+// params.yaml, overlaid by the profile's file, at the side's revision (the
+// working tree for the working tree's lock and for computed results), as
+// flat keys with their values as JSON. A file that cannot be read or
+// parsed is a setting of its own, so that it shows as a change.
+func diffTrust(root string, side *diffSide, profile string) map[string]string {
+	out := map[string]string{}
+	read := func(name string) ([]byte, error) {
+		if side.commit != "" {
+			return gitrev.Repo{Dir: root}.ReadFile(side.commit, name)
+		}
+		return pipeline.ReadInputFile(filepath.Join(root, name), 1<<20)
+	}
+	files := []string{config.ProfileFile("default")}
+	if profile != "default" {
+		files = append(files, config.ProfileFile(profile))
+	}
+	for _, name := range files {
+		b, err := read(name)
+		if errors.Is(err, fs.ErrNotExist) {
+			continue
+		}
+		var m map[string]any
+		if err == nil {
+			m, err = config.ParseYAML(name, b)
+		}
+		if err != nil {
+			out["("+name+")"] = "unreadable"
+			continue
+		}
+		st, ok := m[diffTrustSection].(map[string]any)
+		if !ok {
+			if v, present := m[diffTrustSection]; present {
+				js, _ := json.Marshal(v)
+				out[diffTrustSection] = string(js)
+			}
+			continue
+		}
+		for k, v := range st {
+			js, err := json.Marshal(v)
+			if err != nil {
+				js = []byte(fmt.Sprint(v))
+			}
+			out[diffTrustSection+"."+k] = string(js)
+		}
+	}
+	return out
 }
 
 // diffReach fingerprints stage functions of this binary's own source, built
