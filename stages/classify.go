@@ -103,13 +103,15 @@ type SeedsSummary struct {
 	Edges Edges
 }
 
-// Metrics: <metric>.test_accuracy, .val_accuracy and .best_epoch (mean, and .sd).
+// Metrics: <metric>.test_accuracy, .val_accuracy and .best_epoch (mean,
+// .sd, and the per-seed values .seeds[i] that repro diff tests changes on).
 func (s SeedsSummary) Metrics() map[string]float64 {
 	m := map[string]float64{}
 	put := func(name string, xs []float64) {
 		mean, sd := meanSD(xs)
 		m[s.Metric+"."+name] = mean
 		m[s.Metric+"."+name+".sd"] = sd
+		pipeline.PutSeedValues(m, s.Metric+"."+name, xs)
 	}
 	put("test_accuracy", s.TestAcc)
 	put("val_accuracy", s.ValAcc)
@@ -180,7 +182,7 @@ type ClsTune struct {
 }
 
 // Metrics: digits.nn.best (and .softmax, .sigmoid_output) test and
-// validation accuracy, mean and sd over seeds.
+// validation accuracy, mean, sd and per-seed values over seeds.
 func (t ClsTune) Metrics() map[string]float64 {
 	m := map[string]float64{}
 	for name, b := range map[string]ClsBest{"best": t.Best, "softmax": t.Softmax, "sigmoid_output": t.Sigmoid} {
@@ -192,6 +194,8 @@ func (t ClsTune) Metrics() map[string]float64 {
 		p := "digits.nn." + name + "."
 		m[p+"test_accuracy"], m[p+"test_accuracy.sd"] = ta, tsd
 		m[p+"val_accuracy"], m[p+"val_accuracy.sd"] = va, vsd
+		pipeline.PutSeedValues(m, p+"test_accuracy", b.TestAcc)
+		pipeline.PutSeedValues(m, p+"val_accuracy", b.ValAcc)
 	}
 	return m
 }

@@ -42,11 +42,14 @@ type CurvePoint struct {
 	NetBestEpoch            []int
 }
 
-// Metrics: terrain.curve.xs<k>.ridge_test_mse and .nn_test_mse.
+// Metrics: terrain.curve.xs<k>.ridge_test_mse and .nn_test_mse (mean, .sd
+// and per-seed values over seeds).
 func (p CurvePoint) Metrics() map[string]float64 {
 	pre := fmt.Sprintf("terrain.curve.xs%d.", p.XSparsity)
 	m, sd := meanSD(p.NetTestMSE)
-	return map[string]float64{pre + "ridge_test_mse": p.RidgeTestMSE, pre + "nn_test_mse": m, pre + "nn_test_mse.sd": sd, pre + "n_train": float64(p.NTrain)}
+	out := map[string]float64{pre + "ridge_test_mse": p.RidgeTestMSE, pre + "nn_test_mse": m, pre + "nn_test_mse.sd": sd, pre + "n_train": float64(p.NTrain)}
+	pipeline.PutSeedValues(out, pre+"nn_test_mse", p.NetTestMSE)
+	return out
 }
 
 // CurvePointInput is what a point of the learning curve reads: the grid,

@@ -121,13 +121,17 @@ type LinSGDCell struct {
 	Diverged  int
 }
 
-// Metrics names the SGD-Ridge test error (mean and sd over seeds).
+// Metrics names the SGD-Ridge test error (mean, sd and per-seed values
+// over seeds).
 func (s LinSGDSummary) Metrics() map[string]float64 {
 	m, sd := meanSD(s.TestMSE)
 	r, rsd := meanSD(s.TestR2)
-	return map[string]float64{"terrain.sgd_ridge.test_mse": m, "terrain.sgd_ridge.test_mse.sd": sd,
+	out := map[string]float64{"terrain.sgd_ridge.test_mse": m, "terrain.sgd_ridge.test_mse.sd": sd,
 		"terrain.sgd_ridge.test_r2": r, "terrain.sgd_ridge.test_r2.sd": rsd,
 		"terrain.sgd_ridge.val_mse": s.Best.MeanVal}
+	pipeline.PutSeedValues(out, "terrain.sgd_ridge.test_mse", s.TestMSE)
+	pipeline.PutSeedValues(out, "terrain.sgd_ridge.test_r2", s.TestR2)
+	return out
 }
 
 func cellsOf(runs []pipeline.In[LinSGDRun], key func(LinSGDRun) string) []LinSGDCell {

@@ -174,13 +174,17 @@ type RegTune struct {
 	Edges Edges
 }
 
-// Metrics: terrain.nn.<label>.test_mse and .test_r2 (mean, and .sd).
+// Metrics: terrain.nn.<label>.test_mse and .test_r2 (mean, .sd, and the
+// per-seed values .seeds[i]), .val_mse (mean and sd).
 func (t RegTune) Metrics() map[string]float64 {
 	p := "terrain.nn." + t.Label + "."
 	m, sd := meanSD(t.TestMSE)
 	r, rsd := meanSD(t.TestR2)
-	return map[string]float64{p + "test_mse": m, p + "test_mse.sd": sd, p + "test_r2": r, p + "test_r2.sd": rsd,
+	out := map[string]float64{p + "test_mse": m, p + "test_mse.sd": sd, p + "test_r2": r, p + "test_r2.sd": rsd,
 		p + "val_mse": t.BestVal, p + "val_mse.sd": t.BestSD}
+	pipeline.PutSeedValues(out, p+"test_mse", t.TestMSE)
+	pipeline.PutSeedValues(out, p+"test_r2", t.TestR2)
+	return out
 }
 
 // RunsInput is the grid points a summary gathers, by stage name.
