@@ -4,32 +4,24 @@ BIN     := bin/repro
 PROFILE ?= default
 KATEX   := node_modules/katex/dist/katex.min.js
 
-.PHONY: all build build-cloud cloudtest report quick test fuzz bench lint clean katex s3test modgraph
+.PHONY: all build build-cloud cloudtest report quick test fuzz bench lint clean katex s3test
 
 all: report
 
-build: modgraph.txt
+build:
 	$(GO) build -o $(BIN) ./cmd/repro
 
 # The same binary with gs:// and azblob:// remote stores (gocloud.dev and the
 # Google Cloud and Azure SDKs: minutes more to download and compile, twice
 # the size). file:// and s3:// are in every build. Build tags are part of
 # every cache key: machines that share a store use the same build.
-build-cloud: modgraph.txt
+build-cloud:
 	$(GO) build -tags cloud -o $(BIN) ./cmd/repro
 
 # The cloud build compiles, passes vet and its remote tests (CI).
 cloudtest:
 	$(GO) vet -tags cloud ./remote ./cmd/repro
 	$(GO) test -tags cloud -count=1 ./remote
-
-# The outside modules each imported package reaches, for the code
-# fingerprints (see pipeline.ModGraphFile); rewritten when go.mod or go.sum
-# change, checked by a test.
-modgraph.txt: go.mod go.sum
-	$(GO) test . -run '^TestModGraph$$' -count=1 -update
-modgraph:
-	$(GO) test . -run '^TestModGraph$$' -count=1 -update
 
 # KaTeX renders the report's mathematics; it comes from npm, pinned by
 # package.json and package-lock.json. Without npm the report still builds and

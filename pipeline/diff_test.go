@@ -135,7 +135,7 @@ func TestDiffLocksOtherReasons(t *testing.T) {
 		{"modules", func(s *LockStage) {
 			s.Key = "k2"
 			s.Modules = map[string]string{"gonum.org/v1/gonum": "v0.17.0"}
-		}, []string{"module gonum.org/v1/gonum v0.16.0 -> v0.17.0"}},
+		}, []string{"package gonum.org/v1/gonum: v0.16.0 -> v0.17.0"}},
 		{"function", func(s *LockStage) { s.Key = "k2"; s.Func = "github.com/repro-dev/repro/s.g" }, []string{"code: function f -> g"}},
 		{"params", func(s *LockStage) {
 			s.Key = "k2"

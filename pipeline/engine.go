@@ -34,9 +34,6 @@ type Engine struct {
 	Observe func(Event)
 	// Debug receives REPRO_DEBUG_KEY output (default os.Stderr).
 	Debug io.Writer
-	// Modules maps outside module paths to versions; default: the build
-	// info of the running binary.
-	Modules map[string]string
 	// Remote, if set, is the shared second-level store (see Remote): a
 	// local miss is looked up there, and what runs is uploaded.
 	Remote Remote
@@ -49,9 +46,6 @@ type Engine struct {
 	remote    remoteState
 	codeMu    sync.Mutex
 	codeCache map[string]*Code
-	modsOnce  sync.Once
-	mods      map[string]string
-	modsErr   error
 	engOnce   sync.Once
 	engCode   string
 	obsMu     sync.Mutex
@@ -87,31 +81,6 @@ func (e *Engine) observe(ev Event) {
 	e.obsMu.Lock()
 	defer e.obsMu.Unlock()
 	e.Observe(ev)
-}
-
-// ModulesFromBuildInfo returns the module versions the running binary was
-// built with, by the path code imports them by. A module replaced by another
-// version counts by the replacement ("example.com/fork@v1.2.0"); one replaced
-// by a local directory counts as "=> DIR", which the engine completes with
-// the content hash of the directory's files.
-func ModulesFromBuildInfo() map[string]string {
-	mods := map[string]string{}
-	if bi, ok := debug.ReadBuildInfo(); ok {
-		for _, d := range bi.Deps {
-			v := d.Version
-			switch r := d.Replace; {
-			case r == nil:
-			case r.Version == "":
-				v = "=> " + r.Path
-			case r.Path != d.Path:
-				v = r.Path + "@" + r.Version
-			default:
-				v = r.Version
-			}
-			mods[d.Path] = v
-		}
-	}
-	return mods
 }
 
 // Toolchain names the compiler and platform; it is part of every key.
@@ -163,66 +132,6 @@ func (e *Engine) engineCode() string {
 	return e.engCode
 }
 
-// stageModules maps the outside modules a stage's code reaches to their
-// versions (or, for a module replaced by a local directory, its content
-// hash).
-func (e *Engine) stageModules(code *Code) (map[string]string, error) {
-	e.modsOnce.Do(func() { e.mods, e.modsErr = e.moduleVersions() })
-	if e.modsErr != nil {
-		return nil, e.modsErr
-	}
-	out := map[string]string{}
-	if code.Modules != nil {
-		for _, m := range code.Modules {
-			if v, ok := e.mods[m]; ok {
-				out[m] = v
-			}
-		}
-		return out, nil
-	}
-	for _, ip := range code.Imports {
-		if m, ok := moduleOf(e.mods, ip); ok {
-			out[m] = e.mods[m]
-		}
-	}
-	return out, nil
-}
-
-// moduleVersions is e.Modules (default: the build info), with local
-// replacements completed by the hash of their files.
-func (e *Engine) moduleVersions() (map[string]string, error) {
-	src := e.Modules
-	if src == nil {
-		src = ModulesFromBuildInfo()
-	}
-	mods := map[string]string{}
-	for m, v := range src {
-		if dir, ok := strings.CutPrefix(v, "=> "); ok && !strings.Contains(dir, " ") {
-			if !filepath.IsAbs(dir) {
-				dir = filepath.Join(e.Root, dir)
-			}
-			h, err := HashDir(dir)
-			if err != nil {
-				return nil, fmt.Errorf("module %s %s: cannot hash its files: %w", m, v, err)
-			}
-			v += " content " + shortHash(h)
-		}
-		mods[m] = v
-	}
-	return mods, nil
-}
-
-// moduleOf finds the module that provides import path ip.
-func moduleOf(mods map[string]string, ip string) (string, bool) {
-	best := ""
-	for m := range mods {
-		if (ip == m || strings.HasPrefix(ip, m+"/")) && len(m) > len(best) {
-			best = m
-		}
-	}
-	return best, best != ""
-}
-
 // A Prepared stage has everything that goes into its key.
 type Prepared struct {
 	Stage   *Stage
@@ -231,7 +140,7 @@ type Prepared struct {
 	Params  []byte            // canonical JSON
 	Inputs  map[string]string // dep -> output hash
 	Files   map[string]string // path -> content hash
-	Modules map[string]string // module -> version
+	Modules map[string]string // what counts whole: package -> why and its floor (Code.Floors)
 	lines   *keyHasher
 	data    map[string][]byte // file bytes
 }
@@ -273,11 +182,9 @@ func (e *Engine) prepare(s *Stage, deps map[string]*Record) (*Prepared, error) {
 	h.add("lang %s", e.Code.Lang)
 	h.add("build %s", e.Code.Build)
 	h.add("engine %s", e.engineCode())
-	if p.Modules, err = e.stageModules(p.Code); err != nil {
-		return nil, &StageError{s.Name, err}
-	}
+	p.Modules = p.Code.Floors
 	for _, m := range sortedKeys(p.Modules) {
-		h.add("module %s@%s", m, p.Modules[m])
+		h.add("floor %s %s", m, p.Modules[m])
 	}
 	p.Key = h.sum()
 	p.lines = h

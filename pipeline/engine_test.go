@@ -101,7 +101,7 @@ func newTestEnv(t *testing.T) *testEnv {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &testEnv{t: t, dir: dir, engine: &Engine{Store: st, Code: fp, Root: dir, Jobs: 2, Modules: map[string]string{}}}
+	return &testEnv{t: t, dir: dir, engine: &Engine{Store: st, Code: fp, Root: dir, Jobs: 2}}
 }
 
 func (e *testEnv) graph(n int, fail bool) *Graph {

@@ -100,20 +100,11 @@ func moduleChange(m, old, new string) string {
 	case old == new:
 		return ""
 	case new == "":
-		return "module " + m + ": no longer reached"
+		return "package " + m + ": no longer reached"
 	case old == "":
-		return "module " + m + ": now reached (" + new + ")"
+		return "package " + m + ": now reached (" + new + ")"
 	}
-	od, oOK := strings.CutPrefix(old, "=> ")
-	nd, nOK := strings.CutPrefix(new, "=> ")
-	if oOK && nOK {
-		op, _, _ := strings.Cut(od, " content ")
-		np, _, _ := strings.Cut(nd, " content ")
-		if op == np {
-			return "module " + m + " => " + np + ": content changed"
-		}
-	}
-	return "module " + m + " " + old + " -> " + new
+	return "package " + m + ": " + old + " -> " + new
 }
 
 // settingsChange describes how two lists of build settings differ.

@@ -10,8 +10,10 @@ import (
 	"go/parser"
 	"go/scanner"
 	"go/token"
+	"go/importer"
 	"go/types"
 	"go/version"
+	"io"
 	"io/fs"
 	"os"
 	"path"
@@ -20,26 +22,22 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+
+	"github.com/repro-dev/repro/gobuild"
 )
 
 // A Fingerprinter computes code fingerprints of stage functions at the level
-// of declarations, from the Go source of one module.
+// of declarations, over a floor the go command itself provides.
 //
-// The source is an fs.FS holding go.mod and the module's packages, normally the
-// copy embedded in the binary itself, so a fingerprint always describes the
-// code that runs. Only the files of this build count (go:build constraints
-// and _GOOS/_GOARCH names, judged by the binary's BuildConfig). Each top-level
-// declaration (function, method, type, var or const) is hashed over its token
-// stream and the import paths its identifiers resolve to, so comments and
-// formatting do not count, and swapping an import for a look-alike does.
-// Assembly is hashed without its comments.
-//
-// The module's packages are type-checked with go/types. Packages outside the
-// module are not read: they count by the versions of the modules they
-// reach (see ModGraph), and stand in as empty packages, so expressions of
-// outside types stay untyped (their methods are outside code). The
-// declarations reachable from a stage function are then found through the
-// objects each identifier uses, in the manner of rapid type analysis:
+// The floor (NewFingerprinterForBuild) is the go command's listing of the
+// binary's build (package gobuild): for every package, the files the
+// compiler reads, hashed. The module's packages are read from exactly those
+// files (the build's tags, GOEXPERIMENTs and platform decided by the go
+// command, not by a model of it) and type-checked against the compiler's
+// export data of the packages outside the module, so that every expression
+// has its real type. The declarations reachable from a stage function are
+// then found through the objects each identifier uses, in the manner of
+// rapid type analysis:
 //
 //   - a use of a package-level function, type, variable or constant of the
 //     module reaches its declaration; a method call reaches that method, and
@@ -51,6 +49,21 @@ import (
 //   - reaching anything in a package reaches that package's initialisation:
 //     init functions, package-level variables whose initialisers call
 //     functions, blank imports, and assembly.
+//
+// Each reached declaration counts by its token stream and the import paths
+// its identifiers resolve to, so comments and formatting do not count. What
+// the model cannot see all of counts whole, by its floor in gobuild: every
+// package outside the module the code uses (its files or module version and
+// everything it imports), and every package of the module that uses cgo,
+// //go:embed, headers, or //go:linkname (the last by the whole build), or
+// that does not type-check in the model. A wasted rerun is acceptable; a
+// stale result is not.
+//
+// Without a floor (NewFingerprinter, on the embedded source: a binary run
+// where the go command or the source is not at hand) the files are chosen
+// by BuildConfig.Matches, outside packages are empty stand-ins, and every
+// key holds the binary's own build ID (Unverified), so that two binaries
+// never share results through a model that might be incomplete.
 type Fingerprinter struct {
 	Module string      // module path from go.mod
 	Build  BuildConfig // the build whose files count
@@ -59,7 +72,9 @@ type Fingerprinter struct {
 	// loop variable, for one), so it is a line of every key. A file's own
 	// version (a //go:build go1.N line) goes into its declarations' hashes.
 	Lang  string
-	Graph *ModGraph // outside packages -> modules they reach; nil without modgraph.txt
+	// Unverified, when set, is the build ID of a binary whose build the
+	// go command did not list: it is a line of every key.
+	Unverified string
 	// SourceHash is the hash of every file read and of the build
 	// configuration: what the fingerprints are a function of.
 	SourceHash string
@@ -80,6 +95,11 @@ type Fingerprinter struct {
 	pkgAST  map[string][]*ast.File
 	written map[string]string // package-level variable id -> a function that assigns it at run time
 	info    *types.Info
+
+	build     *gobuild.Build      // the go command's listing; nil without a floor
+	typeErrs  map[string]string   // in-module package -> its first type error (with a floor)
+	outWrites map[string][]string // outside package -> ids of the module's declarations that assign its variables
+	instances map[string][]string // generic function id -> ids of the module's types its instantiations use
 }
 
 type decl struct {
@@ -145,6 +165,55 @@ func NewCachedFingerprinter(fsys fs.FS, bc BuildConfig, cacheDir string) (*Finge
 	return fp, nil
 }
 
+// NewFingerprinterForBuild fingerprints the module of a build the go
+// command listed (see gobuild): its packages' files are the ones the
+// listing names, read from disk, and type-checked against the compiler's
+// export data. bc is the binary's build configuration (for the keys).
+// Results of Reach are cached in cacheDir ("" for none), by the hash of
+// every package of the build.
+func NewFingerprinterForBuild(b *gobuild.Build, bc BuildConfig, cacheDir string) (*Fingerprinter, error) {
+	fp := &Fingerprinter{Build: bc, Module: b.Module, files: map[string][]byte{}, build: b}
+	if mod, err := os.ReadFile(filepath.Join(b.Root, "go.mod")); err == nil {
+		for _, line := range strings.Split(string(mod), "\n") {
+			if f := strings.Fields(line); len(f) == 2 && f[0] == "go" {
+				fp.Lang = version.Lang("go" + f[1])
+			}
+		}
+	}
+	for _, ip := range sortedKeys(b.Packages) {
+		p := b.Packages[ip]
+		if !p.Main {
+			continue
+		}
+		rel, err := filepath.Rel(b.Root, p.Dir)
+		if err != nil || strings.HasPrefix(rel, "..") {
+			return nil, fmt.Errorf("fingerprint: package %s is in %s, outside the module's root %s", ip, p.Dir, b.Root)
+		}
+		for _, f := range append(append([]string(nil), p.GoFiles...), p.SFiles...) {
+			src, err := os.ReadFile(filepath.Join(p.Dir, f))
+			if err != nil {
+				return nil, fmt.Errorf("fingerprint: %w", err)
+			}
+			fp.files[path.Join(filepath.ToSlash(rel), f)] = src
+		}
+	}
+	fp.SourceHash = HashBytes([]byte(fmt.Sprintf("repro fingerprint build v1\nbuild %s\nmodule %s\nlang %s\npackages %s\n", bc, fp.Module, fp.Lang, b.All)))
+	if cacheDir != "" {
+		fp.cacheFile = filepath.Join(cacheDir, "fingerprints-"+fp.SourceHash[:32]+".json")
+		if raw, err := ReadRegularFile(fp.cacheFile, MaxStateFileBytes, "a fingerprint cache"); err == nil {
+			var c codeCacheFile
+			if json.Unmarshal(raw, &c) == nil && c.Source == fp.SourceHash && c.Codes != nil {
+				fp.cached = c.Codes
+				return fp, nil
+			}
+		}
+	}
+	if err := fp.load(); err != nil {
+		return nil, err
+	}
+	return fp, nil
+}
+
 // codeCacheFile is the format of a fingerprint cache file.
 type codeCacheFile struct {
 	Source string           `json:"source"`
@@ -186,14 +255,8 @@ func scanSource(fsys fs.FS, bc BuildConfig) (*Fingerprinter, error) {
 	if fp.Module == "" {
 		return nil, fmt.Errorf("fingerprint: go.mod has no module line")
 	}
-	if fp.Graph, err = readModGraph(fsys); err != nil {
-		return nil, err
-	}
 	h := sha256.New()
-	fmt.Fprintf(h, "repro fingerprint source v1\nbuild %s\nmodule %s\nlang %s\n", bc, fp.Module, fp.Lang)
-	if fp.Graph != nil {
-		h.Write(fp.Graph.Format())
-	}
+	fmt.Fprintf(h, "repro fingerprint source v2\nbuild %s\nmodule %s\nlang %s\n", bc, fp.Module, fp.Lang)
 	err = fs.WalkDir(fsys, ".", func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
 			return err
@@ -267,16 +330,33 @@ func (fp *Fingerprinter) parse() error {
 	return nil
 }
 
-// typeCheck checks the module's packages in import order. Errors are
-// expected (outside packages are empty stand-ins) and ignored.
+// typeCheck checks the module's packages in import order. With a floor,
+// outside packages come from the compiler's export data and a type error
+// makes its package count whole (typeErrs); without one they are empty
+// stand-ins and errors are expected.
 func (fp *Fingerprinter) typeCheck(fset *token.FileSet) {
-	fp.info = &types.Info{Uses: map[*ast.Ident]types.Object{}, Defs: map[*ast.Ident]types.Object{}}
+	fp.info = &types.Info{Uses: map[*ast.Ident]types.Object{}, Defs: map[*ast.Ident]types.Object{},
+		Types: map[ast.Expr]types.TypeAndValue{}, Instances: map[*ast.Ident]types.Instance{}}
+	fp.typeErrs = map[string]string{}
 	checked := map[string]*types.Package{}
 	fake := map[string]*types.Package{}
+	var exported types.Importer
+	if fp.build != nil {
+		exported = importer.ForCompiler(fset, "gc", func(ip string) (io.ReadCloser, error) {
+			p := fp.build.Packages[ip]
+			if p == nil || p.Export == "" {
+				return nil, fmt.Errorf("no export data for %s in the build", ip)
+			}
+			return os.Open(p.Export)
+		})
+	}
 	var check func(pkg string) *types.Package
 	imp := importerFunc(func(path string) (*types.Package, error) {
 		if _, ok := fp.pkgAST[path]; ok {
 			return check(path), nil
+		}
+		if exported != nil {
+			return exported.Import(path)
 		}
 		if p, ok := fake[path]; ok {
 			return p, nil
@@ -295,7 +375,14 @@ func (fp *Fingerprinter) typeCheck(fset *token.FileSet) {
 			return p
 		}
 		checked[pkg] = types.NewPackage(pkg, "cycle") // guards against import cycles in broken source
-		conf := types.Config{Importer: imp, Error: func(error) {}, FakeImportC: true}
+		conf := types.Config{Importer: imp, FakeImportC: true, GoVersion: fp.Lang, Error: func(err error) {
+			if _, ok := fp.typeErrs[pkg]; !ok {
+				fp.typeErrs[pkg] = err.Error()
+			}
+		}}
+		if fp.build != nil {
+			conf.Sizes = types.SizesFor("gc", fp.Build.GOARCH)
+		}
 		p, _ := conf.Check(pkg, fset, fp.pkgAST[pkg], fp.info)
 		checked[pkg] = p
 		return p
@@ -473,30 +560,48 @@ func (fp *Fingerprinter) recvID(fd *ast.FuncDecl) string {
 }
 
 // uses records the declarations, interface methods and import paths the
-// identifiers of d resolve to.
+// identifiers of d resolve to, and the outside uses the allowlist refuses
+// (see allow.go).
 func (fp *Fingerprinter) uses(d *decl) {
 	refs, abstract, imports, ambient := map[string]bool{}, map[string]bool{}, map[string]bool{}, map[string]bool{}
+	var doc *ast.CommentGroup
+	if fd, ok := d.node.(*ast.FuncDecl); ok {
+		doc = fd.Doc
+	}
+	check := func(pkg, name string) {
+		if why := refusal(pkg, name); why != "" && !allowedByDirective(doc, pkg, name) {
+			ambient[pkg+"."+name+"\x00"+why] = true
+		}
+	}
 	for _, im := range d.file.Imports {
 		if im.Name != nil && im.Name.Name == "." {
-			// Names from a dot import do not resolve against the empty
-			// stand-in of an outside package: count the import itself.
+			// Names from a dot import: count the import itself, and
+			// refuse it unless the whole package is allowed.
 			ip, _ := strconv.Unquote(im.Path.Value)
 			imports[ip] = true
-			if ambientPkgs[ip] || ambientFuncs[ip] != nil {
-				ambient[ip+".* (a dot import)"] = true
+			if r, ok := ruleFor(ip); !ok || r.only || len(r.names) > 0 {
+				ambient[ip+".*\x00a dot import of a package not wholly on the allowlist"] = true
 			}
 		}
 	}
 	ast.Inspect(d.node, func(n ast.Node) bool {
-		if sel, ok := n.(*ast.SelectorExpr); ok {
-			// pkg.Name of an outside package (whose stand-in, in type
-			// checking, is empty: the selector resolves to nothing).
-			if x, ok := sel.X.(*ast.Ident); ok {
-				if pn, ok := fp.info.Uses[x].(*types.PkgName); ok {
-					if p := pn.Imported().Path(); ambientPkgs[p] || ambientFuncs[p][sel.Sel.Name] {
-						ambient[p+"."+sel.Sel.Name] = true
+		switch n := n.(type) {
+		case *ast.SelectorExpr:
+			// pkg.Name of an outside package (whose stand-in, without a
+			// floor, is empty: the selector resolves to nothing).
+			if x, ok := n.X.(*ast.Ident); ok {
+				if pn, ok := fp.info.Uses[x].(*types.PkgName); ok && !fp.inModule(pn.Imported().Path()) {
+					switch fp.info.Uses[n.Sel].(type) {
+					case *types.Const, *types.TypeName:
+					default:
+						check(pn.Imported().Path(), n.Sel.Name)
 					}
 				}
+			}
+			return true
+		case *ast.RangeStmt:
+			if v := fp.mapFloatSum(n); v != "" {
+				ambient["map iteration order into the floating-point sum "+v+"\x00the order is random: sum over sorted keys"] = true
 			}
 			return true
 		}
@@ -514,6 +619,19 @@ func (fp *Fingerprinter) uses(d *decl) {
 		}
 		if !fp.inModule(obj.Pkg().Path()) {
 			imports[obj.Pkg().Path()] = true
+			if fn, ok := obj.(*types.Func); ok {
+				if recv := fn.Signature().Recv(); recv != nil {
+					// A method of an outside type: allowed with its
+					// package, by "Type.Method".
+					t := types.Unalias(recv.Type())
+					if p, ok := t.(*types.Pointer); ok {
+						t = types.Unalias(p.Elem())
+					}
+					if nt, ok := t.(*types.Named); ok && !types.IsInterface(nt) && nt.Obj().Pkg() != nil {
+						check(nt.Obj().Pkg().Path(), nt.Obj().Name()+"."+fn.Name())
+					}
+				}
+			}
 			return true
 		}
 		oid, isAbstract := fp.objID(obj)
@@ -528,71 +646,71 @@ func (fp *Fingerprinter) uses(d *decl) {
 	d.refs, d.abstract, d.uses, d.ambient = sortedKeys(refs), sortedKeys(abstract), sortedKeys(imports), sortedKeys(ambient)
 }
 
-// Outside functions and variables that read the state of the machine or
-// the moment rather than a stage's inputs: the environment, files not
-// declared as inputs, the clock, the global (self-seeded) random sources,
-// the network, other processes. What they give is in no key, so a stage
-// whose code uses them could give another output under the same key. They
-// count when used as pkg.Name; methods never do (a *rand.Rand made from a
-// seed is as deterministic as its seed).
-// (Literals, not calls: an initialiser that calls a function would count
-// in the package's initialisation, and so in the fingerprint of every
-// stage that reaches the package.)
-var (
-	ambientPkgs  = map[string]bool{"syscall": true}
-	ambientFuncs = map[string]map[string]bool{
-		"os": {
-			"Getenv": true, "LookupEnv": true, "Environ": true, "ExpandEnv": true, "Args": true,
-			"ReadFile": true, "ReadDir": true, "Open": true, "OpenFile": true, "OpenRoot": true,
-			"OpenInRoot": true, "DirFS": true, "Stat": true, "Lstat": true, "Readlink": true,
-			"Hostname": true, "Getwd": true, "Executable": true, "Getpid": true, "Getppid": true,
-			"Getuid": true, "Geteuid": true, "Getgid": true, "Getegid": true, "Getgroups": true,
-			"UserHomeDir": true, "UserCacheDir": true, "UserConfigDir": true, "TempDir": true,
-			"CreateTemp": true, "MkdirTemp": true, "Stdin": true,
-		},
-		"io/ioutil": {
-			"ReadFile": true, "ReadDir": true, "ReadAll": true, "TempFile": true, "TempDir": true,
-		},
-		"time": {
-			"Now": true, "Since": true, "Until": true, "After": true, "Tick": true, "NewTimer": true,
-			"NewTicker": true, "AfterFunc": true,
-		},
-		"flag": {
-			"Arg": true, "Args": true, "NArg": true, "NFlag": true, "Lookup": true, "Visit": true,
-			"VisitAll": true, "CommandLine": true, "Parse": true, "Parsed": true,
-		},
-		"math/rand": {
-			"Int": true, "Intn": true, "Int31": true, "Int31n": true, "Int63": true, "Int63n": true,
-			"Uint32": true, "Uint64": true, "Float32": true, "Float64": true, "Perm": true,
-			"Shuffle": true, "NormFloat64": true, "ExpFloat64": true, "Read": true, "Seed": true,
-		},
-		"math/rand/v2": {
-			"Int": true, "IntN": true, "Int32": true, "Int32N": true, "Int64": true, "Int64N": true,
-			"Uint": true, "UintN": true, "Uint32": true, "Uint32N": true, "Uint64": true, "Uint64N": true,
-			"Float32": true, "Float64": true, "Perm": true, "Shuffle": true, "NormFloat64": true,
-			"ExpFloat64": true, "N": true,
-		},
-		"net": {
-			"Dial": true, "DialTimeout": true, "DialTCP": true, "DialUDP": true, "DialIP": true,
-			"DialUnix": true, "Listen": true, "ListenPacket": true, "LookupHost": true, "LookupIP": true,
-			"LookupAddr": true, "LookupCNAME": true, "LookupMX": true, "LookupNS": true, "LookupTXT": true,
-			"LookupSRV": true, "LookupPort": true, "Interfaces": true, "InterfaceAddrs": true,
-			"InterfaceByName": true, "InterfaceByIndex": true, "ResolveTCPAddr": true,
-			"ResolveUDPAddr": true, "ResolveIPAddr": true, "DefaultResolver": true,
-		},
-		"net/http": {
-			"Get": true, "Head": true, "Post": true, "PostForm": true, "DefaultClient": true,
-			"DefaultTransport": true,
-		},
-		"os/exec": {"Command": true, "CommandContext": true, "LookPath": true},
-		"os/user": {
-			"Current": true, "Lookup": true, "LookupId": true, "LookupGroup": true, "LookupGroupId": true,
-		},
-		"crypto/rand": {
-			"Read": true, "Int": true, "Prime": true, "Text": true, "Reader": true,
-		},
+// mapFloatSum returns the variable a range over a map accumulates a
+// floating-point value into (x += ..., x declared before the loop), or "":
+// a map's iteration order is random and floating-point addition is not
+// associative, so such a sum can differ from run to run.
+func (fp *Fingerprinter) mapFloatSum(rng *ast.RangeStmt) string {
+	tv, ok := fp.info.Types[rng.X]
+	if !ok || tv.Type == nil {
+		return ""
 	}
-)
+	if _, isMap := tv.Type.Underlying().(*types.Map); !isMap {
+		return ""
+	}
+	found := ""
+	ast.Inspect(rng.Body, func(n ast.Node) bool {
+		if found != "" {
+			return false
+		}
+		as, ok := n.(*ast.AssignStmt)
+		if !ok {
+			return true
+		}
+		switch as.Tok {
+		case token.ADD_ASSIGN, token.SUB_ASSIGN, token.MUL_ASSIGN, token.QUO_ASSIGN:
+		default:
+			return true
+		}
+		for _, l := range as.Lhs {
+			t, ok := fp.info.Types[l]
+			if !ok || t.Type == nil {
+				continue
+			}
+			b, ok := t.Type.Underlying().(*types.Basic)
+			if !ok || b.Info()&(types.IsFloat|types.IsComplex) == 0 {
+				continue
+			}
+			if id := rootIdent(l); id != nil {
+				if obj := fp.info.Uses[id]; obj != nil && obj.Pos() < rng.Pos() {
+					found = id.Name
+				}
+			}
+		}
+		return true
+	})
+	return found
+}
+
+// rootIdent is the variable at the root of x, x.f, x[i], *x, or nil.
+func rootIdent(e ast.Expr) *ast.Ident {
+	for {
+		switch x := e.(type) {
+		case *ast.Ident:
+			return x
+		case *ast.SelectorExpr:
+			e = x.X
+		case *ast.IndexExpr:
+			e = x.X
+		case *ast.ParenExpr:
+			e = x.X
+		case *ast.StarExpr:
+			e = x.X
+		default:
+			return nil
+		}
+	}
+}
 
 // initCalls reports whether a package-level variable's initialiser calls a
 // function (which may have effects beyond the variable, such as registering
@@ -793,10 +911,14 @@ type Code struct {
 	// assigns at run time (see runTimeWrites). The engine refuses to run a
 	// stage whose code has any.
 	Ambient []string `json:",omitempty"`
-	// Modules are the outside modules those imports reach, transitively
-	// (from the module graph); nil when the source has no module graph,
-	// and the engine then counts the modules of Imports alone.
-	Modules []string
+	// Floors are what counts whole, by the go command's listing (see
+	// gobuild): every outside package the reached code uses and every
+	// package of the module it reaches that the model cannot see all of,
+	// each with why and its floor ("gonum.org/v1/gonum/mat" ->
+	// "gonum.org/v1/gonum@v0.17.0 3f2a..."); "(binary)" holds the build ID
+	// of an unverified binary, "(all packages)" the hash of the whole build
+	// (a //go:linkname).
+	Floors map[string]string `json:",omitempty"`
 }
 
 // Reach fingerprints the declarations reachable from the function named
@@ -895,7 +1017,8 @@ func (fp *Fingerprinter) reach(roots []string) (*Code, error) {
 			}
 		}
 		for _, a := range d.ambient {
-			ambient[a+" (in "+trimModule(fp.Module, d.id)+")"] = true
+			what, why, _ := strings.Cut(a, "\x00")
+			ambient[what+" (in "+trimModule(fp.Module, d.id)+": "+why+")"] = true
 		}
 		for _, r := range d.refs {
 			if by, ok := fp.written[r]; ok {
@@ -911,14 +1034,61 @@ func (fp *Fingerprinter) reach(roots []string) (*Code, error) {
 		fmt.Fprintf(&b, "%s %s\n", id, h)
 	}
 	code.Fingerprint = HashBytes(b.Bytes())
-	if fp.Graph != nil {
-		mods, err := fp.Graph.Modules(code.Imports)
-		if err != nil {
-			return nil, fmt.Errorf("fingerprint: %s: %w", roots[0], err)
-		}
-		code.Modules = mods
-	}
+	code.Floors = fp.floors(pkgsSeen, code.Imports)
 	return code, nil
+}
+
+// floors lists what counts whole for code reaching the packages of the
+// module in pkgs and using the outside packages in imports (see
+// Code.Floors).
+func (fp *Fingerprinter) floors(pkgs map[string]bool, imports []string) map[string]string {
+	out := map[string]string{}
+	if fp.Unverified != "" {
+		out["(binary)"] = fp.Unverified
+	}
+	b := fp.build
+	if b == nil {
+		return out
+	}
+	for _, ip := range imports {
+		if ip == "unsafe" || ip == "C" {
+			continue
+		}
+		p := b.Packages[ip]
+		switch {
+		case p == nil:
+			out[ip] = "not in the build" // cannot happen for code that compiled; counts anyway
+		case p.Standard:
+			continue // the standard library counts by the toolchain line of every key
+		case p.Version != "":
+			out[ip] = p.Module + "@" + p.Version + " " + shortHash(p.Floor)
+		default:
+			out[ip] = p.Module + " (local files) " + shortHash(p.Floor)
+		}
+	}
+	for pkg := range pkgs {
+		p := b.Packages[pkg]
+		why := ""
+		switch {
+		case p == nil:
+			why = "not in the build"
+		case p.Opaque != "":
+			why = p.Opaque
+		case fp.typeErrs[pkg] != "":
+			why = "does not type-check in the model"
+		default:
+			continue
+		}
+		floor := ""
+		if p != nil {
+			floor = p.Floor
+			if p.Opaque == "//go:linkname" {
+				out["(all packages)"] = shortHash(b.All)
+			}
+		}
+		out[pkg] = why + " " + shortHash(floor)
+	}
+	return out
 }
 
 // objID returns the declaration id of a module object, or abstract=true for

@@ -103,7 +103,7 @@ func newTestEnvs(t *testing.T, n int) []*testEnv {
 		if err != nil {
 			t.Fatal(err)
 		}
-		e := &Engine{Store: st, Code: fp, Root: dir, Jobs: 2, Modules: map[string]string{}}
+		e := &Engine{Store: st, Code: fp, Root: dir, Jobs: 2}
 		// Every machine signs with the same (honest) key, and so trusts it.
 		e.SetRemotePolicy(RemotePolicy{Signer: testKey(t, 1)})
 		envs = append(envs, &testEnv{t: t, dir: dir, engine: e})

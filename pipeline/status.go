@@ -116,9 +116,7 @@ func (e *Engine) own(s *Stage) (*Prepared, error) {
 		}
 		p.Files[s.fileName(f)] = HashBytes(b)
 	}
-	if p.Modules, err = e.stageModules(p.Code); err != nil {
-		return nil, fmt.Errorf("stage %s: %w", s.Name, err)
-	}
+	p.Modules = p.Code.Floors
 	return p, nil
 }
 

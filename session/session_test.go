@@ -33,7 +33,7 @@ func engine(t *testing.T, dir string, n int) *pipeline.Engine {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &pipeline.Engine{Graph: g, Store: st, Code: fp, Root: dir, Jobs: 1, Modules: map[string]string{}}
+	return &pipeline.Engine{Graph: g, Store: st, Code: fp, Root: dir, Jobs: 1}
 }
 
 func TestRecord(t *testing.T) {

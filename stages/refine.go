@@ -344,6 +344,8 @@ func boolGrid(r, c int) [][]bool {
 // parallelSeeds runs fn for every seed on up to GOMAXPROCS goroutines and
 // returns the results in seed order (each seed's result depends only on
 // its seed, so the order of work does not matter).
+//
+//repro:allow runtime.GOMAXPROCS sets the number of workers only; each seed's result goes to its own slot
 func parallelSeeds[T any](c pipeline.Ctx, seeds []uint64, fn func(seed uint64) (T, error)) ([]T, error) {
 	out := make([]T, len(seeds))
 	errs := make([]error, len(seeds))

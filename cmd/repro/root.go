@@ -5,11 +5,9 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
-	"strings"
 
 	"github.com/spf13/cobra"
 
-	"github.com/repro-dev/repro"
 	"github.com/repro-dev/repro/config"
 	"github.com/repro-dev/repro/pipeline"
 	"github.com/repro-dev/repro/stages"
@@ -140,21 +138,12 @@ func (g *globals) open() (*project, error) {
 	if err != nil {
 		return nil, err
 	}
-	// Fingerprints are cached in the store, by the hash of the source: a
-	// run of unchanged code does not type-check it again.
-	fp, err := pipeline.NewCachedFingerprinter(repro.Source, pipeline.CurrentBuild(), filepath.Join(st.Dir, "state"))
+	fp, warns, err := openCode(root, filepath.Join(st.Dir, "state"), g.noRebuild)
 	if err != nil {
 		return nil, err
 	}
-	p := &project{root: root, profile: g.profileName(), params: params, graph: graph, store: st}
+	p := &project{root: root, profile: g.profileName(), params: params, graph: graph, store: st, warns: warns}
 	p.engine = &pipeline.Engine{Graph: graph, Store: st, Code: fp, Root: root, Jobs: runtime.NumCPU()}
-	if drift := sourceDrift(root, fp); len(drift) > 0 {
-		why := "--no-rebuild"
-		if !g.noRebuild {
-			why = rebuildAndExec(root, drift) // returns only if it did not
-		}
-		p.warns = append(p.warns, fmt.Sprintf("the Go source on disk differs from the source this binary was built from (%s): results are keyed by the binary's code; rebuild (make build) to run your edits (not rebuilt: %s)", strings.Join(limitList(drift, 3), ", "), why))
-	}
 	return p, nil
 }
 

@@ -28,7 +28,7 @@ type fileClass int
 const (
 	classInput  fileClass = iota // a stage's input file (template, data, KaTeX): rerun what reads it
 	classParams                  // a parameter file: rebuild the graph, rerun what it makes stale
-	classSource                  // Go source, go.mod, go.sum, modgraph.txt: the binary is out of date
+	classSource                  // Go source, go.mod, go.sum, go.work: the binary is out of date
 	classExport                  // the exported report, as another process's run (repro run) wrote it: show it
 )
 
@@ -69,7 +69,7 @@ func newWatchSet(root, profile string, graph *pipeline.Graph, src fs.FS) *watchS
 	if _, err := os.Stat(filepath.Join(root, "go.mod")); err != nil {
 		return w
 	}
-	for _, f := range []string{"go.mod", "go.sum", pipeline.ModGraphFile} {
+	for _, f := range []string{"go.mod", "go.sum", "go.work", "go.work.sum"} {
 		w.files[filepath.Join(root, f)] = classSource
 	}
 	for _, d := range sourceDirs(src) {
@@ -146,7 +146,7 @@ func sourceDirs(src fs.FS) []string {
 
 // sourceDigest hashes the Go source a binary is built from, as the
 // fingerprinter reads it: in each of dirs, the non-test .go and .s files
-// this build includes, and go.mod, go.sum and modgraph.txt. The digest of
+// this build includes, and go.mod, go.sum and go.work. The digest of
 // the embedded source equals the digest of the source on disk exactly when
 // the binary was built from what is on disk.
 func sourceDigest(fsys fs.FS, dirs []string, bc pipeline.BuildConfig) string {
@@ -161,7 +161,7 @@ func sourceDigest(fsys fs.FS, dirs []string, bc pipeline.BuildConfig) string {
 		}
 		lines = append(lines, p+" "+pipeline.HashBytes(b))
 	}
-	for _, f := range []string{"go.mod", "go.sum", pipeline.ModGraphFile} {
+	for _, f := range []string{"go.mod", "go.sum", "go.work", "go.work.sum"} {
 		add(f)
 	}
 	for _, d := range dirs {

@@ -167,7 +167,7 @@ func TestServeWatchSetClassify(t *testing.T) {
 		"params.quick.yaml":      classParams,
 		"go.mod":                 classSource,
 		"go.sum":                 classSource,
-		"modgraph.txt":           classSource,
+		"go.work":                classSource,
 		"stages/graph.go":        classSource,
 		"stages/new_file.go":     classSource,
 		"models/other_amd64.s":   classSource,
