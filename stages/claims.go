@@ -240,7 +240,7 @@ func (d *reportData) CurveAnswer() string {
 	} else {
 		fmt.Fprintf(&s, "rises by %s, to %s", pctAbs(dataGain), msdOf(lm, lsd))
 	}
-	fmt.Fprintf(&s, ", and Ridge's by %s. ", pctAbs(ridgeGain))
+	fmt.Fprintf(&s, ", and the linear baseline's by %s (neither change is a paired comparison: each size has its own test cells). ", pctAbs(ridgeGain))
 	capGain, capFrom, capTo := d.capacityGain(first.NetLabel)
 	if capFrom != "" {
 		fmt.Fprintf(&s, "At the study's spacing, the next larger architecture (%s instead of %s) changes the validation MSE by %+.0f\u00a0%%. ", capTo, capFrom, -100*capGain)

@@ -281,7 +281,7 @@ func figRegressionCurves(_ pipeline.Ctx, _ struct{}, in BestModelsInput) (Figure
 	for i := range flat {
 		flat[i] = ridge.ValMSE
 	}
-	ser = append(ser, plots.Series{Name: fmt.Sprintf("Ridge, closed form (λ = %g)", ridge.Lambda), X: epochs(longest), Mean: flat})
+	ser = append(ser, plots.Series{Name: linearLabel(ridge.Lambda), X: epochs(longest), Mean: flat})
 	// A linear axis clipped to where the models differ: from just below
 	// the lowest mean to 1.6 times the highest final error, so that the
 	// first epochs' large errors do not flatten the differences that matter.
@@ -322,7 +322,11 @@ func figTerrainMaps(_ pipeline.Ctx, _ struct{}, in MapsInput) (Figure, error) {
 		return z
 	}
 	panels := []plots.MapPanel{{Title: "truth (test cells)", Z: full(t.Test.Z)}}
-	panels = append(panels, plots.MapPanel{Title: "Ridge", Z: full(in.Ridge.Value.TestPred)})
+	lin := "Ridge"
+	if in.Ridge.Value.Lambda == 0 {
+		lin = "OLS"
+	}
+	panels = append(panels, plots.MapPanel{Title: lin, Z: full(in.Ridge.Value.TestPred)})
 	for _, tin := range in.Tunes {
 		rt := tin.Value
 		panels = append(panels, plots.MapPanel{Title: fmt.Sprintf("%s %s", activationName(rt.Label), rt.BestArch), Z: full(rt.Pred)})
@@ -474,7 +478,7 @@ type CurveInput struct{ Points []pipeline.In[CurvePoint] }
 
 func figLearningCurve(_ pipeline.Ctx, _ struct{}, in CurveInput) (Figure, error) {
 	var ridge, net plots.Series
-	ridge.Name = "Ridge, closed form"
+	ridge.Name = "linear, closed form (λ ≥ 0 chosen on validation)"
 	for _, pin := range in.Points {
 		pt := pin.Value
 		net.Name = fmt.Sprintf("network %s (%s, γ0 = %g)", pt.NetArch, activationName(pt.NetLabel), pt.NetLR)
@@ -511,4 +515,13 @@ func figDAG(_ pipeline.Ctx, p DAGParams, _ struct{}) (Figure, error) {
 	}
 	svg, err := plots.DAG(p.Nodes, p.Edges, nil, plots.WithTitle("The pipeline's stages (grid points grouped)"))
 	return withData(svg, err, csvBytes([]string{"from", "to"}, rows))
+}
+
+// linearLabel names the linear baseline chosen on validation in figures:
+// OLS when λ = 0 won.
+func linearLabel(lambda float64) string {
+	if lambda == 0 {
+		return "OLS, closed form (λ = 0 chosen on validation)"
+	}
+	return fmt.Sprintf("Ridge, closed form (λ = %g)", lambda)
 }

@@ -149,7 +149,7 @@ func linearRidge(_ pipeline.Ctx, p RidgeParams, in LinearInput) (LinearFit, erro
 	switch {
 	case bi == 0 && len(ls) > 1:
 		a.Bound = true
-		a.Reason = fmt.Sprintf("λ = 0 is the unpenalised fit (OLS), the end of the axis: it scores %s on validation against %s for the smallest positive penalty tried (λ = %s), so at degree %d with %d training points no penalty tried helps and the baseline is OLS",
+		a.Reason = fmt.Sprintf("it is that end, the unpenalised fit (OLS), and it scores %s on validation against %s for the smallest positive penalty tried (λ = %s): at degree %d with %d training points no penalty tried helps, and the linear baseline is OLS",
 			sig3(olsVal), sig3(fits[ls[1]].ValMSE), report.FormatSig(ls[1], 2), d.Degree, len(t.Train.Z))
 	case a.High:
 		a.Reason = fmt.Sprintf("the refinement stopped after its %d steps", p.RefineSteps)

@@ -229,8 +229,8 @@ func (d *reportData) TerrainCurvesSentence() string {
 	for _, t := range append(append([]RegTune(nil), d.Reg...), d.Extra...) {
 		parts = append(parts, fmt.Sprintf("%s after %s epochs", activationName(t.Label), sig(mean(bestEpochs(t.Curves)))))
 	}
-	return fmt.Sprintf("@fig:nn-terrain-curves follows the training of the best cell of each kind beside Ridge. The networks reach their lowest validation error %s (mean over seeds); closed-form Ridge at the penalty chosen on validation (the horizontal line, %s) is the level to beat.",
-		joinAnd(parts), sig(d.Ridge.ValMSE))
+	return fmt.Sprintf("@fig:nn-terrain-curves follows the training of the best cell of each kind beside the linear models. The networks reach their lowest validation error %s (mean over seeds); the linear baseline chosen on validation, %s (the horizontal line, %s), is the level to beat.",
+		joinAnd(parts), d.linName(), sig(d.Ridge.ValMSE))
 }
 
 // PredictionsSentence ranks the predicted surfaces by their mean test

@@ -225,8 +225,8 @@ func buildTables(d *reportData) {
 	d.tables["confusion"] = conf
 
 	if len(d.Curve) > 0 {
-		cur := report.Table{Name: "learning-curve", Caption: "Terrain learning curve: test MSE of closed-form Ridge (λ chosen on validation) and of the best network kind of the tuning, retrained at each training-set size for the same number of optimisation steps (mean ± sd over seeds), with the epochs that makes and the epoch of its best validation error.",
-			Header: []string{"x_sparsity", "training points", "Ridge λ", "Ridge test MSE", "network", "steps", "epochs", "best epoch", "network test MSE"},
+		cur := report.Table{Name: "learning-curve", Caption: "Terrain learning curve: test MSE of the linear baseline (closed form, λ chosen on validation, 0 included) and of the study's network kind with the lowest validation error, retrained at each training-set size for the same number of optimisation steps (mean ± sd over seeds), with the epochs that makes and the epoch of its best validation error.",
+			Header: []string{"x_sparsity", "training points", "linear λ", "linear test MSE", "network", "steps", "epochs", "best epoch", "network test MSE"},
 			Align:  []string{"right", "right", "right", "right", "left", "right", "right", "right", "right"}}
 		for _, p := range d.Curve {
 			var be []float64
