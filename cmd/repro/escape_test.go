@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"encoding/json"
 	"io"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -133,5 +135,47 @@ func TestDiffHostileTextEscaped(t *testing.T) {
 	}
 	if !strings.Contains(html, "Trust changed") {
 		t.Errorf("no trust warning in the Markdown:\n%s", html)
+	}
+}
+
+// A change of the store settings (which results are trusted) is read from
+// both sides' parameter files, at their revisions, the profile's file over
+// params.yaml, and is a diff line of its own.
+func TestDiffTrust(t *testing.T) {
+	dir := t.TempDir()
+	write := func(name, body string) {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(body), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	gitIn(t, dir, "init", "-q")
+	write("params.yaml", "seeds: 2\nstore:\n  remote: \"\"\n  remote_mode: readwrite\n  trusted_keys: []\n")
+	write("params.quick.yaml", "seeds: 1\n")
+	gitIn(t, dir, "add", ".")
+	gitIn(t, dir, "commit", "-q", "-m", "a")
+	a := gitIn(t, dir, "rev-parse", "HEAD")
+	write("params.yaml", "seeds: 2\nstore:\n  remote: \"\"\n  remote_mode: readwrite\n  trusted_keys: [\"repro-ed25519:evil:AAAA\"]\n")
+	write("params.quick.yaml", "seeds: 1\nstore: {remote: \"file:///tmp/x\"}\n")
+	gitIn(t, dir, "commit", "-q", "-am", "b")
+	b := gitIn(t, dir, "rev-parse", "HEAD")
+	write("params.quick.yaml", "seeds: 1\nstore: [\n")
+
+	d := pipeline.DiffLocks(lockOf(nil, nil), lockOf(nil, nil))
+	d.SetTrust(diffTrust(dir, &diffSide{commit: a}, "quick"), diffTrust(dir, &diffSide{commit: b}, "quick"))
+	want := []string{`store.remote: "" -> "file:///tmp/x"`, `store.trusted_keys: [] -> ["repro-ed25519:evil:AAAA"]`}
+	if strings.Join(d.Trust, "|") != strings.Join(want, "|") {
+		t.Errorf("trust changes %q, want %q", d.Trust, want)
+	}
+	if d.Empty() || !strings.Contains(diffText(d), "TRUST CHANGED: store.trusted_keys: [] -> [\"repro-ed25519:evil:AAAA\"]") || strings.Contains(diffText(d), "no differences") {
+		t.Errorf("a trust change alone is not shown:\n%s", diffText(d))
+	}
+	d.SetTrust(diffTrust(dir, &diffSide{commit: b}, "default"), diffTrust(dir, &diffSide{commit: b}, "default"))
+	if len(d.Trust) != 0 || !d.Empty() {
+		t.Errorf("no change: %q", d.Trust)
+	}
+	// The working tree's profile file does not parse: a change of its own.
+	d.SetTrust(diffTrust(dir, &diffSide{commit: b}, "quick"), diffTrust(dir, &diffSide{}, "quick"))
+	if !strings.Contains(strings.Join(d.Trust, "|"), "(params.quick.yaml): (unset) -> unreadable") {
+		t.Errorf("an unreadable parameter file: %q", d.Trust)
 	}
 }
