@@ -188,7 +188,7 @@ func readYAML(path, name string) (map[string]any, error) {
 // case-sensitive) and keys with no value (null) are errors naming the key.
 func ParseYAML(name string, b []byte) (map[string]any, error) {
 	malformed := func(err error) error {
-		return fmt.Errorf("%s: malformed YAML: %v", name, strings.TrimPrefix(err.Error(), "yaml: "))
+		return fmt.Errorf("%s: malformed YAML: %v", name, yamlMessage(b, err.Error()))
 	}
 	dec := yaml.NewDecoder(bytes.NewReader(b))
 	var doc yaml.Node
