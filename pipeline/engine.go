@@ -120,7 +120,12 @@ func (e *Engine) engineCode() string {
 	e.engOnce.Do(func() {
 		pkg := reflect.TypeFor[Engine]().PkgPath()
 		var roots []string
-		for _, f := range []string{"Func", "Add", "encodeOutput", "canonicalJSON", "Params", "Input", "(*Record).OutputHash", "(*Store).PutRecord"} {
+		// The encode path, and the decode path named explicitly: the
+		// methods called through reflection and interfaces (In[O].decode
+		// behind fillInputs) are reached from these roots whatever the
+		// model makes of the calls.
+		for _, f := range []string{"Func", "Add", "encodeOutput", "canonicalJSON", "Params", "Input", "(*Record).OutputHash", "(*Store).PutRecord",
+			"fillInputs", "decodeStrict", "(*In[...]).decode", "inputsOf", "wiringOf", "(*Store).Record", "(*Store).Get"} {
 			roots = append(roots, pkg+"."+f)
 		}
 		if c, err := e.Code.ReachAll(roots...); err == nil {
@@ -158,6 +163,9 @@ func (e *Engine) prepare(s *Stage, deps map[string]*Record) (*Prepared, error) {
 	h := &keyHasher{}
 	h.add("stage %s", s.Name)
 	h.add("func %s", s.Run.name)
+	if s.Run.wiring != "" {
+		h.add("wiring %s", s.Run.wiring)
+	}
 	h.add("code %s", p.Code.Fingerprint)
 	h.add("params %s", p.Params)
 	for _, d := range s.Deps {

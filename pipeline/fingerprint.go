@@ -537,6 +537,8 @@ func (fp *Fingerprinter) resolve() {
 		fp.inits[pkg] = slices.Compact(slices.Sorted(slices.Values(fp.inits[pkg])))
 	}
 	fp.written = fp.runTimeWrites()
+	fp.outWrites = fp.outsideWrites()
+	fp.instances = fp.instanceTypes()
 }
 
 // recvID is the id of the named type a method is declared on.
@@ -966,18 +968,49 @@ func (fp *Fingerprinter) reach(roots []string) (*Code, error) {
 			}
 		}
 	}
+	imports, ambient := map[string]bool{}, map[string]bool{}
 	for _, root := range roots {
 		id := funcID(root)
 		if _, ok := fp.decls[id]; !ok {
-			return nil, fmt.Errorf("fingerprint: function %s (%s) is not in the embedded source of module %s", root, id, fp.Module)
+			return nil, fmt.Errorf("fingerprint: function %s (%s) is not in the source of module %s", root, id, fp.Module)
 		}
 		push(id)
+		if strings.Contains(root, "[") {
+			// An instance of a generic function: its type arguments are
+			// chosen where the graph is built, which the stage does not
+			// reach. Count the types of every instantiation in the module.
+			for _, t := range fp.instances[id] {
+				if ip, ok := strings.CutPrefix(t, "import "); ok {
+					imports[ip] = true
+				} else {
+					push(t)
+				}
+			}
+		}
 	}
 	pkgsSeen := map[string]bool{}
 	reached := map[string]bool{} // reached types
+	writersDone := map[string]bool{}
 	called := map[string]bool{}  // interface methods called, by name
-	imports, ambient := map[string]bool{}, map[string]bool{}
-	for len(queue) > 0 {
+	for {
+		if len(queue) == 0 {
+			// Code anywhere in the binary that assigns a variable of an
+			// outside package the reached code uses (directly or through
+			// what that package imports) counts as reached: an init in
+			// package main setting a library's default changes what the
+			// library computes for this stage.
+			for _, w := range fp.writersOf(imports, writersDone) {
+				if !seen[w.id] {
+					push(w.id)
+				}
+				if !strings.Contains(w.id, ".init#") {
+					ambient[w.target+", an outside variable, which "+trimModule(fp.Module, w.id)+" assigns at run time (the stage uses package "+w.pkg+")"] = true
+				}
+			}
+			if len(queue) == 0 {
+				break
+			}
+		}
 		d := fp.decls[queue[0]]
 		queue = queue[1:]
 		if !pkgsSeen[d.pkg] {

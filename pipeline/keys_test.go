@@ -334,9 +334,20 @@ func TestEngineEncodingIsInEveryKey(t *testing.T) {
 	for file, e := range map[string][2]string{
 		"pipeline/stage.go": {`r.Outputs["value"] = b`, `r.Outputs["value"] = append(b, '\n')`},
 		"pipeline/store.go": {`fmt.Fprintf(&b, "%s %s\n", n, r.Outputs[n])`, `fmt.Fprintf(&b, "%s=%s\n", n, r.Outputs[n])`},
+		// The decode path: what hands stored bytes back to stages.
+		"pipeline/typed.go": {`func (in *In[O]) decode(b []byte) error { return decodeStrict(b, &in.Value) }`,
+			`func (in *In[O]) decode(b []byte) error { return decodeStrict(bytes.TrimSpace(b), &in.Value) }`},
 	} {
 		if engineCode(map[string][2]string{file: e}) == base {
 			t.Errorf("editing %s (%s) did not change the engine fingerprint", file, e[0])
+		}
+	}
+	for what, e := range map[string][2]string{
+		"decodeStrict": {"	d.DisallowUnknownFields()\n", "	d.DisallowUnknownFields()\n	d.UseNumber()\n"},
+		"fillInputs":   {"	v := reflect.New(reflect.TypeOf(in)).Elem()\n", "	v := reflect.New(reflect.TypeOf(in)).Elem()\n	_ = v.NumField() + 1\n"},
+	} {
+		if engineCode(map[string][2]string{"pipeline/typed.go": e}) == base {
+			t.Errorf("editing %s did not change the engine fingerprint", what)
 		}
 	}
 	if got := engineCode(map[string][2]string{"pipeline/stage.go": {"func encodeOutput(o any) (*Result, error) {", "func encodeOutput(o any) (*Result, error) { // a comment"}}); got != base {

@@ -50,6 +50,13 @@ type Stage struct {
 type Runner struct {
 	name string
 	fn   func(*Context) (*Result, error)
+	// wiring describes how the graph hands the function its inputs: the
+	// function's type with its type arguments, and each input field with
+	// the stage (and the output of it) it reads. It is a line of the key:
+	// the graph's code is no stage's code, yet which output a stage reads
+	// and which types a generic stage function is instantiated with are
+	// decided there.
+	wiring string
 }
 
 // Name is the function's name as the runtime reports it.

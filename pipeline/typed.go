@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"reflect"
 	"runtime"
+	"strings"
 )
 
 // Ctx is what a running stage may use besides its parameters and inputs:
@@ -140,7 +141,7 @@ func Add[P, I, O any](g *Graph, name string, params P, in I, fn func(Ctx, P, I) 
 		g.err = fmt.Errorf("stage %s: %w", name, err)
 		return ref
 	}
-	run := Runner{name: runtime.FuncForPC(reflect.ValueOf(fn).Pointer()).Name(), fn: func(c *Context) (*Result, error) {
+	run := Runner{name: runtime.FuncForPC(reflect.ValueOf(fn).Pointer()).Name(), wiring: wiringOf(fn, in), fn: func(c *Context) (*Result, error) {
 		var p P
 		if err := decodeStrict(c.params, &p); err != nil {
 			return nil, fmt.Errorf("decode parameters of %s: %w", c.stage.Name, err)
@@ -163,6 +164,36 @@ func Add[P, I, O any](g *Graph, name string, params P, in I, fn func(Ctx, P, I) 
 		g.err = err
 	}
 	return ref
+}
+
+// wiringOf describes fn's type and what each field of in reads (see
+// Runner.wiring).
+func wiringOf(fn, in any) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "%T;", fn)
+	v := reflect.ValueOf(in)
+	if v.Kind() != reflect.Struct {
+		return b.String()
+	}
+	for i := 0; i < v.NumField(); i++ {
+		ft := v.Type().Field(i)
+		kind, slice := fieldKind(ft.Type)
+		fmt.Fprintf(&b, " %s %s", ft.Name, ft.Type)
+		elems(v.Field(i), slice, func(_ int, e reflect.Value) error {
+			switch kind {
+			case "in":
+				fmt.Fprintf(&b, " <%s>", e.Interface().(input).inputName())
+			case "blob":
+				bl := e.Interface().(Blob)
+				fmt.Fprintf(&b, " <%s:%s>", bl.stage, bl.output)
+			case "file":
+				fmt.Fprintf(&b, " <file>")
+			}
+			return nil
+		})
+		b.WriteString(";")
+	}
+	return b.String()
 }
 
 // Err returns the first error of Add.
