@@ -7,10 +7,10 @@ import (
 	"encoding/json"
 	"fmt"
 	"go/ast"
+	"go/importer"
 	"go/parser"
 	"go/scanner"
 	"go/token"
-	"go/importer"
 	"go/types"
 	"go/version"
 	"io"
@@ -71,7 +71,7 @@ type Fingerprinter struct {
 	// ("" without one): it decides what the code means (the scope of a
 	// loop variable, for one), so it is a line of every key. A file's own
 	// version (a //go:build go1.N line) goes into its declarations' hashes.
-	Lang  string
+	Lang string
 	// Unverified, when set, is the build ID of a binary whose build the
 	// go command did not list: it is a line of every key.
 	Unverified string
@@ -991,7 +991,7 @@ func (fp *Fingerprinter) reach(roots []string) (*Code, error) {
 	pkgsSeen := map[string]bool{}
 	reached := map[string]bool{} // reached types
 	writersDone := map[string]bool{}
-	called := map[string]bool{}  // interface methods called, by name
+	called := map[string]bool{} // interface methods called, by name
 	for {
 		if len(queue) == 0 {
 			// Code anywhere in the binary that assigns a variable of an
