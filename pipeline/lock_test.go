@@ -19,8 +19,12 @@ func FuzzParseLock(f *testing.F) {
 	f.Add([]byte(`{"version": 1, "stages": {"a": null}}`), []byte(good))
 	f.Add([]byte(`{"version": 1, "stages": {"a": {"params": null, "outputs": {"figure.svg": "x"}}}, "declarations": null}`), []byte(`{"version": 1}`))
 	f.Add([]byte(`{"version": 1, "stages": {"../x": {"outputs": {"../../y": "00"}}}}`), []byte(good))
+	seeds := strings.Replace(good, `"a.b.mse": 0.5}`, `"a.b.mse": 0.5, "a.b.mse.sd": 0.1, "a.b.mse.seeds[0]": 0.4, "a.b.mse.seeds[1]": 0.6, "a.b.mse.seeds[x]": 1}`, 1)
+	f.Add([]byte(seeds), []byte(good))
+	f.Add([]byte(good), []byte(seeds))
+	f.Add([]byte(`{"version": 1, "version": 1}`), []byte(good))
 	rules := []MetricRule{}
-	for _, r := range []string{"*.mse: rel < 0.1", "a.b.mse: abs <= 1"} {
+	for _, r := range []string{"*.mse: rel < 0.1", "a.b.mse: abs <= 1", "*.mse > +10%", "a.* <= 1", "* < -2sd", "* significant"} {
 		if m, err := ParseMetricRule(r); err == nil {
 			rules = append(rules, m)
 		}
@@ -31,6 +35,7 @@ func FuzzParseLock(f *testing.F) {
 			return
 		}
 		la.Metrics()
+		la.SeedValues()
 		la.ObjectHashes()
 		enc, err := la.Encode()
 		if err != nil {

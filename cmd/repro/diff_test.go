@@ -191,7 +191,7 @@ func TestDiffBetweenCommits(t *testing.T) {
 	// Markdown: renders as tables.
 	r = diff("HEAD~1", "HEAD", "--md")
 	tables := markdownTables([]byte(r.stdout))
-	if len(tables) < 1 || strings.Join(tables[0][0], "|") != "metric|A|B|change|relative" {
+	if len(tables) < 1 || strings.Join(tables[0][0], "|") != "metric|A|B|change|relative|noise" {
 		t.Fatalf("--md parses into %d tables, want the metrics table first:\n%s", len(tables), r.stdout)
 	}
 	if got := len(tables[0]) - 1; got != len(wantMoved) {
