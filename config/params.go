@@ -135,6 +135,10 @@ type Baseline struct {
 	// to convergence (0 epochs: no such run).
 	LongEpochs   int `yaml:"long_epochs"`
 	LongPatience int `yaml:"long_patience"`
+	// RawInputs trains the baseline a third time on the pixel values
+	// unscaled (0 to 16), as the study fed them, to measure what the
+	// inputs' scaling does.
+	RawInputs bool `yaml:"raw_inputs"`
 }
 
 // LearningCurve is the terrain learning-curve extension.

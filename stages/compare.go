@@ -253,8 +253,13 @@ func (d *reportData) evidence(c models.Comparison) string {
 		if c.Exact {
 			test += ", exact"
 		}
-		return fmt.Sprintf("difference %s points, 95 %% interval %s; of the %d test images, %s are right only for the first and %s only for the second (mean over seeds); %s, %s",
-			signedPts(c.Diff, c.Lo, c.Hi), ciPts(c.Lo, c.Hi), n, count(c.NBetter), count(c.NWorse), test, pval(c.P))
+		diff := signedPts(c.Diff, c.Lo, c.Hi)
+		unit := " points"
+		if diff == "1" || diff == "-1" {
+			unit = " point"
+		}
+		return fmt.Sprintf("difference %s%s, 95 %% interval %s; of the %d test images, %s are right only for the first and %s only for the second (mean over seeds); %s, %s",
+			diff, unit, ciPts(c.Lo, c.Hi), n, count(c.NBetter), count(c.NWorse), test, pval(c.P))
 	}
 	return fmt.Sprintf("difference in test MSE %s, 95 %% interval %s, paired bootstrap over %d tiles of test cells and the seeds",
 		signedVal(c.Diff, c.Lo, c.Hi), ciVal(c.Lo, c.Hi), len(d.weights(models.SquaredError)))

@@ -114,13 +114,23 @@ type DigitsScaleInput struct {
 }
 
 func digitsScale(_ pipeline.Ctx, _ struct{}, in DigitsScaleInput) (DigitsSets, error) {
-	d, s := in.Digits.Value, in.Split.Value
+	return digitsSets(in.Digits.Value, in.Split.Value, 16), nil
+}
+
+// digitsRaw is the same sets with the pixels unscaled (0 to 16), as the
+// study fed them to its Keras benchmark.
+func digitsRaw(_ pipeline.Ctx, _ struct{}, in DigitsScaleInput) (DigitsSets, error) {
+	return digitsSets(in.Digits.Value, in.Split.Value, 1), nil
+}
+
+// digitsSets picks the images of each set, pixels divided by div.
+func digitsSets(d DigitsData, s DigitsSplit, div float64) DigitsSets {
 	pick := func(idx []int) (Matrix, []int) {
 		m := Matrix{Rows: len(idx), Cols: data.DigitsPixels}
 		var y []int
 		for _, i := range idx {
 			for _, v := range d.Images[i] {
-				m.Data = append(m.Data, v/16)
+				m.Data = append(m.Data, v/div)
 			}
 			y = append(y, d.Labels[i])
 		}
@@ -130,5 +140,5 @@ func digitsScale(_ pipeline.Ctx, _ struct{}, in DigitsScaleInput) (DigitsSets, e
 	out.TrainX, out.TrainY = pick(s.Train)
 	out.ValX, out.ValY = pick(s.Val)
 	out.TestX, out.TestY = pick(s.Test)
-	return out, nil
+	return out
 }

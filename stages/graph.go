@@ -77,6 +77,7 @@ type builder struct {
 	clsTune         pipeline.Ref[ClsTune]
 	logistic, keras pipeline.Ref[SeedsSummary]
 	kerasLong       pipeline.Ref[SeedsSummary] // zero without baseline.long_epochs
+	kerasRaw        pipeline.Ref[SeedsSummary] // zero without baseline.raw_inputs
 	lbfgs           pipeline.Ref[LBFGSFit]
 	curve           []pipeline.Ref[CurvePoint]
 	mnistRuns       []pipeline.Ref[SeedsSummary]
@@ -221,10 +222,13 @@ func (b *builder) classification() {
 	}
 	b.clsTune = pipeline.Add(g, "neural/classification/tune", cls, ClsTuneInput{b.dsets.In(), pipeline.Ins(runs)}, classifyTune)
 
-	seedsOf := func(name string, sp SeedsParams, np func(s uint64) NetParams) pipeline.Ref[SeedsSummary] {
+	seedsOn := func(sets SetsInput, name string, sp SeedsParams, np func(s uint64) NetParams) pipeline.Ref[SeedsSummary] {
 		runs := perSeed(g, name, b.seeds, sets, classifyNet, np)
 		sp.Stages = pipeline.Names(runs)
 		return pipeline.Add(g, name, sp, RunsInput{pipeline.Ins(runs)}, seedsSummary)
+	}
+	seedsOf := func(name string, sp SeedsParams, np func(s uint64) NetParams) pipeline.Ref[SeedsSummary] {
+		return seedsOn(sets, name, sp, np)
 	}
 	b.logistic = seedsOf("logistic/sgd", SeedsParams{Metric: "digits.logistic.sgd", What: "logistic regression (SGD)"}, func(s uint64) NetParams {
 		return NetParams{Arch: "64x10", Hidden: "identity", Output: "softmax", Init: "glorot", L2: lg.L2, Train: trainParams(lg.Train, lg.LearningRate), Seed: s}
@@ -242,6 +246,12 @@ func (b *builder) classification() {
 		tp := trainParams(bl.Train, bl.LearningRate)
 		tp.Epochs, tp.Patience = bl.LongEpochs, bl.LongPatience
 		b.kerasLong = seedsOf("baseline/keras-style-long", SeedsParams{Metric: "digits.keras_style_long", What: "Keras-style baseline trained to convergence"}, keras(tp))
+	}
+	if bl.RawInputs {
+		raw := pipeline.Add(g, "digits/raw", struct{}{}, DigitsScaleInput{b.digits.In(), b.dsplit.In()}, digitsRaw)
+		b.kerasRaw = seedsOn(SetsInput{raw.In()}, "baseline/keras-style-raw", SeedsParams{Metric: "digits.keras_style_raw", What: "Keras-style baseline on unscaled pixels",
+			BudgetNote: fmt.Sprintf("the study's budget of %d epochs, as the baseline it is compared with", bl.Train.Epochs)},
+			keras(trainParams(bl.Train, bl.LearningRate)))
 	}
 }
 
@@ -326,7 +336,7 @@ func (b *builder) report() error {
 		return err
 	}
 	in := ReportInput{Terrain: b.grid.In(), Split: b.split.In(), OLS: b.ols.In(), Ridge: b.ridge.In(), Design: b.design.In(), SGD: b.sgd.In(), Betas: []pipeline.In[BetaRuns]{b.betas["ols"].In(), b.betas["ridge"].In()},
-		Digits: b.digits.In(), DSplit: b.dsplit.In(), Cls: b.clsTune.In(), LogSGD: b.logistic.In(), LBFGS: b.lbfgs.In(), Keras: b.keras.In(), KerasLong: b.kerasLongIns(),
+		Digits: b.digits.In(), DSplit: b.dsplit.In(), Cls: b.clsTune.In(), LogSGD: b.logistic.In(), LBFGS: b.lbfgs.In(), Keras: b.keras.In(), KerasLong: b.kerasLongIns(), KerasRaw: optionalIns(b.kerasRaw),
 		Reg: pipeline.Ins(b.regTunes), Extra: pipeline.Ins(b.extra), Curve: pipeline.Ins(b.curve), MNIST: pipeline.Ins(b.mnistRuns), Figures: b.figs, FigureData: b.figData,
 		Published: pipeline.FileIn(PublishedFile), Template: pipeline.FileIn(templateReport), Layout: pipeline.FileIn(templateLayout), CSS: pipeline.FileIn(templateCSS)}
 	for _, f := range b.env.KaTeX {
@@ -336,6 +346,14 @@ func (b *builder) report() error {
 		Bootstrap: BootstrapParams{Resamples: b.p.Report.BootstrapResamples, Seed: b.p.Report.BootstrapSeed}}, in, reportStage,
 		pipeline.Export("report.html", "report.html"), pipeline.Export("tables/", "report/"))
 	return nil
+}
+
+// optionalIns is the input of an optional stage: none when it was not added.
+func optionalIns[T any](r pipeline.Ref[T]) []pipeline.In[T] {
+	if r.Name() == "" {
+		return nil
+	}
+	return []pipeline.In[T]{r.In()}
 }
 
 // kerasLongIns is the baseline trained to convergence, if there is one.

@@ -83,6 +83,9 @@ func stageCount(p *config.Params) (uint64, []stageFamily) {
 	if p.Baseline.LongEpochs > 0 {
 		fams = append(fams, family("baseline/keras-style-long", []string{"seeds"}, seeds))
 	}
+	if p.Baseline.RawInputs {
+		fams = append(fams, family("baseline/keras-style-raw", []string{"seeds"}, seeds))
+	}
 	// The other stages: terrain (4) and digits (3) preparation, linear/ols,
 	// linear/ridge, linear/sgd/summary, two linear/betas, one tuning stage
 	// per regression activation and per extra network, the classification
@@ -101,6 +104,9 @@ func stageCount(p *config.Params) (uint64, []stageFamily) {
 	}
 	if p.Baseline.LongEpochs > 0 {
 		other++ // baseline/keras-style-long
+	}
+	if p.Baseline.RawInputs {
+		other += 2 // digits/raw, baseline/keras-style-raw
 	}
 	total := other
 	for _, f := range fams {

@@ -63,6 +63,7 @@ type ReportInput struct {
 	LBFGS      pipeline.In[LBFGSFit]
 	Keras      pipeline.In[SeedsSummary]
 	KerasLong  []pipeline.In[SeedsSummary] // none without baseline.long_epochs
+	KerasRaw   []pipeline.In[SeedsSummary] // none without baseline.raw_inputs
 	Reg, Extra []pipeline.In[RegTune]
 	Curve      []pipeline.In[CurvePoint]
 	MNIST      []pipeline.In[SeedsSummary]
@@ -148,12 +149,15 @@ type reportData struct {
 	// KerasLong is the baseline trained to convergence (none without
 	// baseline.long_epochs).
 	KerasLong []SeedsSummary
-	Curve     []CurvePoint
-	MNIST     []SeedsSummary
-	Pub       Published
-	Data      []dataFile
-	tables    map[string]report.Table
-	used      map[string]bool
+	// KerasRaw is the baseline on unscaled pixels (none without
+	// baseline.raw_inputs).
+	KerasRaw []SeedsSummary
+	Curve    []CurvePoint
+	MNIST    []SeedsSummary
+	Pub      Published
+	Data     []dataFile
+	tables   map[string]report.Table
+	used     map[string]bool
 	// tileWeights and comparisons are computed once per report (see
 	// compare.go).
 	tileWeights []float64
@@ -185,7 +189,7 @@ func reportStage(_ pipeline.Ctx, p ReportParams, in ReportInput) (ReportOutput, 
 	d := &reportData{P: p, tables: map[string]report.Table{}, used: map[string]bool{},
 		Terrain: in.Terrain.Value, Split: in.Split.Value, OLS: in.OLS.Value, Ridge: in.Ridge.Value, Design: in.Design.Value,
 		SGD: in.SGD.Value, Digits: in.Digits.Value, DSplit: in.DSplit.Value, Cls: in.Cls.Value, LogSGD: in.LogSGD.Value,
-		LBFGS: in.LBFGS.Value, Keras: in.Keras.Value, KerasLong: values(in.KerasLong), Betas: values(in.Betas), Reg: values(in.Reg), Extra: values(in.Extra), Curve: values(in.Curve),
+		LBFGS: in.LBFGS.Value, Keras: in.Keras.Value, KerasLong: values(in.KerasLong), KerasRaw: values(in.KerasRaw), Betas: values(in.Betas), Reg: values(in.Reg), Extra: values(in.Extra), Curve: values(in.Curve),
 		MNIST: values(in.MNIST)}
 	pub := in.Published.Data
 	if err := json.Unmarshal(pub, &d.Pub); err != nil {

@@ -207,6 +207,9 @@ func buildTables(d *reportData) {
 		[]string{"Keras-style baseline", fmt.Sprintf("%s, Adam, %d epochs", d.Keras.Runs[0].Arch, d.Keras.Runs[0].EpochsRun), pctsd(d.Keras.ValAcc, 1), d.accCI(clsMethod("", d.Keras.Runs)), msd(d.Keras.BestEpoch, 2),
 			fmt.Sprintf("%s test, mean of %d runs (published)", pct(pub.Keras.TestAccuracy, 1), pub.Keras.Runs)},
 	)
+	for _, k := range d.KerasRaw {
+		cls.Rows = append(cls.Rows, []string{"Keras-style baseline, unscaled pixels (0 to 16)", fmt.Sprintf("%s, Adam, %d epochs", k.Runs[0].Arch, k.Runs[0].EpochsRun), pctsd(k.ValAcc, 1), d.accCI(clsMethod("", k.Runs)), msd(k.BestEpoch, 2), "the study's inputs"})
+	}
 	d.tables["digits"] = cls
 
 	conf := report.Table{Name: "confusion", Caption: fmt.Sprintf("Confusion matrix of the best network (%s, %s hidden, %s output, seed %d) on the %d test images: rows are the true class, columns the predicted class.",
