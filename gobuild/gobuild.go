@@ -231,6 +231,7 @@ func list(ctx context.Context, c Config) (*Build, error) {
 	modCache := envLines[1]
 	dec := json.NewDecoder(&stdout)
 	var order []string
+	raw := map[string]*listed{}
 	w := &watcher{seen: map[string]bool{}}
 	for {
 		var l listed
@@ -253,9 +254,6 @@ func list(ctx context.Context, c Config) (*Build, error) {
 		local := !l.Standard
 		if m := l.Module; m != nil {
 			p.Module, p.Version, p.Main = m.Path, m.Version, m.Main
-			if m.Main {
-				b.Module, b.Root = m.Path, m.Dir
-			}
 			if r := m.Replace; r != nil {
 				p.Version = r.Version
 				if r.Version == "" {
@@ -285,15 +283,26 @@ func list(ctx context.Context, c Config) (*Build, error) {
 			p.Hash = hashLines("files", p.ImportPath, h)
 			w.add(p.Dir) // a file added to the directory
 		}
-		p.Opaque = opaque(p, &l)
 		b.Packages[p.ImportPath] = p
+		raw[p.ImportPath] = &l
 		order = append(order, p.ImportPath)
 		if !l.DepOnly() {
 			b.Target, b.TargetID = l.ImportPath, l.BuildID
+			if m := l.Module; m != nil {
+				b.Module, b.Root = m.Path, m.Dir
+			}
 		}
 	}
 	if b.Target == "" {
 		return nil, fmt.Errorf("gobuild: go list printed no package for %s", c.Target)
+	}
+	// The module of the target is the one the fingerprints model: in a
+	// workspace (go.work) the other modules are main modules to the go
+	// command, but outside packages here.
+	for _, ip := range order {
+		p := b.Packages[ip]
+		p.Main = p.Main && p.Module == b.Module
+		p.Opaque = opaque(p, raw[ip])
 	}
 	// go list -deps prints a package after its dependencies: the floors
 	// of its imports are known when it comes.

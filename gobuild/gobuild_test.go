@@ -173,3 +173,63 @@ func TestReplacedAndVendoredCountByContent(t *testing.T) {
 		t.Error("the importer's floor did not move")
 	}
 }
+
+// A module of a go.work workspace, and a vendored copy, count by content.
+func TestWorkspaceAndVendorCountByContent(t *testing.T) {
+	t.Run("go.work", func(t *testing.T) {
+		dir := scratch(t, map[string]string{
+			"go.work":       "go 1.24\n\nuse (\n\t.\n\t./dep\n)\n",
+			"go.mod":        "module example.com/m\n\ngo 1.24\n",
+			"cmd/x/main.go": "package main\n\nimport \"example.com/dep\"\n\nfunc main() { println(dep.F()) }\n",
+			"dep/go.mod":    "module example.com/dep\n\ngo 1.24\n",
+			"dep/dep.go":    "package dep\n\nfunc F() int { return 1 }\n",
+		})
+		cache := t.TempDir()
+		before, err := Load(context.Background(), Config{Dir: dir, Target: "./cmd/x", CacheDir: cache})
+		if err != nil {
+			t.Fatal(err)
+		}
+		dep := before.Packages["example.com/dep"]
+		if before.Module != "example.com/m" || dep == nil || dep.Main || dep.Opaque != "outside the module" {
+			t.Fatalf("module %q, dep %+v", before.Module, dep)
+		}
+		os.WriteFile(filepath.Join(dir, "dep", "dep.go"), []byte("package dep\n\nfunc F() int { return 2 }\n"), 0o644)
+		after, err := Load(context.Background(), Config{Dir: dir, Target: "./cmd/x", CacheDir: cache})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if after.Packages["example.com/dep"].Floor == dep.Floor {
+			t.Error("an edit of a go.work module left its floor")
+		}
+	})
+	t.Run("vendor", func(t *testing.T) {
+		dir := scratch(t, map[string]string{
+			"go.mod":        "module example.com/m\n\ngo 1.24\n\nrequire example.com/dep v0.0.0\n\nreplace example.com/dep => ./depsrc\n",
+			"cmd/x/main.go": "package main\n\nimport \"example.com/dep\"\n\nfunc main() { println(dep.F()) }\n",
+			"depsrc/go.mod": "module example.com/dep\n\ngo 1.24\n",
+			"depsrc/dep.go": "package dep\n\nfunc F() int { return 1 }\n",
+		})
+		vendor := exec.Command("go", "mod", "vendor")
+		vendor.Dir = dir
+		if out, err := vendor.CombinedOutput(); err != nil {
+			t.Fatalf("go mod vendor: %v\n%s", err, out)
+		}
+		cache := t.TempDir()
+		before, err := Load(context.Background(), Config{Dir: dir, Target: "./cmd/x", CacheDir: cache})
+		if err != nil {
+			t.Fatal(err)
+		}
+		dep := before.Packages["example.com/dep"]
+		if dep == nil || filepath.Base(filepath.Dir(dep.Dir)) != "example.com" {
+			t.Fatalf("dep is not read from vendor/: %+v", dep)
+		}
+		os.WriteFile(filepath.Join(dir, "vendor", "example.com", "dep", "dep.go"), []byte("package dep\n\nfunc F() int { return 2 }\n"), 0o644)
+		after, err := Load(context.Background(), Config{Dir: dir, Target: "./cmd/x", CacheDir: cache})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if after.Packages["example.com/dep"].Floor == dep.Floor {
+			t.Error("an edit under vendor/ left the package's floor")
+		}
+	})
+}
