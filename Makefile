@@ -87,7 +87,9 @@ fuzz:
 	$(GO) test ./data -run '^$$' -fuzz '^FuzzReadNPZ$$' -fuzztime $(FUZZTIME)
 	$(GO) test ./data -run '^$$' -fuzz '^FuzzReadGeoTIFF$$' -fuzztime $(FUZZTIME)
 	$(GO) test ./data -run '^$$' -fuzz '^FuzzReadMNIST$$' -fuzztime $(FUZZTIME)
+	$(GO) test ./data -run '^$$' -fuzz '^FuzzLoadGrid$$' -fuzztime $(FUZZTIME)
 	$(GO) test ./config -run '^$$' -fuzz '^FuzzParseYAML$$' -fuzztime $(FUZZTIME)
+	$(GO) test ./config -run '^$$' -fuzz '^FuzzParseValue$$' -fuzztime $(FUZZTIME)
 	$(GO) test ./pipeline -run '^$$' -fuzz '^FuzzParseRunEntry$$' -fuzztime $(FUZZTIME)
 	$(GO) test ./pipeline -run '^$$' -fuzz '^FuzzParseLock$$' -fuzztime $(FUZZTIME)
 	$(GO) test ./pipeline -run '^$$' -fuzz '^FuzzParseRemoteRecord$$' -fuzztime $(FUZZTIME)
@@ -95,6 +97,7 @@ fuzz:
 	$(GO) test ./pipeline -run '^$$' -fuzz '^FuzzParseMetricRule$$' -fuzztime $(FUZZTIME)
 	$(GO) test ./report -run '^$$' -fuzz '^FuzzTextAndCode$$' -fuzztime $(FUZZTIME)
 	$(GO) test ./report -run '^$$' -fuzz '^FuzzIndexFold$$' -fuzztime $(FUZZTIME)
+	$(GO) test ./cmd/repro -run '^$$' -fuzz '^FuzzServeHost$$' -fuzztime $(FUZZTIME)
 
 # The long reliability tests, outside `make test`: SIGKILL at about 60 moments
 # of quick runs and of store writes, and rounds of four concurrent runs on

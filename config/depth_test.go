@@ -57,3 +57,22 @@ func TestDeepNestingRefusedQuickly(t *testing.T) {
 		t.Errorf("%d levels in a value: %v", MaxDepth, err)
 	}
 }
+
+// FuzzParseValue checks that the value of an environment variable or a
+// --set never panics, and that whatever it accepts is one value, not null,
+// nested at most MaxDepth deep.
+func FuzzParseValue(f *testing.F) {
+	for _, s := range []string{"3", `""`, "[1, 2]", "{a: {b: [1]}}", "~", "a: b", strings.Repeat("[", 40) + strings.Repeat("]", 40),
+		strings.Repeat("{a: ", 33) + "1" + strings.Repeat("}", 33), "3\n---\n5"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		x, err := parseValue(s)
+		if err != nil {
+			return
+		}
+		if x == nil || tooDeep(x, 0) {
+			t.Fatalf("parseValue(%q) accepted %v", s, x)
+		}
+	})
+}

@@ -120,3 +120,33 @@ func TestElevationsOutOfRangeOrConstant(t *testing.T) {
 		t.Errorf("an elevation of -MaxElevation: %v", err)
 	}
 }
+
+// FuzzLoadGrid checks that whatever LoadGrid accepts is a grid the terrain
+// stages can use (finite, within ±MaxElevation, not constant, at least
+// 2 x 2), and that it refuses everything else with an error naming the file.
+func FuzzLoadGrid(f *testing.F) {
+	f64 := sampleType{8, 'f'}
+	f.Add(encodeTIFF(tiffSpec{w: 3, h: 2, st: f64, vals: ramp(6, -1, 1)}), "")
+	f.Add(encodeTIFF(tiffSpec{w: 2, h: 2, st: f64, vals: []float64{1e308, 0, 1, 2}}), "")
+	f.Add(encodeTIFF(tiffSpec{w: 2, h: 2, st: f64, vals: ramp(4, 5, 0)}), "")
+	f.Add(npyBytes("<f8", []int{2, 2}, ramp(4, 0, 1)), "")
+	f.Add(npzBytes(map[string][]byte{"elevation.npy": npyBytes("<f8", []int{2, 2}, ramp(4, 0, 1))}), "elevation")
+	f.Add(tiffStrips(3), "")
+	f.Fuzz(func(t *testing.T, b []byte, array string) {
+		for _, name := range []string{"g.tif", "g.npy", "g.npz", "g"} {
+			g, err := LoadGrid(name, b, array)
+			if err != nil {
+				checkErr(t, name, err)
+				continue
+			}
+			checkGrid(t, g)
+			if g.Rows < 2 || g.Cols < 2 {
+				t.Fatalf("%s: a %d x %d grid accepted", name, g.Rows, g.Cols)
+			}
+			lo, hi := minMax(g.Z)
+			if lo == hi || lo < -MaxElevation || hi > MaxElevation {
+				t.Fatalf("%s: accepted elevations from %g to %g", name, lo, hi)
+			}
+		}
+	})
+}

@@ -219,3 +219,25 @@ func TestServeServerTimeouts(t *testing.T) {
 		t.Errorf("server limits: %+v", srv)
 	}
 }
+
+// FuzzServeHost checks the Host check on any header: it never panics, and
+// it allows a name only if it is a loopback name or address or one of the
+// allowlist's (in any case, with any port).
+func FuzzServeHost(f *testing.F) {
+	for _, h := range []string{"localhost:8765", "127.0.0.1", "[::1]:1", "preview.lan", "PREVIEW.LAN.:80", "evil.example", "[", "::ffff:192.0.2.1", "192.0.2.1:99999", ""} {
+		f.Add(h)
+	}
+	allow := hostAllow{"preview.lan": true, "192.0.2.1": true}
+	f.Fuzz(func(t *testing.T, h string) {
+		if !allow.ok(h) {
+			return
+		}
+		host := hostOnly(h)
+		if ip := net.ParseIP(host); ip != nil {
+			host = ip.String()
+		}
+		if !loopbackHost(h) && host != "preview.lan" && host != "192.0.2.1" {
+			t.Fatalf("Host %q allowed (as %q)", h, host)
+		}
+	})
+}
