@@ -151,9 +151,10 @@ func sdUnits(x, sd float64) float64 {
 
 // pairedTTest is the two-sided p value of Student's paired t test of the
 // differences b[i] - a[i] (the same seeds on both sides): t = mean(d) /
-// (sd(d) / sqrt(n)), n - 1 degrees of freedom. Differences that are all
-// equal give p = 0 when they are not zero (a shift with no spread at all)
-// and 1 when they are.
+// (sd(d) / sqrt(n)), n - 1 degrees of freedom. When the differences are
+// all equal, t is undefined: p is that of the exact sign test, 2 × 0.5^n
+// when they are not zero (every seed moved the same way: 0.5 for two
+// seeds, below 0.05 from six), and 1 when they are.
 func pairedTTest(a, b []float64) float64 {
 	n := float64(len(a))
 	var mean float64
@@ -172,7 +173,7 @@ func pairedTTest(a, b []float64) float64 {
 		if mean == 0 {
 			return 1
 		}
-		return 0
+		return math.Min(1, 2*math.Pow(0.5, n))
 	}
 	t := mean / (sd / math.Sqrt(n))
 	return studentTwoSided(t, n-1)

@@ -189,8 +189,11 @@ func TestPairedTTest(t *testing.T) {
 	if p := pairedTTest(a, b); math.Abs(p-0.02288) > 2e-4 {
 		t.Errorf("paired p = %v, want 0.0229", p)
 	}
-	if p := pairedTTest(a, []float64{2, 3, 4, 5}); p != 0 {
-		t.Errorf("a constant shift: p = %v, want 0", p)
+	if p := pairedTTest(a, []float64{2, 3, 4, 5}); p != 0.125 {
+		t.Errorf("a constant shift over 4 seeds: p = %v, want the sign test's 0.125", p)
+	}
+	if p := pairedTTest([]float64{1, 1, 1, 1, 1, 1}, []float64{0, 0, 0, 0, 0, 0}); math.Abs(p-0.03125) > 1e-15 {
+		t.Errorf("a constant shift over 6 seeds: p = %v, want 0.03125", p)
 	}
 	if p := pairedTTest(a, a); p != 1 {
 		t.Errorf("no change: p = %v, want 1", p)
