@@ -86,6 +86,10 @@ type NeuralRegression struct {
 	Train         Train     `yaml:"train"`
 	Refine        Refine    `yaml:"refine"`
 	Extra         []Network `yaml:"extra"` // extensions beside the study's grid
+	// SigmoidInit retrains the chosen sigmoid cell with this initialisation
+	// too ("" for none): the grid uses Init for every activation, and He is
+	// meant for ReLU units.
+	SigmoidInit string `yaml:"sigmoid_init"`
 }
 
 // Refine is the automatic refinement of a grid whose best cell lies on the

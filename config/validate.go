@@ -315,6 +315,9 @@ func (p *Params) validate(d *decoder) error {
 	c.netGrid("neural_regression", r.Architectures, r.LearningRates, r.Activations, 2, 1)
 	c.nonNeg("neural_regression.leaky_alpha", r.LeakyAlpha)
 	c.oneOf("neural_regression.init", r.Init, inits)
+	if r.SigmoidInit != "" {
+		c.oneOf("neural_regression.sigmoid_init", r.SigmoidInit, inits)
+	}
 	c.train("neural_regression.train", r.Train, nTerrain)
 	c.refine("neural_regression.refine", r.Refine, 2, 1)
 	extraNames := map[string]int{}

@@ -151,9 +151,53 @@ func (d *reportData) LoserDiscussion(t RegTune) string {
 	fmt.Fprintf(&s, "; its test MSE is %s of the network kind with the lowest mean test MSE (%s, %s), and on validation too it scores %s against %s's %s. ",
 		ratioWord(tm/bm), kindName(best.Label), sig(bm), sig(t.BestVal), d.linShort(), sig(d.Ridge.ValMSE))
 	if t.Label == "sigmoid" {
-		s.WriteString("A hypothesis, not measured here (we record neither the fraction of saturated units nor the gradient norms): sigmoid units saturate, so a sum of a few smooth steps bends the surface only where their slopes are large and learns the fault's sharp relief slowly; the initialisation (He, meant for ReLU) may add to it. ")
+		s.WriteString("A hypothesis, not measured here (we record neither the fraction of saturated units nor the gradient norms): sigmoid units saturate, so a sum of a few smooth steps bends the surface only where their slopes are large and learns the fault's sharp relief slowly. ")
 	}
 	return s.String()
+}
+
+// InitSentence compares a tuning's chosen cell with the same cell trained
+// at another initialisation (the sigmoid networks at Glorot, the grid at He).
+func (d *reportData) InitSentence(t RegTune) string {
+	for _, c := range d.InitChecks {
+		if c.Label != t.Label {
+			continue
+		}
+		var runs [][]float64
+		for _, r := range c.Runs {
+			if len(r.TestBlockSE) > 0 {
+				runs = append(runs, r.TestBlockSE)
+			}
+		}
+		gridInit := "he"
+		for _, e := range d.P.Settings {
+			if e.Key == "neural_regression" {
+				gridInit = e.Init
+			}
+		}
+		other := method{Name: fmt.Sprintf("the same cell initialised with %s", initName(c.Init)), Metric: models.SquaredError, Runs: runs}
+		this := d.netMethod(t)
+		this.Name = fmt.Sprintf("the grid's %s initialisation", initName(gridInit))
+		if !other.ok() || !this.ok() {
+			return ""
+		}
+		v := d.versus(other, this)
+		if d.compare(other, this).Outcome == models.Better {
+			return v + " Part of the " + kindName(t.Label) + "'s deficit is its initialisation. "
+		}
+		return v + " The initialisation does not explain the " + kindName(t.Label) + "'s deficit. "
+	}
+	return ""
+}
+
+func initName(init string) string {
+	switch init {
+	case "he":
+		return "He"
+	case "glorot":
+		return "Glorot"
+	}
+	return init
 }
 
 func ratioWord(r float64) string {

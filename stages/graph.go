@@ -74,6 +74,7 @@ type builder struct {
 	sgd             pipeline.Ref[LinSGDSummary]
 	betas           map[string]pipeline.Ref[BetaRuns]
 	regTunes, extra []pipeline.Ref[RegTune]
+	initChecks      []pipeline.Ref[InitCheck] // the sigmoid choice at another initialisation
 	clsTune         pipeline.Ref[ClsTune]
 	logistic, keras pipeline.Ref[SeedsSummary]
 	kerasLong       pipeline.Ref[SeedsSummary] // zero without baseline.long_epochs
@@ -170,6 +171,12 @@ func (b *builder) regression() {
 		b.regTunes = append(b.regTunes, tune(tp, "neural/regression/tune/act="+act, cross(r.Architectures, r.LearningRates), func(arch string, lr float64) string {
 			return fmt.Sprintf("neural/regression/act=%s/arch=%s/lr=%s", act, arch, num(lr))
 		}))
+		if act == "sigmoid" && r.SigmoidInit != "" && r.SigmoidInit != r.Init {
+			// Depends on the tuning's choice: not shardable, like the learning curve.
+			b.initChecks = append(b.initChecks, pipeline.Add(b.g, "neural/regression/init-check/act=sigmoid/init="+r.SigmoidInit,
+				InitCheckParams{Label: act, Init: r.SigmoidInit, Base: tp.Base, Seeds: b.seeds},
+				InitCheckInput{b.scaled.In(), b.regTunes[len(b.regTunes)-1].In()}, initCheck))
+		}
 	}
 	for _, x := range r.Extra {
 		tp := TuneParams{Label: "extra." + x.Name, Archs: []string{x.Architecture}, LRs: []float64{x.LearningRate}, Seeds: b.seeds,
@@ -337,7 +344,7 @@ func (b *builder) report() error {
 	}
 	in := ReportInput{Terrain: b.grid.In(), Split: b.split.In(), OLS: b.ols.In(), Ridge: b.ridge.In(), Design: b.design.In(), SGD: b.sgd.In(), Betas: []pipeline.In[BetaRuns]{b.betas["ols"].In(), b.betas["ridge"].In()},
 		Digits: b.digits.In(), DSplit: b.dsplit.In(), Cls: b.clsTune.In(), LogSGD: b.logistic.In(), LBFGS: b.lbfgs.In(), Keras: b.keras.In(), KerasLong: b.kerasLongIns(), KerasRaw: optionalIns(b.kerasRaw),
-		Reg: pipeline.Ins(b.regTunes), Extra: pipeline.Ins(b.extra), Curve: pipeline.Ins(b.curve), MNIST: pipeline.Ins(b.mnistRuns), Figures: b.figs, FigureData: b.figData,
+		Reg: pipeline.Ins(b.regTunes), Extra: pipeline.Ins(b.extra), InitChecks: pipeline.Ins(b.initChecks), Curve: pipeline.Ins(b.curve), MNIST: pipeline.Ins(b.mnistRuns), Figures: b.figs, FigureData: b.figData,
 		Published: pipeline.FileIn(PublishedFile), Template: pipeline.FileIn(templateReport), Layout: pipeline.FileIn(templateLayout), CSS: pipeline.FileIn(templateCSS)}
 	for _, f := range b.env.KaTeX {
 		in.KaTeX = append(in.KaTeX, pipeline.FileIn(f))

@@ -108,6 +108,9 @@ func stageCount(p *config.Params) (uint64, []stageFamily) {
 	if p.Baseline.RawInputs {
 		other += 2 // digits/raw, baseline/keras-style-raw
 	}
+	if r.SigmoidInit != "" && r.SigmoidInit != r.Init && slices.Contains(r.Activations, "sigmoid") {
+		other++ // neural/regression/init-check/act=sigmoid/...
+	}
 	total := other
 	for _, f := range fams {
 		total = addSat(total, f.count)
