@@ -179,3 +179,42 @@ func TestDiffTrust(t *testing.T) {
 		t.Errorf("an unreadable parameter file: %q", d.Trust)
 	}
 }
+
+// FuzzEscape: whatever a lock or a parameter file holds, termText gives one
+// line with no control character that a terminal acts on and no workflow
+// command prefix, and mdText renders (GFM) to no link, image or raw HTML,
+// on one line, in one table cell.
+func FuzzEscape(f *testing.F) {
+	for _, s := range []string{"::error::x", "a\nb", "\x1b[2J", "[x](u)", "![i](u)", "<img>", "www.x.y", "https://x", "a|b", "##[error]", "\u202e", "\xff", " ::x", "1. x", "&lt;"} {
+		f.Add(s)
+	}
+	md := goldmark.New(goldmark.WithExtensions(extension.GFM))
+	f.Fuzz(func(t *testing.T, s string) {
+		tt := termText(s)
+		for _, r := range tt {
+			if hidden(r) {
+				t.Fatalf("termText(%q) = %q holds %U", s, tt, r)
+			}
+		}
+		if l := strings.TrimLeft(tt, " \t"); strings.HasPrefix(l, "::") || strings.HasPrefix(l, "##[") {
+			t.Fatalf("termText(%q) = %q starts a workflow command", s, tt)
+		}
+		m := mdText(s)
+		if strings.ContainsAny(m, "\n\r") {
+			t.Fatalf("mdText(%q) = %q holds a newline", s, m)
+		}
+		var b bytes.Buffer
+		if err := md.Convert([]byte("| a | b |\n|--|--|\n| "+m+" | x |\n"), &b); err != nil {
+			t.Fatal(err)
+		}
+		html := b.String()
+		for _, bad := range []string{"<a ", "<img", "<script", "<h1"} {
+			if strings.Contains(html, bad) {
+				t.Fatalf("mdText(%q) = %q renders %s:\n%s", s, m, bad, html)
+			}
+		}
+		if strings.Count(html, "<td>") != 2 {
+			t.Fatalf("mdText(%q) = %q splits the cell:\n%s", s, m, html)
+		}
+	})
+}
