@@ -293,7 +293,7 @@ func TestMoreSentencesFollowNumbers(t *testing.T) {
 		long[0].Epochs = 300
 		d.KerasLong = []SeedsSummary{{TestAcc: testAccs(long), BestEpoch: []float64{90, 100}, Runs: long}}
 		d.Betas = []BetaRuns{
-			{Model: "ols", Lambda: 0.01, Reference: []float64{1, 2}, Betas: [][]float64{{1.1, 2.1}, {0.9, 1.9}, {1, 2}}},
+			{Model: "ols", Lambda: 0.01, Reference: []float64{1, 2}, Betas: [][]float64{{1.1, 2.1}, {0.9, 1.9}, {1, 2}}, Init: [][]float64{{0.1, 0.2}, {0.1, 0.2}, {0.1, 0.2}}, BestEpochs: []int{100, 100, 100}, Epochs: 100},
 			{Model: "ridge", Lambda: 0.01, Reference: []float64{1, 2}, Betas: [][]float64{{1, 2}, {1, 2.01}, {1, 2}}},
 		}
 		d.OLS.Beta = []float64{50, -80}
@@ -317,7 +317,7 @@ func TestMoreSentencesFollowNumbers(t *testing.T) {
 		change func(*reportData)
 		before string
 	}{
-		{"BetasSentence", (*reportData).BetasSentence, func(d *reportData) { d.OLS.Beta, d.Betas[0].Reference = []float64{1, 2}, []float64{5, 5} }, "closer to Ridge"},
+		{"BetasSentence", (*reportData).BetasSentence, func(d *reportData) { d.Betas[0].Betas = [][]float64{{0.11, 0.21}, {0.1, 0.2}, {0.1, 0.2}} }, "most of the way to Ridge"},
 		{"KerasExplained", (*reportData).KerasExplained, func(d *reportData) {
 			d.KerasLong[0].Runs, d.KerasLong[0].TestAcc = d.Keras.Runs, d.Keras.TestAcc
 			d.KerasLong[0].Runs[0].Epochs = 300

@@ -204,7 +204,13 @@ func figSGDBetas(_ pipeline.Ctx, _ struct{}, in BetasInput) (Figure, error) {
 	for j, v := range ridge.Reference {
 		rows = append(rows, []string{"ridge closed form", "", d.Terms[j], fnum(v)})
 	}
+	for run, b := range ols.Init {
+		for j, v := range b {
+			rows = append(rows, []string{"random start", fmt.Sprint(run), d.Terms[j], fnum(v)})
+		}
+	}
 	svg, err := plots.BetaBoxes(d.Terms, []plots.BoxGroup{
+		group(fmt.Sprintf("random starts (%d)", len(ols.Init)), BetaRuns{Betas: ols.Init}),
 		group(fmt.Sprintf("OLS trained by SGD (%d runs)", len(ols.Betas)), ols),
 		group(fmt.Sprintf("Ridge (λ = %g) trained by SGD (%d runs)", ridge.Lambda, len(ridge.Betas)), ridge),
 	}, ridge.Reference, fmt.Sprintf("closed-form Ridge, λ = %g", ridge.Lambda))

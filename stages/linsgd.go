@@ -69,6 +69,13 @@ type BetaRuns struct {
 	Lambda    float64
 	Betas     [][]float64 // [run][term]
 	Reference []float64
+	// Init are the runs' random starting coefficients ([run][term]), the
+	// baseline the trained ones are read against; BestEpochs and Epochs
+	// say which epoch each run kept (its lowest validation error) of its
+	// budget.
+	Init       [][]float64
+	BestEpochs []int
+	Epochs     int
 }
 
 func linBetas(c pipeline.Ctx, p BetaRunsParams, in DesignInput) (BetaRuns, error) {
@@ -84,6 +91,9 @@ func linBetas(c pipeline.Ctx, p BetaRunsParams, in DesignInput) (BetaRuns, error
 			return out, fmt.Errorf("run %d: %w", i, err)
 		}
 		out.Betas = append(out.Betas, r.Beta)
+		out.Init = append(out.Init, models.NewLinear(d.Train.Cols, rp.Lambda, rp.Seed).Beta)
+		out.BestEpochs = append(out.BestEpochs, r.BestEpoch)
+		out.Epochs = max(out.Epochs, rp.Train.Epochs)
 		c.Progress(i+1, len(p.Runs))
 	}
 	return out, nil

@@ -76,9 +76,10 @@ func (d *reportData) MomentumSentence() string {
 	return s.String()
 }
 
-// BetasSentence tests the study's claim that SGD "regularises": are the
-// medians of the SGD-trained OLS coefficients closer to closed-form Ridge
-// than to closed-form OLS?
+// BetasSentence tests the study's claim that SGD "regularises", against
+// the runs' random starts: closed-form OLS coefficients are so large that
+// any small vector is closer to Ridge's, so the question is how far SGD
+// moved the coefficients from where they started.
 func (d *reportData) BetasSentence() string {
 	var ols, ridge *BetaRuns
 	for i := range d.Betas {
@@ -97,13 +98,36 @@ func (d *reportData) BetasSentence() string {
 	toOLS := dist(med, d.OLS.Beta)
 	spreadOLS, spreadRidge := meanIQR(ols.Betas), meanIQR(ridge.Betas)
 	var s strings.Builder
-	fmt.Fprintf(&s, "@fig:sgd-betas repeats the study's look at the coefficients: %d SGD runs each of OLS and of Ridge from random starts. ", len(ols.Betas))
-	fmt.Fprintf(&s, "The medians of the SGD-trained OLS coefficients lie at a distance %s from closed-form Ridge ($\\lambda = %s$) and %s from closed-form OLS: ",
-		sig(toRidge), sig(ols.Lambda), sig(toOLS))
-	if toRidge < toOLS {
-		s.WriteString("closer to Ridge, as the study saw. Stopped after a fixed number of epochs from small starting values, SGD has not yet moved the coefficients along the directions of the feature space in which the cost is flattest, which is what a penalty suppresses too: early stopping acts as a penalty. ")
-	} else {
-		s.WriteString("closer to OLS, so the study's observation that SGD regularises does not hold here. ")
+	fmt.Fprintf(&s, "@fig:sgd-betas repeats the study's look at the coefficients: %d SGD runs each of OLS and of Ridge from random starts, and the starts themselves. ", len(ols.Betas))
+	fmt.Fprintf(&s, "The medians of the SGD-trained OLS coefficients lie at a distance %s from closed-form Ridge ($\\lambda = %s$) and %s from closed-form OLS, whose coefficients are large ($\\lVert \\beta_{\\mathrm{OLS}} \\rVert = %s$): any small vector is closer to Ridge, so that comparison alone says little. ",
+		sig(toRidge), sig(ols.Lambda), sig(toOLS), sig(math.Sqrt(dot(d.OLS.Beta, d.OLS.Beta))))
+	if len(ols.Init) == len(ols.Betas) {
+		var moved, start []float64
+		for i := range ols.Betas {
+			moved = append(moved, dist(ols.Betas[i], ols.Init[i]))
+			start = append(start, dist(ols.Init[i], ols.Reference))
+		}
+		m, st := quantile(moved, 0.5), quantile(start, 0.5)
+		fmt.Fprintf(&s, "Training moves each run's coefficients a median distance of %s from its start, which lay %s from closed-form Ridge: ", sig(m), sig(st))
+		switch {
+		case m < 0.25*st:
+			fmt.Fprintf(&s, "the kept coefficients have barely left their random starts in %d epochs, so they show that SGD has not converged, not that it regularises. ", ols.Epochs)
+		case toRidge < 0.5*st:
+			s.WriteString("they have moved most of the way to Ridge: stopped early from small starting values, SGD acts as a penalty, as the study saw. ")
+		default:
+			s.WriteString("they have moved, but not toward Ridge more than toward anything small. ")
+		}
+		if n := len(ols.BestEpochs); n > 0 && ols.Epochs > 0 {
+			early := 0
+			for _, e := range ols.BestEpochs {
+				if e*10 <= ols.Epochs {
+					early++
+				}
+			}
+			if early > 0 {
+				fmt.Fprintf(&s, "%d of the %d runs kept coefficients from the first tenth of their epochs (their lowest validation error came early, and early stopping keeps the best), which is where the outlying boxes come from. ", early, n)
+			}
+		}
 	}
 	fmt.Fprintf(&s, "Across runs, the OLS coefficients spread %s as widely as the Ridge ones (mean interquartile range %s against %s).",
 		ratioTimes(spreadOLS/spreadRidge), sig(spreadOLS), sig(spreadRidge))
