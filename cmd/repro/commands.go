@@ -41,6 +41,7 @@ func newStatusCmd(g *globals) *cobra.Command {
 			if err != nil {
 				return err
 			}
+			userParamNames(sts, p.params, g.graphBuilder(p.root)) // params.yaml's keys, not the stages' own names
 			if asJSON {
 				for i := range sts {
 					if sts[i].Reasons == nil {
@@ -148,6 +149,7 @@ func newShowCmd(g *globals) *cobra.Command {
 					sts = all[len(all)-1:]
 				}
 			}
+			userParamNames(sts, p.params, g.graphBuilder(p.root))
 			ls := lock.Stages[s.Name]
 			var last *session.StageState
 			if st, err := session.ReadState(p.store.Dir, p.profile); err == nil {
@@ -185,9 +187,7 @@ func newShowCmd(g *globals) *cobra.Command {
 				fmt.Fprintf(out, "locked   %s (code %s)\n", ls.Key, ls.Code[:16])
 				showParams(out, ls.Params)
 				showOutputs(out, p, ls.Outputs)
-				for _, n := range slices.Sorted(maps.Keys(ls.Metrics)) {
-					fmt.Fprintf(out, "metric   %-32s %g\n", n, ls.Metrics[n])
-				}
+				showMetrics(out, ls.Metrics)
 			}
 			if last != nil {
 				fmt.Fprintf(out, "last run %s in %.2fs\n", last.State, last.Seconds)

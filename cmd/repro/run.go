@@ -99,6 +99,7 @@ func runRun(cmd *cobra.Command, g *globals, f *runFlags, patterns []string) erro
 		if err != nil {
 			return err
 		}
+		userParamNames(sts, p.params, g.graphBuilder(p.root))
 		printDryRun(stdout, sts, matched, patterns, f.force, f.verbose)
 		return nil
 	}

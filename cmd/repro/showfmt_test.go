@@ -1,0 +1,30 @@
+package main
+
+import (
+	"bytes"
+	"testing"
+)
+
+// show prints metrics in one column, at four significant digits, aligned
+// on the decimal point (issue 27, item 8).
+func TestShowMetricsAligned(t *testing.T) {
+	var b bytes.Buffer
+	showMetrics(&b, map[string]float64{
+		"digits.nn.test_accuracy":                      0.97338403041825095,
+		"digits.nn.test_images":                        497,
+		"terrain.nn.relu.test_mse":                     0.012345678901234,
+		"terrain.nn.relu.best_epoch_median":            187.5,
+		"terrain.linear.ols.test_mse_with_a_long_name": 1234.5678,
+		"tiny":     3.2e-7,
+		"negative": -0.25,
+	})
+	golden(t, "show-metrics.golden", b.Bytes())
+	for _, tc := range []struct {
+		v    float64
+		want string
+	}{{0.97338403, "0.9734"}, {497, "497"}, {0.0123456, "0.01235"}, {187.5, "187.5"}, {1234.5678, "1235"}, {3.2e-7, "3.200e-07"}, {-0.25, "-0.2500"}, {2.5e6, "2500000"}, {2.55e6 + 0.5, "2.550e+06"}} {
+		if got := metricText(tc.v); got != tc.want {
+			t.Errorf("metricText(%v) = %q, want %q", tc.v, got, tc.want)
+		}
+	}
+}
