@@ -120,6 +120,17 @@ type NeuralClassification struct {
 	L2            float64   `yaml:"l2"`
 	Train         Train     `yaml:"train"`
 	Refine        Refine    `yaml:"refine"`
+	// StudyNetwork is the study's own best network, a cell of the grid
+	// (its learning rate chosen on validation) whose test accuracy the
+	// report shows beside ours; an empty architecture for none.
+	StudyNetwork StudyNetwork `yaml:"study_network"`
+}
+
+// StudyNetwork names one architecture and activations of the digits grid.
+type StudyNetwork struct {
+	Architecture string `yaml:"architecture"`
+	Hidden       string `yaml:"hidden"`
+	Output       string `yaml:"output"`
 }
 
 // Logistic is multinomial logistic regression.

@@ -348,6 +348,17 @@ func (p *Params) validate(d *decoder) error {
 	c.nonNeg("neural_classification.l2", n.L2)
 	c.train("neural_classification.train", n.Train, nDigits)
 	c.refine("neural_classification.refine", n.Refine, 64, 10)
+	if sn := n.StudyNetwork; sn.Architecture != "" {
+		if !slices.Contains(n.Architectures, sn.Architecture) {
+			c.fail("neural_classification.study_network.architecture", sn.Architecture, "must be one of neural_classification.architectures")
+		}
+		if !slices.Contains(n.Activations, sn.Hidden) {
+			c.fail("neural_classification.study_network.hidden", sn.Hidden, "must be one of neural_classification.activations")
+		}
+		if !slices.Contains(n.Outputs, sn.Output) {
+			c.fail("neural_classification.study_network.output", sn.Output, "must be one of neural_classification.outputs")
+		}
+	}
 
 	lg := p.Logistic
 	c.posFloat("logistic.learning_rate", lg.LearningRate)

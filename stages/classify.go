@@ -154,6 +154,16 @@ type ClsGrid struct {
 // ClsTuneParams list the panels of the digits grid.
 type ClsTuneParams struct {
 	Panels []ClsGrid `json:"panels"`
+	// Study names the study's own best network, a cell of the grid whose
+	// best learning rate on validation is kept as ClsTune.Study.
+	Study StudyCell `json:"study,omitzero"`
+}
+
+// StudyCell is an architecture and activations of the digits grid.
+type StudyCell struct {
+	Arch   string `json:"arch"`
+	Hidden string `json:"hidden"`
+	Output string `json:"output"`
 }
 
 // ClsPanel is the tuning result of one panel.
@@ -179,6 +189,9 @@ type ClsBest struct {
 type ClsTune struct {
 	Panels                 []ClsPanel
 	Best, Softmax, Sigmoid ClsBest
+	// Study is the study's own best architecture at its best learning rate
+	// on validation (empty without ClsTuneParams.Study).
+	Study ClsBest `json:",omitzero"`
 }
 
 // Metrics: digits.nn.best (and .softmax, .sigmoid_output) test and
@@ -235,6 +248,9 @@ func classifyTune(c pipeline.Ctx, p ClsTuneParams, in ClsTuneInput) (ClsTune, er
 			return t, fmt.Errorf("panel %s/%s: %w", g.Hidden, g.Output, err)
 		}
 		h := tn.heat()
+		if st := p.Study; st.Arch != "" && st.Hidden == g.Hidden && st.Output == g.Output {
+			t.Study = studyCell(&tn, st)
+		}
 		cell := tn.Cells[tn.Best]
 		b := ClsBest{Hidden: g.Hidden, Output: g.Output, Arch: tn.Best.Arch, LR: tn.Best.LR, Runs: cell.Runs}
 		var bestEpochs []int
@@ -265,4 +281,27 @@ func classifyTune(c pipeline.Ctx, p ClsTuneParams, in ClsTuneInput) (ClsTune, er
 		return t, fmt.Errorf("no usable cell in the digits grid")
 	}
 	return t, nil
+}
+
+// studyCell is the cell of architecture st.Arch with the best mean
+// validation error (no diverged seed) among the learning rates tried.
+func studyCell(tn *tuned, st StudyCell) ClsBest {
+	b := ClsBest{Hidden: st.Hidden, Output: st.Output, Arch: st.Arch}
+	best := math.Inf(1)
+	for k, c := range tn.Cells {
+		if k.Arch != st.Arch {
+			continue
+		}
+		m, _, div := c.stats()
+		if div > 0 || math.IsNaN(m) || m > best || (m == best && k.LR > b.LR) {
+			continue
+		}
+		best, b.LR, b.Runs = m, k.LR, c.Runs
+	}
+	b.ValAcc, b.TestAcc = nil, nil
+	for _, r := range b.Runs {
+		b.ValAcc = append(b.ValAcc, r.ValAcc)
+		b.TestAcc = append(b.TestAcc, r.TestAcc)
+	}
+	return b
 }

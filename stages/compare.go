@@ -210,6 +210,9 @@ func (d *reportData) digitsMethods() []method {
 	if !sameCell(d.Cls.Sigmoid, d.Cls.Best) && len(d.Cls.Sigmoid.Runs) > 0 {
 		ms = append(ms, clsMethod("the best sigmoid-output network ("+clsName(d.Cls.Sigmoid)+")", d.Cls.Sigmoid.Runs))
 	}
+	if st := d.Cls.Study; len(st.Runs) > 0 && !sameCell(st, d.Cls.Best) && !sameCell(st, d.Cls.Softmax) && !sameCell(st, d.Cls.Sigmoid) {
+		ms = append(ms, clsMethod("the study's best architecture ("+clsName(st)+")", st.Runs))
+	}
 	ms = append(ms, clsMethod("logistic regression by SGD", d.LogSGD.Runs), d.lbfgsMethod(), clsMethod("the Keras-style baseline", d.Keras.Runs))
 	for _, l := range d.KerasLong {
 		ms = append(ms, clsMethod("the Keras-style baseline trained to convergence", l.Runs))
@@ -432,8 +435,16 @@ func (d *reportData) LBFGSCI() string { return d.accCI(d.lbfgsMethod()) }
 func (d *reportData) DigitsComparison() string {
 	ms := d.digitsMethods()
 	s := d.bestSentence("digits methods in @tbl:digits", ms)
-	if best, lb := clsMethod("The best network on validation", d.Cls.Best.Runs), d.lbfgsMethod(); best.ok() && lb.ok() {
+	best := clsMethod("the best network on validation", d.Cls.Best.Runs)
+	if lb := d.lbfgsMethod(); best.ok() && lb.ok() {
 		s += " " + d.versus(best, lb)
+	}
+	if st := d.Cls.Study; len(st.Runs) > 0 && !sameCell(st, d.Cls.Best) {
+		sm := clsMethod(fmt.Sprintf("the study's best architecture (%s, γ0 = %s)", clsName(st), num(st.LR)), st.Runs)
+		if sm.ok() && best.ok() {
+			s += fmt.Sprintf(" The study's own best network, %s, was not our choice on validation; on the test images it reaches %s, against %s *published*. ", clsName(st), d.accCI(sm), pct(d.Pub.Digits.BestNetwork.TestAccuracy, 1))
+			s += d.versus(sm, best)
+		}
 	}
 	return s
 }

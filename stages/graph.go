@@ -227,6 +227,9 @@ func (b *builder) classification() {
 			cls.Panels = append(cls.Panels, panel)
 		}
 	}
+	if sn := n.StudyNetwork; sn.Architecture != "" {
+		cls.Study = StudyCell{Arch: sn.Architecture, Hidden: sn.Hidden, Output: sn.Output}
+	}
 	b.clsTune = pipeline.Add(g, "neural/classification/tune", cls, ClsTuneInput{b.dsets.In(), pipeline.Ins(runs)}, classifyTune)
 
 	seedsOn := func(sets SetsInput, name string, sp SeedsParams, np func(s uint64) NetParams) pipeline.Ref[SeedsSummary] {

@@ -190,6 +190,7 @@ func buildTables(d *reportData) {
 		{"best network", d.Cls.Best, fmt.Sprintf("%s test (%s %s, published)", pct(pub.BestNetwork.TestAccuracy, 1), pub.BestNetwork.Architecture, pub.BestNetwork.Hidden)},
 		{"best with softmax output", d.Cls.Softmax, "did not train (published)"},
 		{"best with sigmoid output", d.Cls.Sigmoid, fmt.Sprintf("%s validation (published)", pct(pub.NetworkValAccuracy, 0))},
+		{"the study's best architecture", d.Cls.Study, fmt.Sprintf("%s validation, %s test (published)", pct(pub.BestNetwork.ValAccuracy, 1), pct(pub.BestNetwork.TestAccuracy, 1))},
 	} {
 		if len(m.b.Runs) == 0 {
 			continue
