@@ -67,18 +67,29 @@ func (e *Engine) Computed(stages []*Stage) (lock *Lock, missing []string, err er
 const StateDiffers = "differs"
 
 // CheckStore compares every stage's recorded outputs and metrics in the
-// lock with the store's record of the same key, where the store has it:
-// the same key must have produced the same results. A lock whose numbers
-// were edited by hand (a pull request that restores its base's metrics
-// after a change made them worse) differs from what the store computed.
-// It returns one StageStatus (state "differs") per stage that differs,
-// naming the outputs and metrics, and how many stages the store could
-// check.
-func (e *Engine) CheckStore(lock *Lock) (bad []StageStatus, checked int, err error) {
+// lock with what the store holds: the store's record of the stage's current
+// key (computed's entry, from Computed) where the store has it, else its
+// record of the lock's own key. The same key must have produced the same
+// results, and the lock must record what this code computes. A lock whose
+// numbers were edited by hand (a pull request that restores its base's
+// metrics after a change made them worse), with its keys kept or made up,
+// differs from what the store computed. It returns one StageStatus (state
+// "differs") per stage that differs, naming the outputs and metrics, and
+// how many stages the store could check. computed may be nil.
+func (e *Engine) CheckStore(lock, computed *Lock) (bad []StageStatus, checked int, err error) {
 	for _, name := range sortedKeys(lock.Stages) {
 		ls := lock.Stages[name]
-		rec, rerr := e.Store.Record(ls.Key)
-		if rec == nil || rerr != nil {
+		var rec *Record
+		which := "the store's record of the same key"
+		if cs := computed.stage(name); cs != nil {
+			rec = &Record{Key: cs.Key, Outputs: cs.Outputs, Metrics: cs.Metrics}
+			if cs.Key != ls.Key {
+				which = "the store's record of the current key " + shortHash(cs.Key)
+			}
+		} else if r, rerr := e.Store.Record(ls.Key); r != nil && rerr == nil {
+			rec = r
+		}
+		if rec == nil {
 			continue
 		}
 		checked++
@@ -88,11 +99,11 @@ func (e *Engine) CheckStore(lock *Lock) (bad []StageStatus, checked int, err err
 			so, okb := rec.Outputs[o]
 			switch {
 			case !oka:
-				rs = append(rs, fmt.Sprintf("output %s: not in the lock; the store's record holds %s", o, shortHash(so)))
+				rs = append(rs, fmt.Sprintf("output %s: not in the lock; %s holds %s", o, which, shortHash(so)))
 			case !okb:
-				rs = append(rs, fmt.Sprintf("output %s: the lock records %s; the store's record has no such output", o, shortHash(lo)))
+				rs = append(rs, fmt.Sprintf("output %s: the lock records %s; %s has no such output", o, shortHash(lo), which))
 			case lo != so:
-				rs = append(rs, fmt.Sprintf("output %s: the lock records %s, the store's record of the same key %s", o, shortHash(lo), shortHash(so)))
+				rs = append(rs, fmt.Sprintf("output %s: the lock records %s, %s %s", o, shortHash(lo), which, shortHash(so)))
 			}
 		}
 		var ms []string
@@ -101,11 +112,11 @@ func (e *Engine) CheckStore(lock *Lock) (bad []StageStatus, checked int, err err
 			sv, okb := rec.Metrics[m]
 			switch {
 			case !oka:
-				ms = append(ms, fmt.Sprintf("metric %s: not in the lock; the store's record holds %s", m, FormatNumber(sv)))
+				ms = append(ms, fmt.Sprintf("metric %s: not in the lock; %s holds %s", m, which, FormatNumber(sv)))
 			case !okb:
-				ms = append(ms, fmt.Sprintf("metric %s: the lock records %s; the store's record has no such metric", m, FormatNumber(lv)))
+				ms = append(ms, fmt.Sprintf("metric %s: the lock records %s; %s has no such metric", m, FormatNumber(lv), which))
 			case lv != sv && !(lv != lv && sv != sv):
-				ms = append(ms, fmt.Sprintf("metric %s: the lock records %s, the store's record of the same key %s", m, FormatNumber(lv), FormatNumber(sv)))
+				ms = append(ms, fmt.Sprintf("metric %s: the lock records %s, %s %s", m, FormatNumber(lv), which, FormatNumber(sv)))
 			}
 		}
 		sort.SliceStable(ms, func(i, j int) bool { // per-seed values last
@@ -114,8 +125,16 @@ func (e *Engine) CheckStore(lock *Lock) (bad []StageStatus, checked int, err err
 		rs = append(rs, limit(ms, 8)...)
 		if len(rs) > 0 {
 			bad = append(bad, StageStatus{Stage: name, State: StateDiffers, Key: ls.Key,
-				Reasons: append(rs, "the lock's results for key "+shortHash(ls.Key)+" are not what the store computed for it (a hand-edited lock, or a stage that is not deterministic: repro verify --recompute)")})
+				Reasons: append(rs, "the lock's results are not what the store holds for this code and these parameters (a hand-edited lock, a lock written on another platform, or a stage that is not deterministic: repro verify --recompute)")})
 		}
 	}
 	return bad, checked, nil
+}
+
+// stage is l's entry for a stage, or nil (also for a nil lock).
+func (l *Lock) stage(name string) *LockStage {
+	if l == nil {
+		return nil
+	}
+	return l.Stages[name]
 }

@@ -27,7 +27,7 @@ func TestComputedAndCheckStore(t *testing.T) {
 	if d := DiffLocks(lock, computed); !d.Empty() {
 		t.Errorf("the lock of a run differs from the computed one: %+v", d)
 	}
-	if bad, checked, err := e.engine.CheckStore(lock); err != nil || len(bad) > 0 || checked != 4 {
+	if bad, checked, err := e.engine.CheckStore(lock, computed); err != nil || len(bad) > 0 || checked != 4 {
 		t.Errorf("CheckStore of an honest lock: %v, %d checked, %v", bad, checked, err)
 	}
 
@@ -41,10 +41,21 @@ func TestComputedAndCheckStore(t *testing.T) {
 	if d := DiffLocks(lock, forged); len(d.Metrics) != 1 {
 		t.Fatalf("the forgery is not a metric change: %+v", d.Metrics)
 	}
-	bad, _, err := e.engine.CheckStore(forged)
+	bad, _, err := e.engine.CheckStore(forged, nil)
 	if err != nil || len(bad) != 1 || bad[0].Stage != "sum" || bad[0].State != StateDiffers ||
 		!strings.Contains(strings.Join(bad[0].Reasons, "\n"), "metric test.total: the lock records 99, the store's record of the same key 26") {
 		t.Errorf("CheckStore of a forged lock: %+v, %v", bad, err)
+	}
+	// With a made-up key the store has no record of: compared with the
+	// record of the current key.
+	forged.Stages["sum"].Key = HashBytes([]byte("made up"))
+	if bad, _, _ := e.engine.CheckStore(forged, nil); len(bad) != 0 {
+		t.Errorf("without the computed lock, a made-up key is not checked: %+v", bad)
+	}
+	bad, _, err = e.engine.CheckStore(forged, computed)
+	if err != nil || len(bad) != 1 || bad[0].Stage != "sum" ||
+		!strings.Contains(strings.Join(bad[0].Reasons, "\n"), "metric test.total: the lock records 99, the store's record of the current key "+shortHash(computed.Stages["sum"].Key)+" 26") {
+		t.Errorf("CheckStore of a forged lock with a made-up key: %+v, %v", bad, err)
 	}
 	d := DiffLocks(forged, computed)
 	if d.Empty() || len(d.Metrics) != 1 || d.Metrics[0].Name != "test.total" || *d.Metrics[0].B != 26 {

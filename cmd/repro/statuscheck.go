@@ -15,8 +15,9 @@ import (
 // the one committed at rev) must match what the code, the parameters and
 // the files produce (pipeline.Engine.Check, no store needed), and every
 // stage's recorded outputs and metrics must be what the store holds for
-// the same key, where it holds it (pipeline.Engine.CheckStore): numbers
-// edited into a lock by hand fail here once the store has computed them.
+// the stage's current key (or, failing that, for the lock's key), where it
+// holds it (pipeline.Engine.CheckStore): numbers edited into a lock by hand
+// fail here once the store has computed them, whatever keys the lock says.
 func statusCheck(out io.Writer, p *project, sel []*pipeline.Stage, lock *pipeline.Lock, rev string) error {
 	name := filepath.Base(p.lockPath())
 	if rev != "" {
@@ -45,7 +46,13 @@ func statusCheck(out io.Writer, p *project, sel []*pipeline.Stage, lock *pipelin
 	if err != nil {
 		return err
 	}
-	differ, checked, err := p.engine.CheckStore(lock)
+	// What the store holds for the current keys: the lock's numbers are
+	// compared with it whatever keys the lock records.
+	computed, _, err := p.engine.Computed(sel)
+	if err != nil {
+		return err
+	}
+	differ, checked, err := p.engine.CheckStore(lock, computed)
 	if err != nil {
 		return err
 	}
