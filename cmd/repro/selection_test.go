@@ -3,9 +3,13 @@ package main
 import (
 	"bytes"
 	"fmt"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/repro-dev/repro/config"
 	"github.com/repro-dev/repro/pipeline"
 )
 
@@ -108,4 +112,46 @@ func countMatches(pat string, names []string) int {
 		}
 	}
 	return n
+}
+
+// A data file that does not exist is a configuration error found before
+// any work, naming the parameter and the closest file (issue 27, item 8).
+func TestMissingDataFile(t *testing.T) {
+	root := t.TempDir()
+	os.MkdirAll(filepath.Join(root, "data"), 0o755)
+	for _, f := range []string{"data/jacksboro_fault_dem.npz", "data/digits.csv.gz", "data/README.md"} {
+		os.WriteFile(filepath.Join(root, f), []byte("x"), 0o644)
+	}
+	p := &config.Params{}
+	p.Terrain.File = "data/jacksboro_fault_dem.npy"
+	p.Digits.File = "data/digits.csv.gz"
+	sel := []*pipeline.Stage{
+		{Name: "terrain/load", Files: []string{p.Terrain.File}},
+		{Name: "digits/load", Files: []string{p.Digits.File}},
+		{Name: "figures/terrain", Files: []string{p.Terrain.File}},
+	}
+	err := missingFiles(root, p, sel)
+	want := "missing input file: terrain/load and 1 more stages reads data/jacksboro_fault_dem.npy, which does not exist (terrain.file in params.yaml, or --set terrain.file=PATH); did you mean data/jacksboro_fault_dem.npz?"
+	if err == nil || err.Error() != want {
+		t.Errorf("got  %v\nwant %s", err, want)
+	}
+	p.Terrain.File = "data/elevation.npz"
+	sel[0].Files, sel[2].Files = []string{p.Terrain.File}, nil
+	if err := missingFiles(root, p, sel); err == nil || !strings.Contains(err.Error(), "did you mean data/jacksboro_fault_dem.npz?") {
+		t.Errorf("the one .npz of data/ is not suggested: %v", err)
+	}
+	if err := missingFiles(root, p, sel[1:2]); err != nil {
+		t.Errorf("every file exists: %v", err)
+	}
+}
+
+// repro run with a missing data file exits 2 before running anything.
+func TestMissingDataFileExit(t *testing.T) {
+	dir := copyProject(t)
+	for _, cmd := range []string{"run", "status"} {
+		r := runReproWithin(t, 3*time.Minute, dir, nil, cmd, "--profile", "quick", "--set", "digits.file=data/digit.csv.gz", "digits/load")
+		if r.code != 2 || !strings.Contains(r.stderr, "digits.file") || !strings.Contains(r.stderr, "did you mean data/digits.csv.gz?") || strings.Contains(r.stderr, " ran, ") {
+			t.Errorf("%s: exit %d, want 2 and a configuration error naming digits.file:\n%s", cmd, r.code, r.stderr)
+		}
+	}
 }
