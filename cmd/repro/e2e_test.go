@@ -32,7 +32,11 @@ func TestMain(m *testing.M) {
 	// (an edit in progress) must not rebuild it (TestRebuildOnEdit does,
 	// on its own binary).
 	os.Setenv(rebuiltEnv, "the tests' shared binary")
-	out, err := exec.Command("go", "build", "-o", reproBin, ".").CombinedOutput()
+	// -trimpath: the go command's ID of the main package then does not
+	// depend on the directory, so the binary is verified (see openCode)
+	// against each unedited copy of the project, as a user's binary is
+	// against their checkout.
+	out, err := exec.Command("go", "build", "-trimpath", "-o", reproBin, ".").CombinedOutput()
 	if err != nil {
 		fmt.Fprintf(os.Stderr, "building repro: %v\n%s", err, out)
 		os.Exit(1)

@@ -12,7 +12,8 @@ import (
 // TestRebuildOnEdit: in a copied project with its own bin/repro, an edit of
 // the Go source makes the next command rebuild bin/repro (with the same
 // build flags) and run the new binary, saying so in one line; --no-rebuild,
-// a missing go, a failing build and the loop guard keep the warning.
+// a missing go, a failing build and the loop guard keep the warning, and
+// key results by the binary's build ID.
 func TestRebuildOnEdit(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds the binary several times")
@@ -65,9 +66,10 @@ func TestRebuildOnEdit(t *testing.T) {
 		t.Errorf("--no-rebuild: exit %d, stderr %q", r.code, r.stderr)
 	}
 
-	// No go on PATH: the warning says so.
+	// No go on PATH: the build cannot be checked; the warning says so, and
+	// the keys hold the binary's build ID.
 	noGo := append(slices.DeleteFunc(slices.Clone(env), func(kv string) bool { return strings.HasPrefix(kv, "PATH=") }), "PATH=/nonexistent")
-	if r := repro(noGo, "status"); r.code != 0 || !strings.Contains(r.stderr, "not rebuilt: go is not on PATH") {
+	if r := repro(noGo, "status"); r.code != 0 || !strings.Contains(r.stderr, "the go command is not on PATH") || !strings.Contains(r.stderr, "keyed by this binary's build ID") {
 		t.Errorf("without go: exit %d, stderr %q", r.code, r.stderr)
 	}
 
@@ -99,7 +101,7 @@ func TestRebuildOnEdit(t *testing.T) {
 	f.WriteString("\nvar _ = undefinedName\n")
 	f.Close()
 	r = repro(env, "status")
-	if r.code != 0 || !strings.Contains(r.stderr, "undefinedName") || !strings.Contains(r.stderr, "not rebuilt: go build") || !strings.Contains(r.stderr, "failed") {
+	if r.code != 0 || !strings.Contains(r.stderr, "undefinedName") || !strings.Contains(r.stderr, "keyed by this binary's build ID") {
 		t.Errorf("failing build: exit %d, stderr %q", r.code, r.stderr)
 	}
 }

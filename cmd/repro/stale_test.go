@@ -1,13 +1,17 @@
 package main
 
 import (
+	"context"
+	"debug/buildinfo"
 	"os"
 	"path/filepath"
+	"runtime"
 	"sort"
 	"strings"
 	"testing"
 
 	"github.com/repro-dev/repro/config"
+	"github.com/repro-dev/repro/gobuild"
 	"github.com/repro-dev/repro/pipeline"
 	"github.com/repro-dev/repro/stages"
 )
@@ -29,7 +33,16 @@ func staleSet(t *testing.T, dir string) map[string][]string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	fp, err := pipeline.NewFingerprinter(os.DirFS(dir))
+	// The fingerprints a binary rebuilt from the edited copy would make.
+	b, err := gobuild.Load(context.Background(), gobuild.Config{Dir: dir, Target: "./cmd/repro", Flags: []string{"-trimpath"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	bi, err := buildinfo.ReadFile(reproBin)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fp, err := pipeline.NewFingerprinterForBuild(b, pipeline.BuildFromSettings(runtime.GOOS, runtime.GOARCH, bi.Settings), "")
 	if err != nil {
 		t.Fatal(err)
 	}
