@@ -102,8 +102,32 @@ func (g *globals) profiles() []string {
 	return append(out, "default")
 }
 
-// registerCompletions adds the completion of the root's persistent flags.
+// completionHelp is the help of `repro completion`: what it completes, and
+// what each shell needs first.
+const completionHelp = `Generate the autocompletion script for repro for the specified shell. It
+completes commands, stage names one "/" segment at a time (and families
+such as 'neural/regression/*'), profiles, --set keys and flag values.
+
+Bash needs the bash-completion package first (Debian and Ubuntu:
+apt-get install bash-completion; macOS: brew install bash-completion@2,
+then follow its caveats); without it, bash prints "_get_comp_words_by_ref:
+command not found" on every Tab. Then, in ~/.bashrc or once per shell:
+
+    source <(repro completion bash)
+
+Zsh needs compinit (autoload -U compinit; compinit) before
+'source <(repro completion zsh)'. See each sub-command's help for details.`
+
+// registerCompletions adds the completion of the root's persistent flags,
+// and says in the completion command's help what each shell needs.
 func (g *globals) registerCompletions(root *cobra.Command) {
+	root.InitDefaultCompletionCmd()
+	for _, c := range root.Commands() {
+		if c.Name() == "completion" {
+			c.Short = "Generate the autocompletion script for the specified shell (bash needs bash-completion)"
+			c.Long = completionHelp
+		}
+	}
 	root.RegisterFlagCompletionFunc("profile", func(*cobra.Command, []string, string) ([]string, cobra.ShellCompDirective) {
 		return g.profiles(), cobra.ShellCompDirectiveNoFileComp
 	})

@@ -155,3 +155,28 @@ func TestMissingDataFileExit(t *testing.T) {
 		}
 	}
 }
+
+// repro completion --help says that bash needs bash-completion (issue 27,
+// item 8); completing still works.
+func TestCompletionHelpNamesBashCompletion(t *testing.T) {
+	cmd := newRoot()
+	var out bytes.Buffer
+	cmd.SetOut(&out)
+	cmd.SetArgs([]string{"completion", "--help"})
+	if err := cmd.Execute(); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(out.String(), "Bash needs the bash-completion package") {
+		t.Errorf("repro completion --help:\n%s", out.String())
+	}
+	out.Reset()
+	cmd = newRoot()
+	cmd.SetOut(&out)
+	cmd.SetArgs([]string{"--help"})
+	if err := cmd.Execute(); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(out.String(), "bash needs bash-completion") {
+		t.Errorf("repro --help does not say it:\n%s", out.String())
+	}
+}
