@@ -19,14 +19,13 @@ import (
 // stages they need. A file a selected stage reads that does not exist is a
 // configuration error (exit 2) here, before anything runs.
 func (g *globals) openMatched(patterns []string) (*project, []*pipeline.Stage, map[string]bool, error) {
-	p, err := g.open()
+	p, sel, err := g.openSelected(patterns)
 	if err != nil {
 		return nil, nil, nil, err
 	}
-	p.warn(os.Stderr)
-	sel, matched, err := p.graph.SelectMatched(patterns)
+	_, matched, err := p.graph.SelectMatched(patterns)
 	if err != nil {
-		return nil, nil, nil, usageError{fmt.Errorf("%w%s", err, p.suggestFor(patterns))}
+		return nil, nil, nil, usageError{err}
 	}
 	if err := missingFiles(p.root, p.params, sel); err != nil {
 		return nil, nil, nil, usageError{err}
