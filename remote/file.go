@@ -143,7 +143,7 @@ func kind(m fs.FileMode) string {
 	case m&fs.ModeSymlink != 0:
 		return "a symbolic link"
 	}
-	return "not a regular file (" + m.Type().String() + ")"
+	return "a special file (" + m.Type().String() + ")"
 }
 
 func (f *fileBucket) get(ctx context.Context, name string, max int64) ([]byte, error) {
