@@ -17,13 +17,14 @@ func TestLayering(t *testing.T) {
 		"data":      nil,
 		"plots":     nil,
 		"report":    nil,
-		"pipeline":  nil,
+		"gobuild":   nil,
+		"pipeline":  {"gobuild"},
 		"remote":    {"pipeline"},
 		"config":    {"models", "pipeline"},
 		"stages":    {"config", "data", "models", "pipeline", "plots", "report"},
 		"gitrev":    nil,
 		"session":   {"pipeline"},
-		"cmd/repro": {"", "config", "gitrev", "pipeline", "remote", "session", "stages"},
+		"cmd/repro": {"", "config", "gitrev", "gobuild", "pipeline", "remote", "session", "stages"},
 		"deploy":    nil,
 	}
 	out, err := exec.Command("go", "list", "-f", `{{.ImportPath}} {{join .Imports " "}}`, "./...").Output()
