@@ -921,6 +921,10 @@ type Code struct {
 	// of an unverified binary, "(all packages)" the hash of the whole build
 	// (a //go:linkname).
 	Floors map[string]string `json:",omitempty"`
+	// Via maps each reached declaration to the one it was first reached
+	// from (roots have none): the path status names ("models.sigmoid via
+	// models.activate").
+	Via map[string]string `json:",omitempty"`
 }
 
 // Reach fingerprints the declarations reachable from the function named
@@ -959,12 +963,17 @@ func (fp *Fingerprinter) ReachAll(roots ...string) (*Code, error) {
 
 func (fp *Fingerprinter) reach(roots []string) (*Code, error) {
 	seen := map[string]bool{}
+	via := map[string]string{} // declaration -> the one it was reached from
 	var queue []string
+	from := "" // the declaration being expanded
 	push := func(id string) {
 		if !seen[id] {
 			if _, ok := fp.decls[id]; ok {
 				seen[id] = true
 				queue = append(queue, id)
+				if from != "" {
+					via[id] = from
+				}
 			}
 		}
 	}
@@ -999,6 +1008,7 @@ func (fp *Fingerprinter) reach(roots []string) (*Code, error) {
 			// what that package imports) counts as reached: an init in
 			// package main setting a library's default changes what the
 			// library computes for this stage.
+			from = ""
 			for _, w := range fp.writersOf(imports, writersDone) {
 				if !seen[w.id] {
 					push(w.id)
@@ -1013,6 +1023,7 @@ func (fp *Fingerprinter) reach(roots []string) (*Code, error) {
 		}
 		d := fp.decls[queue[0]]
 		queue = queue[1:]
+		from = d.id
 		if !pkgsSeen[d.pkg] {
 			pkgsSeen[d.pkg] = true
 			for _, in := range fp.inits[d.pkg] {
@@ -1059,7 +1070,7 @@ func (fp *Fingerprinter) reach(roots []string) (*Code, error) {
 			}
 		}
 	}
-	code := &Code{Decls: map[string]string{}, Imports: sortedKeys(imports), Ambient: sortedKeys(ambient)}
+	code := &Code{Decls: map[string]string{}, Imports: sortedKeys(imports), Ambient: sortedKeys(ambient), Via: via}
 	var b bytes.Buffer
 	for _, id := range sortedKeys(seen) {
 		h := fp.decls[id].hash

@@ -180,7 +180,11 @@ func (e *Engine) codeChanges(decls map[string]string, code *Code, old *LockStage
 		case !ok:
 			added = append(added, trimModule(e.Code.Module, id))
 		case oh != shortHash(h):
-			changed = append(changed, trimModule(e.Code.Module, id))
+			name := trimModule(e.Code.Module, id)
+			if v, ok := code.Via[id]; ok {
+				name += " via " + trimModule(e.Code.Module, v)
+			}
+			changed = append(changed, name)
 		}
 	}
 	sort.Strings(changed)
