@@ -264,54 +264,85 @@ func (d *reportData) EpochsAttribution() string {
 	return s.String()
 }
 
-// CurveAnswer answers "data or capacity?" from the learning curve (the same
-// number of optimisation steps at every size) and the refinement's wider
-// networks at the study's spacing.
-func (d *reportData) CurveAnswer() string {
+// curveMethods are the learning curve's networks at the smallest and the
+// largest training set, and the wider networks at each, scored on the
+// same common test tiles.
+func (d *reportData) curveMethods() (small, large, widerSmall, widerLarge method, ok bool) {
 	if len(d.Curve) < 2 {
+		return
+	}
+	f, l := d.Curve[0], d.Curve[len(d.Curve)-1]
+	if len(f.NetTileSE) == 0 || len(l.NetTileSE) == 0 {
+		return
+	}
+	mk := func(name string, runs [][]float64, w []float64) method {
+		return method{Name: name, Metric: models.SquaredError, Runs: runs, W: w}
+	}
+	small = mk(fmt.Sprintf("the network (%s) on %d training points", f.NetArch, f.NTrain), f.NetTileSE, f.TileCount)
+	large = mk(fmt.Sprintf("the network (%s) on %d training points", l.NetArch, l.NTrain), l.NetTileSE, l.TileCount)
+	widerSmall = mk(fmt.Sprintf("the wider network (%s) on %d training points", f.WiderArch, f.NTrain), f.WiderTileSE, f.TileCount)
+	widerLarge = mk(fmt.Sprintf("the wider network (%s) on %d training points", l.WiderArch, l.NTrain), l.WiderTileSE, l.TileCount)
+	return small, large, widerSmall, widerLarge, true
+}
+
+// CurveAnswer answers "data or capacity?" from the learning curve: the
+// same number of optimisation steps at every size, every size scaled alike
+// and scored on the same test cells, so that more data (the largest
+// training set against the smallest) and more capacity (hidden layers
+// twice as wide, at the smallest and at the largest size) are paired tests
+// on one test metric.
+func (d *reportData) CurveAnswer() string {
+	small, large, ws, wl, ok := d.curveMethods()
+	if !ok {
 		return ""
 	}
 	first, last := d.Curve[0], d.Curve[len(d.Curve)-1]
-	fm, _ := meanSD(first.NetTestMSE)
-	lm, lsd := meanSD(last.NetTestMSE)
-	dataGain := -relChange(fm, lm)
-	ridgeGain := -relChange(first.RidgeTestMSE, last.RidgeTestMSE)
 	var s strings.Builder
-	fmt.Fprintf(&s, "With %s times the training points (%d instead of %d) and the same %s optimisation steps, the network's test MSE ",
-		report.FormatSig(float64(last.NTrain)/float64(first.NTrain), 2), last.NTrain, first.NTrain, thousandsInt(last.Steps))
-	if dataGain > 0 {
-		fmt.Fprintf(&s, "falls by %s, to %s", pctAbs(dataGain), msdOf(lm, lsd))
-	} else {
-		fmt.Fprintf(&s, "rises by %s, to %s", pctAbs(dataGain), msdOf(lm, lsd))
+	fmt.Fprintf(&s, "Every size is scored on the same %s test cells (those that are test cells at every size), with heights scaled as in the study's split. The largest training set has %s times the points of the smallest (%d instead of %d), trained for the same %s optimisation steps. ",
+		thousandsInt(first.CommonTest), report.FormatSig(float64(last.NTrain)/float64(first.NTrain), 2), last.NTrain, first.NTrain, thousandsInt(last.Steps))
+	s.WriteString(d.versus(large, small) + " ")
+	fmt.Fprintf(&s, "The linear baseline goes from %s to %s. ", sig(first.RidgeTestMSE), sig(last.RidgeTestMSE))
+	if ws.ok() {
+		s.WriteString(d.versus(ws, small) + " ")
 	}
-	fmt.Fprintf(&s, ", and the linear baseline's by %s (neither change is a paired comparison: each size has its own test cells). ", pctAbs(ridgeGain))
-	capGain, capFrom, capTo := d.capacityGain(first.NetLabel)
-	if capFrom != "" {
-		fmt.Fprintf(&s, "At the study's spacing, the next larger architecture (%s instead of %s) changes the validation MSE by %+.0f\u00a0%%. ", capTo, capFrom, -100*capGain)
+	if wl.ok() {
+		s.WriteString(d.versus(wl, large) + " ")
+	}
+	var late []string
+	for _, p := range d.Curve {
+		var be []float64
+		for _, e := range p.NetBestEpoch {
+			be = append(be, float64(e))
+		}
+		if p.Epochs > 0 && quantile(be, 0.5) > 0.9*float64(p.Epochs) {
+			late = append(late, fmt.Sprint(p.NTrain))
+		}
+	}
+	if len(late) > 0 {
+		fmt.Fprintf(&s, "At %s training points the best epoch falls in the last tenth of the budget, so those networks may still be improving and the comparison is at a fixed budget, not at convergence. ", joinAnd(late))
 	}
 	fmt.Fprintf(&s, "**%s**.", upperFirst(d.curveVerdict()))
 	return s.String()
 }
 
-// curveVerdict is the answer to "data or capacity?" in a few words.
+// curveVerdict is the answer to "data or capacity?" in a few words, from
+// the paired tests of CurveAnswer.
 func (d *reportData) curveVerdict() string {
-	if len(d.Curve) < 2 {
+	small, large, ws, wl, ok := d.curveMethods()
+	if !ok {
 		return ""
 	}
-	first, last := d.Curve[0], d.Curve[len(d.Curve)-1]
-	fm, _ := meanSD(first.NetTestMSE)
-	lm, _ := meanSD(last.NetTestMSE)
-	dataGain := -relChange(fm, lm)
-	capGain, _, _ := d.capacityGain(first.NetLabel)
+	data := d.compare(large, small).Outcome == models.Better
+	capacity := (ws.ok() && d.compare(ws, small).Outcome == models.Better) || (wl.ok() && d.compare(wl, large).Outcome == models.Better)
 	switch {
-	case dataGain > 0.05 && dataGain > 2*math.Max(capGain, 0):
-		return "the terrain networks are limited by data: more points help them far more than more units do"
-	case capGain > 0.05 && capGain > 2*math.Max(dataGain, 0):
-		return "the terrain networks are limited by capacity: more units help them far more than more points do"
-	case dataGain > 0.05 && capGain > 0.05:
-		return "both more data and more units help the terrain networks, by amounts of the same order"
+	case data && capacity:
+		return "both more data and more units lower the terrain networks' test error, by paired tests"
+	case data:
+		return "the terrain networks are limited by data: more points lower their test error, wider layers do not, by paired tests"
+	case capacity:
+		return "the terrain networks are limited by capacity: wider layers lower their test error, more points do not, by paired tests"
 	}
-	return "neither more data nor more units helps the terrain networks much at this training budget"
+	return "neither more data nor wider layers lowers the terrain networks' test error by a paired test at this training budget"
 }
 
 // kindName names a kind of terrain network: "ReLU network", "extension
@@ -329,36 +360,6 @@ func (d *reportData) kerasEpochs() int {
 		return d.Keras.Runs[0].Epochs
 	}
 	return 0
-}
-
-// capacityGain is the relative fall of the validation error from the best
-// architecture of the network kind label to the next larger one tried at
-// the same learning rate (negative when the larger is worse).
-func (d *reportData) capacityGain(label string) (gain float64, from, to string) {
-	for _, t := range d.Reg {
-		if t.Label != label {
-			continue
-		}
-		h := t.Heat
-		i := slices.Index(h.Archs, t.BestArch)
-		j := slices.Index(h.LRs, t.BestLR)
-		if i < 0 || j < 0 {
-			return 0, "", ""
-		}
-		// The best cell is the lowest: compare with the next larger, or
-		// if it is the largest, with the next smaller.
-		for k := i + 1; k < len(h.Archs); k++ {
-			if !h.Untried[k][j] && !h.Diverged[k][j] {
-				return -relChange(h.Mean[i][j], h.Mean[k][j]), h.Archs[i], h.Archs[k]
-			}
-		}
-		for k := i - 1; k >= 0; k-- {
-			if !h.Untried[k][j] && !h.Diverged[k][j] {
-				return -relChange(h.Mean[k][j], h.Mean[i][j]), h.Archs[k], h.Archs[i]
-			}
-		}
-	}
-	return 0, "", ""
 }
 
 func thousandsInt(n int) string {

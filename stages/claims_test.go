@@ -234,20 +234,34 @@ func TestUncertaintyFormat(t *testing.T) {
 }
 
 func TestCurveAnswerFollowsNumbers(t *testing.T) {
+	curve := func(smallNet, largeNet, smallWide, largeWide float64) []CurvePoint {
+		w := make([]float64, 100)
+		for i := range w {
+			w[i] = 1
+		}
+		return []CurvePoint{
+			{XSparsity: 20, NTrain: 400, RidgeTestMSE: 0.018, NetLabel: "relu", NetArch: "2x8x1", Steps: 40000, CommonTest: 1000, TileCount: w,
+				NetTileSE: tileRuns(21, 2, smallNet), WiderArch: "2x16x1", WiderTileSE: tileRuns(22, 2, smallWide)},
+			{XSparsity: 5, NTrain: 6400, RidgeTestMSE: 0.015, NetLabel: "relu", NetArch: "2x8x1", Steps: 40000, CommonTest: 1000, TileCount: w,
+				NetTileSE: tileRuns(23, 2, largeNet), WiderArch: "2x16x1", WiderTileSE: tileRuns(24, 2, largeWide)},
+		}
+	}
 	d := claimsData()
+	d.Curve = curve(0.012, 0.006, 0.01201, 0.00601)
 	a := d.CurveAnswer()
-	if !strings.Contains(a, "limited by data") || !strings.Contains(a, "same 40,000 optimisation steps") {
+	if !strings.Contains(a, "limited by data") || !strings.Contains(a, "the same 40,000 optimisation steps") {
 		t.Errorf("data-limited: got %q", a)
 	}
-	// More data no longer helps, more units do.
-	d.Curve[1].NetTestMSE = []float64{0.0119, 0.0119}
-	d.Reg[0].Heat.Mean = [][]float64{{0.02}, {0.013}}
-	b := d.CurveAnswer()
-	if !strings.Contains(b, "limited by capacity") {
+	d.Curve = curve(0.012, 0.01201, 0.008, 0.008)
+	if b := d.CurveAnswer(); !strings.Contains(b, "limited by capacity") {
 		t.Errorf("capacity-limited: got %q", b)
 	}
-	d.Reg[0].Heat.Mean = [][]float64{{0.0131}, {0.013}}
-	if c := d.CurveAnswer(); !strings.Contains(strings.ToLower(c), "neither more data nor more units") {
+	d.Curve = curve(0.012, 0.006, 0.008, 0.004)
+	if b := d.CurveAnswer(); !strings.Contains(strings.ToLower(b), "both more data and more units") {
+		t.Errorf("both: got %q", b)
+	}
+	d.Curve = curve(0.012, 0.01201, 0.01199, 0.012)
+	if c := d.CurveAnswer(); !strings.Contains(strings.ToLower(c), "neither more data nor wider layers") {
 		t.Errorf("neither: got %q", c)
 	}
 }

@@ -28,6 +28,9 @@ type method struct {
 	Name   string
 	Metric models.Metric
 	Runs   [][]float64 // [seed][unit]: squared error per tile, or 1/0 per image
+	// W weighs the units when they are not the report's test tiles (the
+	// learning curve's common test cells); nil: d.weights.
+	W []float64
 }
 
 func (m method) ok() bool { return len(m.Runs) > 0 && len(m.Runs[0]) > 0 }
@@ -67,14 +70,18 @@ func (d *reportData) testCells() []int {
 // compare is models.Compare of a with b (memoised by the scores: sentences
 // and tables ask for the same pairs).
 func (d *reportData) compare(a, b method) models.Comparison {
-	key := fmt.Sprint(a.Metric, scoresKey(a.Runs), scoresKey(b.Runs))
+	key := fmt.Sprint(a.Metric, scoresKey(a.Runs), scoresKey(b.Runs), scoresKey([][]float64{a.W}))
 	if c, ok := d.comparisons[key]; ok {
 		return c
 	}
 	if d.comparisons == nil {
 		d.comparisons = map[string]models.Comparison{}
 	}
-	c := models.Compare(a.Metric, a.Runs, b.Runs, d.weights(a.Metric), d.compareConfig())
+	w := a.W
+	if w == nil {
+		w = d.weights(a.Metric)
+	}
+	c := models.Compare(a.Metric, a.Runs, b.Runs, w, d.compareConfig())
 	d.comparisons[key] = c
 	return c
 }
@@ -264,8 +271,8 @@ func (d *reportData) evidence(c models.Comparison) string {
 		return fmt.Sprintf("difference %s%s, 95 %% interval %s; of the %d test images, %s are right only for the first and %s only for the second (mean over seeds); %s, %s",
 			diff, unit, ciPts(c.Lo, c.Hi), n, count(c.NBetter), count(c.NWorse), test, pval(c.P))
 	}
-	return fmt.Sprintf("difference in test MSE %s, 95 %% interval %s, paired bootstrap over %d tiles of test cells and the seeds",
-		signedVal(c.Diff, c.Lo, c.Hi), ciVal(c.Lo, c.Hi), len(d.weights(models.SquaredError)))
+	return fmt.Sprintf("difference in test MSE %s, 95 %% interval %s, paired bootstrap over the tiles of test cells and the seeds",
+		signedVal(c.Diff, c.Lo, c.Hi), ciVal(c.Lo, c.Hi))
 }
 
 // versus is a sentence comparing a with b on the test set.

@@ -3,6 +3,8 @@ package stages
 import (
 	"fmt"
 	"math"
+	"strconv"
+	"strings"
 
 	"github.com/repro-dev/repro/models"
 	"github.com/repro-dev/repro/pipeline"
@@ -20,8 +22,17 @@ type CurveParams struct {
 	Seeds     []uint64  `json:"seeds"`
 	// RefXSparsity is the spacing the networks were tuned at: every point
 	// trains for the optimisation steps Base.Train gives there, so that
-	// points differ only in their data.
+	// points differ only in their data; heights are scaled by that split's
+	// training range at every point, so that errors compare across points.
 	RefXSparsity int `json:"ref_x_sparsity,omitempty"`
+	// Sizes are the spacings of every point of the curve: each point is
+	// scored on the cells that are test cells at all of them, in tiles of
+	// the largest spacing (or RefXSparsity), so that points compare
+	// pairwise.
+	Sizes []int `json:"sizes,omitempty"`
+	// Wider also trains the chosen architecture with every hidden layer
+	// twice as wide, for the same steps: the capacity effect at this size.
+	Wider bool `json:"wider,omitempty"`
 }
 
 // CurvePoint is the test error of closed-form Ridge and of the best network
@@ -35,6 +46,17 @@ type CurvePoint struct {
 	NetArch      string
 	NetLR        float64
 	NetTestMSE   []float64 // per seed
+	// Scored on the cells that are test cells at every point of the curve
+	// (CommonTest of them), per tile: the linear baseline's and, per seed,
+	// the network's squared error; Wider* the network with hidden layers
+	// twice as wide (when CurveParams.Wider).
+	CommonTest  int
+	TileCount   []float64 // common test cells per tile
+	RidgeTileSE []float64
+	NetTileSE   [][]float64
+	WiderArch   string
+	WiderTileSE [][]float64
+	WiderMSE    []float64
 	// The training budget of the network at this size: the same number of
 	// optimisation steps at every size (Epochs x steps per epoch), early
 	// stopping scaled alike; and the epochs of the best validation error.
@@ -65,8 +87,35 @@ func learningCurve(c pipeline.Ctx, p CurveParams, in CurvePointInput) (CurvePoin
 	if err != nil {
 		return CurvePoint{}, err
 	}
-	t := scaleTerrain(g.Grid, split)
+	ref := split
+	if p.RefXSparsity > 0 {
+		if ref, err = splitGrid(g.Rows, g.Cols, p.RefXSparsity); err != nil {
+			return CurvePoint{}, err
+		}
+	}
+	t := scaleTerrainBy(g.Grid, split, ref)
 	out := CurvePoint{XSparsity: p.XSparsity, NTrain: len(t.Train.Z)}
+	// The common test cells: test cells at every size of the curve.
+	common, err := commonTest(g.Rows, g.Cols, append([]int{p.XSparsity}, p.Sizes...))
+	if err != nil {
+		return out, err
+	}
+	pos := map[int]int{}
+	for k, i := range t.Test.Index {
+		pos[i] = k
+	}
+	var ct PointSet
+	for _, i := range common {
+		k := pos[i]
+		ct.X, ct.Y, ct.Z, ct.Index = append(ct.X, t.Test.X[k]), append(ct.Y, t.Test.Y[k]), append(ct.Z, t.Test.Z[k]), append(ct.Index, i)
+	}
+	out.CommonTest = len(common)
+	tile := max(p.RefXSparsity, p.XSparsity) // the same tiles at every point of the curve
+	for _, xs := range p.Sizes {
+		tile = max(tile, xs)
+	}
+	tiles := TerrainScaled{Cols: g.Cols, XSparsity: tile, Test: ct}
+	_, out.TileCount = testBlocks(g.Cols, tiles.XSparsity, ct.Index)
 
 	// Ridge, lambda (0 included) chosen on the validation cells.
 	xt := models.PolyFeatures(t.Train.X, t.Train.Y, p.Degree)
@@ -85,7 +134,9 @@ func learningCurve(c pipeline.Ctx, p CurveParams, in CurvePointInput) (CurvePoin
 			bestVal, beta, out.RidgeLambda = v, b, l
 		}
 	}
-	out.RidgeTestMSE = models.MSE(t.Test.Z, models.LinearPredict(models.PolyFeatures(t.Test.X, t.Test.Y, p.Degree), beta))
+	ridgePred := models.LinearPredict(models.PolyFeatures(ct.X, ct.Y, p.Degree), beta)
+	out.RidgeTestMSE = models.MSE(ct.Z, ridgePred)
+	out.RidgeTileSE = tiles.blockSE(ridgePred)
 
 	// The best network of the tuning, retrained on this training set.
 	var best RegTune
@@ -102,14 +153,10 @@ func learningCurve(c pipeline.Ctx, p CurveParams, in CurvePointInput) (CurvePoin
 	}
 	ptr, ytr := pointsMatrix(t.Train)
 	pva, yva := pointsMatrix(t.Val)
-	pte, _ := pointsMatrix(t.Test)
+	pte, _ := pointsMatrix(ct)
 	tp := base.Train
 	tp.BatchSize = min(tp.BatchSize, len(t.Train.Z))
 	if p.RefXSparsity > 0 {
-		ref, err := splitGrid(g.Rows, g.Cols, p.RefXSparsity)
-		if err != nil {
-			return out, err
-		}
 		perEpoch := func(n int) int { return (n + tp.BatchSize - 1) / tp.BatchSize }
 		refSteps := perEpoch(len(ref.Train))
 		spe := perEpoch(len(t.Train.Z))
@@ -131,8 +178,62 @@ func learningCurve(c pipeline.Ctx, p CurveParams, in CurvePointInput) (CurvePoin
 		return out, err
 	}
 	for _, r := range rs {
-		out.NetTestMSE = append(out.NetTestMSE, models.MSE(t.Test.Z, r.net.Predict(pte).RawMatrix().Data))
+		pred := r.net.Predict(pte).RawMatrix().Data
+		out.NetTestMSE = append(out.NetTestMSE, models.MSE(ct.Z, pred))
+		out.NetTileSE = append(out.NetTileSE, tiles.blockSE(pred))
 		out.NetBestEpoch = append(out.NetBestEpoch, r.run.BestEpoch)
+	}
+	if p.Wider {
+		out.WiderArch = widerArch(best.BestArch)
+		ws, err := parallelSeeds(c, p.Seeds, func(seed uint64) (netAndRun, error) {
+			np := base
+			np.Arch, np.Train, np.Seed = out.WiderArch, tp, seed
+			np.Train.LR = best.BestLR
+			net, r, err := trainNet(quiet(c), np, ptr, ytr, pva, yva, models.MonitorCost)
+			return netAndRun{net, r}, err
+		})
+		if err != nil {
+			return out, err
+		}
+		for _, r := range ws {
+			pred := r.net.Predict(pte).RawMatrix().Data
+			out.WiderMSE = append(out.WiderMSE, models.MSE(ct.Z, pred))
+			out.WiderTileSE = append(out.WiderTileSE, tiles.blockSE(pred))
+		}
+	}
+	return out, nil
+}
+
+// widerArch doubles every hidden layer of arch ("2x8x8x1" -> "2x16x16x1").
+func widerArch(arch string) string {
+	parts := strings.Split(arch, "x")
+	for i := 1; i < len(parts)-1; i++ {
+		n, err := strconv.Atoi(parts[i])
+		if err == nil {
+			parts[i] = strconv.Itoa(2 * n)
+		}
+	}
+	return strings.Join(parts, "x")
+}
+
+// commonTest lists the cells (ascending) that are neither training nor
+// validation cells at any of the spacings.
+func commonTest(rows, cols int, spacings []int) ([]int, error) {
+	used := make([]bool, rows*cols)
+	for _, xs := range spacings {
+		tr, va := gridSplit(rows, cols, xs)
+		for _, i := range append(tr, va...) {
+			used[i] = true
+		}
+	}
+	var out []int
+	for i, u := range used {
+		if !u {
+			out = append(out, i)
+		}
+	}
+	if len(out) == 0 {
+		return nil, fmt.Errorf("no cell is a test cell at every spacing %v", spacings)
 	}
 	return out, nil
 }

@@ -271,9 +271,11 @@ func (b *builder) classification() {
 // them) and run in the assembling run.
 func (b *builder) learningCurve() {
 	t, r := b.p.Terrain, b.p.NeuralRegression
-	for _, xs := range b.p.LearningCurve.XSparsities {
+	sizes := b.p.LearningCurve.XSparsities
+	for k, xs := range sizes {
 		b.curve = append(b.curve, pipeline.Add(b.g, fmt.Sprintf("learning-curve/x_sparsity=%d", xs),
 			CurveParams{XSparsity: xs, Degree: t.Degree, Lambdas: t.RidgeLambdas, Tunes: pipeline.Names(b.regTunes), Seeds: b.seeds, RefXSparsity: t.XSparsity,
+				Sizes: sizes, Wider: k == 0 || k == len(sizes)-1,
 				Base: NetParams{Output: "identity", Init: r.Init, LeakyAlpha: r.LeakyAlpha, Train: trainParams(r.Train, 0)}},
 			CurvePointInput{b.grid.In(), pipeline.Ins(b.regTunes)}, learningCurve))
 	}

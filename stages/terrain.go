@@ -187,9 +187,13 @@ func terrainScale(_ pipeline.Ctx, _ struct{}, in ScaleInput) (TerrainScaled, err
 	return scaleTerrain(in.Grid.Value.Grid, in.Split.Value), nil
 }
 
-func scaleTerrain(g data.Grid, s TerrainSplit) TerrainScaled {
+func scaleTerrain(g data.Grid, s TerrainSplit) TerrainScaled { return scaleTerrainBy(g, s, s) }
+
+// scaleTerrainBy scales the split s by the training heights of ref (the
+// learning curve scales every size as the study's split).
+func scaleTerrainBy(g data.Grid, s, ref TerrainSplit) TerrainScaled {
 	zmin, zmax := math.Inf(1), math.Inf(-1)
-	for _, i := range s.Train {
+	for _, i := range ref.Train {
 		zmin = math.Min(zmin, g.Z[i])
 		zmax = math.Max(zmax, g.Z[i])
 	}
