@@ -231,7 +231,7 @@ func (t *tuned) axes(searchLR, searchArch bool, maxSteps int, ladder []string) [
 		if div > 0 {
 			return fmt.Sprintf("%d of %d seeds diverged", div, len(c.Runs))
 		}
-		return fmt.Sprintf("worse, %s ± %s", sig3(m), sig3(sd))
+		return "worse, " + pm(m, sd)
 	}
 	stopped := func() string {
 		if maxSteps == 0 {
@@ -277,10 +277,10 @@ func (t *tuned) axes(searchLR, searchArch bool, maxSteps int, ladder []string) [
 				a.Reason = "no larger architecture is listed to try"
 			}
 			if i > 0 {
-				pm, psd, pdiv := t.Cells[cellKey{line[i-1], t.Best.LR}].stats()
-				if pdiv == 0 && pm-bm < math.Max(psd, bsd) {
-					a.Reason += fmt.Sprintf("; its validation error, %s ± %s, is within one sd over seeds of %s's, %s ± %s: more capacity has stopped paying",
-						sig3(bm), sig3(bsd), line[i-1], sig3(pm), sig3(psd))
+				prev, psd, pdiv := t.Cells[cellKey{line[i-1], t.Best.LR}].stats()
+				if pdiv == 0 && prev-bm < math.Max(psd, bsd) {
+					a.Reason += fmt.Sprintf("; its validation error, %s, is within one sd over seeds of %s's, %s: more capacity has stopped paying",
+						pm(bm, bsd), line[i-1], pm(prev, psd))
 				}
 			}
 		case a.Low:

@@ -209,7 +209,7 @@ func reportStage(_ pipeline.Ctx, p ReportParams, in ReportInput) (ReportOutput, 
 		figs[strings.TrimPrefix(f.Stage(), "figures/")] = f.Data
 	}
 	src := in.Template.Data
-	funcs := template.FuncMap{"trimExtra": trimExtra, "lcfirst": lowerFirst, "table": d.table, "msd": msd, "pctsd": pctsd, "pctf": pct, "mean": mean, "sd": sdOf, "act": activationName, "dec": func(i int) int { return i - 1 }, "bestEpochs": bestEpochs}
+	funcs := template.FuncMap{"trimExtra": trimExtra, "lcfirst": lowerFirst, "table": d.table, "msd": msd, "pctsd": pctsd, "pctf": pct, "mean": mean, "sd": sdOf, "act": activationName, "dec": func(i int) int { return i - 1 }, "bestEpochs": bestEpochs, "pm": pm}
 	for k, v := range report.FuncMap() {
 		funcs[k] = v
 	}
