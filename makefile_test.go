@@ -59,7 +59,7 @@ while [ $# -gt 0 ]; do [ "$1" = -o ] && mkdir -p "$(dirname "$2")" && : > "$2"; 
 	if !strings.Contains(out, "  compiled ") || strings.Contains(out, "example.com/pkg") {
 		t.Errorf("want progress lines, not the package list:\n%s", out)
 	}
-	if !strings.Contains(out, "(still compiling)") {
+	if !strings.Contains(out, "(still building)") {
 		t.Errorf("a package that compiles for 23 s leaves the build silent:\n%s", out)
 	}
 	if _, err := os.Stat(filepath.Join(dir, "bin", "repro")); err != nil && !os.IsNotExist(err) {
