@@ -417,7 +417,7 @@ const jsAbstract = `(() => {
 	while (p && p.localName !== 'p') p = p.nextElementSibling;
 	const text = p ? p.textContent : '';
 	if (text.length < 400) say('the abstract is', text.length, 'characters long');
-	if ((text.match(/±/g) || []).length < 3) say('the abstract quotes fewer than three results with their spread:', short(text, 120));
+	if ((text.match(/±|\[-?[\d.]+,\s*-?[\d.]+\]/g) || []).length < 3) say('the abstract quotes fewer than three results with their spread or 95 % interval:', short(text, 120));
 	if (!/published/.test(text)) say('the abstract does not set the study\'s published numbers beside ours');
 	const t = document.getElementById('tbl-key-results');
 	if (!t) { say('no key-results table (#tbl-key-results)'); return problems; }
