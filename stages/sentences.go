@@ -385,7 +385,7 @@ func (d *reportData) TerrainDiscussion() string {
 		for _, t := range l {
 			names = append(names, activationName(t.Label))
 		}
-		fmt.Fprintf(&s, " Not every network does: the %s network%s lose%s to the polynomial, which the study's own numbers (on other terrain) did not show.", joinAnd(names), plural(len(names)), verbS(len(names)))
+		fmt.Fprintf(&s, " The %s network%s lose%s to the linear baseline by the paired test, which the study's own numbers (on other terrain) did not show.", joinAnd(names), plural(len(names)), verbS(len(names)))
 	}
 	return s.String()
 }
