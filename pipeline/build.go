@@ -20,8 +20,11 @@ type BuildConfig struct {
 	Tags         []string // -tags, plus cgo when CGO_ENABLED=1, plus the GOAMD64 (or GOARM64, ...) level tags
 	// Settings are the build settings that can change generated code,
 	// "key=value" sorted: everything debug.ReadBuildInfo reports except the
-	// version-control stamps.
+	// version-control stamps, and -ldflags without its -X assignments.
 	Settings []string
+	// X holds the linker's -X assignments: variable id ("pkg.name") ->
+	// value. They count only in the keys of stages that reach the variable.
+	X map[string]string `json:",omitempty"`
 }
 
 // CurrentBuild describes the running binary, from runtime and its build info.
@@ -47,9 +50,28 @@ func (bc BuildConfig) withSettings(settings []debug.BuildSetting) BuildConfig {
 			continue // the commit, a dirty tree and file names in stack traces do not change what a stage computes
 		case s.Key == "-ldflags":
 			// Stripping the symbol table or DWARF (-s, -w) changes no
-			// generated code; -X and the rest may.
+			// generated code; -X sets one variable (counted where it is
+			// reached, see X); the rest may change anything.
 			var keep []string
-			for _, f := range strings.Fields(s.Value) {
+			fields := strings.Fields(s.Value)
+			for i := 0; i < len(fields); i++ {
+				f := fields[i]
+				assign, isX := strings.CutPrefix(f, "-X=")
+				if f == "-X" && i+1 < len(fields) {
+					assign, isX = fields[i+1], true
+					i++
+				}
+				if isX {
+					if name, value, ok := strings.Cut(assign, "="); ok {
+						if bc.X == nil {
+							bc.X = map[string]string{}
+						}
+						bc.X[name] = value
+						continue
+					}
+					keep = append(keep, "-X", assign)
+					continue
+				}
 				if f != "-s" && f != "-w" {
 					keep = append(keep, f)
 				}

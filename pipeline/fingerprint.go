@@ -197,7 +197,7 @@ func NewFingerprinterForBuild(b *gobuild.Build, bc BuildConfig, cacheDir string)
 			fp.files[path.Join(filepath.ToSlash(rel), f)] = src
 		}
 	}
-	fp.SourceHash = HashBytes([]byte(fmt.Sprintf("repro fingerprint build v1\nbuild %s\nmodule %s\nlang %s\npackages %s\n", bc, fp.Module, fp.Lang, b.All)))
+	fp.SourceHash = HashBytes([]byte(fmt.Sprintf("repro fingerprint build v1\nbuild %s\nx %s\nmodule %s\nlang %s\npackages %s\n", bc, xLine(bc), fp.Module, fp.Lang, b.All)))
 	if cacheDir != "" {
 		fp.cacheFile = filepath.Join(cacheDir, "fingerprints-"+fp.SourceHash[:32]+".json")
 		if raw, err := ReadRegularFile(fp.cacheFile, MaxStateFileBytes, "a fingerprint cache"); err == nil {
@@ -212,6 +212,16 @@ func NewFingerprinterForBuild(b *gobuild.Build, bc BuildConfig, cacheDir string)
 		return nil, err
 	}
 	return fp, nil
+}
+
+// xLine lists the -X assignments of bc, for the hash of what fingerprints
+// depend on.
+func xLine(bc BuildConfig) string {
+	var parts []string
+	for _, k := range sortedKeys(bc.X) {
+		parts = append(parts, strconv.Quote(k+"="+bc.X[k]))
+	}
+	return strings.Join(parts, " ")
 }
 
 // codeCacheFile is the format of a fingerprint cache file.
@@ -256,7 +266,7 @@ func scanSource(fsys fs.FS, bc BuildConfig) (*Fingerprinter, error) {
 		return nil, fmt.Errorf("fingerprint: go.mod has no module line")
 	}
 	h := sha256.New()
-	fmt.Fprintf(h, "repro fingerprint source v2\nbuild %s\nmodule %s\nlang %s\n", bc, fp.Module, fp.Lang)
+	fmt.Fprintf(h, "repro fingerprint source v2\nbuild %s\nx %s\nmodule %s\nlang %s\n", bc, xLine(bc), fp.Module, fp.Lang)
 	err = fs.WalkDir(fsys, ".", func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
 			return err
@@ -1079,6 +1089,12 @@ func (fp *Fingerprinter) reach(roots []string) (*Code, error) {
 	}
 	code.Fingerprint = HashBytes(b.Bytes())
 	code.Floors = fp.floors(pkgsSeen, code.Imports)
+	for id := range seen {
+		// A variable the linker sets (-ldflags -X) counts where reached.
+		if v, ok := fp.Build.X[id]; ok {
+			code.Floors["-X "+id] = strconv.Quote(v)
+		}
+	}
 	return code, nil
 }
 

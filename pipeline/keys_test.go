@@ -125,6 +125,7 @@ func staleAfter(t *testing.T, base, changed keyCase, setup func(dir string)) map
 
 func TestKeysSeeEveryChange(t *testing.T) {
 	base := keyCase{src: keySource}
+	labelled := strings.Replace(keySource, `template.New("x")`, `template.New(label)`, 1) + "\nvar label = \"a\"\n"
 	edit := func(old, new string) keyCase {
 		if !strings.Contains(keySource, old) {
 			t.Fatalf("key source has no %q", old)
@@ -145,8 +146,12 @@ func TestKeysSeeEveryChange(t *testing.T) {
 			stale: "double,source,square,sum", reason: "build: now -tags=purego"},
 		{name: "the amd64 level", base: base, changed: keyCase{src: keySource, build: []debug.BuildSetting{{Key: "GOAMD64", Value: "v3"}}},
 			stale: "double,source,square,sum", reason: "build: now GOAMD64=v3"},
-		{name: "-ldflags -X", base: base, changed: keyCase{src: keySource, build: []debug.BuildSetting{{Key: "-ldflags", Value: "-s -w -X main.v=2"}}},
-			stale: "double,source,square,sum", reason: "build: now -ldflags=-X main.v=2"},
+		{name: "-ldflags -X of a variable no stage reaches", base: base, changed: keyCase{src: keySource, build: []debug.BuildSetting{{Key: "-ldflags", Value: "-s -w -X main.v=2"}}}},
+		{name: "-ldflags -X of a variable one stage reaches", base: keyCase{src: labelled},
+			changed: keyCase{src: labelled, build: []debug.BuildSetting{{Key: "-ldflags", Value: "-X github.com/repro-dev/repro/pipeline.label=b"}}},
+			stale: "double", mayRerun: "sum", reason: `package -X github.com/repro-dev/repro/pipeline.label: now reached ("b")`},
+		{name: "-ldflags other than -X and -s -w", base: base, changed: keyCase{src: keySource, build: []debug.BuildSetting{{Key: "-ldflags", Value: "-s -w -linkmode=internal"}}},
+			stale: "double,source,square,sum", reason: "build: now -ldflags=-linkmode=internal"},
 		{name: "-race", base: base, changed: keyCase{src: keySource, build: []debug.BuildSetting{{Key: "-race", Value: "true"}}},
 			stale: "double,source,square,sum", reason: "build: now -race=true"},
 		{name: "cgo", base: keyCase{src: keySource, build: []debug.BuildSetting{{Key: "CGO_ENABLED", Value: "1"}}},
