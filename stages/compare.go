@@ -6,6 +6,7 @@ import (
 	"hash/fnv"
 	"math"
 	"strconv"
+	"strings"
 
 	"github.com/repro-dev/repro/models"
 	"github.com/repro-dev/repro/report"
@@ -345,7 +346,18 @@ func pmPct(m, u float64) string {
 // ciVal formats a 95 % interval with the precision of its half-width.
 func ciVal(lo, hi float64) string {
 	k := uncDecimals((hi - lo) / 2)
-	return nbsp(fmt.Sprintf("[%s, %s]", strconv.FormatFloat(lo, 'f', k, 64), strconv.FormatFloat(hi, 'f', k, 64)))
+	return nbsp(fmt.Sprintf("[%s, %s]", endFmt(lo, k), endFmt(hi, k)))
+}
+
+// endFmt formats an interval's end with k decimals, or to one significant
+// figure when those decimals would round it to zero: an end just below or
+// above zero keeps its sign visible.
+func endFmt(x float64, k int) string {
+	s := strconv.FormatFloat(x, 'f', k, 64)
+	if x != 0 && strings.Trim(s, "-0.") == "" {
+		return report.FormatSig(x, 1)
+	}
+	return s
 }
 
 func signedVal(x, lo, hi float64) string {
@@ -354,7 +366,7 @@ func signedVal(x, lo, hi float64) string {
 
 func ciPts(lo, hi float64) string {
 	k := uncDecimals(100 * (hi - lo) / 2)
-	return nbsp(fmt.Sprintf("[%s, %s]", strconv.FormatFloat(100*lo, 'f', k, 64), strconv.FormatFloat(100*hi, 'f', k, 64)))
+	return nbsp(fmt.Sprintf("[%s, %s]", endFmt(100*lo, k), endFmt(100*hi, k)))
 }
 
 func signedPts(x, lo, hi float64) string {
