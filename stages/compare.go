@@ -107,7 +107,20 @@ func (d *reportData) interval(m method) (mean, lo, hi float64) {
 	if !m.ok() {
 		return math.NaN(), math.NaN(), math.NaN()
 	}
-	return models.Interval(m.Runs, d.weights(m.Metric), d.compareConfig())
+	key := fmt.Sprint("interval", m.Metric, scoresKey(m.Runs), scoresKey([][]float64{m.W}))
+	if v, ok := d.memo[key]; ok {
+		return v[0], v[1], v[2]
+	}
+	w := m.W
+	if w == nil {
+		w = d.weights(m.Metric)
+	}
+	mean, lo, hi = models.Interval(m.Runs, w, d.compareConfig())
+	if d.memo == nil {
+		d.memo = map[string][]float64{}
+	}
+	d.memo[key] = []float64{mean, lo, hi}
+	return mean, lo, hi
 }
 
 // ranked orders methods best first and names those level with the best.
@@ -119,7 +132,24 @@ func (d *reportData) ranked(ms []method) (order []int, tied []bool) {
 	if len(ms) == 0 {
 		return nil, nil
 	}
-	return models.Rank(ms[0].Metric, runs, d.weights(ms[0].Metric), d.compareConfig())
+	key := fmt.Sprint("rank", ms[0].Metric)
+	for _, r := range runs {
+		key += fmt.Sprint(" ", scoresKey(r))
+	}
+	if v, ok := d.ranks[key]; ok {
+		return v.order, v.tied
+	}
+	order, tied = models.Rank(ms[0].Metric, runs, d.weights(ms[0].Metric), d.compareConfig())
+	if d.ranks == nil {
+		d.ranks = map[string]ranking{}
+	}
+	d.ranks[key] = ranking{order, tied}
+	return order, tied
+}
+
+type ranking struct {
+	order []int
+	tied  []bool
 }
 
 // bestNames names the methods level with the best: "the ReLU network", or

@@ -166,6 +166,8 @@ type reportData struct {
 	// compare.go).
 	tileWeights []float64
 	comparisons map[string]models.Comparison
+	memo        map[string][]float64 // intervals
+	ranks       map[string]ranking
 }
 
 type dataFile struct{ File, SHA256, What string }
