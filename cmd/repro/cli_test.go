@@ -97,8 +97,7 @@ func TestCompletion(t *testing.T) {
 // A no-op run outside a terminal (a CI log) prints a summary and no line
 // per cached stage; -v lists them, -q prints nothing on standard error.
 func TestRunOutputInLogs(t *testing.T) {
-	a := copyProject(t)
-	runQuick(t, a)
+	a := warmProject(t)
 	r := runRepro(t, a, "run", "--profile", "quick")
 	lines := strings.Split(strings.TrimSpace(r.stderr), "\n")
 	if r.code != 0 || strings.Contains(r.stderr, "] cached ") || !strings.HasPrefix(lines[len(lines)-1], "repro: 0 ran, ") {

@@ -94,8 +94,11 @@ func TestDiffBetweenCommits(t *testing.T) {
 	// embedded source, so the changed code needs a binary built from it.
 	replaceIn(t, filepath.Join(dir, "params.quick.yaml"), "ridge_lambdas: [1.0e-6, 1.0e-3]", "ridge_lambdas: [1.0e-6, 1.0e-1]")
 	replaceIn(t, filepath.Join(dir, "stages/terrain.go"), "off := xs / 2", "off := xs/2 + 0*xs")
+	// Built -trimpath as the shared binary is: its build settings (which
+	// are part of every key) are then the same, and without -trimpath the
+	// go command records CGO_CFLAGS and the like besides.
 	binB := filepath.Join(t.TempDir(), "repro-b")
-	if out, err := exec.Command("go", "-C", dir, "build", "-buildvcs=false", "-ldflags=-s -w", "-o", binB, "./cmd/repro").CombinedOutput(); err != nil {
+	if out, err := exec.Command("go", "-C", dir, "build", "-trimpath", "-buildvcs=false", "-ldflags=-s -w", "-o", binB, "./cmd/repro").CombinedOutput(); err != nil {
 		t.Fatalf("building the changed repro: %v\n%s", err, out)
 	}
 	if out, err := exec.Command(binB, "-C", dir, "run", "--profile", "quick").CombinedOutput(); err != nil {

