@@ -164,6 +164,7 @@ func runServe(ctx context.Context, g *globals, f *serveFlags) error {
 
 	addrHost, _, _ := net.SplitHostPort(f.addr)
 	srv := newServeServer(s.handler(allowedHosts(ln.Addr(), addrHost)))
+	s.trackConns(srv)
 	serveErr := make(chan error, 1)
 	go func() { serveErr <- srv.Serve(netutil.LimitListener(ln, serveMaxConns)) }()
 	url := "http://" + displayAddr(ln.Addr()) + "/"
@@ -279,6 +280,7 @@ type serveSession struct {
 	reopen    bool            // the parameters did not open: open them before the next run
 	warned    map[string]bool // report warnings printed already
 	noRebuild bool            // --no-rebuild: say that the Go source changed, do not rebuild
+	conns     *pageConns      // the pages' server's connections, for a handoff (serve_rebuild.go)
 
 	mu      sync.Mutex // guards what the pages see, below
 	view    liveView

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"os"
@@ -27,7 +28,7 @@ type serveProc struct {
 	cmd  *exec.Cmd
 	url  string // http://127.0.0.1:PORT/
 	mu   sync.Mutex
-	log  []string
+	log  []string // each line after the time it was read
 	done chan struct{}
 	err  error
 }
@@ -35,7 +36,8 @@ type serveProc struct {
 var serveURLRE = regexp.MustCompile(`^repro serve: (http://127\.0\.0\.1:\d+/) `)
 
 // startServe starts repro serve in dir and waits for its address. The
-// server is stopped (Ctrl-C) when the test ends.
+// server is stopped (Ctrl-C) when the test ends, and its log printed if the
+// test failed.
 func startServe(tb testing.TB, dir string, args ...string) *serveProc {
 	tb.Helper()
 	sp := &serveProc{done: make(chan struct{})}
@@ -57,7 +59,7 @@ func startServe(tb testing.TB, dir string, args ...string) *serveProc {
 		for sc.Scan() {
 			line := sc.Text()
 			sp.mu.Lock()
-			sp.log = append(sp.log, line)
+			sp.log = append(sp.log, time.Now().Format("15:04:05.000 ")+line)
 			sp.mu.Unlock()
 			if m := serveURLRE.FindStringSubmatch(line); m != nil {
 				select {
@@ -69,13 +71,18 @@ func startServe(tb testing.TB, dir string, args ...string) *serveProc {
 		sp.err = sp.cmd.Wait()
 		close(sp.done)
 	}()
-	tb.Cleanup(func() { sp.stop(tb) })
+	tb.Cleanup(func() {
+		sp.stop(tb)
+		if tb.Failed() {
+			tb.Logf("repro serve's log:\n%s", sp.logText())
+		}
+	})
 	select {
 	case sp.url = <-urls:
 	case <-sp.done:
-		tb.Fatalf("repro serve exited: %v\n%s", sp.err, sp.logText())
-	case <-time.After(60 * time.Second):
-		tb.Fatalf("repro serve did not say its address in 60s\n%s", sp.logText())
+		tb.Fatalf("repro serve exited: %v", sp.err)
+	case <-time.After(slowLimit(60 * time.Second)):
+		tb.Fatalf("repro serve did not say its address in %v", slowLimit(60*time.Second))
 	}
 	return sp
 }
@@ -95,10 +102,10 @@ func (sp *serveProc) stop(tb testing.TB) int {
 		sp.cmd.Process.Signal(os.Interrupt)
 		select {
 		case <-sp.done:
-		case <-time.After(60 * time.Second):
+		case <-time.After(slowLimit(60 * time.Second)):
 			sp.cmd.Process.Kill()
 			<-sp.done
-			tb.Errorf("repro serve did not stop 60s after Ctrl-C: killed\n%s", sp.logText())
+			tb.Errorf("repro serve did not stop %v after Ctrl-C: killed", slowLimit(60*time.Second))
 			return -1
 		}
 	}
@@ -118,12 +125,12 @@ func (sp *serveProc) status(tb testing.TB) serveStatusDoc {
 	tb.Helper()
 	resp, err := http.Get(sp.url + "_repro/status.json")
 	if err != nil {
-		tb.Fatalf("status: %v\n%s", err, sp.logText())
+		tb.Fatalf("status: %v", err) // the cleanup prints the server's log
 	}
 	defer resp.Body.Close()
 	var d serveStatusDoc
 	if err := json.NewDecoder(resp.Body).Decode(&d); err != nil {
-		tb.Fatal(err)
+		tb.Fatalf("status: %s: %v", resp.Status, err)
 	}
 	return d
 }
@@ -131,6 +138,7 @@ func (sp *serveProc) status(tb testing.TB) serveStatusDoc {
 // waitFor polls the status until ok holds.
 func (sp *serveProc) waitFor(tb testing.TB, what string, limit time.Duration, ok func(serveStatusDoc) bool) serveStatusDoc {
 	tb.Helper()
+	limit = slowLimit(limit)
 	deadline := time.Now().Add(limit)
 	for {
 		d := sp.status(tb)
@@ -139,11 +147,11 @@ func (sp *serveProc) waitFor(tb testing.TB, what string, limit time.Duration, ok
 		}
 		if time.Now().After(deadline) {
 			b, _ := json.MarshalIndent(d.View, "", "  ")
-			tb.Fatalf("%s: not after %v; view %s\nlog:\n%s", what, limit, b, sp.logText())
+			tb.Fatalf("%s: not after %v; view %s", what, limit, b)
 		}
 		select {
 		case <-sp.done:
-			tb.Fatalf("%s: repro serve exited: %v\n%s", what, sp.err, sp.logText())
+			tb.Fatalf("%s: repro serve exited: %v", what, sp.err)
 		case <-time.After(50 * time.Millisecond):
 		}
 	}
@@ -198,8 +206,7 @@ type statusEntry struct {
 // the store's lock while it asks `repro status`, so that serve's run waits
 // until the answer is in.
 func TestServeParamEditRunsWhatStatusLists(t *testing.T) {
-	dir := copyProject(t)
-	runQuick(t, dir)
+	dir := warmProject(t)
 	sp := startServe(t, dir, "--profile", "quick")
 	d := sp.waitRuns(t, 1, 2*time.Minute)
 	if r := d.History[0]; len(r.Ran) != 0 || len(r.Failed) != 0 {
@@ -288,9 +295,9 @@ func TestServeInterrupt(t *testing.T) {
 	sp.waitFor(t, "a stage running", time.Minute, func(d serveStatusDoc) bool { return d.View.Done >= 5 })
 	t0 := time.Now()
 	if code := sp.stop(t); code != 0 {
-		t.Fatalf("exit %d after Ctrl-C, want 0\n%s", code, sp.logText())
+		t.Fatalf("exit %d after Ctrl-C, want 0", code)
 	}
-	if el := time.Since(t0); el > 20*time.Second {
+	if el := time.Since(t0); el > slowLimit(20*time.Second) {
 		t.Errorf("took %v to stop", el)
 	}
 	log := sp.logText()
@@ -317,8 +324,7 @@ func TestServeRebuildsAfterGoEdit(t *testing.T) {
 	if _, err := exec.LookPath("go"); err != nil {
 		t.Skip("no go command")
 	}
-	dir := copyProject(t)
-	runQuick(t, dir)
+	dir := warmProject(t)
 	sp := startServe(t, dir, "--profile", "quick")
 	d0 := sp.waitRuns(t, 1, 2*time.Minute)
 	ctx, cancel := context.WithCancel(context.Background())
@@ -340,17 +346,23 @@ func TestServeRebuildsAfterGoEdit(t *testing.T) {
 	sp.waitFor(t, "the error withdrawn", time.Minute, func(d serveStatusDoc) bool { return d.View.Error == nil && d.View.Notice == "" })
 
 	// A real change of a stage's code: terrain/load reruns in the new binary.
+	// Requests keep coming all along, on keep-alive connections and on new
+	// ones: none may be cut off while serve hands its socket over.
+	cutOff := pollDuringHandoff(t, sp.url+"_repro/status.json")
 	os.WriteFile(filepath.Join(dir, src), append(append([]byte{}, orig...), []byte("\nfunc init() { _ = len(\"serve rebuild test\") }\n")...), 0o644)
 	sawRebuilding, sawStale := false, false
-	deadline := time.After(4 * time.Minute)
+	deadline := time.After(slowLimit(4 * time.Minute))
 	for !sawRebuilding {
 		select {
-		case v := <-views:
+		case v, ok := <-views:
+			if !ok {
+				t.Fatal("the event stream ended before the rebuilding phase")
+			}
 			if v.Phase == "rebuilding" {
 				sawRebuilding = true
 			}
 		case <-deadline:
-			t.Fatalf("no rebuilding phase\n%s", sp.logText())
+			t.Fatal("no rebuilding phase")
 		}
 	}
 	d := sp.waitFor(t, "a restart in place", 4*time.Minute, func(d serveStatusDoc) bool {
@@ -363,6 +375,9 @@ func TestServeRebuildsAfterGoEdit(t *testing.T) {
 		}
 		return d.Source != d0.Source && len(d.History) >= 2 && d.View.Phase == "idle"
 	})
+	if errs := cutOff(); len(errs) > 0 {
+		t.Errorf("%d requests failed across the restart, the first: %v", len(errs), errs[0])
+	}
 	last := d.History[len(d.History)-1]
 	if !slices.Contains(last.Trigger, src) {
 		t.Errorf("the run after the restart says it was triggered by %v, want %s", last.Trigger, src)
@@ -378,7 +393,7 @@ func TestServeRebuildsAfterGoEdit(t *testing.T) {
 		t.Logf("did not see terrain/load stale on /status during the rebuild (it may have been quick)")
 	}
 	if !strings.Contains(sp.logText(), "restarted after the rebuild") {
-		t.Errorf("log does not say it restarted:\n%s", sp.logText())
+		t.Error("log does not say it restarted")
 	}
 	// The same process id: replaced in place, not a new process.
 	if sp.cmd.ProcessState != nil {
@@ -394,8 +409,7 @@ func TestServeRebuildsAfterGoEdit(t *testing.T) {
 // the pages) without running anything itself, and /status says what is
 // fresh for serve's own parameters against the lock that run wrote.
 func TestServeShowsARunFromAnotherTerminal(t *testing.T) {
-	dir := copyProject(t)
-	runQuick(t, dir)
+	dir := warmProject(t)
 	sp := startServe(t, dir, "--profile", "quick")
 	d := sp.waitRuns(t, 1, 2*time.Minute)
 	before := d.View.Version
@@ -427,6 +441,60 @@ func TestServeShowsARunFromAnotherTerminal(t *testing.T) {
 		}
 	}
 	if !strings.Contains(sp.logText(), "the exported report changed on disk") {
-		t.Errorf("serve did not say it shows the report on disk:\n%s", sp.logText())
+		t.Error("serve did not say it shows the report on disk")
 	}
+}
+
+// pollDuringHandoff asks url every few milliseconds from two clients, one
+// that keeps its connections alive and one that opens a new connection per
+// request, until the returned function is called; that function returns
+// the requests that failed (an error, a status other than 200, or a body
+// that is not whole JSON).
+func pollDuringHandoff(t *testing.T, url string) func() []error {
+	stop := make(chan struct{})
+	var (
+		mu   sync.Mutex
+		errs []error
+		wg   sync.WaitGroup
+	)
+	for _, keepAlive := range []bool{true, false} {
+		client := &http.Client{Timeout: time.Minute, Transport: &http.Transport{DisableKeepAlives: !keepAlive}}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				select {
+				case <-stop:
+					return
+				case <-time.After(5 * time.Millisecond):
+				}
+				err := func() error {
+					resp, err := client.Get(url)
+					if err != nil {
+						return err
+					}
+					defer resp.Body.Close()
+					if resp.StatusCode != http.StatusOK {
+						return fmt.Errorf("status %s", resp.Status)
+					}
+					var d serveStatusDoc
+					return json.NewDecoder(resp.Body).Decode(&d)
+				}()
+				if err != nil {
+					mu.Lock()
+					errs = append(errs, fmt.Errorf("%s keep-alive %v: %w", time.Now().Format("15:04:05.000"), keepAlive, err))
+					mu.Unlock()
+				}
+			}
+		}()
+	}
+	var once sync.Once
+	stopped := func() []error {
+		once.Do(func() { close(stop); wg.Wait() })
+		mu.Lock()
+		defer mu.Unlock()
+		return errs
+	}
+	t.Cleanup(func() { stopped() })
+	return stopped
 }

@@ -9,11 +9,14 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"net"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"runtime/debug"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/repro-dev/repro/pipeline"
@@ -133,6 +136,93 @@ func mainPackage() string {
 		}
 	}
 	return "./cmd/repro"
+}
+
+// The handoff to a rebuilt binary must cut off no request. An exec closes
+// every connection the process holds, so a request accepted but not yet
+// answered would end without a response (a client read "unexpected EOF",
+// issue 28). http.Server.Shutdown does not help: a request read after it
+// begins, on a connection accepted just before, is dropped unanswered. So
+// before the exec the server stops accepting without closing the listening
+// socket (a deadline in the past: Accept fails at once with a timeout,
+// which http.Server retries after a pause; connections that arrive meanwhile
+// wait in the socket's queue, for the new process), stops keeping
+// connections alive (idle ones are closed, the others after their
+// response), ends the event streams (pages reconnect after the stream's
+// retry delay), and waits until no connection is open.
+
+// handoffDrain bounds how long a handoff waits for open connections.
+const handoffDrain = 5 * time.Second
+
+// pageConns tracks the open connections of the pages' server.
+type pageConns struct {
+	srv  *http.Server
+	mu   sync.Mutex
+	open map[net.Conn]bool
+}
+
+// trackConns makes srv report its connections to the session, for the
+// handoff (pauseHTTP). Call it before srv serves.
+func (s *serveSession) trackConns(srv *http.Server) {
+	pc := &pageConns{srv: srv, open: map[net.Conn]bool{}}
+	prev := srv.ConnState
+	srv.ConnState = func(c net.Conn, st http.ConnState) {
+		pc.mu.Lock()
+		if st == http.StateClosed || st == http.StateHijacked {
+			delete(pc.open, c)
+		} else {
+			pc.open[c] = true
+		}
+		pc.mu.Unlock()
+		if prev != nil {
+			prev(c, st)
+		}
+	}
+	s.conns = pc
+}
+
+func (pc *pageConns) count() int {
+	pc.mu.Lock()
+	defer pc.mu.Unlock()
+	return len(pc.open)
+}
+
+// pauseHTTP stops the pages' server from accepting on tl and waits (up to
+// handoffDrain) until its connections are answered and closed. The function
+// it returns serves again (after an exec that failed).
+func (s *serveSession) pauseHTTP(tl *net.TCPListener) (resume func()) {
+	s.stopStreams()
+	tl.SetDeadline(time.Unix(1, 0))
+	resume = func() {
+		tl.SetDeadline(time.Time{})
+		if s.conns != nil {
+			s.conns.srv.SetKeepAlivesEnabled(true)
+		}
+		s.mu.Lock()
+		s.quit = make(chan struct{})
+		s.mu.Unlock()
+	}
+	if s.conns == nil {
+		return resume
+	}
+	s.conns.srv.SetKeepAlivesEnabled(false)
+	// A connection Accept returned just before the deadline is counted
+	// a moment later (the hook runs in the accept loop), so the count must
+	// stay zero for a while, not be zero once.
+	const settle = 50 * time.Millisecond
+	deadline := time.Now().Add(handoffDrain)
+	var zeroSince time.Time
+	for time.Now().Before(deadline) {
+		if s.conns.count() > 0 {
+			zeroSince = time.Time{}
+		} else if zeroSince.IsZero() {
+			zeroSince = time.Now()
+		} else if time.Since(zeroSince) >= settle {
+			break
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	return resume
 }
 
 // serveChildEnv is the environment without the handover variables.
