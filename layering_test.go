@@ -24,7 +24,8 @@ func TestLayering(t *testing.T) {
 		"stages":    {"config", "data", "models", "pipeline", "plots", "report"},
 		"gitrev":    nil,
 		"session":   {"pipeline"},
-		"cmd/repro": {"", "config", "gitrev", "gobuild", "pipeline", "remote", "session", "stages"},
+		"crate":     nil,
+		"cmd/repro": {"", "config", "crate", "gitrev", "gobuild", "pipeline", "remote", "session", "stages"},
 		"deploy":    nil,
 	}
 	out, err := exec.Command("go", "list", "-f", `{{.ImportPath}} {{join .Imports " "}}`, "./...").Output()

@@ -74,6 +74,7 @@ Exit codes: 0 success, 1 a stage failed, 2 bad usage or configuration,
 	root.AddCommand(newKeygenCmd())
 	root.AddCommand(newServeCmd(g))
 	root.AddCommand(newVersionCmd())
+	root.AddCommand(newPublishCmd(g), newWhyCmd(g))
 	g.registerCompletions(root)
 	usageArgs(root)
 	return root
