@@ -77,3 +77,39 @@ func TestPublishQuick(t *testing.T) {
 		}
 	}
 }
+
+// TestPublishSigner: a result pulled from the shared store, signed by a key
+// the project trusts, names that key as the agent of its action.
+func TestPublishSigner(t *testing.T) {
+	file, pub := signingKey(t)
+	keyID := strings.Split(pub, ":")[1]
+	store := "REPRO_STORE_REMOTE=file://" + t.TempDir()
+	a, b := copyProject(t), copyProject(t)
+	if r := runReproEnv(t, a, append(signedEnv(file), store), "run", "--profile", "quick", "digits/load"); r.code != 0 {
+		t.Fatalf("run on the signing machine: exit %d\n%s", r.code, r.stderr)
+	}
+	env := append(trustingEnv(pub), store)
+	if r := runReproEnv(t, b, env, "run", "--profile", "quick", "digits/load"); r.code != 0 {
+		t.Fatalf("run on the pulling machine: exit %d\n%s", r.code, r.stderr)
+	}
+	out := filepath.Join(t.TempDir(), "crate")
+	if r := runReproEnv(t, b, env, "publish", "--profile", "quick", out); r.code != 0 {
+		t.Fatalf("publish: exit %d\n%s", r.code, r.stderr)
+	}
+	m, _ := os.ReadFile(filepath.Join(out, crate.MetadataFile))
+	var doc struct {
+		Graph []map[string]any `json:"@graph"`
+	}
+	json.Unmarshal(m, &doc)
+	for _, e := range doc.Graph {
+		if e["@id"] != crate.LocalID("action", "digits/load") {
+			continue
+		}
+		agent, _ := e["agent"].(map[string]any)
+		if agent == nil || agent["@id"] != crate.LocalID("signer", keyID) || !strings.Contains(e["description"].(string), "which the project trusts") {
+			t.Errorf("digits/load: agent %v, description %q; want the signer %s, trusted", agent, e["description"], keyID)
+		}
+		return
+	}
+	t.Errorf("no action for digits/load in\n%s", m)
+}
