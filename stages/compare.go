@@ -299,7 +299,7 @@ func (d *reportData) evidence(c models.Comparison) string {
 		if diff == "1" || diff == "-1" {
 			unit = " point"
 		}
-		return fmt.Sprintf("difference %s%s, 95 %% interval %s; of the %d test images, %s are right only for the first and %s only for the second (mean over seeds); %s, %s",
+		return fmt.Sprintf("difference %s%s, 95 %% interval %s; of the %d test images, right only for the first: %s, only for the second: %s (mean over seeds); %s, %s",
 			diff, unit, ciPts(c.Lo, c.Hi), n, count(c.NBetter), count(c.NWorse), test, pval(c.P))
 	}
 	return fmt.Sprintf("difference in test MSE %s, 95 %% interval %s, paired bootstrap over the tiles of test cells and the seeds",
