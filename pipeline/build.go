@@ -48,6 +48,8 @@ func (bc BuildConfig) withSettings(settings []debug.BuildSetting) BuildConfig {
 		switch {
 		case strings.HasPrefix(s.Key, "vcs"), s.Key == "-trimpath":
 			continue // the commit, a dirty tree and file names in stack traces do not change what a stage computes
+		case strings.HasPrefix(s.Key, "CGO_") && strings.HasSuffix(s.Key, "FLAGS") && s.Value == "":
+			continue // the default, which a -trimpath build does not record
 		case s.Key == "-ldflags":
 			// Stripping the symbol table or DWARF (-s, -w) changes no
 			// generated code; -X sets one variable (counted where it is
