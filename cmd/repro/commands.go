@@ -177,7 +177,7 @@ func newShowCmd(g *globals) *cobra.Command {
 			if len(sts) == 1 {
 				fmt.Fprintf(out, "state    %s\n", sts[0].State)
 				for _, r := range sts[0].Reasons {
-					fmt.Fprintf(out, "         %s\n", r)
+					fmt.Fprintf(out, "         %s\n", termText(r))
 				}
 				if sts[0].Key != "" {
 					fmt.Fprintf(out, "key      %s\n", sts[0].Key)
@@ -292,7 +292,7 @@ func newMetricsCmd(g *globals) *cobra.Command {
 				return nil
 			}
 			for _, k := range slices.Sorted(maps.Keys(m)) {
-				fmt.Fprintf(out, "%-48s %.6g\n", k, m[k])
+				fmt.Fprintf(out, "%-48s %.6g\n", termText(k), m[k])
 			}
 			return nil
 		},

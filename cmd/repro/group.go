@@ -42,18 +42,20 @@ func printGroups(w io.Writer, groups []*stageGroup, verbose bool) {
 	const shown = 4
 	for _, g := range groups {
 		n := fmt.Sprintf("%d stage%s", len(g.stages), plural(len(g.stages)))
-		fmt.Fprintf(w, "%s, %s: %s\n", g.state, n, strings.Join(g.reasons, "; "))
+		// Stage names and reasons come from parameters and locks: one
+		// line each, nothing a terminal or a CI log would obey.
+		fmt.Fprintf(w, "%s, %s: %s\n", g.state, n, termText(strings.Join(g.reasons, "; ")))
 		names := g.stages
 		if !verbose && len(names) > shown+1 {
 			names = append(names[:shown:shown], fmt.Sprintf("and %d more (-v lists them)", len(g.stages)-shown))
 		}
 		if verbose {
 			for _, s := range names {
-				fmt.Fprintf(w, "    %s\n", s)
+				fmt.Fprintf(w, "    %s\n", termText(s))
 			}
 			continue
 		}
-		fmt.Fprintf(w, "    %s\n", strings.Join(names, ", "))
+		fmt.Fprintf(w, "    %s\n", termText(strings.Join(names, ", ")))
 	}
 }
 
