@@ -73,6 +73,15 @@ serve: build katex
 quick: build katex
 	./$(BIN) run --profile quick
 
+# Regenerate both committed locks (repro.quick.lock, repro.lock) after a
+# change of code, parameters, data or toolchain: CI's `status --check`
+# fails until they match. Cached stages cost nothing; a cold default run is
+# the long part (see README).
+.PHONY: locks
+locks: build katex
+	./$(BIN) run --profile quick -q
+	./$(BIN) run -q
+
 # Every go test gets an explicit time limit with headroom: go test's default
 # of 10 minutes per package failed cmd/repro on a loaded 2-core machine
 # (issue 28). No package needs more than a few minutes when the machine is
