@@ -50,10 +50,11 @@ func Methods(load func(stage string) ([]byte, error), names []string) ([]Method,
 		{"logistic regression (SGD)", "logistic/sgd", "logistic/sgd/seed=%d"},
 		{"Keras-style baseline (Adam)", "baseline/keras-style", "baseline/keras-style/seed=%d"},
 		{"Keras-style baseline, to convergence (Adam)", "baseline/keras-style-long", "baseline/keras-style-long/seed=%d"},
+		{"Keras-style baseline, unscaled pixels (Adam)", "baseline/keras-style-raw", "baseline/keras-style-raw/seed=%d"},
 	} {
 		var sum SeedsSummary
 		if err := decodeValue(load, s.stage, &sum); err != nil {
-			if s.stage == "baseline/keras-style-long" {
+			if s.stage == "baseline/keras-style-long" || s.stage == "baseline/keras-style-raw" {
 				continue // optional
 			}
 			return nil, err
