@@ -172,8 +172,16 @@ func NewCachedFingerprinter(fsys fs.FS, bc BuildConfig, cacheDir string) (*Finge
 // Results of Reach are cached in cacheDir ("" for none), by the hash of
 // every package of the build.
 func NewFingerprinterForBuild(b *gobuild.Build, bc BuildConfig, cacheDir string) (*Fingerprinter, error) {
+	return NewFingerprinterForBuildIn(os.DirFS(b.Root), b, bc, cacheDir)
+}
+
+// NewFingerprinterForBuildIn is NewFingerprinterForBuild reading the
+// module's files from fsys (its root the module's): the source embedded in
+// a binary whose build b describes, when the files on disk have changed
+// since.
+func NewFingerprinterForBuildIn(fsys fs.FS, b *gobuild.Build, bc BuildConfig, cacheDir string) (*Fingerprinter, error) {
 	fp := &Fingerprinter{Build: bc, Module: b.Module, files: map[string][]byte{}, build: b}
-	if mod, err := os.ReadFile(filepath.Join(b.Root, "go.mod")); err == nil {
+	if mod, err := fs.ReadFile(fsys, "go.mod"); err == nil {
 		for _, line := range strings.Split(string(mod), "\n") {
 			if f := strings.Fields(line); len(f) == 2 && f[0] == "go" {
 				fp.Lang = version.Lang("go" + f[1])
@@ -190,11 +198,12 @@ func NewFingerprinterForBuild(b *gobuild.Build, bc BuildConfig, cacheDir string)
 			return nil, fmt.Errorf("fingerprint: package %s is in %s, outside the module's root %s", ip, p.Dir, b.Root)
 		}
 		for _, f := range append(append([]string(nil), p.GoFiles...), p.SFiles...) {
-			src, err := os.ReadFile(filepath.Join(p.Dir, f))
+			name := path.Join(filepath.ToSlash(rel), f)
+			src, err := fs.ReadFile(fsys, name)
 			if err != nil {
 				return nil, fmt.Errorf("fingerprint: %w", err)
 			}
-			fp.files[path.Join(filepath.ToSlash(rel), f)] = src
+			fp.files[name] = src
 		}
 	}
 	fp.SourceHash = HashBytes([]byte(fmt.Sprintf("repro fingerprint build v1\nbuild %s\nx %s\nmodule %s\nlang %s\npackages %s\n", bc, xLine(bc), fp.Module, fp.Lang, b.All)))

@@ -149,7 +149,7 @@ func TestKeysSeeEveryChange(t *testing.T) {
 		{name: "-ldflags -X of a variable no stage reaches", base: base, changed: keyCase{src: keySource, build: []debug.BuildSetting{{Key: "-ldflags", Value: "-s -w -X main.v=2"}}}},
 		{name: "-ldflags -X of a variable one stage reaches", base: keyCase{src: labelled},
 			changed: keyCase{src: labelled, build: []debug.BuildSetting{{Key: "-ldflags", Value: "-X github.com/repro-dev/repro/pipeline.label=b"}}},
-			stale: "double", mayRerun: "sum", reason: `package -X github.com/repro-dev/repro/pipeline.label: now reached ("b")`},
+			stale:   "double", mayRerun: "sum", reason: `package -X github.com/repro-dev/repro/pipeline.label: now reached ("b")`},
 		{name: "-ldflags other than -X and -s -w", base: base, changed: keyCase{src: keySource, build: []debug.BuildSetting{{Key: "-ldflags", Value: "-s -w -linkmode=internal"}}},
 			stale: "double,source,square,sum", reason: "build: now -ldflags=-linkmode=internal"},
 		{name: "-race", base: base, changed: keyCase{src: keySource, build: []debug.BuildSetting{{Key: "-race", Value: "true"}}},

@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"encoding/json"
 	"fmt"
 	"io"
 	"os"
@@ -39,6 +40,9 @@ func openCode(root, stateDir string, noRebuild bool) (fp *pipeline.Fingerprinter
 		why = "cannot read this binary's build ID: " + selfErr.Error()
 	case gobuild.MainID(self) == b.TargetID:
 		fp, err := pipeline.NewFingerprinterForBuild(b, bc, stateDir)
+		if err == nil {
+			saveVerified(stateDir, self, b)
+		}
 		return fp, nil, err
 	default:
 		embedded, err := pipeline.NewFingerprinterFor(repro.Source, bc)
@@ -54,6 +58,17 @@ func openCode(root, stateDir string, noRebuild bool) (fp *pipeline.Fingerprinter
 		}
 		why = fmt.Sprintf("the source on disk differs from the source this binary was built from (%s): rebuild (make build) to run your edits (not rebuilt: %s)", strings.Join(limitList(drift, 3), ", "), why)
 	}
+	if b := loadVerified(stateDir, self); b != nil {
+		// This binary was verified against the source it was built from
+		// before: that listing, with the source it embeds, still describes
+		// it exactly, and its results are shared as before the edit.
+		if fp, err := pipeline.NewFingerprinterForBuildIn(repro.Source, b, bc, stateDir); err == nil {
+			if why != "" {
+				warns = append(warns, why+"; results are keyed by this binary's own source, as listed when it was built")
+			}
+			return fp, warns, nil
+		}
+	}
 	fp, err = pipeline.NewCachedFingerprinter(repro.Source, bc, stateDir)
 	if err != nil {
 		return nil, nil, err
@@ -66,6 +81,46 @@ func openCode(root, stateDir string, noRebuild bool) (fp *pipeline.Fingerprinter
 		warns = append(warns, why+"; results are keyed by this binary's build ID, so none is shared with another build")
 	}
 	return fp, warns, nil
+}
+
+// verifiedPath is where the listing a binary was verified against is kept,
+// by the binary's build ID.
+func verifiedPath(stateDir, self string) string {
+	h := sha256.Sum256([]byte(self))
+	return filepath.Join(stateDir, "verified-"+hex.EncodeToString(h[:16])+".json")
+}
+
+// saveVerified keeps the listing this binary was just verified against.
+// Errors are ignored: it only lets the binary keep its keys after the
+// source on disk moves on.
+func saveVerified(stateDir, self string, b *gobuild.Build) {
+	p := verifiedPath(stateDir, self)
+	if _, err := os.Stat(p); err == nil {
+		return
+	}
+	raw, err := json.Marshal(b)
+	if err != nil {
+		return
+	}
+	os.MkdirAll(stateDir, 0o755)
+	pipeline.WriteFileAtomic(p, raw)
+}
+
+// loadVerified returns the listing this binary was verified against
+// earlier, or nil.
+func loadVerified(stateDir, self string) *gobuild.Build {
+	if self == "" {
+		return nil
+	}
+	raw, err := pipeline.ReadRegularFile(verifiedPath(stateDir, self), pipeline.MaxStateFileBytes, "a verified listing")
+	if err != nil {
+		return nil
+	}
+	var b gobuild.Build
+	if json.Unmarshal(raw, &b) != nil || b.TargetID == "" || b.TargetID != gobuild.MainID(self) || b.Packages == nil {
+		return nil
+	}
+	return &b
 }
 
 // listBuild asks the go command for the build of cmd/repro this binary's
