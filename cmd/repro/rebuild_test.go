@@ -13,7 +13,8 @@ import (
 // the Go source makes the next command rebuild bin/repro (with the same
 // build flags) and run the new binary, saying so in one line; --no-rebuild,
 // a missing go, a failing build and the loop guard keep the warning, and
-// key results by the binary's build ID.
+// key results by the binary's own source, as the go command listed it when
+// the binary was first verified.
 func TestRebuildOnEdit(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds the binary several times")
@@ -70,9 +71,9 @@ func TestRebuildOnEdit(t *testing.T) {
 	}
 
 	// No go on PATH: the build cannot be checked; the warning says so, and
-	// the keys hold the binary's build ID.
+	// the keys are those of the binary's own source (verified earlier).
 	noGo := append(slices.DeleteFunc(slices.Clone(env), func(kv string) bool { return strings.HasPrefix(kv, "PATH=") }), "PATH=/nonexistent")
-	if r := repro(noGo, "status"); r.code != 0 || !strings.Contains(r.stderr, "the go command is not on PATH") || !strings.Contains(r.stderr, "keyed by this binary's build ID") {
+	if r := repro(noGo, "status"); r.code != 0 || !strings.Contains(r.stderr, "the go command is not on PATH") || !strings.Contains(r.stderr, "keyed by this binary's own source") {
 		t.Errorf("without go: exit %d, stderr %q", r.code, r.stderr)
 	}
 
@@ -104,7 +105,7 @@ func TestRebuildOnEdit(t *testing.T) {
 	f.WriteString("\nvar _ = undefinedName\n")
 	f.Close()
 	r = repro(env, "status")
-	if r.code != 0 || !strings.Contains(r.stderr, "undefinedName") || !strings.Contains(r.stderr, "keyed by this binary's build ID") {
+	if r.code != 0 || !strings.Contains(r.stderr, "undefinedName") || !strings.Contains(r.stderr, "keyed by this binary's own source") {
 		t.Errorf("failing build: exit %d, stderr %q", r.code, r.stderr)
 	}
 }
