@@ -48,16 +48,17 @@ type Package struct {
 	ImportPath string
 	Name       string
 	Dir        string
-	Standard   bool     `json:",omitempty"`
-	Module     string   `json:",omitempty"` // the module's path ("" for the standard library)
-	Version    string   `json:",omitempty"` // its version, "" for the main module and local replacements
-	Main       bool     `json:",omitempty"` // in the main module
-	GoFiles    []string `json:",omitempty"` // the .go files compiled (cgo files not included), relative to Dir
-	SFiles     []string `json:",omitempty"` // assembly, relative to Dir
-	Files      []string // every file the compiler reads, relative to Dir, sorted
-	Imports    []string `json:",omitempty"` // resolved import paths
-	Deps       []string `json:",omitempty"` // every package it reaches, sorted
-	Export     string   `json:",omitempty"` // the compiler's export data for it
+	Standard   bool   `json:",omitempty"`
+	Module     string `json:",omitempty"` // the module's path ("" for the standard library)
+	Version    string `json:",omitempty"` // its version, "" for the main module and local replacements
+	Main       bool   `json:",omitempty"` // in the main module
+	// The files, for the packages of the module only (the listing is
+	// read at every start-up: outside packages count by Hash and Floor).
+	GoFiles []string `json:",omitempty"` // the .go files compiled (cgo files not included), relative to Dir
+	SFiles  []string `json:",omitempty"` // assembly, relative to Dir
+	Files   []string `json:",omitempty"` // every file the compiler reads, relative to Dir, sorted
+	Imports []string `json:",omitempty"` // resolved import paths
+	Export  string   `json:",omitempty"` // the compiler's export data for it
 	// Opaque says why the module's declaration model cannot see all the
 	// package does ("" when it can): cgo, //go:embed, assembly that
 	// #includes a header of its own, //go:linkname, or a package outside
@@ -103,7 +104,7 @@ type Stat struct {
 }
 
 // cacheVersion changes when the cached format or its meaning does.
-const cacheVersion = "gobuild cache v1"
+const cacheVersion = "gobuild cache v2"
 
 // Load lists the build described by c.
 func Load(ctx context.Context, c Config) (*Build, error) {
@@ -197,7 +198,6 @@ type listed struct {
 	GoFiles, CgoFiles, CFiles, CXXFiles, MFiles, HFiles, FFiles, SFiles []string
 	SwigFiles, SwigCXXFiles, SysoFiles, EmbedFiles                      []string
 	Imports                                                             []string
-	Deps                                                                []string
 	Error                                                               *struct{ Err string }
 
 	depOnly bool
@@ -244,7 +244,7 @@ func list(ctx context.Context, c Config) (*Build, error) {
 			return nil, fmt.Errorf("gobuild: package %s: %s", l.ImportPath, l.Error.Err)
 		}
 		p := &Package{ImportPath: l.ImportPath, Name: l.Name, Dir: l.Dir, Standard: l.Standard, Export: l.Export,
-			Imports: l.Imports, Deps: l.Deps, GoFiles: l.GoFiles, SFiles: l.SFiles}
+			Imports: l.Imports, GoFiles: l.GoFiles, SFiles: l.SFiles}
 		for _, fs := range [][]string{l.GoFiles, l.CgoFiles, l.CFiles, l.CXXFiles, l.MFiles, l.HFiles, l.FFiles,
 			l.SFiles, l.SwigFiles, l.SwigCXXFiles, l.SysoFiles, l.EmbedFiles} {
 			p.Files = append(p.Files, fs...)
@@ -303,6 +303,9 @@ func list(ctx context.Context, c Config) (*Build, error) {
 		p := b.Packages[ip]
 		p.Main = p.Main && p.Module == b.Module
 		p.Opaque = opaque(p, raw[ip])
+		if !p.Main {
+			p.GoFiles, p.SFiles, p.Files = nil, nil, nil
+		}
 	}
 	// go list -deps prints a package after its dependencies: the floors
 	// of its imports are known when it comes.
@@ -335,6 +338,29 @@ func list(ctx context.Context, c Config) (*Build, error) {
 	}
 	b.Watch = w.stats
 	return b, nil
+}
+
+// Deps lists every package ip reaches through its imports, sorted.
+func (b *Build) Deps(ip string) []string {
+	seen := map[string]bool{}
+	var walk func(string)
+	walk = func(p string) {
+		if pk := b.Packages[p]; pk != nil {
+			for _, im := range pk.Imports {
+				if !seen[im] {
+					seen[im] = true
+					walk(im)
+				}
+			}
+		}
+	}
+	walk(ip)
+	out := make([]string, 0, len(seen))
+	for p := range seen {
+		out = append(out, p)
+	}
+	slices.Sort(out)
+	return out
 }
 
 // DepOnly reports whether go list listed the package only as a dependency

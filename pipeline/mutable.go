@@ -297,10 +297,8 @@ func (fp *Fingerprinter) writersOf(imports map[string]bool, done map[string]bool
 	for ip := range imports {
 		pkgs[ip] = true
 		if fp.build != nil {
-			if p := fp.build.Packages[ip]; p != nil {
-				for _, d := range p.Deps {
-					pkgs[d] = true
-				}
+			for _, d := range fp.build.Deps(ip) {
+				pkgs[d] = true
 			}
 		}
 	}
