@@ -14,9 +14,6 @@ import (
 // of the results, so that the words follow the numbers: claims_test.go
 // checks that each sentence changes when the numbers do.
 
-// within reports whether a and b differ by less than tol.
-func within(a, b, tol float64) bool { return math.Abs(a-b) <= tol }
-
 // relChange is (b - a) / a.
 func relChange(a, b float64) float64 { return (b - a) / a }
 

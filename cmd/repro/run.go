@@ -233,17 +233,3 @@ func nonNil(xs []string) []string {
 	}
 	return xs
 }
-
-func joinReasons(rs []string, force bool) string {
-	if len(rs) == 0 && force {
-		return "--force"
-	}
-	s := ""
-	for i, r := range rs {
-		if i > 0 {
-			s += "; "
-		}
-		s += r
-	}
-	return s
-}
