@@ -150,15 +150,23 @@ func NewCachedFingerprinter(fsys fs.FS, bc BuildConfig, cacheDir string) (*Finge
 	if err != nil {
 		return nil, err
 	}
-	fp.cacheFile = filepath.Join(cacheDir, "fingerprints-"+fp.SourceHash[:32]+".json")
-	if b, err := ReadRegularFile(fp.cacheFile, MaxStateFileBytes, "a fingerprint cache"); err == nil {
-		var c codeCacheFile
-		if json.Unmarshal(b, &c) == nil && c.Source == fp.SourceHash && c.Codes != nil {
-			fp.cached = c.Codes
-			return fp, nil
+	return fp.openCache(cacheDir)
+}
+
+// openCache reads the Reach results cached in cacheDir for fp's source;
+// without a usable cache ("" for none) it loads the source now, so that a
+// broken source is an error at once.
+func (fp *Fingerprinter) openCache(cacheDir string) (*Fingerprinter, error) {
+	if cacheDir != "" {
+		fp.cacheFile = filepath.Join(cacheDir, "fingerprints-"+fp.SourceHash[:32]+".json")
+		if raw, err := ReadRegularFile(fp.cacheFile, MaxStateFileBytes, "a fingerprint cache"); err == nil {
+			var c codeCacheFile
+			if json.Unmarshal(raw, &c) == nil && c.Source == fp.SourceHash && c.Codes != nil {
+				fp.cached = c.Codes
+				return fp, nil
+			}
 		}
 	}
-	// No usable cache: load now, so a broken source is an error at once.
 	if err := fp.load(); err != nil {
 		return nil, err
 	}
@@ -207,20 +215,7 @@ func NewFingerprinterForBuildIn(fsys fs.FS, b *gobuild.Build, bc BuildConfig, ca
 		}
 	}
 	fp.SourceHash = HashBytes([]byte(fmt.Sprintf("repro fingerprint build v1\nbuild %s\nx %s\nmodule %s\nlang %s\npackages %s\n", bc, xLine(bc), fp.Module, fp.Lang, b.All)))
-	if cacheDir != "" {
-		fp.cacheFile = filepath.Join(cacheDir, "fingerprints-"+fp.SourceHash[:32]+".json")
-		if raw, err := ReadRegularFile(fp.cacheFile, MaxStateFileBytes, "a fingerprint cache"); err == nil {
-			var c codeCacheFile
-			if json.Unmarshal(raw, &c) == nil && c.Source == fp.SourceHash && c.Codes != nil {
-				fp.cached = c.Codes
-				return fp, nil
-			}
-		}
-	}
-	if err := fp.load(); err != nil {
-		return nil, err
-	}
-	return fp, nil
+	return fp.openCache(cacheDir)
 }
 
 // xLine lists the -X assignments of bc, for the hash of what fingerprints
