@@ -3,6 +3,7 @@ package pipeline
 import (
 	"context"
 	"fmt"
+	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -121,6 +122,20 @@ func TestPulledUnderRemovedKeyIsAMiss(t *testing.T) {
 	}
 	if len(rb.Ran) != 0 || len(*ws) != 4 || !strings.Contains((*ws)[0], "--keep-untrusted") || !strings.Contains((*ws)[0], oldKey.ID) {
 		t.Errorf("with KeepUntrusted: ran %v, warnings %q; want all cached, one warning each naming %s", rb.Ran, *ws, oldKey.ID)
+	}
+	// status agrees with run: not fresh, and why.
+	st := &Engine{Store: b.engine.Store, Code: b.engine.Code, Root: b.dir}
+	st.SetRemotePolicy(RemotePolicy{Trusted: []PublicKey{newKey.PublicKey}})
+	lock, _ := ReadLock(filepath.Join(b.dir, "none.lock"))
+	if err := lock.Update(rb, b.engine); err != nil {
+		t.Fatal(err)
+	}
+	sts, err := st.Status(b.graph(3, false).Stages(), lock)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sts[0].State == StateFresh || !strings.Contains(strings.Join(sts[0].Reasons, " "), "no longer trusted") {
+		t.Errorf("status of %s after its key was removed: %s %q, want stale, saying why", sts[0].Stage, sts[0].State, sts[0].Reasons)
 	}
 	b.engine.SetRemotePolicy(RemotePolicy{Trusted: []PublicKey{newKey.PublicKey}})
 	ws = warnings(b.engine)

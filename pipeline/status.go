@@ -1,6 +1,7 @@
 package pipeline
 
 import (
+	"errors"
 	"fmt"
 	"slices"
 	"sort"
@@ -51,7 +52,14 @@ func (e *Engine) Status(stages []*Stage, lock *Lock) ([]StageStatus, error) {
 				return nil, err
 			}
 			st.Key = p.Key
-			rec, rerr := e.Store.Record(p.Key)
+			// As a run looks it up: a result pulled under a key no longer
+			// trusted is a miss.
+			rec, rerr := e.cachedRecord(s, p.Key)
+			if rec == nil && rerr == nil {
+				if r, _ := e.Store.Record(p.Key); r != nil {
+					rerr = errors.New("the result was pulled from a remote store under a key no longer trusted (run recomputes it; --keep-untrusted uses it)")
+				}
+			}
 			if rec != nil {
 				recs[s.Name] = rec
 				st.State = StateFresh

@@ -37,6 +37,11 @@ func newStatusCmd(g *globals) *cobra.Command {
 			if check {
 				return statusCheck(out, p, sel, lock, checkRev)
 			}
+			// The trusted keys, as run has them: a result pulled under a
+			// key no longer trusted is not fresh (run recomputes it).
+			if err := setTrust(p, false); err != nil {
+				return err
+			}
 			sts, err := p.engine.Status(sel, lock)
 			if err != nil {
 				return err
