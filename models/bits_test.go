@@ -17,9 +17,6 @@ import (
 // result bit-identical (issue 28). If a change of the numerics is intended,
 // say so in the commit and update the hashes (the test prints them).
 func TestTrainingBitsUnchanged(t *testing.T) {
-	x, y := terrainLike(1, 120)
-	xv, yv := terrainLike(2, 60)
-	s := loadDigits(t).split(0, 20)
 	for _, tc := range []struct {
 		name string
 		cfg  NetConfig
@@ -46,15 +43,7 @@ func TestTrainingBitsUnchanged(t *testing.T) {
 			"efde53d11452746a7142a98bc664aca4164302861b0a00c71ac8fb48c99e7e41"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			n := NewNetwork(tc.cfg, 11)
-			xt, yt, xvv, yvv := x, y, xv, yv
-			if tc.cfg.Inputs == 64 {
-				xt, yt, xvv, yvv = s.xTrain, s.yTrain, s.xVal, s.yVal
-			}
-			h, err := n.Train(xt, yt, xvv, yvv, tc.tc, nil)
-			if err != nil {
-				t.Fatal(err)
-			}
+			n, h, xvv := trainSmall(t, tc.cfg, tc.tc)
 			hs := sha256.New()
 			for _, v := range n.theta {
 				hs.Write(binary.LittleEndian.AppendUint64(nil, math.Float64bits(v)))
