@@ -127,6 +127,8 @@ func TestBadConfig(t *testing.T) {
 		{name: "unknown key in profile", quick: "terain:\n  window: 100\n", want: []string{"params.quick.yaml", "terain", "did you mean terrain"}},
 		{name: "missing profile", quick: "", set: nil, want: []string{"--profile quick", "params.quick.yaml not found"}},
 		{name: "negative lambda", set: []string{"terrain.ridge_lambdas=[0.1, -1]"}, want: []string{"terrain.ridge_lambdas[1] = -1", "must be >= 0"}},
+		{name: "grid offset of a whole spacing", set: []string{"terrain.grid_offsets=[[0.5, 1]]"}, want: []string{"terrain.grid_offsets[0] = [0.5 1]", "fraction of terrain.x_sparsity"}},
+		{name: "grid offset not a pair", set: []string{"terrain.grid_offsets=[[0.5]]"}, want: []string{"terrain.grid_offsets[0] = [0.5]", "want [row, column]"}},
 		{name: "mapping for scalar", set: []string{"terrain.degree={a: 1}"}, want: []string{"terrain.degree", "want an integer"}},
 		{name: "too many per class", set: []string{"digits.train_per_class=160"}, want: []string{"digits.train_per_class = 160", "must leave a test set"}},
 	} {

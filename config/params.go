@@ -35,6 +35,13 @@ type Terrain struct {
 	// RidgeRefineSteps is how many penalties beyond the grid linear/ridge
 	// may add when the chosen one is on its edge.
 	RidgeRefineSteps int `yaml:"ridge_refine_steps"`
+	// GridOffsets are further placements of the training grid, each a
+	// [row, column] shift from the study's (0, 0) as a fraction of
+	// x_sparsity in [0, 1) (rounded down to whole cells; placements that
+	// round to one already listed are dropped): the chosen models are
+	// trained again on each, so that the report's intervals include the
+	// variation of the training data.
+	GridOffsets [][]float64 `yaml:"grid_offsets"`
 }
 
 // Digits is the classification data.

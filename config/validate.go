@@ -88,13 +88,14 @@ func checkArchitecture(s string) ([]int, error) {
 // keep a typo (an extra zero or three) from asking for more memory or time
 // than a machine has, or from overflowing an int.
 const (
-	maxWindow     = 1 << 16       // terrain.window
-	maxEpochs     = 100_000       // every train.epochs, patience and linear_sgd.beta_epochs
-	maxBatch      = 1 << 20       // every batch size
-	maxSteps      = 1_000_000_000 // schedule.steps and every ramp_up, in SGD steps
-	maxBetaRuns   = 1000          // linear_sgd.beta_runs
-	maxIterations = 100_000       // logistic.lbfgs_iterations
-	maxLambdas    = 100           // terrain.ridge_lambdas
+	maxWindow      = 1 << 16       // terrain.window
+	maxEpochs      = 100_000       // every train.epochs, patience and linear_sgd.beta_epochs
+	maxBatch       = 1 << 20       // every batch size
+	maxSteps       = 1_000_000_000 // schedule.steps and every ramp_up, in SGD steps
+	maxBetaRuns    = 1000          // linear_sgd.beta_runs
+	maxIterations  = 100_000       // logistic.lbfgs_iterations
+	maxLambdas     = 100           // terrain.ridge_lambdas
+	maxGridOffsets = 10            // terrain.grid_offsets: each retrains every chosen terrain model
 )
 
 type checker struct {
@@ -269,6 +270,19 @@ func (p *Params) validate(d *decoder) error {
 		c.nonNeg(fmt.Sprintf("terrain.ridge_lambdas[%d]", i), l)
 	}
 	c.intRange("terrain.ridge_refine_steps", t.RidgeRefineSteps, 0, maxLambdas)
+	if len(t.GridOffsets) > maxGridOffsets {
+		c.fail("terrain.grid_offsets", len(t.GridOffsets), "%d placements: want at most %d", len(t.GridOffsets), maxGridOffsets)
+	}
+	for i, o := range t.GridOffsets {
+		k := fmt.Sprintf("terrain.grid_offsets[%d]", i)
+		if len(o) != 2 {
+			c.fail(k, o, "want [row, column]: two shifts of the training grid, as fractions of terrain.x_sparsity")
+			continue
+		}
+		if !(o[0] >= 0 && o[0] < 1 && o[1] >= 0 && o[1] < 1) {
+			c.fail(k, o, "each shift is a fraction of terrain.x_sparsity: at least 0 and below 1")
+		}
+	}
 	nTerrain := TerrainTrainPoints(t.Window, t.XSparsity)
 
 	g := p.Digits

@@ -138,8 +138,8 @@ func (d *reportData) bestNet() RegTune {
 // size, and how far its best epoch is into its budget.
 func (d *reportData) LoserDiscussion(t RegTune) string {
 	best := d.bestNet()
-	bm, _ := meanSD(best.TestMSE)
-	tm, _ := meanSD(t.TestMSE)
+	bm, _, _ := d.interval(d.netMethod(best))
+	tm, _, _ := d.interval(d.netMethod(t))
 	var s strings.Builder
 	fmt.Fprintf(&s, "The %s's best cell, %s at $\\gamma_0 = %s$, ", kindName(t.Label), t.BestArch, num(t.BestLR))
 	if t.Edges.Budget != nil && len(t.Edges.Budget.BestEpochs) > 0 {

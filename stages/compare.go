@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"hash/fnv"
 	"math"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -32,9 +33,51 @@ type method struct {
 	// W weighs the units when they are not the report's test tiles (the
 	// learning curve's common test cells); nil: d.weights.
 	W []float64
+	// Places is how many placements of the terrain's training grid the
+	// rows span: grouped by placement, the study's first, the same number
+	// of rows for each (0 or 1: the study's placement only).
+	Places int
 }
 
 func (m method) ok() bool { return len(m.Runs) > 0 && len(m.Runs[0]) > 0 }
+
+func (m method) places() int { return max(1, m.Places) }
+
+// align returns the rows of methods compared together: on the placements
+// all of them have (the study's alone when they differ), a method with one
+// row per placement (the closed form) repeated for each seed of the
+// others, so that row k of every method is the same placement and seed.
+// It returns the number of placements used.
+func align(ms []method) ([][][]float64, int) {
+	places := ms[0].places()
+	for _, m := range ms {
+		if m.places() != places {
+			places = 1
+		}
+	}
+	blocks := make([][][]float64, len(ms))
+	per := 1
+	for i, m := range ms {
+		blocks[i] = m.Runs[:len(m.Runs)/m.places()*places]
+		per = max(per, len(blocks[i])/places)
+	}
+	if places == 1 {
+		return blocks, 1 // models.Compare pairs a single row with every seed
+	}
+	for i, b := range blocks {
+		if len(b) != places {
+			continue
+		}
+		var rows [][]float64
+		for _, r := range b {
+			for range per {
+				rows = append(rows, r)
+			}
+		}
+		blocks[i] = rows
+	}
+	return blocks, places
+}
 
 func (d *reportData) compareConfig() models.CompareConfig {
 	c := models.DefaultCompare
@@ -71,7 +114,8 @@ func (d *reportData) testCells() []int {
 // compare is models.Compare of a with b (memoised by the scores: sentences
 // and tables ask for the same pairs).
 func (d *reportData) compare(a, b method) models.Comparison {
-	key := fmt.Sprint(a.Metric, scoresKey(a.Runs), scoresKey(b.Runs), scoresKey([][]float64{a.W}))
+	rows, _ := align([]method{a, b})
+	key := fmt.Sprint(a.Metric, scoresKey(rows[0]), scoresKey(rows[1]), scoresKey([][]float64{a.W}))
 	if c, ok := d.comparisons[key]; ok {
 		return c
 	}
@@ -82,7 +126,7 @@ func (d *reportData) compare(a, b method) models.Comparison {
 	if w == nil {
 		w = d.weights(a.Metric)
 	}
-	c := models.Compare(a.Metric, a.Runs, b.Runs, w, d.compareConfig())
+	c := models.Compare(a.Metric, rows[0], rows[1], w, d.compareConfig())
 	d.comparisons[key] = c
 	return c
 }
@@ -125,13 +169,10 @@ func (d *reportData) interval(m method) (mean, lo, hi float64) {
 
 // ranked orders methods best first and names those level with the best.
 func (d *reportData) ranked(ms []method) (order []int, tied []bool) {
-	var runs [][][]float64
-	for _, m := range ms {
-		runs = append(runs, m.Runs)
-	}
 	if len(ms) == 0 {
 		return nil, nil
 	}
+	runs, _ := align(ms)
 	key := fmt.Sprint("rank", ms[0].Metric)
 	for _, r := range runs {
 		key += fmt.Sprint(" ", scoresKey(r))
@@ -183,8 +224,74 @@ func (d *reportData) linShort() string {
 	return "Ridge"
 }
 
+// placesOf is the number of placements a comparison of ms uses.
+func placesOf(ms []method) int {
+	if len(ms) == 0 {
+		return 1
+	}
+	_, n := align(ms)
+	return n
+}
+
+// placements is the number of placements of the training grid the chosen
+// terrain models were trained on (1: the study's only).
+func (d *reportData) placements() int { return d.linMethod().places() }
+
+// terrainData says what the terrain's main intervals resample, for the
+// abstract.
+func (d *reportData) terrainData() string {
+	if n := d.placements(); n > 1 {
+		return fmt.Sprintf("on the terrain the tiles of test cells and %d placements of the training grid", n)
+	}
+	return "on the terrain the tiles of test cells"
+}
+
+// terrainOverN is overWhat for the terrain's test table, with the number
+// of tiles.
+func (d *reportData) terrainOverN() string {
+	tiles := len(d.weights(models.SquaredError))
+	if n := d.placements(); n > 1 {
+		return fmt.Sprintf("the seeds, the %d tiles of test cells and the %d placements of the training grid", tiles, n)
+	}
+	return fmt.Sprintf("the seeds and the %d tiles of test cells", tiles)
+}
+
+// overWhat says what a terrain interval resamples.
+func overWhat(places int) string {
+	if places > 1 {
+		return fmt.Sprintf("the tiles of test cells, the seeds and the %d placements of the training grid", places)
+	}
+	return "the tiles of test cells and the seeds"
+}
+
+// placed adds to m the rows of its model trained on the further
+// placements of the training grid (label: PlacementRuns.Label), when
+// every placement has as many rows as the study's.
+func (d *reportData) placed(m method, label string) method {
+	if len(d.Placed) == 0 || !m.ok() {
+		return m
+	}
+	rows := slices.Clone(m.Runs)
+	n := 0 // m.Runs is the study's placement throughout
+	for _, p := range d.Placed {
+		if p.Label != label {
+			continue
+		}
+		if len(p.TileSE) != len(m.Runs) || len(p.TileSE[0]) != len(m.Runs[0]) {
+			return m
+		}
+		rows = append(rows, p.TileSE...)
+		n++
+	}
+	if n == 0 {
+		return m
+	}
+	m.Runs, m.Places = rows, 1+n
+	return m
+}
+
 func (d *reportData) linMethod() method {
-	return method{Name: d.linName(), Metric: models.SquaredError, Runs: [][]float64{d.Ridge.TestBlockSE}}
+	return d.placed(method{Name: d.linName(), Metric: models.SquaredError, Runs: [][]float64{d.Ridge.TestBlockSE}}, "ridge")
 }
 
 func (d *reportData) sgdMethod() method {
@@ -198,7 +305,7 @@ func (d *reportData) netMethod(t RegTune) method {
 			m.Runs = append(m.Runs, r.TestBlockSE)
 		}
 	}
-	return m
+	return d.placed(m, t.Label)
 }
 
 // netMethods are the terrain network kinds, the study's and the extensions.
@@ -287,7 +394,7 @@ func verb(c models.Comparison) string {
 
 // evidence is the numbers behind a comparison, for a parenthesis: the
 // difference, its 95 % interval and the test.
-func (d *reportData) evidence(c models.Comparison) string {
+func (d *reportData) evidence(c models.Comparison, places int) string {
 	if c.Metric == models.Correct {
 		n := len(d.DSplit.Test)
 		test := "McNemar's test"
@@ -302,8 +409,8 @@ func (d *reportData) evidence(c models.Comparison) string {
 		return fmt.Sprintf("difference %s%s, 95 %% interval %s; of the %d test images, right only for the first: %s, only for the second: %s (mean over seeds); %s, %s",
 			diff, unit, ciPts(c.Lo, c.Hi), n, count(c.NBetter), count(c.NWorse), test, pval(c.P))
 	}
-	return fmt.Sprintf("difference in test MSE %s, 95 %% interval %s, paired bootstrap over the tiles of test cells and the seeds",
-		signedVal(c.Diff, c.Lo, c.Hi), ciVal(c.Lo, c.Hi))
+	return fmt.Sprintf("difference in test MSE %s, 95 %% interval %s, paired bootstrap over %s",
+		signedVal(c.Diff, c.Lo, c.Hi), ciVal(c.Lo, c.Hi), overWhat(places))
 }
 
 // versus is a sentence comparing a with b on the test set.
@@ -312,13 +419,14 @@ func (d *reportData) versus(a, b method) string {
 		return ""
 	}
 	c := d.compare(a, b)
+	_, places := align([]method{a, b})
 	where := "on the test cells"
 	scores := fmt.Sprintf("test MSE %s against %s", sig(c.MeanA), sig(c.MeanB))
 	if c.Metric == models.Correct {
 		where = "on the test images"
 		scores = fmt.Sprintf("%s against %s", pct(c.MeanA, 1), pct(c.MeanB, 1))
 	}
-	return fmt.Sprintf("%s %s %s %s: %s (%s).", upperFirst(a.Name), verb(c), b.Name, where, scores, d.evidence(c))
+	return fmt.Sprintf("%s %s %s %s: %s (%s).", upperFirst(a.Name), verb(c), b.Name, where, scores, d.evidence(c, places))
 }
 
 // bestSentence names the methods level with the best on the test set.

@@ -43,6 +43,7 @@ func Build(p *config.Params, env Env) (*pipeline.Graph, error) {
 	b.data()           // terrain/..., digits/...
 	b.linear()         // linear/...
 	b.regression()     // neural/regression/...
+	b.placements()     // terrain/placement/..., linear/placement/..., neural/regression/placement/...
 	b.classification() // neural/classification/..., logistic/..., baseline/...
 	b.learningCurve()  // learning-curve/...
 	if err := b.mnist(); err != nil {
@@ -74,7 +75,9 @@ type builder struct {
 	sgd             pipeline.Ref[LinSGDSummary]
 	betas           map[string]pipeline.Ref[BetaRuns]
 	regTunes, extra []pipeline.Ref[RegTune]
-	initChecks      []pipeline.Ref[InitCheck] // the sigmoid choice at another initialisation
+	initChecks      []pipeline.Ref[InitCheck]     // the sigmoid choice at another initialisation
+	placed          []pipeline.Ref[PlacementRuns] // chosen terrain models on further placements of the grid
+	tuned           []TuneParams                  // the parameters of regTunes, then of extra
 	clsTune         pipeline.Ref[ClsTune]
 	logistic, keras pipeline.Ref[SeedsSummary]
 	kerasLong       pipeline.Ref[SeedsSummary] // zero without baseline.long_epochs
@@ -162,6 +165,7 @@ func (b *builder) regression() {
 			tp.Candidates = append(tp.Candidates, Candidate{Arch: arch, LR: lr, Stages: pipeline.Names(cell)})
 			runs = append(runs, cell...)
 		}
+		b.tuned = append(b.tuned, tp)
 		return pipeline.Add(b.g, name, tp, TuneInput{b.scaled.In(), pipeline.Ins(runs)}, regressionTune)
 	}
 	for _, act := range r.Activations {
@@ -184,6 +188,29 @@ func (b *builder) regression() {
 		b.extra = append(b.extra, tune(tp, "neural/regression/tune/extra="+x.Name, cross(tp.Archs, tp.LRs), func(string, float64) string {
 			return "neural/regression/extra=" + x.Name
 		}))
+	}
+}
+
+// placements: the outer loop over the terrain's data. For each further
+// placement of the training grid (terrain.grid_offsets), the split, and
+// the linear baseline and the chosen cell of each kind of network trained
+// again on it. They depend on the tuning's choices: not shardable.
+func (b *builder) placements() {
+	t := b.p.Terrain
+	for _, o := range GridOffsets(t) {
+		off := offsetName(o[0], o[1])
+		pl := pipeline.Add(b.g, "terrain/placement/offset="+off, PlacementParams{XSparsity: t.XSparsity, Row: o[0], Col: o[1], Degree: t.Degree},
+			PlacementInput{b.grid.In(), b.split.In()}, terrainPlacement)
+		b.placed = append(b.placed, pipeline.Add(b.g, "linear/placement/offset="+off, struct{}{}, PlacementLinearInput{pl.In(), b.ridge.In()}, placementLinear))
+		for i, tune := range slices.Concat(b.regTunes, b.extra) {
+			tp := b.tuned[i]
+			name := "neural/regression/placement/offset=" + off + "/act=" + tp.Label
+			if x, ok := strings.CutPrefix(tp.Label, "extra."); ok {
+				name = "neural/regression/placement/offset=" + off + "/extra=" + x
+			}
+			b.placed = append(b.placed, pipeline.Add(b.g, name, PlacementNetParams{Label: tp.Label, Base: tp.Base, Seeds: b.seeds},
+				PlacementNetInput{pl.In(), tune.In()}, placementNet))
+		}
 	}
 }
 
@@ -349,7 +376,7 @@ func (b *builder) report() error {
 	}
 	in := ReportInput{Terrain: b.grid.In(), Split: b.split.In(), OLS: b.ols.In(), Ridge: b.ridge.In(), Design: b.design.In(), SGD: b.sgd.In(), Betas: []pipeline.In[BetaRuns]{b.betas["ols"].In(), b.betas["ridge"].In()},
 		Digits: b.digits.In(), DSplit: b.dsplit.In(), Cls: b.clsTune.In(), LogSGD: b.logistic.In(), LBFGS: b.lbfgs.In(), Keras: b.keras.In(), KerasLong: b.kerasLongIns(), KerasRaw: optionalIns(b.kerasRaw),
-		Reg: pipeline.Ins(b.regTunes), Extra: pipeline.Ins(b.extra), InitChecks: pipeline.Ins(b.initChecks), Curve: pipeline.Ins(b.curve), MNIST: pipeline.Ins(b.mnistRuns), Figures: b.figs, FigureData: b.figData,
+		Reg: pipeline.Ins(b.regTunes), Extra: pipeline.Ins(b.extra), InitChecks: pipeline.Ins(b.initChecks), Placed: pipeline.Ins(b.placed), Curve: pipeline.Ins(b.curve), MNIST: pipeline.Ins(b.mnistRuns), Figures: b.figs, FigureData: b.figData,
 		Published: pipeline.FileIn(PublishedFile), Template: pipeline.FileIn(templateReport), Layout: pipeline.FileIn(templateLayout), CSS: pipeline.FileIn(templateCSS)}
 	for _, f := range b.env.KaTeX {
 		in.KaTeX = append(in.KaTeX, pipeline.FileIn(f))

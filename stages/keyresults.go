@@ -18,7 +18,7 @@ func buildSummaryTables(d *reportData) {
 
 func keyResultsTable(d *reportData) report.Table {
 	t := report.Table{Name: "key-results",
-		Caption: "Key results: test scores on held-out data, each the mean over seeds with its 95 % interval over seeds and test data (tiles of test cells on the terrain, images on the digits); R² is mean ± sd over seeds. The last column compares each method with the best of its data set by a paired test (bootstrap on the terrain, McNemar's on the digits): **best** is the lowest mean error or highest mean accuracy, *level* a method no test separates from it. The study's published numbers are marked *published*; its terrain was different, so terrain numbers compare only in kind.",
+		Caption: "Key results: test scores on held-out data, each the mean with its 95 % interval over seeds and data (on the terrain the tiles of test cells and, where there are several, the placements of the training grid; on the digits the test images); R² is mean ± sd over seeds on the study's placement. The last column compares each method with the best of its data set by a paired test (bootstrap on the terrain, McNemar's on the digits): **best** is the lowest mean error or highest mean accuracy, *level* a method no test separates from it. The study's published numbers are marked *published*; its terrain was different, so terrain numbers compare only in kind.",
 		Header:  []string{"data", "method", "chosen configuration", "test MSE or accuracy [95 % interval]", "test R²", "against the best", "published"},
 		Align:   []string{"left", "left", "left", "right", "right", "left", "left"}}
 	pubT := func(key string) string {
@@ -102,12 +102,12 @@ func keyResultsTable(d *reportData) report.Table {
 // Abstract is the report's opening paragraph, filled from the results.
 func (d *reportData) Abstract() string {
 	var s strings.Builder
-	fmt.Fprintf(&s, "We regenerate, check and extend a student study of stochastic gradient descent, linear regression, a feed-forward neural network written from scratch and logistic regression, on real terrain and on 8 by 8 images of digits. Every grid point runs with %d seeds. Test scores come with 95 %% intervals that resample the seeds and the test data together (tiles of test cells on the terrain, images on the digits), and every comparison of two methods is a paired test on the same test units and seeds. ", d.P.Seeds)
+	fmt.Fprintf(&s, "We regenerate, check and extend a student study of stochastic gradient descent, linear regression, a feed-forward neural network written from scratch and logistic regression, on real terrain and on 8 by 8 images of digits. Every grid point runs with %d seeds. Test scores come with 95 %% intervals that resample the seeds and the data together (%s; the test images on the digits), and every comparison of two methods is a paired test on the same test units and seeds. ", d.P.Seeds, d.terrainData())
 	chosen := d.BestReg()
 	cm := d.netMethod(chosen)
 	if cm.ok() {
-		fmt.Fprintf(&s, "On the terrain (%d training points), the network chosen on validation, the %s (%s), reaches a test MSE of %s (R² %s) and %s the linear baseline chosen on validation, %s (test MSE %s). ",
-			len(d.Split.Train), kindName(chosen.Label), chosen.BestArch, d.mseCI(cm), msd(chosen.TestR2, 3), verb(d.compare(cm, d.linMethod())), d.linName(), sig(d.Ridge.TestMSE))
+		fmt.Fprintf(&s, "On the terrain (%d training points), the network chosen on validation, the %s (%s), reaches a test MSE of %s (R² %s on the study's placement) and %s the linear baseline chosen on validation, %s (test MSE %s). ",
+			len(d.Split.Train), kindName(chosen.Label), chosen.BestArch, d.mseCI(cm), msd(chosen.TestR2, 3), verb(d.compare(cm, d.linMethod())), d.linName(), d.mseCI(d.linMethod()))
 	}
 	if ms, _ := d.netMethods(); len(ms) > 1 {
 		order, tied := d.ranked(ms)

@@ -111,6 +111,9 @@ func stageCount(p *config.Params) (uint64, []stageFamily) {
 	if r.SigmoidInit != "" && r.SigmoidInit != r.Init && slices.Contains(r.Activations, "sigmoid") {
 		other++ // neural/regression/init-check/act=sigmoid/...
 	}
+	// Each further placement of the terrain's training grid: its split,
+	// the linear baseline, and one stage per kind of terrain network.
+	other = addSat(other, mulSat(uint64(len(GridOffsets(p.Terrain))), uint64(2+len(r.Activations)+len(r.Extra))))
 	total := other
 	for _, f := range fams {
 		total = addSat(total, f.count)

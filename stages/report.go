@@ -65,7 +65,8 @@ type ReportInput struct {
 	KerasLong  []pipeline.In[SeedsSummary] // none without baseline.long_epochs
 	KerasRaw   []pipeline.In[SeedsSummary] // none without baseline.raw_inputs
 	Reg, Extra []pipeline.In[RegTune]
-	InitChecks []pipeline.In[InitCheck] // chosen cells retrained at another initialisation
+	InitChecks []pipeline.In[InitCheck]     // chosen cells retrained at another initialisation
+	Placed     []pipeline.In[PlacementRuns] // chosen terrain models on further placements of the grid
 	Curve      []pipeline.In[CurvePoint]
 	MNIST      []pipeline.In[SeedsSummary]
 	Figures    []pipeline.Blob
@@ -144,12 +145,15 @@ type reportData struct {
 	// InitChecks are chosen terrain cells retrained at another
 	// initialisation (the sigmoid networks at Glorot).
 	InitChecks []InitCheck
-	Digits     DigitsData
-	DSplit     DigitsSplit
-	Cls        ClsTune
-	LogSGD     SeedsSummary
-	LBFGS      LBFGSFit
-	Keras      SeedsSummary
+	// Placed are the chosen terrain models trained again on further
+	// placements of the training grid (terrain.grid_offsets).
+	Placed []PlacementRuns
+	Digits DigitsData
+	DSplit DigitsSplit
+	Cls    ClsTune
+	LogSGD SeedsSummary
+	LBFGS  LBFGSFit
+	Keras  SeedsSummary
 	// KerasLong is the baseline trained to convergence (none without
 	// baseline.long_epochs).
 	KerasLong []SeedsSummary
@@ -195,7 +199,7 @@ func reportStage(_ pipeline.Ctx, p ReportParams, in ReportInput) (ReportOutput, 
 	d := &reportData{P: p, tables: map[string]report.Table{}, used: map[string]bool{},
 		Terrain: in.Terrain.Value, Split: in.Split.Value, OLS: in.OLS.Value, Ridge: in.Ridge.Value, Design: in.Design.Value,
 		SGD: in.SGD.Value, Digits: in.Digits.Value, DSplit: in.DSplit.Value, Cls: in.Cls.Value, LogSGD: in.LogSGD.Value,
-		LBFGS: in.LBFGS.Value, Keras: in.Keras.Value, KerasLong: values(in.KerasLong), KerasRaw: values(in.KerasRaw), Betas: values(in.Betas), Reg: values(in.Reg), Extra: values(in.Extra), InitChecks: values(in.InitChecks), Curve: values(in.Curve),
+		LBFGS: in.LBFGS.Value, Keras: in.Keras.Value, KerasLong: values(in.KerasLong), KerasRaw: values(in.KerasRaw), Betas: values(in.Betas), Reg: values(in.Reg), Extra: values(in.Extra), InitChecks: values(in.InitChecks), Placed: values(in.Placed), Curve: values(in.Curve),
 		MNIST: values(in.MNIST)}
 	pub := in.Published.Data
 	if err := json.Unmarshal(pub, &d.Pub); err != nil {

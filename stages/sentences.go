@@ -280,8 +280,8 @@ func (d *reportData) PredictionsSentence() string {
 		}
 		parts = append(parts, fmt.Sprintf("%s (R² %s%s)", names[i], sig(r2[i]), mark))
 	}
-	return fmt.Sprintf("@fig:terrain-predictions shows the predicted surfaces of the first seed beside the truth. Ranked by their mean test error over seeds (R² is the mean over seeds), they are %s; *level* means that a paired bootstrap over the test tiles and seeds does not separate the model from the best. A training grid every %d cells cannot resolve relief finer than that spacing: between its points every model interpolates.",
-		strings.Join(parts, ", "), d.Split.XSparsity)
+	return fmt.Sprintf("@fig:terrain-predictions shows the predicted surfaces of the first seed beside the truth. Ranked by their mean test error (R² is the mean over seeds on the study's placement), they are %s; *level* means that a paired bootstrap over %s does not separate the model from the best. A training grid every %d cells cannot resolve relief finer than that spacing: between its points every model interpolates.",
+		strings.Join(parts, ", "), overWhat(placesOf(ms)), d.Split.XSparsity)
 }
 
 // DigitsHeatSentence says what the digits heat maps show.
@@ -430,10 +430,30 @@ func (d *reportData) Conclusions() []string {
 }
 
 // Limitations are what the report cannot claim.
+// splitLimitation says which variations of the data the intervals include.
+func (d *reportData) splitLimitation() string {
+	if n := d.placements(); n > 1 {
+		return fmt.Sprintf("Every mean is over %d seeds. On the terrain, the chosen models' intervals resample the seeds, the test tiles and %d placements of the training grid (the study's and %d shifted within its spacing, [row, column] offsets %s); tuning ran on the study's placement only, so the choice of cell does not vary with them. On the digits the intervals resample the seeds and the test images, not other draws of the training images, so they understate the variation a new split of the digits would bring.",
+			d.P.Seeds, n, n-1, d.offsetList())
+	}
+	return fmt.Sprintf("Every mean is over %d seeds, and the 95 %% intervals resample these seeds and the test data; they do not include other data splits (another placement of the terrain's training grid, another draw of the digits' training images), so they understate the variation a new split would bring.", d.P.Seeds)
+}
+
+// offsetList lists the further placements' offsets: "[7, 13] and [13, 7]".
+func (d *reportData) offsetList() string {
+	var out []string
+	for _, p := range d.Placed {
+		if p.Label == "ridge" {
+			out = append(out, fmt.Sprintf("[%d, %d]", p.Row, p.Col))
+		}
+	}
+	return joinAnd(out)
+}
+
 func (d *reportData) Limitations() []string {
 	out := []string{
 		fmt.Sprintf("Our terrain is not the study's (SRTM elevations of an area in Ireland are not available offline), so terrain numbers compare only in kind, and the digits split (%d training images) is ours, not the study's.", len(d.DSplit.Train)),
-		fmt.Sprintf("Every mean is over %d seeds, and the 95 %% intervals resample these seeds and the test data; they do not include other data splits (another placement of the terrain's training grid, another draw of the digits' training images), so they understate the variation a new split would bring.", d.P.Seeds),
+		d.splitLimitation(),
 		"Each tuning chooses its cell on the validation minima over epochs of a noisy curve, on the same cells it reports validation errors for: those validation errors are optimistic, and only test errors compare methods.",
 		"Tuning searches learning rate and architecture on a grid, with the other settings (momentum, decay, batch size, patience) fixed as in the study; a refinement extends a grid by a few steps only.",
 		"The test set is scored once per chosen configuration, but the choice of what to report (the grids, their widening) was made by looking at validation results of earlier runs.",

@@ -124,7 +124,7 @@ func buildTables(d *reportData) {
 	}
 	d.tables["split"] = split
 
-	lin := report.Table{Name: "linear", Caption: "Linear models on the terrain (heights scaled to [0, 1]): OLS, Ridge at the penalty chosen on validation (λ = 0 is a candidate), and Ridge trained by SGD at the best mini-batch size and learning rate. Test MSE: mean with its 95 % interval over the tiles of test cells (and the seeds, for SGD); validation MSE of SGD: mean ± sd over seeds of each run's lowest validation error over epochs (optimistic).",
+	lin := report.Table{Name: "linear", Caption: "Linear models on the terrain (heights scaled to [0, 1]): OLS, Ridge at the penalty chosen on validation (λ = 0 is a candidate), and Ridge trained by SGD at the best mini-batch size and learning rate. All on the study's placement of the training grid. Test MSE: mean with its 95 % interval over the tiles of test cells (and the seeds, for SGD); validation MSE of SGD: mean ± sd over seeds of each run's lowest validation error over epochs (optimistic).",
 		Header: []string{"model", "λ", "training MSE", "validation MSE", "test MSE [95 % interval]", "test R²"},
 		Align:  []string{"left", "right", "right", "right", "right", "right"}}
 	for _, f := range []LinearFit{d.OLS, d.Ridge} {
@@ -143,8 +143,8 @@ func buildTables(d *reportData) {
 		pm(b.MeanVal, b.SDVal), d.mseCI(d.sgdMethod()), msd(d.SGD.TestR2, 3)})
 	d.tables["linear"] = lin
 
-	t2 := report.Table{Name: "terrain-test", Caption: fmt.Sprintf("Test error of the chosen model of each kind on the terrain. Test MSE (heights scaled to [0, 1]) and RMSE in metres (heights were divided by the training heights' range, %s m): mean over seeds with its 95 %% interval, resampling the seeds and the %d tiles of test cells (a tile is one cell of the training grid, %d x %d cells: neighbouring cells are not independent); R²: mean ± sd over seeds. The last column is the paired comparison with the linear baseline chosen on validation (%s). The study's published numbers are on different terrain (Ireland) and so comparable only in kind.",
-		report.FormatSig(d.heightRange(), 4), len(d.weights(models.SquaredError)), d.Split.XSparsity, d.Split.XSparsity, d.linShort()),
+	t2 := report.Table{Name: "terrain-test", Caption: fmt.Sprintf("Test error of the chosen model of each kind on the terrain. Test MSE (heights scaled to [0, 1]) and RMSE in metres (heights were divided by the training heights' range, %s m): mean with its 95 %% interval, resampling %s (a tile is one cell of the training grid, %d x %d cells: neighbouring cells are not independent); R²: mean ± sd over seeds on the study's placement. The last column is the paired comparison with the linear baseline chosen on validation (%s). The study's published numbers are on different terrain (Ireland) and so comparable only in kind.",
+		report.FormatSig(d.heightRange(), 4), d.terrainOverN(), d.Split.XSparsity, d.Split.XSparsity, d.linShort()),
 		Header: []string{"model", "chosen on validation", "test MSE [95 % interval]", "RMSE, m [95 % interval]", "test R²", "against the linear baseline", "published MSE (Ireland)", "published R² (Ireland)"},
 		Align:  []string{"left", "left", "right", "right", "right", "left", "right", "right"}}
 	pubRow := func(key string) (string, string) {

@@ -78,18 +78,7 @@ func (s TerrainSplit) Role() []uint8 {
 }
 
 // gridSplit computes the training and validation cells for spacing xs.
-func gridSplit(rows, cols, xs int) (train, val []int) {
-	off := xs / 2
-	for r := 0; r < rows; r += xs {
-		for c := 0; c < cols; c += xs {
-			train = append(train, r*cols+c)
-			if xs > 1 && r+off < rows && c+off < cols {
-				val = append(val, (r+off)*cols+c+off)
-			}
-		}
-	}
-	return train, val
-}
+func gridSplit(rows, cols, xs int) (train, val []int) { return gridSplitAt(rows, cols, xs, 0, 0) }
 
 // SplitParams is the spacing of the training grid.
 type SplitParams struct {
@@ -252,12 +241,15 @@ type DesignParams struct {
 type ScaledInput struct{ Scaled pipeline.In[TerrainScaled] }
 
 func terrainDesign(_ pipeline.Ctx, p DesignParams, in ScaledInput) (Design, error) {
-	deg := p.Degree
-	t := in.Scaled.Value
+	return designOf(in.Scaled.Value, p.Degree), nil
+}
+
+// designOf is the design matrices of degree deg for the scaled points t.
+func designOf(t TerrainScaled, deg int) Design {
 	return Design{
 		Degree: deg, Terms: models.PolyTerms(deg),
 		Train:    fromDense(models.PolyFeatures(t.Train.X, t.Train.Y, deg)),
 		Val:      fromDense(models.PolyFeatures(t.Val.X, t.Val.Y, deg)),
 		TrainPts: t.Train, ValPts: t.Val,
-	}, nil
+	}
 }
