@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"image/color"
 	"math"
+	"strconv"
 	"strings"
 
 	"gonum.org/v1/plot"
@@ -31,7 +32,9 @@ type HeatPanel struct {
 // HeatMap draws one heat map of a hyper-parameter grid (F9, F12, F13): the
 // mean of each cell coloured (viridis, with a colour bar) and printed with
 // its standard deviation as "mean\n± sd" using format (a fmt verb for one
-// float64, e.g. "%.4f"; "" means "%.3g"); diverged cells hatched; the best
+// float64, e.g. "%.1f"; "" means the sd to one or two significant figures
+// (two when its first digit is 1 or 2) and the mean to the same decimal
+// place, or "%.3g" for a cell without sd); diverged cells hatched; the best
 // cell (lowest mean if lowerIsBetter, else highest) outlined. mean, sd and
 // diverged are indexed [y][x]; sd and diverged may be nil.
 //
@@ -139,10 +142,7 @@ func heatMaps(fn, title, xlabel, ylabel string, panels []HeatPanel, format strin
 	if len(panels) == 0 {
 		return nil, badArg(fn, "panels", "empty")
 	}
-	if format == "" {
-		format = "%.3g"
-	}
-	if s := fmt.Sprintf(format, 1.5); strings.Contains(s, "%!") {
+	if s := fmt.Sprintf(format, 1.5); format != "" && strings.Contains(s, "%!") {
 		return nil, badArg(fn, "format", "%q does not format one float64 (gives %q)", format, s)
 	}
 	single := fn == "HeatMap"
@@ -234,9 +234,17 @@ func heatMaps(fn, title, xlabel, ylabel string, panels []HeatPanel, format strin
 				}
 				g.value[y][x] = scale.f(m)
 				all = append(all, g.value[y][x])
-				t := fmt.Sprintf(format, m)
-				if p.SD != nil && finite(p.SD[y][x]) {
-					t += "\n± " + fmt.Sprintf(format, p.SD[y][x])
+				var t string
+				switch {
+				case format != "":
+					t = fmt.Sprintf(format, m)
+					if p.SD != nil && finite(p.SD[y][x]) {
+						t += "\n± " + fmt.Sprintf(format, p.SD[y][x])
+					}
+				case p.SD != nil && finite(p.SD[y][x]):
+					t = meanSD(m, p.SD[y][x])
+				default:
+					t = fmt.Sprintf("%.3g", m)
 				}
 				g.text[y][x] = t
 				if math.IsNaN(bestV) || (lowerIsBetter && m < bestV) || (!lowerIsBetter && m > bestV) {
@@ -492,4 +500,21 @@ func drawDashedOutline(c draw.Canvas, r vg.Rectangle) {
 	c.Stroke(in.Path())
 	c.SetLineStyle(draw.LineStyle{Color: color.Black, Width: 1.4, Dashes: []vg.Length{3, 2}})
 	c.Stroke(in.Path())
+}
+
+// meanSD formats "mean\n± sd" with sd to one or two significant figures
+// (two when its first digit is 1 or 2) and mean to the same decimal place;
+// a zero sd is "± 0", never "± 0.0000".
+func meanSD(m, sd float64) string {
+	sd = math.Abs(sd)
+	if sd == 0 {
+		return strconv.FormatFloat(m, 'g', 3, 64) + "\n± 0"
+	}
+	e := int(math.Floor(math.Log10(sd)))
+	k := -e
+	if sd/math.Pow(10, float64(e)) < 2.95 {
+		k++
+	}
+	k = max(k, 0)
+	return strconv.FormatFloat(m, 'f', k, 64) + "\n± " + strconv.FormatFloat(sd, 'f', k, 64)
 }

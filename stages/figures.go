@@ -226,7 +226,7 @@ func figRegressionHeat(_ pipeline.Ctx, _ struct{}, in TunesInput) (Figure, error
 		t := tin.Value
 		panels = append(panels, heatPanel(activationName(t.Label), t.Heat, false))
 	}
-	svg, err := plots.HeatMaps("Terrain networks: validation MSE, mean ± sd over seeds", "learning rate γ0", "architecture", panels, "%.4f", true,
+	svg, err := plots.HeatMaps("Terrain networks: validation MSE, mean ± sd over seeds", "learning rate γ0", "architecture", panels, "", true,
 		plots.WithLogColor(), plots.WithColorLabel("validation MSE (log scale)"))
 	return withData(svg, err, heatCSV("learning_rate", "architecture", panels))
 }
@@ -375,7 +375,7 @@ func figDigitsHeat(_ pipeline.Ctx, p DigitsHeatParams, in ClsInput) (Figure, err
 	}
 	lo, hi := accuracyRange(t)
 	svg, err := plots.HeatMaps(fmt.Sprintf("Digits, %s hidden layers: validation accuracy (%%), mean ± sd over seeds", activationName(p.Hidden)),
-		"learning rate γ0", "architecture", panels, "%.1f", false, plots.WithColorRange(lo, hi), plots.WithColorLabel("validation accuracy (%)"))
+		"learning rate γ0", "architecture", panels, "", false, plots.WithColorRange(lo, hi), plots.WithColorLabel("validation accuracy (%)"))
 	return withData(svg, err, heatCSV("learning_rate", "architecture", panels))
 }
 
