@@ -42,6 +42,12 @@ type Engine struct {
 	RemoteRequired bool
 	// Shard, if set, runs one part of the grid points (see Shard).
 	Shard Shard
+	// Expected, if set, is each stage's expected wall time in seconds, by
+	// name: it orders the stages waiting for a worker, longest remaining
+	// chain first (see priorities). When nil, the first stage that needs a
+	// worker reads the times earlier runs kept in the store (timings/),
+	// the latest of each stage name.
+	Expected map[string]float64
 
 	remote    remoteState
 	codeMu    sync.Mutex
@@ -265,7 +271,13 @@ func (e *Engine) Run(ctx context.Context, stages []*Stage) (*RunResult, error) {
 	running := 0
 	var firstErr error
 	finished := 0
-	sem := make(chan struct{}, jobs)
+	q := newSlots(jobs, func() map[string]int {
+		expected := e.Expected
+		if expected == nil {
+			expected = e.Store.stageTimes(inRun)
+		}
+		return scheduleRanks(stages, expected)
+	})
 	var stopping atomic.Bool // set on the first failure: start nothing new
 	start := func(s *Stage) {
 		running++
@@ -274,20 +286,36 @@ func (e *Engine) Run(ctx context.Context, stages []*Stage) (*RunResult, error) {
 			deps[d] = res.Outcomes[d].Record
 		}
 		go func() {
-			out, err := e.runOne(ctx, s, deps, sem, &stopping)
+			out, err := e.runOne(ctx, s, deps, q, &stopping)
 			results <- done{s, out, err}
 		}()
 	}
+	// settled is the stage whose result came last: its worker is given
+	// back once the stages it made ready are looking up their keys, so
+	// that the next link of a long chain gets it before a shorter one.
+	settled := ""
 	for {
+		if firstErr == nil {
+			// All of them before any starts: a worker freed meanwhile
+			// waits for the ones that rank higher.
+			for _, s := range ready {
+				q.look(s.Name)
+			}
+		}
 		for firstErr == nil && len(ready) > 0 {
 			s := ready[0]
 			ready = ready[1:]
 			start(s)
 		}
+		if settled != "" {
+			q.release(settled)
+			settled = ""
+		}
 		if running == 0 {
 			break
 		}
 		d := <-results
+		settled = d.s.Name
 		running--
 		finished++
 		if d.err != nil {
@@ -339,7 +367,10 @@ func (e *Engine) Run(ctx context.Context, stages []*Stage) (*RunResult, error) {
 // errNotStarted marks a stage not started because another stage failed.
 var errNotStarted = errors.New("not started: another stage failed")
 
-func (e *Engine) runOne(ctx context.Context, s *Stage, deps map[string]*Record, sem chan struct{}, stopping *atomic.Bool) (*Outcome, error) {
+// runOne prepares s and returns its cached record, or runs it on a worker
+// from q, which Run gives back.
+func (e *Engine) runOne(ctx context.Context, s *Stage, deps map[string]*Record, q *slots, stopping *atomic.Bool) (*Outcome, error) {
+	defer q.decided(s.Name)
 	p, err := e.prepare(s, deps)
 	if err != nil {
 		// prepare's errors already name the stage.
@@ -359,6 +390,9 @@ func (e *Engine) runOne(ctx context.Context, s *Stage, deps map[string]*Record, 
 			e.observe(Event{Kind: EventWarning, Stage: s.Name, Err: fmt.Errorf("cache entry unusable, recomputing: %w", err)})
 		}
 		if rec == nil {
+			if e.Remote != nil {
+				q.decided(s.Name) // the workers do not wait for a download
+			}
 			if rec, err = e.pull(ctx, s, p.Key); err != nil {
 				return nil, &StageError{s.Name, err}
 			}
@@ -374,12 +408,9 @@ func (e *Engine) runOne(ctx context.Context, s *Stage, deps map[string]*Record, 
 			return out, nil
 		}
 	}
-	select {
-	case sem <- struct{}{}:
-	case <-ctx.Done():
-		return nil, &StageError{s.Name, ctx.Err()}
+	if err := q.acquire(ctx, s.Name); err != nil {
+		return nil, &StageError{s.Name, err}
 	}
-	defer func() { <-sem }()
 	if stopping.Load() {
 		return nil, errNotStarted
 	}
