@@ -58,8 +58,10 @@ func softplus(t float64) float64 {
 }
 
 // activate computes a = f(z) elementwise (row-wise for Softmax, rows of
-// width cols). For Identity a and z are the same slice and nothing is done.
-func activate(act Activation, alpha float64, a, z []float64, cols int) {
+// width cols, storing each row's maximum and sum of exponentials, as
+// softmaxRow returns them, in smax and ssum). For Identity a and z are the
+// same slice and nothing is done.
+func activate(act Activation, alpha float64, a, z []float64, cols int, smax, ssum []float64) {
 	a = a[:len(z)]
 	switch act {
 	case Identity:
@@ -67,9 +69,7 @@ func activate(act Activation, alpha float64, a, z []float64, cols int) {
 			copy(a, z)
 		}
 	case Sigmoid:
-		for i, v := range z {
-			a[i] = sigmoid(v)
-		}
+		sigmoids(a, z)
 	case ReLU:
 		// Branch-free (the signs are too irregular to predict): keep
 		// the bits of v where v > 0, else +0.
@@ -81,33 +81,35 @@ func activate(act Activation, alpha float64, a, z []float64, cols int) {
 			a[i] = v * slope(v, alpha)
 		}
 	case Softmax:
-		for r := 0; r < len(z); r += cols {
-			softmaxRow(a[r:r+cols], z[r:r+cols])
+		rows := len(z) / cols
+		smax, ssum = smax[:rows], ssum[:rows]
+		for i := range rows {
+			smax[i], ssum[i] = softmaxRow(a[i*cols:i*cols+cols], z[i*cols:i*cols+cols])
 		}
 	}
 }
 
 // softmaxRow computes the softmax of z into a, subtracting the maximum
-// first so that no exponential overflows. A NaN in z makes the whole row
-// NaN, as with math.Max.
-func softmaxRow(a, z []float64) {
+// first so that no exponential overflows, and returns that maximum and the
+// sum of the exponentials it divided by (ln Σ_j e^z_j = mx + ln s). A NaN in
+// z makes the whole row NaN, as with math.Max.
+func softmaxRow(a, z []float64) (mx, s float64) {
 	a = a[:len(z)]
-	mx := z[0]
+	mx = z[0]
 	for _, v := range z[1:] {
 		if v > mx {
 			mx = v
 		}
 	}
-	var s float64
-	for i, v := range z {
-		e := math.Exp(v - mx)
-		a[i] = e
+	expShift(a, z, mx)
+	for _, e := range a {
 		s += e
 	}
 	inv := 1 / s
 	for i := range a {
 		a[i] *= inv
 	}
+	return mx, s
 }
 
 // derivative stores f'(z) elementwise in dst, using z or a = f(z). It is
@@ -164,10 +166,27 @@ func slope(v, alpha float64) float64 {
 // It is not defined for Softmax, whose Jacobian is not diagonal.
 func mulDerivative(act Activation, alpha float64, c, z, a []float64) {
 	c = c[:len(z)]
+	a = a[:len(z)]
+	if useAVX && len(c) >= 4 && act != Identity {
+		kind := 0
+		switch act {
+		case Sigmoid:
+			kind = 1
+		case ReLU:
+			kind = 2
+		case LeakyReLU:
+			kind = 3
+		}
+		if kind != 0 {
+			// Four at a time in assembly, the rest below.
+			n := len(c) &^ 3
+			mulDerivAVX(&c[0], &z[0], &a[0], n, kind, alpha)
+			c, z, a = c[n:], z[n:], a[n:]
+		}
+	}
 	switch act {
 	case Identity:
 	case Sigmoid:
-		a = a[:len(c)]
 		for i, v := range a {
 			c[i] *= v * (1 - v)
 		}

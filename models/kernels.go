@@ -122,13 +122,19 @@ func gemmTN(c, a, d []float64, m, k, n int, sparse bool, nz *nzRows, val []float
 // gatherNZ stores the values of the nonzero elements of v in val and their
 // positions in idx (both of length >= len(v)), and returns their number.
 func gatherNZ(idx []int, val []float64, v []float64) int {
+	idx = idx[:len(v)]
+	val = val[:len(v)]
+	cnt, q0 := 0, 0
+	if useAVX512 && len(v) >= 8 {
+		// Eight at a time with AVX-512 compress, then the rest.
+		q0 = len(v) &^ 7
+		cnt = gatherNZAVX512(&idx[0], &val[0], &v[0], q0)
+	}
 	// Branch-free: every element is written at position cnt, which only
 	// advances past nonzero ones (zero patterns are too irregular for the
 	// branch predictor).
-	idx = idx[:len(v)]
-	val = val[:len(v)]
-	cnt := 0
-	for q, x := range v {
+	for q := q0; q < len(v); q++ {
+		x := v[q]
 		idx[cnt] = q
 		val[cnt] = x
 		inc := 0
@@ -211,9 +217,15 @@ func combineGo(c, c0 []float64, idx []int, val []float64, b []float64, stride in
 	}
 }
 
-// colSum stores in dst the column sums of the m×n matrix d.
+// colSum stores in dst the column sums of the m×n matrix d, each summed
+// from row 0 down.
 func colSum(dst, d []float64, m, n int) {
 	dst = dst[:n]
+	d = d[:m*n]
+	if useAVX && n >= 4 && n%4 == 0 && m >= 1 {
+		colSumAVX(&dst[0], &d[0], m, n)
+		return
+	}
 	copy(dst, d[:n])
 	for i := 1; i < m; i++ {
 		for j, v := range d[i*n : i*n+n] {

@@ -16,3 +16,40 @@ func hasAVX() bool
 //
 //go:noescape
 func combineAVX(c, c0 *float64, n int, idx *int, val *float64, cnt int, b *float64, stride, lim int) bool
+
+// hasFMA reports whether the processor has FMA3; call it only if hasAVX().
+func hasFMA() bool
+
+// hasAVX512 reports whether the processor and the operating system support
+// AVX-512F (with POPCNT).
+func hasAVX512() bool
+
+// useAVX512 selects the assembly version of gatherNZ.
+var useAVX512 = hasAVX512()
+
+// gatherNZAVX512 is gatherNZ for n a positive multiple of 8.
+//
+//go:noescape
+func gatherNZAVX512(idx *int, val *float64, v *float64, n int) int
+
+// expAVX computes exponentials four at a time exactly as math.Exp does on
+// amd64 (see exp.go); n must be a positive multiple of 4.
+//
+//go:noescape
+func expAVX(dst, src *float64, n int, shift float64, sigmoid, fma bool) bool
+
+// colSumAVX is colSum for n a positive multiple of 4 and m >= 1.
+//
+//go:noescape
+func colSumAVX(dst, d *float64, m, n int)
+
+// mulDerivAVX is mulDerivative for n a positive multiple of 4; act is 1
+// (Sigmoid), 2 (ReLU) or 3 (LeakyReLU).
+//
+//go:noescape
+func mulDerivAVX(c, z, a *float64, n int, act int, alpha float64)
+
+// sgdAVX is the SGD update for n a positive multiple of 4.
+//
+//go:noescape
+func sgdAVX(theta, v, grad *float64, n int, mu, lr float64)

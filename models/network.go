@@ -244,6 +244,11 @@ type workspace struct {
 	idx     []int       // kernel scratch
 	val     []float64   // kernel scratch
 	wt      []float64   // kernel scratch for backpropagation
+	// With a softmax output: per row, the largest pre-activation and the
+	// sum of the exponentials the softmax divided by, from which batchCost
+	// takes the log-sum-exp.
+	smax, ssum []float64
+	view       nzRows // rows of fixed input lists, given to forward by evaluate
 }
 
 func (n *Network) newWorkspace(rows int, backprop bool) *workspace {
@@ -260,6 +265,9 @@ func (n *Network) newWorkspace(rows int, backprop bool) *workspace {
 		width = max(width, s)
 	}
 	ws.idx, ws.val, ws.seq = make([]int, width), make([]float64, width), iota(width)
+	if n.cfg.Layers[L-1].Act == Softmax {
+		ws.smax, ws.ssum = make([]float64, rows), make([]float64, rows)
+	}
 	ws.nz = make([]nzRows, L)
 	for l := range ws.nz {
 		ws.nz[l] = newNZRows(rows, n.sizes[l], backprop)
@@ -305,7 +313,7 @@ func (n *Network) forward(ws *workspace, x []float64, m int, in0 *nzRows) {
 		}
 		gemmBias(z, in, n.theta[s.w0:s.w1], n.theta[s.b0:s.b1], m, k, o, n.sparseInput(l), l == 0 && in0 != nil, nz, ws.seq)
 		if ly.Act != Identity {
-			activate(ly.Act, n.alpha, ws.a[l][:m*o], z, o)
+			activate(ly.Act, n.alpha, ws.a[l][:m*o], z, o, ws.smax, ws.ssum)
 		}
 		in = ws.a[l]
 	}
@@ -387,17 +395,14 @@ func (n *Network) batchCost(ws *workspace, y []float64, m int) (cost float64, co
 		}
 		return cost, 0
 	case act == Softmax:
-		for r := 0; r < len(z); r += o {
-			zr, yr := z[r:r+o], y[r:r+o]
-			mx := zr[0]
-			for _, v := range zr[1:] {
-				mx = math.Max(mx, v)
-			}
-			var s float64
-			for _, v := range zr {
-				s += math.Exp(v - mx)
-			}
-			lse := mx + math.Log(s)
+		// The log-sum-exp from the softmax's own maximum and sum. (Its
+		// maximum may differ from math.Max's only in the sign of a zero
+		// or when a NaN makes the cost NaN anyway; neither changes the
+		// cost.)
+		smax, ssum := ws.smax[:m], ws.ssum[:m]
+		for i := range m {
+			zr, yr := z[i*o:i*o+o], y[i*o:i*o+o]
+			lse := smax[i] + math.Log(ssum[i])
 			for j, t := range yr {
 				if t != 0 {
 					cost += t * (lse - zr[j])
@@ -427,13 +432,20 @@ func (n *Network) batchCost(ws *workspace, y []float64, m int) (cost float64, co
 const evalChunk = 256
 
 // evaluate returns the mean data cost and the accuracy of n on the rows of
-// x and y (contiguous, rows samples).
-func (n *Network) evaluate(ws *workspace, x, y []float64, rows int) (cost, acc float64) {
+// x and y (contiguous, rows samples). If x0 is not nil, it holds the
+// nonzero elements of the rows of x (see gatherRows), which the first layer
+// then reads instead of gathering them again.
+func (n *Network) evaluate(ws *workspace, x, y []float64, rows int, x0 *nzRows) (cost, acc float64) {
 	in, o := n.sizes[0], n.sizes[len(n.sizes)-1]
 	var correct int
 	for r := 0; r < rows; r += ws.rows {
 		m := min(ws.rows, rows-r)
-		n.forward(ws, x[r*in:(r+m)*in], m, nil)
+		if x0 != nil {
+			ws.view = nzRows{idx: x0.idx, val: x0.val, off: x0.off[r : r+m], cnt: x0.cnt[r : r+m]}
+			n.forward(ws, nil, m, &ws.view)
+		} else {
+			n.forward(ws, x[r*in:(r+m)*in], m, nil)
+		}
 		c, k := n.batchCost(ws, y[r*o:(r+m)*o], m)
 		cost += c
 		correct += k
@@ -489,7 +501,7 @@ func (n *Network) PredictClass(x *mat.Dense) []int {
 func (n *Network) Cost(x, y *mat.Dense) float64 {
 	rows := n.checkData(x, y)
 	ws := n.newWorkspace(min(rows, evalChunk), false)
-	c, _ := n.evaluate(ws, contiguous(x), contiguous(y), rows)
+	c, _ := n.evaluate(ws, contiguous(x), contiguous(y), rows, nil)
 	return c
 }
 
@@ -538,9 +550,10 @@ type netTrainer struct {
 	xv, yv []float64
 	nt, nv int
 	ws, ev *workspace
-	// x0 holds the nonzero elements of every training row, gathered
-	// once; in0 views those of the rows of the current mini-batch.
-	x0, in0 nzRows
+	// x0 and xv0 hold the nonzero elements of every training and
+	// validation row, gathered once; in0 views those of the rows of the
+	// current mini-batch.
+	x0, xv0, in0 nzRows
 }
 
 func (t *netTrainer) params() []float64 { return t.n.theta }
@@ -564,9 +577,9 @@ func (t *netTrainer) gradient(idx []int) []float64 {
 
 func (t *netTrainer) evaluate(val bool) (cost, acc float64) {
 	if val {
-		return t.n.evaluate(t.ev, t.xv, t.yv, t.nv)
+		return t.n.evaluate(t.ev, t.xv, t.yv, t.nv, &t.xv0)
 	}
-	return t.n.evaluate(t.ev, t.x, t.y, t.nt)
+	return t.n.evaluate(t.ev, t.x, t.y, t.nt, &t.x0)
 }
 
 // newTrainer checks the data and binds it to n with buffers for mini-batches
@@ -591,6 +604,7 @@ func (n *Network) newTrainer(xTrain, yTrain, xVal, yVal *mat.Dense, batch int) (
 	}
 	t.ws = n.newWorkspace(max(1, min(batch, t.nt)), true)
 	t.x0 = gatherRows(t.x, t.nt, n.sizes[0])
+	t.xv0 = gatherRows(t.xv, t.nv, n.sizes[0])
 	t.in0 = t.ws.nz[0]
 	t.in0.idx, t.in0.val = t.x0.idx, t.x0.val
 	t.ev = n.newWorkspace(min(max(t.nt, t.nv), evalChunk), false)

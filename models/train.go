@@ -213,7 +213,13 @@ func (o *optimizer) update(theta, g []float64, lr float64) {
 	g = g[:len(theta)]
 	if !o.adam {
 		mu := o.mu
-		for i := range theta {
+		i0 := 0
+		if useAVX && !goFusesMulAdd && len(theta) >= 4 {
+			// Four at a time in assembly, the rest below.
+			i0 = len(theta) &^ 3
+			sgdAVX(&theta[0], &v[0], &g[0], i0, mu, lr)
+		}
+		for i := i0; i < len(theta); i++ {
 			vi := mu*v[i] + lr*g[i]
 			v[i] = vi
 			theta[i] -= vi
