@@ -182,6 +182,7 @@ type ClsBest struct {
 	LR                   float64
 	ValAcc, TestAcc      []float64
 	Runs                 []NetRun
+	Stages               []string `json:",omitempty"` // the stages that trained Runs (grid points or refinement steps)
 }
 
 // ClsTune is the digits grid: every panel, the best network overall and the
@@ -213,46 +214,53 @@ func (t ClsTune) Metrics() map[string]float64 {
 	return m
 }
 
-// ClsTuneInput is what the digits tuning reads: the grid points, and the
-// digits to train the refinement's cells on.
+// ClsTuneInput is what the digits tuning reads: the grid points and the
+// refinements' runs.
 type ClsTuneInput struct {
-	Sets pipeline.In[DigitsSets]
-	Runs []pipeline.In[NetRun]
+	Sets  pipeline.In[DigitsSets]
+	Runs  []pipeline.In[NetRun]
+	Steps []pipeline.In[RefineRun]
+}
+
+// clsTrainer trains one seed of a cell of the digits networks with the
+// settings base and scores it on the validation and test images.
+func clsTrainer(c pipeline.Ctx, base NetParams, s DigitsSets) func(arch string, lr float64, seed uint64) (NetRun, error) {
+	xt, yt, xv, yv, xs := digitsMatrices(s)
+	return func(arch string, lr float64, seed uint64) (NetRun, error) {
+		np := base
+		np.Arch, np.Train.LR, np.Seed = arch, lr, seed
+		net, r, err := trainNet(quiet(c), np, xt, yt, xv, yv, models.MonitorErrorRate)
+		if err != nil {
+			return r, err
+		}
+		score(&r, net, xv, s.ValY, xs, s.TestY)
+		return r, nil
+	}
 }
 
 func classifyTune(c pipeline.Ctx, p ClsTuneParams, in ClsTuneInput) (ClsTune, error) {
 	var t ClsTune
 	bestOf := map[string]float64{}
 	byName := RunsInput{in.Runs}.byName()
-	s := in.Sets.Value
-	xt, yt, xv, yv, xs := digitsMatrices(s)
 	for _, g := range p.Panels {
 		cells, err := gridCells(byName, g.Params)
 		if err != nil {
 			return t, err
 		}
-		tn, err := refineGrid(g.Params, cells, func(arch string, lr float64) ([]NetRun, []*models.Network, error) {
-			rs, err := parallelSeeds(c, g.Params.Seeds, func(seed uint64) (NetRun, error) {
-				np := g.Params.Base
-				np.Arch, np.Train.LR, np.Seed = arch, lr, seed
-				net, r, err := trainNet(quiet(c), np, xt, yt, xv, yv, models.MonitorErrorRate)
-				if err != nil {
-					return r, err
-				}
-				score(&r, net, xv, s.ValY, xs, s.TestY)
-				return r, nil
-			})
-			return rs, nil, err
-		})
+		done, err := collectSteps(g.Params, in.Steps)
 		if err != nil {
-			return t, fmt.Errorf("panel %s/%s: %w", g.Hidden, g.Output, err)
+			return t, err
+		}
+		tn, err := replayRefine(g.Params, cells, done, nil)
+		if err != nil {
+			return t, fmt.Errorf("panel %s/%s: refining: %w", g.Hidden, g.Output, err)
 		}
 		h := tn.heat()
 		if st := p.Study; st.Arch != "" && st.Hidden == g.Hidden && st.Output == g.Output {
 			t.Study = studyCell(&tn, st)
 		}
 		cell := tn.Cells[tn.Best]
-		b := ClsBest{Hidden: g.Hidden, Output: g.Output, Arch: tn.Best.Arch, LR: tn.Best.LR, Runs: cell.Runs}
+		b := ClsBest{Hidden: g.Hidden, Output: g.Output, Arch: tn.Best.Arch, LR: tn.Best.LR, Runs: cell.Runs, Stages: cellStages(g.Params, done, tn.Best)}
 		var bestEpochs []int
 		for _, r := range cell.Runs {
 			b.ValAcc = append(b.ValAcc, r.ValAcc)

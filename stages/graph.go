@@ -166,7 +166,12 @@ func (b *builder) regression() {
 			runs = append(runs, cell...)
 		}
 		b.tuned = append(b.tuned, tp)
-		return pipeline.Add(b.g, name, tp, TuneInput{b.scaled.In(), pipeline.Ins(runs)}, regressionTune)
+		// The refinement's steps, one stage per step and seed, named
+		// like the tuning with "refine" for "tune".
+		steps := addRefinement(b.g, strings.Replace(name, "/tune/", "/refine/", 1), tp, regressionRefine, func(prev []pipeline.In[RefineRun]) RegRefineInput {
+			return RegRefineInput{b.scaled.In(), pipeline.Ins(runs), prev}
+		})
+		return pipeline.Add(b.g, name, tp, TuneInput{b.scaled.In(), pipeline.Ins(runs), pipeline.Ins(steps)}, regressionTune)
 	}
 	for _, act := range r.Activations {
 		tp := TuneParams{Label: act, Archs: r.Architectures, LRs: r.LearningRates, Seeds: b.seeds,
@@ -235,11 +240,13 @@ func (b *builder) classification() {
 	sets := SetsInput{b.dsets.In()}
 	var cls ClsTuneParams
 	var runs []pipeline.Ref[NetRun]
+	var steps []pipeline.Ref[RefineRun]
 	for _, out := range n.Outputs {
 		for _, act := range n.Activations {
 			panel := ClsGrid{Hidden: act, Output: out, Params: TuneParams{Label: act + "/" + out, Archs: n.Architectures, LRs: n.LearningRates, Seeds: b.seeds,
 				Base:   NetParams{Hidden: act, Output: out, Init: n.Init, L2: n.L2, Train: trainParams(n.Train, 0)},
 				Refine: RefineParams{MaxSteps: n.Refine.MaxSteps, Archs: n.Refine.Architectures}}}
+			var panelRuns []pipeline.Ref[NetRun]
 			for _, c := range cross(n.Architectures, n.LearningRates) {
 				arch, lr := c[0].(string), c[1].(float64)
 				cell := perSeed(g, fmt.Sprintf("neural/classification/out=%s/act=%s/arch=%s/lr=%s", out, act, arch, num(lr)), b.seeds, sets, classifyNet,
@@ -250,14 +257,18 @@ func (b *builder) classification() {
 					})
 				panel.Params.Candidates = append(panel.Params.Candidates, Candidate{Arch: arch, LR: lr, Stages: pipeline.Names(cell)})
 				runs = append(runs, cell...)
+				panelRuns = append(panelRuns, cell...)
 			}
+			steps = append(steps, addRefinement(g, fmt.Sprintf("neural/classification/refine/out=%s/act=%s", out, act), panel.Params, classifyRefine, func(prev []pipeline.In[RefineRun]) ClsRefineInput {
+				return ClsRefineInput{b.dsets.In(), pipeline.Ins(panelRuns), prev}
+			})...)
 			cls.Panels = append(cls.Panels, panel)
 		}
 	}
 	if sn := n.StudyNetwork; sn.Architecture != "" {
 		cls.Study = StudyCell{Arch: sn.Architecture, Hidden: sn.Hidden, Output: sn.Output}
 	}
-	b.clsTune = pipeline.Add(g, "neural/classification/tune", cls, ClsTuneInput{b.dsets.In(), pipeline.Ins(runs)}, classifyTune)
+	b.clsTune = pipeline.Add(g, "neural/classification/tune", cls, ClsTuneInput{b.dsets.In(), pipeline.Ins(runs), pipeline.Ins(steps)}, classifyTune)
 
 	seedsOn := func(sets SetsInput, name string, sp SeedsParams, np func(s uint64) NetParams) pipeline.Ref[SeedsSummary] {
 		runs := perSeed(g, name, b.seeds, sets, classifyNet, np)

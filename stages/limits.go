@@ -77,6 +77,13 @@ func stageCount(p *config.Params) (uint64, []stageFamily) {
 		family("baseline/keras-style", []string{"seeds"}, seeds),
 		family("learning-curve", []string{"learning_curve.x_sparsities"}, len(p.LearningCurve.XSparsities)),
 	}
+	if r.Refine.MaxSteps > 0 {
+		fams = append(fams, family("neural/regression/refine", []string{"neural_regression.activations", "neural_regression.refine.max_steps", "seeds"}, len(r.Activations), r.Refine.MaxSteps, seeds))
+	}
+	if n.Refine.MaxSteps > 0 {
+		fams = append(fams, family("neural/classification/refine", []string{"neural_classification.outputs", "neural_classification.activations", "neural_classification.refine.max_steps", "seeds"},
+			len(n.Outputs), len(n.Activations), n.Refine.MaxSteps, seeds))
+	}
 	if m.Enabled {
 		fams = append(fams, family("mnist", []string{"mnist.architectures", "seeds"}, len(m.Architectures), seeds))
 	}

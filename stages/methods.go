@@ -30,10 +30,14 @@ func Methods(load func(stage string) ([]byte, error), names []string) ([]Method,
 		return nil, err
 	}
 	var out []Method
-	add := func(data, name string, stage func(NetRun) string, runs []NetRun) {
+	add := func(data, name string, stage func(NetRun) string, runs []NetRun, stages ...string) {
 		m := Method{Data: data, Name: name}
-		for _, r := range runs {
-			m.Stages = append(m.Stages, stage(r))
+		for i, r := range runs {
+			if len(stages) == len(runs) {
+				m.Stages = append(m.Stages, stages[i]) // as the tuning recorded them (refinement steps included)
+			} else {
+				m.Stages = append(m.Stages, stage(r))
+			}
 			m.BestEpoch = append(m.BestEpoch, r.BestEpoch)
 			m.EpochsRun = append(m.EpochsRun, r.EpochsRun)
 		}
@@ -42,9 +46,9 @@ func Methods(load func(stage string) ([]byte, error), names []string) ([]Method,
 	grid := func(r NetRun) string {
 		return fmt.Sprintf("neural/classification/out=%s/act=%s/arch=%s/lr=%s/seed=%d", r.Output, r.Hidden, r.Arch, num(r.LR), r.Seed)
 	}
-	add("digits", fmt.Sprintf("best network (%s, %s hidden, %s output, SGD)", tune.Best.Arch, activationName(tune.Best.Hidden), tune.Best.Output), grid, tune.Best.Runs)
+	add("digits", fmt.Sprintf("best network (%s, %s hidden, %s output, SGD)", tune.Best.Arch, activationName(tune.Best.Hidden), tune.Best.Output), grid, tune.Best.Runs, tune.Best.Stages...)
 	if tune.Softmax.Arch != tune.Best.Arch || tune.Softmax.Output != tune.Best.Output || tune.Softmax.Hidden != tune.Best.Hidden || tune.Softmax.LR != tune.Best.LR {
-		add("digits", fmt.Sprintf("best softmax network (%s, %s hidden, SGD)", tune.Softmax.Arch, activationName(tune.Softmax.Hidden)), grid, tune.Softmax.Runs)
+		add("digits", fmt.Sprintf("best softmax network (%s, %s hidden, SGD)", tune.Softmax.Arch, activationName(tune.Softmax.Hidden)), grid, tune.Softmax.Runs, tune.Softmax.Stages...)
 	}
 	for _, s := range []struct{ name, stage, prefix string }{
 		{"logistic regression (SGD)", "logistic/sgd", "logistic/sgd/seed=%d"},
@@ -77,16 +81,20 @@ func Methods(load func(stage string) ([]byte, error), names []string) ([]Method,
 		}
 		out = append(out, m)
 	}
-	for _, act := range []string{"sigmoid", "relu", "leaky_relu"} {
+	sort.Strings(names)
+	for _, n := range names {
+		act, ok := strings.CutPrefix(n, "neural/regression/tune/act=")
+		if !ok {
+			continue
+		}
 		var rt RegTune
-		if err := decodeValue(load, "neural/regression/tune/act="+act, &rt); err != nil {
+		if err := decodeValue(load, n, &rt); err != nil {
 			continue
 		}
 		add("terrain", fmt.Sprintf("%s network (%s, γ0 = %s)", activationName(act), rt.BestArch, num(rt.BestLR)), func(r NetRun) string {
 			return fmt.Sprintf("neural/regression/act=%s/arch=%s/lr=%s/seed=%d", r.Hidden, r.Arch, num(r.LR), r.Seed)
-		}, rt.Curves)
+		}, rt.Curves, rt.BestStages...)
 	}
-	sort.Strings(names)
 	for _, n := range names {
 		name, ok := strings.CutPrefix(n, "neural/regression/tune/extra=")
 		if !ok {

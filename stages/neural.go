@@ -1,6 +1,8 @@
 package stages
 
 import (
+	"fmt"
+
 	"gonum.org/v1/gonum/mat"
 
 	"github.com/repro-dev/repro/models"
@@ -166,6 +168,7 @@ type RegTune struct {
 	BestLR          float64
 	BestVal, BestSD float64
 	Curves          []NetRun  // the best cell's runs, one per seed
+	BestStages      []string  // the stages that trained them (grid points or refinement steps)
 	TestMSE, TestR2 []float64 // per seed, retrained best cell
 	Pred            []float64 // test-cell predictions of the first seed
 	DivergedCells   int
@@ -198,10 +201,29 @@ func (in RunsInput) byName() map[string]NetRun {
 	return m
 }
 
-// TuneInput is what a tuning stage of the terrain networks reads.
+// TuneInput is what a tuning stage of the terrain networks reads: the
+// grid's runs and its refinement's.
 type TuneInput struct {
 	Scaled pipeline.In[TerrainScaled]
 	Runs   []pipeline.In[NetRun]
+	Steps  []pipeline.In[RefineRun]
+}
+
+// regTrainer trains one seed of a cell of the terrain networks with the
+// settings base and scores it on the test cells.
+func regTrainer(c pipeline.Ctx, base NetParams, t TerrainScaled) func(arch string, lr float64, seed uint64) (netAndRun, error) {
+	xt, yt := pointsMatrix(t.Train)
+	xv, yv := pointsMatrix(t.Val)
+	xs, _ := pointsMatrix(t.Test)
+	return func(arch string, lr float64, seed uint64) (netAndRun, error) {
+		np := base
+		np.Arch, np.Train.LR, np.Seed = arch, lr, seed
+		net, r, err := trainNet(quiet(c), np, xt, yt, xv, yv, models.MonitorCost)
+		if err == nil {
+			scoreTerrain(&r, t, net.Predict(xs).RawMatrix().Data)
+		}
+		return netAndRun{net, r}, err
+	}
 }
 
 func grid(r, c int) [][]float64 {
@@ -220,28 +242,19 @@ func regressionTune(c pipeline.Ctx, p TuneParams, in TuneInput) (RegTune, error)
 		return RegTune{}, err
 	}
 	t := in.Scaled.Value
-	xt, yt := pointsMatrix(t.Train)
-	xv, yv := pointsMatrix(t.Val)
 	xs, _ := pointsMatrix(t.Test)
-	train := func(arch string, lr float64, seed uint64) (netAndRun, error) {
-		np := p.Base
-		np.Arch, np.Train.LR, np.Seed = arch, lr, seed
-		net, r, err := trainNet(quiet(c), np, xt, yt, xv, yv, models.MonitorCost)
-		if err == nil {
-			scoreTerrain(&r, t, net.Predict(xs).RawMatrix().Data)
-		}
-		return netAndRun{net, r}, err
-	}
-	tn, err := refineGrid(p, cells, func(arch string, lr float64) ([]NetRun, []*models.Network, error) {
-		rs, err := parallelSeeds(c, p.Seeds, func(s uint64) (netAndRun, error) { return train(arch, lr, s) })
-		return runsOf(rs), netsOf(rs), err
-	})
+	train := regTrainer(c, p.Base, t)
+	done, err := collectSteps(p, in.Steps)
 	if err != nil {
 		return RegTune{}, err
 	}
+	tn, err := replayRefine(p, cells, done, nil)
+	if err != nil {
+		return RegTune{}, fmt.Errorf("refining %s: %w", p.Label, err)
+	}
 	h := tn.heat()
 	best := tn.Cells[tn.Best]
-	out := RegTune{Label: p.Label, Heat: h, BestArch: tn.Best.Arch, BestLR: tn.Best.LR, Curves: best.Runs}
+	out := RegTune{Label: p.Label, Heat: h, BestArch: tn.Best.Arch, BestLR: tn.Best.LR, Curves: best.Runs, BestStages: cellStages(p, done, tn.Best)}
 	for i := range h.Diverged {
 		for j := range h.Diverged[i] {
 			if h.Diverged[i][j] {
@@ -259,24 +272,17 @@ func regressionTune(c pipeline.Ctx, p TuneParams, in TuneInput) (RegTune, error)
 	b := budgetOf(p.Base.Train.Epochs, bestEpochs)
 	out.Edges = Edges{What: networkWhat(p.Label, best.Runs), Axes: tn.Edges, Budget: &b}
 	// The test error of the chosen cell, per seed, as its runs scored it;
-	// the map of predictions is the first seed's: a network the refinement
-	// kept, or the grid point's trained again (the same seed gives the same
-	// network).
+	// the map of predictions is the first seed's network trained again
+	// (the same seed gives the same network).
 	for _, r := range best.Runs {
 		out.TestMSE = append(out.TestMSE, r.TestMSE)
 		out.TestR2 = append(out.TestR2, r.TestR2)
 	}
-	var first *models.Network
-	if len(best.Nets) > 0 {
-		first = best.Nets[0]
-	} else {
-		nr, err := train(tn.Best.Arch, tn.Best.LR, p.Seeds[0])
-		if err != nil {
-			return out, err
-		}
-		first = nr.net
+	first, err := train(tn.Best.Arch, tn.Best.LR, p.Seeds[0])
+	if err != nil {
+		return out, err
 	}
-	out.Pred = append([]float64(nil), first.Predict(xs).RawMatrix().Data...)
+	out.Pred = append([]float64(nil), first.net.Predict(xs).RawMatrix().Data...)
 	return out, nil
 }
 
@@ -291,22 +297,6 @@ func networkWhat(label string, runs []NetRun) string {
 type netAndRun struct {
 	net *models.Network
 	run NetRun
-}
-
-func runsOf(rs []netAndRun) []NetRun {
-	out := make([]NetRun, len(rs))
-	for i, r := range rs {
-		out[i] = r.run
-	}
-	return out
-}
-
-func netsOf(rs []netAndRun) []*models.Network {
-	out := make([]*models.Network, len(rs))
-	for i, r := range rs {
-		out[i] = r.net
-	}
-	return out
 }
 
 // quiet is c without progress reports (for training loops run side by
