@@ -63,6 +63,12 @@ func softplus(t float64) float64 {
 // same slice and nothing is done.
 func activate(act Activation, alpha float64, a, z []float64, cols int, smax, ssum []float64) {
 	a = a[:len(z)]
+	if useAVX && (act == ReLU || act == LeakyReLU) && len(z) >= 4 {
+		// Four at a time in assembly, the rest below.
+		n := len(z) &^ 3
+		actAVX(&a[0], &z[0], n, act == LeakyReLU, alpha)
+		a, z = a[n:], z[n:]
+	}
 	switch act {
 	case Identity:
 		if &a[0] != &z[0] {

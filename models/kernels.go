@@ -84,10 +84,10 @@ func gemmBias(c, a, b, bias []float64, m, k, n int, sparse, given bool, nz *nzRo
 
 // gemmTN computes c = aᵀ·d, with a m×k, d m×n and c k×n, as one sparse
 // combination of rows of d per row of c. With sparse set, nz must hold the
-// nonzero elements of the rows of a (a is not read); otherwise val is
-// scratch of length m and seq must hold 0..m-1. Every element of c sums
+// nonzero elements of the rows of a (a is not read); otherwise seq must hold
+// 0..m-1. Every element of c sums
 // its products in the order of the rows.
-func gemmTN(c, a, d []float64, m, k, n int, sparse bool, nz *nzRows, val []float64, seq []int) {
+func gemmTN(c, a, d []float64, m, k, n int, sparse bool, nz *nzRows, seq []int) {
 	c = c[:k*n]
 	d = d[:m*n]
 	if sparse {
@@ -110,12 +110,9 @@ func gemmTN(c, a, d []float64, m, k, n int, sparse bool, nz *nzRows, val []float
 		return
 	}
 	a = a[:m*k]
-	val = val[:m]
 	for p := 0; p < k; p++ {
-		for i := range val {
-			val[i] = a[i*k+p]
-		}
-		combine(c[p*n:p*n+n], nil, seq[:m], val, d, n)
+		// Column p of a, read in place.
+		combineStrided(c[p*n:p*n+n], nil, seq[:m], a[p:], k, d, n)
 	}
 }
 
@@ -151,8 +148,17 @@ func gatherNZ(idx []int, val []float64, v []float64) int {
 // rows idx of the matrix b of row length stride. Every c[j] is summed in the
 // order of q. It panics if a row runs past the end of b.
 func combine(c, c0 []float64, idx []int, val []float64, b []float64, stride int) {
+	combineStrided(c, c0, idx, val, 1, b, stride)
+}
+
+// combineStrided is combine with the coefficients val[q·vstride] (a column
+// of a row-major matrix with vstride columns, for vstride > 1) in place of
+// val[q].
+func combineStrided(c, c0 []float64, idx []int, val []float64, vstride int, b []float64, stride int) {
 	n := len(c)
-	val = val[:len(idx)]
+	if len(idx) > 0 {
+		val = val[:(len(idx)-1)*vstride+1]
+	}
 	if c0 != nil {
 		c0 = c0[:n]
 	}
@@ -171,21 +177,23 @@ func combine(c, c0 []float64, idx []int, val []float64, b []float64, stride int)
 		}
 		// lim is the largest valid row offset; a negative one fails
 		// the unsigned comparison in the kernel.
-		if len(b) < n || !combineAVX(&c[0], c0p, n, &idx[0], &val[0], len(idx), &b[0], stride, len(b)-n) {
+		if len(b) < n || !combineAVX(&c[0], c0p, n, &idx[0], &val[0], len(idx), &b[0], stride, len(b)-n, vstride) {
 			panic("models: combine: row out of range")
 		}
 		return
 	}
-	combineGo(c, c0, idx, val, b, stride)
+	combineGo(c, c0, idx, val, vstride, b, stride)
 }
 
-// combineGo is combine in Go, four columns at a time. The conversions
-// float64(x*y) round the products, which forbids the compiler to fuse them
-// with the additions (as it may on arm64 or with GOAMD64=v3): every
-// platform gets the results of the assembly.
-func combineGo(c, c0 []float64, idx []int, val []float64, b []float64, stride int) {
+// combineGo is combineStrided in Go, four columns at a time. The
+// conversions float64(x*y) round the products, which forbids the compiler
+// to fuse them with the additions (as it may on arm64 or with GOAMD64=v3):
+// every platform gets the results of the assembly.
+func combineGo(c, c0 []float64, idx []int, val []float64, vstride int, b []float64, stride int) {
 	n := len(c)
-	val = val[:len(idx)]
+	if len(idx) > 0 {
+		val = val[:(len(idx)-1)*vstride+1]
+	}
 	j := 0
 	for ; j+4 <= n; j += 4 {
 		var s0, s1, s2, s3 float64
@@ -194,7 +202,7 @@ func combineGo(c, c0 []float64, idx []int, val []float64, b []float64, stride in
 			s0, s1, s2, s3 = t[0], t[1], t[2], t[3]
 		}
 		for q, p := range idx {
-			v := val[q]
+			v := val[q*vstride]
 			o := p*stride + j
 			r := b[o : o+4 : o+4]
 			s0 += float64(v * r[0])
@@ -211,7 +219,7 @@ func combineGo(c, c0 []float64, idx []int, val []float64, b []float64, stride in
 			s = c0[j]
 		}
 		for q, p := range idx {
-			s += float64(val[q] * b[p*stride+j])
+			s += float64(val[q*vstride] * b[p*stride+j])
 		}
 		c[j] = s
 	}

@@ -15,7 +15,7 @@ func hasAVX() bool
 // n elements of b remain.
 //
 //go:noescape
-func combineAVX(c, c0 *float64, n int, idx *int, val *float64, cnt int, b *float64, stride, lim int) bool
+func combineAVX(c, c0 *float64, n int, idx *int, val *float64, cnt int, b *float64, stride, lim, vstride int) bool
 
 // hasFMA reports whether the processor has FMA3; call it only if hasAVX().
 func hasFMA() bool
@@ -53,3 +53,9 @@ func mulDerivAVX(c, z, a *float64, n int, act int, alpha float64)
 //
 //go:noescape
 func sgdAVX(theta, v, grad *float64, n int, mu, lr float64)
+
+// actAVX is activate for ReLU (leaky false) and LeakyReLU, for n a positive
+// multiple of 4.
+//
+//go:noescape
+func actAVX(a, z *float64, n int, leaky bool, alpha float64)

@@ -26,21 +26,23 @@ no:
 //	SI  c0 (advanced likewise), or 0
 //	CX  columns left
 //	R8  idx, R9 val, R10 cnt
+//	R14 &val[q·vstride], R15 vstride in bytes
 //	R11 b (advanced block by block)
 //	DX  stride, BX lim
 //	R13 q, AX row offset, R12 row address
 //	Y8  val[q] broadcast; Y9-Y13 products
 
-// ROW loads the offset of row q, checks it and broadcasts val[q].
+// ROW loads the offset of row q, checks it and broadcasts val[q·vstride].
 #define ROW \
 	MOVQ         (R8)(R13*8), AX \
 	IMULQ        DX, AX          \
 	CMPQ         AX, BX          \
 	JHI          bad             \
-	VBROADCASTSD (R9)(R13*8), Y8 \
+	VBROADCASTSD (R14), Y8       \
 	LEAQ         (R11)(AX*8), R12
 
 #define NEXT(label) \
+	ADDQ R15, R14  \
 	INCQ R13       \
 	CMPQ R13, R10  \
 	JLT  label
@@ -55,8 +57,8 @@ no:
 	ADDQ  $(8*w), SI  \
 label:
 
-// func combineAVX(c, c0 *float64, n int, idx *int, val *float64, cnt int, b *float64, stride, lim int) bool
-TEXT ·combineAVX(SB), NOSPLIT, $0-73
+// func combineAVX(c, c0 *float64, n int, idx *int, val *float64, cnt int, b *float64, stride, lim, vstride int) bool
+TEXT ·combineAVX(SB), NOSPLIT, $0-81
 	MOVQ c+0(FP), DI
 	MOVQ c0+8(FP), SI
 	MOVQ n+16(FP), CX
@@ -66,6 +68,8 @@ TEXT ·combineAVX(SB), NOSPLIT, $0-73
 	MOVQ b+48(FP), R11
 	MOVQ stride+56(FP), DX
 	MOVQ lim+64(FP), BX
+	MOVQ vstride+72(FP), R15
+	SHLQ $3, R15
 
 block32:
 	CMPQ CX, $32
@@ -92,6 +96,7 @@ zero32:
 	VXORPD Y7, Y7, Y7
 run32:
 	XORQ R13, R13
+	MOVQ R9, R14
 loop32:
 	ROW
 	VMULPD 0(R12), Y8, Y9
@@ -139,6 +144,7 @@ zero16:
 	VXORPD Y3, Y3, Y3
 run16:
 	XORQ R13, R13
+	MOVQ R9, R14
 loop16:
 	ROW
 	VMULPD 0(R12), Y8, Y9
@@ -169,6 +175,7 @@ zero8:
 	VXORPD Y1, Y1, Y1
 run8:
 	XORQ R13, R13
+	MOVQ R9, R14
 loop8:
 	ROW
 	VMULPD 0(R12), Y8, Y9
@@ -191,6 +198,7 @@ zero4:
 	VXORPD Y0, Y0, Y0
 run4:
 	XORQ R13, R13
+	MOVQ R9, R14
 loop4:
 	ROW
 	VMULPD 0(R12), Y8, Y9
@@ -210,6 +218,7 @@ zero2:
 	VXORPD X0, X0, X0
 run2:
 	XORQ R13, R13
+	MOVQ R9, R14
 loop2:
 	ROW
 	VMULPD 0(R12), X8, X9
@@ -229,6 +238,7 @@ zero1:
 	VXORPD X0, X0, X0
 run1:
 	XORQ R13, R13
+	MOVQ R9, R14
 loop1:
 	ROW
 	VMULSD 0(R12), X8, X9
@@ -238,12 +248,12 @@ loop1:
 
 done:
 	VZEROUPPER
-	MOVB $1, ret+72(FP)
+	MOVB $1, ret+80(FP)
 	RET
 
 bad:
 	VZEROUPPER
-	MOVB $0, ret+72(FP)
+	MOVB $0, ret+80(FP)
 	RET
 
 // func hasFMA() bool: CPUID.1:ECX.FMA (bit 12). Call only if hasAVX().
@@ -577,6 +587,14 @@ csdone:
 	VZEROUPPER
 	RET
 
+// SLOPE sets Y2 to the leaky ReLU's slope at Y0, 1 where z > 0 (GT_OQ)
+// and alpha (Y15) elsewhere, NaN included; Y13 holds zeros, Y14 ones.
+#define SLOPE \
+	VCMPPD  $0x1E, Y13, Y0, Y1 \
+	VANDPD  Y14, Y1, Y2        \
+	VANDNPD Y15, Y1, Y3        \
+	VORPD   Y3, Y2, Y2
+
 // func mulDerivAVX(c, z, a *float64, n int, act int, alpha float64)
 //
 // mulDerivative for n a positive multiple of 4, four at a time, with the
@@ -597,10 +615,7 @@ TEXT ·mulDerivAVX(SB), NOSPLIT, $0-48
 	JEQ  mdrelu
 mdleaky:
 	VMOVUPD (SI), Y0
-	VCMPPD  $0x1E, Y13, Y0, Y1 // GT_OQ: z > 0
-	VANDPD  Y14, Y1, Y2
-	VANDNPD Y15, Y1, Y3        // alpha where not z > 0
-	VORPD   Y3, Y2, Y2
+	SLOPE
 	VMULPD  (DI), Y2, Y2
 	VMOVUPD Y2, (DI)
 	ADDQ $32, SI
@@ -657,5 +672,43 @@ sgdloop:
 	ADDQ $32, DI
 	SUBQ $4, CX
 	JNZ  sgdloop
+	VZEROUPPER
+	RET
+
+// func actAVX(a, z *float64, n int, leaky bool, alpha float64)
+//
+// The ReLU (leaky false) or leaky ReLU activation for n a positive multiple
+// of 4, with the operations of activate: a = z where z > 0, else +0 (the
+// bits of z and'ed with the mask z > 0); a = z·(z > 0 ? 1 : alpha).
+TEXT ·actAVX(SB), NOSPLIT, $0-40
+	MOVQ a+0(FP), DI
+	MOVQ z+8(FP), SI
+	MOVQ n+16(FP), CX
+	MOVBLZX leaky+24(FP), AX
+	VBROADCASTSD alpha+32(FP), Y15
+	VMOVUPD C_ONE, Y14
+	VXORPD  Y13, Y13, Y13
+	TESTQ AX, AX
+	JNZ   actleaky
+actrelu:
+	VMOVUPD (SI), Y0
+	VCMPPD  $0x1E, Y13, Y0, Y1 // GT_OQ: z > 0
+	VANDPD  Y0, Y1, Y0
+	VMOVUPD Y0, (DI)
+	ADDQ $32, SI
+	ADDQ $32, DI
+	SUBQ $4, CX
+	JNZ  actrelu
+	JMP  actdone
+actleaky:
+	VMOVUPD (SI), Y0
+	SLOPE
+	VMULPD  Y2, Y0, Y0
+	VMOVUPD Y0, (DI)
+	ADDQ $32, SI
+	ADDQ $32, DI
+	SUBQ $4, CX
+	JNZ  actleaky
+actdone:
 	VZEROUPPER
 	RET

@@ -8,8 +8,8 @@ import (
 	"testing"
 )
 
-// TestAVXKernelsMatchGo runs colSum, mulDerivative, the SGD update and
-// gatherNZ with their assembly paths and without, on random data with
+// TestAVXKernelsMatchGo runs colSum, mulDerivative, the ReLU and leaky
+// ReLU activations, the SGD update and gatherNZ with their assembly paths and without, on random data with
 // zeros of both signs, infinities and NaNs, at lengths around multiples of
 // four and eight, and requires the same bits. (NaNs only need to be NaN:
 // which operand's payload an x86 addition passes on depends on the order
@@ -57,6 +57,15 @@ func TestAVXKernelsMatchGo(t *testing.T) {
 					got, want = want, c
 				})
 				same("mulDerivative "+string(act), got, want)
+			}
+			for _, act := range []Activation{ReLU, LeakyReLU} {
+				var got, want []float64
+				both(func() {
+					a := make([]float64, n)
+					activate(act, 0.01, a, z, n, nil, nil)
+					got, want = want, a
+				})
+				same("activate "+string(act), got, want)
 			}
 			g := fill(n)
 			var got, want []float64

@@ -4,7 +4,7 @@ package models
 
 const useAVX = false
 
-func combineAVX(c, c0 *float64, n int, idx *int, val *float64, cnt int, b *float64, stride, lim int) bool {
+func combineAVX(c, c0 *float64, n int, idx *int, val *float64, cnt int, b *float64, stride, lim, vstride int) bool {
 	panic("models: no assembly kernels")
 }
 
@@ -27,3 +27,5 @@ func mulDerivAVX(c, z, a *float64, n int, act int, alpha float64) {
 }
 
 func sgdAVX(theta, v, grad *float64, n int, mu, lr float64) { panic("models: no assembly kernels") }
+
+func actAVX(a, z *float64, n int, leaky bool, alpha float64) { panic("models: no assembly kernels") }

@@ -8,7 +8,8 @@ import (
 
 // TestCombineMatchesGo checks that combine (the assembly kernel where there
 // is one) gives bit-identical results to combineGo for every block width,
-// with and without an initial row, for sparse and empty lists.
+// with and without an initial row, for sparse and empty lists, and that
+// combineStrided with coefficients in a column gives the same.
 func TestCombineMatchesGo(t *testing.T) {
 	t.Logf("assembly kernel: %v", useAVX)
 	rng := rand.New(rand.NewPCG(3, 4))
@@ -37,10 +38,23 @@ func TestCombineMatchesGo(t *testing.T) {
 				}
 				got, want := make([]float64, n), make([]float64, n)
 				combine(got, c0, idx, val, b, stride)
-				combineGo(want, c0, idx, val, b, stride)
+				combineGo(want, c0, idx, val, 1, b, stride)
 				for j := range got {
 					if math.Float64bits(got[j]) != math.Float64bits(want[j]) {
 						t.Fatalf("n %d, %d rows, c0 %v: c[%d] = %v, want %v", n, cnt, withC0, j, got[j], want[j])
+					}
+				}
+				// The same coefficients as a column of a matrix with 3
+				// columns.
+				col := make([]float64, 3*cnt+1)
+				for q, v := range val {
+					col[3*q+1] = v
+					col[3*q] = rng.NormFloat64()
+				}
+				combineStrided(got, c0, idx, col[1:], 3, b, stride)
+				for j := range got {
+					if math.Float64bits(got[j]) != math.Float64bits(want[j]) {
+						t.Fatalf("strided, n %d, %d rows, c0 %v: c[%d] = %v, want %v", n, cnt, withC0, j, got[j], want[j])
 					}
 				}
 			}

@@ -360,7 +360,7 @@ func (n *Network) backward(ws *workspace, m int) {
 		}
 		gw, w := ws.grad[s.w0:s.w1], n.theta[s.w0:s.w1]
 		d := ws.d[l][:m*o]
-		gemmTN(gw, prev, d, m, k, o, n.sparseInput(l), nz, ws.val, ws.seq)
+		gemmTN(gw, prev, d, m, k, o, n.sparseInput(l), nz, ws.seq)
 		if l2 != 0 {
 			for i, v := range w {
 				gw[i] += l2 * v
