@@ -365,7 +365,7 @@ func (b *builder) figures() {
 	figure(pipeline.Add(g, "figures/nn-terrain-curves", struct{}{}, BestModelsInput{all, b.sgd.In(), b.ridge.In()}, figRegressionCurves))
 	figure(pipeline.Add(g, "figures/terrain-predictions", struct{}{}, MapsInput{all, b.scaled.In(), b.ridge.In()}, figTerrainMaps))
 	for _, act := range b.p.NeuralClassification.Activations {
-		figure(pipeline.Add(g, "figures/nn-digits-heat-"+act, DigitsHeatParams{Hidden: act}, ClsInput{b.clsTune.In()}, figDigitsHeat))
+		figure(pipeline.Add(g, "figures/"+DigitsHeatFigure(act), DigitsHeatParams{Hidden: act}, ClsInput{b.clsTune.In()}, figDigitsHeat))
 	}
 	figure(pipeline.Add(g, "figures/confusion", struct{}{}, ClsInput{b.clsTune.In()}, figConfusion))
 	figure(pipeline.Add(g, "figures/digits-curves", struct{}{}, DigitsCurvesInput{b.clsTune.In(), b.logistic.In(), b.keras.In()}, figDigitsCurves))

@@ -284,6 +284,56 @@ func (d *reportData) PredictionsSentence() string {
 		strings.Join(parts, ", "), overWhat(placesOf(ms)), d.Split.XSparsity)
 }
 
+// digitsHiddens are the hidden activations of the digits grid, in the
+// order of its panels: one heat-map figure each.
+func (d *reportData) digitsHiddens() []string {
+	var out []string
+	for _, p := range d.Cls.Panels {
+		if !slices.Contains(out, p.Hidden) {
+			out = append(out, p.Hidden)
+		}
+	}
+	return out
+}
+
+// figureRef is a figure of the report as the template places it.
+type figureRef struct{ ID, Caption string }
+
+// DigitsHeatFigures are the digits heat maps, one per hidden activation,
+// all on one colour scale.
+func (d *reportData) DigitsHeatFigures() []figureRef {
+	acts := d.digitsHiddens()
+	var out []figureRef
+	for i, act := range acts {
+		study := map[string]string{"sigmoid": ", the study's F12", "relu": ", the study's F13"}[act]
+		c := fmt.Sprintf("Digits, %s hidden layers%s: validation accuracy (%%) over architectures and learning rates, mean ± sd over %d seeds, for each output activation", activationName(act), study, d.P.Seeds)
+		if len(acts) > 1 {
+			if i == 0 {
+				c += fmt.Sprintf("; the %d digits heat maps share one colour scale (cells below its low end take its darkest colour)", len(acts))
+			} else {
+				c += ", on the colour scale of " + figRefText(DigitsHeatFigure(acts[0]))
+			}
+		}
+		out = append(out, figureRef{ID: DigitsHeatFigure(act), Caption: c + "."})
+	}
+	return out
+}
+
+// DigitsHeatRefs refers to every digits heat map: "@fig:a and @fig:b".
+func (d *reportData) DigitsHeatRefs() string {
+	var refs []string
+	for _, act := range d.digitsHiddens() {
+		refs = append(refs, figRefText(DigitsHeatFigure(act)))
+	}
+	return joinAnd(refs)
+}
+
+// DigitsHeatFigure is the id of the digits heat map of one hidden
+// activation (its stage is figures/<id>).
+func DigitsHeatFigure(act string) string { return "nn-digits-heat-" + act }
+
+func figRefText(id string) string { return "@fig:" + id }
+
 // DigitsHeatSentence says what the digits heat maps show.
 func (d *reportData) DigitsHeatSentence() string {
 	var parts []string
@@ -301,7 +351,7 @@ func (d *reportData) DigitsHeatSentence() string {
 		}
 		parts = append(parts, fmt.Sprintf("from %s to %s with %s hidden layers and a %s output", pct(lo, 1), pct(hi, 1), activationName(p.Hidden), p.Output))
 	}
-	return fmt.Sprintf("@fig:nn-digits-heat-sigmoid and @fig:nn-digits-heat-relu show the validation accuracy of every cell of the digits grid. The cells' mean accuracies range %s; the spread over seeds of a cell is a fraction of a point to a few points, so neighbouring good cells are often indistinguishable.", joinAnd(parts))
+	return fmt.Sprintf("%s show%s the validation accuracy of every cell of the digits grid. The cells' mean accuracies range %s; the spread over seeds of a cell is a fraction of a point to a few points, so neighbouring good cells are often indistinguishable.", d.DigitsHeatRefs(), verbS(len(d.digitsHiddens())), joinAnd(parts))
 }
 
 // ConfusionSentence names the most frequent mistake of the best network.
