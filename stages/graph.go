@@ -110,7 +110,7 @@ func (b *builder) linear() {
 	g, l := b.g, b.p.LinearSGD
 	in := LinearInput{b.design.In(), b.scaled.In()}
 	b.ols = pipeline.Add(g, "linear/ols", struct{}{}, in, linearOLS)
-	b.ridge = pipeline.Add(g, "linear/ridge", RidgeParams{Lambdas: b.p.Terrain.RidgeLambdas, RefineSteps: b.p.Terrain.RidgeRefineSteps}, in, linearRidge)
+	b.ridge = pipeline.Add(g, StageLinearRidge, RidgeParams{Lambdas: b.p.Terrain.RidgeLambdas, RefineSteps: b.p.Terrain.RidgeRefineSteps}, in, linearRidge)
 
 	design := DesignInput{b.design.In()}
 	run := func(prefix string, tp TrainParams) []pipeline.Ref[LinSGDRun] {
@@ -121,7 +121,7 @@ func (b *builder) linear() {
 		for _, lr := range l.LearningRates {
 			tp := trainParams(l.Train, lr)
 			tp.BatchSize = bs
-			grid = append(grid, run(fmt.Sprintf("linear/sgd/batch=%d/lr=%s", bs, num(lr)), tp)...)
+			grid = append(grid, run(linSGDCell(bs, lr), tp)...)
 		}
 	}
 	for _, mu := range l.Momenta {
@@ -129,7 +129,7 @@ func (b *builder) linear() {
 		tp.Momentum = mu
 		momentum = append(momentum, run(fmt.Sprintf("linear/sgd-momentum/momentum=%s", num(mu)), tp)...)
 	}
-	b.sgd = pipeline.Add(g, "linear/sgd/summary", struct{}{}, LinSGDSummaryInput{b.design.In(), b.scaled.In(), pipeline.Ins(grid), pipeline.Ins(momentum)}, linSGDSummary)
+	b.sgd = pipeline.Add(g, StageLinSGDSummary, struct{}{}, LinSGDSummaryInput{b.design.In(), b.scaled.In(), pipeline.Ins(grid), pipeline.Ins(momentum)}, linSGDSummary)
 
 	b.betas = map[string]pipeline.Ref[BetaRuns]{}
 	for _, m := range []struct {
@@ -177,8 +177,8 @@ func (b *builder) regression() {
 		tp := TuneParams{Label: act, Archs: r.Architectures, LRs: r.LearningRates, Seeds: b.seeds,
 			Base:   NetParams{Hidden: act, Output: "identity", Init: r.Init, LeakyAlpha: r.LeakyAlpha, Train: trainParams(r.Train, 0)},
 			Refine: RefineParams{MaxSteps: r.Refine.MaxSteps, Archs: r.Refine.Architectures}}
-		b.regTunes = append(b.regTunes, tune(tp, "neural/regression/tune/act="+act, cross(r.Architectures, r.LearningRates), func(arch string, lr float64) string {
-			return fmt.Sprintf("neural/regression/act=%s/arch=%s/lr=%s", act, arch, num(lr))
+		b.regTunes = append(b.regTunes, tune(tp, RegTunePrefix+act, cross(r.Architectures, r.LearningRates), func(arch string, lr float64) string {
+			return regCell(act, arch, lr)
 		}))
 		if act == "sigmoid" && r.SigmoidInit != "" && r.SigmoidInit != r.Init {
 			// Depends on the tuning's choice: not shardable, like the learning curve.
@@ -190,8 +190,8 @@ func (b *builder) regression() {
 	for _, x := range r.Extra {
 		tp := TuneParams{Label: "extra." + x.Name, Archs: []string{x.Architecture}, LRs: []float64{x.LearningRate}, Seeds: b.seeds,
 			Base: NetParams{Hidden: x.Activation, Output: "identity", Init: x.Init, LeakyAlpha: r.LeakyAlpha, Train: trainParams(x.Train, 0)}}
-		b.extra = append(b.extra, tune(tp, "neural/regression/tune/extra="+x.Name, cross(tp.Archs, tp.LRs), func(string, float64) string {
-			return "neural/regression/extra=" + x.Name
+		b.extra = append(b.extra, tune(tp, RegExtraTunePrefix+x.Name, cross(tp.Archs, tp.LRs), func(string, float64) string {
+			return regExtra(x.Name)
 		}))
 	}
 }
@@ -249,7 +249,7 @@ func (b *builder) classification() {
 			var panelRuns []pipeline.Ref[NetRun]
 			for _, c := range cross(n.Architectures, n.LearningRates) {
 				arch, lr := c[0].(string), c[1].(float64)
-				cell := perSeed(g, fmt.Sprintf("neural/classification/out=%s/act=%s/arch=%s/lr=%s", out, act, arch, num(lr)), b.seeds, sets, classifyNet,
+				cell := perSeed(g, clsCell(out, act, arch, lr), b.seeds, sets, classifyNet,
 					func(s uint64) NetParams {
 						np := panel.Params.Base
 						np.Arch, np.Train.LR, np.Seed = arch, lr, s
@@ -268,7 +268,7 @@ func (b *builder) classification() {
 	if sn := n.StudyNetwork; sn.Architecture != "" {
 		cls.Study = StudyCell{Arch: sn.Architecture, Hidden: sn.Hidden, Output: sn.Output}
 	}
-	b.clsTune = pipeline.Add(g, "neural/classification/tune", cls, ClsTuneInput{b.dsets.In(), pipeline.Ins(runs), pipeline.Ins(steps)}, classifyTune)
+	b.clsTune = pipeline.Add(g, StageClsTune, cls, ClsTuneInput{b.dsets.In(), pipeline.Ins(runs), pipeline.Ins(steps)}, classifyTune)
 
 	seedsOn := func(sets SetsInput, name string, sp SeedsParams, np func(s uint64) NetParams) pipeline.Ref[SeedsSummary] {
 		runs := perSeed(g, name, b.seeds, sets, classifyNet, np)
@@ -278,26 +278,26 @@ func (b *builder) classification() {
 	seedsOf := func(name string, sp SeedsParams, np func(s uint64) NetParams) pipeline.Ref[SeedsSummary] {
 		return seedsOn(sets, name, sp, np)
 	}
-	b.logistic = seedsOf("logistic/sgd", SeedsParams{Metric: "digits.logistic.sgd", What: "logistic regression (SGD)"}, func(s uint64) NetParams {
+	b.logistic = seedsOf(StageLogisticSGD, SeedsParams{Metric: "digits.logistic.sgd", What: "logistic regression (SGD)"}, func(s uint64) NetParams {
 		return NetParams{Arch: "64x10", Hidden: "identity", Output: "softmax", Init: "glorot", L2: lg.L2, Train: trainParams(lg.Train, lg.LearningRate), Seed: s}
 	})
-	b.lbfgs = pipeline.Add(g, "logistic/lbfgs", LBFGSParams{L2: lg.L2, MaxIter: lg.LBFGSIters}, sets, logisticLBFGS)
+	b.lbfgs = pipeline.Add(g, StageLogisticLBFGS, LBFGSParams{L2: lg.L2, MaxIter: lg.LBFGSIters}, sets, logisticLBFGS)
 	keras := func(tp TrainParams) func(s uint64) NetParams {
 		return func(s uint64) NetParams {
 			return NetParams{Arch: bl.Architecture, Hidden: "relu", Output: "softmax", Init: "glorot", Train: tp, Seed: s}
 		}
 	}
-	b.keras = seedsOf("baseline/keras-style", SeedsParams{Metric: "digits.keras_style", What: "Keras-style baseline",
+	b.keras = seedsOf(StageKeras, SeedsParams{Metric: "digits.keras_style", What: "Keras-style baseline",
 		BudgetNote: fmt.Sprintf("the study's budget of %d epochs, kept to compare like with like; the run to convergence shows what more epochs give", bl.Train.Epochs)},
 		keras(trainParams(bl.Train, bl.LearningRate)))
 	if bl.LongEpochs > 0 {
 		tp := trainParams(bl.Train, bl.LearningRate)
 		tp.Epochs, tp.Patience = bl.LongEpochs, bl.LongPatience
-		b.kerasLong = seedsOf("baseline/keras-style-long", SeedsParams{Metric: "digits.keras_style_long", What: "Keras-style baseline trained to convergence"}, keras(tp))
+		b.kerasLong = seedsOf(StageKerasLong, SeedsParams{Metric: "digits.keras_style_long", What: "Keras-style baseline trained to convergence"}, keras(tp))
 	}
 	if bl.RawInputs {
 		raw := pipeline.Add(g, "digits/raw", struct{}{}, DigitsScaleInput{b.digits.In(), b.dsplit.In()}, digitsRaw)
-		b.kerasRaw = seedsOn(SetsInput{raw.In()}, "baseline/keras-style-raw", SeedsParams{Metric: "digits.keras_style_raw", What: "Keras-style baseline on unscaled pixels",
+		b.kerasRaw = seedsOn(SetsInput{raw.In()}, StageKerasRaw, SeedsParams{Metric: "digits.keras_style_raw", What: "Keras-style baseline on unscaled pixels",
 			BudgetNote: fmt.Sprintf("the study's budget of %d epochs, as the baseline it is compared with", bl.Train.Epochs)},
 			keras(trainParams(bl.Train, bl.LearningRate)))
 	}
@@ -392,7 +392,7 @@ func (b *builder) report() error {
 	for _, f := range b.env.KaTeX {
 		in.KaTeX = append(in.KaTeX, pipeline.FileIn(f))
 	}
-	pipeline.Add(b.g, "report", ReportParams{Title: b.p.Report.Title, Profile: b.env.Profile, Seeds: b.p.Seeds, ParamsYAML: string(paramsYAML), Settings: settingsOf(b.p),
+	pipeline.Add(b.g, StageReport, ReportParams{Title: b.p.Report.Title, Profile: b.env.Profile, Seeds: b.p.Seeds, ParamsYAML: string(paramsYAML), Settings: settingsOf(b.p),
 		Bootstrap: BootstrapParams{Resamples: b.p.Report.BootstrapResamples, Seed: b.p.Report.BootstrapSeed}}, in, reportStage,
 		pipeline.Export("report.html", "report.html"), pipeline.Export("tables/", "report/"))
 	return nil
@@ -419,7 +419,7 @@ func (b *builder) kerasLongIns() []pipeline.In[SeedsSummary] {
 func perSeed[P, I, O any](g *pipeline.Graph, prefix string, seeds []uint64, in I, fn func(pipeline.Ctx, P, I) (O, error), params func(seed uint64) P) []pipeline.Ref[O] {
 	out := make([]pipeline.Ref[O], len(seeds))
 	for i, s := range seeds {
-		out[i] = pipeline.Add(g, fmt.Sprintf("%s/seed=%d", prefix, s), params(s), in, fn, pipeline.Shardable())
+		out[i] = pipeline.Add(g, seedStage(prefix, s), params(s), in, fn, pipeline.Shardable())
 	}
 	return out
 }

@@ -26,7 +26,7 @@ type Method struct {
 // names lists the stages of the run (to find the extension networks).
 func Methods(load func(stage string) ([]byte, error), names []string) ([]Method, error) {
 	var tune ClsTune
-	if err := decodeValue(load, "neural/classification/tune", &tune); err != nil {
+	if err := decodeValue(load, StageClsTune, &tune); err != nil {
 		return nil, err
 	}
 	var out []Method
@@ -44,38 +44,41 @@ func Methods(load func(stage string) ([]byte, error), names []string) ([]Method,
 		out = append(out, m)
 	}
 	grid := func(r NetRun) string {
-		return fmt.Sprintf("neural/classification/out=%s/act=%s/arch=%s/lr=%s/seed=%d", r.Output, r.Hidden, r.Arch, num(r.LR), r.Seed)
+		return seedStage(clsCell(r.Output, r.Hidden, r.Arch, r.LR), r.Seed)
 	}
 	add("digits", fmt.Sprintf("best network (%s, %s hidden, %s output, SGD)", tune.Best.Arch, activationName(tune.Best.Hidden), tune.Best.Output), grid, tune.Best.Runs, tune.Best.Stages...)
 	if tune.Softmax.Arch != tune.Best.Arch || tune.Softmax.Output != tune.Best.Output || tune.Softmax.Hidden != tune.Best.Hidden || tune.Softmax.LR != tune.Best.LR {
 		add("digits", fmt.Sprintf("best softmax network (%s, %s hidden, SGD)", tune.Softmax.Arch, activationName(tune.Softmax.Hidden)), grid, tune.Softmax.Runs, tune.Softmax.Stages...)
 	}
-	for _, s := range []struct{ name, stage, prefix string }{
-		{"logistic regression (SGD)", "logistic/sgd", "logistic/sgd/seed=%d"},
-		{"Keras-style baseline (Adam)", "baseline/keras-style", "baseline/keras-style/seed=%d"},
-		{"Keras-style baseline, to convergence (Adam)", "baseline/keras-style-long", "baseline/keras-style-long/seed=%d"},
-		{"Keras-style baseline, unscaled pixels (Adam)", "baseline/keras-style-raw", "baseline/keras-style-raw/seed=%d"},
+	for _, s := range []struct {
+		name, stage string
+		optional    bool
+	}{
+		{"logistic regression (SGD)", StageLogisticSGD, false},
+		{"Keras-style baseline (Adam)", StageKeras, false},
+		{"Keras-style baseline, to convergence (Adam)", StageKerasLong, true},
+		{"Keras-style baseline, unscaled pixels (Adam)", StageKerasRaw, true},
 	} {
 		var sum SeedsSummary
 		if err := decodeValue(load, s.stage, &sum); err != nil {
-			if s.stage == "baseline/keras-style-long" || s.stage == "baseline/keras-style-raw" {
-				continue // optional
+			if s.optional {
+				continue
 			}
 			return nil, err
 		}
-		prefix := s.prefix
-		add("digits", s.name, func(r NetRun) string { return fmt.Sprintf(prefix, r.Seed) }, sum.Runs)
+		prefix := s.stage
+		add("digits", s.name, func(r NetRun) string { return seedStage(prefix, r.Seed) }, sum.Runs)
 	}
-	out = append(out, Method{Data: "digits", Name: "logistic regression (L-BFGS)", Stages: []string{"logistic/lbfgs"}})
+	out = append(out, Method{Data: "digits", Name: "logistic regression (L-BFGS)", Stages: []string{StageLogisticLBFGS}})
 
 	// Terrain: closed-form Ridge, Ridge by SGD at its best cell, and the
 	// best cell of each network kind.
-	out = append(out, Method{Data: "terrain", Name: "Ridge, closed form (every λ)", Stages: []string{"linear/ridge"}})
+	out = append(out, Method{Data: "terrain", Name: "Ridge, closed form (every λ)", Stages: []string{StageLinearRidge}})
 	var sgd LinSGDSummary
-	if err := decodeValue(load, "linear/sgd/summary", &sgd); err == nil {
+	if err := decodeValue(load, StageLinSGDSummary, &sgd); err == nil {
 		m := Method{Data: "terrain", Name: fmt.Sprintf("Ridge by SGD (batch %d, γ0 = %s)", sgd.Best.BatchSize, num(sgd.Best.LR))}
 		for _, r := range sgd.Best.Runs {
-			m.Stages = append(m.Stages, fmt.Sprintf("linear/sgd/batch=%d/lr=%s/seed=%d", r.BatchSize, num(r.LR), r.Seed))
+			m.Stages = append(m.Stages, seedStage(linSGDCell(r.BatchSize, r.LR), r.Seed))
 			m.BestEpoch = append(m.BestEpoch, r.BestEpoch)
 			m.EpochsRun = append(m.EpochsRun, len(r.ValErr)-1)
 		}
@@ -83,7 +86,7 @@ func Methods(load func(stage string) ([]byte, error), names []string) ([]Method,
 	}
 	sort.Strings(names)
 	for _, n := range names {
-		act, ok := strings.CutPrefix(n, "neural/regression/tune/act=")
+		act, ok := strings.CutPrefix(n, RegTunePrefix)
 		if !ok {
 			continue
 		}
@@ -92,11 +95,11 @@ func Methods(load func(stage string) ([]byte, error), names []string) ([]Method,
 			continue
 		}
 		add("terrain", fmt.Sprintf("%s network (%s, γ0 = %s)", activationName(act), rt.BestArch, num(rt.BestLR)), func(r NetRun) string {
-			return fmt.Sprintf("neural/regression/act=%s/arch=%s/lr=%s/seed=%d", r.Hidden, r.Arch, num(r.LR), r.Seed)
+			return seedStage(regCell(r.Hidden, r.Arch, r.LR), r.Seed)
 		}, rt.Curves, rt.BestStages...)
 	}
 	for _, n := range names {
-		name, ok := strings.CutPrefix(n, "neural/regression/tune/extra=")
+		name, ok := strings.CutPrefix(n, RegExtraTunePrefix)
 		if !ok {
 			continue
 		}
@@ -105,7 +108,7 @@ func Methods(load func(stage string) ([]byte, error), names []string) ([]Method,
 			continue
 		}
 		add("terrain", fmt.Sprintf("extension %s (%s, γ0 = %s)", name, rt.BestArch, num(rt.BestLR)), func(r NetRun) string {
-			return fmt.Sprintf("neural/regression/extra=%s/seed=%d", name, r.Seed)
+			return seedStage(regExtra(name), r.Seed)
 		}, rt.Curves)
 	}
 	return out, nil
