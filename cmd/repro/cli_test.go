@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"strings"
 	"testing"
+
+	proj "github.com/repro-dev/repro/project"
 )
 
 // Bad usage exits 2, as documented: an unknown command, a missing
@@ -27,7 +29,7 @@ func TestUsageExitCodes(t *testing.T) {
 			t.Errorf("repro %s: exit %d, stderr %q; want 2 and %q", strings.Join(tc.args, " "), r.code, r.stderr, tc.want)
 		}
 	}
-	if s := suggestStages("zzzzzz", []string{"report", "linear/ols"}); s != nil {
+	if s := proj.SuggestStages("zzzzzz", []string{"report", "linear/ols"}); s != nil {
 		t.Errorf("a far-off name got suggestions: %v", s)
 	}
 }

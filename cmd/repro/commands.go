@@ -15,6 +15,7 @@ import (
 
 	"github.com/repro-dev/repro/config"
 	"github.com/repro-dev/repro/pipeline"
+	proj "github.com/repro-dev/repro/project"
 	"github.com/repro-dev/repro/session"
 )
 
@@ -39,14 +40,14 @@ func newStatusCmd(g *globals) *cobra.Command {
 			}
 			// The trusted keys, as run has them: a result pulled under a
 			// key no longer trusted is not fresh (run recomputes it).
-			if err := setTrust(p, false); err != nil {
+			if err := p.SetTrust(false); err != nil {
 				return err
 			}
 			sts, err := p.engine.Status(sel, lock)
 			if err != nil {
 				return err
 			}
-			userParamNames(sts, p.params, g.graphBuilder(p.root)) // params.yaml's keys, not the stages' own names
+			proj.UserParamNames(sts, p.params, g.graphBuilder(p.root)) // params.yaml's keys, not the stages' own names
 			if asJSON {
 				for i := range sts {
 					if sts[i].Reasons == nil {
@@ -138,7 +139,7 @@ func newShowCmd(g *globals) *cobra.Command {
 			}
 			s := p.graph.Stage(args[0])
 			if s == nil {
-				return usagef("no stage %q (see repro dag)%s", args[0], p.suggestFor(args))
+				return usagef("no stage %q (see repro dag)%s", args[0], p.SuggestFor(args))
 			}
 			lock, err := pipeline.ReadLock(p.lockPath())
 			if err != nil {
@@ -154,7 +155,7 @@ func newShowCmd(g *globals) *cobra.Command {
 					sts = all[len(all)-1:]
 				}
 			}
-			userParamNames(sts, p.params, g.graphBuilder(p.root))
+			proj.UserParamNames(sts, p.params, g.graphBuilder(p.root))
 			ls := lock.Stages[s.Name]
 			var last *session.StageState
 			if st, err := session.ReadState(p.store.Dir, p.profile); err == nil {
@@ -182,7 +183,7 @@ func newShowCmd(g *globals) *cobra.Command {
 			if len(sts) == 1 {
 				fmt.Fprintf(out, "state    %s\n", sts[0].State)
 				for _, r := range sts[0].Reasons {
-					fmt.Fprintf(out, "         %s\n", termText(r))
+					fmt.Fprintf(out, "         %s\n", proj.TermText(r))
 				}
 				if sts[0].Key != "" {
 					fmt.Fprintf(out, "key      %s\n", sts[0].Key)
@@ -297,7 +298,7 @@ func newMetricsCmd(g *globals) *cobra.Command {
 				return nil
 			}
 			for _, k := range slices.Sorted(maps.Keys(m)) {
-				fmt.Fprintf(out, "%-48s %.6g\n", termText(k), m[k])
+				fmt.Fprintf(out, "%-48s %.6g\n", proj.TermText(k), m[k])
 			}
 			return nil
 		},

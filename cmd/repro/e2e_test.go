@@ -15,6 +15,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	proj "github.com/repro-dev/repro/project"
 )
 
 // The end-to-end tests build the real binary once and run it on the quick
@@ -37,9 +39,9 @@ func TestMain(m *testing.M) {
 	// The tests share this binary: a project copy whose source differs
 	// (an edit in progress) must not rebuild it (TestRebuildOnEdit does,
 	// on its own binary).
-	os.Setenv(rebuiltEnv, "the tests' shared binary")
+	os.Setenv(proj.RebuiltEnv, "the tests' shared binary")
 	// -trimpath: the go command's ID of the main package then does not
-	// depend on the directory, so the binary is verified (see openCode)
+	// depend on the directory, so the binary is verified (see project.openCode)
 	// against each unedited copy of the project, as a user's binary is
 	// against their checkout.
 	out, err := exec.Command("go", "build", "-trimpath", "-o", reproBin, ".").CombinedOutput()

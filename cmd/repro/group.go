@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/repro-dev/repro/pipeline"
+	proj "github.com/repro-dev/repro/project"
 )
 
 // A stageGroup is the stages that share a state and the same reasons.
@@ -41,29 +42,22 @@ func groupStatus(sts []pipeline.StageStatus) []*stageGroup {
 func printGroups(w io.Writer, groups []*stageGroup, verbose bool) {
 	const shown = 4
 	for _, g := range groups {
-		n := fmt.Sprintf("%d stage%s", len(g.stages), plural(len(g.stages)))
+		n := fmt.Sprintf("%d stage%s", len(g.stages), proj.Plural(len(g.stages)))
 		// Stage names and reasons come from parameters and locks: one
 		// line each, nothing a terminal or a CI log would obey.
-		fmt.Fprintf(w, "%s, %s: %s\n", g.state, n, termText(strings.Join(g.reasons, "; ")))
+		fmt.Fprintf(w, "%s, %s: %s\n", g.state, n, proj.TermText(strings.Join(g.reasons, "; ")))
 		names := g.stages
 		if !verbose && len(names) > shown+1 {
 			names = append(names[:shown:shown], fmt.Sprintf("and %d more (-v lists them)", len(g.stages)-shown))
 		}
 		if verbose {
 			for _, s := range names {
-				fmt.Fprintf(w, "    %s\n", termText(s))
+				fmt.Fprintf(w, "    %s\n", proj.TermText(s))
 			}
 			continue
 		}
-		fmt.Fprintf(w, "    %s\n", termText(strings.Join(names, ", ")))
+		fmt.Fprintf(w, "    %s\n", proj.TermText(strings.Join(names, ", ")))
 	}
-}
-
-func plural(n int) string {
-	if n == 1 {
-		return ""
-	}
-	return "s"
 }
 
 // statusSummary is the first line of status: how many stages are in each
@@ -152,7 +146,7 @@ func printStatus(w io.Writer, sts []pipeline.StageStatus, matched map[string]boo
 	if len(up) == 0 {
 		return
 	}
-	line := fmt.Sprintf("and %d upstream stage%s %s: %s", len(up), plural(len(up)), needs(own), stateCounts(up))
+	line := fmt.Sprintf("and %d upstream stage%s %s: %s", len(up), proj.Plural(len(up)), needs(own), stateCounts(up))
 	if !verbose && len(groupStatus(up)) > 0 {
 		line += " (-v lists them)"
 	}
@@ -208,7 +202,7 @@ func needs(own []pipeline.StageStatus) string {
 
 // matchedSummary is statusSummary for the stages some patterns match.
 func matchedSummary(own []pipeline.StageStatus, patterns []string, profile string) string {
-	what := fmt.Sprintf("%d stage%s matching %s", len(own), plural(len(own)), strings.Join(patterns, " "))
+	what := fmt.Sprintf("%d stage%s matching %s", len(own), proj.Plural(len(own)), strings.Join(patterns, " "))
 	if c := stateCounts(own); c != "all fresh" {
 		return fmt.Sprintf("%s (%s, profile %s)", c, what, profile)
 	}

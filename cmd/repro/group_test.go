@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/repro-dev/repro/pipeline"
+	"github.com/repro-dev/repro/project/revdiff"
 )
 
 var updateGolden = flag.Bool("update", false, "rewrite the golden files under testdata/")
@@ -82,7 +83,7 @@ func TestDiffGrouped(t *testing.T) {
 		pipeline.StageChange{Stage: "report", Reasons: []string{"inputs: figures/sgd, linear/sgd/summary changed"}},
 	)
 	for _, verbose := range []bool{false, true} {
-		out := diffTextWith(d, func(w io.Writer) { printDiffGroups(w, groupDiff(d, verbose), verbose) })
+		out := revdiff.TextWith(d, func(w io.Writer) { printDiffGroups(w, groupDiff(d, verbose), verbose) })
 		golden(t, fmt.Sprintf("diff-verbose=%v.golden", verbose), []byte(out))
 	}
 	// Many groups: the first twelve, then a count.

@@ -33,7 +33,7 @@ A signer trusts its own key. See docs/security.md.`,
 				return err
 			}
 			if err := pipeline.WriteKeyPair(args[0], k); err != nil {
-				return usageError{fmt.Errorf("keygen: %w", err)}
+				return usageError{Err: fmt.Errorf("keygen: %w", err)}
 			}
 			fmt.Fprintln(cmd.OutOrStdout(), k.PublicKey.String())
 			fmt.Fprintf(os.Stderr, "repro: wrote the private key %s (mode 0600; keep it secret: %s=%s on the machines that upload) and the public key %s.pub (for store.trusted_keys)\n",

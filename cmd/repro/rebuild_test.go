@@ -7,6 +7,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	proj "github.com/repro-dev/repro/project"
 )
 
 // TestRebuildOnEdit: in a copied project with its own bin/repro, an edit of
@@ -30,7 +32,7 @@ func TestRebuildOnEdit(t *testing.T) {
 		t.Fatalf("go build: %v\n%s", err, out)
 	}
 	env := slices.DeleteFunc(os.Environ(), func(kv string) bool {
-		return strings.HasPrefix(kv, rebuiltEnv+"=") || strings.HasPrefix(kv, "REPRO_PROFILE=")
+		return strings.HasPrefix(kv, proj.RebuiltEnv+"=") || strings.HasPrefix(kv, "REPRO_PROFILE=")
 	})
 	repro := func(env []string, args ...string) result {
 		t.Helper()
@@ -78,7 +80,7 @@ func TestRebuildOnEdit(t *testing.T) {
 	}
 
 	// The loop guard: a process started by a rebuild does not rebuild.
-	if r := repro(append(slices.Clone(env), rebuiltEnv+"=1"), "status"); !strings.Contains(r.stderr, "not rebuilt: rebuilt once already") {
+	if r := repro(append(slices.Clone(env), proj.RebuiltEnv+"=1"), "status"); !strings.Contains(r.stderr, "not rebuilt: rebuilt once already") {
 		t.Errorf("with the marker: stderr %q", r.stderr)
 	}
 

@@ -5,15 +5,12 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"slices"
 	"sort"
-	"strings"
-	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/repro-dev/repro/pipeline"
-	"github.com/repro-dev/repro/session"
+	proj "github.com/repro-dev/repro/project"
 )
 
 type runFlags struct {
@@ -82,7 +79,7 @@ func runRun(cmd *cobra.Command, g *globals, f *runFlags, patterns []string) erro
 	if f.shard != "" {
 		var err error
 		if shard, err = pipeline.ParseShard(f.shard); err != nil {
-			return usageError{err}
+			return usageError{Err: err}
 		}
 	}
 	p, sel, matched, err := g.openMatched(patterns)
@@ -99,83 +96,17 @@ func runRun(cmd *cobra.Command, g *globals, f *runFlags, patterns []string) erro
 		if err != nil {
 			return err
 		}
-		userParamNames(sts, p.params, g.graphBuilder(p.root))
+		proj.UserParamNames(sts, p.params, g.graphBuilder(p.root))
 		printDryRun(stdout, sts, matched, patterns, f.force, f.verbose)
 		return nil
 	}
-	// A run writes into the store (results, its state, the report): a store
-	// it cannot write is one message, before anything starts.
-	if err := p.store.CheckWritable(); err != nil {
-		return fmt.Errorf("%w (run writes its results, state and report there; status, show, metrics and verify only read it)", err)
-	}
-	ctx := cmd.Context()
-	unlock, err := p.store.Lock(ctx, func(msg string) { fmt.Fprintln(os.Stderr, "repro:", msg) })
-	if err != nil {
-		return err
-	}
-	defer unlock()
-
-	if f.jobs > 0 {
-		p.engine.Jobs = f.jobs
-	}
-	p.engine.Force = f.force
-	p.engine.Shard = shard
-	closeRemote, err := openRemote(ctx, p, f.remoteRequired, f.remoteReadonly, f.keepUntrusted, os.Stderr)
-	if err != nil {
-		return err
-	}
-	defer closeRemote()
-	if shard.N > 0 && p.params.Store.Remote == "" {
-		fmt.Fprintln(os.Stderr, "repro: warning: --shard without store.remote: this shard's results stay in this store")
-	}
-	prog := newProgress(os.Stderr, len(sel))
-	prog.verbose, prog.quiet, prog.jobs = f.verbose, f.quiet, p.engine.Jobs
-	if prog.live {
-		prog.estimate, prog.willRun = runEstimates(p, sel, f.force)
-		var names []string
-		for _, s := range sel {
-			names = append(names, s.Name)
-		}
-		prog.short = distinguisher(names)
-	}
-	p.engine.Observe = prog.observe
-	t0 := time.Now()
-	res, runErr := p.engine.Run(ctx, sel)
-	prog.finish()
-	if res == nil {
+	res, runErr := p.Run(cmd.Context(), sel, proj.RunOptions{Jobs: f.jobs, Force: f.force, Shard: shard,
+		RemoteRequired: f.remoteRequired, RemoteReadOnly: f.remoteReadonly, KeepUntrusted: f.keepUntrusted,
+		Verbose: f.verbose, Quiet: f.quiet, Stderr: os.Stderr, Display: proj.NewProgress(os.Stderr, len(sel), f.verbose, f.quiet)})
+	if res == nil || !res.Recorded {
 		return runErr
 	}
-	// The timings, the lock (a sharded run holds part of the grid and none
-	// of what follows it: the assembling run writes the whole lock) and
-	// the run state.
-	st, err := session.Session{Engine: p.engine, Profile: p.profile, LockPath: p.lockPath()}.Record(res, t0, shard.N == 0)
-	if err != nil {
-		if runErr != nil {
-			return runErr // the first failure (a full disk fails a stage first)
-		}
-		return err
-	}
-	report := ""
-	if _, ok := res.Outcomes["report"]; ok {
-		report = filepath.Join(p.store.Dir, "report.html")
-		if rel, err := filepath.Rel(p.root, report); err == nil && !strings.HasPrefix(rel, "..") {
-			report = rel
-		}
-		if err := exportReport(p, st); err != nil {
-			return err
-		}
-		reportMessages(os.Stderr, p, res.Outcomes["report"].Record, slices.Contains(res.Ran, "report"), f.verbose, f.quiet)
-	}
-	edgeWarnings(os.Stderr, p, res, f.verbose, f.quiet)
-	if shard.N > 0 {
-		fmt.Fprintln(os.Stderr, shardSummary(shard, sel, res))
-	}
-	if !f.quiet || len(res.Failed) > 0 {
-		fmt.Fprintf(os.Stderr, "repro: %d ran, %d cached, %d failed in %.1fs\n", len(res.Ran), len(res.Cached), len(res.Failed), time.Since(t0).Seconds())
-	}
-	if s := remoteSummary(p.engine); s != "" {
-		fmt.Fprintln(os.Stderr, s)
-	}
+	report := res.Report
 	if f.json {
 		sort.Strings(res.Ran)
 		sort.Strings(res.Cached)
@@ -193,38 +124,6 @@ func runRun(cmd *cobra.Command, g *globals, f *runFlags, patterns []string) erro
 		fmt.Fprintln(stdout, report)
 	}
 	return runErr
-}
-
-// runEstimates reads, for the progress display, how long each selected
-// stage took when it last ran, and which stages are expected to run (not
-// fresh against the lock; nil if that cannot be told).
-func runEstimates(p *project, sel []*pipeline.Stage, force bool) (map[string]float64, map[string]bool) {
-	est := map[string]float64{}
-	if st, err := session.ReadState(p.store.Dir, p.profile); err == nil {
-		for _, s := range sel {
-			if d := st.Stages[s.Name].LastRan(); d > 0 {
-				est[s.Name] = d
-			}
-		}
-	}
-	if force {
-		return est, nil
-	}
-	lock, err := pipeline.ReadLock(p.lockPath())
-	if err != nil {
-		return est, nil
-	}
-	sts, err := p.engine.Status(sel, lock)
-	if err != nil {
-		return est, nil
-	}
-	will := map[string]bool{}
-	for _, s := range sts {
-		if s.State != pipeline.StateFresh {
-			will[s.Stage] = true
-		}
-	}
-	return est, will
 }
 
 func nonNil(xs []string) []string {

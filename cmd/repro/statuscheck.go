@@ -9,6 +9,7 @@ import (
 
 	"github.com/repro-dev/repro/gitrev"
 	"github.com/repro-dev/repro/pipeline"
+	proj "github.com/repro-dev/repro/project"
 )
 
 // statusCheck is `repro status --check`: the lock (the working tree's, or
@@ -24,7 +25,7 @@ func statusCheck(out io.Writer, p *project, sel []*pipeline.Stage, lock *pipelin
 		repo := gitrev.Repo{Dir: p.root}
 		commit, err := repo.Commit(rev)
 		if err != nil {
-			return usageError{err}
+			return usageError{Err: err}
 		}
 		b, err := repo.ReadFile(commit, name)
 		if errors.Is(err, fs.ErrNotExist) {
@@ -61,9 +62,9 @@ func statusCheck(out io.Writer, p *project, sel []*pipeline.Stage, lock *pipelin
 		if s.State != pipeline.StateNote {
 			mismatches++
 		}
-		fmt.Fprintf(out, "%-7s %s\n", s.State, termText(s.Stage))
+		fmt.Fprintf(out, "%-7s %s\n", s.State, proj.TermText(s.Stage))
 		for _, r := range s.Reasons {
-			fmt.Fprintf(out, "         %s\n", termText(r))
+			fmt.Fprintf(out, "         %s\n", proj.TermText(r))
 		}
 	}
 	if len(differ) > 0 {

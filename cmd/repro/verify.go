@@ -12,6 +12,7 @@ import (
 
 	"github.com/repro-dev/repro/config"
 	"github.com/repro-dev/repro/pipeline"
+	proj "github.com/repro-dev/repro/project"
 )
 
 func newVerifyCmd(g *globals) *cobra.Command {
@@ -111,7 +112,7 @@ func runRecompute(cmd *cobra.Command, p *project, patterns []string, sample reco
 	}
 	sel, err := p.graph.Select(patterns)
 	if err != nil {
-		return usageError{err}
+		return usageError{Err: err}
 	}
 	match := func(name string) bool {
 		if len(patterns) == 0 {
@@ -134,10 +135,10 @@ func runRecompute(cmd *cobra.Command, p *project, patterns []string, sample reco
 	for _, name := range pipeline.Sample(matched, sample.n, sample.seed) {
 		picked[name] = true
 	}
-	prog := newProgress(os.Stderr, len(picked))
-	p.engine.Observe = prog.observe
+	prog := proj.NewProgress(os.Stderr, len(picked), false, false)
+	p.engine.Observe = prog.Observe
 	res, err := p.engine.Recompute(cmd.Context(), sel, func(name string) bool { return picked[name] }, sample.budget)
-	prog.finish()
+	prog.End()
 	if err != nil {
 		if cmd.Context().Err() != nil {
 			return err

@@ -13,7 +13,7 @@ import (
 // trusted keys of params and the key of REPRO_SIGNING_KEY_FILE. Purging
 // needs at least one.
 func verifyTrust(p *project, purge bool) (*pipeline.Trust, error) {
-	policy, err := remotePolicy(p)
+	policy, err := p.RemotePolicy()
 	if err != nil {
 		return nil, err
 	}
