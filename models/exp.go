@@ -79,39 +79,48 @@ func expAgrees(x []float64, fma bool) bool {
 }
 
 // expShift sets dst[i] = math.Exp(src[i] - shift) for every i < len(src).
+// dst and src must not overlap.
 func expShift(dst, src []float64, shift float64) {
-	dst = dst[:len(src)]
-	n := 0
-	if expVec && len(src) >= 4 {
-		n = len(src) &^ 3
-		if !expAVX(&dst[0], &src[0], n, shift, false, expFMA) {
-			for i, v := range src[:n] {
-				if t := v - shift; !(t >= expLo && t <= expHi) {
-					dst[i] = math.Exp(t)
-				}
-			}
-		}
-	}
-	for i := n; i < len(src); i++ {
-		dst[i] = math.Exp(src[i] - shift)
-	}
+	expRun(dst[:len(src)], src, shift, false)
 }
 
-// sigmoids sets a[i] = sigmoid(z[i]) for every i < len(z).
+// sigmoids sets a[i] = sigmoid(z[i]) for every i < len(z). a and z must
+// not overlap.
 func sigmoids(a, z []float64) {
-	a = a[:len(z)]
-	n := 0
-	if expVec && len(z) >= 4 {
-		n = len(z) &^ 3
-		if !expAVX(&a[0], &z[0], n, 0, true, expFMA) {
-			for i, v := range z[:n] {
-				if t := -v; !(t >= expLo && t <= expHi) {
-					a[i] = sigmoid(v)
-				}
+	expRun(a[:len(z)], z, 0, true)
+}
+
+// expRun is expShift (sig false) or sigmoids (sig true) on len(dst) ==
+// len(src) elements. With four or more, expAVX does them all: a tail of
+// fewer than four is done again as part of the last four, which gives the
+// same values again (the elements do not depend on each other).
+func expRun(dst, src []float64, shift float64, sig bool) {
+	n := len(src)
+	if !expVec || n < 4 {
+		for i, v := range src {
+			if sig {
+				dst[i] = sigmoid(v)
+			} else {
+				dst[i] = math.Exp(v - shift)
 			}
 		}
+		return
 	}
-	for i := n; i < len(z); i++ {
-		a[i] = sigmoid(z[i])
+	n4 := n &^ 3
+	ok := expAVX(&dst[0], &src[0], n4, shift, sig, expFMA)
+	if n4 < n {
+		ok = expAVX(&dst[n-4], &src[n-4], 4, shift, sig, expFMA) && ok
+	}
+	if ok {
+		return
+	}
+	for i, v := range src {
+		if sig {
+			if t := -v; !(t >= expLo && t <= expHi) {
+				dst[i] = sigmoid(v)
+			}
+		} else if t := v - shift; !(t >= expLo && t <= expHi) {
+			dst[i] = math.Exp(t)
+		}
 	}
 }

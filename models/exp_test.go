@@ -42,6 +42,25 @@ func TestExpAVXMatchesMathExp(t *testing.T) {
 			}
 		}
 	}
+	// Short runs (the tails done again in the last four), each
+	// ending in the edge cases at the end of x.
+	for n := 1; n <= 12; n++ {
+		for end := len(x) - len(edges); end <= len(x); end++ {
+			src := x[end-n : end]
+			expShift(dst[:n], src, 0.5)
+			for i, v := range src {
+				if want := math.Exp(v - 0.5); math.Float64bits(dst[i]) != math.Float64bits(want) {
+					t.Fatalf("expShift, %d elements: exp(%v - 0.5) = %v, want %v", n, v, dst[i], want)
+				}
+			}
+			sigmoids(dst[:n], src)
+			for i, v := range src {
+				if want := sigmoid(v); math.Float64bits(dst[i]) != math.Float64bits(want) {
+					t.Fatalf("sigmoids, %d elements: sigmoid(%v) = %v, want %v", n, v, dst[i], want)
+				}
+			}
+		}
+	}
 	for off := 0; off < 4; off++ {
 		src := x[off:]
 		sigmoids(dst[:len(src)], src)
