@@ -14,21 +14,18 @@ import (
 // epoch late in its budget) is a result the report discusses, not a
 // mistake: a run calls it a note (issue 27).
 
-// reportStageName is the name of the report stage (graph.go).
-const reportStageName = "report"
-
 // ReportOutcome is the report stage's outcome in a run, nil if the run did
 // not reach it.
 func ReportOutcome(res *pipeline.RunResult) *pipeline.Outcome {
 	if res == nil {
 		return nil
 	}
-	return res.Outcomes[reportStageName]
+	return res.Outcomes[StageReport]
 }
 
 // ReportInLock is the report stage's entry in lock, nil if none.
 func ReportInLock(lock *pipeline.Lock) *pipeline.LockStage {
-	return lock.Stages[reportStageName]
+	return lock.Stages[StageReport]
 }
 
 // IsEdgeNote reports whether a stored report warning is a grid-edge
@@ -121,9 +118,9 @@ func EdgeNotes(st *pipeline.Store, res *pipeline.RunResult) []string {
 }
 
 // isTuningStage reports whether stage n chooses among configurations (and so
-// records where its choice lies).
+// records where its choice lies): a tuning stage, not one of its seeds.
 func isTuningStage(n string) bool {
-	for _, p := range []string{"neural/regression/tune/", "neural/classification/tune", "linear/ridge", "linear/sgd/summary", "logistic/sgd", "baseline/keras-style"} {
+	for _, p := range []string{RegTunePrefix, RegExtraTunePrefix, StageClsTune, StageLinearRidge, StageLinSGDSummary, StageLogisticSGD, StageKeras} {
 		if strings.HasPrefix(n, p) && !strings.Contains(strings.TrimPrefix(n, p), "seed=") {
 			return true
 		}
