@@ -237,10 +237,19 @@ func (s *Stage) fileName(f string) string {
 
 // A Graph is the set of stages, in the order they were added.
 type Graph struct {
+	// Limit, if positive, is the most stages the graph takes: Add refuses
+	// the next with an error that wraps ErrTooManyStages, so that a grid
+	// that multiplies out of hand fails as it grows, before it fills
+	// memory with declarations.
+	Limit  int
 	stages []*Stage
 	byName map[string]*Stage
 	err    error // the first error of Add (the typed one)
 }
+
+// ErrTooManyStages is the error Add wraps when the graph holds Limit
+// stages already.
+var ErrTooManyStages = errors.New("too many stages")
 
 // NewGraph returns an empty graph.
 func NewGraph() *Graph { return &Graph{byName: map[string]*Stage{}} }
@@ -248,6 +257,9 @@ func NewGraph() *Graph { return &Graph{byName: map[string]*Stage{}} }
 // Add adds a stage. Its deps must already be in the graph, so a graph built
 // by Add is acyclic by construction.
 func (g *Graph) Add(s Stage) error {
+	if g.Limit > 0 && len(g.stages) >= g.Limit {
+		return fmt.Errorf("%w: the graph holds its limit of %d", ErrTooManyStages, g.Limit)
+	}
 	if err := CheckName("stage", s.Name); err != nil {
 		return err
 	}

@@ -1,6 +1,7 @@
 package stages
 
 import (
+	"errors"
 	"fmt"
 	"path/filepath"
 	"slices"
@@ -40,6 +41,7 @@ func Build(p *config.Params, env Env) (*pipeline.Graph, error) {
 		return nil, err
 	}
 	b := &builder{g: pipeline.NewGraph(), p: p, env: env, seeds: seeds(p)}
+	b.g.Limit = limitOf(env.MaxStages)
 	b.data()           // terrain/..., digits/...
 	b.linear()         // linear/...
 	b.regression()     // neural/regression/...
@@ -52,6 +54,9 @@ func Build(p *config.Params, env Env) (*pipeline.Graph, error) {
 	b.figures() // figures/...
 	if err := b.report(); err != nil {
 		return nil, err
+	}
+	if err := b.g.Err(); errors.Is(err, pipeline.ErrTooManyStages) {
+		return nil, limitError(p, b.g.Limit, "more than "+thousands(uint64(b.g.Limit))+" stages")
 	}
 	return b.g, b.g.Err()
 }

@@ -1,6 +1,7 @@
 package stages
 
 import (
+	"errors"
 	"fmt"
 	"math"
 	"math/bits"
@@ -11,10 +12,10 @@ import (
 )
 
 // DefaultMaxStages is the most stages Build declares unless Env.MaxStages
-// says otherwise (repro's --max-stages). The default profile has 656; the
-// bound keeps a grid that multiplies out of hand (every list of a grid
-// times every other, times the seeds) from filling memory with stage
-// declarations before anything runs.
+// says otherwise (repro's --max-stages). The default profile declares under
+// a thousand; the bound keeps a grid that multiplies out of hand (every list
+// of a grid times every other, times the seeds) from filling memory with
+// stage declarations before anything runs.
 const DefaultMaxStages = 10_000
 
 // stageFamily is one family of stages whose count is a product of
@@ -59,9 +60,12 @@ func addSat(a, b uint64) uint64 {
 	return s
 }
 
-// stageCount returns how many stages Build declares for p (saturated at
-// math.MaxUint64) and the families of grid points, whose counts multiply.
-// TestStageCount keeps it equal to len(Build(p).Stages()).
+// stageCount returns how many grid points Build declares for p (saturated
+// at math.MaxUint64), a lower bound of its stages, and their families,
+// whose counts multiply. It lets Build refuse a grid that multiplies out
+// of hand before declaring anything, naming the lists that multiply; the
+// graph's own limit (pipeline.Graph.Limit) counts every stage as it is
+// declared, so no count of the other stages is kept here.
 func stageCount(p *config.Params) (uint64, []stageFamily) {
 	seeds := p.Seeds
 	l, r, n, m := p.LinearSGD, p.NeuralRegression, p.NeuralClassification, p.MNIST
@@ -93,35 +97,7 @@ func stageCount(p *config.Params) (uint64, []stageFamily) {
 	if p.Baseline.RawInputs {
 		fams = append(fams, family("baseline/keras-style-raw", []string{"seeds"}, seeds))
 	}
-	// The other stages: terrain (4) and digits (3) preparation, linear/ols,
-	// linear/ridge, linear/sgd/summary, two linear/betas, one tuning stage
-	// per regression activation and per extra network, the classification
-	// tuning, logistic/sgd and /lbfgs, baseline/keras-style, one summary
-	// per MNIST architecture; 14 figures (15 with a learning curve), one
-	// more per classification activation; the report.
-	other := uint64(4 + 3 + 2 + 1 + 2 + 1 + 2 + 1 + 14 + 1)
-	other = addSat(other, uint64(len(r.Activations)))
-	other = addSat(other, uint64(len(r.Extra)))
-	other = addSat(other, uint64(len(n.Activations)))
-	if len(p.LearningCurve.XSparsities) > 0 {
-		other++
-	}
-	if m.Enabled {
-		other = addSat(other, uint64(len(m.Architectures)))
-	}
-	if p.Baseline.LongEpochs > 0 {
-		other++ // baseline/keras-style-long
-	}
-	if p.Baseline.RawInputs {
-		other += 2 // digits/raw, baseline/keras-style-raw
-	}
-	if r.SigmoidInit != "" && r.SigmoidInit != r.Init && slices.Contains(r.Activations, "sigmoid") {
-		other++ // neural/regression/init-check/act=sigmoid/...
-	}
-	// Each further placement of the terrain's training grid: its split,
-	// the linear baseline, and one stage per kind of terrain network.
-	other = addSat(other, mulSat(uint64(len(GridOffsets(p.Terrain))), uint64(2+len(r.Activations)+len(r.Extra))))
-	total := other
+	var total uint64
 	for _, f := range fams {
 		total = addSat(total, f.count)
 	}
@@ -132,13 +108,25 @@ func stageCount(p *config.Params) (uint64, []stageFamily) {
 // max stages (DefaultMaxStages if max <= 0), naming the parameter lists
 // whose lengths multiply, largest first.
 func CheckStageCount(p *config.Params, max int) error {
-	if max <= 0 {
-		max = DefaultMaxStages
-	}
-	total, fams := stageCount(p)
+	max = limitOf(max)
+	total, _ := stageCount(p)
 	if total <= uint64(max) {
 		return nil
 	}
+	return limitError(p, max, thousands(total)+" grid points")
+}
+
+func limitOf(max int) int {
+	if max <= 0 {
+		return DefaultMaxStages
+	}
+	return max
+}
+
+// limitError says that the parameters declare count, more than max
+// stages, and names the lists that multiply, largest first.
+func limitError(p *config.Params, max int, count string) error {
+	_, fams := stageCount(p)
 	slices.SortStableFunc(fams, func(a, b stageFamily) int {
 		switch {
 		case a.count > b.count:
@@ -156,8 +144,11 @@ func CheckStageCount(p *config.Params, max int) error {
 			show = append(show, f.String())
 		}
 	}
-	return fmt.Errorf("the parameters declare %s stages, more than the limit of %s (raise it with --max-stages if you mean it); the grids multiply: %s",
-		thousands(total), thousands(uint64(max)), strings.Join(show, "; "))
+	err := fmt.Sprintf("the parameters declare %s, more than the limit of %s stages (raise it with --max-stages if you mean it)", count, thousands(uint64(max)))
+	if len(show) > 0 {
+		err += "; the grids multiply: " + strings.Join(show, "; ")
+	}
+	return errors.New(err)
 }
 
 // thousands formats n with comma separators ("480,062"); "more than
