@@ -69,11 +69,11 @@ func (r RunExport) buildMethodTimings(lock *pipeline.Lock) string {
 	machines := map[string]bool{}
 	jobs := map[int]bool{}
 	var t strings.Builder
-	t.WriteString("<table class=\"timings\" id=\"method-timings\"><caption>Epochs and wall-clock time to the best validation error of each method, per seed (mean over seeds), as measured by the run that computed each stage; time to best = the stage's wall time × best epoch / epochs run. A stage computes one seed of one configuration; cells trained inside a tuning stage by its refinement have no time of their own.</caption>")
+	t.WriteString("<table class=\"timings\" id=\"method-timings\"><caption>Epochs and wall-clock time to the best validation error of each method, per seed (mean over seeds), as measured by the run that computed each stage; time to best = the stage's wall time × best epoch / epochs run. A stage computes one seed of one configuration, a grid point or a cell the refinement added.</caption>")
 	t.WriteString("<thead><tr><th>data</th><th>method</th><th style=\"text-align:right\">epoch of best validation error</th><th style=\"text-align:right\">epochs run</th><th style=\"text-align:right\">wall time per seed (s)</th><th style=\"text-align:right\">time to best (s)</th></tr></thead><tbody>\n")
 	for _, m := range ms {
 		var be, er, wall, tb float64
-		timed, inside := 0, 0
+		timed, missing := 0, 0
 		for i, s := range m.Stages {
 			if i < len(m.BestEpoch) {
 				be += float64(m.BestEpoch[i])
@@ -81,7 +81,7 @@ func (r RunExport) buildMethodTimings(lock *pipeline.Lock) string {
 			}
 			ls, ok := lock.Stages[s]
 			if !ok {
-				inside++ // a cell the tuning's refinement trained
+				missing++ // a stage this lock does not hold
 				continue
 			}
 			tm, ok := session.ReadTiming(r.Store.Dir, ls.Key)
@@ -100,8 +100,8 @@ func (r RunExport) buildMethodTimings(lock *pipeline.Lock) string {
 		}
 		n := float64(max(len(m.BestEpoch), 1))
 		w, b := "not measured here", "—"
-		if inside == len(m.Stages) {
-			w = "inside its tuning stage"
+		if missing == len(m.Stages) {
+			w = "not in this run"
 		}
 		if timed > 0 {
 			w = fmt.Sprintf("%.2f", wall/float64(timed))

@@ -40,18 +40,17 @@ func TestTimingsSurviveCachedRun(t *testing.T) {
 	data := map[string]bool{}
 	timed := 0
 	for _, r := range rows {
+		// Every method is timed, a best cell the refinement added too (its
+		// steps are stages of their own).
 		switch {
-		case strings.Contains(r[3], "inside its tuning stage"):
-			// A best cell the refinement trained beyond the grid: it has no
-			// stage, so no time of its own.
-		case strings.Contains(r[3], "not measured") || len(seconds.FindAllString(r[3], -1)) < 2:
+		case strings.Contains(r[3], "not measured") || strings.Contains(r[3], "not in this run") || len(seconds.FindAllString(r[3], -1)) < 2:
 			t.Errorf("%s, %s: no wall time after a cached rerun: %s", r[1], r[2], r[3])
 		default:
 			timed++
 			data[r[1]] = true
 		}
 	}
-	if timed < len(rows)/2 {
+	if timed < len(rows) {
 		t.Errorf("%d of %d methods timed", timed, len(rows))
 	}
 	if !data["digits"] || !data["terrain"] {
