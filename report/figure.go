@@ -50,8 +50,9 @@ const proseWidthPx = 38 * 16
 const wideInnerPx = 930 // 60 rem less the frame and margins, measured
 
 // figureDownloads returns the links of a figure's caption: the figure
-// itself (SVG or image) and the CSV of its data, as data: URIs.
-func figureDownloads(name string, data, csv []byte) string {
+// itself (SVG or image) and the CSV of its data, as data: URIs. prov, if
+// not empty, is the figure's provenance, shown on its first link.
+func figureDownloads(name string, data, csv []byte, prov string) string {
 	trimmed := bytes.TrimLeft(bytes.TrimPrefix(data, []byte("\xef\xbb\xbf")), " \t\r\n")
 	mime, ext := "image/svg+xml", "svg"
 	if !bytes.HasPrefix(trimmed, []byte("<")) {
@@ -60,8 +61,12 @@ func figureDownloads(name string, data, csv []byte) string {
 	}
 	var b strings.Builder
 	b.WriteString(`<span class="downloads">`)
-	fmt.Fprintf(&b, `<a class="download dl-figure" href="data:%s;base64,%s" download="%s.%s">%s</a>`,
-		mime, base64.StdEncoding.EncodeToString(data), html.EscapeString(name), ext, strings.ToUpper(ext))
+	attrs := ""
+	if prov != "" {
+		attrs = ` data-prov="fig:` + html.EscapeString(name) + `"` + titleAttr(prov)
+	}
+	fmt.Fprintf(&b, `<a class="download dl-figure" href="data:%s;base64,%s" download="%s.%s"%s>%s</a>`,
+		mime, base64.StdEncoding.EncodeToString(data), html.EscapeString(name), ext, attrs, strings.ToUpper(ext))
 	if len(csv) > 0 {
 		fmt.Fprintf(&b, ` <a class="download dl-data" href="data:text/csv;charset=utf-8;base64,%s" download="%s.csv">data (CSV)</a>`,
 			base64.StdEncoding.EncodeToString(csv), html.EscapeString(name))

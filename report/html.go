@@ -81,6 +81,10 @@ func (r *nodeRenderer) renderMath(w util.BufWriter, source []byte, n ast.Node, e
 		return ast.WalkContinue, nil
 	}
 	m := n.(*mathInline)
+	if m.html != "" && m.prov != nil {
+		_, _ = w.WriteString(r.st.provSpan(m.prov))
+		defer func() { _, _ = w.WriteString("</span>") }()
+	}
 	switch {
 	case m.html != "" && m.Display:
 		_, _ = w.WriteString(`<span class="math math-display">` + m.html + `</span>`)
@@ -99,7 +103,9 @@ func (r *nodeRenderer) renderMathBlock(w util.BufWriter, source []byte, n ast.No
 		return ast.WalkContinue, nil
 	}
 	m := n.(*mathBlock)
-	if m.html != "" {
+	if m.html != "" && m.prov != nil {
+		_, _ = w.WriteString(`<div class="math math-display">` + r.st.provSpan(m.prov) + m.html + "</span></div>\n")
+	} else if m.html != "" {
 		_, _ = w.WriteString(`<div class="math math-display">` + m.html + "</div>\n")
 	} else {
 		_, _ = w.WriteString(`<pre class="math math-display"><code class="math">` + html.EscapeString(string(m.TeX(source))) + "</code></pre>\n")
@@ -162,7 +168,8 @@ func plainText(n ast.Node, source []byte) string {
 		for c := n.FirstChild(); c != nil; c = c.NextSibling() {
 			switch v := c.(type) {
 			case *ast.Text:
-				b.WriteString(html.UnescapeString(string(util.UnescapePunctuations(v.Segment.Value(source)))))
+				t, _ := StripMarks(string(util.UnescapePunctuations(v.Segment.Value(source))))
+				b.WriteString(html.UnescapeString(t))
 				if v.SoftLineBreak() || v.HardLineBreak() {
 					b.WriteByte(' ')
 				}
@@ -173,7 +180,8 @@ func plainText(n ast.Node, source []byte) string {
 					b.Write(v.Value)
 				}
 			case *mathInline:
-				b.Write(v.TeX)
+				t, _ := StripMarks(string(v.TeX))
+				b.WriteString(t)
 			case *xref:
 				if v.label != "" {
 					b.WriteString(v.label)

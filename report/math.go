@@ -26,7 +26,8 @@ type mathInline struct {
 	Display bool // written $$...$$ inside a paragraph
 	Offset  int  // byte offset of the opening dollar in the source
 
-	html string // rendered by KaTeX
+	html string   // rendered by KaTeX
+	prov []string // ids of the numbers marked in the TeX (see Mark)
 }
 
 // Kind implements ast.Node.
@@ -49,7 +50,8 @@ type mathBlock struct {
 	Offset int // byte offset of the opening $$ line
 
 	closed bool
-	html   string // rendered by KaTeX
+	html   string   // rendered by KaTeX
+	prov   []string // ids of the numbers marked in the TeX (see Mark)
 }
 
 // Kind implements ast.Node.

@@ -50,6 +50,11 @@ type Document struct {
 	// KaTeX renders the math. Nil: math is shown as TeX source in
 	// <code class="math"> and Render returns a warning.
 	KaTeX *KaTeX
+	// Provenance maps the id of a number marked with Mark to what the
+	// reader sees on hovering or tapping it (plain text, lines separated
+	// by '\n'), and "fig:name" to the same for figure name, shown on its
+	// caption's download link (see Mark).
+	Provenance map[string]string
 }
 
 // LayoutData is what Document.Layout is executed with.
@@ -87,7 +92,7 @@ func Render(d Document) (out []byte, warnings []string, err error) {
 		Title: d.Title,
 		Meta:  metaFields(d.Meta, d.MetaOrder),
 		TOC:   template.HTML(st.toc()),
-		Body:  template.HTML(body.String()),
+		Body:  template.HTML(st.applyMarks(body.String())),
 		CSS:   template.CSS(d.CSS),
 	}
 	if st.usedKaTeX {
@@ -368,7 +373,7 @@ func (st *state) placeFigures(figs []*figure) {
 			continue
 		}
 		f.media, f.wide = media, aspect >= wideAspect
-		f.downloads = figureDownloads(f.Name, data, st.doc.FigureData[f.Name])
+		f.downloads = figureDownloads(f.Name, data, st.doc.FigureData[f.Name], st.doc.Provenance["fig:"+f.Name])
 		if w := svgWidth(data); w > 0 {
 			// Never drawn smaller than one pixel per SVG unit (a 9 pt tick
 			// label stays at least 9 px): a narrow screen scrolls instead.
@@ -536,9 +541,11 @@ func (st *state) renderMath(nodes []ast.Node) {
 				// GFM: \| in a table cell is a | (the cell splitter saw it).
 				v.TeX = bytes.ReplaceAll(v.TeX, []byte(`\|`), []byte("|"))
 			}
+			v.TeX, v.prov = stripMarkBytes(v.TeX)
 			keys[i] = mathKey{string(v.TeX), v.Display}
 		case *mathBlock:
-			keys[i] = mathKey{string(v.TeX(st.src)), true}
+			tex, ids := stripMarkBytes(v.TeX(st.src))
+			keys[i], v.prov = mathKey{string(tex), true}, ids
 		}
 	}
 	results, err := renderKaTeX(st.doc.KaTeX.JS, keys)

@@ -119,11 +119,17 @@ type ReportOutput struct {
 	HTML     []byte            `json:"-"`
 	CSV      map[string][]byte `json:"-"`
 	Warnings []string
+	// Provenance is provenance.json (see provenance.go).
+	Provenance []byte `json:"-"`
 }
 
-// Artifacts stores the HTML and one CSV per table.
+// Artifacts stores the HTML, one CSV per table and the provenance of every
+// number and figure (ProvFile, exported beside the tables).
 func (r ReportOutput) Artifacts() map[string][]byte {
 	a := map[string][]byte{"report.html": r.HTML}
+	if r.Provenance != nil {
+		a[ProvFile] = r.Provenance
+	}
 	for n, b := range r.CSV {
 		a["tables/"+n+".csv"] = b
 	}
@@ -214,8 +220,9 @@ func reportStage(_ pipeline.Ctx, p ReportParams, in ReportInput) (ReportOutput, 
 	for _, f := range in.Figures {
 		figs[strings.TrimPrefix(f.Stage(), "figures/")] = f.Data
 	}
+	pv := newProvenance(d, in)
 	src := in.Template.Data
-	funcs := template.FuncMap{"trimExtra": trimExtra, "lcfirst": lowerFirst, "table": d.table, "msd": msd, "pctsd": pctsd, "pctf": pct, "mean": mean, "sd": sdOf, "act": activationName, "dec": func(i int) int { return i - 1 }, "bestEpochs": bestEpochs, "pm": pm}
+	funcs := template.FuncMap{"mark": pv.mark, "trimExtra": trimExtra, "lcfirst": lowerFirst, "table": d.table, "msd": msd, "pctsd": pctsd, "pctf": pct, "mean": mean, "sd": sdOf, "act": activationName, "dec": func(i int) int { return i - 1 }, "bestEpochs": bestEpochs, "pm": pm}
 	for k, v := range report.FuncMap() {
 		funcs[k] = v
 	}
@@ -223,6 +230,10 @@ func reportStage(_ pipeline.Ctx, p ReportParams, in ReportInput) (ReportOutput, 
 	if err != nil {
 		return ReportOutput{}, err
 	}
+	if err := pv.checkTypedNumbers(src, tmpl.Tree); err != nil {
+		return ReportOutput{}, err
+	}
+	pv.instrument(tmpl)
 	var md bytes.Buffer
 	if err := tmpl.Execute(&md, d); err != nil {
 		return ReportOutput{}, err
@@ -242,6 +253,8 @@ func reportStage(_ pipeline.Ctx, p ReportParams, in ReportInput) (ReportOutput, 
 	for _, f := range in.FigureData {
 		doc.FigureData[strings.TrimPrefix(f.Stage(), "figures/")] = f.Data
 	}
+	pv.figures(in.Figures, in.FigureData)
+	doc.Provenance = pv.text
 	out := ReportOutput{CSV: map[string][]byte{}}
 	for n, t := range d.tables {
 		doc.TableCSV[n] = "report/" + n + ".csv"
@@ -262,6 +275,9 @@ func reportStage(_ pipeline.Ctx, p ReportParams, in ReportInput) (ReportOutput, 
 		return ReportOutput{}, err
 	}
 	out.HTML, out.Warnings = html, append(warns, d.EdgeWarnings()...)
+	if out.Provenance, err = pv.finish(html); err != nil {
+		return ReportOutput{}, err
+	}
 	return out, nil
 }
 

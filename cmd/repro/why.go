@@ -15,19 +15,23 @@ import (
 
 	"github.com/repro-dev/repro/config"
 	"github.com/repro-dev/repro/pipeline"
+	"github.com/repro-dev/repro/stages"
 )
 
 func newWhyCmd(g *globals) *cobra.Command {
 	var decls bool
 	cmd := &cobra.Command{
 		Use:   "why NAME",
-		Short: "Print where a metric (or a stage's output) came from, back to the data files",
-		Long: `Print the chain that produced NAME, a metric as 'repro metrics' prints it or a
-stage name, as the profile's lock records it: the stage and its short key,
-the parameters that differ from params.yaml's defaults, the stage function
-and how many declarations its code reaches, then every input stage the same
-way, down to the files read, with their sha256. A stage reached twice is
-printed once. --decls lists every declaration.`,
+		Short: "Print where a metric, a number of the report or a stage's output came from, back to the data files",
+		Long: `Print the chain that produced NAME, a metric as 'repro metrics' prints it, a
+stage name, or the id of a number or figure of the report (n12, fig:dag: the
+id its popover shows, from report/provenance.json), as the profile's lock
+records it: the stage and its short key, the parameters that differ from
+params.yaml's defaults, the stage function and how many declarations its
+code reaches, then every input stage the same way, down to the files read,
+with their sha256. A stage reached twice is printed once. For a number, the
+fields it shows and how it was aggregated come first. --decls lists every
+declaration.`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			p, err := g.open()
@@ -39,7 +43,8 @@ printed once. --decls lists every declaration.`,
 			if err != nil {
 				return err
 			}
-			w := why{lock: lock, lockName: filepath.Base(p.lockPath()), reach: p.engine.Code.Reach, decls: decls, defaults: g.defaultParams(p)}
+			w := why{lock: lock, lockName: filepath.Base(p.lockPath()), reach: p.engine.Code.Reach, decls: decls, defaults: g.defaultParams(p),
+				provPath: filepath.Join(p.engine.Store.Dir, "report", "provenance.json")}
 			return w.print(cmd.OutOrStdout(), args[0])
 		},
 	}
@@ -80,9 +85,32 @@ type why struct {
 	decls    bool
 	seen     map[string]bool
 	files    map[string]string
+	// provPath is the exported provenance.json of the report, for the ids
+	// of its numbers and figures.
+	provPath string
+}
+
+// numberID is the form of the ids the report gives its numbers and
+// figures.
+func numberID(name string) bool {
+	if f, ok := strings.CutPrefix(name, "fig:"); ok {
+		return f != ""
+	}
+	if len(name) < 2 || name[0] != 'n' {
+		return false
+	}
+	for _, c := range name[1:] {
+		if c < '0' || c > '9' {
+			return false
+		}
+	}
+	return true
 }
 
 func (w *why) print(out io.Writer, name string) error {
+	if numberID(name) && w.lock.Stages[name] == nil {
+		return w.printNumber(out, name)
+	}
 	stage, value, isMetric := w.find(name)
 	if stage == "" {
 		return usagef("%s is neither a metric nor a stage of %s%s", name, w.lockName, suggestNames(name, w.names()))
@@ -102,6 +130,85 @@ func (w *why) print(out io.Writer, name string) error {
 	}
 	return nil
 }
+
+// printNumber prints where number (or figure) id of the report came from:
+// what it shows, then the chain of each stage it names.
+func (w *why) printNumber(out io.Writer, id string) error {
+	b, err := os.ReadFile(w.provPath)
+	if err != nil {
+		return usagef("%s looks like the id of a number of the report, but the report's provenance is not at hand (%v): run repro run first", id, err)
+	}
+	var p stages.Provenance
+	if err := json.Unmarshal(b, &p); err != nil {
+		return fmt.Errorf("%s: %w", w.provPath, err)
+	}
+	var e *stages.ProvEntry
+	for i := range p.Entries {
+		if p.Entries[i].ID == id {
+			e = &p.Entries[i]
+		}
+	}
+	if e == nil {
+		return usagef("the report has no number or figure %s (%s has %d entries)", id, w.provPath, len(p.Entries))
+	}
+	w.seen, w.files = map[string]bool{}, map[string]string{}
+	if e.Kind == "figure" {
+		fmt.Fprintf(out, "%s: figure %s\n", id, e.Text)
+	} else {
+		how := e.Aggregation
+		if e.Computed {
+			how = strings.TrimSpace("computed " + how)
+		}
+		if how == "" {
+			how = "a value"
+		}
+		fmt.Fprintf(out, "%s = %s (%s)\n", id, e.Text, how)
+	}
+	if e.Template != "" {
+		fmt.Fprintf(out, "  inserted by %s\n", e.Template)
+	}
+	if e.Table != "" {
+		fmt.Fprintf(out, "  table %s, row %s, column %s\n", e.Table, e.Row, e.Column)
+	}
+	for _, f := range e.Fields {
+		agg := ""
+		if f.Agg != "" {
+			agg = " (" + f.Agg + ")"
+		}
+		fmt.Fprintf(out, "  field %s%s = %v of %s\n", f.Path, agg, f.Value, f.Stage)
+	}
+	if e.Computed && len(e.Stages) > 0 {
+		fmt.Fprintf(out, "  computed from the outputs of %d stages:\n", len(e.Stages))
+	}
+	for _, s := range e.Stages {
+		outs := p.Outputs[s]
+		ls := w.lock.Stages[s]
+		switch {
+		case hasKey(outs, "parameters"):
+			fmt.Fprintf(out, "from the report's own parameters (stage %s in %s)\n", s, w.lockName)
+			continue
+		case ls == nil && hasKey(outs, "file"):
+			w.files[s] = outs["file"]
+			fmt.Fprintf(out, "from file %s sha256 %s\n", s, short12(outs["file"]))
+			continue
+		}
+		w.stage(out, s, "", "", true)
+		for o, h := range outs {
+			if ls != nil && ls.Outputs[o] != "" && ls.Outputs[o] != h {
+				fmt.Fprintf(out, "  note: the report read output %s %s, %s records %s (the report is from another run)\n", o, short12(h), w.lockName, short12(ls.Outputs[o]))
+			}
+		}
+	}
+	if len(w.files) > 0 {
+		fmt.Fprintln(out, "data files:")
+		for _, f := range slices.Sorted(maps.Keys(w.files)) {
+			fmt.Fprintf(out, "  %s sha256 %s\n", f, w.files[f])
+		}
+	}
+	return nil
+}
+
+func hasKey(m map[string]string, k string) bool { _, ok := m[k]; return ok }
 
 // find resolves name to its stage: the stage itself, or the stage whose
 // metrics hold it.
