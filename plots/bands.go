@@ -43,6 +43,13 @@ type Panel struct {
 	// YMin and YMax, when YMax > YMin, clip the y axis to that range (the
 	// curves leave it at the top or bottom).
 	YMin, YMax float64
+	// XMin and XMax, when XMax > XMin, fix the x axis to that range (so
+	// that a run that stopped early, a diverged one say, is drawn on the
+	// same epochs as its neighbours).
+	XMin, XMax float64
+	// Note, when set, is written in the middle of the panel (e.g.
+	// "diverged at epoch 3"), over the curves.
+	Note string
 }
 
 // Bands draws panels of curves with translucent confidence bands, laid out
@@ -247,7 +254,9 @@ func bandsFigure(fn, title, xlabel, ylabel string, panels []Panel, st bandsStyle
 			return nil, fmt.Errorf("plots.%s: panel %d: %w", fn, i, err)
 		}
 		if n == 0 {
-			p.Add(noDataNote{})
+			if pn.Note == "" {
+				p.Add(panelNote("no finite values\n(diverged)"))
+			}
 			p.X.Min, p.X.Max, p.Y.Min, p.Y.Max = 0, 1, 0, 1
 			if pn.LogY {
 				p.Y.Min, p.Y.Max = 0.1, 1
@@ -257,9 +266,24 @@ func bandsFigure(fn, title, xlabel, ylabel string, panels []Panel, st bandsStyle
 			}
 		} else {
 			ylo, yhi = math.Min(ylo, lo), math.Max(yhi, hi)
+			// A range of one value (one point, or a constant curve) would
+			// get gonum/plot's ±1 around it: negative epochs, a log axis
+			// through zero. Widen it around the value instead.
+			if p.X.Min == p.X.Max {
+				p.X.Min, p.X.Max = widen(p.X.Min, st.logX)
+			}
+			if p.Y.Min == p.Y.Max {
+				p.Y.Min, p.Y.Max = widen(p.Y.Min, pn.LogY)
+			}
 		}
 		if pn.YMax > pn.YMin {
 			p.Y.Min, p.Y.Max = pn.YMin, pn.YMax
+		}
+		if pn.XMax > pn.XMin && (!st.logX || pn.XMin > 0) {
+			p.X.Min, p.X.Max = pn.XMin, pn.XMax
+		}
+		if pn.Note != "" {
+			p.Add(panelNote(pn.Note))
 		}
 		p.Add(hoverPoints{h: hov, series: pn.Series, logY: pn.LogY, floor: logFloor(pn), max: 60})
 		grid[r][c] = p
@@ -548,11 +572,36 @@ func segments(n int, keep func(int) bool) [][2]int {
 	return out
 }
 
-// noDataNote writes "no finite values" in the middle of an empty panel.
-type noDataNote struct{}
+// widen returns a range around the single value v: v ± 1 on a linear
+// axis, kept at or above 0 when v is (an epoch, an error), or v/2 to 2v on
+// a log axis.
+func widen(v float64, log bool) (float64, float64) {
+	switch {
+	case log && v > 0:
+		return v / 2, v * 2
+	case v >= 0 && v < 1:
+		return 0, max(1, 2*v)
+	case v >= 1:
+		return v - 1, v + 1
+	default:
+		return v - 1, math.Min(v+1, 0)
+	}
+}
 
-func (noDataNote) Plot(c draw.Canvas, _ *plot.Plot) {
+// panelNote writes its text in the middle of a panel's data area (e.g.
+// "no finite values" in an empty panel, "diverged at epoch 3"), on a white
+// box so that it reads over curves and grid lines.
+type panelNote string
+
+func (n panelNote) Plot(c draw.Canvas, _ *plot.Plot) {
 	sty := textStyle(sizeLabel)
-	sty.Color = rgb(0x55, 0x55, 0x55)
-	c.FillText(sty, c.Center(), "no finite values\n(diverged)")
+	sty.Color = rgb(0x33, 0x33, 0x33)
+	txt, size := fitText(sty, string(n), (c.Max.X-c.Min.X)*0.92, sizeMinText)
+	sty.Font.Size = size
+	w, h := sty.Width(txt), sty.Height(txt)
+	ctr := c.Center()
+	box := vg.Rectangle{Min: vg.Point{X: ctr.X - w/2 - 3, Y: ctr.Y - h/2 - 2}, Max: vg.Point{X: ctr.X + w/2 + 3, Y: ctr.Y + h/2 + 2}}
+	c.SetColor(withAlpha(rgb(0xff, 0xff, 0xff), 0.85))
+	c.Fill(box.Path())
+	c.FillText(sty, ctr, txt)
 }

@@ -18,7 +18,11 @@ import (
 // nodes; group large families of similar nodes before calling ("neural/*
 // (54)").
 //
-// The figure's size follows from the graph (WithSize scales it to fit).
+// The figure's size follows from the graph: labels are 9 pt, and the gaps
+// between columns shrink so that the figure is at most 930 pt (the
+// report's wide column at one pixel per point) wide when they can. WithSize
+// sets that width and scales the figure to fit it and the height (the
+// labels then shrink with it).
 //
 // Options: WithTitle (default "Dependency graph of the pipeline"), WithSize.
 func DAG(nodes []string, edges [][2]int, levels []int, opts ...Option) ([]byte, error) {
@@ -60,7 +64,19 @@ func DAG(nodes []string, edges [][2]int, levels []int, opts ...Option) ([]byte, 
 			return nil, badArg(fn, "edges", "%v", err)
 		}
 	}
-	lay := layoutDAG(nodes, edges, levels)
+	// Labels at the package's smallest text size, never scaled below it
+	// by default: the figure is as wide as the text column (dagMaxW) when
+	// the gaps between columns can shrink to make it so, wider (and the
+	// report scrolls it) only when they cannot.
+	lay := layoutDAG(nodes, edges, levels, dagGapX)
+	maxW := vg.Length(dagMaxW)
+	if cfg.sizeSet {
+		maxW = cfg.width
+	}
+	if ncol := len(lay.colX); ncol > 1 && lay.w+2*margin > maxW {
+		gap := dagGapX - (lay.w+2*margin-maxW)/vg.Length(ncol-1)
+		lay = layoutDAG(nodes, edges, levels, max(gap, dagMinGapX))
+	}
 
 	title := cfg.titleOr("Dependency graph of the pipeline")
 	tsty := textStyle(sizeTitle)
@@ -126,13 +142,17 @@ func longestPathLevels(n int, edges [][2]int) ([]int, error) {
 }
 
 const (
-	dagFont   = 8
-	dagBoxH   = 15
-	dagLaneH  = 3 // height of the slot a long edge takes in a column it crosses
-	dagGapY   = 6
-	dagGapX   = 42
-	dagPadX   = 5
-	dagArrowL = 5
+	dagFont    = sizeMinText
+	dagBoxH    = 16
+	dagLaneH   = 3 // height of the slot a long edge takes in a column it crosses
+	dagGapY    = 6
+	dagGapX    = 42 // between columns, shrunk down to dagMinGapX to fit dagMaxW
+	dagMinGapX = 18
+	dagPadX    = 5
+	dagArrowL  = 5
+	// dagMaxW is the default widest figure: the report's wide column
+	// (60rem less the card's padding) at one pixel per unit.
+	dagMaxW = 930
 )
 
 // dagLayout places the real nodes and, for every edge spanning more than
@@ -148,7 +168,7 @@ type dagLayout struct {
 	chain [][]int     // per edge: the nodes it passes, source to target
 }
 
-func layoutDAG(nodes []string, edges [][2]int, levels []int) *dagLayout {
+func layoutDAG(nodes []string, edges [][2]int, levels []int, gapX vg.Length) *dagLayout {
 	n := len(nodes)
 	// Dense column numbers from the levels that occur.
 	distinct := append([]int(nil), levels...)
@@ -257,9 +277,9 @@ func layoutDAG(nodes []string, edges [][2]int, levels []int) *dagLayout {
 	x := vg.Length(0)
 	for c := range cols {
 		lay.colX[c] = x
-		x += lay.colW[c] + dagGapX
+		x += lay.colW[c] + gapX
 	}
-	lay.w = x - dagGapX
+	lay.w = x - gapX
 	for c, vs := range cols {
 		y := (lay.h - colH[c]) / 2
 		for _, v := range vs {

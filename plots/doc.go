@@ -18,6 +18,10 @@
 //     ramp or viridis;
 //   - text is Liberation Sans; the SVG asks for 'Liberation Sans', then
 //     Arial/Helvetica (metric-compatible), then any sans-serif;
+//   - no text is smaller than 9 pt (the report shows a figure at one pixel
+//     per point or larger, so 9 px on screen): a title too wide for its
+//     figure or panel is broken into two lines before it is shrunk, and
+//     never below that (only a DAG scaled down by WithSize goes smaller);
 //   - images (digits, terrain) are drawn north up: row 0 of the data is the
 //     top row of the picture.
 //

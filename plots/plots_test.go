@@ -2,11 +2,9 @@ package plots
 
 import (
 	"bytes"
-	"encoding/xml"
 	"errors"
 	"flag"
 	"fmt"
-	"io"
 	"math"
 	"math/rand/v2"
 	"os"
@@ -320,35 +318,12 @@ func TestFiguresWellFormed(t *testing.T) {
 // and returns the content of its <text> elements.
 func svgTexts(t *testing.T, b []byte) []string {
 	t.Helper()
-	dec := xml.NewDecoder(bytes.NewReader(b))
-	var texts []string
-	inText, root := false, ""
-	for {
-		tok, err := dec.Token()
-		if err == io.EOF {
-			break
-		}
-		if err != nil {
-			t.Fatalf("SVG is not well-formed XML: %v", err)
-		}
-		switch el := tok.(type) {
-		case xml.StartElement:
-			if root == "" {
-				root = el.Name.Local
-			}
-			inText = el.Name.Local == "text"
-		case xml.EndElement:
-			inText = false
-		case xml.CharData:
-			if inText {
-				texts = append(texts, string(el))
-			}
-		}
+	_, texts := svgTextsAt(t, b)
+	out := make([]string, len(texts))
+	for i, tx := range texts {
+		out[i] = tx.text
 	}
-	if root != "svg" {
-		t.Fatalf("root element is %q, want svg", root)
-	}
-	return texts
+	return out
 }
 
 // TestDeterministic renders every figure twice and compares the bytes.

@@ -142,7 +142,11 @@ const (
 	sizeLabel      = 10
 	sizeTick       = 9
 	sizeLegend     = 9
-	margin         = 6 * vg.Millimeter / 2
+	// sizeMinText is the smallest text any figure draws: the report
+	// never shows a figure below one pixel per SVG unit, so text stays
+	// at least 9 px on screen.
+	sizeMinText = 9
+	margin      = 6 * vg.Millimeter / 2
 )
 
 func sans(size vg.Length) font.Font {
@@ -252,7 +256,7 @@ func frame(c draw.Canvas, title string, legend []legendItem) draw.Canvas {
 	c = draw.Crop(c, margin, -margin, margin, -margin)
 	if title != "" {
 		sty := textStyle(sizeTitle)
-		sty.Font.Size = fitSize(sty, title, c.Max.X-c.Min.X, 7)
+		title, sty.Font.Size = fitText(sty, title, c.Max.X-c.Min.X, sizeMinText)
 		sty.YAlign = draw.YTop
 		c.FillText(sty, vg.Point{X: c.Center().X, Y: c.Max.Y}, title)
 		c.Max.Y -= sty.Height(title) + 5
@@ -272,6 +276,45 @@ func fitSize(sty text.Style, txt string, width, floor vg.Length) vg.Length {
 		size = max(floor, size*width/w)
 	}
 	return size
+}
+
+// fitText fits a title (one line, no newline) into width: unchanged if it
+// fits; else broken into two lines at the best place (after ": ", then
+// after ", ", then before " (", then at a space: the break that makes the
+// longer line shortest within the first kind that fits); and only if no
+// break fits, reduced in size, never below floor. A title wider than width
+// at floor overflows: a reader can still read it, which a smaller font
+// would not give. It returns the text to draw and its font size.
+func fitText(sty text.Style, txt string, width, floor vg.Length) (string, vg.Length) {
+	size := sty.Font.Size
+	if sty.Width(txt) <= width || width <= 0 {
+		return txt, size
+	}
+	var best string
+	bestW := vg.Length(math.Inf(1))
+	for _, sep := range []struct {
+		s    string
+		keep int // bytes of s that end the first line; the space after them goes
+	}{{": ", 1}, {", ", 1}, {" (", 0}, {" ", 0}} {
+		found := false
+		for i := 1; i+len(sep.s) < len(txt); i++ {
+			if !strings.HasPrefix(txt[i:], sep.s) {
+				continue
+			}
+			first, second := txt[:i+sep.keep], txt[i+sep.keep+1:]
+			if w := max(sty.Width(first), sty.Width(second)); w < bestW {
+				best, bestW = first+"\n"+second, w
+				found = found || w <= width
+			}
+		}
+		if found {
+			return best, size
+		}
+	}
+	if best == "" { // no place to break: shrink the one line
+		return txt, fitSize(sty, txt, width, floor)
+	}
+	return best, max(floor, size*width/bestW)
 }
 
 // rgb returns an opaque colour.
@@ -350,10 +393,8 @@ func rectangular(plots [][]*plot.Plot) (full [][]*plot.Plot, rows, cols int) {
 // gridPlots lays out plots (row-major, nil entries allowed) in c with
 // aligned data areas and draws them. It returns the canvas of each plot.
 func gridPlots(c draw.Canvas, plots [][]*plot.Plot, padX, padY vg.Length) [][]draw.Canvas {
-	full, rows, cols := rectangular(plots)
-	fitTitles(full, c, padX)
-	t := draw.Tiles{Rows: rows, Cols: cols, PadX: padX, PadY: padY}
-	cs := plot.Align(full, t, c)
+	full, _, _ := rectangular(plots)
+	cs := alignTitled(c, full, padX, padY)
 	for i := range full {
 		for j, p := range full[i] {
 			if p == nil {
@@ -364,7 +405,8 @@ func gridPlots(c draw.Canvas, plots [][]*plot.Plot, padX, padY vg.Length) [][]dr
 			// one panel's data area (for a long y label, say).
 			title := p.Title
 			if title.Text != "" {
-				p.Title.Text = " " // the same space, drawn below
+				// The same space (as many lines), drawn below.
+				p.Title.Text = strings.Repeat(" \n", strings.Count(title.Text, "\n")) + " "
 			}
 			p.Draw(cs[i][j])
 			p.Title = title
@@ -379,23 +421,47 @@ func gridPlots(c draw.Canvas, plots [][]*plot.Plot, padX, padY vg.Length) [][]dr
 	return cs
 }
 
-// fitTitles shrinks panel titles that are wider than their tile.
-func fitTitles(plots [][]*plot.Plot, c draw.Canvas, padX vg.Length) {
+// alignTitled aligns the plots of the rectangular grid full in c (as
+// plot.Align) after fitting each panel title to the room it has: the width
+// of its tile (with half the padding on each side that is not the canvas
+// edge), centred on its data area. A title too wide is broken into two
+// lines, then shrunk, never below sizeMinText (see fitText).
+func alignTitled(c draw.Canvas, full [][]*plot.Plot, padX, padY vg.Length) [][]draw.Canvas {
+	rows := len(full)
 	cols := 0
-	for _, r := range plots {
-		cols = max(cols, len(r))
+	if rows > 0 {
+		cols = len(full[0])
 	}
-	if cols == 0 {
-		return
-	}
-	tileW := (c.Max.X - c.Min.X - padX*vg.Length(cols-1)) / vg.Length(cols)
-	for _, r := range plots {
-		for _, p := range r {
-			if p != nil && p.Title.Text != "" {
-				p.Title.TextStyle.Font.Size = fitSize(p.Title.TextStyle, p.Title.Text, tileW, 6)
+	t := draw.Tiles{Rows: rows, Cols: cols, PadX: padX, PadY: padY}
+	cs := plot.Align(full, t, c)
+	changed := false
+	for i := range full {
+		for j, p := range full[i] {
+			if p == nil || p.Title.Text == "" || strings.Contains(p.Title.Text, "\n") {
+				continue
+			}
+			tile := t.At(c, j, i)
+			lo, hi := tile.Min.X, tile.Max.X
+			if j > 0 {
+				lo -= padX / 2
+			}
+			if j < cols-1 {
+				hi += padX / 2
+			}
+			d := p.DataCanvas(cs[i][j])
+			mid := (d.Min.X + d.Max.X) / 2
+			room := 2 * min(mid-lo, hi-mid)
+			txt, size := fitText(p.Title.TextStyle, p.Title.Text, room, sizeMinText)
+			if txt != p.Title.Text || size != p.Title.TextStyle.Font.Size {
+				p.Title.Text, p.Title.TextStyle.Font.Size = txt, size
+				changed = true
 			}
 		}
 	}
+	if changed {
+		cs = plot.Align(full, t, c) // two-line titles take more height
+	}
+	return cs
 }
 
 // gridShape returns rows and columns for n panels: cols if positive, else

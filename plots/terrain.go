@@ -123,8 +123,10 @@ type MapPanel struct {
 // and one colour bar.
 //
 // Options: WithTitle (default "Terrain on the test set: truth and
-// predictions"), WithColorLabel (default "elevation"), WithColumns (default:
-// up to four maps in a row), WithSize.
+// predictions"), WithColorLabel (default "elevation"; say what the values
+// are, e.g. "height, scaled to [0, 1]"), WithColumns (default: up to four
+// maps in a row), WithSize (default: 16 cm wide, or 5.5 cm a map and the
+// colour bar if wider; the maps share the width, the height follows).
 func TerrainMaps(rows, cols int, panels []MapPanel, opts ...Option) ([]byte, error) {
 	const fn = "TerrainMaps"
 	cfg, err := newConfig(fn, opts)
@@ -168,14 +170,21 @@ func TerrainMaps(rows, cols int, panels []MapPanel, opts ...Option) ([]byte, err
 			yl = "y (grid row)"
 		}
 		grid[r][c] = mapPlot(pn.Title, xl, yl, rows, cols, pn.Z, cmap)
+		if c > 0 {
+			// The maps share their rows: the first column labels them,
+			// and the width goes to the maps.
+			grid[r][c].Y.Tick.Marker = unlabelled{indexTicks{}}
+		}
 	}
 	label := cfg.colorLabelOr("elevation")
 	ticks := colorScale{}.ticks(lo, hi)
 	barW := colorBarWidth(ticks, label)
 	aspect := float64(cols) / float64(rows)
-	pw := vg.Length(5.5) * vg.Centimeter
-	w, h := cfg.size(max(16*vg.Centimeter, vg.Length(nc)*pw+barW+1.5*vg.Centimeter),
-		vg.Length(nr)*((pw-1.5*vg.Centimeter)/vg.Length(aspect)+2*vg.Centimeter)+1.5*vg.Centimeter)
+	// Each map takes its share of the width (at least 5.5 cm), and the
+	// height follows from the maps' aspect: few columns give large maps.
+	w := max(16*vg.Centimeter, vg.Length(nc)*5.5*vg.Centimeter+barW+1.5*vg.Centimeter)
+	pw := (w - barW - 1.5*vg.Centimeter) / vg.Length(nc)
+	w, h := cfg.size(w, vg.Length(nr)*((pw-1.5*vg.Centimeter)/vg.Length(aspect)+2*vg.Centimeter)+1.5*vg.Centimeter)
 	return render(fn, w, h, func(c draw.Canvas) error {
 		c = frame(c, cfg.titleOr("Terrain on the test set: truth and predictions"), nil)
 		pc := alignAspect(draw.Crop(c, 0, -barW, 0, 0), grid, aspect, 12, 10)
@@ -207,6 +216,17 @@ func mapPlot(title, xlabel, ylabel string, rows, cols int, z []float64, cmap *st
 	p.X.Tick.Marker, p.Y.Tick.Marker = indexTicks{}, indexTicks{}
 	p.Add(newRaster(rows, cols, z, cmap))
 	return p
+}
+
+// unlabelled is a tick marker's ticks without their labels.
+type unlabelled struct{ plot.Ticker }
+
+func (u unlabelled) Ticks(lo, hi float64) []plot.Tick {
+	ts := u.Ticker.Ticks(lo, hi)
+	for i := range ts {
+		ts[i].Label = ""
+	}
+	return ts
 }
 
 // raster draws a grid as an image covering cells [-0.5, cols-0.5] x
@@ -297,8 +317,7 @@ func (o outlinedGlyphs) Plot(c draw.Canvas, p *plot.Plot) {
 // aligned plots get width/height = aspect.
 func alignAspect(c draw.Canvas, plots [][]*plot.Plot, aspect float64, padX, padY vg.Length) draw.Canvas {
 	full, rows, cols := rectangular(plots)
-	fitTitles(full, c, padX)
-	cs := plot.Align(full, draw.Tiles{Rows: rows, Cols: cols, PadX: padX, PadY: padY}, c)
+	cs := alignTitled(c, full, padX, padY)
 	d := full[0][0].DataCanvas(cs[0][0])
 	w, h := d.Max.X-d.Min.X, d.Max.Y-d.Min.Y
 	if w <= 0 || h <= 0 {

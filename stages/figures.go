@@ -142,6 +142,12 @@ func figSGDGrid(_ pipeline.Ctx, _ struct{}, in SGDInput) (Figure, error) {
 	s := in.SGD.Value
 	var panels []plots.Panel
 	cols := 0
+	budget := 0
+	for _, cell := range s.Grid {
+		for _, r := range cell.Runs {
+			budget = max(budget, r.Epochs, len(r.ValErr)-1)
+		}
+	}
 	for _, cell := range s.Grid {
 		curves, best := linCurves(cell.Runs)
 		sr := series("validation MSE", curves)
@@ -152,14 +158,80 @@ func figSGDGrid(_ pipeline.Ctx, _ struct{}, in SGDInput) (Figure, error) {
 			cols++
 		}
 		title := fmt.Sprintf("batch %d, γ0 = %g", cell.BatchSize, cell.LR)
-		if cell.Diverged == len(cell.Runs) {
+		pn := plots.Panel{Series: []plots.Series{sr}, XMin: 0, XMax: float64(max(budget, 1))}
+		switch {
+		case cell.Diverged == len(cell.Runs):
 			title += ": diverged"
+			pn.Note = divergedNote(cell.Runs)
+		case cell.Diverged > 0:
+			pn.Note = fmt.Sprintf("%d of %d seeds diverged", cell.Diverged, len(cell.Runs))
 		}
-		panels = append(panels, plots.Panel{Title: title, Series: []plots.Series{sr}, LogY: true})
+		pn.Title = title
+		panels = append(panels, pn)
 	}
-	svg, err := plots.Bands(fmt.Sprintf("SGD on Ridge (λ = %g, momentum %g): validation error, min–max band over seeds, dashed: best seed", s.Grid[0].Runs[0].Lambda, s.Grid[0].Momentum),
+	// One linear y range for every panel, clipped to where the runs that
+	// converged differ (from just below the lowest error to 1.6 times the
+	// highest final one): on a log axis down from the first epoch's error
+	// the plateaus, the part the grid compares, were squashed into a
+	// sliver at the bottom of each panel.
+	lo, hi := plateauRange(s.Grid)
+	for i := range panels {
+		if hi > lo {
+			panels[i].YMin, panels[i].YMax = lo, hi
+		} else {
+			panels[i].LogY = true
+		}
+	}
+	svg, err := plots.Bands(fmt.Sprintf("SGD on Ridge (λ = %g, momentum %g): validation error, min–max band over seeds, dashed: best seed; y axis clipped to the plateau (the first epochs are off the top)", s.Grid[0].Runs[0].Lambda, s.Grid[0].Momentum),
 		"epoch", "validation MSE", panels, plots.WithColumns(cols))
 	return withData(svg, err, panelsCSV(panels))
+}
+
+// divergedNote says when the runs of a cell that all diverged did: "all 3
+// seeds diverged in epoch 2" (or "in epochs 1–3").
+func divergedNote(runs []LinSGDRun) string {
+	first, last := math.MaxInt, 0
+	for _, r := range runs {
+		first, last = min(first, r.DivEpoch), max(last, r.DivEpoch)
+	}
+	when := fmt.Sprintf("in epoch %d", last)
+	if first != last {
+		when = fmt.Sprintf("in epochs %d–%d", first, last)
+	}
+	if len(runs) == 1 {
+		return "the run diverged " + when
+	}
+	return fmt.Sprintf("all %d seeds diverged %s", len(runs), when)
+}
+
+// plateauRange is the y range of the SGD grid figure: from 0.9 times the
+// lowest mean or best-seed error of any cell without a diverged seed to
+// 1.6 times the highest final mean error of those cells. It returns 0, 0
+// when no cell converged.
+func plateauRange(grid []LinSGDCell) (lo, hi float64) {
+	lo, hi = math.Inf(1), math.Inf(-1)
+	for _, cell := range grid {
+		if cell.Diverged > 0 {
+			continue
+		}
+		curves, best := linCurves(cell.Runs)
+		m, _, _, _ := bandN(curves)
+		for _, v := range append(slices.Clone(m), best...) {
+			if finite(v) && v > 0 {
+				lo = math.Min(lo, v)
+			}
+		}
+		for i := len(m) - 1; i >= 0; i-- {
+			if finite(m[i]) {
+				hi = math.Max(hi, m[i])
+				break
+			}
+		}
+	}
+	if !(hi > lo) || math.IsInf(lo, 0) || math.IsInf(hi, 0) {
+		return 0, 0
+	}
+	return 0.9 * lo, 1.6 * hi
 }
 
 func figSGDMomentum(_ pipeline.Ctx, _ struct{}, in SGDInput) (Figure, error) {
@@ -353,8 +425,21 @@ func figTerrainMaps(_ pipeline.Ctx, _ struct{}, in MapsInput) (Figure, error) {
 		}
 		rows = append(rows, row)
 	}
-	svg, err := plots.TerrainMaps(t.Rows, t.Cols, panels, plots.WithTitle("Scaled height on the test cells: truth and predictions"), plots.WithColumns(3))
+	// Two maps a row: at the text column's width three were too small to
+	// read. The colour bar says what the scaled height is, in metres too.
+	svg, err := plots.TerrainMaps(t.Rows, t.Cols, panels, plots.WithTitle("Scaled height on the test cells: truth and predictions"), plots.WithColumns(2),
+		plots.WithColorLabel(scaledHeightLabel(t.ZMin, t.ZMax)))
 	return withData(svg, err, csvBytes(header, rows))
+}
+
+// scaledHeightLabel is the colour-bar label of a map of scaled heights:
+// what 0 and 1 are in metres (the training cells' lowest and highest).
+func scaledHeightLabel(zmin, zmax float64) string {
+	if !finite(zmin) || !finite(zmax) || !(zmax > zmin) {
+		return "height, scaled to [0, 1]"
+	}
+	m := func(z float64) string { return num(math.Round(z*10) / 10) }
+	return fmt.Sprintf("height, scaled to [0, 1]: 0 = %s m, 1 = %s m", m(zmin), m(zmax))
 }
 
 // DigitsHeatParams say which hidden activation a digits heat-map figure shows.
