@@ -25,7 +25,7 @@ func TestLayering(t *testing.T) {
 		"gitrev":          nil,
 		"session":         {"pipeline"},
 		"crate":           nil,
-		"project":         {"", "config", "gobuild", "pipeline", "remote", "session", "stages"},
+		"project":         {"", "config", "crate", "gitrev", "gobuild", "pipeline", "remote", "session", "stages"},
 		"project/revdiff": {"", "config", "gitrev", "pipeline", "project"},
 		"serve":           {"", "config", "pipeline", "project", "stages"},
 		"cmd/repro":       {"", "config", "crate", "gitrev", "pipeline", "project", "project/revdiff", "serve", "session", "stages"},

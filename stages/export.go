@@ -122,3 +122,11 @@ func (r RunExport) provenanceHTML(g gitInfo) string {
 	t.WriteString("</tbody></table></details>\n</section>")
 	return t.String()
 }
+
+// FigureArtifact is where a figure stage's files go in a published crate,
+// less their extension ("figures/nn-terrain-heat" for the stage
+// "figures/nn/terrain-heat"); ok is false for a stage that draws no figure.
+func FigureArtifact(stage string) (name string, ok bool) {
+	fig, ok := strings.CutPrefix(stage, "figures/")
+	return "figures/" + strings.ReplaceAll(fig, "/", "-"), ok
+}

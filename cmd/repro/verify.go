@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"math"
 	"os"
@@ -10,7 +11,6 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/repro-dev/repro/config"
 	"github.com/repro-dev/repro/pipeline"
 	proj "github.com/repro-dev/repro/project"
 )
@@ -18,7 +18,7 @@ import (
 func newVerifyCmd(g *globals) *cobra.Command {
 	var recompute bool
 	var purge bool
-	var sample recomputeSample
+	var sample proj.Sample
 	cmd := &cobra.Command{
 		Use:   "verify [--recompute [PATTERN...]] [--purge-untrusted]",
 		Short: "Re-hash every stored object and run-cache entry; exit 1 on any corruption",
@@ -49,7 +49,7 @@ docs/security.md).`,
 				return err
 			}
 			out := cmd.OutOrStdout()
-			trust, err := verifyTrust(p, purge)
+			trust, err := p.VerifyTrust(purge)
 			if err != nil {
 				return err
 			}
@@ -68,7 +68,7 @@ docs/security.md).`,
 			for _, pr := range probs {
 				fmt.Fprintf(out, "corrupt %s: %s\n", pr.Path, pr.Err)
 			}
-			sigNote, sigFailed, err := checkPulled(out, p, trust, purge)
+			sigNote, sigFailed, err := p.CheckPulled(out, trust, purge)
 			if err != nil {
 				return err
 			}
@@ -90,57 +90,22 @@ docs/security.md).`,
 	}
 	cmd.Flags().BoolVar(&recompute, "recompute", false, "rerun the matching stages without the cache and compare their outputs with the stored ones")
 	cmd.Flags().BoolVar(&purge, "purge-untrusted", false, "remove the run-cache entries pulled from a remote store that no trusted key signed")
-	cmd.Flags().IntVar(&sample.n, "sample", 0, "with --recompute: rerun only `N` of the matching stages, a deterministic random sample (0: all)")
-	cmd.Flags().Uint64Var(&sample.seed, "seed", 1, "with --sample: the seed that picks the sample")
-	cmd.Flags().DurationVar(&sample.budget, "budget", 0, "with --recompute: start no stage after this `duration` (e.g. 10m; 0: no limit)")
+	cmd.Flags().IntVar(&sample.N, "sample", 0, "with --recompute: rerun only `N` of the matching stages, a deterministic random sample (0: all)")
+	cmd.Flags().Uint64Var(&sample.Seed, "seed", 1, "with --sample: the seed that picks the sample")
+	cmd.Flags().DurationVar(&sample.Budget, "budget", 0, "with --recompute: start no stage after this `duration` (e.g. 10m; 0: no limit)")
 	return cmd
-}
-
-// recomputeSample is how much of the graph verify --recompute reruns.
-type recomputeSample struct {
-	n      int
-	seed   uint64
-	budget time.Duration
 }
 
 // runRecompute is verify --recompute: it reruns the stages matching patterns
 // (or a sample of them) and names every one whose outputs differ from its
 // record, with the key lines the record was stored under.
-func runRecompute(cmd *cobra.Command, p *project, patterns []string, sample recomputeSample) error {
-	if sample.n < 0 || sample.budget < 0 {
-		return usagef("--sample and --budget must not be negative (got %d, %s)", sample.n, sample.budget)
-	}
-	sel, err := p.graph.Select(patterns)
+func runRecompute(cmd *cobra.Command, p *project, patterns []string, sample proj.Sample) error {
+	res, picked, matched, err := p.Recompute(cmd.Context(), patterns, sample, func(total int) proj.Display {
+		return proj.NewProgress(os.Stderr, total, false, false)
+	})
 	if err != nil {
-		return usageError{Err: err}
-	}
-	match := func(name string) bool {
-		if len(patterns) == 0 {
-			return true
-		}
-		for _, pat := range patterns {
-			if pipeline.Match(pat, name) {
-				return true
-			}
-		}
-		return false
-	}
-	var matched []string
-	for _, s := range sel {
-		if match(s.Name) {
-			matched = append(matched, s.Name)
-		}
-	}
-	picked := map[string]bool{}
-	for _, name := range pipeline.Sample(matched, sample.n, sample.seed) {
-		picked[name] = true
-	}
-	prog := proj.NewProgress(os.Stderr, len(picked), false, false)
-	p.engine.Observe = prog.Observe
-	res, err := p.engine.Recompute(cmd.Context(), sel, func(name string) bool { return picked[name] }, sample.budget)
-	prog.End()
-	if err != nil {
-		if cmd.Context().Err() != nil {
+		var ue usageError
+		if cmd.Context().Err() != nil || errors.As(err, &ue) {
 			return err
 		}
 		return fmt.Errorf("verify --recompute: %w (with `repro run --profile %s`)", err, p.profile)
@@ -167,11 +132,11 @@ func runRecompute(cmd *cobra.Command, p *project, patterns []string, sample reco
 	}
 	done := len(res) - skipped
 	fmt.Fprintf(out, "recomputed %d stages: %d reproducible, %d not reproducible, %d failed", done, done-bad-failed, bad, failed)
-	if sample.n > 0 {
-		fmt.Fprintf(out, " (a sample of %d of %d, seed %d)", len(picked), len(matched), sample.seed)
+	if sample.N > 0 {
+		fmt.Fprintf(out, " (a sample of %d of %d, seed %d)", picked, matched, sample.Seed)
 	}
 	if skipped > 0 {
-		fmt.Fprintf(out, "; %d not started within the budget of %s", skipped, sample.budget)
+		fmt.Fprintf(out, "; %d not started within the budget of %s", skipped, sample.Budget)
 	}
 	fmt.Fprintln(out)
 	if bad+failed > 0 {
@@ -215,18 +180,7 @@ what would be removed and remove nothing.`,
 				return err
 			}
 			defer unlock()
-			keep, keepKeys := map[string]bool{}, map[string]bool{}
-			for _, prof := range config.Profiles(p.root) {
-				pp := &project{root: p.root, profile: prof}
-				if l, err := pipeline.ReadLock(pp.lockPath()); err == nil {
-					for _, h := range l.ObjectHashes() {
-						keep[h] = true
-					}
-					for _, s := range l.Stages {
-						keepKeys[s.Key] = true
-					}
-				}
-			}
+			keep, keepKeys := p.Committed()
 			out := cmd.OutOrStdout()
 			verb := "removed"
 			if dry {

@@ -1,4 +1,4 @@
-package main
+package project
 
 import (
 	"cmp"
@@ -9,33 +9,33 @@ import (
 	"github.com/repro-dev/repro/pipeline"
 )
 
-// verifyTrust is the set of keys verify checks pulled entries against: the
+// VerifyTrust is the set of keys verify checks pulled entries against: the
 // trusted keys of params and the key of REPRO_SIGNING_KEY_FILE. Purging
 // needs at least one.
-func verifyTrust(p *project, purge bool) (*pipeline.Trust, error) {
+func (p *Project) VerifyTrust(purge bool) (*pipeline.Trust, error) {
 	policy, err := p.RemotePolicy()
 	if err != nil {
 		return nil, err
 	}
 	trust := pipeline.NewTrust(policy.Trusted, policy.Signer)
 	if purge && trust.Len() == 0 {
-		return nil, usagef("--purge-untrusted needs trusted keys: set store.trusted_keys (or %s)", config.SigningKeyEnv)
+		return nil, Usagef("--purge-untrusted needs trusted keys: set store.trusted_keys (or %s)", config.SigningKeyEnv)
 	}
 	return trust, nil
 }
 
-// checkPulled checks every entry pulled from a remote against trust, names
+// CheckPulled checks every entry pulled from a remote against trust, names
 // each that fails (and removes it with purge), and returns a note for the
 // summary line and whether verify must fail.
-func checkPulled(out io.Writer, p *project, trust *pipeline.Trust, purge bool) (note string, failed bool, err error) {
-	pulled, untrusted, err := p.store.CheckPulled(trust)
+func (p *Project) CheckPulled(out io.Writer, trust *pipeline.Trust, purge bool) (note string, failed bool, err error) {
+	pulled, untrusted, err := p.Store.CheckPulled(trust)
 	if err != nil {
 		return "", false, err
 	}
 	for _, u := range untrusted {
 		verb := "untrusted"
 		if purge {
-			if err := p.store.Forget(u.Key); err != nil {
+			if err := p.Store.Forget(u.Key); err != nil {
 				return "", false, err
 			}
 			verb = "purged"
