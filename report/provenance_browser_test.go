@@ -92,8 +92,14 @@ func TestProvenancePopoverInBrowser(t *testing.T) {
 	if hidden, shown := popover(); hidden || !strings.Contains(shown, "stage a") || !strings.Contains(shown, "field B") {
 		t.Errorf("hovering n1: popover hidden=%v text %q, want its provenance", hidden, shown)
 	}
-	// Tap a number in a table: shown, and still shown after the pointer
-	// moves away; a second tap hides it.
+	// Tap a number in a table, while another is pinned: shown, and still
+	// shown after the pointer moves away; a second tap hides it.
+	if err := chromedp.Do(ctx, chromedp.MouseClickXY(c[0], c[1])); err != nil {
+		t.Fatal(err)
+	}
+	if hidden, shown := popover(); hidden || !strings.Contains(shown, "stage a") {
+		t.Errorf("tapping n1: popover hidden=%v text %q, want its provenance", hidden, shown)
+	}
 	c = centerOf(`[data-prov="n4"]`)
 	if err := chromedp.Do(ctx, chromedp.MouseClickXY(c[0], c[1]), chromedp.MouseEvent("mouseMoved", 1, 1)); err != nil {
 		t.Fatal(err)

@@ -491,12 +491,20 @@ func (pv *provenance) mark(action int, dot, v any) string {
 	}
 	var b strings.Builder
 	last := 0
-	for _, q := range qs {
-		e := pv.resolve(a, elem, q)
+	es := make([]ProvEntry, len(qs))
+	for i, q := range qs {
+		es[i] = pv.resolve(a, elem, q)
 		if table != "" {
-			e.Table = table
-			e.Row, e.Column = tableCell(s, q.start)
+			es[i].Table = table
+			es[i].Row, es[i].Column = tableCell(s, q.start)
 		}
+	}
+	if table != "" {
+		narrowByRow(es)
+	}
+	for i, q := range qs {
+		e := es[i]
+		e.ID = fmt.Sprintf("n%d", len(pv.entries)+1)
 		pv.entries = append(pv.entries, e)
 		pv.text[e.ID] = e.title()
 		b.WriteString(s[last:q.start])
@@ -505,6 +513,33 @@ func (pv *provenance) mark(action int, dot, v any) string {
 	}
 	b.WriteString(s[last:])
 	return b.String()
+}
+
+// narrowByRow gives a computed number of a table row the stages its row's
+// other numbers were found in, one stage each (not a file nor the report's
+// parameters), when there are any: the row is one method's.
+func narrowByRow(es []ProvEntry) {
+	rows := map[string][]ProvStage{}
+	for _, e := range es {
+		if e.Computed || e.Row == "" || len(e.stages) != 1 || e.stages[0].Output != "value" {
+			continue
+		}
+		rows[e.Row] = appendStage(rows[e.Row], e.stages[0])
+	}
+	for i, e := range es {
+		if rs := rows[e.Row]; e.Computed && len(rs) > 0 {
+			es[i].stages = slices.Clone(rs)
+			es[i].Stages = nil
+			for _, st := range rs {
+				es[i].Stages = append(es[i].Stages, st.Stage)
+			}
+			if es[i].Aggregation == "" {
+				es[i].Aggregation = "from its row's stage"
+			} else {
+				es[i].Aggregation += ", from its row's stage"
+			}
+		}
+	}
 }
 
 var tableNameRE = regexp.MustCompile(`table "([^"]+)"`)
@@ -700,7 +735,7 @@ func matches(x, half float64, isInt, percent bool, l provLeaf) bool {
 
 // resolve makes the entry of number q printed by action a.
 func (pv *provenance) resolve(a *provAction, elem int, q numQ) ProvEntry {
-	e := ProvEntry{ID: fmt.Sprintf("n%d", len(pv.entries)+1), Kind: "number", Text: q.text, Values: q.vals,
+	e := ProvEntry{Kind: "number", Text: q.text, Values: q.vals,
 		Template: fmt.Sprintf("%s:%d %s", templateReport, a.line, a.src)}
 	// The leaves the action may show: under its field chains first, then
 	// in the results its methods (or the table's builder) read.
@@ -771,6 +806,17 @@ func (pv *provenance) resolve(a *provAction, elem int, q numQ) ProvEntry {
 			best := pv.bestMatches(under, q, k, elem, true)
 			if len(best) == 0 {
 				best = pv.bestMatches(inDeps, q, k, elem, false)
+			}
+			if len(best) == 0 && !q.percent && q.sigs[k] >= 3 && q.vals[k] > 0 && q.vals[k] <= 100 {
+				// A percentage whose column header carries the % sign.
+				pq := q
+				pq.percent = true
+				if best = pv.bestMatches(under, pq, k, elem, true); len(best) == 0 {
+					best = pv.bestMatches(inDeps, pq, k, elem, false)
+				}
+				if len(best) > 0 && e.Aggregation == "" {
+					e.Aggregation = "in percent"
+				}
 			}
 			for _, li := range best {
 				l := pv.leaves[li]
@@ -949,7 +995,7 @@ func appendStage(ss []ProvStage, s ProvStage) []ProvStage {
 
 // maxTitleStages bounds the stages a number's popover lists (provenance.json
 // has them all).
-const maxTitleStages = 4
+const maxTitleStages = 3
 
 func shortHash(h string) string {
 	if len(h) > 12 {
@@ -960,7 +1006,8 @@ func shortHash(h string) string {
 
 // title is what the reader sees on hovering the number: how it was made
 // (and from which fields), the stages with the start of their outputs'
-// sha256, the template line and the id (for repro why).
+// sha256, and the command that prints the rest (the template line, the
+// chain back to the data files).
 func (e ProvEntry) title() string {
 	var b strings.Builder
 	switch {
@@ -998,10 +1045,7 @@ func (e ProvEntry) title() string {
 			b.WriteString(" " + shortHash(s.SHA256))
 		}
 	}
-	if e.Template != "" {
-		line, _, _ := strings.Cut(e.Template, " ")
-		fmt.Fprintf(&b, "\n%s · %s", strings.TrimPrefix(line, "templates/"), e.ID)
-	}
+	fmt.Fprintf(&b, "\nrepro why %s", e.ID)
 	return b.String()
 }
 
@@ -1048,6 +1092,9 @@ func (pv *provenance) finish(html []byte) ([]byte, error) {
 	known := map[string]bool{}
 	var missing, absent []string
 	for _, e := range pv.entries {
+		if known[e.ID] {
+			return nil, fmt.Errorf("report: provenance: two entries %s", e.ID)
+		}
 		known[e.ID] = true
 		if !onPage[e.ID] {
 			absent = append(absent, e.ID+" ("+e.Text+")")

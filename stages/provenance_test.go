@@ -202,6 +202,13 @@ func TestFinishChecksCompleteness(t *testing.T) {
 		t.Fatal(err)
 	}
 	page := []byte(`<p><span class="num" data-prov="n1">0.0123</span> and <span class="num" data-prov="n2">3</span></p>`)
+	ids := map[string]bool{}
+	for _, e := range pv.entries {
+		if ids[e.ID] {
+			t.Errorf("two entries %s", e.ID)
+		}
+		ids[e.ID] = true
+	}
 	if _, err := pv.finish(page); err != nil {
 		t.Errorf("complete page: %v", err)
 	}
