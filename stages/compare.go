@@ -295,7 +295,7 @@ func (d *reportData) linMethod() method {
 }
 
 func (d *reportData) sgdMethod() method {
-	return method{Name: "Ridge by SGD", Metric: models.SquaredError, Runs: d.SGD.TestBlockSE}
+	return d.placed(method{Name: "Ridge by SGD", Metric: models.SquaredError, Runs: d.SGD.TestBlockSE}, "sgd")
 }
 
 func (d *reportData) netMethod(t RegTune) method {

@@ -211,7 +211,10 @@ func (b *builder) placements() {
 		off := offsetName(o[0], o[1])
 		pl := pipeline.Add(b.g, "terrain/placement/offset="+off, PlacementParams{XSparsity: t.XSparsity, Row: o[0], Col: o[1], Degree: t.Degree},
 			PlacementInput{b.grid.In(), b.split.In()}, terrainPlacement)
-		b.placed = append(b.placed, pipeline.Add(b.g, "linear/placement/offset="+off, struct{}{}, PlacementLinearInput{pl.In(), b.ridge.In()}, placementLinear))
+		b.placed = append(b.placed, pipeline.Add(b.g, "linear/placement/offset="+off+"/ridge", struct{}{}, PlacementLinearInput{pl.In(), b.ridge.In()}, placementLinear))
+		l := b.p.LinearSGD
+		b.placed = append(b.placed, pipeline.Add(b.g, "linear/placement/offset="+off+"/sgd", PlacementSGDParams{Lambda: l.RidgeLambda, Train: trainParams(l.Train, 0), Seeds: b.seeds},
+			PlacementSGDInput{pl.In(), b.sgd.In()}, placementSGD))
 		for i, tune := range slices.Concat(b.regTunes, b.extra) {
 			tp := b.tuned[i]
 			name := "neural/regression/placement/offset=" + off + "/act=" + tp.Label

@@ -265,3 +265,42 @@ func placementNet(c pipeline.Ctx, p PlacementNetParams, in PlacementNetInput) (P
 	}
 	return out, nil
 }
+
+// PlacementSGDParams retrain the best cell of Ridge by SGD: the grid's
+// training settings and penalty (the cell's mini-batch size and rate come
+// from the summary's choice) and the seeds.
+type PlacementSGDParams struct {
+	Lambda float64     `json:"lambda"`
+	Train  TrainParams `json:"train"`
+	Seeds  []uint64    `json:"seeds"`
+}
+
+// PlacementSGDInput is a placement and the SGD grid's summary.
+type PlacementSGDInput struct {
+	Placement pipeline.In[Placement]
+	SGD       pipeline.In[LinSGDSummary]
+}
+
+// placementSGD trains the SGD grid's best cell on another placement, one
+// run per seed, and scores the coefficients each run keeps.
+func placementSGD(c pipeline.Ctx, p PlacementSGDParams, in PlacementSGDInput) (PlacementRuns, error) {
+	pl, best := in.Placement.Value, in.SGD.Value.Best
+	t := pl.Scaled
+	x := models.PolyFeatures(t.Test.X, t.Test.Y, pl.Design.Degree)
+	out := PlacementRuns{Label: "sgd", Offset: offsetName(pl.Row, pl.Col), Row: pl.Row, Col: pl.Col, LR: best.LR, Lambda: p.Lambda}
+	for _, s := range p.Seeds {
+		tp := p.Train
+		tp.BatchSize, tp.LR = best.BatchSize, best.LR
+		r, err := runLinSGD(quiet(c), LinSGDParams{Lambda: p.Lambda, Train: tp, Seed: s}, pl.Design)
+		if err != nil {
+			return out, fmt.Errorf("Ridge by SGD on grid offset %s, seed %d: %w", out.Offset, s, err)
+		}
+		if r.Diverged {
+			out.Diverged++
+		}
+		pred := models.LinearPredict(x, r.Beta)
+		out.TestMSE = append(out.TestMSE, models.MSE(t.Test.Z, pred))
+		out.TileSE = append(out.TileSE, pl.tileSE(pred))
+	}
+	return out, nil
+}

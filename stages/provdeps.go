@@ -71,7 +71,7 @@ var provDeps = map[string][]string{
 	"ranked":                {"P", "Split"},
 	"rmseCI":                {"P", "Split", "Terrain"},
 	"rmseMetres":            {"Split", "Terrain"},
-	"sgdMethod":             {"SGD"},
+	"sgdMethod":             {"Placed", "SGD"},
 	"sgdObjective":          {"Design", "SGD"},
 	"splitLimitation":       {"P", "Placed", "Ridge"},
 	"table":                 {},

@@ -140,7 +140,7 @@ func buildTables(d *reportData) {
 	}
 	b := d.SGD.Best
 	lin.Rows = append(lin.Rows, []string{fmt.Sprintf("Ridge by SGD (batch %d, γ0 = %g)", b.BatchSize, b.LR), report.FormatSig(b.Runs[0].Lambda, 2), "—",
-		pm(b.MeanVal, b.SDVal), d.mseCI(d.sgdMethod()), msd(d.SGD.TestR2, 3)})
+		pm(b.MeanVal, b.SDVal), d.mseCI(method{Metric: models.SquaredError, Runs: d.SGD.TestBlockSE}), msd(d.SGD.TestR2, 3)})
 	d.tables["linear"] = lin
 
 	t2 := report.Table{Name: "terrain-test", Caption: fmt.Sprintf("Test error of the chosen model of each kind on the terrain. Test MSE (heights scaled to [0, 1]) and RMSE in metres (heights were divided by the training heights' range, %s m): mean with its 95 %% interval, resampling %s (a tile is one cell of the training grid, %d x %d cells: neighbouring cells are not independent); R²: mean ± sd over seeds on the study's placement. The last column is the paired comparison with the linear baseline chosen on validation (%s). The study's published numbers are on different terrain (Ireland) and so comparable only in kind.",
