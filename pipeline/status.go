@@ -6,6 +6,8 @@ import (
 	"slices"
 	"sort"
 	"strings"
+
+	"github.com/repro-dev/repro/numfmt"
 )
 
 // Stage states reported by Status and Check.
@@ -93,7 +95,7 @@ func (e *Engine) Status(stages []*Stage, lock *Lock) ([]StageStatus, error) {
 			if st.State == StateStale {
 				roots[s.Name] = []string{s.Name}
 			}
-			st.Reasons = append(st.Reasons, "upstream "+strings.Join(limit(sortedKeys(from), 3), ", ")+plural(len(from), " is", " are")+" stale")
+			st.Reasons = append(st.Reasons, "upstream "+strings.Join(limit(sortedKeys(from), 3), ", ")+numfmt.Plural(len(from), " is", " are")+" stale")
 		}
 		if st.State == StateStale && len(missing) == 0 {
 			roots[s.Name] = []string{s.Name}
@@ -146,13 +148,6 @@ func (e *Engine) reasons(lock *Lock, old *LockStage, p *Prepared, rerr error) []
 		rs = append(rs, "missing output: "+why)
 	}
 	return rs
-}
-
-func plural(n int, one, many string) string {
-	if n == 1 {
-		return one
-	}
-	return many
 }
 
 func orNone(s string) string {

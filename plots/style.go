@@ -196,24 +196,6 @@ func addGrid(p *plot.Plot, vertical bool) {
 	p.Add(g)
 }
 
-// thousands formats n with a thin separator every three digits.
-func thousands(n int) string {
-	s := strconv.Itoa(n)
-	neg := strings.HasPrefix(s, "-")
-	s = strings.TrimPrefix(s, "-")
-	var b strings.Builder
-	for i, d := range s {
-		if i > 0 && (len(s)-i)%3 == 0 {
-			b.WriteRune(',')
-		}
-		b.WriteRune(d)
-	}
-	if neg {
-		return "-" + b.String()
-	}
-	return b.String()
-}
-
 // render draws a figure of size w x h with paint and returns the SVG bytes.
 // A panic inside gonum/plot is returned as an error rather than propagated.
 func render(fn string, w, h vg.Length, paint func(c draw.Canvas) error) (out []byte, err error) {

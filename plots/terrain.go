@@ -10,6 +10,8 @@ import (
 	"gonum.org/v1/plot/plotter"
 	"gonum.org/v1/plot/vg"
 	"gonum.org/v1/plot/vg/draw"
+
+	"github.com/repro-dev/repro/numfmt"
 )
 
 // Roles of the points of TerrainSplit.
@@ -91,9 +93,9 @@ func TerrainSplit(rows, cols int, z []float64, role []uint8, opts ...Option) ([]
 		p.Add(outlinedGlyphs{Scatter: sc, perRow: math.Sqrt(float64(len(s.xy)) * float64(cols) / float64(rows))})
 	}
 	legend := []legendItem{
-		{label: fmt.Sprintf("training (%s points)", thousands(len(train))), thumbs: []plot.Thumbnailer{glyphThumb(haloGlyph(trainSty)), glyphThumb(trainSty)}},
-		{label: fmt.Sprintf("validation (%s points)", thousands(len(val))), thumbs: []plot.Thumbnailer{glyphThumb(haloGlyph(valSty)), glyphThumb(valSty)}},
-		{label: fmt.Sprintf("test (%s points: the rest of the map)", thousands(nTest)), thumbs: []plot.Thumbnailer{fillThumb{fill: cmap.at((lo + hi) / 2), outline: draw.LineStyle{Color: color.Black, Width: 0.5}}}},
+		{label: fmt.Sprintf("training (%s points)", numfmt.Thousands(len(train))), thumbs: []plot.Thumbnailer{glyphThumb(haloGlyph(trainSty)), glyphThumb(trainSty)}},
+		{label: fmt.Sprintf("validation (%s points)", numfmt.Thousands(len(val))), thumbs: []plot.Thumbnailer{glyphThumb(haloGlyph(valSty)), glyphThumb(valSty)}},
+		{label: fmt.Sprintf("test (%s points: the rest of the map)", numfmt.Thousands(nTest)), thumbs: []plot.Thumbnailer{fillThumb{fill: cmap.at((lo + hi) / 2), outline: draw.LineStyle{Color: color.Black, Width: 0.5}}}},
 	}
 	label := cfg.colorLabelOr("elevation")
 	ticks := colorScale{}.ticks(lo, hi)

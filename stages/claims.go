@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/repro-dev/repro/models"
+	"github.com/repro-dev/repro/numfmt"
 	"github.com/repro-dev/repro/report"
 )
 
@@ -296,7 +297,7 @@ func (d *reportData) CurveAnswer() string {
 	first, last := d.Curve[0], d.Curve[len(d.Curve)-1]
 	var s strings.Builder
 	fmt.Fprintf(&s, "Every size is scored on the same %s test cells (those that are test cells at every size), with heights scaled as in the study's split. The largest training set has %s times the points of the smallest (%d instead of %d), trained for the same %s optimisation steps. ",
-		thousandsInt(first.CommonTest), report.FormatSig(float64(last.NTrain)/float64(first.NTrain), 2), last.NTrain, first.NTrain, thousandsInt(last.Steps))
+		numfmt.Thousands(first.CommonTest), report.FormatSig(float64(last.NTrain)/float64(first.NTrain), 2), last.NTrain, first.NTrain, numfmt.Thousands(last.Steps))
 	s.WriteString(d.versus(large, small) + " ")
 	fmt.Fprintf(&s, "The linear baseline goes from %s to %s. ", sig(first.RidgeTestMSE), sig(last.RidgeTestMSE))
 	if ws.ok() {
@@ -359,18 +360,6 @@ func (d *reportData) kerasEpochs() int {
 	return 0
 }
 
-func thousandsInt(n int) string {
-	s := fmt.Sprint(n)
-	var b strings.Builder
-	for i, c := range s {
-		if i > 0 && (len(s)-i)%3 == 0 {
-			b.WriteRune(',')
-		}
-		b.WriteRune(c)
-	}
-	return b.String()
-}
-
 // KerasExplained explains the Keras-style baseline's gap to the study's
 // published accuracy with evidence: its budget in optimisation steps, where
 // its best epoch falls, its training accuracy at the end, and what the
@@ -400,7 +389,7 @@ func (d *reportData) KerasExplained() string {
 		s.WriteString(", which lies inside our interval: the two are not distinguishable on a test set of this size. ")
 	}
 	fmt.Fprintf(&s, "In %d epochs of %d training images in batches of %d it takes %s optimisation steps; its best validation error comes at epoch %s of %d (median over seeds)",
-		r0.Epochs, nTrain, batch, thousandsInt(steps), fmtNum(k.Edges.Budget.Median()), r0.Epochs)
+		r0.Epochs, nTrain, batch, numfmt.Thousands(steps), fmtNum(k.Edges.Budget.Median()), r0.Epochs)
 	if k.Edges.Budget.Late {
 		s.WriteString(", so it is still improving when the budget ends")
 	}

@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/repro-dev/repro/models"
+	"github.com/repro-dev/repro/numfmt"
 	"github.com/repro-dev/repro/report"
 )
 
@@ -123,7 +124,7 @@ func (d *reportData) Abstract() string {
 		for _, l := range losers {
 			names = append(names, activationName(l.Label))
 		}
-		fmt.Fprintf(&s, "The %s network%s, though, lose%s to the linear baseline. ", joinAnd(names), plural(len(names)), verbS(len(names)))
+		fmt.Fprintf(&s, "The %s network%s, though, lose%s to the linear baseline. ", joinAnd(names), numfmt.Plural(len(names), "", "s"), verbS(len(names)))
 	}
 	if _, _, ok := d.sgdObjective(); ok {
 		if d.SGDReachesClosed() {
@@ -163,18 +164,11 @@ func (d *reportData) Abstract() string {
 		s.WriteString("A learning curve at a fixed number of optimisation steps: " + d.curveVerdict() + ". ")
 	}
 	if n := len(d.FlaggedEdges()); n > 0 {
-		fmt.Fprintf(&s, "After an automatic refinement that extends a grid by one step where its best cell is on an edge, %d tuned result%s still lie%s on the edge of %s grid or at the end of %s epoch budget; each is called out, with its reason, where it is reported.", n, plural(n), verbS(n), theirIts(n), theirIts(n))
+		fmt.Fprintf(&s, "After an automatic refinement that extends a grid by one step where its best cell is on an edge, %d tuned result%s still lie%s on the edge of %s grid or at the end of %s epoch budget; each is called out, with its reason, where it is reported.", n, numfmt.Plural(n, "", "s"), verbS(n), theirIts(n), theirIts(n))
 	} else {
 		s.WriteString("Every tuned optimum lies inside its grid, after an automatic refinement that extends a grid by one step where its best cell is on an edge, and before the end of its epoch budget.")
 	}
 	return s.String()
-}
-
-func plural(n int) string {
-	if n == 1 {
-		return ""
-	}
-	return "s"
 }
 
 // verbS is the verb ending for a subject of n things ("lies", "lie").

@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/repro-dev/repro/config"
+	"github.com/repro-dev/repro/numfmt"
 )
 
 // DefaultMaxStages is the most stages Build declares unless Env.MaxStages
@@ -154,17 +155,8 @@ func limitError(p *config.Params, max int, count string) error {
 // thousands formats n with comma separators ("480,062"); "more than
 // 18,446,744,073,709,551,614" for a saturated count.
 func thousands(n uint64) string {
-	prefix := ""
 	if n == math.MaxUint64 {
-		prefix, n = "more than ", n-1
+		return "more than " + numfmt.Thousands(n-1)
 	}
-	s := fmt.Sprint(n)
-	var b strings.Builder
-	for i, c := range s {
-		if i > 0 && (len(s)-i)%3 == 0 {
-			b.WriteByte(',')
-		}
-		b.WriteRune(c)
-	}
-	return prefix + b.String()
+	return numfmt.Thousands(n)
 }

@@ -6,6 +6,8 @@ import (
 	"slices"
 	"sort"
 	"strings"
+
+	"github.com/repro-dev/repro/numfmt"
 )
 
 // More sentences of the report computed from the results (see claims.go).
@@ -376,7 +378,7 @@ func (d *reportData) ConfusionSentence() string {
 		return fmt.Sprintf("@fig:confusion shows the confusion matrix of its first seed: all %d test images are classified correctly.", total)
 	}
 	return fmt.Sprintf("@fig:confusion shows the confusion matrix of its first seed: %d of %d test images are misclassified, and the most frequent mistake is a %d read as a %d (%d image%s).",
-		wrong, total, bi, bj, bn, plural(bn))
+		wrong, total, bi, bj, bn, numfmt.Plural(bn, "", "s"))
 }
 
 // OutputLayerSentence compares the growth of the output weights of the
@@ -416,7 +418,7 @@ func (d *reportData) OutputLayerSentence() string {
 		still = append(still, "sigmoid-output")
 	}
 	if len(still) > 0 {
-		fmt.Fprintf(&s, "; the weights of the %s network%s are still growing over the last tenth of the epochs", joinAnd(still), plural(len(still)))
+		fmt.Fprintf(&s, "; the weights of the %s network%s are still growing over the last tenth of the epochs", joinAnd(still), numfmt.Plural(len(still), "", "s"))
 	}
 	s.WriteString(".")
 	return s.String()
@@ -435,7 +437,7 @@ func (d *reportData) TerrainDiscussion() string {
 		for _, t := range l {
 			names = append(names, activationName(t.Label))
 		}
-		fmt.Fprintf(&s, " The %s network%s lose%s to the linear baseline by the paired test, which the study's own numbers (on other terrain) did not show.", joinAnd(names), plural(len(names)), verbS(len(names)))
+		fmt.Fprintf(&s, " The %s network%s lose%s to the linear baseline by the paired test, which the study's own numbers (on other terrain) did not show.", joinAnd(names), numfmt.Plural(len(names), "", "s"), verbS(len(names)))
 	}
 	return s.String()
 }
@@ -509,7 +511,7 @@ func (d *reportData) Limitations() []string {
 		"The test set is scored once per chosen configuration, but the choice of what to report (the grids, their widening) was made by looking at validation results of earlier runs.",
 	}
 	if n := len(d.FlaggedEdges()); n > 0 {
-		out = append(out, fmt.Sprintf("%d tuned result%s still lie%s on a grid's edge or at the end of %s epoch budget (called out above).", n, plural(n), verbS(n), theirIts(n)))
+		out = append(out, fmt.Sprintf("%d tuned result%s still lie%s on a grid's edge or at the end of %s epoch budget (called out above).", n, numfmt.Plural(n, "", "s"), verbS(n), theirIts(n)))
 	}
 	return out
 }

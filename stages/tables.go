@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/repro-dev/repro/models"
+	"github.com/repro-dev/repro/numfmt"
 	"github.com/repro-dev/repro/report"
 )
 
@@ -242,7 +243,7 @@ func buildTables(d *reportData) {
 				wider = fmt.Sprintf("%s (%s)", msd(p.WiderMSE, 3), p.WiderArch)
 			}
 			cur.Rows = append(cur.Rows, []string{fmt.Sprint(p.XSparsity), fmt.Sprint(p.NTrain), report.FormatSig(p.RidgeLambda, 2), report.FormatSig(p.RidgeTestMSE, 3),
-				fmt.Sprintf("%s %s", activationName(p.NetLabel), p.NetArch), thousandsInt(p.Steps), fmt.Sprint(p.Epochs), msd(be, 2), msd(p.NetTestMSE, 3), wider})
+				fmt.Sprintf("%s %s", activationName(p.NetLabel), p.NetArch), numfmt.Thousands(p.Steps), fmt.Sprint(p.Epochs), msd(be, 2), msd(p.NetTestMSE, 3), wider})
 		}
 		d.tables["learning-curve"] = cur
 	}

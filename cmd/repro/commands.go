@@ -14,6 +14,7 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	"github.com/repro-dev/repro/config"
+	"github.com/repro-dev/repro/numfmt"
 	"github.com/repro-dev/repro/pipeline"
 	proj "github.com/repro-dev/repro/project"
 	"github.com/repro-dev/repro/session"
@@ -255,25 +256,13 @@ func showOutputs(out io.Writer, p *project, outputs map[string]string) {
 		path := filepath.Join(p.store.Dir, "objects", h[:min(2, len(h))], h)
 		size := "not in the store"
 		if fi, err := os.Stat(path); err == nil {
-			size = byteSize(fi.Size())
+			size = numfmt.Bytes(fi.Size())
 		}
 		if rel, err := filepath.Rel(p.root, path); err == nil && !strings.HasPrefix(rel, "..") {
 			path = rel
 		}
 		fmt.Fprintf(out, "  %-*s  %s  (%s)\n", w, n, path, size)
 	}
-}
-
-// byteSize is n bytes in a decimal unit ("12.3 kB").
-func byteSize(n int64) string {
-	if n < 1000 {
-		return fmt.Sprintf("%d B", n)
-	}
-	v, units := float64(n)/1000, "kMGTPE"
-	for len(units) > 1 && v >= 1000 {
-		v, units = v/1000, units[1:]
-	}
-	return fmt.Sprintf("%.1f %cB", v, units[0])
 }
 
 func newMetricsCmd(g *globals) *cobra.Command {

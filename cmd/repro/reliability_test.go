@@ -27,6 +27,7 @@ import (
 
 	"github.com/gofrs/flock"
 
+	"github.com/repro-dev/repro/numfmt"
 	"github.com/repro-dev/repro/pipeline"
 )
 
@@ -1040,7 +1041,7 @@ func TestGCRemovesOnlyUnreferenced(t *testing.T) {
 
 	dry := runRepro(t, dir, "gc", "--dry-run")
 	summary := fmt.Sprintf("would remove 3 of %d objects (%s of %s); %d objects (%s) kept",
-		len(objs), humanBytes(straySize), humanBytes(total), len(objs)-3, humanBytes(total-straySize))
+		len(objs), numfmt.Bytes(straySize), numfmt.Bytes(total), len(objs)-3, numfmt.Bytes(total-straySize))
 	if dry.code != 0 || !strings.Contains(dry.stdout, summary) || !strings.Contains(dry.stdout, temp) {
 		t.Errorf("gc --dry-run: exit %d, want 0 and %q and the temporary file\n%s%s", dry.code, summary, dry.stdout, dry.stderr)
 	}

@@ -11,6 +11,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/repro-dev/repro/numfmt"
 	"github.com/repro-dev/repro/pipeline"
 	proj "github.com/repro-dev/repro/project"
 )
@@ -191,7 +192,7 @@ what would be removed and remove nothing.`,
 				if err != nil {
 					return err
 				}
-				fmt.Fprintf(out, "%s %d run-cache entries used least recently (%s only they referenced)\n", verb, len(tr.Keys), humanBytes(tr.Bytes))
+				fmt.Fprintf(out, "%s %d run-cache entries used least recently (%s only they referenced)\n", verb, len(tr.Keys), numfmt.Bytes(tr.Bytes))
 			}
 			before, err := p.store.Objects()
 			if err != nil {
@@ -203,7 +204,7 @@ what would be removed and remove nothing.`,
 			}
 			if dry {
 				for _, h := range removed {
-					fmt.Fprintf(out, "would remove %s (%s)\n", h, humanBytes(before[h]))
+					fmt.Fprintf(out, "would remove %s (%s)\n", h, numfmt.Bytes(before[h]))
 				}
 			}
 			var total int64
@@ -219,9 +220,9 @@ what would be removed and remove nothing.`,
 				}
 			}
 			fmt.Fprintf(out, "%s %d of %d objects (%s of %s); %d objects (%s) kept\n",
-				verb, len(removed), len(before), humanBytes(size), humanBytes(total), len(before)-len(removed), humanBytes(total-size))
+				verb, len(removed), len(before), numfmt.Bytes(size), numfmt.Bytes(total), len(before)-len(removed), numfmt.Bytes(total-size))
 			if len(temps) > 0 {
-				fmt.Fprintf(out, "%s %d temporary files left by interrupted runs (%s)\n", verb, len(temps), humanBytes(tempSize))
+				fmt.Fprintf(out, "%s %d temporary files left by interrupted runs (%s)\n", verb, len(temps), numfmt.Bytes(tempSize))
 			}
 			return nil
 		},
@@ -254,18 +255,4 @@ func parseSize(s string) (int64, error) {
 		return 0, fmt.Errorf("want a positive size such as 2GB or 500MiB")
 	}
 	return int64(v * mult), nil
-}
-
-// humanBytes formats a size in bytes with a decimal unit.
-func humanBytes(n int64) string {
-	const unit = 1000
-	if n < unit {
-		return fmt.Sprintf("%d B", n)
-	}
-	div, exp := int64(unit), 0
-	for m := n / unit; m >= unit; m /= unit {
-		div *= unit
-		exp++
-	}
-	return fmt.Sprintf("%.1f %cB", float64(n)/float64(div), "kMGTPE"[exp])
 }
