@@ -95,6 +95,16 @@
 // consistent significant digits; FuncMap exposes them to text/template as
 // sig, meansd and pct.
 //
+// # Provenance
+//
+// A number wrapped with Mark(id, text) in the Markdown becomes
+// <span class="num" data-prov="id" tabindex="0" title="...">text</span>,
+// the title Document.Provenance[id]; in math the marks are removed before
+// KaTeX and the expression is wrapped; in attributes and inline SVG they
+// are removed. Document.Provenance["fig:name"] goes on the figure's
+// caption link. The visible text is the same as without marks; the
+// project's layout shows the title as a popover on hover, focus and tap.
+//
 // Render refuses to return a page that would fetch anything (an src, a
 // <link href>, a CSS url() or @import that is not a data: URI), for example
 // because of raw HTML in the Markdown; links in the prose (<a href>) are

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"math"
 	"regexp"
+	"sort"
 	"strings"
 	"text/template/parse"
 )
@@ -92,7 +93,7 @@ func (pv *provenance) checkTypedNumbers(src []byte, tree *parse.Tree) error {
 			if !isInt && k < len(nums) && sigDigits(nums[k]) < 2 {
 				continue // "0.3" is any value from 0.25 to 0.35
 			}
-			var hits []string
+			var hits []provLeaf
 			for _, l := range pv.leaves {
 				// An integer is a count (an integer field), a decimal a
 				// measurement (a float field or a mean over seeds).
@@ -100,18 +101,27 @@ func (pv *provenance) checkTypedNumbers(src []byte, tree *parse.Tree) error {
 					!matches(q.vals[k], q.decs[k], q.ints[k], q.percent, l) {
 					continue
 				}
-				what := pv.roots[l.root].name + "." + l.path
-				if l.agg != "" {
-					what += " (" + l.agg + ")"
-				}
-				hits = append(hits, fmt.Sprintf("%s = %v of stage %s", what, l.v, pv.source(l.root, l.elem).Stage))
-				if len(hits) == 3 {
-					break
-				}
+				hits = append(hits, l)
 			}
 			if len(hits) > 0 {
+				// The shortest paths first, one a stage, three at most.
+				sort.SliceStable(hits, func(i, j int) bool { return len(hits[i].path) < len(hits[j].path) })
+				var say []string
+				seen := map[string]bool{}
+				for _, l := range hits {
+					st := pv.source(l.root, l.elem).Stage
+					if seen[st] || len(say) == 3 {
+						continue
+					}
+					seen[st] = true
+					what := pv.roots[l.root].name + "." + l.path
+					if l.agg != "" {
+						what += " (" + l.agg + ")"
+					}
+					say = append(say, fmt.Sprintf("%s = %v of %s", what, l.v, st))
+				}
 				errs = append(errs, fmt.Errorf("%s:%d: the typed number %q equals a result to the precision shown (%s): insert it with an action instead of typing it",
-					templateReport, line, q.text, strings.Join(hits, "; ")))
+					templateReport, line, q.text, strings.Join(say, "; ")))
 				break
 			}
 		}

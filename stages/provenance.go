@@ -517,7 +517,8 @@ func (pv *provenance) mark(action int, dot, v any) string {
 
 // narrowByRow gives a computed number of a table row the stages its row's
 // other numbers were found in, one stage each (not a file nor the report's
-// parameters), when there are any: the row is one method's.
+// parameters), when there are any: a row is one method's. (A sentence is
+// not: it may compare two methods, one of whose numbers are all computed.)
 func narrowByRow(es []ProvEntry) {
 	rows := map[string][]ProvStage{}
 	for _, e := range es {
@@ -527,17 +528,19 @@ func narrowByRow(es []ProvEntry) {
 		rows[e.Row] = appendStage(rows[e.Row], e.stages[0])
 	}
 	for i, e := range es {
-		if rs := rows[e.Row]; e.Computed && len(rs) > 0 {
-			es[i].stages = slices.Clone(rs)
-			es[i].Stages = nil
-			for _, st := range rs {
-				es[i].Stages = append(es[i].Stages, st.Stage)
-			}
-			if es[i].Aggregation == "" {
-				es[i].Aggregation = "from its row's stage"
-			} else {
-				es[i].Aggregation += ", from its row's stage"
-			}
+		rs := rows[e.Row]
+		if !e.Computed || len(rs) == 0 {
+			continue
+		}
+		es[i].stages = slices.Clone(rs)
+		es[i].Stages = nil
+		for _, st := range rs {
+			es[i].Stages = append(es[i].Stages, st.Stage)
+		}
+		if es[i].Aggregation == "" {
+			es[i].Aggregation = "from its row's stage"
+		} else {
+			es[i].Aggregation += ", from its row's stage"
 		}
 	}
 }
