@@ -79,6 +79,9 @@ func (p *Project) Run(ctx context.Context, sel []*pipeline.Stage, opts RunOption
 	}
 	eng.Force = opts.Force
 	eng.Shard = opts.Shard
+	if eng.Expected == nil {
+		eng.Expected = expectedTimes(p.Store.Dir, p.Profile)
+	}
 	closeRemote, err := p.openRemote(ctx, opts.RemoteRequired, opts.RemoteReadOnly, opts.KeepUntrusted, stderr)
 	if err != nil {
 		return nil, err
@@ -139,4 +142,26 @@ func (p *Project) Run(ctx context.Context, sel []*pipeline.Stage, opts RunOption
 		fmt.Fprintln(stderr, s)
 	}
 	return out, runErr
+}
+
+// expectedTimes are the stage times the scheduler orders by: how long each
+// stage of this profile took when it last ran (the profile's own run
+// state, so that a quick run on the same store does not lend its times to
+// the default profile's stages). Nil when the profile has not run here:
+// the engine then reads the store's timings.
+func expectedTimes(store, profile string) map[string]float64 {
+	st, err := session.ReadState(store, profile)
+	if err != nil {
+		return nil
+	}
+	out := map[string]float64{}
+	for name, s := range st.Stages {
+		if d := s.LastRan(); d > 0 {
+			out[name] = d
+		}
+	}
+	if len(out) == 0 {
+		return nil
+	}
+	return out
 }
