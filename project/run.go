@@ -79,9 +79,7 @@ func (p *Project) Run(ctx context.Context, sel []*pipeline.Stage, opts RunOption
 	}
 	eng.Force = opts.Force
 	eng.Shard = opts.Shard
-	if eng.Expected == nil {
-		eng.Expected = expectedTimes(p.Store.Dir, p.Profile)
-	}
+	eng.Expected = expectedTimes(p.Store.Dir, p.Profile) // afresh: serve runs again and again
 	closeRemote, err := p.openRemote(ctx, opts.RemoteRequired, opts.RemoteReadOnly, opts.KeepUntrusted, stderr)
 	if err != nil {
 		return nil, err
