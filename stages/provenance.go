@@ -122,6 +122,7 @@ type provAction struct {
 	methods  []string // methods of reportData it calls
 	dotChain string   // the dot's chain ("Reg[]" inside {{range .Reg}})
 	skip     bool     // prints no result (parameters' YAML, code, ids)
+	cands    *provCands
 }
 
 // provenance collects the entries of one report.
@@ -740,52 +741,10 @@ func matches(x, half float64, isInt, percent bool, l provLeaf) bool {
 func (pv *provenance) resolve(a *provAction, elem int, q numQ) ProvEntry {
 	e := ProvEntry{Kind: "number", Text: q.text, Values: q.vals,
 		Template: fmt.Sprintf("%s:%d %s", templateReport, a.line, a.src)}
-	// The leaves the action may show: under its field chains first, then
-	// in the results its methods (or the table's builder) read.
-	roots, depRoots := map[int]bool{}, map[int]bool{}
-	var chains []string
-	for _, c := range a.chains {
-		r, _, _ := strings.Cut(c, ".")
-		r, _, _ = strings.Cut(r, "[")
-		if ri, ok := pv.byName[r]; ok {
-			roots[ri] = true
-			chains = append(chains, bareRE.ReplaceAllString(c, ""))
-		}
+	if a.cands == nil {
+		pv.candidates(a)
 	}
-	deps := a.methods
-	if a.fn == "table" {
-		if n, ok := tableName(a.src); ok {
-			deps = append(slices.Clone(deps), "table:"+n)
-		}
-	}
-	for _, m := range deps {
-		rs, ok := provDeps[m]
-		if !ok {
-			for ri := range pv.roots {
-				depRoots[ri] = true
-			}
-		}
-		for _, r := range rs {
-			for _, r := range append(provAlias[r], r) {
-				if ri, ok := pv.byName[r]; ok {
-					depRoots[ri] = true
-				}
-			}
-		}
-	}
-	var under, inDeps []int
-	for li, l := range pv.leaves {
-		full := pv.roots[l.root].name + "." + l.bare
-		for _, c := range chains {
-			if full == c || strings.HasPrefix(full, c+".") {
-				under = append(under, li)
-				break
-			}
-		}
-		if depRoots[l.root] {
-			inDeps = append(inDeps, li)
-		}
-	}
+	roots, depRoots, under, inDeps := a.cands.roots, a.cands.depRoots, a.cands.under, a.cands.inDeps
 	switch {
 	case a.fn == "len":
 		e.Aggregation = "count of elements"
@@ -852,6 +811,65 @@ func (pv *provenance) resolve(a *provAction, elem int, q numQ) ProvEntry {
 		e.Stages = append(e.Stages, s.Stage)
 	}
 	return e
+}
+
+// provCands are the results an action may show: the roots of its field
+// chains and the leaves under them, then the roots its methods (or the
+// table's builder) read and their leaves.
+type provCands struct {
+	roots, depRoots map[int]bool
+	under, inDeps   []int
+}
+
+// candidates finds, once per action, the leaves it may show.
+func (pv *provenance) candidates(a *provAction) {
+	c := &provCands{roots: map[int]bool{}, depRoots: map[int]bool{}}
+	a.cands = c
+	var chains []string
+	for _, ch := range a.chains {
+		r, _, _ := strings.Cut(ch, ".")
+		r, _, _ = strings.Cut(r, "[")
+		if ri, ok := pv.byName[r]; ok {
+			c.roots[ri] = true
+			chains = append(chains, bareRE.ReplaceAllString(ch, ""))
+		}
+	}
+	deps := a.methods
+	if a.fn == "table" {
+		if n, ok := tableName(a.src); ok {
+			deps = append(slices.Clone(deps), "table:"+n)
+		}
+	}
+	for _, m := range deps {
+		rs, ok := provDeps[m]
+		if !ok {
+			for ri := range pv.roots {
+				c.depRoots[ri] = true
+			}
+		}
+		for _, r := range rs {
+			for _, r := range append(provAlias[r], r) {
+				if ri, ok := pv.byName[r]; ok {
+					c.depRoots[ri] = true
+				}
+			}
+		}
+	}
+	for li, l := range pv.leaves {
+		if c.depRoots[l.root] {
+			c.inDeps = append(c.inDeps, li)
+		}
+		if !c.roots[l.root] {
+			continue
+		}
+		full := pv.roots[l.root].name + "." + l.bare
+		for _, ch := range chains {
+			if full == ch || strings.HasPrefix(full, ch+".") {
+				c.under = append(c.under, li)
+				break
+			}
+		}
+	}
 }
 
 // bestMatches are the leaves that show value k of q: those of the dot's
