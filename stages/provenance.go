@@ -753,6 +753,7 @@ func (pv *provenance) resolve(a *provAction, elem int, q numQ) ProvEntry {
 	case q.kind == "interval":
 		e.Aggregation = fmt.Sprintf("95 %% bootstrap interval over seeds and test data (%d replicates)", pv.d.P.Bootstrap.Resamples)
 	}
+	inPercent := false
 	pair := pv.pairMatch(under, q, elem)
 	if pair == nil {
 		pair = pv.pairMatch(inDeps, q, elem)
@@ -776,9 +777,7 @@ func (pv *provenance) resolve(a *provAction, elem int, q numQ) ProvEntry {
 				if best = pv.bestMatches(under, pq, k, elem, true); len(best) == 0 {
 					best = pv.bestMatches(inDeps, pq, k, elem, false)
 				}
-				if len(best) > 0 && e.Aggregation == "" {
-					e.Aggregation = "in percent"
-				}
+				inPercent = inPercent || len(best) > 0
 			}
 			for _, li := range best {
 				l := pv.leaves[li]
@@ -789,6 +788,9 @@ func (pv *provenance) resolve(a *provAction, elem int, q numQ) ProvEntry {
 	}
 	if len(e.Fields) > 0 && e.Aggregation == "" {
 		e.Aggregation = e.Fields[0].Agg
+	}
+	if inPercent && len(e.Fields) > 0 {
+		e.Aggregation = strings.TrimSpace(e.Fields[0].Agg + " in percent")
 	}
 	if len(e.Fields) < len(q.vals) || e.Aggregation == "count of elements" || q.kind == "interval" {
 		e.Computed = true
