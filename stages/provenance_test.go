@@ -218,3 +218,30 @@ func TestFinishChecksCompleteness(t *testing.T) {
 		}
 	}
 }
+
+// In a table, a number shown without its % sign (the header has it) is
+// traced in percent, and a computed number takes its row's stage.
+func TestTableNumbersByRow(t *testing.T) {
+	d, pv := provFixture(t)
+	d.tables["t"] = report.Table{Name: "t", Caption: "Scores", Header: []string{"model", "R² [%]", "interval"},
+		Rows: [][]string{{"ridge", "81.2", "[0.123, 0.456]"}, {"relu network", "0.0046", "[0.321, 0.654]"}}}
+	md, err := fill(t, d, pv, "{{table \"t\"}}\n\n@tbl:t.\n")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, ids := report.StripMarks(md); len(ids) != 4 {
+		t.Fatalf("%d numbers marked, want 4 (the header's are not)", len(ids))
+	}
+	want := []struct{ text, stage, agg, row, col string }{
+		{"81.2", "linear/ridge", "in percent", "ridge | 81.2", "R² [%]"},
+		{"[0.123, 0.456]", "linear/ridge", "95 % bootstrap interval over seeds and test data (0 replicates), from its row's stage", "ridge | 81.2", "interval"},
+		{"0.0046", "terrain/nn/relu", "", "relu network | 0.0046", "R² [%]"},
+		{"[0.321, 0.654]", "terrain/nn/relu", "95 % bootstrap interval over seeds and test data (0 replicates), from its row's stage", "relu network | 0.0046", "interval"},
+	}
+	for i, w := range want {
+		e := pv.entries[i]
+		if e.Text != w.text || len(e.Stages) != 1 || e.Stages[0] != w.stage || e.Aggregation != w.agg || e.Row != w.row || e.Column != w.col {
+			t.Errorf("entry %d = %+v\nwant %+v", i, e, w)
+		}
+	}
+}
