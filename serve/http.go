@@ -6,7 +6,9 @@ package serve
 
 import (
 	"bytes"
+	"crypto/sha256"
 	_ "embed"
+	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -15,6 +17,7 @@ import (
 	"net/http"
 	"os"
 	"path"
+	"regexp"
 	"strings"
 	"sync"
 	"syscall"
@@ -298,12 +301,31 @@ func (s *serveSession) serveExport(w http.ResponseWriter, r *http.Request, rel s
 		http.ServeContent(w, r, name, fi.ModTime(), f)
 		return
 	}
-	page, err := s.pages.page(f, fi)
+	page, csp, err := s.pages.page(f, fi)
 	if err != nil {
 		http.Error(w, err.Error(), http.StatusInternalServerError)
 		return
 	}
+	w.Header().Set("Content-Security-Policy", csp)
 	serveBytes(w, r, "text/html; charset=utf-8", page)
+}
+
+// inlineScript is a <script> element of the report itself (no src): the
+// number-provenance popover.
+var inlineScript = regexp.MustCompile(`(?s)<script>(.*?)</script>`)
+
+// reportCSP is serveCSP that also allows the report's own inline scripts,
+// each by the sha256 of its text: no other inline script may run.
+func reportCSP(page []byte) string {
+	var hashes []string
+	for _, m := range inlineScript.FindAllSubmatch(page, -1) {
+		sum := sha256.Sum256(m[1])
+		hashes = append(hashes, "'sha256-"+base64.StdEncoding.EncodeToString(sum[:])+"'")
+	}
+	if len(hashes) == 0 {
+		return serveCSP
+	}
+	return strings.Replace(serveCSP, "script-src 'self'", "script-src 'self' "+strings.Join(hashes, " "), 1)
 }
 
 // A pageCache holds the report as served (with the live script), read once
@@ -313,22 +335,23 @@ type pageCache struct {
 	mu   sync.Mutex
 	fi   os.FileInfo
 	body []byte
+	csp  string // its Content-Security-Policy (reportCSP)
 }
 
 // page returns the served page of the report f, whose information is fi.
-func (c *pageCache) page(f *os.File, fi os.FileInfo) ([]byte, error) {
+func (c *pageCache) page(f *os.File, fi os.FileInfo) ([]byte, string, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.fi != nil && os.SameFile(c.fi, fi) && c.fi.Size() == fi.Size() && c.fi.ModTime().Equal(fi.ModTime()) {
-		return c.body, nil
+		return c.body, c.csp, nil
 	}
 	b := make([]byte, 0, fi.Size()+bytes.MinRead)
 	buf := bytes.NewBuffer(b)
 	if _, err := buf.ReadFrom(f); err != nil {
-		return nil, err
+		return nil, "", err
 	}
-	c.fi, c.body = fi, injectLive(buf.Bytes(), versionOf(buf.Bytes()))
-	return c.body, nil
+	c.fi, c.body, c.csp = fi, injectLive(buf.Bytes(), versionOf(buf.Bytes())), reportCSP(buf.Bytes())
+	return c.body, c.csp, nil
 }
 
 // serveMissing answers for an exported file that does not exist (yet): the
