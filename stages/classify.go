@@ -6,6 +6,7 @@ import (
 
 	"gonum.org/v1/gonum/mat"
 
+	"github.com/repro-dev/repro/config"
 	"github.com/repro-dev/repro/models"
 	"github.com/repro-dev/repro/pipeline"
 )
@@ -55,6 +56,11 @@ func hitsOf(y, pred []int) []byte {
 type LBFGSParams struct {
 	L2      float64 `json:"l2"`
 	MaxIter int     `json:"max_iter"`
+}
+
+// lbfgsParams sets the parameters of logistic/lbfgs from params.yaml (Build calls it).
+func lbfgsParams(lg config.Logistic) LBFGSParams {
+	return LBFGSParams{L2: lg.L2, MaxIter: lg.LBFGSIters}
 }
 
 // LBFGSFit is logistic regression fitted by L-BFGS.

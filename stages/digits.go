@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 
+	"github.com/repro-dev/repro/config"
 	"github.com/repro-dev/repro/data"
 	"github.com/repro-dev/repro/pipeline"
 )
@@ -11,6 +12,11 @@ import (
 // DigitsLoadParams name the digits file.
 type DigitsLoadParams struct {
 	File string `json:"file"`
+}
+
+// digitsLoadParams sets the parameters of digits/load from params.yaml (Build calls it).
+func digitsLoadParams(d config.Digits) DigitsLoadParams {
+	return DigitsLoadParams{File: d.File}
 }
 
 // DigitsData are the images and labels, and where they came from.
@@ -31,6 +37,11 @@ type DigitsSplitParams struct {
 	TrainPerClass int    `json:"train_per_class"`
 	ValPerClass   int    `json:"val_per_class"`
 	Seed          uint64 `json:"seed"`
+}
+
+// digitsSplitParams sets the parameters of digits/split from params.yaml (Build calls it).
+func digitsSplitParams(d config.Digits) DigitsSplitParams {
+	return DigitsSplitParams{TrainPerClass: d.TrainPerClass, ValPerClass: d.ValPerClass, Seed: d.SplitSeed}
 }
 
 // DigitsSplit holds the image indices of each set: TrainPerClass and

@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/repro-dev/repro/config"
 	"github.com/repro-dev/repro/models"
 	"github.com/repro-dev/repro/pipeline"
 	"github.com/repro-dev/repro/plots"
@@ -44,6 +45,11 @@ type ScheduleParams struct {
 	Decay  float64 `json:"decay"`
 	RampUp int     `json:"ramp_up"`
 	Steps  int     `json:"steps"`
+}
+
+// scheduleParams sets the parameters of figures/schedule from params.yaml (Build calls it).
+func scheduleParams(s config.Schedule) ScheduleParams {
+	return ScheduleParams{LR0: s.LR0, Decay: s.Decay, RampUp: s.RampUp, Steps: s.Steps}
 }
 
 func figSchedule(_ pipeline.Ctx, p ScheduleParams, _ struct{}) (Figure, error) {

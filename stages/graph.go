@@ -98,13 +98,13 @@ type builder struct {
 // features) and the digits (load, split per class, scale).
 func (b *builder) data() {
 	g, t, d := b.g, b.p.Terrain, b.p.Digits
-	b.grid = pipeline.Add(g, "terrain/load", TerrainLoadParams{File: t.File, Array: t.Array, Window: t.Window}, FileInput{pipeline.FileIn(t.File)}, terrainLoad)
-	b.split = pipeline.Add(g, "terrain/split", SplitParams{XSparsity: t.XSparsity}, GridInput{b.grid.In()}, terrainSplitStage)
+	b.grid = pipeline.Add(g, "terrain/load", terrainLoadParams(t), FileInput{pipeline.FileIn(t.File)}, terrainLoad)
+	b.split = pipeline.Add(g, "terrain/split", splitParams(t), GridInput{b.grid.In()}, terrainSplitStage)
 	b.scaled = pipeline.Add(g, "terrain/scale", struct{}{}, ScaleInput{b.grid.In(), b.split.In()}, terrainScale)
-	b.design = pipeline.Add(g, "terrain/design", DesignParams{Degree: t.Degree}, ScaledInput{b.scaled.In()}, terrainDesign)
+	b.design = pipeline.Add(g, "terrain/design", designParams(t), ScaledInput{b.scaled.In()}, terrainDesign)
 
-	b.digits = pipeline.Add(g, "digits/load", DigitsLoadParams{File: d.File}, FileInput{pipeline.FileIn(d.File)}, digitsLoad)
-	b.dsplit = pipeline.Add(g, "digits/split", DigitsSplitParams{TrainPerClass: d.TrainPerClass, ValPerClass: d.ValPerClass, Seed: d.SplitSeed}, DigitsInput{b.digits.In()}, digitsSplit)
+	b.digits = pipeline.Add(g, "digits/load", digitsLoadParams(d), FileInput{pipeline.FileIn(d.File)}, digitsLoad)
+	b.dsplit = pipeline.Add(g, "digits/split", digitsSplitParams(d), DigitsInput{b.digits.In()}, digitsSplit)
 	b.dsets = pipeline.Add(g, "digits/scale", struct{}{}, DigitsScaleInput{b.digits.In(), b.dsplit.In()}, digitsScale)
 }
 
@@ -115,7 +115,7 @@ func (b *builder) linear() {
 	g, l := b.g, b.p.LinearSGD
 	in := LinearInput{b.design.In(), b.scaled.In()}
 	b.ols = pipeline.Add(g, "linear/ols", struct{}{}, in, linearOLS)
-	b.ridge = pipeline.Add(g, StageLinearRidge, RidgeParams{Lambdas: b.p.Terrain.RidgeLambdas, RefineSteps: b.p.Terrain.RidgeRefineSteps}, in, linearRidge)
+	b.ridge = pipeline.Add(g, StageLinearRidge, ridgeParams(b.p.Terrain), in, linearRidge)
 
 	design := DesignInput{b.design.In()}
 	run := func(prefix string, tp TrainParams) []pipeline.Ref[LinSGDRun] {
@@ -289,7 +289,7 @@ func (b *builder) classification() {
 	b.logistic = seedsOf(StageLogisticSGD, SeedsParams{Metric: "digits.logistic.sgd", What: "logistic regression (SGD)"}, func(s uint64) NetParams {
 		return NetParams{Arch: "64x10", Hidden: "identity", Output: "softmax", Init: "glorot", L2: lg.L2, Train: trainParams(lg.Train, lg.LearningRate), Seed: s}
 	})
-	b.lbfgs = pipeline.Add(g, StageLogisticLBFGS, LBFGSParams{L2: lg.L2, MaxIter: lg.LBFGSIters}, sets, logisticLBFGS)
+	b.lbfgs = pipeline.Add(g, StageLogisticLBFGS, lbfgsParams(lg), sets, logisticLBFGS)
 	keras := func(tp TrainParams) func(s uint64) NetParams {
 		return func(s uint64) NetParams {
 			return NetParams{Arch: bl.Architecture, Hidden: "relu", Output: "softmax", Init: "glorot", Train: tp, Seed: s}
@@ -361,7 +361,7 @@ func (b *builder) figures() {
 		b.figData = append(b.figData, f.Output("data.csv"))
 	}
 	s := b.p.Schedule
-	figure(pipeline.Add(g, "figures/schedule", ScheduleParams{LR0: s.LR0, Decay: s.Decay, RampUp: s.RampUp, Steps: s.Steps}, struct{}{}, figSchedule))
+	figure(pipeline.Add(g, "figures/schedule", scheduleParams(s), struct{}{}, figSchedule))
 	figure(pipeline.Add(g, "figures/terrain-split", struct{}{}, ScaleInput{b.grid.In(), b.split.In()}, figTerrainSplit))
 	figure(pipeline.Add(g, "figures/digit-samples", struct{}{}, DigitsInput{b.digits.In()}, figDigitSamples))
 	figure(pipeline.Add(g, "figures/class-counts", struct{}{}, DigitsSplitInput{b.dsplit.In()}, figClassCounts))

@@ -6,6 +6,7 @@ import (
 	"math"
 	"slices"
 
+	"github.com/repro-dev/repro/config"
 	"github.com/repro-dev/repro/models"
 	"github.com/repro-dev/repro/pipeline"
 	"github.com/repro-dev/repro/report"
@@ -50,6 +51,11 @@ type RidgeParams struct {
 	// RefineSteps is how many penalties one grid ratio beyond the chosen
 	// one linear/ridge may add when the chosen one is on an edge.
 	RefineSteps int `json:"refine_steps,omitempty"`
+}
+
+// ridgeParams sets the parameters of linear/ridge from params.yaml (Build calls it).
+func ridgeParams(t config.Terrain) RidgeParams {
+	return RidgeParams{Lambdas: t.RidgeLambdas, RefineSteps: t.RidgeRefineSteps}
 }
 
 // LinearInput is what the closed-form fits read: the features and the

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 
+	"github.com/repro-dev/repro/config"
 	"github.com/repro-dev/repro/data"
 	"github.com/repro-dev/repro/models"
 	"github.com/repro-dev/repro/pipeline"
@@ -14,6 +15,11 @@ type TerrainLoadParams struct {
 	File   string `json:"file"`
 	Array  string `json:"array"`
 	Window int    `json:"window"`
+}
+
+// terrainLoadParams sets the parameters of terrain/load from params.yaml (Build calls it).
+func terrainLoadParams(t config.Terrain) TerrainLoadParams {
+	return TerrainLoadParams{File: t.File, Array: t.Array, Window: t.Window}
 }
 
 // TerrainGrid is the cropped elevation grid (metres) and where it came from.
@@ -83,6 +89,11 @@ func gridSplit(rows, cols, xs int) (train, val []int) { return gridSplitAt(rows,
 // SplitParams is the spacing of the training grid.
 type SplitParams struct {
 	XSparsity int `json:"x_sparsity"`
+}
+
+// splitParams sets the parameters of terrain/split from params.yaml (Build calls it).
+func splitParams(t config.Terrain) SplitParams {
+	return SplitParams{XSparsity: t.XSparsity}
 }
 
 // terrainSplitStage splits the grid.
@@ -235,6 +246,11 @@ type Matrix struct {
 // DesignParams is the polynomial degree of the features.
 type DesignParams struct {
 	Degree int `json:"degree"`
+}
+
+// designParams sets the parameters of terrain/design from params.yaml (Build calls it).
+func designParams(t config.Terrain) DesignParams {
+	return DesignParams{Degree: t.Degree}
 }
 
 // ScaledInput is the scaled terrain points.
