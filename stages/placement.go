@@ -293,7 +293,7 @@ func placementSGD(c pipeline.Ctx, p PlacementSGDParams, in PlacementSGDInput) (P
 		tp.BatchSize, tp.LR = best.BatchSize, best.LR
 		r, err := runLinSGD(quiet(c), LinSGDParams{Lambda: p.Lambda, Train: tp, Seed: s}, pl.Design)
 		if err != nil {
-			return out, fmt.Errorf("Ridge by SGD on grid offset %s, seed %d: %w", out.Offset, s, err)
+			return out, fmt.Errorf("ridge by SGD on grid offset %s, seed %d: %w", out.Offset, s, err)
 		}
 		if r.Diverged {
 			out.Diverged++
