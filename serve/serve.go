@@ -1,9 +1,5 @@
 package serve
 
-// repro serve: a live preview of the report. It serves the exported report,
-// watches the project's inputs and, after a change, runs the stale stages in
-// the same warm process and tells every open page to update.
-
 import (
 	"bytes"
 	"context"
