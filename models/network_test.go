@@ -69,7 +69,7 @@ func TestNetworkGradient(t *testing.T) {
 		cost Cost
 	}{{Identity, CostMSE}, {Softmax, CostCrossEntropy}, {Sigmoid, CostCrossEntropy}, {Sigmoid, CostMSE}}
 	seed := uint64(0)
-	for _, hidden := range []Activation{Identity, Sigmoid, ReLU, LeakyReLU} {
+	for _, hidden := range HiddenActivations {
 		for _, o := range outputs {
 			for _, l2 := range []float64{0, 0.05} {
 				seed++
