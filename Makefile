@@ -114,8 +114,8 @@ fuzz:
 	$(GO) test -timeout $(TEST_TIMEOUT) ./pipeline -run '^$$' -fuzz '^FuzzParseMetricRule$$' -fuzztime $(FUZZTIME)
 	$(GO) test -timeout $(TEST_TIMEOUT) ./report -run '^$$' -fuzz '^FuzzTextAndCode$$' -fuzztime $(FUZZTIME)
 	$(GO) test -timeout $(TEST_TIMEOUT) ./report -run '^$$' -fuzz '^FuzzIndexFold$$' -fuzztime $(FUZZTIME)
-	$(GO) test -timeout $(TEST_TIMEOUT) ./cmd/repro -run '^$$' -fuzz '^FuzzServeHost$$' -fuzztime $(FUZZTIME)
-	$(GO) test -timeout $(TEST_TIMEOUT) ./cmd/repro -run '^$$' -fuzz '^FuzzEscape$$' -fuzztime $(FUZZTIME)
+	$(GO) test -timeout $(TEST_TIMEOUT) ./serve -run '^$$' -fuzz '^FuzzServeHost$$' -fuzztime $(FUZZTIME)
+	$(GO) test -timeout $(TEST_TIMEOUT) ./project -run '^$$' -fuzz '^FuzzEscape$$' -fuzztime $(FUZZTIME)
 
 # The long reliability tests, outside `make test`: SIGKILL at about 60 moments
 # of quick runs and of store writes, and rounds of four concurrent runs on
