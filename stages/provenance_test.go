@@ -22,7 +22,8 @@ func provFixture(t *testing.T) (*reportData, *provenance) {
 	in := ReportInput{
 		Ridge: namedIn("linear/ridge", LinearFit{Model: "ridge", Lambda: 1e-4, TestMSE: 0.012345, TestR2: 0.8123}),
 		Reg: []pipeline.In[RegTune]{
-			namedIn("terrain/nn/relu", RegTune{Label: "relu", BestArch: "2x8x1", BestLR: 0.3, BestVal: 0.004567, BestSD: 0.000321, TestMSE: []float64{0.0051, 0.0049, 0.0050}}),
+			namedIn("terrain/nn/relu", RegTune{Label: "relu", BestArch: "2x8x1", BestLR: 0.3, BestVal: 0.004567, BestSD: 0.000321, TestMSE: []float64{0.0051, 0.0049, 0.0050},
+				Curves: []NetRun{{BestEpoch: 28, EpochsRun: 25}, {BestEpoch: 31, EpochsRun: 40}}}),
 			namedIn("terrain/nn/sigmoid", RegTune{Label: "sigmoid", BestArch: "2x16x1", BestLR: 0.1, BestVal: 0.007891, BestSD: 0.000654, TestMSE: []float64{0.0081, 0.0079, 0.0083}}),
 		},
 		Published: pipeline.File{Path: PublishedFile, Data: []byte(`{"digits": {"keras": {"epochs": 20}}}`)},
@@ -70,6 +71,9 @@ func TestTypedNumberFails(t *testing.T) {
 		{"years and sections", "As in 2015 and 2020 (see Section 4.2, item 12), 1998.\n", nil},
 		{"in TeX, code, ids and names", "With $\\lambda = 0.0123$, `0.0123`, a 2x8x1 network, figure F20 {#sec-20} and [a](#t-0.0123).\n\n1. First\n20. Twentieth\n", nil},
 		{"one significant digit", "A learning rate such as 0.3 or 0.01.\n", nil},
+		// A run's best epoch (28) or epochs run (25) is a result, but a
+		// typed count equal to one is a coincidence, not a typed result.
+		{"a count equal to a run's epoch", "Images of 28 by 28 pixels; fewer than 25 images.\n", nil},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			d, pv := provFixture(t)
