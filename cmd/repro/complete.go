@@ -1,20 +1,29 @@
 package main
 
 import (
+	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
+	"strconv"
 	"strings"
 
 	"github.com/spf13/cobra"
 
 	"github.com/repro-dev/repro/config"
+	"github.com/repro-dev/repro/gitrev"
+	"github.com/repro-dev/repro/numfmt"
+	"github.com/repro-dev/repro/pipeline"
+	proj "github.com/repro-dev/repro/project"
 	"github.com/repro-dev/repro/stages"
 )
 
 // Shell completion (repro completion bash|zsh|fish|powershell): stage names
 // and their families for the commands that take stages, profiles, parameter
-// keys for --set, and the values of enumerated flags.
+// keys for --set, the values of enumerated flags, and for `repro diff` its
+// revisions and the metric names of --fail-on.
 
 // stageNames lists the stages of the project's graph under the current
 // flags, without the store or the code fingerprints (completion must be
@@ -50,6 +59,13 @@ func (g *globals) completeStages(toComplete string, patterns bool) []string {
 // completeFrom is completeStages over the given stage names. A family
 // "x/*" selects every stage under x/ (pipeline.Match).
 func completeFrom(names []string, toComplete string, patterns bool) []string {
+	return completeSegments(names, toComplete, "/", patterns)
+}
+
+// completeSegments completes toComplete from names one segment (up to and
+// including the next sep) at a time, with the family pattern "x<sep>*"
+// beside each segment when patterns is set.
+func completeSegments(names []string, toComplete, sep string, patterns bool) []string {
 	seen := map[string]bool{}
 	var out []string
 	for _, n := range names {
@@ -57,20 +73,125 @@ func completeFrom(names []string, toComplete string, patterns bool) []string {
 			continue
 		}
 		c := n
-		if i := strings.Index(n[len(toComplete):], "/"); i >= 0 {
-			c = n[:len(toComplete)+i+1] // the next segment, then more
+		if i := strings.Index(n[len(toComplete):], sep); i >= 0 {
+			c = n[:len(toComplete)+i+len(sep)] // the next segment, then more
 		}
 		if !seen[c] {
 			seen[c] = true
 			out = append(out, c)
 		}
-		if patterns && strings.HasSuffix(c, "/") && !seen[c+"*"] {
+		if patterns && strings.HasSuffix(c, sep) && !seen[c+"*"] {
 			seen[c+"*"] = true
 			out = append(out, c+"*")
 		}
 	}
 	sort.Strings(out)
 	return out
+}
+
+// recentCommits is how many commits of the log the revisions of
+// `repro diff` complete to, and headSteps how many HEAD~N.
+const (
+	recentCommits = 10
+	headSteps     = 5
+)
+
+// revisions lists what `repro diff` takes as a revision, each with a
+// description after a tab: HEAD and HEAD~1..HEAD~5 (as far as the history
+// goes), the branches and tags
+// (local and remote-tracking), and the short hashes of the last commits of
+// the log (with their subjects). Nothing outside a git repository.
+func (g *globals) revisions() []string {
+	root, err := filepath.Abs(g.dir)
+	if err != nil {
+		return nil
+	}
+	repo := gitrev.Repo{Dir: root}
+	log, err := repo.Git("log", "-n", strconv.Itoa(recentCommits), "--format=%h%x09%s")
+	if err != nil {
+		return nil // not a repository, or no commit yet
+	}
+	lines := strings.Split(log, "\n")
+	out := []string{"HEAD\tthe last commit"}
+	for i := 1; i <= min(headSteps, len(lines)-1); i++ { // no HEAD~N beyond the first commit
+		out = append(out, fmt.Sprintf("HEAD~%d\t%d %s before HEAD", i, i, numfmt.Plural(i, "commit", "commits")))
+	}
+	if refs, err := repo.Git("for-each-ref", "--format=%(refname:short)%09%(refname)", "refs/heads", "refs/tags", "refs/remotes"); err == nil {
+		for _, l := range strings.Split(refs, "\n") {
+			short, full, ok := strings.Cut(l, "\t")
+			if !ok || strings.HasSuffix(full, "/HEAD") {
+				continue
+			}
+			what := "branch"
+			switch {
+			case strings.HasPrefix(full, "refs/tags/"):
+				what = "tag"
+			case strings.HasPrefix(full, "refs/remotes/"):
+				what = "remote branch"
+			}
+			out = append(out, short+"\t"+what)
+		}
+	}
+	for _, l := range lines {
+		if h, subject, ok := strings.Cut(l, "\t"); ok {
+			out = append(out, h+"\t"+proj.TermText(subject))
+		}
+	}
+	return out
+}
+
+// revisionArgs is the ValidArgsFunction of `repro diff`: revisions, two at
+// most (one with --against-computed).
+func (g *globals) revisionArgs(cmd *cobra.Command, args []string, toComplete string) ([]string, cobra.ShellCompDirective) {
+	most := 2
+	if c, _ := cmd.Flags().GetBool("against-computed"); c {
+		most = 1
+	}
+	if len(args) >= most {
+		return nil, cobra.ShellCompDirectiveNoFileComp
+	}
+	var out []string
+	for _, r := range g.revisions() {
+		name, _, _ := strings.Cut(r, "\t")
+		if strings.HasPrefix(name, toComplete) {
+			out = append(out, r)
+		}
+	}
+	return out, cobra.ShellCompDirectiveNoFileComp | cobra.ShellCompDirectiveKeepOrder
+}
+
+// metricNames are the metrics of the profile's lock in the working tree
+// (the last run), as `repro metrics` prints them.
+func (g *globals) metricNames() []string {
+	l, err := pipeline.ReadLock(filepath.Join(g.dir, g.lockName()))
+	if err != nil {
+		return nil
+	}
+	return slices.Sorted(maps.Keys(l.Metrics()))
+}
+
+// completeMetricRule completes the metric part of a --fail-on rule
+// (NAME_GLOB OP VALUE): metric names one "." segment at a time, with the
+// families "x.*" that a rule may name. Once the name is followed by a
+// space the rest is the user's.
+func (g *globals) completeMetricRule(_ *cobra.Command, _ []string, toComplete string) ([]string, cobra.ShellCompDirective) {
+	if strings.ContainsAny(toComplete, " <>=") {
+		return nil, cobra.ShellCompDirectiveNoFileComp
+	}
+	out := completeSegments(g.metricNames(), toComplete, ".", true)
+	return out, segmentDirective(out, ".")
+}
+
+// segmentDirective is the directive of completions out of completeSegments:
+// no space after a family (one ending in sep: more to type), no files.
+func segmentDirective(out []string, sep string) cobra.ShellCompDirective {
+	dir := cobra.ShellCompDirectiveNoFileComp
+	for _, c := range out {
+		if strings.HasSuffix(c, sep) {
+			return dir | cobra.ShellCompDirectiveNoSpace
+		}
+	}
+	return dir
 }
 
 // stageArgs is the ValidArgsFunction of commands that take stage patterns
@@ -81,14 +202,7 @@ func (g *globals) stageArgs(patterns bool, max int) cobra.CompletionFunc {
 			return nil, cobra.ShellCompDirectiveNoFileComp
 		}
 		out := g.completeStages(toComplete, patterns)
-		dir := cobra.ShellCompDirectiveNoFileComp
-		for _, c := range out {
-			if strings.HasSuffix(c, "/") {
-				dir |= cobra.ShellCompDirectiveNoSpace // a family: more to type
-				break
-			}
-		}
-		return out, dir
+		return out, segmentDirective(out, "/")
 	}
 }
 
@@ -106,7 +220,9 @@ func (g *globals) profiles() []string {
 // what each shell needs first.
 const completionHelp = `Generate the autocompletion script for repro for the specified shell. It
 completes commands, stage names one "/" segment at a time (and families
-such as 'neural/regression/*'), profiles, --set keys and flag values.
+such as 'neural/regression/*'), profiles, --set keys and flag values; for
+'repro diff', revisions (HEAD~N, branches, tags, recent commits) and the
+metric names of --fail-on, one "." segment at a time.
 
 Bash needs the bash-completion package first (Debian and Ubuntu:
 apt-get install bash-completion; macOS: brew install bash-completion@2,

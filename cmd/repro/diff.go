@@ -59,11 +59,17 @@ accuracy drops by more than 0.005; --fail-on 'terrain.*.test_mse > +5%' when
 any terrain test MSE grows by more than 5%. A rule that matches no metric
 both sides hold is a usage error, so a misspelt rule cannot pass silently.
 
---html DIR writes DIR/index.html: the diff, and each changed figure of A and
-B side by side, read from the store. A figure of a revision that is not in
-the store is rebuilt by running that revision in a temporary git worktree
-that shares this store (only its stale stages run); the worktree is removed
-afterwards.
+--html DIR writes DIR/index.html: a summary (the counts, the rules, the
+metrics that moved beyond their noise), each changed figure of A and B side
+by side, the report of B with every number that changed from A marked
+old -> new in place (DIR/report.html, shown in a frame; a number of B is
+matched with A's by the template action that inserted it and its table
+cell, not by its id), and the stage table last, folded. A report of A
+older than the provenance marks of its numbers is said so, and only the
+figures are compared. Figures and reports are read
+from the store; those of a revision that is not in the store are rebuilt by
+running that revision in a temporary git worktree that shares this store
+(only its stale stages run); the worktree is removed afterwards.
 
 --against-computed compares REV_A with what this checkout computed: the
 results the store holds for every stage's key under the current code and
@@ -99,10 +105,23 @@ Exit codes: 0 no rule violated, 1 a rule violated (or an error), 2 bad usage
 	cmd.Flags().BoolVar(&f.json, "json", false, "print one JSON object")
 	cmd.Flags().BoolVarP(&f.verbose, "verbose", "v", false, "list every stage of each group, with its own reasons (text output)")
 	cmd.Flags().StringArrayVar(&f.failOn, "fail-on", nil, "exit 1 if a metric's change satisfies `EXPR`: NAME_GLOB OP VALUE, e.g. 'terrain.*.test_mse > +5%' (repeatable)")
-	cmd.Flags().StringVar(&f.html, "html", "", "write `DIR`/index.html (DIR relative to the project) with the changed figures of A and B side by side")
+	cmd.Flags().StringVar(&f.html, "html", "", "write `DIR`/index.html (DIR relative to the project): the summary, the changed figures of A and B side by side, B's report with its changed numbers marked")
 	cmd.Flags().BoolVar(&f.computed, "against-computed", false, "B is what the store holds for the current code and parameters (after `repro run`), not a lock file")
 	cmd.Flags().BoolVar(&f.failOnDiff, "fail-on-difference", false, "exit 1 when A and B differ at all (keys, outputs, metrics, stages, trust settings)")
+	cmd.ValidArgsFunction = g.revisionArgs
+	cmd.RegisterFlagCompletionFunc("fail-on", g.completeMetricRule)
+	cmd.RegisterFlagCompletionFunc("html", func(*cobra.Command, []string, string) ([]string, cobra.ShellCompDirective) {
+		return nil, cobra.ShellCompDirectiveFilterDirs
+	})
 	return cmd
+}
+
+// lockName is the profile's lock file: repro.lock, or repro.<profile>.lock.
+func (g *globals) lockName() string {
+	if g.profile != "" && g.profile != "default" {
+		return "repro." + g.profile + ".lock"
+	}
+	return "repro.lock"
 }
 
 // diffSide is one side of a diff: a git revision, or the working tree.
@@ -123,10 +142,7 @@ func runDiff(cmd *cobra.Command, g *globals, f *diffFlags, args []string) error 
 	if err != nil {
 		return usageError{Err: err}
 	}
-	lockName := "repro.lock"
-	if g.profile != "" && g.profile != "default" {
-		lockName = "repro." + g.profile + ".lock"
-	}
+	lockName := g.lockName()
 	revA := "HEAD"
 	if len(args) > 0 {
 		revA = args[0]

@@ -93,7 +93,7 @@ func TestDiffBetweenCommits(t *testing.T) {
 	// A parameter and a function change. The binary fingerprints its own
 	// embedded source, so the changed code needs a binary built from it.
 	replaceIn(t, filepath.Join(dir, "params.quick.yaml"), "ridge_lambdas: [1.0e-6, 1.0e-3]", "ridge_lambdas: [1.0e-6, 1.0e-1]")
-	replaceIn(t, filepath.Join(dir, "stages/terrain.go"), "off := xs / 2", "off := xs/2 + 0*xs")
+	replaceIn(t, filepath.Join(dir, "stages/placement.go"), "off := xs / 2", "off := xs/2 + 0*xs")
 	// Built -trimpath as the shared binary is: its build settings (which
 	// are part of every key) are then the same, and without -trimpath the
 	// go command records CGO_CFLAGS and the like besides.
@@ -126,8 +126,8 @@ func TestDiffBetweenCommits(t *testing.T) {
 			t.Errorf("%s: reasons %q lack %q\n%s", stage, reasons[stage], want, r.stdout)
 		}
 	}
-	if !strings.Contains(reasons["terrain/split"], "changed stages.gridSplit") {
-		t.Errorf("terrain/split's code reason does not name gridSplit: %q", reasons["terrain/split"])
+	if !strings.Contains(reasons["terrain/split"], "changed stages.gridSplitAt") {
+		t.Errorf("terrain/split's code reason does not name gridSplitAt: %q", reasons["terrain/split"])
 	}
 	if _, ok := reasons["digits/load"]; ok {
 		t.Error("an unchanged stage is listed")
@@ -135,8 +135,8 @@ func TestDiffBetweenCommits(t *testing.T) {
 	// A binary built from B's source knows which declarations each stage
 	// reaches, and names only those.
 	out, _ := exec.Command(binB, "-C", dir, "diff", "--profile", "quick", "-v", "HEAD~1", "HEAD").Output()
-	if textDiffReasons(string(out))["terrain/split"] != "code: changed stages.gridSplit" {
-		t.Errorf("B's binary: terrain/split's reason is not exactly the gridSplit change:\n%s", out)
+	if textDiffReasons(string(out))["terrain/split"] != "code: changed stages.gridSplitAt" {
+		t.Errorf("B's binary: terrain/split's reason is not exactly the gridSplitAt change:\n%s", out)
 	}
 
 	// JSON: metric deltas and figures, checked against the two lock files.
@@ -263,6 +263,23 @@ func TestDiffBetweenCommits(t *testing.T) {
 	}
 	if _, err := os.Stat(obj); err != nil {
 		t.Errorf("A's figure was not rebuilt into the store: %v", err)
+	}
+	// The summary first, the stages last and folded; B's report beside
+	// the page with the numbers that changed marked old -> new (the
+	// lambda and the test MSE of the learning curve's ridge, at least).
+	ps := string(page)
+	if i, j, k := strings.Index(ps, `id="summary"`), strings.Index(ps, `id="figures"`), strings.Index(ps, `stages changed, added or removed`); i < 0 || j < i || k < j {
+		t.Errorf("index.html: summary at %d, figures at %d, folded stages at %d; want them in that order", i, j, k)
+	}
+	if !regexp.MustCompile(`[1-9]\d* numbers? of the report changed from A`).MatchString(ps) || !strings.Contains(ps, `<iframe class="report" src="report.html"`) {
+		t.Errorf("index.html does not show the marked report")
+	}
+	marked, err := os.ReadFile(filepath.Join(dir, "diff-html/report.html"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !regexp.MustCompile(`<del class="repro-was"[^>]*>[^<]+</del> <span class="num repro-changed" data-prov="n\d+"[^>]*><ins>[^<]+</ins></span>`).Match(marked) {
+		t.Errorf("report.html marks no changed number as <del>old</del> <ins>new</ins>")
 	}
 	if wt := gitIn(t, dir, "worktree", "list"); strings.Count(wt, "\n") != 0 {
 		t.Errorf("the temporary worktree was not removed:\n%s", wt)

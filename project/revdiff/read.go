@@ -1,7 +1,6 @@
 package revdiff
 
 import (
-	"bytes"
 	"context"
 	"encoding/base64"
 	"encoding/json"
@@ -10,14 +9,12 @@ import (
 	"html/template"
 	"io"
 	"io/fs"
+	"maps"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
-
-	"github.com/yuin/goldmark"
-	"github.com/yuin/goldmark/extension"
-	"github.com/yuin/goldmark/renderer/html"
 
 	"github.com/repro-dev/repro"
 	"github.com/repro-dev/repro/config"
@@ -181,12 +178,33 @@ type figure struct {
 	NoA, NoB string       // why a side shows no image
 }
 
-// WriteHTML writes dir/index.html: the Markdown of the diff, then every
-// changed figure of A and B side by side, read from the store st; figures
-// of a revision the store lacks are rebuilt first in a temporary worktree
-// of root (saying so on stderr).
+// reportOf finds the report stage of a lock: the stage with a report.html
+// output, "report" first. prov is "" when the report predates the
+// provenance of its numbers.
+func reportOf(l *pipeline.Lock) (stage, page, prov string) {
+	if l == nil {
+		return "", "", ""
+	}
+	if s := l.Stages["report"]; s != nil && s.Outputs[reportOutput] != "" {
+		return "report", s.Outputs[reportOutput], s.Outputs[provFile]
+	}
+	for _, name := range slices.Sorted(maps.Keys(l.Stages)) {
+		if s := l.Stages[name]; s.Outputs[reportOutput] != "" {
+			return name, s.Outputs[reportOutput], s.Outputs[provFile]
+		}
+	}
+	return "", "", ""
+}
+
+// WriteHTML writes dir/index.html: a summary of the diff (counts, rules,
+// the metrics that moved beyond their noise), every changed figure of A and
+// B side by side, the report of B with every number that changed from A
+// marked old → new (dir/report.html, shown in a frame), and the stages last,
+// folded. Figures and reports are read from the store st; those of a
+// revision the store lacks are rebuilt first in a temporary worktree of
+// root (saying so on stderr).
 func WriteHTML(ctx context.Context, stderr io.Writer, dir string, d *pipeline.LockDiff, st *pipeline.Store, root, profile string, a, b *Side) error {
-	// Rebuild the figures of a revision that the store lacks.
+	// Rebuild the figures and the report of a revision that the store lacks.
 	missing := map[*Side][]string{}
 	for _, f := range d.Figures {
 		if f.A != "" && !st.Has(f.A) {
@@ -197,11 +215,17 @@ func WriteHTML(ctx context.Context, stderr io.Writer, dir string, d *pipeline.Lo
 		}
 	}
 	for _, side := range []*Side{a, b} {
+		stage, page, prov := reportOf(side.Lock)
+		if side.Commit != "" && prov != "" && (!st.Has(page) || !st.Has(prov)) {
+			missing[side] = append(missing[side], stage)
+		}
+	}
+	for _, side := range []*Side{a, b} {
 		stages := missing[side]
 		if len(stages) == 0 {
 			continue
 		}
-		fmt.Fprintf(stderr, "repro: diff: %d figures of %s are not in the store: rebuilding them in a temporary worktree\n", len(stages), side.Label)
+		fmt.Fprintf(stderr, "repro: diff: %d figures or reports of %s are not in the store: rebuilding them in a temporary worktree\n", len(stages), side.Label)
 		if err := rebuildAt(ctx, root, side.Commit, dedup(stages), st.Dir, profile); err != nil {
 			if ctx.Err() != nil {
 				return err
@@ -216,27 +240,76 @@ func WriteHTML(ctx context.Context, stderr io.Writer, dir string, d *pipeline.Lo
 		fig.B, fig.NoB = image(st, f.Output, f.B, "not in B", b)
 		figs = append(figs, fig)
 	}
-	var md bytes.Buffer
-	gm := goldmark.New(goldmark.WithExtensions(extension.GFM), goldmark.WithRendererOptions(html.WithUnsafe()))
-	if err := gm.Convert([]byte(Markdown(d)), &md); err != nil {
-		return err
-	}
-	var page bytes.Buffer
-	err := pageTemplate.Execute(&page, map[string]any{
-		"A": d.A.Label, "B": d.B.Label, "Summary": template.HTML(md.String()), "Figures": figs,
-	})
-	if err != nil {
-		return err
-	}
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return err
 	}
+	rep := markedReport(st, dir, d, a, b)
+	page, err := renderPage(d, figs, rep)
+	if err != nil {
+		return err
+	}
 	out := filepath.Join(dir, "index.html")
-	if err := pipeline.WriteFileAtomic(out, page.Bytes()); err != nil {
+	if err := pipeline.WriteFileAtomic(out, page); err != nil {
 		return err
 	}
 	fmt.Fprintf(stderr, "repro: diff: wrote %s\n", out)
 	return nil
+}
+
+// reportSection is the marked report of B, or why there is none.
+type reportSection struct {
+	File    string // "report.html" in the page's directory, "" when none
+	Legend  string
+	Note    string // why the numbers are not compared
+	Changed []NumberChange
+}
+
+// markedReport compares the numbers of A's and B's reports and writes
+// B's, marked, to dir/report.html. It removes a report.html left there by
+// an earlier diff when it writes none.
+func markedReport(st *pipeline.Store, dir string, d *pipeline.LockDiff, a, b *Side) reportSection {
+	out := filepath.Join(dir, reportOutput)
+	_, pageA, provA := reportOf(a.Lock)
+	_, pageB, provB := reportOf(b.Lock)
+	read := func(h string) []byte {
+		if h == "" {
+			return nil
+		}
+		bs, err := st.Get(h)
+		if err != nil {
+			return nil
+		}
+		return bs
+	}
+	why := func(s string) reportSection {
+		os.Remove(out)
+		return reportSection{Note: s}
+	}
+	switch {
+	case pageB == "":
+		return why("B (" + b.Label + ") records no report.")
+	case pageA == "":
+		return why("A (" + a.Label + ") records no report: its numbers cannot be compared.")
+	case provA == "":
+		return why("The report of A (" + a.Label + ") predates the provenance marks of its numbers (no " + provFile + "): its numbers cannot be matched with B's, so only the figures are compared.")
+	case provB == "":
+		return why("The report of B (" + b.Label + ") predates the provenance marks of its numbers (no " + provFile + "): only the figures are compared.")
+	}
+	ha, pa, hb, pb := read(pageA), read(provA), read(pageB), read(provB)
+	switch {
+	case ha == nil || pa == nil:
+		return why("The report of A (" + a.Label + ") is not in the local store, and could not be rebuilt: its numbers are not compared.")
+	case hb == nil || pb == nil:
+		return why("The report of B (" + b.Label + ") is not in the local store: run `repro run` to rebuild it.")
+	}
+	n, err := CompareNumbers(ha, pa, hb, pb)
+	if err != nil {
+		return why("The numbers of the reports could not be compared: " + err.Error())
+	}
+	if err := pipeline.WriteFileAtomic(out, MarkReport(hb, n, d.A.Label, d.B.Label)); err != nil {
+		return why("The marked report could not be written: " + err.Error())
+	}
+	return reportSection{File: reportOutput, Legend: n.Legend(), Changed: n.Changed}
 }
 
 func dedup(xs []string) []string {
@@ -286,38 +359,3 @@ func rebuildAt(ctx context.Context, root, commit string, stages []string, storeD
 	noOverrides := func(kv string) bool { return strings.HasPrefix(kv, "REPRO_") }
 	return gitrev.Repo{Dir: root}.RunAt(ctx, commit, args, noOverrides)
 }
-
-var pageTemplate = template.Must(template.New("diff").Parse(`<!DOCTYPE html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>repro diff: {{.A}} → {{.B}}</title>
-<style>
-body { font: 15px/1.5 system-ui, sans-serif; margin: 2rem auto; max-width: 80rem; padding: 0 1rem; color: #222; }
-table { border-collapse: collapse; margin: 1rem 0; }
-th, td { border: 1px solid #ccc; padding: .25rem .6rem; vertical-align: top; }
-code { font-size: 90%; }
-.pair { display: grid; grid-template-columns: 1fr 1fr; gap: 1rem; }
-.pair figure { margin: 0; border: 1px solid #ddd; padding: .5rem; background: #fff; }
-.pair img { width: 100%; height: auto; }
-.pair figcaption { font-weight: 600; margin-bottom: .3rem; }
-.missing { color: #777; font-style: italic; padding: 2rem 0; text-align: center; }
-</style>
-</head>
-<body>
-{{.Summary}}
-<h2>Changed figures, side by side</h2>
-{{if not .Figures}}<p>No figure changed.</p>{{end}}
-{{range .Figures}}
-<section>
-<h3><code>{{.Name}}</code></h3>
-<div class="pair">
-<figure><figcaption>A: {{$.A}}</figcaption>{{if .A}}<img src="{{.A}}" alt="{{.Name}} at A">{{else}}<div class="missing">{{.NoA}}</div>{{end}}</figure>
-<figure><figcaption>B: {{$.B}}</figcaption>{{if .B}}<img src="{{.B}}" alt="{{.Name}} at B">{{else}}<div class="missing">{{.NoB}}</div>{{end}}</figure>
-</div>
-</section>
-{{end}}
-</body>
-</html>
-`))
