@@ -26,7 +26,7 @@ func TestLayering(t *testing.T) {
 		"gitrev":          nil,
 		"session":         {"pipeline"},
 		"crate":           nil,
-		"project":         {"", "config", "crate", "gitrev", "gobuild", "pipeline", "remote", "session", "stages"},
+		"project":         {"", "config", "crate", "gitrev", "gobuild", "numfmt", "pipeline", "remote", "session", "stages"},
 		"project/revdiff": {"", "config", "gitrev", "pipeline", "project"},
 		"serve":           {"", "config", "pipeline", "project", "stages"},
 		"cmd/repro":       {"", "config", "crate", "gitrev", "numfmt", "pipeline", "project", "project/revdiff", "serve", "session", "stages"},

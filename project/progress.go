@@ -11,6 +11,7 @@ import (
 
 	"golang.org/x/term"
 
+	"github.com/repro-dev/repro/numfmt"
 	"github.com/repro-dev/repro/pipeline"
 	"github.com/repro-dev/repro/session"
 )
@@ -452,7 +453,7 @@ func abbreviateFamily(s string, width int) string {
 // stages: a, b, c, d, e" or "120 stages: linear/sgd (40), neural/regression
 // (72), figures (7), report".
 func groupNames(names []string, limit int) string {
-	n := fmt.Sprintf("%d stage%s: ", len(names), Plural(len(names)))
+	n := fmt.Sprintf("%d %s: ", len(names), numfmt.Plural(len(names), "stage", "stages"))
 	if len(names) <= limit {
 		return n + strings.Join(names, ", ")
 	}

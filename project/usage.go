@@ -20,11 +20,3 @@ func LimitList(xs []string, n int) []string {
 	}
 	return append(xs[:n:n], fmt.Sprintf("%d more", len(xs)-n))
 }
-
-// Plural is "s" unless n is 1.
-func Plural(n int) string {
-	if n == 1 {
-		return ""
-	}
-	return "s"
-}

@@ -5,6 +5,7 @@ import (
 	"io"
 	"strings"
 
+	"github.com/repro-dev/repro/numfmt"
 	"github.com/repro-dev/repro/pipeline"
 	proj "github.com/repro-dev/repro/project"
 )
@@ -42,7 +43,7 @@ func groupStatus(sts []pipeline.StageStatus) []*stageGroup {
 func printGroups(w io.Writer, groups []*stageGroup, verbose bool) {
 	const shown = 4
 	for _, g := range groups {
-		n := fmt.Sprintf("%d stage%s", len(g.stages), proj.Plural(len(g.stages)))
+		n := fmt.Sprintf("%d %s", len(g.stages), numfmt.Plural(len(g.stages), "stage", "stages"))
 		// Stage names and reasons come from parameters and locks: one
 		// line each, nothing a terminal or a CI log would obey.
 		fmt.Fprintf(w, "%s, %s: %s\n", g.state, n, proj.TermText(strings.Join(g.reasons, "; ")))
@@ -146,7 +147,7 @@ func printStatus(w io.Writer, sts []pipeline.StageStatus, matched map[string]boo
 	if len(up) == 0 {
 		return
 	}
-	line := fmt.Sprintf("and %d upstream stage%s %s: %s", len(up), proj.Plural(len(up)), needs(own), stateCounts(up))
+	line := fmt.Sprintf("and %d upstream %s %s: %s", len(up), numfmt.Plural(len(up), "stage", "stages"), needs(own), stateCounts(up))
 	if !verbose && len(groupStatus(up)) > 0 {
 		line += " (-v lists them)"
 	}
@@ -202,7 +203,7 @@ func needs(own []pipeline.StageStatus) string {
 
 // matchedSummary is statusSummary for the stages some patterns match.
 func matchedSummary(own []pipeline.StageStatus, patterns []string, profile string) string {
-	what := fmt.Sprintf("%d stage%s matching %s", len(own), proj.Plural(len(own)), strings.Join(patterns, " "))
+	what := fmt.Sprintf("%d %s matching %s", len(own), numfmt.Plural(len(own), "stage", "stages"), strings.Join(patterns, " "))
 	if c := stateCounts(own); c != "all fresh" {
 		return fmt.Sprintf("%s (%s, profile %s)", c, what, profile)
 	}
