@@ -124,7 +124,8 @@ func (g *globals) lockName() string {
 	return "repro.lock"
 }
 
-// diffSide is one side of a diff: a git revision, or the working tree.
+// runDiff is `repro diff`: it reads both sides (project/revdiff), checks
+// the rules, writes the HTML page if asked, and prints the diff.
 func runDiff(cmd *cobra.Command, g *globals, f *diffFlags, args []string) error {
 	// Rules first: a malformed rule is reported before anything is read.
 	var rules []pipeline.MetricRule
