@@ -209,12 +209,15 @@ func (b *builder) placements() {
 	t := b.p.Terrain
 	for _, o := range GridOffsets(t) {
 		off := offsetName(o[0], o[1])
-		pl := pipeline.Add(b.g, "terrain/placement/offset="+off, PlacementParams{XSparsity: t.XSparsity, Row: o[0], Col: o[1], Degree: t.Degree},
+		pl := pipeline.Add(b.g, "terrain/placement/offset="+off, PlacementParams{XSparsity: t.XSparsity, Row: o[0], Col: o[1]},
 			PlacementInput{b.grid.In(), b.split.In()}, terrainPlacement)
-		b.placed = append(b.placed, pipeline.Add(b.g, "linear/placement/offset="+off+"/ridge", struct{}{}, PlacementLinearInput{pl.In(), b.ridge.In()}, placementLinear))
+		// The features on their own, so that the degree reaches the
+		// linear models only, as on the study's placement.
+		design := pipeline.Add(b.g, "terrain/placement/offset="+off+"/design", DesignParams{Degree: t.Degree}, PlacementDesignInput{pl.In()}, placementDesign)
+		b.placed = append(b.placed, pipeline.Add(b.g, "linear/placement/offset="+off+"/ridge", struct{}{}, PlacementLinearInput{pl.In(), design.In(), b.ridge.In()}, placementLinear))
 		l := b.p.LinearSGD
 		b.placed = append(b.placed, pipeline.Add(b.g, "linear/placement/offset="+off+"/sgd", PlacementSGDParams{Lambda: l.RidgeLambda, Train: trainParams(l.Train, 0), Seeds: b.seeds},
-			PlacementSGDInput{pl.In(), b.sgd.In()}, placementSGD))
+			PlacementSGDInput{pl.In(), design.In(), b.sgd.In()}, placementSGD))
 		for i, tune := range slices.Concat(b.regTunes, b.extra) {
 			tp := b.tuned[i]
 			name := "neural/regression/placement/offset=" + off + "/act=" + tp.Label

@@ -28,7 +28,6 @@ type PlacementParams struct {
 	XSparsity int `json:"x_sparsity"`
 	Row       int `json:"row"`
 	Col       int `json:"col"`
-	Degree    int `json:"degree"`
 }
 
 // GridOffsets are the further placements of the training grid, in cells:
@@ -53,13 +52,14 @@ func GridOffsets(t config.Terrain) [][2]int {
 // offsetName names a placement in stage names and metrics: "r7c13".
 func offsetName(row, col int) string { return fmt.Sprintf("r%dc%d", row, col) }
 
-// Placement is the terrain split, scaled and featurised for one placement
-// of the training grid. Heights are scaled by the study's training range,
-// so that errors are in the same unit at every placement.
+// Placement is the terrain split and scaled for one placement of the
+// training grid. Heights are scaled by the study's training range, so that
+// errors are in the same unit at every placement. The polynomial features
+// are a stage of their own (placementDesign): the degree does not reach
+// the networks.
 type Placement struct {
 	Row, Col int
 	Scaled   TerrainScaled
-	Design   Design
 	// Tiles maps each test cell (in Scaled.Test order) to its tile, as
 	// numbered on the study's placement (see testBlocks).
 	Tiles     []int
@@ -87,7 +87,15 @@ func terrainPlacement(_ pipeline.Ctx, p PlacementParams, in PlacementInput) (Pla
 	if err != nil {
 		return Placement{}, fmt.Errorf("grid offset [%d, %d]: %w", p.Row, p.Col, err)
 	}
-	return Placement{Row: p.Row, Col: p.Col, Scaled: t, Design: designOf(t, p.Degree), Tiles: tiles, TileCount: n}, nil
+	return Placement{Row: p.Row, Col: p.Col, Scaled: t, Tiles: tiles, TileCount: n}, nil
+}
+
+// PlacementDesignInput is a placement whose features are computed.
+type PlacementDesignInput struct{ Placement pipeline.In[Placement] }
+
+// placementDesign is the polynomial design matrix of a placement.
+func placementDesign(_ pipeline.Ctx, p DesignParams, in PlacementDesignInput) (Design, error) {
+	return designOf(in.Placement.Value.Scaled, p.Degree), nil
 }
 
 // gridSplitAt is gridSplit with the training grid starting at (r0, c0);
@@ -190,9 +198,11 @@ func (r PlacementRuns) Metrics() map[string]float64 {
 	return out
 }
 
-// PlacementLinearInput is a placement and the chosen linear baseline.
+// PlacementLinearInput is a placement, its features and the chosen linear
+// baseline.
 type PlacementLinearInput struct {
 	Placement pipeline.In[Placement]
+	Design    pipeline.In[Design]
 	Ridge     pipeline.In[LinearFit]
 }
 
@@ -200,7 +210,7 @@ type PlacementLinearInput struct {
 // (OLS, or Ridge at its penalty) on another placement.
 func placementLinear(_ pipeline.Ctx, _ struct{}, in PlacementLinearInput) (PlacementRuns, error) {
 	pl, lam := in.Placement.Value, in.Ridge.Value.Lambda
-	d, t := pl.Design, pl.Scaled
+	d, t := in.Design.Value, pl.Scaled
 	var beta []float64
 	var err error
 	if lam == 0 {
@@ -275,9 +285,11 @@ type PlacementSGDParams struct {
 	Seeds  []uint64    `json:"seeds"`
 }
 
-// PlacementSGDInput is a placement and the SGD grid's summary.
+// PlacementSGDInput is a placement, its features and the SGD grid's
+// summary.
 type PlacementSGDInput struct {
 	Placement pipeline.In[Placement]
+	Design    pipeline.In[Design]
 	SGD       pipeline.In[LinSGDSummary]
 }
 
@@ -286,12 +298,13 @@ type PlacementSGDInput struct {
 func placementSGD(c pipeline.Ctx, p PlacementSGDParams, in PlacementSGDInput) (PlacementRuns, error) {
 	pl, best := in.Placement.Value, in.SGD.Value.Best
 	t := pl.Scaled
-	x := models.PolyFeatures(t.Test.X, t.Test.Y, pl.Design.Degree)
+	d := in.Design.Value
+	x := models.PolyFeatures(t.Test.X, t.Test.Y, d.Degree)
 	out := PlacementRuns{Label: "sgd", Offset: offsetName(pl.Row, pl.Col), Row: pl.Row, Col: pl.Col, LR: best.LR, Lambda: p.Lambda}
 	for _, s := range p.Seeds {
 		tp := p.Train
 		tp.BatchSize, tp.LR = best.BatchSize, best.LR
-		r, err := runLinSGD(quiet(c), LinSGDParams{Lambda: p.Lambda, Train: tp, Seed: s}, pl.Design)
+		r, err := runLinSGD(quiet(c), LinSGDParams{Lambda: p.Lambda, Train: tp, Seed: s}, d)
 		if err != nil {
 			return out, fmt.Errorf("ridge by SGD on grid offset %s, seed %d: %w", out.Offset, s, err)
 		}

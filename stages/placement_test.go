@@ -49,7 +49,7 @@ func TestPlacementTiles(t *testing.T) {
 		t.Fatal(err)
 	}
 	in := PlacementInput{val(g), val(base)}
-	same, err := terrainPlacement(nil, PlacementParams{XSparsity: 5, Degree: 2}, in)
+	same, err := terrainPlacement(nil, PlacementParams{XSparsity: 5}, in)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -65,7 +65,7 @@ func TestPlacementTiles(t *testing.T) {
 		t.Fatalf("tileSE at (0, 0) = %v, blockSE %v", got, want)
 	}
 
-	shifted, err := terrainPlacement(nil, PlacementParams{XSparsity: 5, Row: 2, Col: 3, Degree: 2}, in)
+	shifted, err := terrainPlacement(nil, PlacementParams{XSparsity: 5, Row: 2, Col: 3}, in)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -98,7 +98,7 @@ func TestPlacementTiles(t *testing.T) {
 		t.Fatalf("%d tiles, testBlocks has %d", shifted.TileCount, len(counts))
 	}
 
-	if _, err := terrainPlacement(nil, PlacementParams{XSparsity: 5, Row: 5, Degree: 2}, in); err == nil {
+	if _, err := terrainPlacement(nil, PlacementParams{XSparsity: 5, Row: 5}, in); err == nil {
 		t.Error("an offset of a whole spacing is accepted")
 	}
 }

@@ -268,7 +268,7 @@ func TestBadConfigurationRunsNothing(t *testing.T) {
 func TestOldBinaryKeepsItsFingerprint(t *testing.T) {
 	a := warmProject(t)
 	lock1, _ := os.ReadFile(filepath.Join(a, "repro.quick.lock"))
-	p := filepath.Join(a, "stages/terrain.go")
+	p := filepath.Join(a, "stages/placement.go")
 	src, _ := os.ReadFile(p)
 	edited := strings.Replace(string(src), "off := xs / 2", "off := xs/2 + 0*xs", 1)
 	if edited == string(src) {
@@ -279,7 +279,7 @@ func TestOldBinaryKeepsItsFingerprint(t *testing.T) {
 	if r.code != 0 {
 		t.Fatal(r.stderr)
 	}
-	if !strings.Contains(r.stderr, "differs from the source this binary was built from (stages/terrain.go)") {
+	if !strings.Contains(r.stderr, "differs from the source this binary was built from (stages/placement.go)") {
 		t.Errorf("no source-drift warning: %s", r.stderr)
 	}
 	if !strings.Contains(r.stdout, `"ran":[]`) {

@@ -161,7 +161,7 @@ func TestHostileConfigurationAtTheCLI(t *testing.T) {
 		want string
 	}{
 		{"a grid of 960,000 stages", append([]string{"dag"}, bigGrid...), nil,
-			"stages, more than the limit of 10,000 (raise it with --max-stages if you mean it); the grids multiply: neural/classification: neural_classification.outputs (2) x neural_classification.activations (2) x neural_classification.architectures (300) x neural_classification.learning_rates (400) x seeds (2) = 960,000"},
+			"grid points, more than the limit of 10,000 stages (raise it with --max-stages if you mean it); the grids multiply: neural/classification: neural_classification.outputs (2) x neural_classification.activations (2) x neural_classification.architectures (300) x neural_classification.learning_rates (400) x seeds (2) = 960,000"},
 		{"status on the same grid", append([]string{"status"}, bigGrid...), nil, "the parameters declare 960,"},
 		{"run on the same grid", append([]string{"run"}, bigGrid...), nil, "the parameters declare 960,"},
 		{"a negative --max-stages", []string{"dag", "--max-stages", "-1"}, nil, "--max-stages -1: want a positive number"},

@@ -122,7 +122,7 @@ func TestStaleness(t *testing.T) {
 		u1 := edit(t, a, "stages/terrain.go", "// gridSplit computes the training and validation cells for spacing xs.",
 			"// gridSplit computes the training and validation cells for spacing xs,\n// now with a longer comment.")
 		defer u1()
-		u2 := edit(t, a, "stages/terrain.go", "off := xs / 2", "off := xs/2 // half a step")
+		u2 := edit(t, a, "stages/placement.go", "off := xs / 2", "off := xs/2 // half a step")
 		defer u2()
 		u3 := edit(t, a, "models/doc.go", "package models", "// An extra comment.\npackage models")
 		defer u3()
@@ -132,13 +132,13 @@ func TestStaleness(t *testing.T) {
 	})
 
 	t.Run("a terrain-only function makes only the terrain stages and downstream stale", func(t *testing.T) {
-		defer edit(t, a, "stages/terrain.go", "off := xs / 2", "off := xs / 2 * 1")()
+		defer edit(t, a, "stages/placement.go", "off := xs / 2", "off := xs / 2 * 1")()
 		s := staleSet(t, a)
 		want := downstream(t, a, "terrain/split")
 		if got := keysOf(s); strings.Join(got, ",") != strings.Join(want, ",") {
 			t.Errorf("stale = %v\nwant %v", got, want)
 		}
-		if r := strings.Join(s["terrain/split"], ";"); !strings.Contains(r, "code: changed stages.gridSplit") {
+		if r := strings.Join(s["terrain/split"], ";"); !strings.Contains(r, "code: changed stages.gridSplitAt") {
 			t.Errorf("terrain/split reasons = %q, want the changed declaration named", r)
 		}
 		for _, r := range s["report"] {
