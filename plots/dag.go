@@ -3,8 +3,11 @@ package plots
 import (
 	"fmt"
 	"math"
+	"slices"
 	"sort"
+	"strings"
 
+	"gonum.org/v1/plot/text"
 	"gonum.org/v1/plot/vg"
 	"gonum.org/v1/plot/vg/draw"
 )
@@ -20,9 +23,12 @@ import (
 //
 // The figure's size follows from the graph: labels are 9 pt, and the gaps
 // between columns shrink so that the figure is at most 930 pt (the
-// report's wide column at one pixel per point) wide when they can. WithSize
-// sets that width and scales the figure to fit it and the height (the
-// labels then shrink with it).
+// report's wide column at one pixel per point) wide when they can; when
+// they cannot, long labels break into lines after a "/" (or before a
+// " (count)"), so that the figure stays that wide however many families a
+// layer has, and for as many layers as fit with one path segment a line.
+// WithSize sets that width and scales the figure to fit it and the height
+// (the labels then shrink with it).
 //
 // Options: WithTitle (default "Dependency graph of the pipeline"), WithSize.
 func DAG(nodes []string, edges [][2]int, levels []int, opts ...Option) ([]byte, error) {
@@ -66,17 +72,15 @@ func DAG(nodes []string, edges [][2]int, levels []int, opts ...Option) ([]byte, 
 	}
 	// Labels at the package's smallest text size, never scaled below it
 	// by default: the figure is as wide as the text column (dagMaxW) when
-	// the gaps between columns can shrink to make it so, wider (and the
-	// report scrolls it) only when they cannot.
-	lay := layoutDAG(nodes, edges, levels, dagGapX)
+	// the gaps between columns can shrink to make it so; when they cannot,
+	// labels break into lines after a "/" (narrower columns, taller boxes),
+	// at the widest line length that fits. Only a graph of too many layers
+	// for its path segments is left wider (and the report scrolls it).
 	maxW := vg.Length(dagMaxW)
 	if cfg.sizeSet {
 		maxW = cfg.width
 	}
-	if ncol := len(lay.colX); ncol > 1 && lay.w+2*margin > maxW {
-		gap := dagGapX - (lay.w+2*margin-maxW)/vg.Length(ncol-1)
-		lay = layoutDAG(nodes, edges, levels, max(gap, dagMinGapX))
-	}
+	lay := fitDAG(nodes, edges, levels, maxW)
 
 	title := cfg.titleOr("Dependency graph of the pipeline")
 	tsty := textStyle(sizeTitle)
@@ -104,6 +108,89 @@ func DAG(nodes []string, edges [][2]int, levels []int, opts ...Option) ([]byte, 
 		lay.draw(c, nodes, vg.Point{X: ox, Y: oy})
 		return nil
 	})
+}
+
+// fitDAG lays the graph out at most maxW wide with its margins if it can:
+// first with the gaps between columns shrunk (down to dagMinGapX), then with
+// the labels broken into lines at the longest line length that fits. When
+// nothing fits it returns the narrowest layout it found.
+func fitDAG(nodes []string, edges [][2]int, levels []int, maxW vg.Length) *dagLayout {
+	at := func(wrap vg.Length) *dagLayout {
+		lay := layoutDAGWrapped(nodes, edges, levels, dagGapX, wrap)
+		if ncol := len(lay.colX); ncol > 1 && lay.w+2*margin > maxW {
+			gap := dagGapX - (lay.w+2*margin-maxW)/vg.Length(ncol-1)
+			lay = layoutDAGWrapped(nodes, edges, levels, max(gap, dagMinGapX), wrap)
+		}
+		return lay
+	}
+	lay := at(0)
+	if lay.w+2*margin <= maxW {
+		return lay
+	}
+	// Candidate line lengths: from just under the widest label down to
+	// the widest unbreakable piece, in steps small against a column.
+	sty := textStyle(dagFont)
+	widest, piece := vg.Length(0), vg.Length(0)
+	for _, name := range nodes {
+		widest = max(widest, sty.Width(name))
+		for _, p := range labelPieces(name) {
+			piece = max(piece, sty.Width(strings.TrimLeft(p, " ")))
+		}
+	}
+	best := lay
+	for wrap := widest - dagWrapStep; ; wrap -= dagWrapStep {
+		wrap = max(wrap, piece)
+		l := at(wrap)
+		if l.w < best.w {
+			best = l
+		}
+		if l.w+2*margin <= maxW || wrap <= piece {
+			return best
+		}
+	}
+}
+
+// labelPieces splits a node's name where a line may break: after each "/"
+// and before a " (" (the count of a group, "neural/* (54)").
+func labelPieces(name string) []string {
+	var pieces []string
+	start := 0
+	for i := 0; i < len(name); i++ {
+		switch {
+		case name[i] == '/' && i+1 < len(name):
+			pieces = append(pieces, name[start:i+1])
+			start = i + 1
+		case name[i] == ' ' && i+1 < len(name) && name[i+1] == '(' && i > start:
+			pieces = append(pieces, name[start:i])
+			start = i
+		}
+	}
+	return append(pieces, name[start:])
+}
+
+// wrapLabel breaks name into lines of at most wrap wide (wrap <= 0: one
+// line), at the places labelPieces allows, filling the lines from the end
+// so that a family keeps its last segments together ("neural/regression/",
+// "tune/* (4)"); a piece wider than wrap gets a line of its own.
+func wrapLabel(sty text.Style, name string, wrap vg.Length) []string {
+	if wrap <= 0 || sty.Width(name) <= wrap {
+		return []string{name}
+	}
+	pieces := labelPieces(name)
+	var lines []string // last line first
+	line := ""
+	for i := len(pieces) - 1; i >= 0; i-- {
+		p := pieces[i]
+		if line != "" && sty.Width(strings.TrimLeft(p+line, " ")) > wrap {
+			lines = append(lines, strings.TrimLeft(line, " "))
+			line = p
+			continue
+		}
+		line = p + line
+	}
+	lines = append(lines, line)
+	slices.Reverse(lines)
+	return lines
 }
 
 // longestPathLevels puts each node one level right of its furthest input;
@@ -142,14 +229,16 @@ func longestPathLevels(n int, edges [][2]int) ([]int, error) {
 }
 
 const (
-	dagFont    = sizeMinText
-	dagBoxH    = 16
-	dagLaneH   = 3 // height of the slot a long edge takes in a column it crosses
-	dagGapY    = 6
-	dagGapX    = 42 // between columns, shrunk down to dagMinGapX to fit dagMaxW
-	dagMinGapX = 18
-	dagPadX    = 5
-	dagArrowL  = 5
+	dagFont     = sizeMinText
+	dagBoxH     = 16
+	dagLaneH    = 3 // height of the slot a long edge takes in a column it crosses
+	dagGapY     = 6
+	dagGapX     = 42 // between columns, shrunk down to dagMinGapX to fit dagMaxW
+	dagMinGapX  = 18
+	dagLineH    = 10.5 // between the baselines of a label's lines
+	dagWrapStep = 4    // the line lengths fitDAG tries, apart
+	dagPadX     = 5
+	dagArrowL   = 5
 	// dagMaxW is the default widest figure: the report's wide column
 	// (60rem less the card's padding) at one pixel per unit.
 	dagMaxW = 930
@@ -166,9 +255,17 @@ type dagLayout struct {
 	y     []vg.Length // centre of each node, from the top
 	real  int         // number of real nodes
 	chain [][]int     // per edge: the nodes it passes, source to target
+	lines [][]string  // each real node's label, line by line
 }
 
+// layoutDAG lays the graph out with every label on one line.
 func layoutDAG(nodes []string, edges [][2]int, levels []int, gapX vg.Length) *dagLayout {
+	return layoutDAGWrapped(nodes, edges, levels, gapX, 0)
+}
+
+// layoutDAGWrapped lays the graph out with labels broken into lines of at
+// most wrap wide (see wrapLabel).
+func layoutDAGWrapped(nodes []string, edges [][2]int, levels []int, gapX, wrap vg.Length) *dagLayout {
 	n := len(nodes)
 	// Dense column numbers from the levels that occur.
 	distinct := append([]int(nil), levels...)
@@ -254,10 +351,13 @@ func layoutDAG(nodes []string, edges [][2]int, levels []int, gapX vg.Length) *da
 
 	sty := textStyle(dagFont)
 	lay := &dagLayout{col: col, y: make([]vg.Length, total), colW: make([]vg.Length, ncol),
-		colX: make([]vg.Length, ncol), real: n, chain: chain}
+		colX: make([]vg.Length, ncol), real: n, chain: chain, lines: make([][]string, n)}
+	for i, name := range nodes {
+		lay.lines[i] = wrapLabel(sty, name, wrap)
+	}
 	slot := func(v int) vg.Length {
 		if v < n {
-			return dagBoxH
+			return lay.boxH(v)
 		}
 		return dagLaneH
 	}
@@ -265,7 +365,9 @@ func layoutDAG(nodes []string, edges [][2]int, levels []int, gapX vg.Length) *da
 	for c, vs := range cols {
 		for i, v := range vs {
 			if v < n {
-				lay.colW[c] = max(lay.colW[c], sty.Width(nodes[v])+2*dagPadX)
+				for _, l := range lay.lines[v] {
+					lay.colW[c] = max(lay.colW[c], sty.Width(l)+2*dagPadX)
+				}
 			}
 			if i > 0 {
 				colH[c] += dagGapY
@@ -288,6 +390,11 @@ func layoutDAG(nodes []string, edges [][2]int, levels []int, gapX vg.Length) *da
 		}
 	}
 	return lay
+}
+
+// boxH is the height of real node v's box.
+func (lay *dagLayout) boxH(v int) vg.Length {
+	return dagBoxH + vg.Length(len(lay.lines[v])-1)*dagLineH
 }
 
 // draw draws the layout with its bottom-left corner at origin.
@@ -327,15 +434,20 @@ func (lay *dagLayout) draw(c draw.Canvas, nodes []string, origin vg.Point) {
 	}
 	sty := textStyle(dagFont)
 	fill := rgb(0xea, 0xf2, 0xfa)
-	for i, name := range nodes {
+	for i := range nodes {
+		bh := lay.boxH(i)
 		r := vg.Rectangle{
-			Min: vg.Point{X: left(i), Y: yOf(i) - dagBoxH/2},
-			Max: vg.Point{X: right(i), Y: yOf(i) + dagBoxH/2},
+			Min: vg.Point{X: left(i), Y: yOf(i) - bh/2},
+			Max: vg.Point{X: right(i), Y: yOf(i) + bh/2},
 		}
 		c.SetColor(fill)
 		c.Fill(r.Path())
 		c.SetLineStyle(draw.LineStyle{Color: seriesColor(0), Width: 0.8})
 		c.Stroke(r.Path())
-		c.FillText(sty, vg.Point{X: (r.Min.X + r.Max.X) / 2, Y: yOf(i)}, name)
+		lines := lay.lines[i]
+		for k, l := range lines {
+			y := yOf(i) + (vg.Length(len(lines)-1)/2-vg.Length(k))*dagLineH
+			c.FillText(sty, vg.Point{X: (r.Min.X + r.Max.X) / 2, Y: y}, l)
+		}
 	}
 }
