@@ -168,10 +168,11 @@
 			var doc = new DOMParser().parseFromString(html, 'text/html');
 			var s = doc.querySelector('script[src="/_repro/live.js"]');
 			var got = s ? s.getAttribute('data-version') || '' : '';
-			// A script of the report's own would not run if put in place:
-			// a layout with scripts reloads.
+			// A script of the report's own (the provenance popover) would
+			// not run if put in place: the update keeps the running ones,
+			// so a layout whose scripts changed reloads.
 			if (!got || !document.head.isEqualNode(doc.head) || !sameAttrs(document.documentElement, doc.documentElement) ||
-				!sameAttrs(document.body, doc.body) || doc.body.querySelectorAll('script').length > 1) {
+				!sameAttrs(document.body, doc.body) || !sameNodes(ownScripts(document), ownScripts(doc))) {
 				reload();
 				return;
 			}
@@ -185,6 +186,15 @@
 			if (wanted !== loaded) update(wanted); // a newer report came meanwhile
 		}).catch(function () { reload(); });
 	}
+	// The report's own scripts, in document order: not this one.
+	function ownScripts(d) {
+		return [].filter.call(d.querySelectorAll('script'), function (s) { return s !== script && s.getAttribute('src') !== '/_repro/live.js'; });
+	}
+	function sameNodes(a, b) {
+		if (a.length !== b.length) return false;
+		for (var i = 0; i < a.length; i++) if (!a[i].isEqualNode(b[i])) return false;
+		return true;
+	}
 	function sameAttrs(a, b) {
 		if (a.attributes.length !== b.attributes.length) return false;
 		for (var i = 0; i < a.attributes.length; i++) {
@@ -193,20 +203,34 @@
 		}
 		return true;
 	}
+	// setAttrs makes the attributes of the live element a those of b.
+	function setAttrs(a, b) {
+		for (var i = a.attributes.length - 1; i >= 0; i--) {
+			if (!b.hasAttribute(a.attributes[i].name)) a.removeAttribute(a.attributes[i].name);
+		}
+		for (var j = 0; j < b.attributes.length; j++) {
+			var at = b.attributes[j];
+			if (a.getAttribute(at.name) !== at.value) a.setAttribute(at.name, at.value);
+		}
+	}
 	// The nodes of a parent that are the report's: not this script, not
-	// its host.
+	// its host, and not the report's own scripts, which are equal in both
+	// (update checked) and stay as they are: they run once, in the page.
 	function reportNodes(parent) {
 		var out = [];
 		for (var n = parent.firstChild; n; n = n.nextSibling) {
-			if (n === host || (n.nodeName === 'SCRIPT' && n.getAttribute('src') === '/_repro/live.js')) continue;
+			if (n === host || n.nodeName === 'SCRIPT') continue;
 			out.push(n);
 		}
 		return out;
 	}
 	// morph makes the children of the live element cur those of next:
 	// the equal ones at the start and at the end are kept; in between, an
-	// element that kept its name and attributes is morphed in turn (to
-	// depth levels), and the rest is replaced.
+	// element that kept its name and attributes, or its name and id, is
+	// morphed in turn (to depth levels), and the rest is replaced. An
+	// element with an id keeps its identity, attributes set from the new
+	// one: the report's scripts may hold it (the popover, whose position
+	// and hidden state they change).
 	function morph(cur, next, depth) {
 		var a = reportNodes(cur), b = reportNodes(next);
 		var head = 0, tail = 0;
@@ -216,7 +240,8 @@
 		if (depth > 0 && olds.length === news.length) {
 			for (var i = 0; i < olds.length; i++) {
 				var o = olds[i], n = news[i];
-				if (o.nodeType === 1 && n.nodeType === 1 && o.nodeName === n.nodeName && sameAttrs(o, n)) {
+				if (o.nodeType === 1 && n.nodeType === 1 && o.nodeName === n.nodeName && (sameAttrs(o, n) || (o.id && o.id === n.id))) {
+					setAttrs(o, n);
 					morph(o, n, depth - 1);
 				} else {
 					cur.replaceChild(document.adoptNode(n), o);

@@ -102,6 +102,14 @@ func TestServeBrowser(t *testing.T) {
 	sessionReset := `sessionStorage.setItem('repro-test-seen', '[]')`
 
 	// 1. A template edit: the new sentence appears, at the same place.
+	// The report's own script (the provenance popover) runs in the page:
+	// hovering a number shows the popover, which the update must keep
+	// (the script holds the element) and the script go on working.
+	var hovered bool
+	eval(`(() => { const n = document.querySelector('main [data-prov]'); if (!n) return false; n.dispatchEvent(new MouseEvent('mouseover', {bubbles: true})); const p = document.getElementById('prov-pop'); return !!p && !p.hidden && p.textContent !== ''; })()`, &hovered)
+	if !hovered {
+		t.Error("before the edit: hovering a number does not show its provenance popover")
+	}
 	var anchorTop float64
 	eval(`(() => { const h = document.getElementById('sec-data'); h.scrollIntoView(); window.scrollBy(0, -120); window.__beforeEdit = true; return h.getBoundingClientRect().top; })()`, &anchorTop)
 	t0 := time.Now()
@@ -112,6 +120,10 @@ func TestServeBrowser(t *testing.T) {
 	eval(`window.__beforeEdit === true && `+live+`.dataset.updates === '1'`, &inPlace)
 	if !inPlace {
 		t.Error("the page was not updated in place (it reloaded, or updated more than once)")
+	}
+	eval(`(() => { const ns = document.querySelectorAll('main [data-prov]'), n = ns[ns.length - 1]; n.dispatchEvent(new MouseEvent('mouseover', {bubbles: true})); const p = document.getElementById('prov-pop'); return !p.hidden && p.textContent !== '' && document.querySelectorAll('#prov-pop').length === 1; })()`, &hovered)
+	if !hovered {
+		t.Error("after the update in place: hovering a number does not show its provenance popover")
 	}
 	waitJS("the scroll position kept", `Math.abs(document.getElementById('sec-data').getBoundingClientRect().top - (`+jsNum(anchorTop)+`)) < 40`, 10*time.Second)
 
