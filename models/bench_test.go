@@ -28,7 +28,7 @@ func benchEpoch(b *testing.B, n *Network, x, y *mat.Dense, tc TrainConfig) {
 	b.ReportAllocs()
 	b.ResetTimer()
 	for range b.N {
-		step, _ = epoch(tr, n.theta, opt, perm, rng, tc.BatchSize, step, tc.LR0, tc.Decay, tc.RampUp)
+		step, _ = epoch(tr, n.theta, opt, perm, rng, tc.BatchSize, step, Schedule{LR0: tc.LR0, Decay: tc.Decay, RampUp: tc.RampUp})
 	}
 	b.StopTimer()
 	if err := checkFinite(n.theta, "parameters"); err != nil {

@@ -165,7 +165,7 @@ func TestDigitsNetwork(t *testing.T) {
 
 func TestDigitsLogistic(t *testing.T) {
 	s := loadDigits(t).split(1, 72)
-	n, res, err := FitLogistic(s.xTrain, s.yTrain, 1e-4, 0)
+	n, res, err := FitLogistic(s.xTrain, s.yTrain, LogisticOptions{L2: 1e-4})
 	if err != nil {
 		t.Fatalf("FitLogistic: %v (%+v)", err, res)
 	}
@@ -180,7 +180,7 @@ func TestDigitsLogistic(t *testing.T) {
 
 	// The same model trained by SGD approaches the L-BFGS optimum from above.
 	const l2 = 1e-3
-	_, res, err = FitLogistic(s.xTrain, s.yTrain, l2, 0)
+	_, res, err = FitLogistic(s.xTrain, s.yTrain, LogisticOptions{L2: l2})
 	if err != nil {
 		t.Fatal(err)
 	}

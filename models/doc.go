@@ -69,8 +69,8 @@
 // Network.Train and Linear.Train share one mini-batch SGD loop configured by
 // TrainConfig. Each epoch shuffles the training rows with a PCG generator
 // seeded by TrainConfig.Seed and walks them in mini-batches (the last one may
-// be smaller). Step i uses the learning rate LearningRate(i, LR0, Decay,
-// RampUp). The optimiser is SGD with momentum,
+// be smaller). Step i uses the learning rate LearningRate(i,
+// Schedule{LR0, Decay, RampUp}). The optimiser is SGD with momentum,
 //
 //	v ← μv + lr·g,  θ ← θ - v,
 //

@@ -19,7 +19,7 @@ func ExamplePolyTerms() {
 
 func ExampleLearningRate() {
 	for _, i := range []int{0, 99, 199, 9999} {
-		fmt.Printf("step %4d: %.3g\n", i, models.LearningRate(i, 0.001, 0.0005, 200))
+		fmt.Printf("step %4d: %.3g\n", i, models.LearningRate(i, models.Schedule{LR0: 0.001, Decay: 0.0005, RampUp: 200}))
 	}
 	// Output:
 	// step    0: 5e-06

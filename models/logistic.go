@@ -36,19 +36,30 @@ type LBFGSResult struct {
 	Status     string  // why L-BFGS stopped, as reported by gonum/optimize
 }
 
+// LogisticOptions configures FitLogistic. The zero value fits without a
+// penalty and with the default iteration bound.
+type LogisticOptions struct {
+	// L2 is the penalty l2 Σ w² on the weights (not on the intercepts);
+	// 0 means no penalty. It must not be negative.
+	L2 float64
+	// MaxIter bounds the major iterations of L-BFGS; 0 (or less) means 1000.
+	MaxIter int
+}
+
 // FitLogistic fits multinomial logistic regression to the inputs x and the
 // one-hot targets y by minimising the penalised cross-entropy
 //
 //	-(1/n) Σ_i Σ_k y_ik ln softmax(x_i W + b)_k + l2 Σ w²
 //
 // with L-BFGS from gonum/optimize and the analytic gradient, starting from
-// zero parameters. This is the model of NewLogistic, and the returned
-// network predicts like one trained by SGD. maxIter bounds the major
-// iterations (0 means 1000). It panics if the rows of x and y differ, and
-// returns an error for non-finite data, a negative l2 or a failed
-// optimisation; when L-BFGS stops early with a usable point the network is
-// returned together with the error.
-func FitLogistic(x, y *mat.Dense, l2 float64, maxIter int) (*Network, LBFGSResult, error) {
+// zero parameters, with l2 = o.L2 and at most o.MaxIter major iterations.
+// This is the model of NewLogistic, and the returned network predicts like
+// one trained by SGD. It panics if the rows of x and y differ, and returns
+// an error for non-finite data, a negative L2 or a failed optimisation; when
+// L-BFGS stops early with a usable point the network is returned together
+// with the error.
+func FitLogistic(x, y *mat.Dense, o LogisticOptions) (*Network, LBFGSResult, error) {
+	l2, maxIter := o.L2, o.MaxIter
 	if l2 < 0 {
 		return nil, LBFGSResult{}, errors.New("models: l2 must be non-negative")
 	}

@@ -168,7 +168,7 @@ func TestLearningRate(t *testing.T) {
 		{i: 99, lr0: 0.001, decay: 0.0005, rampUp: 200, want: 0.0005 / 1.0495},
 		{i: 9999, lr0: 0.001, decay: 0.0005, rampUp: 200, want: 0.001 / 5.9995},
 	} {
-		if got := LearningRate(tc.i, tc.lr0, tc.decay, tc.rampUp); !scalar.EqualWithinAbsOrRel(got, tc.want, 1e-15, 1e-13) {
+		if got := LearningRate(tc.i, Schedule{LR0: tc.lr0, Decay: tc.decay, RampUp: tc.rampUp}); !scalar.EqualWithinAbsOrRel(got, tc.want, 1e-15, 1e-13) {
 			t.Errorf("LearningRate(%d, %v, %v, %d) got %v, want %v", tc.i, tc.lr0, tc.decay, tc.rampUp, got, tc.want)
 		}
 	}

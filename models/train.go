@@ -51,8 +51,8 @@ type TrainConfig struct {
 	Epochs    int // number of passes over the training set, >= 1
 	BatchSize int // mini-batch size, >= 1 (the last batch of an epoch may be smaller)
 
-	// Learning-rate schedule, see LearningRate. LR0 must be positive for
-	// SGD; for Adam 0 selects 0.001.
+	// Learning-rate schedule, see Schedule and LearningRate. LR0 must be
+	// positive for SGD; for Adam 0 selects 0.001.
 	LR0    float64
 	Decay  float64
 	RampUp int
@@ -259,9 +259,9 @@ func train(m trainable, tc TrainConfig, progress func(epoch, total int)) (Histor
 	if mon == MonitorErrorRate && !m.classifier() {
 		return History{}, errors.New("models: error_rate monitor needs a cross-entropy classifier")
 	}
-	lr0 := tc.LR0
-	if tc.Optimizer == Adam && lr0 == 0 {
-		lr0 = DefaultAdamLR
+	sched := Schedule{LR0: tc.LR0, Decay: tc.Decay, RampUp: tc.RampUp}
+	if tc.Optimizer == Adam && sched.LR0 == 0 {
+		sched.LR0 = DefaultAdamLR
 	}
 	theta := m.params()
 	sp := m.spans()
@@ -275,7 +275,7 @@ func train(m trainable, tc TrainConfig, progress func(epoch, total int)) (Histor
 	rng := rand.New(rand.NewPCG(tc.Seed, shuffleStream))
 
 	h := History{Monitor: mon, Validated: m.hasVal(), Stopped: StopEpochs}
-	st, ok := epochStats(m, theta, sp, mon, 0, 0, LearningRate(0, lr0, tc.Decay, tc.RampUp))
+	st, ok := epochStats(m, theta, sp, mon, 0, 0, LearningRate(0, sched))
 	if !ok {
 		return h, errors.New("models: the initial cost is not finite")
 	}
@@ -287,7 +287,7 @@ func train(m trainable, tc TrainConfig, progress func(epoch, total int)) (Histor
 	step := 0
 	for e := 1; e <= tc.Epochs; e++ {
 		var lr float64
-		step, lr = epoch(m, theta, opt, perm, rng, tc.BatchSize, step, lr0, tc.Decay, tc.RampUp)
+		step, lr = epoch(m, theta, opt, perm, rng, tc.BatchSize, step, sched)
 		st, ok := epochStats(m, theta, sp, mon, e, step, lr)
 		if !ok || st.TrainCost > DivergenceFactor*initCost {
 			h.Diverged, h.DivergedEpoch, h.Stopped = true, e, StopDiverged
@@ -328,7 +328,7 @@ func train(m trainable, tc TrainConfig, progress func(epoch, total int)) (Histor
 // epoch shuffles perm and takes one optimiser step per mini-batch, starting
 // at step number step. It returns the next step number and the learning
 // rate of the last step.
-func epoch(m trainable, theta []float64, opt *optimizer, perm []int, rng *rand.Rand, batch, step int, lr0, decay float64, rampUp int) (int, float64) {
+func epoch(m trainable, theta []float64, opt *optimizer, perm []int, rng *rand.Rand, batch, step int, sched Schedule) (int, float64) {
 	n := len(perm)
 	for i := n - 1; i > 0; i-- {
 		j := rng.IntN(i + 1)
@@ -337,7 +337,7 @@ func epoch(m trainable, theta []float64, opt *optimizer, perm []int, rng *rand.R
 	var lr float64
 	for s := 0; s < n; s += batch {
 		g := m.gradient(perm[s:min(s+batch, n)])
-		lr = LearningRate(step, lr0, decay, rampUp)
+		lr = LearningRate(step, sched)
 		opt.update(theta, g, lr)
 		step++
 	}

@@ -52,16 +52,29 @@ type Panel struct {
 	Note string
 }
 
+// BandsOptions labels a Bands figure. The zero value draws no title and no
+// axis labels.
+type BandsOptions struct {
+	// Title is the figure's title; "" means none (WithTitle replaces it).
+	Title string
+	// XLabel labels the x axis of the lowest panel of each column; "" means
+	// no label.
+	XLabel string
+	// YLabel labels the y axes of the left column (once for the whole
+	// figure when it has several rows); "" means no label. A panel's own
+	// Panel.YLabel replaces it.
+	YLabel string
+}
+
 // Bands draws panels of curves with translucent confidence bands, laid out
 // in a grid (F6: mini-batch size x learning rate; F8: momentum; F10: best
-// models against Ridge; F14: 1 - accuracy against epoch). xlabel and ylabel
-// label the bottom row and left column.
+// models against Ridge; F14: 1 - accuracy against epoch), labelled by o.
 //
 // Options: WithColumns (default: up to three panels in a row, then a square
 // grid), WithSharedY, WithSize (default 16 cm x 10 cm for one panel, larger
 // for grids), WithTitle.
-func Bands(title, xlabel, ylabel string, panels []Panel, opts ...Option) ([]byte, error) {
-	return bandsFigure("Bands", title, xlabel, ylabel, panels, bandsStyle{}, opts)
+func Bands(panels []Panel, o BandsOptions, opts ...Option) ([]byte, error) {
+	return bandsFigure("Bands", o.Title, o.XLabel, o.YLabel, panels, bandsStyle{}, opts)
 }
 
 // ParamNorms draws F15: statistics of the output layer's weights and biases
@@ -97,15 +110,27 @@ func Schedule(steps, lr []float64, title string, opts ...Option) ([]byte, error)
 	return bandsFigure(fn, title, "step", "learning rate", []Panel{p}, bandsStyle{argName: "series"}, opts)
 }
 
+// CurveOptions labels a LearningCurve figure and sets its y scale. The zero
+// value draws no title and no y label, on a linear y axis.
+type CurveOptions struct {
+	// Title is the figure's title; "" means none (WithTitle replaces it).
+	Title string
+	// YLabel labels the y axis (the error measured); "" means no label.
+	YLabel string
+	// LogY draws the y axis on a log scale (non-positive values are then
+	// left out); false means a linear y axis.
+	LogY bool
+}
+
 // LearningCurve draws the test error against the number of training points
 // (log x axis) for several models (e.g. Ridge and the best network), each
 // with markers at the measured sizes and its band (Lo, Hi) over seeds.
 // Series.X holds the numbers of training points.
 //
 // Options: as Bands; WithColumns is meaningless here.
-func LearningCurve(title, ylabel string, series []Series, logY bool, opts ...Option) ([]byte, error) {
-	p := Panel{Series: series, LogY: logY}
-	return bandsFigure("LearningCurve", title, "number of training points", ylabel, []Panel{p},
+func LearningCurve(series []Series, o CurveOptions, opts ...Option) ([]byte, error) {
+	p := Panel{Series: series, LogY: o.LogY}
+	return bandsFigure("LearningCurve", o.Title, "number of training points", o.YLabel, []Panel{p},
 		bandsStyle{logX: true, markers: true, argName: "series"}, opts)
 }
 

@@ -32,9 +32,10 @@ func ExampleSchedule() {
 
 // Bad input is an *InputError that names the argument.
 func ExampleInputError() {
-	_, err := plots.Bands("t", "epoch", "MSE", []plots.Panel{{Series: []plots.Series{
+	_, err := plots.Bands([]plots.Panel{{Series: []plots.Series{
 		{Name: "OLS", X: []float64{1, 2, 3}, Mean: []float64{0.3, 0.2}},
-	}}})
+	}}}, plots.BandsOptions{Title: "t", XLabel: "epoch", YLabel: "MSE"})
+
 	fmt.Println(err)
 	// Output: plots.Bands: panels[0].Series[0].Mean: length 2, want len(X) = 3
 }

@@ -29,21 +29,36 @@ type HeatPanel struct {
 	Untried, Added [][]bool
 }
 
+// HeatOptions labels a heat map and says how to print and judge its cells.
+// The zero value draws no title and no axis labels, prints cells in the
+// default format, and outlines the highest mean as the best cell.
+type HeatOptions struct {
+	// Title is the figure's title; "" means none (WithTitle replaces it).
+	Title string
+	// XLabel and YLabel label the x axis (the columns, XTicks) and the y
+	// axis (the rows, YTicks); "" means no label.
+	XLabel, YLabel string
+	// Format prints each cell's mean and sd: a fmt verb for one float64,
+	// e.g. "%.1f". "" means the sd to one or two significant figures (two
+	// when its first digit is 1 or 2) and the mean to the same decimal
+	// place, or "%.3g" for a cell without sd.
+	Format string
+	// LowerIsBetter outlines the cell with the lowest mean as the best (an
+	// error); false means the highest (an accuracy).
+	LowerIsBetter bool
+}
+
 // HeatMap draws one heat map of a hyper-parameter grid (F9, F12, F13): the
 // mean of each cell coloured (viridis, with a colour bar) and printed with
-// its standard deviation as "mean\n± sd" using format (a fmt verb for one
-// float64, e.g. "%.1f"; "" means the sd to one or two significant figures
-// (two when its first digit is 1 or 2) and the mean to the same decimal
-// place, or "%.3g" for a cell without sd); diverged cells hatched; the best
-// cell (lowest mean if lowerIsBetter, else highest) outlined. mean, sd and
-// diverged are indexed [y][x]; sd and diverged may be nil.
+// its standard deviation as "mean\n± sd" in o.Format; diverged cells hatched;
+// the best cell (see HeatOptions.LowerIsBetter) outlined. The panel's
+// fields are as in HeatMaps (indexed [y][x]; SD, Diverged, Untried and
+// Added may be nil).
 //
 // Options: WithColorLabel (default: none), WithLogColor, WithSize,
 // WithTitle.
-func HeatMap(title, xlabel, ylabel string, xticks, yticks []string, mean, sd [][]float64,
-	diverged [][]bool, format string, lowerIsBetter bool, opts ...Option) ([]byte, error) {
-	p := HeatPanel{XTicks: xticks, YTicks: yticks, Mean: mean, SD: sd, Diverged: diverged}
-	return heatMaps("HeatMap", title, xlabel, ylabel, []HeatPanel{p}, format, lowerIsBetter, opts)
+func HeatMap(panel HeatPanel, o HeatOptions, opts ...Option) ([]byte, error) {
+	return heatMaps("HeatMap", o.Title, o.XLabel, o.YLabel, []HeatPanel{panel}, o.Format, o.LowerIsBetter, opts)
 }
 
 // HeatMaps draws several heat maps side by side (e.g. sigmoid, ReLU and
@@ -52,9 +67,8 @@ func HeatMap(title, xlabel, ylabel string, xticks, yticks []string, mean, sd [][
 //
 // Options: WithColumns (default: all panels in one row), WithColorLabel,
 // WithLogColor, WithSize, WithTitle.
-func HeatMaps(title, xlabel, ylabel string, panels []HeatPanel, format string, lowerIsBetter bool,
-	opts ...Option) ([]byte, error) {
-	return heatMaps("HeatMaps", title, xlabel, ylabel, panels, format, lowerIsBetter, opts)
+func HeatMaps(panels []HeatPanel, o HeatOptions, opts ...Option) ([]byte, error) {
+	return heatMaps("HeatMaps", o.Title, o.XLabel, o.YLabel, panels, o.Format, o.LowerIsBetter, opts)
 }
 
 // Confusion draws a confusion matrix: counts[true][predicted], each cell

@@ -135,8 +135,8 @@ func TestLegibleText(t *testing.T) {
 		}},
 		figure{name: "bands four columns", render: func() ([]byte, error) {
 			p := fixtureBandsPanels(2, 4)
-			return Bands("SGD on Ridge (λ = 0.01, momentum 0.5): validation error, min–max band over seeds, dashed: best seed",
-				"epoch", "validation MSE", p, WithColumns(4))
+			return Bands(p, BandsOptions{Title: "SGD on Ridge (λ = 0.01, momentum 0.5): validation error, min–max band over seeds, dashed: best seed",
+				XLabel: "epoch", YLabel: "validation MSE"}, WithColumns(4))
 		}},
 	)
 	for _, f := range figs {
@@ -228,7 +228,7 @@ func TestDivergedPanels(t *testing.T) {
 				if fixed {
 					pn.XMin, pn.XMax, pn.Note = 0, 4, "all 5 seeds diverged in epoch 1"
 				}
-				b, err := Bands("t", "epoch", "validation MSE", []Panel{{Title: "converged", Series: []Series{ok}, LogY: true}, pn})
+				b, err := Bands([]Panel{{Title: "converged", Series: []Series{ok}, LogY: true}, pn}, BandsOptions{Title: "t", XLabel: "epoch", YLabel: "validation MSE"})
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -260,7 +260,7 @@ func TestDivergedPanels(t *testing.T) {
 // ticks stay inside them).
 func TestPanelRanges(t *testing.T) {
 	s := Series{Name: "a", X: []float64{0, 1, 2}, Mean: []float64{20, 0.03, 0.026}}
-	b, err := Bands("t", "epoch", "MSE", []Panel{{Series: []Series{s}, XMin: 0, XMax: 150, YMin: 0.025, YMax: 0.05}})
+	b, err := Bands([]Panel{{Series: []Series{s}, XMin: 0, XMax: 150, YMin: 0.025, YMax: 0.05}}, BandsOptions{Title: "t", XLabel: "epoch", YLabel: "MSE"})
 	if err != nil {
 		t.Fatal(err)
 	}

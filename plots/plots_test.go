@@ -239,20 +239,23 @@ func figures() []figure {
 		{"schedule", func() ([]byte, error) { return Schedule(steps, lr, "Learning-rate schedule") },
 			[]string{"Learning-rate schedule", "step", "learning rate"}},
 		{"bands", func() ([]byte, error) {
-			return Bands("Validation MSE of SGD", "epoch", "validation MSE", bandsPanels)
+			return Bands(bandsPanels, BandsOptions{Title: "Validation MSE of SGD", XLabel: "epoch", YLabel: "validation MSE"})
 		}, []string{"Validation MSE of SGD", "epoch", "validation MSE", "OLS", "Ridge", "batch 8, lr 0.1"}},
 		{"paramnorms", func() ([]byte, error) { return ParamNorms("Output-layer parameters", norms) },
 			[]string{"Output-layer parameters", "epoch", "weight value", "bias value"}},
-		{"learningcurve", func() ([]byte, error) { return LearningCurve("Learning curve", "test MSE", curve, true) },
+		{"learningcurve", func() ([]byte, error) {
+			return LearningCurve(curve, CurveOptions{Title: "Learning curve", YLabel: "test MSE", LogY: true})
+		},
 			[]string{"Learning curve", "number of training points", "test MSE", "Ridge", "network"}},
 		{"heatmap", func() ([]byte, error) {
-			return HeatMap("Validation MSE, sigmoid", "learning rate", "hidden layers",
-				heatA.XTicks, heatA.YTicks, heatA.Mean, heatA.SD, heatB.Diverged, "%.4f", true,
+			return HeatMap(HeatPanel{XTicks: heatA.XTicks, YTicks: heatA.YTicks, Mean: heatA.Mean, SD: heatA.SD, Diverged: heatB.Diverged},
+				HeatOptions{Title: "Validation MSE, sigmoid", XLabel: "learning rate", YLabel: "hidden layers", Format: "%.4f", LowerIsBetter: true},
 				WithColorLabel("validation MSE"))
 		}, []string{"Validation MSE, sigmoid", "learning rate", "hidden layers", "diverged", "validation MSE", "± "}},
 		{"heatmaps", func() ([]byte, error) {
-			return HeatMaps("Validation MSE by activation", "learning rate", "hidden layers",
-				[]HeatPanel{heatA, heatB, heatC}, "%.4f", true, WithLogColor(), WithColorLabel("validation MSE"))
+			return HeatMaps([]HeatPanel{heatA, heatB, heatC},
+				HeatOptions{Title: "Validation MSE by activation", XLabel: "learning rate", YLabel: "hidden layers", Format: "%.4f", LowerIsBetter: true},
+				WithLogColor(), WithColorLabel("validation MSE"))
 		}, []string{"Validation MSE by activation", "learning rate", "hidden layers", "sigmoid", "leaky ReLU"}},
 		{"confusion", func() ([]byte, error) { return Confusion([]string{"0", "1", "2"}, conf, "Confusion matrix") },
 			[]string{"Confusion matrix", "predicted class", "true class", "47"}},
@@ -386,52 +389,52 @@ func TestBadInput(t *testing.T) {
 		{"schedule empty", "steps", func() ([]byte, error) { return Schedule(nil, nil, "t") }},
 		{"schedule length", "lr", func() ([]byte, error) { return Schedule(ok, ok[:2], "t") }},
 		{"schedule nan", "lr", func() ([]byte, error) { return Schedule(ok, []float64{1, nan, 2}, "t") }},
-		{"bands empty", "panels", func() ([]byte, error) { return Bands("t", "x", "y", nil) }},
-		{"bands no series", "panels[0].Series", func() ([]byte, error) { return Bands("t", "x", "y", []Panel{{}}) }},
+		{"bands empty", "panels", func() ([]byte, error) { return Bands(nil, BandsOptions{Title: "t", XLabel: "x", YLabel: "y"}) }},
+		{"bands no series", "panels[0].Series", func() ([]byte, error) { return Bands([]Panel{{}}, BandsOptions{Title: "t", XLabel: "x", YLabel: "y"}) }},
 		{"bands mean", "panels[0].Series[1].Mean", func() ([]byte, error) {
-			return Bands("t", "x", "y", []Panel{{Series: []Series{good, {X: ok, Mean: ok[:1]}}}})
+			return Bands([]Panel{{Series: []Series{good, {X: ok, Mean: ok[:1]}}}}, BandsOptions{Title: "t", XLabel: "x", YLabel: "y"})
 		}},
 		{"bands lo only", "panels[0].Series[0].Lo", func() ([]byte, error) {
-			return Bands("t", "x", "y", []Panel{{Series: []Series{{X: ok, Mean: ok, Lo: ok}}}})
+			return Bands([]Panel{{Series: []Series{{X: ok, Mean: ok, Lo: ok}}}}, BandsOptions{Title: "t", XLabel: "x", YLabel: "y"})
 		}},
 		{"bands hi", "panels[0].Series[0].Hi", func() ([]byte, error) {
-			return Bands("t", "x", "y", []Panel{{Series: []Series{{X: ok, Mean: ok, Lo: ok, Hi: ok[:2]}}}})
+			return Bands([]Panel{{Series: []Series{{X: ok, Mean: ok, Lo: ok, Hi: ok[:2]}}}}, BandsOptions{Title: "t", XLabel: "x", YLabel: "y"})
 		}},
 		{"bands best", "panels[0].Series[0].Best", func() ([]byte, error) {
-			return Bands("t", "x", "y", []Panel{{Series: []Series{{X: ok, Mean: ok, Best: ok[:2]}}}})
+			return Bands([]Panel{{Series: []Series{{X: ok, Mean: ok, Best: ok[:2]}}}}, BandsOptions{Title: "t", XLabel: "x", YLabel: "y"})
 		}},
 		{"bands x nan", "panels[0].Series[0].X", func() ([]byte, error) {
-			return Bands("t", "x", "y", []Panel{{Series: []Series{{X: []float64{1, nan, 3}, Mean: ok}}}})
+			return Bands([]Panel{{Series: []Series{{X: []float64{1, nan, 3}, Mean: ok}}}}, BandsOptions{Title: "t", XLabel: "x", YLabel: "y"})
 		}},
 		{"bands size", "WithSize", func() ([]byte, error) {
-			return Bands("t", "x", "y", []Panel{{Series: []Series{good}}}, WithSize(-1, 3))
+			return Bands([]Panel{{Series: []Series{good}}}, BandsOptions{Title: "t", XLabel: "x", YLabel: "y"}, WithSize(-1, 3))
 		}},
 		{"learning curve x<=0", "series[0].X", func() ([]byte, error) {
-			return LearningCurve("t", "y", []Series{{X: []float64{0, 1, 2}, Mean: ok}}, false)
+			return LearningCurve([]Series{{X: []float64{0, 1, 2}, Mean: ok}}, CurveOptions{Title: "t", YLabel: "y"})
 		}},
 		{"heatmap mean rows", "mean", func() ([]byte, error) {
-			return HeatMap("t", "x", "y", heat.XTicks, heat.YTicks, heat.Mean[:2], nil, nil, "", true)
+			return HeatMap(HeatPanel{XTicks: heat.XTicks, YTicks: heat.YTicks, Mean: heat.Mean[:2]}, HeatOptions{Title: "t", XLabel: "x", YLabel: "y", LowerIsBetter: true})
 		}},
 		{"heatmap sd cols", "sd[1]", func() ([]byte, error) {
 			sd := append([][]float64{}, heat.SD...)
 			sd[1] = sd[1][:1]
-			return HeatMap("t", "x", "y", heat.XTicks, heat.YTicks, heat.Mean, sd, nil, "", true)
+			return HeatMap(HeatPanel{XTicks: heat.XTicks, YTicks: heat.YTicks, Mean: heat.Mean, SD: sd}, HeatOptions{Title: "t", XLabel: "x", YLabel: "y", LowerIsBetter: true})
 		}},
 		{"heatmap format", "format", func() ([]byte, error) {
-			return HeatMap("t", "x", "y", heat.XTicks, heat.YTicks, heat.Mean, nil, nil, "%d%d", true)
+			return HeatMap(HeatPanel{XTicks: heat.XTicks, YTicks: heat.YTicks, Mean: heat.Mean}, HeatOptions{Title: "t", XLabel: "x", YLabel: "y", Format: "%d%d", LowerIsBetter: true})
 		}},
 		{"heatmap xticks", "xticks", func() ([]byte, error) {
-			return HeatMap("t", "x", "y", nil, heat.YTicks, heat.Mean, nil, nil, "", true)
+			return HeatMap(HeatPanel{YTicks: heat.YTicks, Mean: heat.Mean}, HeatOptions{Title: "t", XLabel: "x", YLabel: "y", LowerIsBetter: true})
 		}},
 		{"heatmaps diverged", "panels[1].Diverged", func() ([]byte, error) {
 			b := heat
 			b.Diverged = [][]bool{{true}}
-			return HeatMaps("t", "x", "y", []HeatPanel{heat, b}, "", true)
+			return HeatMaps([]HeatPanel{heat, b}, HeatOptions{Title: "t", XLabel: "x", YLabel: "y", LowerIsBetter: true})
 		}},
 		{"heatmaps log", "panels[0].Mean[0][0]", func() ([]byte, error) {
 			b := fixtureHeat(4, false)
 			b.Mean[0][0] = -1
-			return HeatMaps("t", "x", "y", []HeatPanel{b}, "", true, WithLogColor())
+			return HeatMaps([]HeatPanel{b}, HeatOptions{Title: "t", XLabel: "x", YLabel: "y", LowerIsBetter: true}, WithLogColor())
 		}},
 		{"confusion rows", "counts", func() ([]byte, error) { return Confusion([]string{"a", "b"}, [][]int{{1, 2}}, "t") }},
 		{"confusion negative", "counts[1][0]", func() ([]byte, error) {
@@ -516,7 +519,7 @@ func TestGapsAndDivergence(t *testing.T) {
 			Lo: []float64{0.5, 1, nan, 3, 4}, Hi: []float64{2, 3, 4, 5, 6}}}},
 		{Title: "all diverged", LogY: true, Series: []Series{{Name: "b", X: x, Mean: []float64{nan, inf, nan, inf, -1}}}},
 	}
-	b, err := Bands("gaps", "epoch", "error", p, WithSharedY())
+	b, err := Bands(p, BandsOptions{Title: "gaps", XLabel: "epoch", YLabel: "error"}, WithSharedY())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -558,17 +561,17 @@ func TestEdgeCases(t *testing.T) {
 	}{
 		{"schedule one point", func() ([]byte, error) { return Schedule(one, one, "t") }},
 		{"bands one point", func() ([]byte, error) {
-			return Bands("t", "x", "y", []Panel{{Series: []Series{{Name: "a", X: one, Mean: one, Lo: one, Hi: one}}}})
+			return Bands([]Panel{{Series: []Series{{Name: "a", X: one, Mean: one, Lo: one, Hi: one}}}}, BandsOptions{Title: "t", XLabel: "x", YLabel: "y"})
 		}},
 		{"bands constant", func() ([]byte, error) {
-			return Bands("t", "x", "y", []Panel{{LogY: true, Series: []Series{{X: []float64{1, 2}, Mean: []float64{3, 3}}}}})
+			return Bands([]Panel{{LogY: true, Series: []Series{{X: []float64{1, 2}, Mean: []float64{3, 3}}}}}, BandsOptions{Title: "t", XLabel: "x", YLabel: "y"})
 		}},
 		{"heatmap all diverged", func() ([]byte, error) {
 			m := [][]float64{{nan, nan}, {nan, nan}}
-			return HeatMap("t", "x", "y", []string{"a", "b"}, []string{"c", "d"}, m, m, allDiverged, "%.2f", true)
+			return HeatMap(HeatPanel{XTicks: []string{"a", "b"}, YTicks: []string{"c", "d"}, Mean: m, SD: m, Diverged: allDiverged}, HeatOptions{Title: "t", XLabel: "x", YLabel: "y", Format: "%.2f", LowerIsBetter: true})
 		}},
 		{"heatmap one cell", func() ([]byte, error) {
-			return HeatMap("t", "x", "y", []string{"a"}, []string{"b"}, [][]float64{{2}}, nil, nil, "", false)
+			return HeatMap(HeatPanel{XTicks: []string{"a"}, YTicks: []string{"b"}, Mean: [][]float64{{2}}}, HeatOptions{Title: "t", XLabel: "x", YLabel: "y"})
 		}},
 		{"confusion zeros", func() ([]byte, error) { return Confusion([]string{"a", "b"}, [][]int{{0, 0}, {0, 0}}, "t") }},
 		{"confusion one class", func() ([]byte, error) { return Confusion([]string{"a"}, [][]int{{3}}, "t") }},

@@ -80,7 +80,7 @@ func (f LBFGSFit) Metrics() map[string]float64 {
 func logisticLBFGS(_ pipeline.Ctx, p LBFGSParams, in SetsInput) (LBFGSFit, error) {
 	s := in.Sets.Value
 	xt, yt, xv, _, xs := digitsMatrices(s)
-	net, res, err := models.FitLogistic(xt, yt, p.L2, p.MaxIter)
+	net, res, err := models.FitLogistic(xt, yt, models.LogisticOptions{L2: p.L2, MaxIter: p.MaxIter})
 	if net == nil && err != nil {
 		return LBFGSFit{}, err
 	}

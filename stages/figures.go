@@ -57,7 +57,7 @@ func figSchedule(_ pipeline.Ctx, p ScheduleParams, _ struct{}) (Figure, error) {
 	stride := max(1, p.Steps/500)
 	for i := 0; i <= p.Steps; i += stride {
 		steps = append(steps, float64(i))
-		lr = append(lr, models.LearningRate(i, p.LR0, p.Decay, p.RampUp))
+		lr = append(lr, models.LearningRate(i, models.Schedule{LR0: p.LR0, Decay: p.Decay, RampUp: p.RampUp}))
 	}
 	svg, err := plots.Schedule(steps, lr, fmt.Sprintf("Learning rate: γ0 = %g, decay = %g, %d ramp-up steps", p.LR0, p.Decay, p.RampUp))
 	return withData(svg, err, panelsCSV([]plots.Panel{{Series: []plots.Series{{Name: "learning rate", X: steps, Mean: lr}}}}))
@@ -188,8 +188,8 @@ func figSGDGrid(_ pipeline.Ctx, _ struct{}, in SGDInput) (Figure, error) {
 			panels[i].LogY = true
 		}
 	}
-	svg, err := plots.Bands(fmt.Sprintf("SGD on Ridge (λ = %g, momentum %g): validation error, min–max band over seeds, dashed: best seed; y axis clipped to the plateau (the first epochs are off the top)", s.Grid[0].Runs[0].Lambda, s.Grid[0].Momentum),
-		"epoch", "validation MSE", panels, plots.WithColumns(cols))
+	svg, err := plots.Bands(panels, plots.BandsOptions{Title: fmt.Sprintf("SGD on Ridge (λ = %g, momentum %g): validation error, min–max band over seeds, dashed: best seed; y axis clipped to the plateau (the first epochs are off the top)", s.Grid[0].Runs[0].Lambda, s.Grid[0].Momentum),
+		XLabel: "epoch", YLabel: "validation MSE"}, plots.WithColumns(cols))
 	return withData(svg, err, panelsCSV(panels))
 }
 
@@ -249,8 +249,8 @@ func figSGDMomentum(_ pipeline.Ctx, _ struct{}, in SGDInput) (Figure, error) {
 	}
 	cell := s.Momentum[0]
 	panels := []plots.Panel{{Series: ser, LogY: true}}
-	svg, err := plots.Bands(fmt.Sprintf("SGD on Ridge with momentum (batch %d, γ0 = %g): min–max band over seeds", cell.BatchSize, cell.LR),
-		"epoch", "validation MSE", panels)
+	svg, err := plots.Bands(panels, plots.BandsOptions{Title: fmt.Sprintf("SGD on Ridge with momentum (batch %d, γ0 = %g): min–max band over seeds", cell.BatchSize, cell.LR),
+		XLabel: "epoch", YLabel: "validation MSE"})
 	return withData(svg, err, panelsCSV(panels))
 }
 
@@ -304,7 +304,7 @@ func figRegressionHeat(_ pipeline.Ctx, _ struct{}, in TunesInput) (Figure, error
 		t := tin.Value
 		panels = append(panels, heatPanel(activationName(t.Label), t.Heat, false))
 	}
-	svg, err := plots.HeatMaps("Terrain networks: validation MSE, mean ± sd over seeds", "learning rate γ0", "architecture", panels, "", true,
+	svg, err := plots.HeatMaps(panels, plots.HeatOptions{Title: "Terrain networks: validation MSE, mean ± sd over seeds", XLabel: "learning rate γ0", YLabel: "architecture", LowerIsBetter: true},
 		plots.WithLogColor(), plots.WithColorLabel("validation MSE (log scale)"))
 	return withData(svg, err, heatCSV("learning_rate", "architecture", panels))
 }
@@ -381,8 +381,7 @@ func figRegressionCurves(_ pipeline.Ctx, _ struct{}, in BestModelsInput) (Figure
 		}
 	}
 	panels := []plots.Panel{{Series: ser, YMin: 0.9 * lo, YMax: 1.6 * top}}
-	svg, err := plots.Bands("Terrain: validation error of the best model of each kind (min–max band over seeds)", "epoch", "validation MSE",
-		panels)
+	svg, err := plots.Bands(panels, plots.BandsOptions{Title: "Terrain: validation error of the best model of each kind (min–max band over seeds)", XLabel: "epoch", YLabel: "validation MSE"})
 	return withData(svg, err, panelsCSV(panels))
 }
 
@@ -465,8 +464,8 @@ func figDigitsHeat(_ pipeline.Ctx, p DigitsHeatParams, in ClsInput) (Figure, err
 		}
 	}
 	lo, hi := accuracyRange(t)
-	svg, err := plots.HeatMaps(fmt.Sprintf("Digits, %s hidden layers: validation accuracy (%%), mean ± sd over seeds", activationName(p.Hidden)),
-		"learning rate γ0", "architecture", panels, "", false, plots.WithColorRange(lo, hi), plots.WithColorLabel("validation accuracy (%)"))
+	svg, err := plots.HeatMaps(panels, plots.HeatOptions{Title: fmt.Sprintf("Digits, %s hidden layers: validation accuracy (%%), mean ± sd over seeds", activationName(p.Hidden)),
+		XLabel: "learning rate γ0", YLabel: "architecture"}, plots.WithColorRange(lo, hi), plots.WithColorLabel("validation accuracy (%)"))
 	return withData(svg, err, heatCSV("learning_rate", "architecture", panels))
 }
 
@@ -543,7 +542,7 @@ func figDigitsCurves(_ pipeline.Ctx, _ struct{}, in DigitsCurvesInput) (Figure, 
 		train = append(train, series(m.name, curves(m.runs, false)))
 	}
 	panels := []plots.Panel{{Title: "validation", Series: val, LogY: true}, {Title: "training", Series: train, LogY: true}}
-	svg, err := plots.Bands("Digits: error rate (1 - accuracy) per epoch, min–max band over seeds", "epoch", "1 - accuracy", panels)
+	svg, err := plots.Bands(panels, plots.BandsOptions{Title: "Digits: error rate (1 - accuracy) per epoch, min–max band over seeds", XLabel: "epoch", YLabel: "1 - accuracy"})
 	return withData(svg, err, panelsCSV(panels))
 }
 
@@ -587,7 +586,7 @@ func figLearningCurve(_ pipeline.Ctx, _ struct{}, in CurveInput) (Figure, error)
 		net.Mean, net.Lo, net.Hi = append(net.Mean, m), append(net.Lo, lo), append(net.Hi, hi)
 	}
 	ser := []plots.Series{ridge, net}
-	svg, err := plots.LearningCurve("Terrain: test error at a fixed number of optimisation steps, against the number of training points", "test MSE", ser, true)
+	svg, err := plots.LearningCurve(ser, plots.CurveOptions{Title: "Terrain: test error at a fixed number of optimisation steps, against the number of training points", YLabel: "test MSE", LogY: true})
 	return withData(svg, err, panelsCSV([]plots.Panel{{Series: ser}}))
 }
 
