@@ -28,8 +28,9 @@ func TestLayering(t *testing.T) {
 		"crate":           nil,
 		"project":         {"", "config", "crate", "gitrev", "gobuild", "numfmt", "pipeline", "remote", "session", "stages"},
 		"project/revdiff": {"", "config", "gitrev", "pipeline", "project"},
+		"project/why":     {"config", "pipeline", "project", "stages"},
 		"serve":           {"", "config", "pipeline", "project", "stages"},
-		"cmd/repro":       {"", "config", "crate", "gitrev", "numfmt", "pipeline", "project", "project/revdiff", "serve", "session", "stages"},
+		"cmd/repro":       {"", "config", "crate", "gitrev", "numfmt", "pipeline", "project", "project/revdiff", "project/why", "serve", "session", "stages"},
 		"deploy":          nil,
 	}
 	out, err := exec.Command("go", "list", "-f", `{{.ImportPath}} {{join .Imports " "}}`, "./...").Output()

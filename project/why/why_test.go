@@ -1,4 +1,4 @@
-package main
+package why
 
 import (
 	"encoding/json"
@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/repro-dev/repro/pipeline"
+	"github.com/repro-dev/repro/project"
 )
 
 // TestWhy prints the chain of a metric from a small lock: the stage, its
@@ -32,9 +33,9 @@ func TestWhy(t *testing.T) {
 		d := map[string]string{"digits/load": `{"file":"data/digits.csv.gz"}`, "digits/split": `{"seed":2020,"train_per_class":100}`, "logistic/lbfgs": `{"max_iter":500}`}[stage]
 		return []byte(d), d != ""
 	}
-	w := why{lock: lock, lockName: "repro.quick.lock", reach: reach, defaults: defaults}
+	w := Printer{Lock: lock, LockName: "repro.quick.lock", Reach: reach, Defaults: defaults}
 	var b strings.Builder
-	if err := w.print(&b, "digits.logistic.lbfgs.test_accuracy"); err != nil {
+	if err := w.Print(&b, "digits.logistic.lbfgs.test_accuracy"); err != nil {
 		t.Fatal(err)
 	}
 	want := `digits.logistic.lbfgs.test_accuracy = 0.952381
@@ -58,11 +59,11 @@ data files:
 	// A stage name works too; an unknown name is a usage error with
 	// suggestions.
 	b.Reset()
-	if err := w.print(&b, "digits/split"); err != nil || !strings.HasPrefix(b.String(), "digits/split\nfrom digits/split (key 222222222222)\n") {
+	if err := w.Print(&b, "digits/split"); err != nil || !strings.HasPrefix(b.String(), "digits/split\nfrom digits/split (key 222222222222)\n") {
 		t.Errorf("why digits/split: %v\n%s", err, b.String())
 	}
-	err := w.print(&b, "digits.logistic.lbfgs.test_acc")
-	if _, ok := err.(usageError); !ok || !strings.Contains(err.Error(), "did you mean digits.logistic.lbfgs.test_accuracy") {
+	err := w.Print(&b, "digits.logistic.lbfgs.test_acc")
+	if _, ok := err.(project.UsageError); !ok || !strings.Contains(err.Error(), "did you mean digits.logistic.lbfgs.test_accuracy") {
 		t.Errorf("unknown name: got %v, want a usage error suggesting the metric", err)
 	}
 }

@@ -1,4 +1,4 @@
-package main
+package why
 
 import (
 	"encoding/json"
@@ -42,9 +42,9 @@ func TestWhyNumber(t *testing.T) {
 	if err := os.WriteFile(path, b, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	w := why{lock: lock, lockName: "repro.quick.lock", provPath: path}
+	w := Printer{Lock: lock, LockName: "repro.quick.lock", Provenance: path}
 	var out strings.Builder
-	if err := w.print(&out, "n7"); err != nil {
+	if err := w.Print(&out, "n7"); err != nil {
 		t.Fatal(err)
 	}
 	want := `n7 = 95.2 % (a value)
@@ -67,7 +67,7 @@ data files:
 		"fig:dag": {"fig:dag: figure dag", "from figures/dag (key 777777777777)", "note: the report read output figure.svg 999999999999, repro.quick.lock records 888888888888"},
 	} {
 		out.Reset()
-		if err := w.print(&out, id); err != nil {
+		if err := w.Print(&out, id); err != nil {
 			t.Fatal(err)
 		}
 		for _, s := range wants {
@@ -79,11 +79,11 @@ data files:
 			t.Errorf("why %s prints the report stage's own chain:\n%s", id, out.String())
 		}
 	}
-	if err := w.print(&out, "n99"); err == nil || !strings.Contains(err.Error(), "no number or figure n99") {
+	if err := w.Print(&out, "n99"); err == nil || !strings.Contains(err.Error(), "no number or figure n99") {
 		t.Errorf("unknown id: err = %v", err)
 	}
-	w.provPath = filepath.Join(t.TempDir(), "none.json")
-	if err := w.print(&out, "n7"); err == nil || !strings.Contains(err.Error(), "repro run first") {
+	w.Provenance = filepath.Join(t.TempDir(), "none.json")
+	if err := w.Print(&out, "n7"); err == nil || !strings.Contains(err.Error(), "repro run first") {
 		t.Errorf("no provenance.json: err = %v", err)
 	}
 }
