@@ -2,9 +2,8 @@
 GO      ?= go
 BIN     := bin/repro
 PROFILE ?= default
-KATEX   := node_modules/katex/dist/katex.min.js
 
-.PHONY: all build build-cloud cloudtest report quick test fuzz bench lint clean katex s3test
+.PHONY: all build build-cloud cloudtest report quick test fuzz bench lint clean crate-validator katex-update s3test
 
 all: report
 
@@ -47,30 +46,42 @@ cloudtest:
 	$(GO) vet -tags cloud ./remote ./cmd/repro
 	$(GO) test -tags cloud -count=1 -timeout $(TEST_TIMEOUT) ./remote
 
-# KaTeX renders the report's mathematics; it comes from npm, pinned by
-# package.json and package-lock.json. Without npm the report still builds and
-# shows the TeX source (with one warning).
-katex: $(KATEX)
-$(KATEX): package.json package-lock.json
-	@if command -v npm >/dev/null 2>&1; then \
-		echo "installing KaTeX from npm (package-lock.json)"; \
-		out=$$(npm ci --no-audit --no-fund --loglevel=error 2>&1) || { echo "$$out" >&2; exit 1; }; \
-		touch $(KATEX); \
-	else \
-		echo "warning: npm not found: the report will show TeX source instead of rendered mathematics"; \
-	fi
+# The community validator of RO-Crates (npm's ro-crate, pinned by
+# package.json and package-lock.json), for CI's check of `repro publish`.
+# Nothing else needs npm: the report's KaTeX is committed (third_party/katex).
+CRATE_VALIDATOR := node_modules/ro-crate/package.json
+crate-validator: $(CRATE_VALIDATOR)
+$(CRATE_VALIDATOR): package.json package-lock.json
+	@echo "installing the RO-Crate validator from npm (package-lock.json)"
+	@out=$$(npm ci --no-audit --no-fund --loglevel=error 2>&1) || { echo "$$out" >&2; exit 1; }; \
+	touch $(CRATE_VALIDATOR)
+
+# Replace the committed KaTeX (third_party/katex) by another version from the
+# npm registry: `npm pack` checks the tarball against the registry's
+# integrity hash. Then run `make locks`: the report stage reads these files.
+KATEX_VERSION ?= 0.19.1
+katex-update:
+	@tmp=$$(mktemp -d) && trap 'rm -rf "$$tmp"' EXIT && \
+	(cd "$$tmp" && npm pack --silent katex@$(KATEX_VERSION) >/dev/null && tar -xzf katex-$(KATEX_VERSION).tgz) && \
+	rm -rf third_party/katex/fonts third_party/katex/katex.min.js third_party/katex/katex.min.css && \
+	mkdir -p third_party/katex/fonts && \
+	cp "$$tmp"/package/dist/katex.min.js "$$tmp"/package/dist/katex.min.css third_party/katex/ && \
+	cp "$$tmp"/package/dist/fonts/*.woff2 third_party/katex/fonts/ && \
+	cp "$$tmp"/package/LICENSE third_party/katex/LICENSE && \
+	sed -i '1s/.*/# KaTeX $(KATEX_VERSION)/; s/katex@[0-9][0-9.]*/katex@$(KATEX_VERSION)/' third_party/katex/README.md && \
+	echo "third_party/katex: KaTeX $(KATEX_VERSION); now run make locks"
 
 # Regenerate the whole report; prints the path of the HTML file.
-report: build katex
+report: build
 	./$(BIN) run --profile $(PROFILE)
 
 # A live preview of the report: re-renders on save (README, "Live preview").
 .PHONY: serve
-serve: build katex
+serve: build
 	./$(BIN) serve --profile $(PROFILE)
 
 # The quick profile: the same DAG with tiny grids.
-quick: build katex
+quick: build
 	./$(BIN) run --profile quick
 
 # Regenerate both committed locks (repro.quick.lock, repro.lock) after a
@@ -78,7 +89,7 @@ quick: build katex
 # fails until they match. Cached stages cost nothing; a cold default run is
 # the long part (see README).
 .PHONY: locks
-locks: build katex
+locks: build
 	./$(BIN) run --profile quick -q
 	./$(BIN) run -q
 
@@ -88,7 +99,7 @@ locks: build katex
 # idle.
 TEST_TIMEOUT ?= 30m
 
-test: build katex
+test: build
 	$(GO) vet ./...
 	$(GO) test -timeout $(TEST_TIMEOUT) ./...
 	$(MAKE) fuzz

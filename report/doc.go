@@ -78,10 +78,9 @@
 // KaTeX's CSS is inlined with its woff2 fonts as data: URIs; a TeX error is
 // an error naming the expression and its line. Without KaTeX, math is shown
 // as TeX source in <code class="math"> (and <pre class="math"> for display
-// math) and Render returns one warning. KaTeX comes from npm: `npm ci` at
-// the repository root installs the version pinned in package.json and
-// package-lock.json; KaTeXPaths names the files and LoadKaTeX reads them
-// from an fs.FS.
+// math) and Render returns one warning. The repository keeps a copy of the
+// KaTeX distribution in third_party/katex; KaTeXPaths names the files and
+// LoadKaTeX reads them from an fs.FS.
 //
 // # Layout
 //

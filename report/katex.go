@@ -24,13 +24,13 @@ type KaTeX struct {
 	Fonts map[string][]byte
 }
 
-// KaTeXPaths returns where `npm ci` (run at the repository root, with the
-// committed package.json and package-lock.json) puts the KaTeX files, as
+// KaTeXPaths returns where the repository keeps its copy of the KaTeX
+// distribution (third_party/katex, committed, see its README.md), as
 // slash-separated paths relative to the repository root.
 func KaTeXPaths() (js, css, fontsDir string) {
-	return "node_modules/katex/dist/katex.min.js",
-		"node_modules/katex/dist/katex.min.css",
-		"node_modules/katex/dist/fonts"
+	return "third_party/katex/katex.min.js",
+		"third_party/katex/katex.min.css",
+		"third_party/katex/fonts"
 }
 
 // LoadKaTeX reads the KaTeX files named by KaTeXPaths from fsys (for example
@@ -57,11 +57,11 @@ func readKaTeX(readFile func(string) ([]byte, error)) (*KaTeX, error) {
 	jsPath, cssPath, _ := KaTeXPaths()
 	js, err := readFile(jsPath)
 	if err != nil {
-		return nil, fmt.Errorf("report: KaTeX not installed (run `npm ci` at the repository root): %w", err)
+		return nil, fmt.Errorf("report: KaTeX is missing from the checkout (third_party/katex): %w", err)
 	}
 	css, err := readFile(cssPath)
 	if err != nil {
-		return nil, fmt.Errorf("report: KaTeX not installed (run `npm ci` at the repository root): %w", err)
+		return nil, fmt.Errorf("report: KaTeX is missing from the checkout (third_party/katex): %w", err)
 	}
 	k := &KaTeX{JS: js, CSS: css, Fonts: map[string][]byte{}}
 	for _, m := range fontURLRE.FindAllStringSubmatch(string(css), -1) {

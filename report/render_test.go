@@ -29,14 +29,10 @@ var (
 	katexErr  error
 )
 
-// loadKaTeX returns the KaTeX files installed by `npm ci` at the repository
-// root, or skips the test.
+// loadKaTeX returns the repository's copy of KaTeX (third_party/katex).
 func loadKaTeX(t testing.TB) *KaTeX {
 	t.Helper()
 	katexOnce.Do(func() { katexData, katexErr = LoadKaTeX(os.DirFS("..")) })
-	if errors.Is(katexErr, fs.ErrNotExist) {
-		t.Skipf("KaTeX is not installed: run `npm ci` at the repository root to test math rendering (%v)", katexErr)
-	}
 	if katexErr != nil {
 		t.Fatal(katexErr)
 	}

@@ -16,7 +16,7 @@ import (
 // Env is what the graph needs to know beyond the parameters.
 type Env struct {
 	Profile string   // the parameter profile, shown in the report
-	KaTeX   []string // KaTeX files the report reads (see KaTeXFiles); nil without npm
+	KaTeX   []string // KaTeX files the report reads (see KaTeXFiles)
 	// MNISTDir is the directory of the GoMNIST module (for mnist.enabled),
 	// and MNISTModule its module@version, which names its files in keys.
 	MNISTDir, MNISTModule string

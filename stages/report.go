@@ -75,7 +75,7 @@ type ReportInput struct {
 	Template   pipeline.File
 	Layout     pipeline.File
 	CSS        pipeline.File
-	KaTeX      []pipeline.File // empty when npm has not installed it
+	KaTeX      []pipeline.File // third_party/katex; empty when the checkout lacks it
 }
 
 func values[T any](ins []pipeline.In[T]) []T {
@@ -289,8 +289,8 @@ func bestEpochs(runs []NetRun) []float64 {
 	return out
 }
 
-// KaTeXFiles lists the KaTeX files under root's node_modules that the report
-// stage reads, or nil when npm has not installed them.
+// KaTeXFiles lists the KaTeX files of the repository (third_party/katex)
+// that the report stage reads, or nil when the checkout lacks them.
 func KaTeXFiles(fsys fs.FS) []string {
 	js, css, fonts := report.KaTeXPaths()
 	var out []string
