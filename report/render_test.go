@@ -433,8 +433,8 @@ func TestKaTeXCSSInlined(t *testing.T) {
 
 func TestLoadKaTeXMissing(t *testing.T) {
 	_, err := LoadKaTeX(os.DirFS(t.TempDir()))
-	if !errors.Is(err, fs.ErrNotExist) || !strings.Contains(err.Error(), "npm ci") {
-		t.Errorf("err = %v, want fs.ErrNotExist and a hint to run npm ci", err)
+	if !errors.Is(err, fs.ErrNotExist) || !strings.Contains(err.Error(), "third_party/katex") {
+		t.Errorf("err = %v, want fs.ErrNotExist naming third_party/katex", err)
 	}
 }
 
