@@ -61,7 +61,7 @@ func newStatusCmd(g *globals) *cobra.Command {
 			}
 			// The summary first, then the stages grouped by shared
 			// reasons (every stage with -v).
-			printStatus(out, sts, matched, args, p.profile, verbose)
+			proj.PrintStatus(out, sts, matched, args, p.profile, verbose)
 			return nil
 		},
 	}

@@ -201,8 +201,7 @@ func runDiff(cmd *cobra.Command, g *globals, f *diffFlags, args []string) error 
 	default:
 		// The summary and metrics first, then the stages grouped by
 		// shared reasons (every stage with -v).
-		td := revdiff.TermSafe(revdiff.NumericallyIdentical(d))
-		io.WriteString(out, revdiff.TextWith(td, func(w io.Writer) { printDiffGroups(w, groupDiff(td, f.verbose), f.verbose) }))
+		io.WriteString(out, revdiff.TextGrouped(revdiff.TermSafe(revdiff.NumericallyIdentical(d)), f.verbose))
 	}
 	for _, t := range d.Trust {
 		fmt.Fprintf(os.Stderr, "repro: diff: trust changed: %s\n", proj.TermText(t))

@@ -97,7 +97,7 @@ func runRun(cmd *cobra.Command, g *globals, f *runFlags, patterns []string) erro
 			return err
 		}
 		proj.UserParamNames(sts, p.params, g.graphBuilder(p.root))
-		printDryRun(stdout, sts, matched, patterns, f.force, f.verbose)
+		proj.PrintDryRun(stdout, sts, matched, patterns, f.force, f.verbose)
 		return nil
 	}
 	res, runErr := p.Run(cmd.Context(), sel, proj.RunOptions{Jobs: f.jobs, Force: f.force, Shard: shard,

@@ -2,7 +2,6 @@ package main
 
 import (
 	"bytes"
-	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -10,42 +9,6 @@ import (
 	"github.com/repro-dev/repro/pipeline"
 	proj "github.com/repro-dev/repro/project"
 )
-
-// status 'figures/*' counts the figures it matched, and the upstream
-// stages they need on a line of their own (issue 27, item 3); run --dry-run
-// says the same in groups rather than a line per stage (item 8).
-func TestStatusMatchedApartFromUpstream(t *testing.T) {
-	sts := []pipeline.StageStatus{
-		{Stage: "terrain/load", State: pipeline.StateStale, Reasons: []string{"missing output: not in the run cache"}},
-		{Stage: "terrain/split", State: pipeline.StateMayRerun, Reasons: []string{"upstream terrain/load is stale"}},
-		{Stage: "digits/load", State: pipeline.StateFresh},
-	}
-	matched := map[string]bool{}
-	for _, f := range []string{"schedule", "terrain-split", "digit-samples"} {
-		st := pipeline.StageStatus{Stage: "figures/" + f, State: pipeline.StateMayRerun, Reasons: []string{"upstream terrain/load is stale"}}
-		if f == "schedule" {
-			st.State, st.Reasons = pipeline.StateStale, []string{"params: schedule.lr0 0.1 -> 0.2"}
-		}
-		if f == "digit-samples" {
-			st.State, st.Reasons = pipeline.StateFresh, nil
-		}
-		sts = append(sts, st)
-		matched[st.Stage] = true
-	}
-	var b bytes.Buffer
-	for _, verbose := range []bool{false, true} {
-		fmt.Fprintf(&b, "$ repro status 'figures/*' (verbose %v)\n", verbose)
-		printStatus(&b, sts, matched, []string{"figures/*"}, "default", verbose)
-	}
-	b.WriteString("$ repro run --dry-run 'figures/*'\n")
-	printDryRun(&b, sts, matched, []string{"figures/*"}, false, false)
-	b.WriteString("$ repro run --dry-run --force 'figures/*'\n")
-	printDryRun(&b, sts, matched, []string{"figures/*"}, true, false)
-	golden(t, "status-matched.golden", b.Bytes())
-	if !strings.Contains(b.String(), "1 stale, 1 may rerun, 1 fresh (3 stages matching figures/*, profile default)\n") {
-		t.Errorf("the summary does not count the matched stages alone:\n%s", b.String())
-	}
-}
 
 // A suggestion never repeats the pattern it is for (issue 27: `status
 // 'neural/*'` answered "did you mean neural/*?").

@@ -138,19 +138,7 @@ func TestMarkReportGolden(t *testing.T) {
 		t.Fatal(err)
 	}
 	got := MarkReport(pageB, n, "HEAD~1 (aaaaaaa)", "HEAD <bbbbbbb>")
-	golden := filepath.Join("testdata", "marked-report.golden.html")
-	if *update {
-		if err := os.WriteFile(golden, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	want, err := os.ReadFile(golden)
-	if err != nil {
-		t.Fatalf("%v (run with -update to create it)", err)
-	}
-	if !bytes.Equal(got, want) {
-		t.Errorf("marked report differs from %s (rerun with -update and review the diff):\n%s", golden, got)
-	}
+	golden(t, "marked-report.golden.html", got)
 	s := string(got)
 	for _, w := range []string{
 		`<del class="repro-was" title="A: 0.0446">0.0446</del> <span class="num repro-changed" data-prov="n3" tabindex="0" title="how n3"><ins>0.0345</ins></span>`,

@@ -1,9 +1,8 @@
-package main
+package revdiff
 
 import (
 	"bytes"
 	"encoding/json"
-	"io"
 	"strings"
 	"testing"
 
@@ -11,7 +10,6 @@ import (
 	"github.com/yuin/goldmark/extension"
 
 	"github.com/repro-dev/repro/pipeline"
-	"github.com/repro-dev/repro/project/revdiff"
 )
 
 // A hostile lock and parameter file, end to end: a stage name that tries
@@ -31,7 +29,7 @@ func TestDiffHostileTextEscaped(t *testing.T) {
 	d := pipeline.DiffLocks(a, b)
 	d.A.Label, d.B.Label = "A\x1b]0;title\x07", "B"
 	d.SetTrust(map[string]string{"store.remote": `""`}, map[string]string{"store.remote": `"file:///x\n::error::y"`})
-	for _, out := range []string{revdiff.Text(d), revdiff.TextWith(revdiff.TermSafe(d), func(w io.Writer) { printDiffGroups(w, groupDiff(revdiff.TermSafe(d), true), true) })} {
+	for _, out := range []string{Text(d), TextGrouped(TermSafe(d), true)} {
 		if strings.ContainsAny(out, "\x1b\x07\r") {
 			t.Errorf("text diff holds a control character:\n%q", out)
 		}
@@ -46,7 +44,7 @@ func TestDiffHostileTextEscaped(t *testing.T) {
 		}
 	}
 	var rendered bytes.Buffer
-	if err := goldmark.New(goldmark.WithExtensions(extension.GFM)).Convert([]byte(revdiff.Markdown(d)), &rendered); err != nil {
+	if err := goldmark.New(goldmark.WithExtensions(extension.GFM)).Convert([]byte(Markdown(d)), &rendered); err != nil {
 		t.Fatal(err)
 	}
 	html := rendered.String()
