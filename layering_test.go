@@ -23,7 +23,7 @@ func TestLayering(t *testing.T) {
 		"remote":          {"pipeline"},
 		"config":          {"models", "pipeline"},
 		"stages":          {"config", "data", "models", "numfmt", "pipeline", "plots", "report", "session"},
-		"gitrev":          nil,
+		"gitrev":          {"numfmt"},
 		"session":         {"pipeline"},
 		"crate":           nil,
 		"project":         {"", "config", "crate", "gitrev", "gobuild", "numfmt", "pipeline", "remote", "session", "stages"},

@@ -1,6 +1,8 @@
-// Package gitrev reads a project's files at a git revision, without a
-// checkout, and runs the project's command as built from a revision, in a
-// throwaway worktree: what `repro diff` needs of git.
+// Package gitrev is what the commands need of git: a project's files at a
+// revision, without a checkout, and the project's command as built from a
+// revision, run in a throwaway worktree (`repro diff`); the revisions a
+// user is likely to mean (completion); whether the checkout has
+// uncommitted changes (`repro version`, `repro publish`).
 package gitrev
 
 import (

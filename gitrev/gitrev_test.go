@@ -74,3 +74,40 @@ func TestRunAtNeedsTheCommand(t *testing.T) {
 		t.Errorf("worktrees left: %s", out)
 	}
 }
+
+// Revisions lists HEAD, HEAD~N as far as the history goes, branches, tags
+// and the recent commits; Modified sees an uncommitted change.
+func TestRevisionsAndModified(t *testing.T) {
+	r := repo(t)
+	if m, err := r.Modified(); err != nil || m {
+		t.Fatalf("Modified() of a clean checkout = %v, %v", m, err)
+	}
+	r.Git("tag", "v1")
+	r.Git("commit", "-q", "--allow-empty", "-m", "two")
+	r.Git("branch", "feature")
+	revs, err := r.Revisions(5, 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	head, _ := r.Git("rev-parse", "--short", "HEAD")
+	got := map[string]string{}
+	for _, rv := range revs {
+		got[rv.Name] = rv.What
+	}
+	want := map[string]string{"HEAD": "the last commit", "HEAD~1": "1 commit before HEAD", "feature": "branch", "v1": "tag", head: "two"}
+	for n, w := range want {
+		if got[n] != w {
+			t.Errorf("revision %s: %q, want %q (all: %v)", n, got[n], w, revs)
+		}
+	}
+	if _, ok := got["HEAD~2"]; ok {
+		t.Errorf("HEAD~2 listed in a history of two commits: %v", revs)
+	}
+	os.WriteFile(filepath.Join(r.Dir, "a.txt"), []byte("changed\n"), 0o644)
+	if m, err := r.Modified(); err != nil || !m {
+		t.Errorf("Modified() after an edit = %v, %v", m, err)
+	}
+	if _, err := (Repo{Dir: t.TempDir()}).Revisions(5, 10); err == nil {
+		t.Error("Revisions outside a repository: no error")
+	}
+}

@@ -114,10 +114,7 @@ func Open(opts Options) (*Project, error) {
 // LockPath is repro.lock for the default profile, repro.<profile>.lock
 // otherwise.
 func (p *Project) LockPath() string {
-	if p.Profile == "default" {
-		return filepath.Join(p.Root, "repro.lock")
-	}
-	return filepath.Join(p.Root, "repro."+p.Profile+".lock")
+	return filepath.Join(p.Root, Options{Profile: p.Profile}.LockName())
 }
 
 // Warn prints the project's warnings.

@@ -1,23 +1,18 @@
 package main
 
 import (
-	"fmt"
 	"maps"
-	"os"
 	"path/filepath"
 	"slices"
 	"sort"
-	"strconv"
 	"strings"
 
 	"github.com/spf13/cobra"
 
 	"github.com/repro-dev/repro/config"
 	"github.com/repro-dev/repro/gitrev"
-	"github.com/repro-dev/repro/numfmt"
 	"github.com/repro-dev/repro/pipeline"
 	proj "github.com/repro-dev/repro/project"
-	"github.com/repro-dev/repro/stages"
 )
 
 // Shell completion (repro completion bash|zsh|fish|powershell): stage names
@@ -25,35 +20,12 @@ import (
 // keys for --set, the values of enumerated flags, and for `repro diff` its
 // revisions and the metric names of --fail-on.
 
-// stageNames lists the stages of the project's graph under the current
-// flags, without the store or the code fingerprints (completion must be
-// quick and must not fail loudly).
-func (g *globals) stageNames() []string {
-	root, err := filepath.Abs(g.dir)
-	if err != nil {
-		return nil
-	}
-	params, err := config.Load(config.Options{Dir: root, Profile: g.profile, Environ: os.Environ(), Set: g.set})
-	if err != nil {
-		return nil
-	}
-	graph, err := stages.Build(params, stages.Env{Profile: g.profileName(), KaTeX: stages.KaTeXFiles(os.DirFS(root)), MaxStages: g.maxStages})
-	if err != nil {
-		return nil
-	}
-	var names []string
-	for _, s := range graph.Stages() {
-		names = append(names, s.Name)
-	}
-	return names
-}
-
 // completeStages completes a stage name or pattern: the families
 // ("neural/regression/*") and the stages under what is typed so far, one
 // "/" segment at a time, so that a grid of hundreds of points stays
 // navigable.
 func (g *globals) completeStages(toComplete string, patterns bool) []string {
-	return completeFrom(g.stageNames(), toComplete, patterns)
+	return completeFrom(g.opts().StageNames(), toComplete, patterns)
 }
 
 // completeFrom is completeStages over the given stage names. A family
@@ -97,45 +69,20 @@ const (
 )
 
 // revisions lists what `repro diff` takes as a revision, each with a
-// description after a tab: HEAD and HEAD~1..HEAD~5 (as far as the history
-// goes), the branches and tags
-// (local and remote-tracking), and the short hashes of the last commits of
-// the log (with their subjects). Nothing outside a git repository.
+// description after a tab (gitrev.Repo.Revisions); nothing outside a git
+// repository.
 func (g *globals) revisions() []string {
 	root, err := filepath.Abs(g.dir)
 	if err != nil {
 		return nil
 	}
-	repo := gitrev.Repo{Dir: root}
-	log, err := repo.Git("log", "-n", strconv.Itoa(recentCommits), "--format=%h%x09%s")
+	revs, err := gitrev.Repo{Dir: root}.Revisions(headSteps, recentCommits)
 	if err != nil {
 		return nil // not a repository, or no commit yet
 	}
-	lines := strings.Split(log, "\n")
-	out := []string{"HEAD\tthe last commit"}
-	for i := 1; i <= min(headSteps, len(lines)-1); i++ { // no HEAD~N beyond the first commit
-		out = append(out, fmt.Sprintf("HEAD~%d\t%d %s before HEAD", i, i, numfmt.Plural(i, "commit", "commits")))
-	}
-	if refs, err := repo.Git("for-each-ref", "--format=%(refname:short)%09%(refname)", "refs/heads", "refs/tags", "refs/remotes"); err == nil {
-		for _, l := range strings.Split(refs, "\n") {
-			short, full, ok := strings.Cut(l, "\t")
-			if !ok || strings.HasSuffix(full, "/HEAD") {
-				continue
-			}
-			what := "branch"
-			switch {
-			case strings.HasPrefix(full, "refs/tags/"):
-				what = "tag"
-			case strings.HasPrefix(full, "refs/remotes/"):
-				what = "remote branch"
-			}
-			out = append(out, short+"\t"+what)
-		}
-	}
-	for _, l := range lines {
-		if h, subject, ok := strings.Cut(l, "\t"); ok {
-			out = append(out, h+"\t"+proj.TermText(subject))
-		}
+	var out []string
+	for _, r := range revs {
+		out = append(out, r.Name+"\t"+proj.TermText(r.What))
 	}
 	return out
 }
@@ -163,7 +110,7 @@ func (g *globals) revisionArgs(cmd *cobra.Command, args []string, toComplete str
 // metricNames are the metrics of the profile's lock in the working tree
 // (the last run), as `repro metrics` prints them.
 func (g *globals) metricNames() []string {
-	l, err := pipeline.ReadLock(filepath.Join(g.dir, g.lockName()))
+	l, err := pipeline.ReadLock(filepath.Join(g.dir, g.opts().LockName()))
 	if err != nil {
 		return nil
 	}

@@ -116,14 +116,6 @@ Exit codes: 0 no rule violated, 1 a rule violated (or an error), 2 bad usage
 	return cmd
 }
 
-// lockName is the profile's lock file: repro.lock, or repro.<profile>.lock.
-func (g *globals) lockName() string {
-	if g.profile != "" && g.profile != "default" {
-		return "repro." + g.profile + ".lock"
-	}
-	return "repro.lock"
-}
-
 // runDiff is `repro diff`: it reads both sides (project/revdiff), checks
 // the rules, writes the HTML page if asked, and prints the diff.
 func runDiff(cmd *cobra.Command, g *globals, f *diffFlags, args []string) error {
@@ -143,7 +135,7 @@ func runDiff(cmd *cobra.Command, g *globals, f *diffFlags, args []string) error 
 	if err != nil {
 		return usageError{Err: err}
 	}
-	lockName := g.lockName()
+	lockName := g.opts().LockName()
 	revA := "HEAD"
 	if len(args) > 0 {
 		revA = args[0]
