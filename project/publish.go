@@ -1,8 +1,10 @@
 package project
 
 import (
+	"errors"
 	"fmt"
 	"html"
+	"io/fs"
 	"maps"
 	"os"
 	"path"
@@ -16,11 +18,50 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	"github.com/repro-dev/repro/crate"
-	"github.com/repro-dev/repro/gitrev"
 	"github.com/repro-dev/repro/pipeline"
 	"github.com/repro-dev/repro/session"
 	"github.com/repro-dev/repro/stages"
 )
+
+// Publish writes the last run of p's profile into dir as an RO-Crate
+// (Crate, crate.Write) and checks it (crate.Check). dir must be missing,
+// empty, or a crate an earlier Publish wrote, which it replaces; anything
+// else is a UsageError. It returns how many files and directories the
+// crate holds and how many stages it describes (as actions).
+func (p *Project) Publish(dir, license string, authors []string) (files, actions int, err error) {
+	run, err := p.Crate(license, authors)
+	if err != nil {
+		return 0, 0, err
+	}
+	if err := clearCrateDir(dir); err != nil {
+		return 0, 0, err
+	}
+	c, err := crate.Write(dir, run)
+	if err != nil {
+		return 0, 0, err
+	}
+	if errs := crate.Check(dir); len(errs) > 0 {
+		return 0, 0, fmt.Errorf("publish: the crate fails its own check: %w", errors.Join(errs...))
+	}
+	parts, _ := c.Root["hasPart"].([]any)
+	return len(parts), len(run.Stages), nil
+}
+
+// clearCrateDir refuses a dir that holds anything but an earlier crate,
+// and removes an earlier crate.
+func clearCrateDir(dir string) error {
+	ents, err := os.ReadDir(dir)
+	if errors.Is(err, fs.ErrNotExist) || err == nil && len(ents) == 0 {
+		return nil
+	}
+	if err != nil {
+		return UsageError{err}
+	}
+	if _, err := os.Lstat(filepath.Join(dir, crate.MetadataFile)); err != nil {
+		return Usagef("%s is not empty and holds no %s: publish writes into a new or empty directory", dir, crate.MetadataFile)
+	}
+	return os.RemoveAll(dir)
+}
 
 // Crate describes the last run of p's profile, for an RO-Crate (repro publish): its lock, the stored
 // outputs it names, the exported report, the data files and the code.
@@ -38,7 +79,7 @@ func (p *Project) Crate(license string, authors []string) (*crate.Run, error) {
 	}
 	r := &crate.Run{License: license, Authors: authors, Date: time.Now(), Profile: p.Profile,
 		Toolchain: lock.Toolchain, Parameters: params}
-	r.Commit, r.Modified, r.CommitSource = publishCommit(p.Root)
+	r.Commit, r.Modified, r.CommitSource = Commit(p.Root)
 	if bi, ok := debug.ReadBuildInfo(); ok {
 		for _, d := range bi.Deps {
 			m := crate.Module{Path: d.Path, Version: d.Version}
@@ -119,31 +160,6 @@ func (p *Project) publishReport(lock *pipeline.Lock) ([]byte, error) {
 	}
 	exp := stages.RunExport{Root: p.Root, Store: p.Store, Graph: p.Graph, LockPath: p.LockPath(), Profile: p.Profile, State: st}
 	return []byte(exp.Fill(b)), nil
-}
-
-// publishCommit finds the code's commit as `repro version` does: the
-// binary's build stamp, else git in the checkout.
-func publishCommit(root string) (commit string, modified bool, source string) {
-	if bi, ok := debug.ReadBuildInfo(); ok {
-		for _, s := range bi.Settings {
-			switch s.Key {
-			case "vcs.revision":
-				commit = s.Value
-			case "vcs.modified":
-				modified = s.Value == "true"
-			}
-		}
-		if commit != "" {
-			return commit, modified, "the binary's build stamp"
-		}
-	}
-	repo := gitrev.Repo{Dir: root}
-	head, err := repo.Commit("HEAD")
-	if err != nil {
-		return "", false, ""
-	}
-	st, err := repo.Git("status", "--porcelain", "--untracked-files=no")
-	return head, err != nil || st != "", "git in the checkout"
 }
 
 // publishSigners returns, for a stage key, the key id that signed the

@@ -1,10 +1,7 @@
 package main
 
 import (
-	"bytes"
 	"fmt"
-	"io/fs"
-	"os"
 	"path/filepath"
 	"runtime"
 	"runtime/debug"
@@ -12,9 +9,9 @@ import (
 
 	"github.com/spf13/cobra"
 
-	repro "github.com/repro-dev/repro"
 	"github.com/repro-dev/repro/gitrev"
 	"github.com/repro-dev/repro/pipeline"
+	proj "github.com/repro-dev/repro/project"
 )
 
 func newVersionCmd() *cobra.Command {
@@ -50,25 +47,18 @@ is the checkout's.`,
 // checkout at dir (see checkoutText).
 func versionText(bi *debug.BuildInfo, dir string) string {
 	var b strings.Builder
-	version, commit, modified := "(devel)", "", ""
-	if bi != nil {
-		if bi.Main.Version != "" {
-			version = bi.Main.Version
-		}
-		for _, s := range bi.Settings {
-			switch s.Key {
-			case "vcs.revision":
-				commit = s.Value
-			case "vcs.modified":
-				if s.Value == "true" {
-					modified = " (modified)"
-				}
-			}
-		}
+	version := "(devel)"
+	if bi != nil && bi.Main.Version != "" {
+		version = bi.Main.Version
 	}
+	commit, modified := proj.BuildCommit(bi)
 	fmt.Fprintf(&b, "repro %s\n", version)
 	if commit != "" {
-		fmt.Fprintf(&b, "commit %s%s\n", commit, modified)
+		fmt.Fprintf(&b, "commit %s", commit)
+		if modified {
+			b.WriteString(" (modified)")
+		}
+		b.WriteString("\n")
 	} else {
 		b.WriteString("commit unknown: this binary carries no version-control stamp (built with -buildvcs=false, as GOFLAGS sets it on many CI machines, or by go run, or outside a git checkout)\n")
 		b.WriteString(checkoutText(dir))
@@ -92,13 +82,13 @@ func checkoutText(dir string) string {
 		return fmt.Sprintf("checkout: none (%v)\n", err)
 	}
 	state := ""
-	if st, err := repo.Git("status", "--porcelain", "--untracked-files=no"); err != nil {
+	if m, err := repo.Modified(); err != nil {
 		state = " (state unknown: " + err.Error() + ")"
-	} else if st != "" {
+	} else if m {
 		state = " (modified: uncommitted changes)"
 	}
 	s := fmt.Sprintf("checkout %s%s, by git in %s\n", head, state, dir)
-	switch n, total := sourceDiffers(dir); {
+	switch n, total := proj.SourceDiffers(dir); {
 	case total == 0:
 	case n == 0:
 		s += "         this binary's Go source is the checkout's\n"
@@ -106,26 +96,4 @@ func checkoutText(dir string) string {
 		s += fmt.Sprintf("         this binary's Go source differs from the checkout's in %d of %d files (make build)\n", n, total)
 	}
 	return s
-}
-
-// sourceDiffers counts the files of the binary's embedded module source
-// whose bytes differ from (or are missing in) dir, of all of them; total
-// is 0 when dir holds no go.mod (not the module's checkout).
-func sourceDiffers(dir string) (n, total int) {
-	if _, err := os.Stat(filepath.Join(dir, "go.mod")); err != nil {
-		return 0, 0
-	}
-	fs.WalkDir(repro.Source, ".", func(p string, d fs.DirEntry, err error) error {
-		if err != nil || d.IsDir() {
-			return nil
-		}
-		total++
-		want, _ := fs.ReadFile(repro.Source, p)
-		got, err := os.ReadFile(filepath.Join(dir, filepath.FromSlash(p)))
-		if err != nil || !bytes.Equal(got, want) {
-			n++
-		}
-		return nil
-	})
-	return n, total
 }
