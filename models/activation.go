@@ -34,6 +34,26 @@ func (a Activation) Name() string {
 	return string(a)
 }
 
+// TeX is the activation's formula in TeX, without the dollar signs, as
+// the report's Methods section writes it (α is the slope of LeakyReLU,
+// NetConfig.LeakyAlpha). An activation added to HiddenActivations needs a
+// case here for the report to name it with its formula.
+func (a Activation) TeX() string {
+	switch a {
+	case Identity:
+		return `z`
+	case Sigmoid:
+		return `\sigma(z) = 1/(1+e^{-z})`
+	case ReLU:
+		return `\max(0, z)`
+	case LeakyReLU:
+		return `\max(0, z) + \alpha \min(0, z)`
+	case Softmax:
+		return `a_k = e^{z_k} / \sum_j e^{z_j}`
+	}
+	return ""
+}
+
 // DefaultLeakyAlpha is the slope of LeakyReLU for negative inputs when
 // NetConfig.LeakyAlpha is 0.
 const DefaultLeakyAlpha = 0.01

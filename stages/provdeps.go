@@ -23,6 +23,7 @@ var provDeps = map[string][]string{
 	"EpochsAttribution":     {"Cls", "Pub"},
 	"EpochsDiscussion":      {"Cls", "Pub"},
 	"FlaggedEdges":          {"Cls", "Extra", "Keras", "KerasLong", "LogSGD", "Reg", "Ridge", "SGD"},
+	"HiddenActivations":     {"Cls", "Reg"},
 	"InitSentence":          {"DSplit", "InitChecks", "P", "Placed", "Split"},
 	"KerasExplained":        {"DSplit", "Keras", "KerasLong", "KerasRaw", "P", "Pub", "Split"},
 	"LBFGSCI":               {"LBFGS", "P", "Split"},

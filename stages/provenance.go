@@ -472,10 +472,14 @@ func indexless(p *parse.PipeNode) *parse.PipeNode {
 	return p
 }
 
+// literal is text a template action prints whose digits are none of the
+// results (a formula's constants, say): mark prints it as it is.
+type literal string
+
 // mark is the template function appended to every printing action.
 func (pv *provenance) mark(action int, dot, v any) string {
 	s := fmt.Sprint(v)
-	if action < 0 || action >= len(pv.actions) || pv.actions[action].skip {
+	if _, ok := v.(literal); ok || action < 0 || action >= len(pv.actions) || pv.actions[action].skip {
 		return s
 	}
 	a := &pv.actions[action]
