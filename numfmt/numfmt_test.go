@@ -31,3 +31,16 @@ func TestPlural(t *testing.T) {
 		t.Error("Plural")
 	}
 }
+
+func TestParseBytes(t *testing.T) {
+	for in, want := range map[string]int64{"": 0, "1B": 1, "2GB": 2e9, "1.5G": 15e8, "500MiB": 500 << 20, "4096": 4096, "3 kB": 3000} {
+		if got, err := ParseBytes(in); err != nil || got != want {
+			t.Errorf("ParseBytes(%q) = %d, %v; want %d", in, got, err, want)
+		}
+	}
+	for _, bad := range []string{"-1", "0", "lots", "1e400", "GB"} {
+		if _, err := ParseBytes(bad); err == nil {
+			t.Errorf("ParseBytes(%q): no error", bad)
+		}
+	}
+}

@@ -1109,16 +1109,3 @@ func TestGCBoundsTheStore(t *testing.T) {
 		t.Errorf("after gc the default degree reran %v, want only the dropped terrain/design", sum.Ran)
 	}
 }
-
-func TestParseSize(t *testing.T) {
-	for in, want := range map[string]int64{"": 0, "1B": 1, "2GB": 2e9, "1.5G": 15e8, "500MiB": 500 << 20, "4096": 4096, "3 kB": 3000} {
-		if got, err := parseSize(in); err != nil || got != want {
-			t.Errorf("parseSize(%q) = %d, %v; want %d", in, got, err, want)
-		}
-	}
-	for _, bad := range []string{"-1", "0", "lots", "1e400", "GB"} {
-		if _, err := parseSize(bad); err == nil {
-			t.Errorf("parseSize(%q): no error", bad)
-		}
-	}
-}

@@ -3,10 +3,8 @@ package main
 import (
 	"errors"
 	"fmt"
-	"math"
+	"io"
 	"os"
-	"strconv"
-	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -168,7 +166,7 @@ what would be removed and remove nothing.`,
 			if keepDays < 0 {
 				return usagef("--keep-days %d: want a number of days >= 0", keepDays)
 			}
-			budget, err := parseSize(maxSize)
+			budget, err := numfmt.ParseBytes(maxSize)
 			if err != nil {
 				return usagef("--max-size %q: %v", maxSize, err)
 			}
@@ -176,54 +174,12 @@ what would be removed and remove nothing.`,
 			if err != nil {
 				return err
 			}
-			unlock, err := p.store.Lock(cmd.Context(), func(msg string) { fmt.Fprintln(os.Stderr, "repro:", msg) })
+			r, err := p.GC(cmd.Context(), pipeline.TrimPolicy{MaxAge: time.Duration(keepDays) * 24 * time.Hour, MaxBytes: budget, DryRun: dry},
+				func(msg string) { fmt.Fprintln(os.Stderr, "repro:", msg) })
 			if err != nil {
 				return err
 			}
-			defer unlock()
-			keep, keepKeys := p.Committed()
-			out := cmd.OutOrStdout()
-			verb := "removed"
-			if dry {
-				verb = "would remove"
-			}
-			if keepDays > 0 || budget > 0 {
-				tr, err := p.store.Trim(pipeline.TrimPolicy{MaxAge: time.Duration(keepDays) * 24 * time.Hour, MaxBytes: budget, Keep: keepKeys, DryRun: dry})
-				if err != nil {
-					return err
-				}
-				fmt.Fprintf(out, "%s %d run-cache entries used least recently (%s only they referenced)\n", verb, len(tr.Keys), numfmt.Bytes(tr.Bytes))
-			}
-			before, err := p.store.Objects()
-			if err != nil {
-				return err
-			}
-			removed, size, err := p.store.GC(keep, dry)
-			if err != nil {
-				return err
-			}
-			if dry {
-				for _, h := range removed {
-					fmt.Fprintf(out, "would remove %s (%s)\n", h, numfmt.Bytes(before[h]))
-				}
-			}
-			var total int64
-			for _, s := range before {
-				total += s
-			}
-			// Temporary files of interrupted writes: no writer is running,
-			// since every writer holds the store lock we hold.
-			temps, tempSize := p.store.SweepTemp(dry)
-			if dry {
-				for _, t := range temps {
-					fmt.Fprintf(out, "would remove %s (temporary file of an interrupted write)\n", t)
-				}
-			}
-			fmt.Fprintf(out, "%s %d of %d objects (%s of %s); %d objects (%s) kept\n",
-				verb, len(removed), len(before), numfmt.Bytes(size), numfmt.Bytes(total), len(before)-len(removed), numfmt.Bytes(total-size))
-			if len(temps) > 0 {
-				fmt.Fprintf(out, "%s %d temporary files left by interrupted runs (%s)\n", verb, len(temps), numfmt.Bytes(tempSize))
-			}
+			printGC(cmd.OutOrStdout(), r, dry)
 			return nil
 		},
 	}
@@ -233,26 +189,30 @@ what would be removed and remove nothing.`,
 	return cmd
 }
 
-// parseSize reads a size such as 500000, 2GB, 1.5G or 500MiB ("" is 0).
-func parseSize(s string) (int64, error) {
-	if s == "" {
-		return 0, nil
+// printGC says what gc removed (with dry, would remove).
+func printGC(out io.Writer, r *proj.GCResult, dry bool) {
+	verb := "removed"
+	if dry {
+		verb = "would remove"
 	}
-	units := []struct {
-		suffix string
-		mult   float64
-	}{{"KiB", 1 << 10}, {"MiB", 1 << 20}, {"GiB", 1 << 30}, {"TiB", 1 << 40}, {"kB", 1e3}, {"KB", 1e3}, {"MB", 1e6}, {"GB", 1e9}, {"TB", 1e12}, {"k", 1e3}, {"K", 1e3}, {"M", 1e6}, {"G", 1e9}, {"T", 1e12}, {"B", 1}}
-	mult := 1.0
-	num := strings.TrimSpace(s)
-	for _, u := range units {
-		if n, ok := strings.CutSuffix(num, u.suffix); ok {
-			num, mult = strings.TrimSpace(n), u.mult
-			break
+	if r.Trimmed != nil {
+		fmt.Fprintf(out, "%s %d run-cache entries used least recently (%s only they referenced)\n", verb, len(r.Trimmed.Keys), numfmt.Bytes(r.Trimmed.Bytes))
+	}
+	if dry {
+		for _, h := range r.Removed {
+			fmt.Fprintf(out, "would remove %s (%s)\n", h, numfmt.Bytes(r.Objects[h]))
+		}
+		for _, t := range r.Temps {
+			fmt.Fprintf(out, "would remove %s (temporary file of an interrupted write)\n", t)
 		}
 	}
-	v, err := strconv.ParseFloat(num, 64)
-	if err != nil || v <= 0 || math.IsInf(v*mult, 0) || v*mult > math.MaxInt64/2 {
-		return 0, fmt.Errorf("want a positive size such as 2GB or 500MiB")
+	var total int64
+	for _, s := range r.Objects {
+		total += s
 	}
-	return int64(v * mult), nil
+	fmt.Fprintf(out, "%s %d of %d objects (%s of %s); %d objects (%s) kept\n",
+		verb, len(r.Removed), len(r.Objects), numfmt.Bytes(r.RemovedBytes), numfmt.Bytes(total), len(r.Objects)-len(r.Removed), numfmt.Bytes(total-r.RemovedBytes))
+	if len(r.Temps) > 0 {
+		fmt.Fprintf(out, "%s %d temporary files left by interrupted runs (%s)\n", verb, len(r.Temps), numfmt.Bytes(r.TempBytes))
+	}
 }
