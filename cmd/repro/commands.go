@@ -5,8 +5,6 @@ import (
 	"fmt"
 	"io"
 	"maps"
-	"os"
-	"path/filepath"
 	"slices"
 	"strings"
 
@@ -17,7 +15,6 @@ import (
 	"github.com/repro-dev/repro/numfmt"
 	"github.com/repro-dev/repro/pipeline"
 	proj "github.com/repro-dev/repro/project"
-	"github.com/repro-dev/repro/session"
 )
 
 func newStatusCmd(g *globals) *cobra.Command {
@@ -84,41 +81,7 @@ func newDagCmd(g *globals) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			out := cmd.OutOrStdout()
-			switch format {
-			case "text":
-				for _, s := range p.graph.Stages() {
-					if len(s.Deps) == 0 {
-						fmt.Fprintf(out, "%s\n", s.Name)
-					} else {
-						fmt.Fprintf(out, "%s <- %s\n", s.Name, strings.Join(s.Deps, ", "))
-					}
-				}
-			case "dot":
-				fmt.Fprintln(out, "digraph repro {\n  rankdir=LR;\n  node [shape=box, fontname=\"sans-serif\"];")
-				for _, s := range p.graph.Stages() {
-					fmt.Fprintf(out, "  %q;\n", s.Name)
-					for _, d := range s.Deps {
-						fmt.Fprintf(out, "  %q -> %q;\n", d, s.Name)
-					}
-				}
-				fmt.Fprintln(out, "}")
-			case "mermaid":
-				fmt.Fprintln(out, "flowchart LR")
-				ids := map[string]string{}
-				for i, s := range p.graph.Stages() {
-					ids[s.Name] = fmt.Sprintf("s%d", i)
-					fmt.Fprintf(out, "  %s[\"%s\"]\n", ids[s.Name], s.Name)
-				}
-				for _, s := range p.graph.Stages() {
-					for _, d := range s.Deps {
-						fmt.Fprintf(out, "  %s --> %s\n", ids[d], ids[s.Name])
-					}
-				}
-			default:
-				return usagef("--format %q: want text, dot or mermaid", format)
-			}
-			return nil
+			return proj.WriteDAG(cmd.OutOrStdout(), p.graph, format)
 		},
 	}
 	cmd.Flags().StringVar(&format, "format", "text", "text, dot or mermaid")
@@ -146,24 +109,10 @@ func newShowCmd(g *globals) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			sts, err := p.engine.Status([]*pipeline.Stage{s}, lock)
-			if err != nil {
-				// Status needs upstream stages; show the lock entry anyway.
-				sts = nil
-			}
-			if sel, err := p.graph.Select([]string{s.Name}); err == nil {
-				if all, err := p.engine.Status(sel, lock); err == nil {
-					sts = all[len(all)-1:]
-				}
-			}
+			sts := p.StatusOf(s, lock)
 			proj.UserParamNames(sts, p.params, g.graphBuilder(p.root))
 			ls := lock.Stages[s.Name]
-			var last *session.StageState
-			if st, err := session.ReadState(p.store.Dir, p.profile); err == nil {
-				if x, ok := st.Stages[s.Name]; ok {
-					last = &x
-				}
-			}
+			last := p.LastRun(s.Name)
 			out := cmd.OutOrStdout()
 			if asJSON {
 				m := map[string]any{"stage": s.Name, "deps": s.Deps, "files": s.Files, "func": s.Run.Name(), "lock": ls, "last_run": last}
@@ -252,16 +201,12 @@ func showOutputs(out io.Writer, p *project, outputs map[string]string) {
 		w = max(w, len(n))
 	}
 	for _, n := range slices.Sorted(maps.Keys(outputs)) {
-		h := outputs[n]
-		path := filepath.Join(p.store.Dir, "objects", h[:min(2, len(h))], h)
-		size := "not in the store"
-		if fi, err := os.Stat(path); err == nil {
-			size = numfmt.Bytes(fi.Size())
+		path, size, ok := p.ObjectFile(outputs[n])
+		sizeText := "not in the store"
+		if ok {
+			sizeText = numfmt.Bytes(size)
 		}
-		if rel, err := filepath.Rel(p.root, path); err == nil && !strings.HasPrefix(rel, "..") {
-			path = rel
-		}
-		fmt.Fprintf(out, "  %-*s  %s  (%s)\n", w, n, path, size)
+		fmt.Fprintf(out, "  %-*s  %s  (%s)\n", w, n, path, sizeText)
 	}
 }
 
