@@ -7,9 +7,14 @@
 // (lock, state, timings), exports the report with its provenance and
 // prints the report's warnings, the grid-edge notes and the summaries, on
 // the writers and with the options it is given. The commands' other views
-// of a project share its helpers: the keys of params.yaml behind a stage's
-// parameters (UserParamNames), the progress display, and the escaping of
-// text from parameters and locks (TermText, MDText).
+// of a project are here too, so that a test calls them without the binary:
+// the stages grouped by shared reasons (PrintStatus, PrintDryRun), the
+// checks of status --check (CheckLock), the bounds of gc (GC), the graph's
+// text forms (WriteDAG), what show reads of a stage, the crate of publish
+// (Publish) and the code's commit (Commit). They share its helpers: the
+// keys of params.yaml behind a stage's parameters (UserParamNames), the
+// progress display, and the escaping of text from parameters and locks
+// (TermText, MDText).
 package project
 
 import (
