@@ -129,6 +129,8 @@ func TestBadConfig(t *testing.T) {
 		{name: "negative lambda", set: []string{"terrain.ridge_lambdas=[0.1, -1]"}, want: []string{"terrain.ridge_lambdas[1] = -1", "must be >= 0"}},
 		{name: "grid offset of a whole spacing", set: []string{"terrain.grid_offsets=[[0.5, 1]]"}, want: []string{"terrain.grid_offsets[0] = [0.5 1]", "fraction of terrain.x_sparsity"}},
 		{name: "grid offset not a pair", set: []string{"terrain.grid_offsets=[[0.5]]"}, want: []string{"terrain.grid_offsets[0] = [0.5]", "want [row, column]"}},
+		{name: "resplit seed equal to the study's", set: []string{"digits.resplit_seeds=[2021, 2020]"}, want: []string{"digits.resplit_seeds[1] = 2020", "distinct from digits.split_seed"}},
+		{name: "resplit seed repeated", set: []string{"digits.resplit_seeds=[5, 5]"}, want: []string{"digits.resplit_seeds[1] = 5"}},
 		{name: "mapping for scalar", set: []string{"terrain.degree={a: 1}"}, want: []string{"terrain.degree", "want an integer"}},
 		{name: "too many per class", set: []string{"digits.train_per_class=160"}, want: []string{"digits.train_per_class = 160", "must leave a test set"}},
 	} {

@@ -50,6 +50,11 @@ type Digits struct {
 	TrainPerClass int    `yaml:"train_per_class"`
 	ValPerClass   int    `yaml:"val_per_class"`
 	SplitSeed     uint64 `yaml:"split_seed"`
+	// ResplitSeeds draw further splits of the same sizes, one per seed
+	// (distinct, none equal to SplitSeed): the chosen networks and the
+	// baselines are trained again on each, so that the report's intervals
+	// and comparisons include the variation of the training data.
+	ResplitSeeds []uint64 `yaml:"resplit_seeds"`
 }
 
 // Schedule is the example learning-rate schedule of the schedule figure.

@@ -96,6 +96,7 @@ const (
 	maxIterations  = 100_000       // logistic.lbfgs_iterations
 	maxLambdas     = 100           // terrain.ridge_lambdas
 	maxGridOffsets = 10            // terrain.grid_offsets: each retrains every chosen terrain model
+	maxResplits    = 10            // digits.resplit_seeds: each retrains every chosen digits model
 )
 
 type checker struct {
@@ -293,6 +294,16 @@ func (p *Params) validate(d *decoder) error {
 	c.intRange("digits.val_per_class", g.ValPerClass, 1, 170)
 	if g.TrainPerClass+g.ValPerClass > 170 {
 		c.fail("digits.train_per_class", g.TrainPerClass, "training plus validation per class (%d) must leave a test set: at most 170 (the smallest class has 174 images)", g.TrainPerClass+g.ValPerClass)
+	}
+	if len(g.ResplitSeeds) > maxResplits {
+		c.fail("digits.resplit_seeds", len(g.ResplitSeeds), "%d splits: want at most %d", len(g.ResplitSeeds), maxResplits)
+	}
+	seenSplit := map[uint64]bool{g.SplitSeed: true}
+	for i, s := range g.ResplitSeeds {
+		if seenSplit[s] {
+			c.fail(fmt.Sprintf("digits.resplit_seeds[%d]", i), s, "each further split needs a seed of its own, distinct from digits.split_seed (%d) and from the others", g.SplitSeed)
+		}
+		seenSplit[s] = true
 	}
 	nDigits := 10 * g.TrainPerClass
 

@@ -26,7 +26,10 @@ const (
 	// seeds a unit's score is its mean over seeds, and it counts as
 	// discordant by the difference of the two means (see
 	// Comparison.NBetter); with one seed per method it is McNemar's test
-	// exactly. Fractional counts make the test conservative.
+	// exactly. Fractional counts make the test conservative. A
+	// difference also needs the paired bootstrap interval, which resamples
+	// the rows (seeds, and splits of the data) as well as the units, to
+	// exclude 0: McNemar's test alone holds the trained models fixed.
 	Correct Metric = 1
 )
 
@@ -124,10 +127,14 @@ func Compare(m Metric, a, b [][]float64, w []float64, cfg CompareConfig) Compari
 			}
 		}
 		c.P, c.Exact = McNemar(int(math.Round(c.NBetter)), int(math.Round(c.NWorse)))
+		// McNemar's test sees the test units; the bootstrap interval also
+		// resamples the rows (the seeds, and the splits of the data when
+		// the rows span several): a difference counts only when both
+		// exclude 0.
 		if c.P < cfg.Alpha {
-			if c.NBetter > c.NWorse {
+			if c.NBetter > c.NWorse && c.Lo > 0 {
 				c.Outcome = Better
-			} else {
+			} else if c.NBetter < c.NWorse && c.Hi < 0 {
 				c.Outcome = Worse
 			}
 		}

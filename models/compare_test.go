@@ -170,3 +170,38 @@ func TestCompareCorrectSeeds(t *testing.T) {
 		t.Errorf("diff %g, want %g", c.Diff, -20.0/400)
 	}
 }
+
+// McNemar's test holds the trained models fixed; when the rows (seeds, or
+// splits of the data) disagree about which method is better, the bootstrap
+// interval over rows and units contains 0 and the methods are level, even
+// though McNemar's test on the pooled units would separate them.
+func TestCompareCorrectNeedsTheRowsToAgree(t *testing.T) {
+	cfg := CompareConfig{Resamples: 2000, Seed: 1, Alpha: 0.05}
+	const n = 500
+	hits := func(seed uint64, p float64) []float64 {
+		rng := rand.New(rand.NewPCG(seed, 7))
+		out := make([]float64, n)
+		for i := range out {
+			if rng.Float64() < p {
+				out[i] = 1
+			}
+		}
+		return out
+	}
+	// Four rows: on three A is far ahead; on one (another split) far behind,
+	// by more than it gains on the others together.
+	a := [][]float64{hits(1, 0.97), hits(2, 0.97), hits(3, 0.97), hits(4, 0.70)}
+	b := [][]float64{hits(5, 0.92), hits(6, 0.92), hits(7, 0.92), hits(8, 0.95)}
+	c := Compare(Correct, a, b, nil, cfg)
+	if c.P >= cfg.Alpha {
+		t.Fatalf("McNemar's p = %g: the case needs pooled units that separate the methods", c.P)
+	}
+	if c.Outcome != Level || !(c.Lo < 0 && c.Hi > 0) {
+		t.Errorf("outcome %v, interval [%g, %g]: want level, the rows disagree", c.Outcome, c.Lo, c.Hi)
+	}
+	// The same methods when every row agrees: A is better.
+	a[3], b[3] = hits(4, 0.97), hits(8, 0.92)
+	if c := Compare(Correct, a, b, nil, cfg); c.Outcome != Better {
+		t.Errorf("rows that agree: outcome %v (p %g, interval [%g, %g]), want better", c.Outcome, c.P, c.Lo, c.Hi)
+	}
+}

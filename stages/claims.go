@@ -205,7 +205,7 @@ func ratioWord(r float64) string {
 // SoftmaxVsSigmoid compares the best softmax-output and sigmoid-output
 // digits networks on the test images (McNemar's test).
 func (d *reportData) SoftmaxVsSigmoid() string {
-	a, b := clsMethod("the best softmax network", d.Cls.Softmax.Runs), clsMethod("the best sigmoid-output network", d.Cls.Sigmoid.Runs)
+	a, b := d.cellMethod("the best softmax network", d.Cls.Softmax), d.cellMethod("the best sigmoid-output network", d.Cls.Sigmoid)
 	if !a.ok() || !b.ok() {
 		return ""
 	}
@@ -381,8 +381,8 @@ func (d *reportData) KerasExplained() string {
 		}
 	}
 	var s strings.Builder
-	km, klo, khi := d.interval(clsMethod("", k.Runs))
-	fmt.Fprintf(&s, "The Keras-style baseline reaches %s on the test images (mean, 95 %% interval over seeds and test images), against %s *published*", pctCI(km, klo, khi), pct(pub.TestAccuracy, 1))
+	km, klo, khi := d.interval(d.kerasMethod(""))
+	fmt.Fprintf(&s, "The Keras-style baseline reaches %s on the test images (mean, 95 %% interval over %s), against %s *published*", pctCI(km, klo, khi), digitsOver(len(d.DSplit.Test), d.kerasMethod("").places()), pct(pub.TestAccuracy, 1))
 	if pub.TestAccuracy < klo || pub.TestAccuracy > khi {
 		s.WriteString(", which lies outside our interval. ")
 	} else {
@@ -398,7 +398,7 @@ func (d *reportData) KerasExplained() string {
 		l := d.KerasLong[0]
 		lm, _ := meanSD(l.TestAcc)
 		fmt.Fprintf(&s, "Trained to convergence (up to %d epochs, early stopping), the same network reaches %s after %s epochs. ", l.Runs[0].Epochs, pctsd(l.TestAcc, 1), sig(mean(l.BestEpoch)))
-		long, short := clsMethod("the baseline trained to convergence", l.Runs), clsMethod("the baseline in the study's budget", k.Runs)
+		long, short := d.kerasLongMethod("the baseline trained to convergence", l), d.kerasMethod("the baseline in the study's budget")
 		if long.ok() && short.ok() {
 			c := d.compare(long, short)
 			s.WriteString(d.versus(long, short) + " ")
@@ -427,7 +427,7 @@ func (d *reportData) kerasRawSentence() string {
 	if len(d.KerasRaw) == 0 {
 		return "The rest may be the data (the study's split and test set were different) or the inputs' scaling (it fed pixel values 0 to 16, we divide them by 16): hypotheses not tested here."
 	}
-	raw, scaled := clsMethod("the baseline on unscaled pixels (0 to 16, as the study fed them)", d.KerasRaw[0].Runs), clsMethod("the same baseline on pixels divided by 16", d.Keras.Runs)
+	raw, scaled := d.kerasRawMethod("the baseline on unscaled pixels (0 to 16, as the study fed them)", d.KerasRaw[0]), d.kerasMethod("the same baseline on pixels divided by 16")
 	if !raw.ok() || !scaled.ok() {
 		return ""
 	}

@@ -256,6 +256,43 @@ func (d *reportData) terrainOverN() string {
 	return fmt.Sprintf("the seeds and the %d tiles of test cells", tiles)
 }
 
+// digitsData says what the digits' main intervals resample, for the
+// abstract.
+func (d *reportData) digitsData() string {
+	if n := d.splits(); n > 1 {
+		return fmt.Sprintf("on the digits the test images and %d splits of the images", n)
+	}
+	return "on the digits the test images"
+}
+
+// DigitsOver says what a digits interval of the chosen models resamples.
+func (d *reportData) DigitsOver() string { return digitsOver(len(d.DSplit.Test), d.splits()) }
+
+func digitsOver(images, splits int) string {
+	if splits > 1 {
+		return fmt.Sprintf("the seeds, the %d test images of each split and %d splits of the digits", images, splits)
+	}
+	return fmt.Sprintf("the seeds and the %d test images", images)
+}
+
+// DataVariation says, for the methods, which variations of the data the
+// intervals and comparisons include.
+func (d *reportData) DataVariation() string {
+	p, s := d.placements(), d.splits()
+	if p <= 1 && s <= 1 {
+		return "The intervals do not include other splits of the data."
+	}
+	var parts []string
+	if p > 1 {
+		parts = append(parts, fmt.Sprintf("on the terrain on %d placements of the training grid", p))
+	}
+	if s > 1 {
+		parts = append(parts, fmt.Sprintf("on the digits on %d splits of the images", s))
+	}
+	return "To include the variation of the training data, the chosen models are trained again, with the same seeds, " + strings.Join(parts, " and ") +
+		" (the study's and further ones: @tbl:settings); tuning ran on the study's data only. A method's runs are then its pairs of data and seed, and the bootstrap resamples them together with the test units; a method trained on the study's data only is compared on it alone, and its sentence says so."
+}
+
 // overWhat says what a terrain interval resamples.
 func overWhat(places int) string {
 	if places > 1 {
@@ -268,25 +305,30 @@ func overWhat(places int) string {
 // placements of the training grid (label: PlacementRuns.Label), when
 // every placement has as many rows as the study's.
 func (d *reportData) placed(m method, label string) method {
-	if len(d.Placed) == 0 || !m.ok() {
+	var blocks [][][]float64
+	for _, p := range d.Placed {
+		if p.Label == label {
+			blocks = append(blocks, p.TileSE)
+		}
+	}
+	return extended(m, blocks)
+}
+
+// extended is m with the rows of its model on further placements or
+// splits of the data (one block of rows each, m.Runs being the study's),
+// or m alone unless every block has m's shape.
+func extended(m method, blocks [][][]float64) method {
+	if len(blocks) == 0 || !m.ok() {
 		return m
 	}
 	rows := slices.Clone(m.Runs)
-	n := 0 // m.Runs is the study's placement throughout
-	for _, p := range d.Placed {
-		if p.Label != label {
-			continue
-		}
-		if len(p.TileSE) != len(m.Runs) || len(p.TileSE[0]) != len(m.Runs[0]) {
+	for _, b := range blocks {
+		if len(b) != len(m.Runs) || len(b[0]) != len(m.Runs[0]) {
 			return m
 		}
-		rows = append(rows, p.TileSE...)
-		n++
+		rows = append(rows, b...)
 	}
-	if n == 0 {
-		return m
-	}
-	m.Runs, m.Places = rows, 1+n
+	m.Runs, m.Places = rows, 1+len(blocks)
 	return m
 }
 
@@ -341,26 +383,92 @@ func clsMethod(name string, runs []NetRun) method {
 	return method{Name: name, Metric: models.Correct, Runs: hitRuns(runs)}
 }
 
-func (d *reportData) lbfgsMethod() method {
-	return clsMethod("logistic regression by L-BFGS", []NetRun{{TestHit: d.LBFGS.TestHit}})
+// The digits methods on every split: the study's split's runs, then the
+// same model's runs on each further split (see resplit.go).
+
+// resplitOf adds to m the rows of its model trained on the further splits
+// of the digits (label: ResplitRuns.Label), when every split has as many
+// rows as the study's and, for a network the tuning chose (cell set), the
+// same cell.
+func (d *reportData) resplitOf(m method, label string, cell ClsBest) method {
+	if label == "" {
+		return m
+	}
+	var blocks [][][]float64
+	for _, r := range d.Resplit {
+		if r.Label != label {
+			continue
+		}
+		if cell.Arch != "" && (r.Arch != cell.Arch || r.Hidden != cell.Hidden || r.Output != cell.Output || r.LR != cell.LR) {
+			return m
+		}
+		blocks = append(blocks, hitRuns(r.Runs))
+	}
+	return extended(m, blocks)
 }
+
+// cellLabel is the label of a chosen network's runs on the further splits.
+func (d *reportData) cellLabel(b ClsBest) string {
+	switch {
+	case b.Arch == "":
+		return ""
+	case sameCell(b, d.Cls.Softmax):
+		return ResplitSoftmax
+	case sameCell(b, d.Cls.Sigmoid):
+		return ResplitSigmoid
+	case sameCell(b, d.Cls.Study):
+		return ResplitStudy
+	}
+	return ""
+}
+
+// cellMethod is a digits network the tuning chose, on every split.
+func (d *reportData) cellMethod(name string, b ClsBest) method {
+	return d.resplitOf(clsMethod(name, b.Runs), d.cellLabel(b), b)
+}
+
+func (d *reportData) bestNetMethod(name string) method { return d.cellMethod(name, d.Cls.Best) }
+
+func (d *reportData) logSGDMethod(name string) method {
+	return d.resplitOf(clsMethod(name, d.LogSGD.Runs), ResplitLogistic, ClsBest{})
+}
+
+func (d *reportData) kerasMethod(name string) method {
+	return d.resplitOf(clsMethod(name, d.Keras.Runs), ResplitKeras, ClsBest{})
+}
+
+func (d *reportData) kerasLongMethod(name string, l SeedsSummary) method {
+	return d.resplitOf(clsMethod(name, l.Runs), ResplitKerasLong, ClsBest{})
+}
+
+func (d *reportData) kerasRawMethod(name string, r SeedsSummary) method {
+	return d.resplitOf(clsMethod(name, r.Runs), ResplitKerasRaw, ClsBest{})
+}
+
+func (d *reportData) lbfgsMethod() method {
+	return d.resplitOf(clsMethod("logistic regression by L-BFGS", []NetRun{{TestHit: d.LBFGS.TestHit}}), ResplitLBFGS, ClsBest{})
+}
+
+// splits is the number of splits of the digits the chosen models were
+// trained on (1: the study's only).
+func (d *reportData) splits() int { return d.bestNetMethod("").places() }
 
 // digitsMethods are the digits methods of the key results, best network
 // first.
 func (d *reportData) digitsMethods() []method {
-	ms := []method{clsMethod("the best network on validation ("+clsName(d.Cls.Best)+")", d.Cls.Best.Runs)}
+	ms := []method{d.bestNetMethod("the best network on validation (" + clsName(d.Cls.Best) + ")")}
 	if !sameCell(d.Cls.Softmax, d.Cls.Best) && len(d.Cls.Softmax.Runs) > 0 {
-		ms = append(ms, clsMethod("the best softmax-output network ("+clsName(d.Cls.Softmax)+")", d.Cls.Softmax.Runs))
+		ms = append(ms, d.cellMethod("the best softmax-output network ("+clsName(d.Cls.Softmax)+")", d.Cls.Softmax))
 	}
 	if !sameCell(d.Cls.Sigmoid, d.Cls.Best) && len(d.Cls.Sigmoid.Runs) > 0 {
-		ms = append(ms, clsMethod("the best sigmoid-output network ("+clsName(d.Cls.Sigmoid)+")", d.Cls.Sigmoid.Runs))
+		ms = append(ms, d.cellMethod("the best sigmoid-output network ("+clsName(d.Cls.Sigmoid)+")", d.Cls.Sigmoid))
 	}
 	if st := d.Cls.Study; len(st.Runs) > 0 && !sameCell(st, d.Cls.Best) && !sameCell(st, d.Cls.Softmax) && !sameCell(st, d.Cls.Sigmoid) {
-		ms = append(ms, clsMethod("the study's best architecture ("+clsName(st)+")", st.Runs))
+		ms = append(ms, d.cellMethod("the study's best architecture ("+clsName(st)+")", st))
 	}
-	ms = append(ms, clsMethod("logistic regression by SGD", d.LogSGD.Runs), d.lbfgsMethod(), clsMethod("the Keras-style baseline", d.Keras.Runs))
+	ms = append(ms, d.logSGDMethod("logistic regression by SGD"), d.lbfgsMethod(), d.kerasMethod("the Keras-style baseline"))
 	for _, l := range d.KerasLong {
-		ms = append(ms, clsMethod("the Keras-style baseline trained to convergence", l.Runs))
+		ms = append(ms, d.kerasLongMethod("the Keras-style baseline trained to convergence", l))
 	}
 	var out []method
 	for _, m := range ms {
@@ -405,6 +513,10 @@ func (d *reportData) evidence(c models.Comparison, places int) string {
 		unit := " points"
 		if diff == "1" || diff == "-1" {
 			unit = " point"
+		}
+		if places > 1 {
+			return fmt.Sprintf("difference %s%s, 95 %% interval %s over %s; of the %d test images of a split, right only for the first: %s, only for the second: %s (mean over the seeds and the splits); %s, %s",
+				diff, unit, ciPts(c.Lo, c.Hi), digitsOver(n, places), n, count(c.NBetter), count(c.NWorse), test, pval(c.P))
 		}
 		return fmt.Sprintf("difference %s%s, 95 %% interval %s; of the %d test images, right only for the first: %s, only for the second: %s (mean over seeds); %s, %s",
 			diff, unit, ciPts(c.Lo, c.Hi), n, count(c.NBetter), count(c.NWorse), test, pval(c.P))
@@ -579,12 +691,16 @@ func (d *reportData) rmseCI(m method) string {
 	return valCI(d.rmseMetres(mean), d.rmseMetres(math.Max(lo, 0)), d.rmseMetres(hi))
 }
 
-// AccCI is a digits method's test accuracy with its 95 % interval (for the
-// template).
-func (d *reportData) AccCI(runs []NetRun) string { return d.accCI(clsMethod("", runs)) }
+// BestAccCI is the best digits network's test accuracy with its 95 %
+// interval (for the template).
+func (d *reportData) BestAccCI() string { return d.accCI(d.bestNetMethod("")) }
+
+// LogSGDAccCI is logistic regression by SGD's test accuracy with its 95 %
+// interval (for the template).
+func (d *reportData) LogSGDAccCI() string { return d.accCI(d.logSGDMethod("")) }
 
 // LBFGSCI is L-BFGS logistic regression's test accuracy with its 95 %
-// interval over the test images.
+// interval over the test images (and the splits).
 func (d *reportData) LBFGSCI() string { return d.accCI(d.lbfgsMethod()) }
 
 // DigitsComparison ranks the digits methods on the test images and
@@ -592,12 +708,12 @@ func (d *reportData) LBFGSCI() string { return d.accCI(d.lbfgsMethod()) }
 func (d *reportData) DigitsComparison() string {
 	ms := d.digitsMethods()
 	s := d.bestSentence("digits methods in @tbl:digits", ms)
-	best := clsMethod("the best network on validation", d.Cls.Best.Runs)
+	best := d.bestNetMethod("the best network on validation")
 	if lb := d.lbfgsMethod(); best.ok() && lb.ok() {
 		s += " " + d.versus(best, lb)
 	}
 	if st := d.Cls.Study; len(st.Runs) > 0 && !sameCell(st, d.Cls.Best) {
-		sm := clsMethod(fmt.Sprintf("the study's best architecture (%s, γ0 = %s)", clsName(st), num(st.LR)), st.Runs)
+		sm := d.cellMethod(fmt.Sprintf("the study's best architecture (%s, γ0 = %s)", clsName(st), num(st.LR)), st)
 		if sm.ok() && best.ok() {
 			s += fmt.Sprintf(" The study's own best network, %s, was not our choice on validation; on the test images it reaches %s, against %s *published*. ", clsName(st), d.accCI(sm), pct(d.Pub.Digits.BestNetwork.TestAccuracy, 1))
 			s += d.versus(sm, best)

@@ -47,6 +47,7 @@ func Build(p *config.Params, env Env) (*pipeline.Graph, error) {
 	b.regression()     // neural/regression/...
 	b.placements()     // terrain/placement/..., linear/placement/..., neural/regression/placement/...
 	b.classification() // neural/classification/..., logistic/..., baseline/...
+	b.resplits()       // digits/split=..., and the chosen digits models on it
 	b.learningCurve()  // learning-curve/...
 	if err := b.mnist(); err != nil {
 		return nil, err
@@ -82,6 +83,7 @@ type builder struct {
 	regTunes, extra []pipeline.Ref[RegTune]
 	initChecks      []pipeline.Ref[InitCheck]     // the sigmoid choice at another initialisation
 	placed          []pipeline.Ref[PlacementRuns] // chosen terrain models on further placements of the grid
+	resplit         []pipeline.Ref[ResplitRuns]   // chosen digits models on further splits of the digits
 	tuned           []TuneParams                  // the parameters of regTunes, then of extra
 	clsTune         pipeline.Ref[ClsTune]
 	logistic, keras pipeline.Ref[SeedsSummary]
@@ -289,28 +291,82 @@ func (b *builder) classification() {
 	seedsOf := func(name string, sp SeedsParams, np func(s uint64) NetParams) pipeline.Ref[SeedsSummary] {
 		return seedsOn(sets, name, sp, np)
 	}
-	b.logistic = seedsOf(StageLogisticSGD, SeedsParams{Metric: "digits.logistic.sgd", What: "logistic regression (SGD)"}, func(s uint64) NetParams {
-		return NetParams{Arch: "64x10", Hidden: "identity", Output: "softmax", Init: "glorot", L2: lg.L2, Train: trainParams(lg.Train, lg.LearningRate), Seed: s}
-	})
-	b.lbfgs = pipeline.Add(g, StageLogisticLBFGS, lbfgsParams(lg), sets, logisticLBFGS)
-	keras := func(tp TrainParams) func(s uint64) NetParams {
-		return func(s uint64) NetParams {
-			return NetParams{Arch: bl.Architecture, Hidden: "relu", Output: "softmax", Init: "glorot", Train: tp, Seed: s}
-		}
+	withSeed := func(np NetParams) func(s uint64) NetParams {
+		return func(s uint64) NetParams { np.Seed = s; return np }
 	}
+	b.logistic = seedsOf(StageLogisticSGD, SeedsParams{Metric: "digits.logistic.sgd", What: "logistic regression (SGD)"}, withSeed(b.logisticNet()))
+	b.lbfgs = pipeline.Add(g, StageLogisticLBFGS, lbfgsParams(lg), sets, logisticLBFGS)
+	keras := func(tp TrainParams) func(s uint64) NetParams { return withSeed(kerasNet(bl, tp)) }
 	b.keras = seedsOf(StageKeras, SeedsParams{Metric: "digits.keras_style", What: "Keras-style baseline",
 		BudgetNote: fmt.Sprintf("the study's budget of %d epochs, kept to compare like with like; the run to convergence shows what more epochs give", bl.Train.Epochs)},
 		keras(trainParams(bl.Train, bl.LearningRate)))
 	if bl.LongEpochs > 0 {
-		tp := trainParams(bl.Train, bl.LearningRate)
-		tp.Epochs, tp.Patience = bl.LongEpochs, bl.LongPatience
-		b.kerasLong = seedsOf(StageKerasLong, SeedsParams{Metric: "digits.keras_style_long", What: "Keras-style baseline trained to convergence"}, keras(tp))
+		b.kerasLong = seedsOf(StageKerasLong, SeedsParams{Metric: "digits.keras_style_long", What: "Keras-style baseline trained to convergence"}, keras(kerasLongTrain(bl)))
 	}
 	if bl.RawInputs {
 		raw := pipeline.Add(g, "digits/raw", struct{}{}, DigitsScaleInput{b.digits.In(), b.dsplit.In()}, digitsRaw)
 		b.kerasRaw = seedsOn(SetsInput{raw.In()}, StageKerasRaw, SeedsParams{Metric: "digits.keras_style_raw", What: "Keras-style baseline on unscaled pixels",
 			BudgetNote: fmt.Sprintf("the study's budget of %d epochs, as the baseline it is compared with", bl.Train.Epochs)},
 			keras(trainParams(bl.Train, bl.LearningRate)))
+	}
+}
+
+// logisticNet is logistic regression by SGD as a network (no seed).
+func (b *builder) logisticNet() NetParams {
+	lg := b.p.Logistic
+	return NetParams{Arch: "64x10", Hidden: "identity", Output: "softmax", Init: "glorot", L2: lg.L2, Train: trainParams(lg.Train, lg.LearningRate)}
+}
+
+// kerasNet is the Keras-style baseline with the training settings tp (no
+// seed).
+func kerasNet(bl config.Baseline, tp TrainParams) NetParams {
+	return NetParams{Arch: bl.Architecture, Hidden: "relu", Output: "softmax", Init: "glorot", Train: tp}
+}
+
+// kerasLongTrain is the baseline's training run to convergence.
+func kerasLongTrain(bl config.Baseline) TrainParams {
+	tp := trainParams(bl.Train, bl.LearningRate)
+	tp.Epochs, tp.Patience = bl.LongEpochs, bl.LongPatience
+	return tp
+}
+
+// resplits: the outer loop over the digits data (see resplit.go). For each
+// further split, the sets, then the networks the tuning chose and the
+// baselines, trained again with the same seeds.
+func (b *builder) resplits() {
+	g, d, n, bl := b.g, b.p.Digits, b.p.NeuralClassification, b.p.Baseline
+	var chosen []string
+	for _, out := range n.Outputs {
+		switch out {
+		case "softmax":
+			chosen = append(chosen, ResplitSoftmax)
+		case "sigmoid":
+			chosen = append(chosen, ResplitSigmoid)
+		}
+	}
+	if n.StudyNetwork.Architecture != "" {
+		chosen = append(chosen, ResplitStudy)
+	}
+	for _, split := range ResplitSeeds(d) {
+		sets := pipeline.Add(g, resplitSetsStage(split), DigitsSplitParams{TrainPerClass: d.TrainPerClass, ValPerClass: d.ValPerClass, Seed: split},
+			DigitsInput{b.digits.In()}, digitsResplit)
+		add := func(prefix string, p ResplitParams, tune []pipeline.In[ClsTune]) {
+			p.Split, p.Seeds = split, b.seeds
+			b.resplit = append(b.resplit, pipeline.Add(g, resplitStage(prefix, p.Label, split), p, ResplitInput{sets.In(), tune}, digitsResplitRuns))
+		}
+		for _, label := range chosen {
+			add("", ResplitParams{Label: label, Base: NetParams{Init: n.Init, L2: n.L2, Train: trainParams(n.Train, 0)}}, []pipeline.In[ClsTune]{b.clsTune.In()})
+		}
+		add(StageLogisticSGD, ResplitParams{Label: ResplitLogistic, Base: b.logisticNet()}, nil)
+		lb := lbfgsParams(b.p.Logistic)
+		add(StageLogisticLBFGS, ResplitParams{Label: ResplitLBFGS, LBFGS: &lb}, nil)
+		add(StageKeras, ResplitParams{Label: ResplitKeras, Base: kerasNet(bl, trainParams(bl.Train, bl.LearningRate))}, nil)
+		if bl.LongEpochs > 0 {
+			add(StageKerasLong, ResplitParams{Label: ResplitKerasLong, Base: kerasNet(bl, kerasLongTrain(bl))}, nil)
+		}
+		if bl.RawInputs {
+			add(StageKerasRaw, ResplitParams{Label: ResplitKerasRaw, Base: kerasNet(bl, trainParams(bl.Train, bl.LearningRate)), Unscaled: true}, nil)
+		}
 	}
 }
 
@@ -398,7 +454,7 @@ func (b *builder) report() error {
 	}
 	in := ReportInput{Terrain: b.grid.In(), Split: b.split.In(), OLS: b.ols.In(), Ridge: b.ridge.In(), Design: b.design.In(), SGD: b.sgd.In(), Betas: []pipeline.In[BetaRuns]{b.betas["ols"].In(), b.betas["ridge"].In()},
 		Digits: b.digits.In(), DSplit: b.dsplit.In(), Cls: b.clsTune.In(), LogSGD: b.logistic.In(), LBFGS: b.lbfgs.In(), Keras: b.keras.In(), KerasLong: b.kerasLongIns(), KerasRaw: optionalIns(b.kerasRaw),
-		Reg: pipeline.Ins(b.regTunes), Extra: pipeline.Ins(b.extra), InitChecks: pipeline.Ins(b.initChecks), Placed: pipeline.Ins(b.placed), Curve: pipeline.Ins(b.curve), MNIST: pipeline.Ins(b.mnistRuns), Figures: b.figs, FigureData: b.figData,
+		Reg: pipeline.Ins(b.regTunes), Extra: pipeline.Ins(b.extra), InitChecks: pipeline.Ins(b.initChecks), Placed: pipeline.Ins(b.placed), Resplit: pipeline.Ins(b.resplit), Curve: pipeline.Ins(b.curve), MNIST: pipeline.Ins(b.mnistRuns), Figures: b.figs, FigureData: b.figData,
 		Published: pipeline.FileIn(PublishedFile), Template: pipeline.FileIn(templateReport), Layout: pipeline.FileIn(templateLayout), CSS: pipeline.FileIn(templateCSS)}
 	for _, f := range b.env.KaTeX {
 		in.KaTeX = append(in.KaTeX, pipeline.FileIn(f))

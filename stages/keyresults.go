@@ -19,7 +19,7 @@ func buildSummaryTables(d *reportData) {
 
 func keyResultsTable(d *reportData) report.Table {
 	t := report.Table{Name: "key-results",
-		Caption: "Key results: test scores on held-out data, each the mean with its 95 % interval over seeds and data (on the terrain the tiles of test cells and, where there are several, the placements of the training grid; on the digits the test images); R² is mean ± sd over seeds on the study's placement. The last column compares each method with the best of its data set by a paired test (bootstrap on the terrain, McNemar's on the digits): **best** is the lowest mean error or highest mean accuracy, *level* a method no test separates from it. The study's published numbers are marked *published*; its terrain was different, so terrain numbers compare only in kind.",
+		Caption: "Key results: test scores on held-out data, each the mean with its 95 % interval over seeds and data (on the terrain the tiles of test cells and, where there are several, the placements of the training grid; on the digits the test images and, where there are several, the splits of the images); R² is mean ± sd over seeds on the study's placement. The last column compares each method with the best of its data set by a paired test (bootstrap on the terrain, McNemar's on the digits): **best** is the lowest mean error or highest mean accuracy, *level* a method no test separates from it. The study's published numbers are marked *published*; its terrain was different, so terrain numbers compare only in kind.",
 		Header:  []string{"data", "method", "chosen configuration", "test MSE or accuracy [95 % interval]", "test R²", "against the best", "published"},
 		Align:   []string{"left", "left", "left", "right", "right", "left", "left"}}
 	pubT := func(key string) string {
@@ -53,17 +53,17 @@ func keyResultsTable(d *reportData) report.Table {
 	pub := d.Pub.Digits
 	b := d.Cls.Best
 	dig := []row{{[]string{"digits", "best network", fmt.Sprintf("%s, %s hidden, %s output, γ0 = %s", b.Arch, activationName(b.Hidden), b.Output, num(b.LR)),
-		"", "—", "", fmt.Sprintf("%s (*published*, %s %s)", pct(pub.BestNetwork.TestAccuracy, 1), pub.BestNetwork.Architecture, pub.BestNetwork.Hidden)}, clsMethod("best network", b.Runs)}}
-	dig = append(dig, row{[]string{"digits", "logistic regression, SGD", "softmax, cross-entropy", "", "—", "", fmt.Sprintf("about %s validation (*published*)", pct(pub.LogisticValAccuracy, 0))}, clsMethod("logistic SGD", d.LogSGD.Runs)})
+		"", "—", "", fmt.Sprintf("%s (*published*, %s %s)", pct(pub.BestNetwork.TestAccuracy, 1), pub.BestNetwork.Architecture, pub.BestNetwork.Hidden)}, d.bestNetMethod("best network")}}
+	dig = append(dig, row{[]string{"digits", "logistic regression, SGD", "softmax, cross-entropy", "", "—", "", fmt.Sprintf("about %s validation (*published*)", pct(pub.LogisticValAccuracy, 0))}, d.logSGDMethod("logistic SGD")})
 	dig = append(dig, row{[]string{"digits", "logistic regression, L-BFGS", fmt.Sprintf("%d iterations", d.LBFGS.Result.Iterations), "", "—", "", fmt.Sprintf("%s, scikit-learn (*published*)", pct(pub.SklearnLogisticTestAccuracy, 1))}, d.lbfgsMethod()})
 	if len(d.Keras.Runs) > 0 {
 		k := d.Keras.Runs[0]
 		dig = append(dig, row{[]string{"digits", "Keras-style baseline", fmt.Sprintf("%s, Adam, %d epochs", k.Arch, k.Epochs), "", "—", "",
-			fmt.Sprintf("%s, mean of %d runs (*published*)", pct(pub.Keras.TestAccuracy, 1), pub.Keras.Runs)}, clsMethod("Keras-style", d.Keras.Runs)})
+			fmt.Sprintf("%s, mean of %d runs (*published*)", pct(pub.Keras.TestAccuracy, 1), pub.Keras.Runs)}, d.kerasMethod("Keras-style")})
 	}
 	for _, l := range d.KerasLong {
 		k := l.Runs[0]
-		dig = append(dig, row{[]string{"digits", "Keras-style, to convergence", fmt.Sprintf("%s, Adam, up to %d epochs", k.Arch, k.Epochs), "", "—", "", "—"}, clsMethod("Keras-style long", l.Runs)})
+		dig = append(dig, row{[]string{"digits", "Keras-style, to convergence", fmt.Sprintf("%s, Adam, up to %d epochs", k.Arch, k.Epochs), "", "—", "", "—"}, d.kerasLongMethod("Keras-style long", l)})
 	}
 	for _, group := range [][]row{terr, dig} {
 		var ms []method
@@ -103,7 +103,7 @@ func keyResultsTable(d *reportData) report.Table {
 // Abstract is the report's opening paragraph, filled from the results.
 func (d *reportData) Abstract() string {
 	var s strings.Builder
-	fmt.Fprintf(&s, "We regenerate, check and extend a student study of stochastic gradient descent, linear regression, a feed-forward neural network written from scratch and logistic regression, on real terrain and on 8 by 8 images of digits. Every grid point runs with %d seeds. Test scores come with 95 %% intervals that resample the seeds and the data together (%s; the test images on the digits), and every comparison of two methods is a paired test on the same test units and seeds. ", d.P.Seeds, d.terrainData())
+	fmt.Fprintf(&s, "We regenerate, check and extend a student study of stochastic gradient descent, linear regression, a feed-forward neural network written from scratch and logistic regression, on real terrain and on 8 by 8 images of digits. Every grid point runs with %d seeds. Test scores come with 95 %% intervals that resample the seeds and the data together (%s; %s), and every comparison of two methods is a paired test on the same test units and seeds. ", d.P.Seeds, d.terrainData(), d.digitsData())
 	chosen := d.BestReg()
 	cm := d.netMethod(chosen)
 	if cm.ok() {
@@ -133,7 +133,7 @@ func (d *reportData) Abstract() string {
 			s.WriteString("SGD on Ridge does not reach the closed-form minimiser at the same penalty within its epochs (its training objective stays more than 1 % above it). ")
 		}
 	}
-	best := clsMethod("", d.Cls.Best.Runs)
+	best := d.bestNetMethod("")
 	pub := d.Pub.Digits.BestNetwork.TestAccuracy
 	fmt.Fprintf(&s, "On the digits, the best network on validation reaches %s test accuracy", d.accCI(best))
 	if best.ok() {
@@ -145,9 +145,9 @@ func (d *reportData) Abstract() string {
 		fmt.Fprintf(&s, " (the study published %s, %s our interval)", pct(pub, 1), inside)
 	}
 	fmt.Fprintf(&s, ", logistic regression %s by SGD and %s by L-BFGS, and a Keras-style baseline %s in the study's %d epochs",
-		d.accCI(clsMethod("", d.LogSGD.Runs)), d.accCI(d.lbfgsMethod()), d.accCI(clsMethod("", d.Keras.Runs)), d.kerasEpochs())
+		d.accCI(d.logSGDMethod("")), d.accCI(d.lbfgsMethod()), d.accCI(d.kerasMethod("")), d.kerasEpochs())
 	if len(d.KerasLong) > 0 {
-		fmt.Fprintf(&s, " and %s trained to convergence", d.accCI(clsMethod("", d.KerasLong[0].Runs)))
+		fmt.Fprintf(&s, " and %s trained to convergence", d.accCI(d.kerasLongMethod("", d.KerasLong[0])))
 	}
 	s.WriteString(". ")
 	if ms := d.digitsMethods(); len(ms) > 1 {
@@ -159,7 +159,7 @@ func (d *reportData) Abstract() string {
 			fmt.Fprintf(&s, "On the test images, %s is ahead of every other method by McNemar's test. ", names[0])
 		}
 	}
-	fmt.Fprintf(&s, "Softmax outputs, which the study could not train, train: %s. ", d.accCI(clsMethod("", d.Cls.Softmax.Runs)))
+	fmt.Fprintf(&s, "Softmax outputs, which the study could not train, train: %s. ", d.accCI(d.cellMethod("", d.Cls.Softmax)))
 	if a := d.CurveAnswer(); a != "" {
 		s.WriteString("A learning curve at a fixed number of optimisation steps: " + d.curveVerdict() + ". ")
 	}

@@ -67,6 +67,7 @@ type ReportInput struct {
 	Reg, Extra []pipeline.In[RegTune]
 	InitChecks []pipeline.In[InitCheck]     // chosen cells retrained at another initialisation
 	Placed     []pipeline.In[PlacementRuns] // chosen terrain models on further placements of the grid
+	Resplit    []pipeline.In[ResplitRuns]   // chosen digits models on further splits of the digits
 	Curve      []pipeline.In[CurvePoint]
 	MNIST      []pipeline.In[SeedsSummary]
 	Figures    []pipeline.Blob
@@ -154,12 +155,15 @@ type reportData struct {
 	// Placed are the chosen terrain models trained again on further
 	// placements of the training grid (terrain.grid_offsets).
 	Placed []PlacementRuns
-	Digits DigitsData
-	DSplit DigitsSplit
-	Cls    ClsTune
-	LogSGD SeedsSummary
-	LBFGS  LBFGSFit
-	Keras  SeedsSummary
+	// Resplit are the chosen digits models trained again on further
+	// splits of the digits (digits.resplit_seeds).
+	Resplit []ResplitRuns
+	Digits  DigitsData
+	DSplit  DigitsSplit
+	Cls     ClsTune
+	LogSGD  SeedsSummary
+	LBFGS   LBFGSFit
+	Keras   SeedsSummary
 	// KerasLong is the baseline trained to convergence (none without
 	// baseline.long_epochs).
 	KerasLong []SeedsSummary
@@ -205,7 +209,7 @@ func reportStage(_ pipeline.Ctx, p ReportParams, in ReportInput) (ReportOutput, 
 	d := &reportData{P: p, tables: map[string]report.Table{}, used: map[string]bool{},
 		Terrain: in.Terrain.Value, Split: in.Split.Value, OLS: in.OLS.Value, Ridge: in.Ridge.Value, Design: in.Design.Value,
 		SGD: in.SGD.Value, Digits: in.Digits.Value, DSplit: in.DSplit.Value, Cls: in.Cls.Value, LogSGD: in.LogSGD.Value,
-		LBFGS: in.LBFGS.Value, Keras: in.Keras.Value, KerasLong: values(in.KerasLong), KerasRaw: values(in.KerasRaw), Betas: values(in.Betas), Reg: values(in.Reg), Extra: values(in.Extra), InitChecks: values(in.InitChecks), Placed: values(in.Placed), Curve: values(in.Curve),
+		LBFGS: in.LBFGS.Value, Keras: in.Keras.Value, KerasLong: values(in.KerasLong), KerasRaw: values(in.KerasRaw), Betas: values(in.Betas), Reg: values(in.Reg), Extra: values(in.Extra), InitChecks: values(in.InitChecks), Placed: values(in.Placed), Resplit: values(in.Resplit), Curve: values(in.Curve),
 		MNIST: values(in.MNIST)}
 	pub := in.Published.Data
 	if err := json.Unmarshal(pub, &d.Pub); err != nil {

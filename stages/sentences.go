@@ -468,12 +468,12 @@ func (d *reportData) Conclusions() []string {
 			out = append(out, "SGD on Ridge stays above the closed-form solution at the same penalty within its epochs: the training objective of its kept coefficients is more than 1 % above the minimum.")
 		}
 	}
-	out = append(out, fmt.Sprintf("The best digits network on validation reaches %s test accuracy, logistic regression %s (SGD) and %s (L-BFGS), the Keras-style baseline %s in %d epochs (means with 95 %% intervals over seeds and test images).",
-		d.accCI(clsMethod("", d.Cls.Best.Runs)), d.accCI(clsMethod("", d.LogSGD.Runs)), d.accCI(d.lbfgsMethod()), d.accCI(clsMethod("", d.Keras.Runs)), d.kerasEpochs()))
+	out = append(out, fmt.Sprintf("The best digits network on validation reaches %s test accuracy, logistic regression %s (SGD) and %s (L-BFGS), the Keras-style baseline %s in %d epochs (means with 95 %% intervals over %s).",
+		d.accCI(d.bestNetMethod("")), d.accCI(d.logSGDMethod("")), d.accCI(d.lbfgsMethod()), d.accCI(d.kerasMethod("")), d.kerasEpochs(), d.DigitsOver()))
 	if b := d.bestSentence("digits methods", d.digitsMethods()); b != "" {
 		out = append(out, b)
 	}
-	out = append(out, "Softmax with cross-entropy trains once its derivative is the full Jacobian's and its exponential is stabilised: "+d.accCI(clsMethod("", d.Cls.Softmax.Runs))+".")
+	out = append(out, "Softmax with cross-entropy trains once its derivative is the full Jacobian's and its exponential is stabilised: "+d.accCI(d.cellMethod("", d.Cls.Softmax))+".")
 	if v := d.curveVerdict(); v != "" {
 		out = append(out, upperFirst(v)+", at the same number of optimisation steps.")
 	}
@@ -484,9 +484,20 @@ func (d *reportData) Conclusions() []string {
 // Limitations are what the report cannot claim.
 // splitLimitation says which variations of the data the intervals include.
 func (d *reportData) splitLimitation() string {
-	if n := d.placements(); n > 1 {
-		return fmt.Sprintf("Every mean is over %d seeds. On the terrain, the chosen models' intervals resample the seeds, the test tiles and %d placements of the training grid (the study's and %d shifted within its spacing, [row, column] offsets %s); tuning ran on the study's placement only, so the choice of cell does not vary with them. On the digits the intervals resample the seeds and the test images, not other draws of the training images, so they understate the variation a new split of the digits would bring.",
-			d.P.Seeds, n, n-1, d.offsetList())
+	n, k := d.placements(), d.splits()
+	if n > 1 || k > 1 {
+		s := fmt.Sprintf("Every mean is over %d seeds. ", d.P.Seeds)
+		if n > 1 {
+			s += fmt.Sprintf("On the terrain, the chosen models' intervals resample the seeds, the test tiles and %d placements of the training grid (the study's and %d shifted within its spacing, [row, column] offsets %s). ", n, n-1, d.offsetList())
+		} else {
+			s += "On the terrain the intervals resample the seeds and the test tiles, not other placements of the training grid, so they understate the variation a new placement would bring. "
+		}
+		if k > 1 {
+			s += fmt.Sprintf("On the digits, they resample the seeds, the test images and %d splits of the images (the study's and %d drawn with other seeds). ", k, k-1)
+		} else {
+			s += "On the digits the intervals resample the seeds and the test images, not other draws of the training images, so they understate the variation a new split of the digits would bring. "
+		}
+		return s + "Tuning ran on the study's data only, so the choice of cell does not vary with the data; with so few placements and splits, the share of the intervals that comes from the data is itself uncertain."
 	}
 	return fmt.Sprintf("Every mean is over %d seeds, and the 95 %% intervals resample these seeds and the test data; they do not include other data splits (another placement of the terrain's training grid, another draw of the digits' training images), so they understate the variation a new split would bring.", d.P.Seeds)
 }
