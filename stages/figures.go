@@ -144,27 +144,58 @@ func linCurves(runs []LinSGDRun) (curves [][]float64, best []float64) {
 // SGDInput is the summary of the linear SGD runs.
 type SGDInput struct{ SGD pipeline.In[LinSGDSummary] }
 
-func figSGDGrid(_ pipeline.Ctx, _ struct{}, in SGDInput) (Figure, error) {
+// SGDGridInput is the summary of the linear SGD runs and the same grid on
+// OLS (λ = 0).
+type SGDGridInput struct {
+	SGD pipeline.In[LinSGDSummary]
+	OLS []pipeline.In[LinSGDRun]
+}
+
+// olsCells groups the SGD-OLS runs by cell, in the order of grid.
+func olsCells(grid []LinSGDCell, runs []pipeline.In[LinSGDRun]) []LinSGDCell {
+	var out []LinSGDCell
+	for _, cell := range grid {
+		c := LinSGDCell{BatchSize: cell.BatchSize, LR: cell.LR, Momentum: cell.Momentum}
+		for _, r := range runs {
+			if r.Value.BatchSize == cell.BatchSize && r.Value.LR == cell.LR {
+				c.Runs = append(c.Runs, r.Value)
+				if r.Value.Diverged {
+					c.Diverged++
+				}
+			}
+		}
+		out = append(out, c)
+	}
+	return out
+}
+
+func figSGDGrid(_ pipeline.Ctx, _ struct{}, in SGDGridInput) (Figure, error) {
 	s := in.SGD.Value
+	ols := olsCells(s.Grid, in.OLS)
 	var panels []plots.Panel
 	cols := 0
 	budget := 0
-	for _, cell := range s.Grid {
+	for _, cell := range append(slices.Clone(s.Grid), ols...) {
 		for _, r := range cell.Runs {
 			budget = max(budget, r.Epochs, len(r.ValErr)-1)
 		}
 	}
-	for _, cell := range s.Grid {
+	for k, cell := range s.Grid {
 		curves, best := linCurves(cell.Runs)
-		sr := series("validation MSE", curves)
+		sr := series("Ridge", curves)
 		if best != nil && len(best) == len(sr.Mean) {
 			sr.Best = best
+		}
+		ser := []plots.Series{sr}
+		if o := ols[k]; len(o.Runs) > 0 && o.Diverged < len(o.Runs) {
+			oc, _ := linCurves(o.Runs)
+			ser = append(ser, series("OLS (λ = 0)", oc))
 		}
 		if cell.BatchSize == s.Grid[0].BatchSize {
 			cols++
 		}
 		title := fmt.Sprintf("batch %d, γ0 = %g", cell.BatchSize, cell.LR)
-		pn := plots.Panel{Series: []plots.Series{sr}, XMin: 0, XMax: float64(max(budget, 1))}
+		pn := plots.Panel{Series: ser, XMin: 0, XMax: float64(max(budget, 1))}
 		switch {
 		case cell.Diverged == len(cell.Runs):
 			title += ": diverged"
@@ -180,7 +211,7 @@ func figSGDGrid(_ pipeline.Ctx, _ struct{}, in SGDInput) (Figure, error) {
 	// highest final one): on a log axis down from the first epoch's error
 	// the plateaus, the part the grid compares, were squashed into a
 	// sliver at the bottom of each panel.
-	lo, hi := plateauRange(s.Grid)
+	lo, hi := plateauRange(append(slices.Clone(s.Grid), ols...))
 	for i := range panels {
 		if hi > lo {
 			panels[i].YMin, panels[i].YMax = lo, hi
@@ -188,7 +219,7 @@ func figSGDGrid(_ pipeline.Ctx, _ struct{}, in SGDInput) (Figure, error) {
 			panels[i].LogY = true
 		}
 	}
-	svg, err := plots.Bands(panels, plots.BandsOptions{Title: fmt.Sprintf("SGD on Ridge (λ = %g, momentum %g): validation error, min–max band over seeds, dashed: best seed; y axis clipped to the plateau (the first epochs are off the top)", s.Grid[0].Runs[0].Lambda, s.Grid[0].Momentum),
+	svg, err := plots.Bands(panels, plots.BandsOptions{Title: fmt.Sprintf("SGD on Ridge (λ = %g) and on OLS (λ = 0), momentum %g: validation error, min–max band over seeds, dashed: Ridge's best seed; y axis clipped to the plateau (the first epochs are off the top)", s.Grid[0].Runs[0].Lambda, s.Grid[0].Momentum),
 		XLabel: "epoch", YLabel: "validation MSE"}, plots.WithColumns(cols))
 	return withData(svg, err, panelsCSV(panels))
 }

@@ -53,7 +53,12 @@ func TestFigSGDGrid(t *testing.T) {
 		cell(20, 0.1, sgdRun(1, 0.028, 0), sgdRun(2, 0.03, 0)),
 		cell(20, 1, sgdRun(1, 0.03, 0), sgdRun(2, 0, 2)),
 	}}
-	f, err := figSGDGrid(nil, struct{}{}, SGDInput{SGD: pipeline.In[LinSGDSummary]{Value: s}})
+	olsRun := func(seed uint64) pipeline.In[LinSGDRun] {
+		r := sgdRun(seed, 0.025, 0)
+		r.BatchSize, r.LR = 10, 0.1
+		return val(r)
+	}
+	f, err := figSGDGrid(nil, struct{}{}, SGDGridInput{SGD: pipeline.In[LinSGDSummary]{Value: s}, OLS: []pipeline.In[LinSGDRun]{olsRun(1), olsRun(2)}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -66,6 +71,10 @@ func TestFigSGDGrid(t *testing.T) {
 		if !strings.Contains(joined, want) {
 			t.Errorf("no text %q in %q", want, texts)
 		}
+	}
+	// The cell with SGD-OLS runs has their band beside Ridge's, and only it.
+	if n := strings.Count(string(f.CSV), "OLS (λ = 0)"); n == 0 {
+		t.Errorf("the figure's data has no SGD-OLS series:\n%s", f.CSV)
 	}
 	lo, hi := plateauRange(s.Grid)
 	if !(lo > 0.02 && lo < 0.026 && hi > 0.03 && hi < 0.06) {

@@ -84,6 +84,7 @@ type builder struct {
 	initChecks      []pipeline.Ref[InitCheck]     // the sigmoid choice at another initialisation
 	placed          []pipeline.Ref[PlacementRuns] // chosen terrain models on further placements of the grid
 	resplit         []pipeline.Ref[ResplitRuns]   // chosen digits models on further splits of the digits
+	sgdOLS          []pipeline.Ref[LinSGDRun]     // the SGD grid on OLS (λ = 0), for its figure
 	tuned           []TuneParams                  // the parameters of regTunes, then of extra
 	clsTune         pipeline.Ref[ClsTune]
 	logistic, keras pipeline.Ref[SeedsSummary]
@@ -120,15 +121,18 @@ func (b *builder) linear() {
 	b.ridge = pipeline.Add(g, StageLinearRidge, ridgeParams(b.p.Terrain), in, linearRidge)
 
 	design := DesignInput{b.design.In()}
-	run := func(prefix string, tp TrainParams) []pipeline.Ref[LinSGDRun] {
-		return perSeed(g, prefix, b.seeds, design, linSGD, func(s uint64) LinSGDParams { return LinSGDParams{Lambda: l.RidgeLambda, Train: tp, Seed: s} })
+	runAt := func(lambda float64, prefix string, tp TrainParams) []pipeline.Ref[LinSGDRun] {
+		return perSeed(g, prefix, b.seeds, design, linSGD, func(s uint64) LinSGDParams { return LinSGDParams{Lambda: lambda, Train: tp, Seed: s} })
 	}
+	run := func(prefix string, tp TrainParams) []pipeline.Ref[LinSGDRun] { return runAt(l.RidgeLambda, prefix, tp) }
 	var grid, momentum []pipeline.Ref[LinSGDRun]
 	for _, bs := range l.BatchSizes {
 		for _, lr := range l.LearningRates {
 			tp := trainParams(l.Train, lr)
 			tp.BatchSize = bs
 			grid = append(grid, run(linSGDCell(bs, lr), tp)...)
+			// The same cell on OLS (λ = 0), the study's F6's other curve.
+			b.sgdOLS = append(b.sgdOLS, runAt(0, linSGDOLSCell(bs, lr), tp)...)
 		}
 	}
 	for _, mu := range l.Momenta {
@@ -424,7 +428,7 @@ func (b *builder) figures() {
 	figure(pipeline.Add(g, "figures/terrain-split", struct{}{}, ScaleInput{b.grid.In(), b.split.In()}, figTerrainSplit))
 	figure(pipeline.Add(g, "figures/digit-samples", struct{}{}, DigitsInput{b.digits.In()}, figDigitSamples))
 	figure(pipeline.Add(g, "figures/class-counts", struct{}{}, DigitsSplitInput{b.dsplit.In()}, figClassCounts))
-	figure(pipeline.Add(g, "figures/sgd-grid", struct{}{}, SGDInput{b.sgd.In()}, figSGDGrid))
+	figure(pipeline.Add(g, "figures/sgd-grid", struct{}{}, SGDGridInput{b.sgd.In(), pipeline.Ins(b.sgdOLS)}, figSGDGrid))
 	figure(pipeline.Add(g, "figures/sgd-momentum", struct{}{}, SGDInput{b.sgd.In()}, figSGDMomentum))
 	figure(pipeline.Add(g, "figures/sgd-betas", struct{}{}, BetasInput{b.betas["ols"].In(), b.betas["ridge"].In(), b.design.In()}, figSGDBetas))
 	figure(pipeline.Add(g, "figures/nn-terrain-heat", struct{}{}, TunesInput{pipeline.Ins(b.regTunes)}, figRegressionHeat))

@@ -72,6 +72,7 @@ func stageCount(p *config.Params) (uint64, []stageFamily) {
 	l, r, n, m := p.LinearSGD, p.NeuralRegression, p.NeuralClassification, p.MNIST
 	fams := []stageFamily{
 		family("linear/sgd", []string{"linear_sgd.batch_sizes", "linear_sgd.learning_rates", "seeds"}, len(l.BatchSizes), len(l.LearningRates), seeds),
+		family("linear/sgd-ols", []string{"linear_sgd.batch_sizes", "linear_sgd.learning_rates", "seeds"}, len(l.BatchSizes), len(l.LearningRates), seeds),
 		family("linear/sgd-momentum", []string{"linear_sgd.momenta", "seeds"}, len(l.Momenta), seeds),
 		family("neural/regression", []string{"neural_regression.activations", "neural_regression.architectures", "neural_regression.learning_rates", "seeds"},
 			len(r.Activations), len(r.Architectures), len(r.LearningRates), seeds),

@@ -47,3 +47,8 @@ func clsCell(out, act, arch string, lr float64) string {
 func linSGDCell(batch int, lr float64) string {
 	return fmt.Sprintf("linear/sgd/batch=%d/lr=%s", batch, num(lr))
 }
+
+// linSGDOLSCell is the same grid point on OLS (λ = 0), less its seed.
+func linSGDOLSCell(batch int, lr float64) string {
+	return fmt.Sprintf("linear/sgd-ols/batch=%d/lr=%s", batch, num(lr))
+}
