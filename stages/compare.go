@@ -17,7 +17,8 @@ import (
 // with" and "the best" of the report is a models.Compare of two methods'
 // per-unit scores on the same test units (tiles of test cells on the
 // terrain, images on the digits) with the same seeds: a paired bootstrap
-// interval for test MSE, McNemar's test for accuracies.
+// interval for test MSE, McNemar's test together with that interval for
+// accuracies.
 
 // BootstrapParams set the paired comparisons and 95 % intervals.
 type BootstrapParams struct {

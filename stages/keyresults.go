@@ -19,7 +19,7 @@ func buildSummaryTables(d *reportData) {
 
 func keyResultsTable(d *reportData) report.Table {
 	t := report.Table{Name: "key-results",
-		Caption: "Key results: test scores on held-out data, each the mean with its 95 % interval over seeds and data (on the terrain the tiles of test cells and, where there are several, the placements of the training grid; on the digits the test images and, where there are several, the splits of the images); R² is mean ± sd over seeds on the study's placement. The last column compares each method with the best of its data set by a paired test (bootstrap on the terrain, McNemar's on the digits): **best** is the lowest mean error or highest mean accuracy, *level* a method no test separates from it. The study's published numbers are marked *published*; its terrain was different, so terrain numbers compare only in kind.",
+		Caption: "Key results: test scores on held-out data, each the mean with its 95 % interval over seeds and data (on the terrain the tiles of test cells and, where there are several, the placements of the training grid; on the digits the test images and, where there are several, the splits of the images); R² is mean ± sd over seeds on the study's placement. The last column compares each method with the best of its data set by a paired test (bootstrap on the terrain; on the digits McNemar's test and the bootstrap, which must agree): **best** is the lowest mean error or highest mean accuracy, *level* a method no test separates from it. The study's published numbers are marked *published*; its terrain was different, so terrain numbers compare only in kind.",
 		Header:  []string{"data", "method", "chosen configuration", "test MSE or accuracy [95 % interval]", "test R²", "against the best", "published"},
 		Align:   []string{"left", "left", "left", "right", "right", "left", "left"}}
 	pubT := func(key string) string {
@@ -154,9 +154,9 @@ func (d *reportData) Abstract() string {
 		order, tied := d.ranked(ms)
 		names := bestNames(ms, order, tied)
 		if len(names) > 1 {
-			fmt.Fprintf(&s, "At the top on the test images, %s are level by McNemar's test. ", joinAnd(names))
+			fmt.Fprintf(&s, "At the top on the test images, %s are level by paired tests. ", joinAnd(names))
 		} else {
-			fmt.Fprintf(&s, "On the test images, %s is ahead of every other method by McNemar's test. ", names[0])
+			fmt.Fprintf(&s, "On the test images, %s is ahead of every other method by paired tests. ", names[0])
 		}
 	}
 	fmt.Fprintf(&s, "Softmax outputs, which the study could not train, train: %s. ", d.accCI(d.cellMethod("", d.Cls.Softmax)))
