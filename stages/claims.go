@@ -263,9 +263,9 @@ func (d *reportData) EpochsAttribution() string {
 }
 
 // curveMethods are the learning curve's networks at the smallest and the
-// largest training set, and the wider networks at each, scored on the
-// same common test tiles.
-func (d *reportData) curveMethods() (small, large, widerSmall, widerLarge method, ok bool) {
+// largest training set, scored on the same common test tiles, and at each
+// the networks of more capacity (wider, deeper) trained there.
+func (d *reportData) curveMethods() (small, large method, more [2][]method, ok bool) {
 	if len(d.Curve) < 2 {
 		return
 	}
@@ -273,24 +273,31 @@ func (d *reportData) curveMethods() (small, large, widerSmall, widerLarge method
 	if len(f.NetTileSE) == 0 || len(l.NetTileSE) == 0 {
 		return
 	}
-	mk := func(name string, runs [][]float64, w []float64) method {
-		return method{Name: name, Metric: models.SquaredError, Runs: runs, W: w}
+	small, large = curveMethod("the network", f), curveMethod("the network", l)
+	for i, p := range []CurvePoint{f, l} {
+		for _, c := range d.CurveCap {
+			if c.XSparsity == p.XSparsity && len(c.NetTileSE) == len(p.NetTileSE) {
+				more[i] = append(more[i], curveMethod("the "+c.Capacity+" network", c))
+			}
+		}
 	}
-	small = mk(fmt.Sprintf("the network (%s) on %d training points", f.NetArch, f.NTrain), f.NetTileSE, f.TileCount)
-	large = mk(fmt.Sprintf("the network (%s) on %d training points", l.NetArch, l.NTrain), l.NetTileSE, l.TileCount)
-	widerSmall = mk(fmt.Sprintf("the wider network (%s) on %d training points", f.WiderArch, f.NTrain), f.WiderTileSE, f.TileCount)
-	widerLarge = mk(fmt.Sprintf("the wider network (%s) on %d training points", l.WiderArch, l.NTrain), l.WiderTileSE, l.TileCount)
-	return small, large, widerSmall, widerLarge, true
+	return small, large, more, true
+}
+
+// curveMethod is a point of the learning curve as a method: "the network
+// (2x32x32x1) on 360 training points".
+func curveMethod(what string, p CurvePoint) method {
+	return method{Name: fmt.Sprintf("%s (%s) on %d training points", what, p.NetArch, p.NTrain), Metric: models.SquaredError, Runs: p.NetTileSE, W: p.TileCount}
 }
 
 // CurveAnswer answers "data or capacity?" from the learning curve: the
 // same number of optimisation steps at every size, every size scaled alike
 // and scored on the same test cells, so that more data (the largest
 // training set against the smallest) and more capacity (hidden layers
-// twice as wide, at the smallest and at the largest size) are paired tests
-// on one test metric.
+// twice as wide, or one more hidden layer, at the smallest and at the
+// largest size) are paired tests on one test metric.
 func (d *reportData) CurveAnswer() string {
-	small, large, ws, wl, ok := d.curveMethods()
+	small, large, more, ok := d.curveMethods()
 	if !ok {
 		return ""
 	}
@@ -300,11 +307,12 @@ func (d *reportData) CurveAnswer() string {
 		numfmt.Thousands(first.CommonTest), report.FormatSig(float64(last.NTrain)/float64(first.NTrain), 2), last.NTrain, first.NTrain, numfmt.Thousands(last.Steps))
 	s.WriteString(d.versus(large, small) + " ")
 	fmt.Fprintf(&s, "The linear baseline goes from %s to %s. ", sig(first.RidgeTestMSE), sig(last.RidgeTestMSE))
-	if ws.ok() {
-		s.WriteString(d.versus(ws, small) + " ")
-	}
-	if wl.ok() {
-		s.WriteString(d.versus(wl, large) + " ")
+	for i, base := range []method{small, large} {
+		for _, m := range more[i] {
+			if m.ok() {
+				s.WriteString(d.versus(m, base) + " ")
+			}
+		}
 	}
 	var late []string
 	for _, p := range d.Curve {
@@ -326,21 +334,26 @@ func (d *reportData) CurveAnswer() string {
 // curveVerdict is the answer to "data or capacity?" in a few words, from
 // the paired tests of CurveAnswer.
 func (d *reportData) curveVerdict() string {
-	small, large, ws, wl, ok := d.curveMethods()
+	small, large, more, ok := d.curveMethods()
 	if !ok {
 		return ""
 	}
 	data := d.compare(large, small).Outcome == models.Better
-	capacity := (ws.ok() && d.compare(ws, small).Outcome == models.Better) || (wl.ok() && d.compare(wl, large).Outcome == models.Better)
+	capacity := false
+	for i, base := range []method{small, large} {
+		for _, m := range more[i] {
+			capacity = capacity || (m.ok() && d.compare(m, base).Outcome == models.Better)
+		}
+	}
 	switch {
 	case data && capacity:
-		return "both more data and more units lower the terrain networks' test error, by paired tests"
+		return "both more data and more capacity lower the terrain networks' test error, by paired tests"
 	case data:
-		return "the terrain networks are limited by data: more points lower their test error, wider layers do not, by paired tests"
+		return "the terrain networks are limited by data: more points lower their test error, wider or deeper layers do not, by paired tests"
 	case capacity:
-		return "the terrain networks are limited by capacity: wider layers lower their test error, more points do not, by paired tests"
+		return "the terrain networks are limited by capacity: wider or deeper layers lower their test error, more points do not, by paired tests"
 	}
-	return "neither more data nor wider layers lowers the terrain networks' test error by a paired test at this training budget"
+	return "neither more data nor wider or deeper layers lower the terrain networks' test error by a paired test at this training budget"
 }
 
 // kindName names a kind of terrain network: "ReLU network", "extension

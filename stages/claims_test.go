@@ -235,35 +235,65 @@ func TestUncertaintyFormat(t *testing.T) {
 }
 
 func TestCurveAnswerFollowsNumbers(t *testing.T) {
-	curve := func(smallNet, largeNet, smallWide, largeWide float64) []CurvePoint {
-		w := make([]float64, 100)
-		for i := range w {
-			w[i] = 1
-		}
-		return []CurvePoint{
-			{XSparsity: 20, NTrain: 400, RidgeTestMSE: 0.018, NetLabel: "relu", NetArch: "2x8x1", Steps: 40000, CommonTest: 1000, TileCount: w,
-				NetTileSE: tileRuns(21, 2, smallNet), WiderArch: "2x16x1", WiderTileSE: tileRuns(22, 2, smallWide)},
-			{XSparsity: 5, NTrain: 6400, RidgeTestMSE: 0.015, NetLabel: "relu", NetArch: "2x8x1", Steps: 40000, CommonTest: 1000, TileCount: w,
-				NetTileSE: tileRuns(23, 2, largeNet), WiderArch: "2x16x1", WiderTileSE: tileRuns(24, 2, largeWide)},
-		}
+	w := make([]float64, 100)
+	for i := range w {
+		w[i] = 1
+	}
+	point := func(xs, n int, capacity, arch string, seed uint64, mse float64) CurvePoint {
+		return CurvePoint{XSparsity: xs, NTrain: n, RidgeTestMSE: 0.018, NetLabel: "relu", Capacity: capacity, NetArch: arch, Steps: 40000, CommonTest: 1000, TileCount: w,
+			NetTileSE: tileRuns(seed, 2, mse)}
+	}
+	// set fills the curve: the networks at the smallest and the largest
+	// size, and the wider and the deeper network at each.
+	set := func(d *reportData, smallNet, largeNet, smallWide, largeWide, smallDeep, largeDeep float64) {
+		d.Curve = []CurvePoint{point(20, 400, "", "2x8x1", 21, smallNet), point(5, 6400, "", "2x8x1", 23, largeNet)}
+		d.CurveCap = []CurvePoint{point(20, 400, CapacityWider, "2x16x1", 22, smallWide), point(20, 400, CapacityDeeper, "2x8x8x1", 25, smallDeep),
+			point(5, 6400, CapacityWider, "2x16x1", 24, largeWide), point(5, 6400, CapacityDeeper, "2x8x8x1", 26, largeDeep)}
+		d.comparisons = nil
 	}
 	d := claimsData()
-	d.Curve = curve(0.012, 0.006, 0.01201, 0.00601)
+	set(d, 0.012, 0.006, 0.01201, 0.00601, 0.012, 0.006)
 	a := d.CurveAnswer()
 	if !strings.Contains(a, "limited by data") || !strings.Contains(a, "the same 40,000 optimisation steps") {
 		t.Errorf("data-limited: got %q", a)
 	}
-	d.Curve = curve(0.012, 0.01201, 0.008, 0.008)
-	if b := d.CurveAnswer(); !strings.Contains(b, "limited by capacity") {
-		t.Errorf("capacity-limited: got %q", b)
+	if !strings.Contains(strings.ToLower(a), "the deeper network (2x8x8x1) on 6400 training points is level with") {
+		t.Errorf("no comparison of the deeper network at the largest size: %q", a)
 	}
-	d.Curve = curve(0.012, 0.006, 0.008, 0.004)
-	if b := d.CurveAnswer(); !strings.Contains(strings.ToLower(b), "both more data and more units") {
+	set(d, 0.012, 0.01201, 0.008, 0.008, 0.012, 0.012)
+	if b := d.CurveAnswer(); !strings.Contains(b, "limited by capacity") {
+		t.Errorf("capacity-limited (wider): got %q", b)
+	}
+	// Depth alone, at the largest size only.
+	set(d, 0.012, 0.01201, 0.012, 0.012, 0.01201, 0.008)
+	if b := d.CurveAnswer(); !strings.Contains(b, "limited by capacity") {
+		t.Errorf("capacity-limited (deeper, largest size): got %q", b)
+	}
+	set(d, 0.012, 0.006, 0.008, 0.004, 0.012, 0.006)
+	if b := d.CurveAnswer(); !strings.Contains(strings.ToLower(b), "both more data and more capacity") {
 		t.Errorf("both: got %q", b)
 	}
-	d.Curve = curve(0.012, 0.01201, 0.01199, 0.012)
-	if c := d.CurveAnswer(); !strings.Contains(strings.ToLower(c), "neither more data nor wider layers") {
+	set(d, 0.012, 0.01201, 0.01199, 0.012, 0.012, 0.01201)
+	if c := d.CurveAnswer(); !strings.Contains(strings.ToLower(c), "neither more data nor wider or deeper layers") {
 		t.Errorf("neither: got %q", c)
+	}
+}
+
+func TestCapacityArch(t *testing.T) {
+	for _, c := range []struct{ arch, capacity, want string }{
+		{"2x8x8x1", "", "2x8x8x1"},
+		{"2x8x8x1", CapacityWider, "2x16x16x1"},
+		{"2x8x16x1", CapacityDeeper, "2x8x16x16x1"},
+		{"2x32x1", CapacityDeeper, "2x32x32x1"},
+	} {
+		if got, err := capacityArch(c.arch, c.capacity); err != nil || got != c.want {
+			t.Errorf("capacityArch(%q, %q) = %q, %v; want %q", c.arch, c.capacity, got, err, c.want)
+		}
+	}
+	for _, c := range []struct{ arch, capacity string }{{"2x1", CapacityDeeper}, {"2x8x1", "taller"}, {"2xax1", CapacityWider}} {
+		if _, err := capacityArch(c.arch, c.capacity); err == nil {
+			t.Errorf("capacityArch(%q, %q): no error", c.arch, c.capacity)
+		}
 	}
 }
 

@@ -3,6 +3,7 @@ package stages
 import (
 	"fmt"
 	"math"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -30,10 +31,19 @@ type CurveParams struct {
 	// the largest spacing (or RefXSparsity), so that points compare
 	// pairwise.
 	Sizes []int `json:"sizes,omitempty"`
-	// Wider also trains the chosen architecture with every hidden layer
-	// twice as wide, for the same steps: the capacity effect at this size.
-	Wider bool `json:"wider,omitempty"`
+	// Capacity, when set, trains the chosen architecture with more
+	// capacity instead, for the same steps: "wider" doubles every hidden
+	// layer, "deeper" adds one more hidden layer as wide as the last (see
+	// capacityArch). Such a point is a stage of its own beside the point
+	// of the chosen architecture, so that both train side by side.
+	Capacity string `json:"capacity,omitempty"`
 }
+
+// Capacities of the learning curve's points (CurveParams.Capacity).
+const (
+	CapacityWider  = "wider"
+	CapacityDeeper = "deeper"
+)
 
 // CurvePoint is the test error of closed-form Ridge and of the best network
 // at one training-set size.
@@ -43,20 +53,19 @@ type CurvePoint struct {
 	RidgeLambda  float64
 	RidgeTestMSE float64
 	NetLabel     string
-	NetArch      string
-	NetLR        float64
-	NetTestMSE   []float64 // per seed
+	// Capacity is CurveParams.Capacity: "" for the chosen architecture,
+	// else the architecture NetArch has more capacity than the chosen one.
+	Capacity   string
+	NetArch    string
+	NetLR      float64
+	NetTestMSE []float64 // per seed
 	// Scored on the cells that are test cells at every point of the curve
 	// (CommonTest of them), per tile: the linear baseline's and, per seed,
-	// the network's squared error; Wider* the network with hidden layers
-	// twice as wide (when CurveParams.Wider).
+	// the network's squared error.
 	CommonTest  int
 	TileCount   []float64 // common test cells per tile
 	RidgeTileSE []float64
 	NetTileSE   [][]float64
-	WiderArch   string
-	WiderTileSE [][]float64
-	WiderMSE    []float64
 	// The training budget of the network at this size: the same number of
 	// optimisation steps at every size (Epochs x steps per epoch), early
 	// stopping scaled alike; and the epochs of the best validation error.
@@ -65,9 +74,13 @@ type CurvePoint struct {
 }
 
 // Metrics: terrain.curve.xs<k>.ridge_test_mse and .nn_test_mse (mean, .sd
-// and per-seed values over seeds).
+// and per-seed values over seeds); terrain.curve.xs<k>.<capacity>. for a
+// point of more capacity.
 func (p CurvePoint) Metrics() map[string]float64 {
 	pre := fmt.Sprintf("terrain.curve.xs%d.", p.XSparsity)
+	if p.Capacity != "" {
+		pre += p.Capacity + "."
+	}
 	m, sd := meanSD(p.NetTestMSE)
 	out := map[string]float64{pre + "ridge_test_mse": p.RidgeTestMSE, pre + "nn_test_mse": m, pre + "nn_test_mse.sd": sd, pre + "n_train": float64(p.NTrain)}
 	pipeline.PutSeedValues(out, pre+"nn_test_mse", p.NetTestMSE)
@@ -146,7 +159,10 @@ func learningCurve(c pipeline.Ctx, p CurveParams, in CurvePointInput) (CurvePoin
 			best = rt
 		}
 	}
-	out.NetLabel, out.NetArch, out.NetLR = best.Label, best.BestArch, best.BestLR
+	out.NetLabel, out.NetLR, out.Capacity = best.Label, best.BestLR, p.Capacity
+	if out.NetArch, err = capacityArch(best.BestArch, p.Capacity); err != nil {
+		return out, err
+	}
 	base := p.Base
 	if len(best.Curves) > 0 {
 		base.Hidden = best.Curves[0].Hidden
@@ -169,7 +185,7 @@ func learningCurve(c pipeline.Ctx, p CurveParams, in CurvePointInput) (CurvePoin
 	out.Epochs, out.Patience = tp.Epochs, tp.Patience
 	rs, err := parallelSeeds(c, p.Seeds, func(seed uint64) (netAndRun, error) {
 		np := base
-		np.Arch, np.Train, np.Seed = best.BestArch, tp, seed
+		np.Arch, np.Train, np.Seed = out.NetArch, tp, seed
 		np.Train.LR = best.BestLR
 		net, r, err := trainNet(quiet(c), np, ptr, ytr, pva, yva, models.MonitorCost)
 		return netAndRun{net, r}, err
@@ -183,37 +199,33 @@ func learningCurve(c pipeline.Ctx, p CurveParams, in CurvePointInput) (CurvePoin
 		out.NetTileSE = append(out.NetTileSE, tiles.blockSE(pred))
 		out.NetBestEpoch = append(out.NetBestEpoch, r.run.BestEpoch)
 	}
-	if p.Wider {
-		out.WiderArch = widerArch(best.BestArch)
-		ws, err := parallelSeeds(c, p.Seeds, func(seed uint64) (netAndRun, error) {
-			np := base
-			np.Arch, np.Train, np.Seed = out.WiderArch, tp, seed
-			np.Train.LR = best.BestLR
-			net, r, err := trainNet(quiet(c), np, ptr, ytr, pva, yva, models.MonitorCost)
-			return netAndRun{net, r}, err
-		})
-		if err != nil {
-			return out, err
-		}
-		for _, r := range ws {
-			pred := r.net.Predict(pte).RawMatrix().Data
-			out.WiderMSE = append(out.WiderMSE, models.MSE(ct.Z, pred))
-			out.WiderTileSE = append(out.WiderTileSE, tiles.blockSE(pred))
-		}
-	}
 	return out, nil
 }
 
-// widerArch doubles every hidden layer of arch ("2x8x8x1" -> "2x16x16x1").
-func widerArch(arch string) string {
+// capacityArch is arch with more capacity: "wider" doubles every hidden
+// layer ("2x8x8x1" -> "2x16x16x1"), "deeper" adds a hidden layer as wide as
+// the last ("2x8x8x1" -> "2x8x8x8x1"), "" leaves it.
+func capacityArch(arch, capacity string) (string, error) {
 	parts := strings.Split(arch, "x")
-	for i := 1; i < len(parts)-1; i++ {
-		n, err := strconv.Atoi(parts[i])
-		if err == nil {
+	if capacity != "" && len(parts) < 3 {
+		return "", fmt.Errorf("learning curve: architecture %q has no hidden layer to make %s", arch, capacity)
+	}
+	switch capacity {
+	case "":
+	case CapacityWider:
+		for i := 1; i < len(parts)-1; i++ {
+			n, err := strconv.Atoi(parts[i])
+			if err != nil {
+				return "", fmt.Errorf("learning curve: architecture %q: %w", arch, err)
+			}
 			parts[i] = strconv.Itoa(2 * n)
 		}
+	case CapacityDeeper:
+		parts = slices.Insert(parts, len(parts)-1, parts[len(parts)-2])
+	default:
+		return "", fmt.Errorf("learning curve: capacity %q: want %q or %q", capacity, CapacityWider, CapacityDeeper)
 	}
-	return strings.Join(parts, "x")
+	return strings.Join(parts, "x"), nil
 }
 
 // commonTest lists the cells (ascending) that are neither training nor

@@ -85,6 +85,7 @@ type builder struct {
 	placed          []pipeline.Ref[PlacementRuns] // chosen terrain models on further placements of the grid
 	resplit         []pipeline.Ref[ResplitRuns]   // chosen digits models on further splits of the digits
 	sgdOLS          []pipeline.Ref[LinSGDRun]     // the SGD grid on OLS (λ = 0), for its figure
+	curveCap        []pipeline.Ref[CurvePoint]    // the learning curve's points of more capacity
 	tuned           []TuneParams                  // the parameters of regTunes, then of extra
 	clsTune         pipeline.Ref[ClsTune]
 	logistic, keras pipeline.Ref[SeedsSummary]
@@ -382,11 +383,18 @@ func (b *builder) learningCurve() {
 	t, r := b.p.Terrain, b.p.NeuralRegression
 	sizes := b.p.LearningCurve.XSparsities
 	for k, xs := range sizes {
-		b.curve = append(b.curve, pipeline.Add(b.g, fmt.Sprintf("learning-curve/x_sparsity=%d", xs),
-			CurveParams{XSparsity: xs, Degree: t.Degree, Lambdas: t.RidgeLambdas, Tunes: pipeline.Names(b.regTunes), Seeds: b.seeds, RefXSparsity: t.XSparsity,
-				Sizes: sizes, Wider: k == 0 || k == len(sizes)-1,
-				Base: NetParams{Output: "identity", Init: r.Init, LeakyAlpha: r.LeakyAlpha, Train: trainParams(r.Train, 0)}},
-			CurvePointInput{b.grid.In(), pipeline.Ins(b.regTunes)}, learningCurve))
+		p := CurveParams{XSparsity: xs, Degree: t.Degree, Lambdas: t.RidgeLambdas, Tunes: pipeline.Names(b.regTunes), Seeds: b.seeds, RefXSparsity: t.XSparsity,
+			Sizes: sizes, Base: NetParams{Output: "identity", Init: r.Init, LeakyAlpha: r.LeakyAlpha, Train: trainParams(r.Train, 0)}}
+		in := CurvePointInput{b.grid.In(), pipeline.Ins(b.regTunes)}
+		name := fmt.Sprintf("learning-curve/x_sparsity=%d", xs)
+		b.curve = append(b.curve, pipeline.Add(b.g, name, p, in, learningCurve))
+		if k == 0 || k == len(sizes)-1 {
+			// More capacity at the smallest and the largest training set.
+			for _, c := range []string{CapacityWider, CapacityDeeper} {
+				p.Capacity = c
+				b.curveCap = append(b.curveCap, pipeline.Add(b.g, name+"/"+c, p, in, learningCurve))
+			}
+		}
 	}
 }
 
@@ -458,7 +466,7 @@ func (b *builder) report() error {
 	}
 	in := ReportInput{Terrain: b.grid.In(), Split: b.split.In(), OLS: b.ols.In(), Ridge: b.ridge.In(), Design: b.design.In(), SGD: b.sgd.In(), Betas: []pipeline.In[BetaRuns]{b.betas["ols"].In(), b.betas["ridge"].In()},
 		Digits: b.digits.In(), DSplit: b.dsplit.In(), Cls: b.clsTune.In(), LogSGD: b.logistic.In(), LBFGS: b.lbfgs.In(), Keras: b.keras.In(), KerasLong: b.kerasLongIns(), KerasRaw: optionalIns(b.kerasRaw),
-		Reg: pipeline.Ins(b.regTunes), Extra: pipeline.Ins(b.extra), InitChecks: pipeline.Ins(b.initChecks), Placed: pipeline.Ins(b.placed), Resplit: pipeline.Ins(b.resplit), Curve: pipeline.Ins(b.curve), MNIST: pipeline.Ins(b.mnistRuns), Figures: b.figs, FigureData: b.figData,
+		Reg: pipeline.Ins(b.regTunes), Extra: pipeline.Ins(b.extra), InitChecks: pipeline.Ins(b.initChecks), Placed: pipeline.Ins(b.placed), Resplit: pipeline.Ins(b.resplit), Curve: pipeline.Ins(b.curve), CurveCap: pipeline.Ins(b.curveCap), MNIST: pipeline.Ins(b.mnistRuns), Figures: b.figs, FigureData: b.figData,
 		Published: pipeline.FileIn(PublishedFile), Template: pipeline.FileIn(templateReport), Layout: pipeline.FileIn(templateLayout), CSS: pipeline.FileIn(templateCSS)}
 	for _, f := range b.env.KaTeX {
 		in.KaTeX = append(in.KaTeX, pipeline.FileIn(f))

@@ -69,6 +69,7 @@ type ReportInput struct {
 	Placed     []pipeline.In[PlacementRuns] // chosen terrain models on further placements of the grid
 	Resplit    []pipeline.In[ResplitRuns]   // chosen digits models on further splits of the digits
 	Curve      []pipeline.In[CurvePoint]
+	CurveCap   []pipeline.In[CurvePoint] // the learning curve's points of more capacity
 	MNIST      []pipeline.In[SeedsSummary]
 	Figures    []pipeline.Blob
 	FigureData []pipeline.Blob // data.csv of each figure
@@ -171,6 +172,9 @@ type reportData struct {
 	// baseline.raw_inputs).
 	KerasRaw []SeedsSummary
 	Curve    []CurvePoint
+	// CurveCap are the learning curve's points of more capacity (wider,
+	// deeper) at some of its sizes.
+	CurveCap []CurvePoint
 	MNIST    []SeedsSummary
 	Pub      Published
 	Data     []dataFile
@@ -209,7 +213,7 @@ func reportStage(_ pipeline.Ctx, p ReportParams, in ReportInput) (ReportOutput, 
 	d := &reportData{P: p, tables: map[string]report.Table{}, used: map[string]bool{},
 		Terrain: in.Terrain.Value, Split: in.Split.Value, OLS: in.OLS.Value, Ridge: in.Ridge.Value, Design: in.Design.Value,
 		SGD: in.SGD.Value, Digits: in.Digits.Value, DSplit: in.DSplit.Value, Cls: in.Cls.Value, LogSGD: in.LogSGD.Value,
-		LBFGS: in.LBFGS.Value, Keras: in.Keras.Value, KerasLong: values(in.KerasLong), KerasRaw: values(in.KerasRaw), Betas: values(in.Betas), Reg: values(in.Reg), Extra: values(in.Extra), InitChecks: values(in.InitChecks), Placed: values(in.Placed), Resplit: values(in.Resplit), Curve: values(in.Curve),
+		LBFGS: in.LBFGS.Value, Keras: in.Keras.Value, KerasLong: values(in.KerasLong), KerasRaw: values(in.KerasRaw), Betas: values(in.Betas), Reg: values(in.Reg), Extra: values(in.Extra), InitChecks: values(in.InitChecks), Placed: values(in.Placed), Resplit: values(in.Resplit), Curve: values(in.Curve), CurveCap: values(in.CurveCap),
 		MNIST: values(in.MNIST)}
 	pub := in.Published.Data
 	if err := json.Unmarshal(pub, &d.Pub); err != nil {

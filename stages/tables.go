@@ -230,20 +230,22 @@ func buildTables(d *reportData) {
 	d.tables["confusion"] = conf
 
 	if len(d.Curve) > 0 {
-		cur := report.Table{Name: "learning-curve", Caption: "Terrain learning curve: test MSE on the cells that are test cells at every size (heights scaled as in the study's split) of the linear baseline (closed form, λ chosen on validation, 0 included) and of the study's network kind with the lowest validation error, retrained at each training-set size for the same number of optimisation steps, and of the same network with hidden layers twice as wide at the smallest and largest size (mean ± sd over seeds), with the epochs that makes and the epoch of the best validation error (mean ± sd over seeds).",
-			Header: []string{"x_sparsity", "training points", "linear λ", "linear test MSE", "network", "steps", "epochs", "best epoch", "network test MSE", "wider network test MSE"},
-			Align:  []string{"right", "right", "right", "right", "left", "right", "right", "right", "right", "right"}}
+		cur := report.Table{Name: "learning-curve", Caption: "Terrain learning curve: test MSE on the cells that are test cells at every size (heights scaled as in the study's split) of the linear baseline (closed form, λ chosen on validation, 0 included) and of the study's network kind with the lowest validation error, retrained at each training-set size for the same number of optimisation steps, and of the same network with hidden layers twice as wide, and with one more hidden layer, at the smallest and largest size (mean ± sd over seeds), with the epochs that makes and the epoch of the best validation error (mean ± sd over seeds).",
+			Header: []string{"x_sparsity", "training points", "linear λ", "linear test MSE", "network", "steps", "epochs", "best epoch", "network test MSE", "wider network test MSE", "deeper network test MSE"},
+			Align:  []string{"right", "right", "right", "right", "left", "right", "right", "right", "right", "right", "right"}}
 		for _, p := range d.Curve {
 			var be []float64
 			for _, e := range p.NetBestEpoch {
 				be = append(be, float64(e))
 			}
-			wider := "—"
-			if len(p.WiderMSE) > 0 {
-				wider = fmt.Sprintf("%s (%s)", msd(p.WiderMSE, 3), p.WiderArch)
+			more := map[string]string{CapacityWider: "—", CapacityDeeper: "—"}
+			for _, c := range d.CurveCap {
+				if c.XSparsity == p.XSparsity && len(c.NetTestMSE) > 0 {
+					more[c.Capacity] = fmt.Sprintf("%s (%s)", msd(c.NetTestMSE, 3), c.NetArch)
+				}
 			}
 			cur.Rows = append(cur.Rows, []string{fmt.Sprint(p.XSparsity), fmt.Sprint(p.NTrain), report.FormatSig(p.RidgeLambda, 2), report.FormatSig(p.RidgeTestMSE, 3),
-				fmt.Sprintf("%s %s", activationName(p.NetLabel), p.NetArch), numfmt.Thousands(p.Steps), fmt.Sprint(p.Epochs), msd(be, 2), msd(p.NetTestMSE, 3), wider})
+				fmt.Sprintf("%s %s", activationName(p.NetLabel), p.NetArch), numfmt.Thousands(p.Steps), fmt.Sprint(p.Epochs), msd(be, 2), msd(p.NetTestMSE, 3), more[CapacityWider], more[CapacityDeeper]})
 		}
 		d.tables["learning-curve"] = cur
 	}
