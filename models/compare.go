@@ -60,6 +60,13 @@ type CompareConfig struct {
 	Resamples int
 	Seed      uint64
 	Alpha     float64
+	// Blocks, above 1, says that the rows are that many blocks of as many
+	// rows each, one per split of the data (each block the same seeds), so
+	// that a unit of one block is not the unit of the same index in
+	// another (another split's test image). McNemar's test (Correct) then
+	// counts each block's units apart, a unit's score its mean over its
+	// block's rows; the bootstrap resamples rows and units as they are.
+	Blocks int
 }
 
 // DefaultCompare is 2000 replicates, seed 1, 95 % intervals.
@@ -118,7 +125,7 @@ func Compare(m Metric, a, b [][]float64, w []float64, cfg CompareConfig) Compari
 			c.Outcome = Worse
 		}
 	case Correct:
-		ma, mb := unitMeans(a), unitMeans(b)
+		ma, mb := blockUnitMeans(a, cfg.Blocks), blockUnitMeans(b, cfg.Blocks)
 		for i := range ma {
 			if x := ma[i] - mb[i]; x > 0 {
 				c.NBetter += x
@@ -233,6 +240,20 @@ func pairedDiffs(a, b [][]float64) [][]float64 {
 		for i := range ra {
 			out[k][i] = ra[i] - rb[i]
 		}
+	}
+	return out
+}
+
+// blockUnitMeans is unitMeans of each of k blocks of rows, one after the
+// other (unitMeans of all rows unless k > 1 divides them).
+func blockUnitMeans(a [][]float64, k int) []float64 {
+	if k <= 1 || len(a)%k != 0 {
+		return unitMeans(a)
+	}
+	per := len(a) / k
+	var out []float64
+	for b := range k {
+		out = append(out, unitMeans(a[b*per:(b+1)*per])...)
 	}
 	return out
 }

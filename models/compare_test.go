@@ -205,3 +205,42 @@ func TestCompareCorrectNeedsTheRowsToAgree(t *testing.T) {
 		t.Errorf("rows that agree: outcome %v (p %g, interval [%g, %g]), want better", c.Outcome, c.P, c.Lo, c.Hi)
 	}
 }
+
+// With the rows in blocks, one per split of the data, McNemar's test
+// counts each split's units apart: averaging a unit over splits, where it
+// is a different test image in each, cancels most discordant pairs and
+// would leave the test without power.
+func TestCompareCorrectBlocks(t *testing.T) {
+	const n = 400
+	rng := rand.New(rand.NewPCG(9, 9))
+	hits := func(p float64) []float64 {
+		out := make([]float64, n)
+		for i := range out {
+			if rng.Float64() < p {
+				out[i] = 1
+			}
+		}
+		return out
+	}
+	var a, b [][]float64 // three splits of two seeds each
+	for range 6 {
+		a, b = append(a, hits(0.98)), append(b, hits(0.95))
+	}
+	cfg := CompareConfig{Resamples: 2000, Seed: 1, Alpha: 0.05}
+	pooled := Compare(Correct, a, b, nil, cfg)
+	cfg.Blocks = 3
+	blocked := Compare(Correct, a, b, nil, cfg)
+	if blocked.Diff != pooled.Diff || blocked.Lo != pooled.Lo || blocked.Hi != pooled.Hi {
+		t.Errorf("blocks changed the difference or its interval: %+v, %+v", blocked, pooled)
+	}
+	if got, want := blocked.NBetter-blocked.NWorse, 3*n*blocked.Diff; math.Abs(got-want) > 1e-9 {
+		t.Errorf("NBetter - NWorse = %g, want the difference of correct counts over the 3 splits' units, %g", got, want)
+	}
+	if !(blocked.NBetter+blocked.NWorse > 2*(pooled.NBetter+pooled.NWorse)) || blocked.P >= pooled.P {
+		t.Errorf("blocked: %g + %g discordant, p %g; pooled by position: %g + %g, p %g: want more discordant units and a smaller p",
+			blocked.NBetter, blocked.NWorse, blocked.P, pooled.NBetter, pooled.NWorse, pooled.P)
+	}
+	if blocked.Outcome != Better {
+		t.Errorf("blocked: %v (p %g, interval [%g, %g]), want better", blocked.Outcome, blocked.P, blocked.Lo, blocked.Hi)
+	}
+}

@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/repro-dev/repro/models"
+	"github.com/repro-dev/repro/numfmt"
 	"github.com/repro-dev/repro/report"
 )
 
@@ -88,6 +89,17 @@ func (d *reportData) compareConfig() models.CompareConfig {
 	return c
 }
 
+// blocksConfig is compareConfig for rows in blocks of one split each: for
+// accuracies, McNemar's test then counts the test images of each split of
+// the digits apart (models.CompareConfig.Blocks).
+func (d *reportData) blocksConfig(m models.Metric, places int) models.CompareConfig {
+	c := d.compareConfig()
+	if m == models.Correct {
+		c.Blocks = places
+	}
+	return c
+}
+
 // weights are the units' weights: the test cells of each tile on the
 // terrain, nil (equal) on the digits.
 func (d *reportData) weights(m models.Metric) []float64 {
@@ -115,8 +127,8 @@ func (d *reportData) testCells() []int {
 // compare is models.Compare of a with b (memoised by the scores: sentences
 // and tables ask for the same pairs).
 func (d *reportData) compare(a, b method) models.Comparison {
-	rows, _ := align([]method{a, b})
-	key := fmt.Sprint(a.Metric, scoresKey(rows[0]), scoresKey(rows[1]), scoresKey([][]float64{a.W}))
+	rows, places := align([]method{a, b})
+	key := fmt.Sprint(a.Metric, places, scoresKey(rows[0]), scoresKey(rows[1]), scoresKey([][]float64{a.W}))
 	if c, ok := d.comparisons[key]; ok {
 		return c
 	}
@@ -127,7 +139,7 @@ func (d *reportData) compare(a, b method) models.Comparison {
 	if w == nil {
 		w = d.weights(a.Metric)
 	}
-	c := models.Compare(a.Metric, rows[0], rows[1], w, d.compareConfig())
+	c := models.Compare(a.Metric, rows[0], rows[1], w, d.blocksConfig(a.Metric, places))
 	d.comparisons[key] = c
 	return c
 }
@@ -173,15 +185,15 @@ func (d *reportData) ranked(ms []method) (order []int, tied []bool) {
 	if len(ms) == 0 {
 		return nil, nil
 	}
-	runs, _ := align(ms)
-	key := fmt.Sprint("rank", ms[0].Metric)
+	runs, places := align(ms)
+	key := fmt.Sprint("rank", ms[0].Metric, places)
 	for _, r := range runs {
 		key += fmt.Sprint(" ", scoresKey(r))
 	}
 	if v, ok := d.ranks[key]; ok {
 		return v.order, v.tied
 	}
-	order, tied = models.Rank(ms[0].Metric, runs, d.weights(ms[0].Metric), d.compareConfig())
+	order, tied = models.Rank(ms[0].Metric, runs, d.weights(ms[0].Metric), d.blocksConfig(ms[0].Metric, places))
 	if d.ranks == nil {
 		d.ranks = map[string]ranking{}
 	}
@@ -516,8 +528,8 @@ func (d *reportData) evidence(c models.Comparison, places int) string {
 			unit = " point"
 		}
 		if places > 1 {
-			return fmt.Sprintf("difference %s%s, 95 %% interval %s over %s; of the %d test images of a split, right only for the first: %s, only for the second: %s (mean over the seeds and the splits); %s, %s",
-				diff, unit, ciPts(c.Lo, c.Hi), digitsOver(n, places), n, count(c.NBetter), count(c.NWorse), test, pval(c.P))
+			return fmt.Sprintf("difference %s%s, 95 %% interval %s over %s; of the %s test images of the %d splits, right only for the first: %s, only for the second: %s (mean over seeds); %s, %s",
+				diff, unit, ciPts(c.Lo, c.Hi), digitsOver(n, places), numfmt.Thousands(uint64(n*places)), places, count(c.NBetter), count(c.NWorse), test, pval(c.P))
 		}
 		return fmt.Sprintf("difference %s%s, 95 %% interval %s; of the %d test images, right only for the first: %s, only for the second: %s (mean over seeds); %s, %s",
 			diff, unit, ciPts(c.Lo, c.Hi), n, count(c.NBetter), count(c.NWorse), test, pval(c.P))

@@ -51,6 +51,7 @@ var provDeps = map[string][]string{
 	"bestNet":               {"Extra", "P", "Placed", "Reg", "Split"},
 	"bestNetMethod":         {"Cls", "Resplit"},
 	"bestSentence":          {"P", "Split"},
+	"blocksConfig":          {"P"},
 	"cellLabel":             {"Cls"},
 	"cellMethod":            {"Cls", "Resplit"},
 	"compare":               {"P", "Split"},
