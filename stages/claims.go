@@ -409,9 +409,9 @@ func (d *reportData) KerasExplained() string {
 	fmt.Fprintf(&s, ", and its training accuracy at the end is %s (mean ± sd over seeds) against the study's %s. ", pctsd(trainAcc, 1), pct(pub.TrainAccuracy, 1))
 	if len(d.KerasLong) > 0 {
 		l := d.KerasLong[0]
-		lm, _ := meanSD(l.TestAcc)
-		fmt.Fprintf(&s, "Trained to convergence (up to %d epochs, early stopping), the same network reaches %s after %s epochs. ", l.Runs[0].Epochs, pctsd(l.TestAcc, 1), sig(mean(l.BestEpoch)))
 		long, short := d.kerasLongMethod("the baseline trained to convergence", l), d.kerasMethod("the baseline in the study's budget")
+		lm, _, _ := d.interval(long)
+		fmt.Fprintf(&s, "Trained to convergence (up to %d epochs, early stopping), the same network reaches %s (the same interval) after %s epochs (mean over seeds on the study's split). ", l.Runs[0].Epochs, d.accCI(long), sig(mean(l.BestEpoch)))
 		if long.ok() && short.ok() {
 			c := d.compare(long, short)
 			s.WriteString(d.versus(long, short) + " ")
