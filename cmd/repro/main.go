@@ -16,6 +16,12 @@ import (
 
 	"github.com/spf13/cobra"
 
+	// The module's embedded source, imported here directly: its bytes are
+	// in the main package's build ID only through a direct import, so that
+	// an edit of any Go file changes the ID the go command lists, which is
+	// how a binary notices that the source on disk is not its own
+	// (project/code.go) and rebuilds itself.
+	_ "github.com/repro-dev/repro"
 	"github.com/repro-dev/repro/config"
 	"github.com/repro-dev/repro/pipeline"
 	proj "github.com/repro-dev/repro/project"
