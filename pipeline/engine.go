@@ -513,7 +513,7 @@ func (e *Engine) exportOne(h, rel string) error {
 		return err
 	}
 	dst := filepath.Join(e.Store.Dir, filepath.FromSlash(rel))
-	if old, err := ReadRegularFile(dst, math.MaxInt64, "an exported file"); err == nil && HashBytes(old) == h {
+	if old, err := HashRegularFile(dst, math.MaxInt64, "an exported file"); err == nil && old == h {
 		return nil
 	}
 	b, err := e.Store.Get(h)

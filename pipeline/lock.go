@@ -6,9 +6,11 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 )
 
 // A Lock records every stage of the last run of a profile: what went into its
@@ -89,74 +91,103 @@ func ParseLock(name string, b []byte) (*Lock, error) {
 }
 
 // checkDuplicateKeys refuses a JSON document with two equal keys in one
-// object, at any depth, naming the key and where it is. It reads the token
-// stream, so it accepts exactly what encoding/json accepts otherwise
-// (syntax errors are left to json.Unmarshal, which words them better).
+// object, at any depth, naming the key and where it is. Keys are compared
+// as encoding/json decodes them (escapes resolved, invalid UTF-8 replaced).
+// It scans the bytes once, without decoding values: the lock of the default
+// profile is megabytes, read twice by every run. Syntax errors are left to
+// json.Unmarshal, which words them better: on a document that is not JSON
+// it may return nil or an error, and ParseLock fails either way.
 func checkDuplicateKeys(b []byte) error {
-	d := json.NewDecoder(bytes.NewReader(b))
-	d.UseNumber()
 	type frame struct {
-		keys   map[string]bool // nil in an array
-		path   string
-		expect bool // in an object, the next token is a key
+		obj  bool
+		keys []string            // the keys seen so far, while few
+		set  map[string]struct{} // and then
+		key  string              // the key whose value is being read
 	}
-	var stack []*frame
-	where := func() string {
-		if len(stack) == 0 || stack[len(stack)-1].path == "" {
-			return "at the top level"
-		}
-		return "in " + stack[len(stack)-1].path
-	}
-	child := func() string {
-		if len(stack) == 0 {
-			return ""
-		}
-		return stack[len(stack)-1].path
-	}
-	var lastKey string
-	for {
-		t, err := d.Token()
-		if err != nil {
-			return nil // io.EOF, or a syntax error json.Unmarshal reports
-		}
-		top := (*frame)(nil)
-		if len(stack) > 0 {
-			top = stack[len(stack)-1]
-		}
-		if top != nil && top.keys != nil && top.expect {
-			if k, ok := t.(string); ok {
-				if top.keys[k] {
-					return fmt.Errorf("duplicate key %q %s (a lock this engine writes has each key once)", k, where())
+	var stack []frame
+	expectKey := false // in an object, the next string is a key
+	for i := 0; i < len(b); i++ {
+		switch b[i] {
+		case '"':
+			j := i + 1
+			escaped := false
+			for j < len(b) && b[j] != '"' {
+				if b[j] == '\\' {
+					escaped = true
+					j++
 				}
-				top.keys[k] = true
-				top.expect = false
-				lastKey = k
-				continue
+				j++
 			}
-		}
-		path := child()
-		if top != nil && top.keys != nil {
-			if path != "" {
-				path += "."
+			if j >= len(b) {
+				return nil // unterminated: a syntax error
 			}
-			path += strconv.Quote(lastKey)
-		} else if top != nil {
-			path += "[]"
-		}
-		switch t {
-		case json.Delim('{'):
-			stack = append(stack, &frame{keys: map[string]bool{}, path: path, expect: true})
-			continue
-		case json.Delim('['):
-			stack = append(stack, &frame{path: path})
-			continue
-		case json.Delim('}'), json.Delim(']'):
+			if expectKey && len(stack) > 0 && stack[len(stack)-1].obj {
+				raw := b[i : j+1]
+				var k string
+				if escaped || !utf8.Valid(raw) {
+					if json.Unmarshal(raw, &k) != nil {
+						return nil
+					}
+				} else {
+					k = string(raw[1 : len(raw)-1])
+				}
+				top := &stack[len(stack)-1]
+				dup := false
+				if top.set != nil {
+					_, dup = top.set[k]
+					top.set[k] = struct{}{}
+				} else {
+					dup = slices.Contains(top.keys, k)
+					top.keys = append(top.keys, k)
+					if len(top.keys) > 16 {
+						top.set = make(map[string]struct{}, 2*len(top.keys))
+						for _, k := range top.keys {
+							top.set[k] = struct{}{}
+						}
+						top.keys = nil
+					}
+				}
+				if dup {
+					// Where: each enclosing object's key, quoted and
+					// joined by dots, "[]" for an array's element.
+					path := ""
+					for _, f := range stack[:len(stack)-1] {
+						if !f.obj {
+							path += "[]"
+							continue
+						}
+						if path != "" {
+							path += "."
+						}
+						path += strconv.Quote(f.key)
+					}
+					where := "at the top level"
+					if path != "" {
+						where = "in " + path
+					}
+					return fmt.Errorf("duplicate key %q %s (a lock this engine writes has each key once)", k, where)
+				}
+				top.key = k
+				expectKey = false
+			}
+			i = j
+		case '{':
+			stack = append(stack, frame{obj: true})
+			expectKey = true
+		case '[':
+			stack = append(stack, frame{})
+			expectKey = false
+		case '}', ']':
+			if len(stack) == 0 {
+				return nil
+			}
 			stack = stack[:len(stack)-1]
-		}
-		if len(stack) > 0 && stack[len(stack)-1].keys != nil {
-			stack[len(stack)-1].expect = true
+			expectKey = false
+		case ',':
+			expectKey = len(stack) > 0 && stack[len(stack)-1].obj
 		}
 	}
+	return nil
 }
 
 // check refuses what this engine never writes into a lock, so that what
@@ -202,6 +233,20 @@ func (l *Lock) Write(path string) error {
 	b, err := l.Encode()
 	if err != nil {
 		return err
+	}
+	return WriteFileAtomic(path, b)
+}
+
+// WriteIfChanged writes the lock atomically unless the file already holds
+// exactly its bytes: a run that changed nothing (every stage cached) then
+// leaves the file alone, and spares the sync of a file of megabytes.
+func (l *Lock) WriteIfChanged(path string) error {
+	b, err := l.Encode()
+	if err != nil {
+		return err
+	}
+	if old, err := ReadRegularFile(path, int64(len(b)), "a lock file"); err == nil && bytes.Equal(old, b) {
+		return nil
 	}
 	return WriteFileAtomic(path, b)
 }

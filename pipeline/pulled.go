@@ -29,7 +29,7 @@ import (
 // RemotePolicy.KeepUntrusted says to use it anyway (also with a warning).
 // `repro verify --purge-untrusted` removes such entries for good.
 func (e *Engine) cachedRecord(s *Stage, key string) (*Record, error) {
-	rec, err := e.Store.Record(key)
+	rec, err := lookupRecord(e.Store, key)
 	if rec == nil || err != nil {
 		return rec, err
 	}

@@ -96,6 +96,26 @@ func (s *Store) Get(h string) ([]byte, error) {
 	return b, nil
 }
 
+// checkObject re-hashes the object h of s, as Get does, without keeping
+// its bytes: nil if it is present and sound, an error as Get's otherwise (a
+// corrupt object is removed). A function, not a method: a method of Store
+// is reached by the engine's code fingerprint (see lookupRecord).
+func checkObject(s *Store, h string) error {
+	if !validHash(h) {
+		return fmt.Errorf("store: %q is not an object hash", h)
+	}
+	p := s.objectPath(h)
+	got, err := HashRegularFile(p, math.MaxInt64, "an object")
+	if err != nil {
+		return fmt.Errorf("store: object %s: %w", h[:12], err)
+	}
+	if got != h {
+		os.Remove(p)
+		return fmt.Errorf("store: object %s (%s): %w: its bytes hash to %s; removed", h[:12], p, ErrCorrupt, got[:12])
+	}
+	return nil
+}
+
 // Has reports whether object h is present with a plausible size. It does
 // not re-hash; Get does.
 func (s *Store) Has(h string) bool {
@@ -171,6 +191,42 @@ func (s *Store) Record(key string) (*Record, error) {
 	for _, name := range sortedKeys(rec.Outputs) {
 		oh := rec.Outputs[name]
 		if _, err := s.Get(oh); err != nil {
+			return nil, fmt.Errorf("output %q of %s: %w", name, rec.Stage, err)
+		}
+	}
+	return &rec, nil
+}
+
+// lookupRecord is s.Record for the engine's cache lookups: each output is
+// re-hashed as it streams from its file (checkObject), not read into
+// memory whole, so that a run finding every stage cached does not allocate
+// the outputs it only verifies (90 MB for the default profile). Record
+// keeps its own code, and these are functions rather than methods of
+// Store: the engine's code fingerprint (Engine.engineCode, a line of every
+// key) reaches Record and every method of Store, so a change there would
+// change every key.
+func lookupRecord(s *Store, key string) (*Record, error) {
+	if !validHash(key) {
+		return nil, fmt.Errorf("store: bad key %q", key)
+	}
+	b, err := ReadRegularFile(s.runPath(key), maxRunEntryBytes, "a run-cache entry")
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	h := strings.TrimSpace(string(b))
+	rb, err := s.Get(h)
+	if err != nil {
+		return nil, err
+	}
+	var rec Record
+	if err := json.Unmarshal(rb, &rec); err != nil || rec.Key != key {
+		return nil, fmt.Errorf("store: run record %s for key %s is malformed", h[:12], key[:12])
+	}
+	for _, name := range sortedKeys(rec.Outputs) {
+		if err := checkObject(s, rec.Outputs[name]); err != nil {
 			return nil, fmt.Errorf("output %q of %s: %w", name, rec.Stage, err)
 		}
 	}

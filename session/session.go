@@ -89,7 +89,7 @@ func (s Session) Record(res *pipeline.RunResult, started time.Time, writeLock bo
 		if err := lock.Update(res, s.Engine); err != nil {
 			return nil, err
 		}
-		if err := lock.Write(s.LockPath); err != nil {
+		if err := lock.WriteIfChanged(s.LockPath); err != nil {
 			return nil, err
 		}
 	}
