@@ -73,12 +73,31 @@ func rebuildAndExec(root string, drift []string, stderr io.Writer) string {
 	return "cannot run the rebuilt binary: " + err.Error()
 }
 
+// recordedByDefault are the values of the settings the go command records
+// for a build of a main package that did not pass the flag (BuildFlags).
+var recordedByDefault = map[string]string{"-buildmode": "exe", "-compiler": "gc"}
+
 // BuildFlags are the go build flags and environment that reproduce the
-// build recorded in bi, as far as it records them.
+// build recorded in bi, as far as it records them: the build `make build`
+// (`go build -o bin/repro ./cmd/repro`) made gives back the same command,
+// so that its next `go build` finds the rebuilt binary up to date instead
+// of linking it again.
+//
+// The go command records -buildmode and -compiler in every build, passed
+// or not: a default build of a main package says -buildmode=exe (on every
+// platform, PIE ones included) and -compiler=gc. Passing them is not the
+// same build: an explicit -buildmode enters the link's action ID ("exe"
+// where a default build hashes "default"), so the binary gets another
+// build ID and the next plain `go build` relinks it (issue 27 §8). Those
+// two values are therefore left out; any other is passed.
 func BuildFlags(bi *debug.BuildInfo) (args, env []string) {
 	for _, s := range bi.Settings {
 		switch s.Key {
-		case "-tags", "-ldflags", "-gcflags", "-asmflags", "-buildmode", "-compiler", "-pgo":
+		case "-buildmode", "-compiler":
+			if s.Value != "" && s.Value != recordedByDefault[s.Key] {
+				args = append(args, s.Key+"="+s.Value)
+			}
+		case "-tags", "-ldflags", "-gcflags", "-asmflags", "-pgo":
 			if s.Value != "" {
 				args = append(args, s.Key+"="+s.Value)
 			}
