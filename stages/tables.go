@@ -231,8 +231,8 @@ func buildTables(d *reportData) {
 
 	if len(d.Curve) > 0 {
 		cur := report.Table{Name: "learning-curve", Caption: "Terrain learning curve: test MSE on the cells that are test cells at every size (heights scaled as in the study's split) of the linear baseline (closed form, λ chosen on validation, 0 included) and of the study's network kind with the lowest validation error, retrained at each training-set size for the same number of optimisation steps, and of the same network with hidden layers twice as wide, and with one more hidden layer, at the smallest and largest size (mean ± sd over seeds), with the epochs that makes and the epoch of the best validation error (mean ± sd over seeds).",
-			Header: []string{"x_sparsity", "training points", "linear λ", "linear test MSE", "network", "steps", "epochs", "best epoch", "network test MSE", "wider network test MSE", "deeper network test MSE"},
-			Align:  []string{"right", "right", "right", "right", "left", "right", "right", "right", "right", "right", "right"}}
+			Header: []string{"x_sparsity", "training points", "linear test MSE (λ)", "network", "steps (epochs)", "best epoch", "network test MSE", "wider network test MSE", "deeper network test MSE"},
+			Align:  []string{"right", "right", "right", "left", "right", "right", "right", "right", "right"}}
 		for _, p := range d.Curve {
 			var be []float64
 			for _, e := range p.NetBestEpoch {
@@ -244,8 +244,8 @@ func buildTables(d *reportData) {
 					more[c.Capacity] = fmt.Sprintf("%s (%s)", msd(c.NetTestMSE, 3), c.NetArch)
 				}
 			}
-			cur.Rows = append(cur.Rows, []string{fmt.Sprint(p.XSparsity), fmt.Sprint(p.NTrain), report.FormatSig(p.RidgeLambda, 2), report.FormatSig(p.RidgeTestMSE, 3),
-				fmt.Sprintf("%s %s", activationName(p.NetLabel), p.NetArch), numfmt.Thousands(p.Steps), fmt.Sprint(p.Epochs), msd(be, 2), msd(p.NetTestMSE, 3), more[CapacityWider], more[CapacityDeeper]})
+			cur.Rows = append(cur.Rows, []string{fmt.Sprint(p.XSparsity), fmt.Sprint(p.NTrain), fmt.Sprintf("%s (λ = %s)", report.FormatSig(p.RidgeTestMSE, 3), report.FormatSig(p.RidgeLambda, 2)),
+				fmt.Sprintf("%s %s", activationName(p.NetLabel), p.NetArch), fmt.Sprintf("%s (%d)", numfmt.Thousands(p.Steps), p.Epochs), msd(be, 2), msd(p.NetTestMSE, 3), more[CapacityWider], more[CapacityDeeper]})
 		}
 		d.tables["learning-curve"] = cur
 	}
