@@ -52,6 +52,8 @@ var provDeps = map[string][]string{
 	"bestNetMethod":         {"Cls", "Resplit"},
 	"bestSentence":          {"P", "Split"},
 	"blocksConfig":          {"P"},
+	"capacityArch":          {"CurveCap"},
+	"capacityHeader":        {"CurveCap"},
 	"cellLabel":             {"Cls"},
 	"cellMethod":            {"Cls", "Resplit"},
 	"compare":               {"P", "Split"},

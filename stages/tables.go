@@ -231,7 +231,7 @@ func buildTables(d *reportData) {
 
 	if len(d.Curve) > 0 {
 		cur := report.Table{Name: "learning-curve", Caption: "Terrain learning curve: test MSE on the cells that are test cells at every size (heights scaled as in the study's split) of the linear baseline (closed form, λ chosen on validation, 0 included) and of the study's network kind with the lowest validation error, retrained at each training-set size for the same number of optimisation steps, and of the same network with hidden layers twice as wide, and with one more hidden layer, at the smallest and largest size (mean ± sd over seeds), with the epochs that makes and the epoch of the best validation error (mean ± sd over seeds).",
-			Header: []string{"x_sparsity", "training points", "linear test MSE (λ)", "network", "steps (epochs)", "best epoch", "network test MSE", "wider network test MSE", "deeper network test MSE"},
+			Header: []string{"x_sparsity", "training points", "linear test MSE (λ)", "network", "steps (epochs)", "best epoch", "network test MSE", d.capacityHeader(CapacityWider), d.capacityHeader(CapacityDeeper)},
 			Align:  []string{"right", "right", "right", "left", "right", "right", "right", "right", "right"}}
 		for _, p := range d.Curve {
 			var be []float64
@@ -241,7 +241,10 @@ func buildTables(d *reportData) {
 			more := map[string]string{CapacityWider: "—", CapacityDeeper: "—"}
 			for _, c := range d.CurveCap {
 				if c.XSparsity == p.XSparsity && len(c.NetTestMSE) > 0 {
-					more[c.Capacity] = fmt.Sprintf("%s (%s)", msd(c.NetTestMSE, 3), c.NetArch)
+					more[c.Capacity] = msd(c.NetTestMSE, 3)
+					if c.NetArch != d.capacityArch(c.Capacity) {
+						more[c.Capacity] += " (" + c.NetArch + ")"
+					}
 				}
 			}
 			cur.Rows = append(cur.Rows, []string{fmt.Sprint(p.XSparsity), fmt.Sprint(p.NTrain), fmt.Sprintf("%s (λ = %s)", report.FormatSig(p.RidgeTestMSE, 3), report.FormatSig(p.RidgeLambda, 2)),
@@ -276,4 +279,24 @@ func modelName(m string) string {
 		return "Ridge"
 	}
 	return m
+}
+
+// capacityArch is the architecture of the learning curve's first point of
+// the given capacity ("" when there is none): the column's header names it.
+func (d *reportData) capacityArch(capacity string) string {
+	for _, c := range d.CurveCap {
+		if c.Capacity == capacity {
+			return c.NetArch
+		}
+	}
+	return ""
+}
+
+// capacityHeader heads the learning-curve table's column of a capacity:
+// "wider network (2x64x64x1) test MSE".
+func (d *reportData) capacityHeader(capacity string) string {
+	if a := d.capacityArch(capacity); a != "" {
+		return fmt.Sprintf("%s network (%s) test MSE", capacity, a)
+	}
+	return capacity + " network test MSE"
 }

@@ -9,9 +9,11 @@ import (
 )
 
 // Bad usage exits 2, as documented: an unknown command, a missing
-// argument, a stage name that matches nothing (with a "did you mean").
+// argument, a stage name that matches nothing (with a "did you mean"). On
+// a copy of the project: the working tree's parameter files may be
+// half-saved or ahead of the binary while a developer edits them.
 func TestUsageExitCodes(t *testing.T) {
-	root := moduleRoot(t)
+	root := copyProject(t)
 	for _, tc := range []struct {
 		args []string
 		want string
@@ -34,14 +36,15 @@ func TestUsageExitCodes(t *testing.T) {
 	}
 }
 
-// complete runs cobra's completion command in-process on the project.
-func complete(t *testing.T, args ...string) []string {
+// complete runs cobra's completion command in-process on the project in
+// dir (a copy, for the reason TestUsageExitCodes gives).
+func complete(t *testing.T, dir string, args ...string) []string {
 	t.Helper()
 	cmd := newRoot()
 	var out bytes.Buffer
 	cmd.SetOut(&out)
 	cmd.SetErr(&bytes.Buffer{})
-	cmd.SetArgs(append([]string{"__complete", "-C", moduleRoot(t)}, args...))
+	cmd.SetArgs(append([]string{"__complete", "-C", dir}, args...))
 	if err := cmd.Execute(); err != nil {
 		t.Fatalf("__complete %v: %v", args, err)
 	}
@@ -70,28 +73,29 @@ func contains(xs []string, want ...string) bool {
 // Shell completion: stage names segment by segment (with family patterns
 // for run and status), profiles, parameter keys and flag values.
 func TestCompletion(t *testing.T) {
-	if got := complete(t, "run", "--profile", "quick", "neural/regression/"); !contains(got, "neural/regression/act=relu/", "neural/regression/act=relu/*", "neural/regression/tune/") {
+	dir := copyProject(t)
+	if got := complete(t, dir, "run", "--profile", "quick", "neural/regression/"); !contains(got, "neural/regression/act=relu/", "neural/regression/act=relu/*", "neural/regression/tune/") {
 		t.Errorf("run neural/regression/<TAB>: %v", got)
 	}
-	if got := complete(t, "show", "--profile", "quick", "rep"); !contains(got, "report") || contains(got, "report/*") {
+	if got := complete(t, dir, "show", "--profile", "quick", "rep"); !contains(got, "report") || contains(got, "report/*") {
 		t.Errorf("show rep<TAB>: %v", got)
 	}
-	if got := complete(t, "show", "--profile", "quick", "report", ""); len(got) != 0 {
+	if got := complete(t, dir, "show", "--profile", "quick", "report", ""); len(got) != 0 {
 		t.Errorf("show report <TAB>: %v, want nothing (one stage)", got)
 	}
-	if got := complete(t, "status", "--profile", "quick", "linear/sgd/batch=10/lr=0.03/s"); !contains(got, "linear/sgd/batch=10/lr=0.03/seed=1", "linear/sgd/batch=10/lr=0.03/seed=2") {
+	if got := complete(t, dir, "status", "--profile", "quick", "linear/sgd/batch=10/lr=0.03/s"); !contains(got, "linear/sgd/batch=10/lr=0.03/seed=1", "linear/sgd/batch=10/lr=0.03/seed=2") {
 		t.Errorf("status linear/sgd/...<TAB>: %v", got)
 	}
-	if got := complete(t, "run", "--profile", ""); !contains(got, "quick", "default") {
+	if got := complete(t, dir, "run", "--profile", ""); !contains(got, "quick", "default") {
 		t.Errorf("--profile <TAB>: %v", got)
 	}
-	if got := complete(t, "dag", "--format", ""); !contains(got, "text", "dot", "mermaid") {
+	if got := complete(t, dir, "dag", "--format", ""); !contains(got, "text", "dot", "mermaid") {
 		t.Errorf("--format <TAB>: %v", got)
 	}
-	if got := complete(t, "run", "--set", "store.rem"); !contains(got, "store.remote=", "store.remote_mode=") {
+	if got := complete(t, dir, "run", "--set", "store.rem"); !contains(got, "store.remote=", "store.remote_mode=") {
 		t.Errorf("--set store.rem<TAB>: %v", got)
 	}
-	if got := complete(t, "sta"); !contains(got, "status") {
+	if got := complete(t, dir, "sta"); !contains(got, "status") {
 		t.Errorf("sta<TAB>: %v", got)
 	}
 }

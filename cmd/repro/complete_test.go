@@ -31,34 +31,34 @@ func TestDiffCompletion(t *testing.T) {
 	gitIn(t, dir, "branch", "feature")
 	head := gitIn(t, dir, "rev-parse", "--short", "HEAD")
 
-	got := complete(t, "-C", dir, "diff", "")
+	got := complete(t, dir, "diff", "")
 	if !contains(got, "HEAD", "HEAD~1", "main", "feature", "v1", head) || contains(got, "HEAD~2") {
 		t.Errorf("diff <TAB>: %v; want HEAD, HEAD~1 (not HEAD~2: two commits), main, feature, v1, %s", got, head)
 	}
-	if got := complete(t, "-C", dir, "diff", "HEAD", "fe"); strings.Join(got, ",") != "feature" {
+	if got := complete(t, dir, "diff", "HEAD", "fe"); strings.Join(got, ",") != "feature" {
 		t.Errorf("diff HEAD fe<TAB>: %v, want feature", got)
 	}
-	if got := complete(t, "-C", dir, "diff", "HEAD", "v1", ""); len(got) != 0 {
+	if got := complete(t, dir, "diff", "HEAD", "v1", ""); len(got) != 0 {
 		t.Errorf("diff HEAD v1 <TAB>: %v, want nothing (two revisions)", got)
 	}
-	if got := complete(t, "-C", dir, "diff", "--against-computed", "HEAD", ""); len(got) != 0 {
+	if got := complete(t, dir, "diff", "--against-computed", "HEAD", ""); len(got) != 0 {
 		t.Errorf("diff --against-computed HEAD <TAB>: %v, want nothing", got)
 	}
-	if got := complete(t, "-C", t.TempDir(), "diff", ""); len(got) != 0 {
+	if got := complete(t, t.TempDir(), "diff", ""); len(got) != 0 {
 		t.Errorf("diff <TAB> outside a repository: %v, want nothing", got)
 	}
 
-	if got := complete(t, "-C", dir, "diff", "--profile", "quick", "--fail-on", ""); strings.Join(got, ",") != "digits.,digits.*,terrain.,terrain.*" {
+	if got := complete(t, dir, "diff", "--profile", "quick", "--fail-on", ""); strings.Join(got, ",") != "digits.,digits.*,terrain.,terrain.*" {
 		t.Errorf("--fail-on <TAB>: %v", got)
 	}
-	if got := complete(t, "-C", dir, "diff", "--profile", "quick", "--fail-on", "terrain.ols.t"); strings.Join(got, ",") != "terrain.ols.test_mse,terrain.ols.test_mse.,terrain.ols.test_mse.*" {
+	if got := complete(t, dir, "diff", "--profile", "quick", "--fail-on", "terrain.ols.t"); strings.Join(got, ",") != "terrain.ols.test_mse,terrain.ols.test_mse.,terrain.ols.test_mse.*" {
 		t.Errorf("--fail-on terrain.ols.t<TAB>: %v", got)
 	}
-	if got := complete(t, "-C", dir, "diff", "--profile", "quick", "--fail-on", "terrain.ols.test_mse >"); len(got) != 0 {
+	if got := complete(t, dir, "diff", "--profile", "quick", "--fail-on", "terrain.ols.test_mse >"); len(got) != 0 {
 		t.Errorf("--fail-on after the name: %v, want nothing", got)
 	}
 	// The default profile has no lock here: no names, no error.
-	if got := complete(t, "-C", dir, "diff", "--fail-on", "t"); len(got) != 0 {
+	if got := complete(t, dir, "diff", "--fail-on", "t"); len(got) != 0 {
 		t.Errorf("--fail-on without a lock: %v", got)
 	}
 }
