@@ -13,6 +13,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	proj "github.com/repro-dev/repro/project"
 )
 
 // The hostile-input tests: local input that is not what it should be gets a
@@ -131,7 +133,7 @@ const stuckHelperEnv = "TEST_REPRO_STUCK_HELPER"
 // stuckHelper listens for Ctrl-C as repro does, says it is ready, and then
 // never returns: only the second Ctrl-C ends it.
 func stuckHelper() {
-	ctx, _ := interruptible()
+	ctx, _ := proj.Interruptible()
 	os.Stdout.Write([]byte{'\n'})
 	<-ctx.Done()
 	select {}

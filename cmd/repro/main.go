@@ -10,9 +10,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"os/signal"
 	"strings"
-	"syscall"
 
 	"github.com/spf13/cobra"
 
@@ -43,7 +41,7 @@ type exitError struct{ code int }
 func (e exitError) Error() string { return fmt.Sprintf("exit %d", e.code) }
 
 func run(args []string) int {
-	ctx, stop := interruptible()
+	ctx, stop := proj.Interruptible()
 	defer stop()
 	cmd := newRoot()
 	cmd.SetArgs(args)
@@ -69,28 +67,6 @@ func usageArgs(cmd *cobra.Command) {
 	}
 	for _, c := range cmd.Commands() {
 		usageArgs(c)
-	}
-}
-
-// interruptible returns a context cancelled by the first Ctrl-C (or
-// SIGTERM), which stops the run cleanly: running stages stop after their
-// epoch and everything completed is kept. A second one exits at once with
-// code 130, whatever is running (the store's writes are atomic), so Ctrl-C
-// always works, even when something is stuck.
-func interruptible() (context.Context, func()) {
-	ctx, cancel := context.WithCancel(context.Background())
-	sigs := make(chan os.Signal, 2)
-	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
-	go func() {
-		<-sigs
-		cancel()
-		<-sigs
-		fmt.Fprintln(os.Stderr, "repro: interrupted again: exiting now")
-		os.Exit(130)
-	}()
-	return ctx, func() {
-		signal.Stop(sigs)
-		cancel()
 	}
 }
 
