@@ -99,9 +99,13 @@ locks: build
 # idle.
 TEST_TIMEOUT ?= 30m
 
+# go vet and go test print nothing for minutes on a fresh machine (vet
+# compiles first; go test prints each package's result in package order,
+# so cmd/repro's several minutes hold back every later package): a line
+# every TEST_TICK seconds says they are still running.
+TEST_TICK ?= 20
 test: build
-	$(GO) vet ./...
-	$(GO) test -timeout $(TEST_TIMEOUT) ./...
+	@tick() { t0=$$(date +%s); i=0; while sleep 1; do i=$$((i + 1)); 		[ $$((i % $(TEST_TICK))) -eq 0 ] && echo "  $$1: still running, $$(( $$(date +%s) - t0 )) s"; done; }; 	run() { what=$$1; shift; echo "$$*"; tick "$$what" & hb=$$!; "$$@"; s=$$?; kill $$hb; wait $$hb 2>/dev/null; return $$s; }; 	run "go vet" $(GO) vet ./... && 	run "go test (cmd/repro takes minutes; results print in package order)" $(GO) test -timeout $(TEST_TIMEOUT) ./...
 	$(MAKE) fuzz
 
 # A short run of each fuzz target (the seed corpora also run in go test).

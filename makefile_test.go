@@ -77,6 +77,40 @@ while [ $# -gt 0 ]; do [ "$1" = -o ] && mkdir -p "$(dirname "$2")" && : > "$2"; 
 	}
 }
 
+// make test says, every TEST_TICK seconds, that go vet and go test are
+// still running (go test prints its packages' results in order, so the
+// slow cmd/repro package held back every line for minutes); a failing go
+// test still fails make and shows its output (issue 27, item 1).
+func TestMakeTestIsNeverSilent(t *testing.T) {
+	if _, err := exec.LookPath("make"); err != nil {
+		t.Skip("no make")
+	}
+	dir, bin := t.TempDir(), t.TempDir()
+	fakeCommand(t, bin, "fakego", `case "$1" in
+build) while [ $# -gt 0 ]; do [ "$1" = -o ] && mkdir -p "$(dirname "$2")" && : > "$2"; shift; done ;;
+vet) sleep 3 ;;
+test) case "$*" in *-fuzz*) ;; *) sleep 3; echo "ok  	example.com/slow	3.0s" ;; esac ;;
+esac
+`)
+	out, err := makeIn(t, dir, bin, "test", "GO=fakego", "TEST_TICK=1")
+	if err != nil {
+		t.Fatalf("make test: %v\n%s", err, out)
+	}
+	for _, want := range []string{"go vet: still running", "go test (cmd/repro takes minutes; results print in package order): still running", "ok  	example.com/slow"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("no %q in:\n%s", want, out)
+		}
+	}
+	fakeCommand(t, bin, "badgo", `case "$1" in
+build) while [ $# -gt 0 ]; do [ "$1" = -o ] && mkdir -p "$(dirname "$2")" && : > "$2"; shift; done ;;
+test) echo "--- FAIL: TestX"; exit 1 ;;
+esac
+`)
+	if out, err := makeIn(t, dir, bin, "test", "GO=badgo", "TEST_TICK=1"); err == nil || !strings.Contains(out, "--- FAIL: TestX") {
+		t.Errorf("a failing go test: err %v, output\n%s\nwant a failure that shows it", err, out)
+	}
+}
+
 // npm's own chatter ("added 2 packages in 1s") stays out of make's output;
 // its errors do not (issue 27, item 8). Only CI's crate check needs npm.
 func TestMakeCrateValidatorQuiet(t *testing.T) {
