@@ -104,8 +104,13 @@ TEST_TIMEOUT ?= 30m
 # so cmd/repro's several minutes hold back every later package): a line
 # every TEST_TICK seconds says they are still running.
 TEST_TICK ?= 20
+TICKRUN = tick() { t0=$$(date +%s); i=0; while sleep 1; do i=$$((i + 1)); \
+		[ $$((i % $(TEST_TICK))) -eq 0 ] && echo "  $$1: still running, $$(( $$(date +%s) - t0 )) s"; done; }; \
+	run() { what=$$1; shift; echo "$$*"; tick "$$what" & hb=$$!; "$$@"; s=$$?; kill $$hb; wait $$hb 2>/dev/null; return $$s; }
 test: build
-	@tick() { t0=$$(date +%s); i=0; while sleep 1; do i=$$((i + 1)); 		[ $$((i % $(TEST_TICK))) -eq 0 ] && echo "  $$1: still running, $$(( $$(date +%s) - t0 )) s"; done; }; 	run() { what=$$1; shift; echo "$$*"; tick "$$what" & hb=$$!; "$$@"; s=$$?; kill $$hb; wait $$hb 2>/dev/null; return $$s; }; 	run "go vet" $(GO) vet ./... && 	run "go test (cmd/repro takes minutes; results print in package order)" $(GO) test -timeout $(TEST_TIMEOUT) ./...
+	@$(TICKRUN); \
+	run "go vet" $(GO) vet ./... && \
+	run "go test (cmd/repro takes minutes; results print in package order)" $(GO) test -timeout $(TEST_TIMEOUT) ./...
 	$(MAKE) fuzz
 
 # A short run of each fuzz target (the seed corpora also run in go test).
@@ -113,24 +118,12 @@ test: build
 # worker is still running an input, which go test reports as a failure
 # ("context deadline exceeded"), seen on a loaded 2-core machine.
 FUZZTIME ?= 20000x
+FUZZ_TARGETS = ./data:FuzzReadDigitsCSV ./data:FuzzReadNPY ./data:FuzzReadNPZ ./data:FuzzReadGeoTIFF ./data:FuzzReadMNIST ./data:FuzzLoadGrid ./config:FuzzParseYAML ./config:FuzzParseValue ./pipeline:FuzzParseRunEntry ./pipeline:FuzzParseLock ./pipeline:FuzzParseRemoteRecord ./pipeline:FuzzParsePublicKey ./pipeline:FuzzParseMetricRule ./report:FuzzTextAndCode ./report:FuzzIndexFold ./serve:FuzzServeHost ./project:FuzzEscape
 fuzz:
-	$(GO) test -timeout $(TEST_TIMEOUT) ./data -run '^$$' -fuzz '^FuzzReadDigitsCSV$$' -fuzztime $(FUZZTIME)
-	$(GO) test -timeout $(TEST_TIMEOUT) ./data -run '^$$' -fuzz '^FuzzReadNPY$$' -fuzztime $(FUZZTIME)
-	$(GO) test -timeout $(TEST_TIMEOUT) ./data -run '^$$' -fuzz '^FuzzReadNPZ$$' -fuzztime $(FUZZTIME)
-	$(GO) test -timeout $(TEST_TIMEOUT) ./data -run '^$$' -fuzz '^FuzzReadGeoTIFF$$' -fuzztime $(FUZZTIME)
-	$(GO) test -timeout $(TEST_TIMEOUT) ./data -run '^$$' -fuzz '^FuzzReadMNIST$$' -fuzztime $(FUZZTIME)
-	$(GO) test -timeout $(TEST_TIMEOUT) ./data -run '^$$' -fuzz '^FuzzLoadGrid$$' -fuzztime $(FUZZTIME)
-	$(GO) test -timeout $(TEST_TIMEOUT) ./config -run '^$$' -fuzz '^FuzzParseYAML$$' -fuzztime $(FUZZTIME)
-	$(GO) test -timeout $(TEST_TIMEOUT) ./config -run '^$$' -fuzz '^FuzzParseValue$$' -fuzztime $(FUZZTIME)
-	$(GO) test -timeout $(TEST_TIMEOUT) ./pipeline -run '^$$' -fuzz '^FuzzParseRunEntry$$' -fuzztime $(FUZZTIME)
-	$(GO) test -timeout $(TEST_TIMEOUT) ./pipeline -run '^$$' -fuzz '^FuzzParseLock$$' -fuzztime $(FUZZTIME)
-	$(GO) test -timeout $(TEST_TIMEOUT) ./pipeline -run '^$$' -fuzz '^FuzzParseRemoteRecord$$' -fuzztime $(FUZZTIME)
-	$(GO) test -timeout $(TEST_TIMEOUT) ./pipeline -run '^$$' -fuzz '^FuzzParsePublicKey$$' -fuzztime $(FUZZTIME)
-	$(GO) test -timeout $(TEST_TIMEOUT) ./pipeline -run '^$$' -fuzz '^FuzzParseMetricRule$$' -fuzztime $(FUZZTIME)
-	$(GO) test -timeout $(TEST_TIMEOUT) ./report -run '^$$' -fuzz '^FuzzTextAndCode$$' -fuzztime $(FUZZTIME)
-	$(GO) test -timeout $(TEST_TIMEOUT) ./report -run '^$$' -fuzz '^FuzzIndexFold$$' -fuzztime $(FUZZTIME)
-	$(GO) test -timeout $(TEST_TIMEOUT) ./serve -run '^$$' -fuzz '^FuzzServeHost$$' -fuzztime $(FUZZTIME)
-	$(GO) test -timeout $(TEST_TIMEOUT) ./project -run '^$$' -fuzz '^FuzzEscape$$' -fuzztime $(FUZZTIME)
+	@$(TICKRUN); \
+	for t in $(FUZZ_TARGETS); do \
+		run "fuzz $${t#*:} (compiling it first)" $(GO) test -timeout $(TEST_TIMEOUT) $${t%%:*} -run '^$$' -fuzz "^$${t#*:}\$$" -fuzztime $(FUZZTIME) || exit 1; \
+	done
 
 # The long reliability tests, outside `make test`: SIGKILL at about 60 moments
 # of quick runs and of store writes, and rounds of four concurrent runs on
