@@ -16,8 +16,10 @@ import (
 // that equals, to the precision shown, a value of the results the report is
 // filled from. Digits inside TeX, code, HTML comments and tags, ids and
 // attributes ({#id}), link targets, cross-references, footnote labels,
-// words ("2x8x8x1", "F3") and the markers of ordered lists are not numbers
-// of the prose; a year or section number that equals no result passes.
+// words ("2x8x8x1", "F3"), the markers of ordered lists and the
+// References section (a citation's volume, year and pages are the cited
+// work's) are not numbers of the prose; a year or section number that
+// equals no result passes.
 // Results here are single values (a field, or a mean or sd over seeds),
 // not the elements of curves, matrices or per-seed lists, nor the report's
 // own parameters; an integer is compared with integer fields, a decimal
@@ -28,7 +30,8 @@ import (
 var templateMaskRE = regexp.MustCompile("(?s)<!--.*?-->|```.*?```|\\$\\$.*?\\$\\$" +
 	`|\$(?:[^$\\]|\\.)+\$` + "|`[^`]*`" +
 	`|\{[#.][^}]*\}|@(?:fig|tbl|sec):[\w-]+|\]\([^)]*\)|\[\^[^\]]*\]|&#?\w+;|<[^>]*>` +
-	`|(?m)^[ \t]*\d+[.)][ \t]`)
+	`|(?m)^[ \t]*\d+[.)][ \t]` +
+	`|(?ms)^#+[ \t]+References\b.*?(?:^#|\z)`)
 
 // checkTypedNumbers checks the template src, parsed as tree.
 func (pv *provenance) checkTypedNumbers(src []byte, tree *parse.Tree) error {

@@ -71,6 +71,10 @@ func TestTypedNumberFails(t *testing.T) {
 		{"years and sections", "As in 2015 and 2020 (see Section 4.2, item 12), 1998.\n", nil},
 		{"in TeX, code, ids and names", "With $\\lambda = 0.0123$, `0.0123`, a 2x8x1 network, figure F20 {#sec-20} and [a](#t-0.0123).\n\n1. First\n20. Twentieth\n", nil},
 		{"one significant digit", "A learning rate such as 0.3 or 0.01.\n", nil},
+		// A citation's volume and year are the cited work's, not results;
+		// the same number in the prose after the section still fails.
+		{"a citation's volume", "Intro.\n\n## References {.unnumbered}\n\n1. A. Author, A paper, *A Journal* 20 (2018).\n", nil},
+		{"after the references", "## References\n\n1. A. Author, *A Journal* 20 (2018).\n\n## Appendix\n\nThe study trained for 20 epochs.\n", []string{"templates/report.md:7:", `"20"`}},
 		// A run's best epoch (28) or epochs run (25) is a result, but a
 		// typed count equal to one is a coincidence, not a typed result.
 		{"a count equal to a run's epoch", "Images of 28 by 28 pixels; fewer than 25 images.\n", nil},
