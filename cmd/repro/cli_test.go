@@ -13,6 +13,7 @@ import (
 // a copy of the project: the working tree's parameter files may be
 // half-saved or ahead of the binary while a developer edits them.
 func TestUsageExitCodes(t *testing.T) {
+	t.Parallel()
 	root := copyProject(t)
 	for _, tc := range []struct {
 		args []string
@@ -103,6 +104,7 @@ func TestCompletion(t *testing.T) {
 // A no-op run outside a terminal (a CI log) prints a summary and no line
 // per cached stage; -v lists them, -q prints nothing on standard error.
 func TestRunOutputInLogs(t *testing.T) {
+	t.Parallel()
 	a := warmProject(t)
 	r := runRepro(t, a, "run", "--profile", "quick")
 	lines := strings.Split(strings.TrimSpace(r.stderr), "\n")

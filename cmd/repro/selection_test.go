@@ -77,6 +77,7 @@ func countMatches(pat string, names []string) int {
 
 // repro run with a missing data file exits 2 before running anything.
 func TestMissingDataFileExit(t *testing.T) {
+	t.Parallel()
 	dir := copyProject(t)
 	for _, cmd := range []string{"run", "status"} {
 		r := runReproWithin(t, 3*time.Minute, dir, nil, cmd, "--profile", "quick", "--set", "digits.file=data/digit.csv.gz", "digits/load")

@@ -44,6 +44,7 @@ func trustingEnv(pubs ...string) []string {
 }
 
 func TestKeygen(t *testing.T) {
+	t.Parallel()
 	file, pub := signingKey(t)
 	fi, err := os.Stat(file)
 	if err != nil || fi.Mode().Perm() != 0o600 {
@@ -357,5 +358,6 @@ func quickRemoteEnv(t *testing.T, dir string, env []string, args ...string) (sca
 }
 
 func TestSignedRemoteFileStore(t *testing.T) {
+	t.Parallel()
 	checkPoisonRefused(t, "file://"+filepath.Join(t.TempDir(), "shared"))
 }

@@ -113,6 +113,7 @@ func edit(t *testing.T, dir, file, old, new string) (undo func()) {
 }
 
 func TestStaleness(t *testing.T) {
+	t.Parallel()
 	a := warmProject(t)
 	if s := staleSet(t, a); len(s) != 0 {
 		t.Fatalf("after a run, stale: %v", s)

@@ -21,6 +21,7 @@ import (
 // every client for ever and the directory gave up the remote for the run);
 // a symbolic link inside it that leads out receives no upload.
 func TestSharedFileStoreHostileEntriesAtTheCLI(t *testing.T) {
+	t.Parallel()
 	shared := filepath.Join(t.TempDir(), "shared")
 	url := "file://" + shared
 	stages := []string{"digits/load", "terrain/load"}
@@ -77,6 +78,7 @@ func TestSharedFileStoreHostileEntriesAtTheCLI(t *testing.T) {
 // REPRO_SIGNING_KEY_FILE, are errors at once naming the file and what it
 // must be (run and gc hung; a device got "chmod 600" advice).
 func TestLockAndKeyFileSpecialFilesAtTheCLI(t *testing.T) {
+	t.Parallel()
 	dir := copyProject(t)
 	// A first run fills the caches (type-checking the source takes long on
 	// a loaded machine), so that the runs below are timed on the lock.
@@ -109,6 +111,7 @@ func TestLockAndKeyFileSpecialFilesAtTheCLI(t *testing.T) {
 // it are computed again at the next run, with a warning naming the signer,
 // even with no remote configured; --keep-untrusted uses them.
 func TestPulledUnderRemovedKeyAtTheCLI(t *testing.T) {
+	t.Parallel()
 	oldFile, oldPub := signingKey(t)
 	_, newPub := signingKey(t)
 	url := "file://" + filepath.Join(t.TempDir(), "shared")

@@ -12,6 +12,7 @@ import (
 // they were recorded by the run that computed each stage, beside the run
 // cache, not by the run that exports the report.
 func TestTimingsSurviveCachedRun(t *testing.T) {
+	t.Parallel()
 	dir := warmProject(t)
 	// Forget this run's own record of what ran and how long it took.
 	if err := os.RemoveAll(filepath.Join(dir, "artifacts", "state")); err != nil {
