@@ -20,13 +20,16 @@ import (
 // table. A NaN mean in a cell that did not diverge reads "n/a". Cells with
 // Untried[y][x] (may be nil) are left blank and out of the colour scale;
 // cells with Added[y][x] (may be nil) get a dashed outline (cells a
-// refinement added beyond the grid).
+// refinement added beyond the grid); cells with Level[y][x] (may be nil)
+// get an "=" in their top right corner (cells a paired test cannot
+// separate from the best; the outlined best cell needs no mark).
 type HeatPanel struct {
 	Title          string
 	XTicks, YTicks []string
 	Mean, SD       [][]float64
 	Diverged       [][]bool
 	Untried, Added [][]bool
+	Level          [][]bool
 }
 
 // HeatOptions labels a heat map and says how to print and judge its cells.
@@ -133,6 +136,7 @@ type heatGrid struct {
 	text           [][]string  // annotation, [y][x]
 	hatched        [][]bool    // may be nil
 	dashed         [][]bool    // may be nil: cells outlined dashed
+	level          [][]bool    // may be nil: cells marked level with the best
 	best           [2]int      // {y, x} of the outlined cell, or {-1, -1}
 	hover          [][]string  // may be nil: the tooltip of each cell
 }
@@ -169,7 +173,7 @@ func heatMaps(fn, title, xlabel, ylabel string, panels []HeatPanel, format strin
 	scale := colorScale{log: cfg.logColor}
 	var grids []heatGrid
 	var all []float64
-	anyDiverged, anyUntried, anyAdded := false, false, false
+	anyDiverged, anyUntried, anyAdded, anyLevel := false, false, false, false
 	maxX, maxY := 0, 0
 	for i, p := range panels {
 		ny, nx := len(p.YTicks), len(p.XTicks)
@@ -196,7 +200,7 @@ func heatMaps(fn, title, xlabel, ylabel string, panels []HeatPanel, format strin
 		for _, b := range []struct {
 			name string
 			m    [][]bool
-		}{{"Untried", p.Untried}, {"Added", p.Added}} {
+		}{{"Untried", p.Untried}, {"Added", p.Added}, {"Level", p.Level}} {
 			if b.m != nil {
 				if err := checkMatrix(fn, arg(i, b.name), len(b.m), ny, func(y int) int { return len(b.m[y]) }, nx); err != nil {
 					return nil, err
@@ -206,7 +210,7 @@ func heatMaps(fn, title, xlabel, ylabel string, panels []HeatPanel, format strin
 		g := heatGrid{
 			title: p.Title, xticks: p.XTicks, yticks: p.YTicks,
 			value: make([][]float64, ny), text: make([][]string, ny), hatched: make([][]bool, ny),
-			best: [2]int{-1, -1}, dashed: p.Added, hover: make([][]string, ny),
+			best: [2]int{-1, -1}, dashed: p.Added, level: p.Level, hover: make([][]string, ny),
 		}
 		bestV := math.NaN()
 		for y := range ny {
@@ -261,6 +265,7 @@ func heatMaps(fn, title, xlabel, ylabel string, panels []HeatPanel, format strin
 					t = fmt.Sprintf("%.3g", m)
 				}
 				g.text[y][x] = t
+				anyLevel = anyLevel || (p.Level != nil && p.Level[y][x])
 				if math.IsNaN(bestV) || (lowerIsBetter && m < bestV) || (!lowerIsBetter && m > bestV) {
 					bestV, g.best = m, [2]int{y, x}
 				}
@@ -294,6 +299,9 @@ func heatMaps(fn, title, xlabel, ylabel string, panels []HeatPanel, format strin
 	legend := []legendItem{{label: "best cell (" + bestWord + " mean)", thumbs: []plot.Thumbnailer{outlineThumb{}}}}
 	if anyDiverged {
 		legend = append(legend, legendItem{label: "diverged", thumbs: []plot.Thumbnailer{hatchThumb{}}})
+	}
+	if anyLevel {
+		legend = append(legend, legendItem{label: "level with the best (paired test)", thumbs: []plot.Thumbnailer{levelThumb{}}})
 	}
 	if anyAdded {
 		legend = append(legend, legendItem{label: "added by the refinement", thumbs: []plot.Thumbnailer{dashedThumb{}}})
@@ -468,6 +476,9 @@ func (m cellMarks) Plot(c draw.Canvas, p *plot.Plot) {
 				c.Fill(vg.Rectangle{Min: vg.Point{X: ctr.X - tw/2, Y: ctr.Y - th/2}, Max: vg.Point{X: ctr.X + tw/2, Y: ctr.Y + th/2}}.Path())
 			}
 			c.FillText(sty, ctr, t)
+			if g.level != nil && g.level[y][x] && [2]int{y, x} != g.best {
+				drawLevelMark(c, r)
+			}
 		}
 	}
 	if g.best[0] >= 0 {
@@ -504,6 +515,20 @@ func drawBestOutline(c draw.Canvas, r vg.Rectangle) {
 	c.Stroke(in(0.3).Path())
 	c.SetLineStyle(draw.LineStyle{Color: color.White, Width: 0.9})
 	c.Stroke(in(2).Path())
+}
+
+// drawLevelMark draws a small "=" in the top right corner of r, black on
+// a white plate (visible on every colour of the map).
+func drawLevelMark(c draw.Canvas, r vg.Rectangle) {
+	const w, gap, pad = 7.0, 2.6, 3.0
+	x1 := r.Max.X - pad
+	x0 := x1 - w
+	y1 := r.Max.Y - pad - 1.5
+	c.SetColor(withAlpha(color.White, 0.9))
+	c.Fill(vg.Rectangle{Min: vg.Point{X: x0 - 1.5, Y: y1 - gap - 2}, Max: vg.Point{X: x1 + 1.5, Y: y1 + 2}}.Path())
+	sty := draw.LineStyle{Color: color.Black, Width: 1.2}
+	c.StrokeLine2(sty, x0, y1, x1, y1)
+	c.StrokeLine2(sty, x0, y1-gap, x1, y1-gap)
 }
 
 // drawDashedOutline outlines r with a dashed dark line just inside its edge.

@@ -139,6 +139,9 @@ func heatHover(p HeatPanel, y, x int) string {
 	if p.Added != nil && p.Added[y][x] {
 		s += " (added by the refinement)"
 	}
+	if p.Level != nil && p.Level[y][x] {
+		s += "; level with the best cell by a paired test"
+	}
 	return s
 }
 

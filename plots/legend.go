@@ -131,6 +131,15 @@ func (dashedThumb) Thumbnail(c *draw.Canvas) {
 	drawDashedOutline(*c, c.Rectangle)
 }
 
+// levelThumb draws the mark of a cell level with the best.
+type levelThumb struct{}
+
+func (levelThumb) Thumbnail(c *draw.Canvas) {
+	c.SetColor(rgb(0x9a, 0xc8, 0x9a))
+	c.Fill(c.Rectangle.Path())
+	drawLevelMark(*c, c.Rectangle)
+}
+
 // untriedThumb draws a blank cell, as a heat map shows one never trained.
 type untriedThumb struct{}
 

@@ -431,6 +431,11 @@ func TestBadInput(t *testing.T) {
 			b.Diverged = [][]bool{{true}}
 			return HeatMaps([]HeatPanel{heat, b}, HeatOptions{Title: "t", XLabel: "x", YLabel: "y", LowerIsBetter: true})
 		}},
+		{"heatmaps level", "panels[1].Level", func() ([]byte, error) {
+			b := heat
+			b.Level = [][]bool{{true}}
+			return HeatMaps([]HeatPanel{heat, b}, HeatOptions{Title: "t", XLabel: "x", YLabel: "y", LowerIsBetter: true})
+		}},
 		{"heatmaps log", "panels[0].Mean[0][0]", func() ([]byte, error) {
 			b := fixtureHeat(4, false)
 			b.Mean[0][0] = -1

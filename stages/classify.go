@@ -34,7 +34,8 @@ func classifyNet(c pipeline.Ctx, p NetParams, in SetsInput) (NetRun, error) {
 }
 
 func score(r *NetRun, net *models.Network, xv *mat.Dense, yv []int, xs *mat.Dense, ys []int) {
-	r.ValAcc = models.Accuracy(yv, net.PredictClass(xv))
+	vp := net.PredictClass(xv)
+	r.ValAcc, r.ValHit = models.Accuracy(yv, vp), hitsOf(yv, vp)
 	pred := net.PredictClass(xs)
 	r.TestAcc = models.Accuracy(ys, pred)
 	r.Confusion = models.ConfusionMatrix(ys, pred, 10)
@@ -163,6 +164,9 @@ type ClsTuneParams struct {
 	// Study names the study's own best network, a cell of the grid whose
 	// best learning rate on validation is kept as ClsTune.Study.
 	Study StudyCell `json:"study,omitzero"`
+	// Bootstrap sets the paired test that marks the cells level with the
+	// best of their panel (the report's resampling).
+	Bootstrap BootstrapParams `json:"bootstrap"`
 }
 
 // StudyCell is an architecture and activations of the digits grid.
@@ -262,6 +266,7 @@ func classifyTune(c pipeline.Ctx, p ClsTuneParams, in ClsTuneInput) (ClsTune, er
 			return t, fmt.Errorf("panel %s/%s: refining: %w", g.Hidden, g.Output, err)
 		}
 		h := tn.heat()
+		h.Level, h.Worse = tn.levelWithBest(h, p.Bootstrap.config())
 		if st := p.Study; st.Arch != "" && st.Hidden == g.Hidden && st.Output == g.Output {
 			t.Study = studyCell(&tn, st)
 		}

@@ -81,10 +81,13 @@ func align(ms []method) ([][][]float64, int) {
 	return blocks, places
 }
 
-func (d *reportData) compareConfig() models.CompareConfig {
+func (d *reportData) compareConfig() models.CompareConfig { return d.P.Bootstrap.config() }
+
+// config is models.DefaultCompare with these resamples and seed (when set).
+func (b BootstrapParams) config() models.CompareConfig {
 	c := models.DefaultCompare
-	if d.P.Bootstrap.Resamples > 0 {
-		c.Resamples, c.Seed = d.P.Bootstrap.Resamples, d.P.Bootstrap.Seed
+	if b.Resamples > 0 {
+		c.Resamples, c.Seed = b.Resamples, b.Seed
 	}
 	return c
 }

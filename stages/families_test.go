@@ -138,7 +138,7 @@ func TestRegressionFamily(t *testing.T) {
 			k++
 		}
 	}
-	out, err := regressionTune(bg, tp, TuneInput{val(scaled), named, nil})
+	out, err := regressionTune(bg, RegTuneParams{TuneParams: tp}, TuneInput{val(scaled), named, nil})
 	if err != nil {
 		t.Fatal(err)
 	}

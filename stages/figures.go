@@ -341,7 +341,7 @@ func figRegressionHeat(_ pipeline.Ctx, _ struct{}, in TunesInput) (Figure, error
 }
 
 func heatPanel(title string, h Heat, accuracy bool) plots.HeatPanel {
-	p := plots.HeatPanel{Title: title, Diverged: h.Diverged, Mean: h.Mean, SD: h.SD, Untried: h.Untried, Added: h.Added}
+	p := plots.HeatPanel{Title: title, Diverged: h.Diverged, Mean: h.Mean, SD: h.SD, Untried: h.Untried, Added: h.Added, Level: h.Level}
 	p.YTicks = append(p.YTicks, h.Archs...)
 	for _, l := range h.LRs {
 		p.XTicks = append(p.XTicks, num(l))

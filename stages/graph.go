@@ -183,7 +183,7 @@ func (b *builder) regression() {
 		steps := addRefinement(b.g, strings.Replace(name, "/tune/", "/refine/", 1), tp, regressionRefine, func(prev []pipeline.In[RefineRun]) RegRefineInput {
 			return RegRefineInput{b.scaled.In(), pipeline.Ins(runs), prev}
 		})
-		return pipeline.Add(b.g, name, tp, TuneInput{b.scaled.In(), pipeline.Ins(runs), pipeline.Ins(steps)}, regressionTune)
+		return pipeline.Add(b.g, name, RegTuneParams{tp, b.bootstrap()}, TuneInput{b.scaled.In(), pipeline.Ins(runs), pipeline.Ins(steps)}, regressionTune)
 	}
 	for _, act := range r.Activations {
 		tp := TuneParams{Label: act, Archs: r.Architectures, LRs: r.LearningRates, Seeds: b.seeds,
@@ -286,6 +286,7 @@ func (b *builder) classification() {
 	if sn := n.StudyNetwork; sn.Architecture != "" {
 		cls.Study = StudyCell{Arch: sn.Architecture, Hidden: sn.Hidden, Output: sn.Output}
 	}
+	cls.Bootstrap = b.bootstrap()
 	b.clsTune = pipeline.Add(g, StageClsTune, cls, ClsTuneInput{b.dsets.In(), pipeline.Ins(runs), pipeline.Ins(steps)}, classifyTune)
 
 	seedsOn := func(sets SetsInput, name string, sp SeedsParams, np func(s uint64) NetParams) pipeline.Ref[SeedsSummary] {
@@ -472,7 +473,7 @@ func (b *builder) report() error {
 		in.KaTeX = append(in.KaTeX, pipeline.FileIn(f))
 	}
 	pipeline.Add(b.g, StageReport, ReportParams{Title: b.p.Report.Title, Profile: b.env.Profile, Seeds: b.p.Seeds, ParamsYAML: string(paramsYAML), Settings: settingsOf(b.p),
-		Bootstrap: BootstrapParams{Resamples: b.p.Report.BootstrapResamples, Seed: b.p.Report.BootstrapSeed}}, in, reportStage,
+		Bootstrap: b.bootstrap()}, in, reportStage,
 		pipeline.Export("report.html", "report.html"), pipeline.Export("tables/", "report/"))
 	return nil
 }
@@ -543,4 +544,10 @@ func dagOf(g *pipeline.Graph) DAGParams {
 		}
 	}
 	return p
+}
+
+// bootstrap is the resampling of the report's paired comparisons, which
+// the tunings' tests of their cells share.
+func (b *builder) bootstrap() BootstrapParams {
+	return BootstrapParams{Resamples: b.p.Report.BootstrapResamples, Seed: b.p.Report.BootstrapSeed}
 }

@@ -57,7 +57,7 @@ func initCheck(c pipeline.Ctx, p InitCheckParams, in InitCheckInput) (InitCheck,
 		if err != nil {
 			return r, err
 		}
-		scoreTerrain(&r, t, net.Predict(xs).RawMatrix().Data)
+		scoreTerrain(&r, t, net, xv, xs)
 		return r, nil
 	})
 	out.Runs = runs

@@ -8,6 +8,7 @@ import (
 
 	"github.com/repro-dev/repro/config"
 	"github.com/repro-dev/repro/models"
+	"github.com/repro-dev/repro/numfmt"
 	"github.com/repro-dev/repro/pipeline"
 	"github.com/repro-dev/repro/report"
 )
@@ -158,7 +159,7 @@ func linearRidge(_ pipeline.Ctx, p RidgeParams, in LinearInput) (LinearFit, erro
 		a.Reason = fmt.Sprintf("it is that end, the unpenalised fit (OLS), and it scores %s on validation against %s for the smallest positive penalty tried (λ = %s): at degree %d with %d training points no penalty tried helps, and the linear baseline is OLS",
 			sig3(olsVal), sig3(fits[ls[1]].ValMSE), report.FormatSig(ls[1], 2), d.Degree, len(t.Train.Z))
 	case a.High:
-		a.Reason = fmt.Sprintf("the refinement stopped after its %d steps", p.RefineSteps)
+		a.Reason = fmt.Sprintf("the refinement stopped after its %d %s", p.RefineSteps, numfmt.Plural(p.RefineSteps, "step", "steps"))
 	}
 	f.Edges = &Edges{What: "closed-form Ridge", Axes: []AxisEdge{a}}
 	f.OLSValMSE = olsVal

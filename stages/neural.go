@@ -47,6 +47,13 @@ type NetRun struct {
 	ValAcc, TestAcc float64
 	Confusion       [][]int
 	TestHit         []byte `json:",omitempty"`
+	// The validation scores of the restored best network unit by unit,
+	// which the paired test of a tuning grid's cells against its best cell
+	// compares (see levelCells): for regression the mean squared error in
+	// each tile of validation cells and the cells in each tile, for
+	// classification 1 per validation image classified right.
+	ValBlockSE, ValBlockN []float64 `json:",omitempty"`
+	ValHit                []byte    `json:",omitempty"`
 }
 
 func (p NetParams) network() (*models.Network, error) {
@@ -114,12 +121,15 @@ func regressionNet(c pipeline.Ctx, p NetParams, in ScaledInput) (NetRun, error) 
 	// Scored on the test cells here, once, so that the tuning need not
 	// train the chosen cell again.
 	xs, _ := pointsMatrix(t.Test)
-	scoreTerrain(&r, t, net.Predict(xs).RawMatrix().Data)
+	scoreTerrain(&r, t, net, xv, xs)
 	return r, nil
 }
 
-// scoreTerrain scores a regression run's predictions of the test cells.
-func scoreTerrain(r *NetRun, t TerrainScaled, pred []float64) {
+// scoreTerrain scores a regression run's restored best network on the
+// validation cells (xv, tile by tile) and the test cells (xs).
+func scoreTerrain(r *NetRun, t TerrainScaled, net *models.Network, xv, xs *mat.Dense) {
+	r.ValBlockSE, r.ValBlockN = t.tiledSE(t.Val, net.Predict(xv).RawMatrix().Data)
+	pred := net.Predict(xs).RawMatrix().Data
 	r.TestMSE, r.TestR2 = models.MSE(t.Test.Z, pred), models.R2(t.Test.Z, pred)
 	r.TestBlockSE = t.blockSE(pred)
 }
@@ -155,6 +165,10 @@ type Heat struct {
 	Diverged [][]bool // every seed of the cell diverged
 	Untried  [][]bool // never trained (a refinement row or column elsewhere)
 	Added    [][]bool // trained by the refinement, beyond the grid
+	// Level marks the other cells that a paired test over the seeds and
+	// the validation units cannot separate from the best cell, Worse those
+	// it finds worse (see tuned.levelWithBest); nil for runs without units.
+	Level, Worse [][]bool `json:",omitempty"`
 	// BestEpoch is the mean over seeds of the epoch of the best validation
 	// error (of the seeds that did not diverge).
 	BestEpoch [][]float64
@@ -220,7 +234,7 @@ func regTrainer(c pipeline.Ctx, base NetParams, t TerrainScaled) func(arch strin
 		np.Arch, np.Train.LR, np.Seed = arch, lr, seed
 		net, r, err := trainNet(quiet(c), np, xt, yt, xv, yv, models.MonitorCost)
 		if err == nil {
-			scoreTerrain(&r, t, net.Predict(xs).RawMatrix().Data)
+			scoreTerrain(&r, t, net, xv, xs)
 		}
 		return netAndRun{net, r}, err
 	}
@@ -236,7 +250,15 @@ func grid(r, c int) [][]float64 {
 
 // regressionTune picks the best cell of one kind of terrain network on the
 // validation cells, and evaluates it on the test cells for every seed.
-func regressionTune(c pipeline.Ctx, p TuneParams, in TuneInput) (RegTune, error) {
+// RegTuneParams are a tuning's grid and the resampling of the paired test
+// that marks the cells level with the best (the report's).
+type RegTuneParams struct {
+	TuneParams
+	Bootstrap BootstrapParams `json:"bootstrap"`
+}
+
+func regressionTune(c pipeline.Ctx, rp RegTuneParams, in TuneInput) (RegTune, error) {
+	p := rp.TuneParams
 	cells, err := gridCells(RunsInput{in.Runs}.byName(), p)
 	if err != nil {
 		return RegTune{}, err
@@ -253,6 +275,7 @@ func regressionTune(c pipeline.Ctx, p TuneParams, in TuneInput) (RegTune, error)
 		return RegTune{}, fmt.Errorf("refining %s: %w", p.Label, err)
 	}
 	h := tn.heat()
+	h.Level, h.Worse = tn.levelWithBest(h, rp.Bootstrap.config())
 	best := tn.Cells[tn.Best]
 	out := RegTune{Label: p.Label, Heat: h, BestArch: tn.Best.Arch, BestLR: tn.Best.LR, Curves: best.Runs, BestStages: cellStages(p, done, tn.Best)}
 	for i := range h.Diverged {

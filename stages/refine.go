@@ -9,6 +9,7 @@ import (
 	"sync"
 
 	"github.com/repro-dev/repro/models"
+	"github.com/repro-dev/repro/numfmt"
 	"github.com/repro-dev/repro/pipeline"
 )
 
@@ -64,6 +65,39 @@ type tuned struct {
 	Edges []AxisEdge
 	// Steps lists, in order, the cells the refinement trained.
 	Steps []cellKey
+	// How the axes were searched, kept to describe them again (judge).
+	searchLR, searchArch bool
+	maxSteps             int
+	ladder               []string
+	// cmp, once set by judge, compares cells by paired tests.
+	cmp *models.CompareConfig
+}
+
+// judge makes the tuning compare cells with the best by paired tests on
+// the validation units (models.Compare with cfg), and describes the axes
+// again with those tests instead of means and sds.
+func (t *tuned) judge(cfg models.CompareConfig) {
+	t.cmp = &cfg
+	t.Edges = t.axes(t.searchLR, t.searchArch, t.maxSteps, t.ladder)
+}
+
+// outcome is the paired test of cell k against the best cell on the
+// validation units (Worse: k is worse); ok is false without judge, without
+// units, or when a seed of k diverged.
+func (t *tuned) outcome(k cellKey) (o models.Outcome, ok bool) {
+	c, found := t.Cells[k]
+	if t.cmp == nil || !found || slices.ContainsFunc(c.Runs, func(r NetRun) bool { return r.Diverged }) {
+		return 0, false
+	}
+	metric, rowsOf, w, ok := validationUnits(t.Cells[t.Best].Runs)
+	if !ok {
+		return 0, false
+	}
+	best, rows := rowsOf(t.Cells[t.Best].Runs), rowsOf(c.Runs)
+	if rows == nil || best == nil || len(rows) != len(best) {
+		return 0, false
+	}
+	return models.Compare(metric, rows, best, w, *t.cmp).Outcome, true
 }
 
 // gridCells gathers the runs of every candidate of p from byName.
@@ -134,6 +168,7 @@ func refineGrid(p TuneParams, cells map[cellKey]*tunedCell, train trainCell) (tu
 		stepsLeft--
 		pick()
 	}
+	t.searchLR, t.searchArch, t.maxSteps, t.ladder = searchLR, searchArch, p.Refine.MaxSteps, ladder
 	t.Edges = t.axes(searchLR, searchArch, p.Refine.MaxSteps, ladder)
 	return t, nil
 }
@@ -231,13 +266,16 @@ func (t *tuned) axes(searchLR, searchArch bool, maxSteps int, ladder []string) [
 		if div > 0 {
 			return fmt.Sprintf("%d of %d seeds diverged", div, len(c.Runs))
 		}
-		return "worse, " + pm(m, sd)
+		if o, ok := t.outcome(k); ok {
+			return map[models.Outcome]string{models.Worse: "worse by a paired test", models.Level: "level by a paired test", models.Better: "better by a paired test"}[o] + ", " + pm(m, sd)
+		}
+		return "a higher mean, " + pm(m, sd)
 	}
 	stopped := func() string {
 		if maxSteps == 0 {
 			return "refinement is off"
 		}
-		return fmt.Sprintf("the refinement stopped after its %d steps", maxSteps)
+		return fmt.Sprintf("the refinement stopped after its %d %s", maxSteps, numfmt.Plural(maxSteps, "step", "steps"))
 	}
 	if searchLR {
 		line := t.lrLine()
@@ -277,8 +315,14 @@ func (t *tuned) axes(searchLR, searchArch bool, maxSteps int, ladder []string) [
 				a.Reason = "no larger architecture is listed to try"
 			}
 			if i > 0 {
-				prev, psd, pdiv := t.Cells[cellKey{line[i-1], t.Best.LR}].stats()
-				if pdiv == 0 && prev-bm < math.Max(psd, bsd) {
+				pk := cellKey{line[i-1], t.Best.LR}
+				prev, psd, pdiv := t.Cells[pk].stats()
+				if o, ok := t.outcome(pk); ok {
+					if o == models.Level {
+						a.Reason += fmt.Sprintf("; a paired test cannot separate it (%s) from %s (%s): more capacity has stopped paying",
+							pm(bm, bsd), line[i-1], pm(prev, psd))
+					}
+				} else if pdiv == 0 && prev-bm < math.Max(psd, bsd) {
 					a.Reason += fmt.Sprintf("; its validation error, %s, is within one sd over seeds of %s's, %s: more capacity has stopped paying",
 						pm(bm, bsd), line[i-1], pm(prev, psd))
 				}
@@ -331,6 +375,78 @@ func (t *tuned) heat() Heat {
 		}
 	}
 	return h
+}
+
+// levelWithBest marks the cells of h that a paired test on the validation
+// set cannot separate from the best cell (level) and those it finds worse:
+// each cell's seeds against the best cell's same seeds, unit by unit (the
+// tiles of validation cells on the terrain, weighted by their cells; the
+// validation images on the digits), by models.Compare, the function behind
+// every comparison of the report. The best cell itself is in neither, nor
+// is a cell with a diverged seed (it is never chosen, and not tested). Both
+// are nil when the runs carry no validation units.
+func (t *tuned) levelWithBest(h Heat, cfg models.CompareConfig) (level, worse [][]bool) {
+	if _, _, _, ok := validationUnits(t.Cells[t.Best].Runs); !ok {
+		return nil, nil
+	}
+	if t.cmp == nil {
+		t.judge(cfg)
+	}
+	level, worse = boolGrid(len(h.Archs), len(h.LRs)), boolGrid(len(h.Archs), len(h.LRs))
+	for i, a := range h.Archs {
+		for j, lr := range h.LRs {
+			k := cellKey{a, lr}
+			if k == t.Best {
+				continue
+			}
+			switch o, ok := t.outcome(k); {
+			case ok && o == models.Level:
+				level[i][j] = true
+			case ok && o == models.Worse:
+				worse[i][j] = true
+			}
+		}
+	}
+	return level, worse
+}
+
+// validationUnits says how the runs' validation scores are compared, unit
+// by unit: the metric, the rows of a cell's runs (nil when a run lacks
+// them) and the units' weights; ok is false when the runs carry none.
+func validationUnits(runs []NetRun) (m models.Metric, rowsOf func([]NetRun) [][]float64, w []float64, ok bool) {
+	if len(runs) == 0 {
+		return 0, nil, nil, false
+	}
+	switch r := runs[0]; {
+	case len(r.ValHit) > 0:
+		n := len(r.ValHit)
+		return models.Correct, func(rs []NetRun) [][]float64 {
+			out := make([][]float64, len(rs))
+			for s, r := range rs {
+				if len(r.ValHit) != n {
+					return nil
+				}
+				out[s] = make([]float64, n)
+				for i, h := range r.ValHit {
+					out[s][i] = float64(h)
+				}
+			}
+			return out
+		}, nil, true
+	case len(r.ValBlockSE) > 0:
+		n := len(r.ValBlockSE)
+		return models.SquaredError, func(rs []NetRun) [][]float64 {
+			out := make([][]float64, len(rs))
+			for s, r := range rs {
+				if len(r.ValBlockSE) != n {
+					return nil
+				}
+				out[s] = r.ValBlockSE
+			}
+			return out
+		}, r.ValBlockN, true
+	}
+	return 0, nil, nil, false
 }
 
 func boolGrid(r, c int) [][]bool {

@@ -230,7 +230,7 @@ func reportStage(_ pipeline.Ctx, p ReportParams, in ReportInput) (ReportOutput, 
 	}
 	pv := newProvenance(d, in)
 	src := in.Template.Data
-	funcs := template.FuncMap{"mark": pv.mark, "trimExtra": trimExtra, "lcfirst": lowerFirst, "table": d.table, "msd": msd, "pctsd": pctsd, "pctf": pct, "mean": mean, "sd": sdOf, "act": activationName, "dec": func(i int) int { return i - 1 }, "bestEpochs": bestEpochs, "pm": pm}
+	funcs := template.FuncMap{"mark": pv.mark, "trimExtra": trimExtra, "lcfirst": lowerFirst, "table": d.table, "msd": msd, "pctsd": pctsd, "pctf": pct, "mean": mean, "sd": sdOf, "act": activationName, "dec": func(i int) int { return i - 1 }, "bestEpochs": bestEpochs, "pm": pm, "level": levelNote}
 	for k, v := range report.FuncMap() {
 		funcs[k] = v
 	}

@@ -5,6 +5,7 @@ import (
 	"math"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
 
 	"github.com/repro-dev/repro/numfmt"
@@ -201,27 +202,42 @@ func (d *reportData) TerrainHeatSentence() string {
 	for _, t := range d.Reg {
 		best = append(best, fmt.Sprintf("%s for %s", t.BestArch, activationName(t.Label)))
 	}
-	fmt.Fprintf(&s, "the best cells are %s. ", joinAnd(best))
+	fmt.Fprintf(&s, "the cells of lowest mean validation error are %s. ", joinAnd(best))
 	// How much the width matters: best of the study's architectures (at most
-	// 8 units per layer) against the best overall, per kind.
-	var parts []string
+	// 8 units per layer) against the best overall, per kind, and whether
+	// the paired test separates them.
+	var lower, untested, level []string
 	for _, t := range d.Reg {
-		small, ok := bestWhere(t.Heat, func(arch string) bool { return maxWidth(arch) <= 8 })
+		small, i, j, ok := bestWhere(t.Heat, func(arch string) bool { return maxWidth(arch) <= 8 })
 		if !ok || small <= 0 || maxWidth(t.BestArch) <= 8 {
 			continue
 		}
-		parts = append(parts, fmt.Sprintf("%s for %s", pctAbs(relChange(small, t.BestVal)), activationName(t.Label)))
+		by := fmt.Sprintf("%s for %s", pctAbs(relChange(small, t.BestVal)), activationName(t.Label))
+		switch {
+		case t.Heat.Level != nil && t.Heat.Level[i][j]:
+			level = append(level, activationName(t.Label))
+		case t.Heat.Worse != nil && t.Heat.Worse[i][j]:
+			lower = append(lower, by)
+		default:
+			untested = append(untested, by)
+		}
 	}
-	if len(parts) > 0 {
-		fmt.Fprintf(&s, "Going beyond the study's networks of at most 8 units per layer lowers the best validation MSE by %s. ", joinAnd(parts))
+	if len(lower) > 0 {
+		fmt.Fprintf(&s, "Going beyond the study's networks of at most 8 units per layer lowers the best validation MSE by %s, a difference the paired test on the validation tiles confirms. ", joinAnd(lower))
+	}
+	if len(untested) > 0 {
+		fmt.Fprintf(&s, "Going beyond them lowers the best validation MSE by %s, a difference no paired test was run on (a seed of the smaller cell diverged, or the runs carry no validation tiles). ", joinAnd(untested))
+	}
+	if len(level) > 0 {
+		fmt.Fprintf(&s, "For %s, the best of the study's networks of at most 8 units per layer is level with the best cell by that test. ", joinAnd(level))
 	}
 	return s.String()
 }
 
 // bestWhere is the lowest mean of the cells whose architecture satisfies
-// keep (trained, not diverged).
-func bestWhere(h Heat, keep func(string) bool) (float64, bool) {
-	best, ok := math.Inf(1), false
+// keep (trained, not diverged), and its row and column.
+func bestWhere(h Heat, keep func(string) bool) (best float64, bi, bj int, ok bool) {
+	best = math.Inf(1)
 	for i, a := range h.Archs {
 		if !keep(a) {
 			continue
@@ -231,11 +247,53 @@ func bestWhere(h Heat, keep func(string) bool) (float64, bool) {
 				continue
 			}
 			if h.Mean[i][j] < best {
-				best, ok = h.Mean[i][j], true
+				best, bi, bj, ok = h.Mean[i][j], i, j, true
 			}
 		}
 	}
-	return best, ok
+	return best, bi, bj, ok
+}
+
+// levelNote says which other cells of a tuning grid a paired test over the
+// seeds and units (the validation set's, named by units) cannot separate
+// from the best cell (Heat.Level); "" when the grid has no such test.
+func levelNote(h Heat, units string) string {
+	if h.Level == nil {
+		return ""
+	}
+	var cells []string
+	for i, a := range h.Archs {
+		for j, lr := range h.LRs {
+			if h.Level[i][j] {
+				cells = append(cells, fmt.Sprintf("%s at $\\gamma_0 = %s$", a, num(lr)))
+			}
+		}
+	}
+	switch {
+	case len(cells) == 0:
+		return fmt.Sprintf("A paired test over the seeds and the %s separates it from every other cell.", units)
+	case len(cells) <= 3:
+		they := "they are"
+		if len(cells) == 1 {
+			they = "the two are"
+		}
+		return fmt.Sprintf("A paired test over the seeds and the %s cannot separate it from %s: %s level.", units, joinAnd(cells), they)
+	default:
+		return fmt.Sprintf("A paired test over the seeds and the %s cannot separate it from %d other cells (marked = in the figure): it leads a group of level cells.", units, len(cells))
+	}
+}
+
+// levelCount is the number of cells of h marked level with its best.
+func levelCount(h Heat) int {
+	n := 0
+	for _, row := range h.Level {
+		for _, l := range row {
+			if l {
+				n++
+			}
+		}
+	}
+	return n
 }
 
 func maxWidth(arch string) int {
@@ -308,7 +366,7 @@ func (d *reportData) DigitsHeatFigures() []figureRef {
 	var out []figureRef
 	for i, act := range acts {
 		study := map[string]string{"sigmoid": ", the study's F12", "relu": ", the study's F13"}[act]
-		c := fmt.Sprintf("Digits, %s hidden layers%s: validation accuracy (%%) over architectures and learning rates, mean ± sd over %d seeds, for each output activation", activationName(act), study, d.P.Seeds)
+		c := fmt.Sprintf("Digits, %s hidden layers%s: validation accuracy (%%) over architectures and learning rates, mean ± sd over %d seeds, for each output activation; the outlined cell is the best of its panel, cells marked = are level with it by a paired test over the seeds and the validation images", activationName(act), study, d.P.Seeds)
 		if len(acts) > 1 {
 			if i == 0 {
 				c += fmt.Sprintf("; the %d digits heat maps share one colour scale (cells below its low end take its darkest colour)", len(acts))
@@ -353,7 +411,21 @@ func (d *reportData) DigitsHeatSentence() string {
 		}
 		parts = append(parts, fmt.Sprintf("from %s to %s with %s hidden layers and a %s output", pct(lo, 1), pct(hi, 1), activationName(p.Hidden), p.Output))
 	}
-	return fmt.Sprintf("%s show%s the validation accuracy of every cell of the digits grid. The cells' mean accuracies range %s; the spread over seeds of a cell is a fraction of a point to a few points, so neighbouring good cells are often indistinguishable.", d.DigitsHeatRefs(), verbS(len(d.digitsHiddens())), joinAnd(parts))
+	out := fmt.Sprintf("%s show%s the validation accuracy of every cell of the digits grid. The cells' mean accuracies range %s.", d.DigitsHeatRefs(), verbS(len(d.digitsHiddens())), joinAnd(parts))
+	var counts []string
+	tested := false
+	for _, p := range d.Cls.Panels {
+		tested = tested || p.Heat.Level != nil
+		counts = append(counts, strconv.Itoa(levelCount(p.Heat)))
+	}
+	if tested {
+		which := "each panel, in the order of the list below"
+		if len(counts) == 1 {
+			which = "its panel"
+		}
+		out += fmt.Sprintf(" A paired test over the seeds and the validation images (McNemar's test and a bootstrap interval, both needed) leaves %s other cells level with the best of %s (marked = in the figures).", joinAnd(counts), which)
+	}
+	return out
 }
 
 // ConfusionSentence names the most frequent mistake of the best network.

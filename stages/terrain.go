@@ -165,13 +165,21 @@ func testBlocks(cols, xs int, test []int) (block []int, count []float64) {
 // blockSE is the mean squared error of pred on the test cells of each tile
 // (see testBlocks).
 func (t TerrainScaled) blockSE(pred []float64) []float64 {
-	block, count := testBlocks(t.Cols, t.XSparsity, t.Test.Index)
-	out := make([]float64, len(count))
-	for k, b := range block {
-		d := pred[k] - t.Test.Z[k]
-		out[b] += d * d / count[b]
-	}
+	out, _ := t.tiledSE(t.Test, pred)
 	return out
+}
+
+// tiledSE is the mean squared error of pred on the points of ps in each
+// tile of the training grid (tiles numbered as testBlocks numbers them for
+// ps), and the number of points in each tile.
+func (t TerrainScaled) tiledSE(ps PointSet, pred []float64) (se, count []float64) {
+	block, count := testBlocks(t.Cols, t.XSparsity, ps.Index)
+	se = make([]float64, len(count))
+	for k, b := range block {
+		d := pred[k] - ps.Z[k]
+		se[b] += d * d / count[b]
+	}
+	return se, count
 }
 
 // GridInput is the loaded terrain grid.
