@@ -314,8 +314,30 @@ func (d *reportData) CurveAnswer() string {
 			}
 		}
 	}
-	var late []string
+	s.WriteString(d.curveBudget())
+	fmt.Fprintf(&s, "**%s**.", upperFirst(d.curveVerdict()))
+	return s.String()
+}
+
+// levelledOff is the gain of the last quarter of a budget below which a
+// network counts as levelled off (NetTailGain).
+const levelledOff = 0.005
+
+// curveBudget says, size by size, whether the networks of the learning
+// curve were still improving when their budget ended: by how much the last
+// quarter of the budget lowered the best validation error (median over
+// seeds), or, for results without that measure, where the best epoch fell.
+func (d *reportData) curveBudget() string {
+	var still, flat, late []string
 	for _, p := range d.Curve {
+		if len(p.NetTailGain) > 0 {
+			if g := quantile(p.NetTailGain, 0.5); g >= levelledOff {
+				still = append(still, fmt.Sprintf("%s at %d points", pct(g, 1), p.NTrain))
+			} else {
+				flat = append(flat, fmt.Sprint(p.NTrain))
+			}
+			continue
+		}
 		var be []float64
 		for _, e := range p.NetBestEpoch {
 			be = append(be, float64(e))
@@ -324,10 +346,16 @@ func (d *reportData) CurveAnswer() string {
 			late = append(late, fmt.Sprint(p.NTrain))
 		}
 	}
+	var s strings.Builder
+	if len(still) > 0 {
+		fmt.Fprintf(&s, "The last quarter of the budget still lowered the best validation error by a median of %s: those networks were still improving when it ended, so the comparison is at a fixed budget, not at convergence. ", joinAnd(still))
+	}
+	if len(flat) > 0 {
+		fmt.Fprintf(&s, "At %s points it lowered it by less than %s: those networks had levelled off. ", joinAnd(flat), pct(levelledOff, 1))
+	}
 	if len(late) > 0 {
 		fmt.Fprintf(&s, "At %s training points the best epoch falls in the last tenth of the budget, so those networks may still be improving and the comparison is at a fixed budget, not at convergence. ", joinAnd(late))
 	}
-	fmt.Fprintf(&s, "**%s**.", upperFirst(d.curveVerdict()))
 	return s.String()
 }
 

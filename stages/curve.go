@@ -71,6 +71,26 @@ type CurvePoint struct {
 	// stopping scaled alike; and the epochs of the best validation error.
 	Steps, Epochs, Patience int
 	NetBestEpoch            []int
+	// NetTailGain is, per seed that did not diverge, how much the last
+	// quarter of the budget lowered the best validation error: (best of the
+	// first three quarters - best of all) / best of the first three
+	// quarters. Near 0, the network had levelled off; well above, it was
+	// still improving when the budget ended.
+	NetTailGain []float64 `json:",omitempty"`
+}
+
+// tailGain is NetTailGain of one run's validation curve (epoch 0 first);
+// ok is false for a curve too short to split.
+func tailGain(val []float64) (float64, bool) {
+	cut := 3 * (len(val) - 1) / 4
+	if cut < 1 {
+		return 0, false
+	}
+	before := slices.Min(val[:cut+1])
+	if before <= 0 {
+		return 0, false
+	}
+	return (before - min(before, slices.Min(val))) / before, true
 }
 
 // Metrics: terrain.curve.xs<k>.ridge_test_mse and .nn_test_mse (mean, .sd
@@ -198,6 +218,9 @@ func learningCurve(c pipeline.Ctx, p CurveParams, in CurvePointInput) (CurvePoin
 		out.NetTestMSE = append(out.NetTestMSE, models.MSE(ct.Z, pred))
 		out.NetTileSE = append(out.NetTileSE, tiles.blockSE(pred))
 		out.NetBestEpoch = append(out.NetBestEpoch, r.run.BestEpoch)
+		if g, ok := tailGain(r.run.ValErr); ok && !r.run.Diverged {
+			out.NetTailGain = append(out.NetTailGain, g)
+		}
 	}
 	return out, nil
 }

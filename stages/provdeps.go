@@ -58,6 +58,7 @@ var provDeps = map[string][]string{
 	"cellMethod":            {"Cls", "Resplit"},
 	"compare":               {"P", "Split"},
 	"compareConfig":         {"P"},
+	"curveBudget":           {"Curve"},
 	"curveMethods":          {"Curve", "CurveCap"},
 	"curveVerdict":          {"Curve", "CurveCap", "P", "Split"},
 	"digitsData":            {"Cls", "Resplit"},

@@ -71,6 +71,17 @@ type tuned struct {
 	ladder               []string
 	// cmp, once set by judge, compares cells by paired tests.
 	cmp *models.CompareConfig
+	// accuracy: the cells' errors are error rates, printed as accuracies.
+	accuracy bool
+}
+
+// score prints a cell's mean and sd over seeds of its validation error: an
+// MSE, or for a classifier the accuracy in per cent.
+func (t *tuned) score(m, sd float64) string {
+	if t.accuracy {
+		return "validation accuracy " + pm(100*(1-m), 100*sd) + "\u00a0%"
+	}
+	return pm(m, sd)
 }
 
 // judge makes the tuning compare cells with the best by paired tests on
@@ -169,6 +180,7 @@ func refineGrid(p TuneParams, cells map[cellKey]*tunedCell, train trainCell) (tu
 		pick()
 	}
 	t.searchLR, t.searchArch, t.maxSteps, t.ladder = searchLR, searchArch, p.Refine.MaxSteps, ladder
+	t.accuracy = p.Base.Output == "softmax" || p.Base.Output == "sigmoid"
 	t.Edges = t.axes(searchLR, searchArch, p.Refine.MaxSteps, ladder)
 	return t, nil
 }
@@ -267,9 +279,9 @@ func (t *tuned) axes(searchLR, searchArch bool, maxSteps int, ladder []string) [
 			return fmt.Sprintf("%d of %d seeds diverged", div, len(c.Runs))
 		}
 		if o, ok := t.outcome(k); ok {
-			return map[models.Outcome]string{models.Worse: "worse by a paired test", models.Level: "level by a paired test", models.Better: "better by a paired test"}[o] + ", " + pm(m, sd)
+			return map[models.Outcome]string{models.Worse: "worse by a paired test", models.Level: "level by a paired test", models.Better: "better by a paired test"}[o] + ", " + t.score(m, sd)
 		}
-		return "a higher mean, " + pm(m, sd)
+		return "a higher mean, " + t.score(m, sd)
 	}
 	stopped := func() string {
 		if maxSteps == 0 {
@@ -320,11 +332,11 @@ func (t *tuned) axes(searchLR, searchArch bool, maxSteps int, ladder []string) [
 				if o, ok := t.outcome(pk); ok {
 					if o == models.Level {
 						a.Reason += fmt.Sprintf("; a paired test cannot separate it (%s) from %s (%s): more capacity has stopped paying",
-							pm(bm, bsd), line[i-1], pm(prev, psd))
+							t.score(bm, bsd), line[i-1], t.score(prev, psd))
 					}
 				} else if pdiv == 0 && prev-bm < math.Max(psd, bsd) {
 					a.Reason += fmt.Sprintf("; its validation error, %s, is within one sd over seeds of %s's, %s: more capacity has stopped paying",
-						pm(bm, bsd), line[i-1], pm(prev, psd))
+						t.score(bm, bsd), line[i-1], t.score(prev, psd))
 				}
 			}
 		case a.Low:
