@@ -315,6 +315,10 @@ func (d *reportData) CurveAnswer() string {
 		}
 	}
 	s.WriteString(d.curveBudget())
+	if len(first.NetTailGain) > 0 && len(last.NetTailGain) > 0 && quantile(last.NetTailGain, 0.5) > quantile(first.NetTailGain, 0.5) &&
+		quantile(last.NetTailGain, 0.5) >= levelledOff && d.compare(large, small).Outcome == models.Better {
+		s.WriteString("The largest training set was the furthest from convergence, so the gain from more data is, if anything, understated. ")
+	}
 	fmt.Fprintf(&s, "**%s**.", upperFirst(d.curveVerdict()))
 	return s.String()
 }

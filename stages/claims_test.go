@@ -260,6 +260,18 @@ func TestCurveAnswerFollowsNumbers(t *testing.T) {
 	if !strings.Contains(strings.ToLower(a), "the deeper network (2x8x8x1) on 6400 training points is level with") {
 		t.Errorf("no comparison of the deeper network at the largest size: %q", a)
 	}
+	// The largest set further from convergence than the smallest, and
+	// data wins: the gain is understated; not when the largest had
+	// levelled off.
+	const understated = "the gain from more data is, if anything, understated"
+	d.Curve[0].NetTailGain, d.Curve[1].NetTailGain = []float64{0.004, 0.006}, []float64{0.04, 0.05}
+	if a := d.CurveAnswer(); !strings.Contains(a, understated) || !strings.Contains(a, "by a median of 0.5\u00a0% at 400 points and 4.5\u00a0% at 6400 points") {
+		t.Errorf("largest still improving: %q", a)
+	}
+	d.Curve[1].NetTailGain = []float64{0.001, 0.002}
+	if a := d.CurveAnswer(); strings.Contains(a, understated) {
+		t.Errorf("largest levelled off, still says %q: %q", understated, a)
+	}
 	set(d, 0.012, 0.01201, 0.008, 0.008, 0.012, 0.012)
 	if b := d.CurveAnswer(); !strings.Contains(b, "limited by capacity") {
 		t.Errorf("capacity-limited (wider): got %q", b)
