@@ -68,6 +68,8 @@ func TestHostileConfig(t *testing.T) {
 		{name: "window", set: []string{"terrain.window=9223372036854775807"}, want: []string{"terrain.window = 9223372036854775807: must be at most 65536"}},
 		{name: "x_sparsity overflowing twice", set: []string{"terrain.x_sparsity=" + big}, want: []string{"terrain.x_sparsity = " + big + ": must be at most half of terrain.window"}},
 		{name: "learning-curve spacing overflowing twice", set: []string{"learning_curve.x_sparsities=[" + big + "]"}, want: []string{"learning_curve.x_sparsities[0] = " + big + ": must be at most half"}},
+		{name: "learning-curve budgets, one short", set: []string{"learning_curve.budgets=[1, 2]"}, want: []string{"learning_curve.budgets = [1 2]: want one budget per size of learning_curve.x_sparsities (3), or none"}},
+		{name: "learning-curve budget of 0", set: []string{"learning_curve.budgets=[1, 0, 2]"}, want: []string{"learning_curve.budgets[1] = 0: must be >= 1"}},
 		{name: "per-class counts overflowing their sum", set: []string{"digits.train_per_class=9223372036854775807", "digits.val_per_class=1"}, want: []string{"digits.train_per_class = 9223372036854775807: must be at most 170"}},
 		{name: "ridge lambdas", set: []string{"terrain.ridge_lambdas=[" + lambdas + "]"}, want: []string{"terrain.ridge_lambdas = 101: 101 values: want at most 100"}},
 		{name: "schedule steps", set: []string{"schedule.steps=9223372036854775807"}, want: []string{"schedule.steps = 9223372036854775807: must be at most 1000000000"}},

@@ -171,6 +171,11 @@ type Baseline struct {
 // LearningCurve is the terrain learning-curve extension.
 type LearningCurve struct {
 	XSparsities []int `yaml:"x_sparsities"`
+	// Budgets are the networks' optimisation steps at each size, as
+	// multiples of the steps the tuned budget gives at terrain.x_sparsity
+	// (one per size, each at least 1; empty: 1 everywhere). Larger
+	// training sets need more steps to level off.
+	Budgets []int `yaml:"budgets"`
 }
 
 // MNIST is the optional extension: the digits networks on the full MNIST

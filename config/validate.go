@@ -405,6 +405,14 @@ func (p *Params) validate(d *decoder) error {
 			c.fail(k, xs, "must be at most half of terrain.window (%d)", t.Window)
 		}
 	}
+	if b := p.LearningCurve.Budgets; len(b) > 0 {
+		if len(b) != len(p.LearningCurve.XSparsities) {
+			c.fail("learning_curve.budgets", b, "want one budget per size of learning_curve.x_sparsities (%d), or none", len(p.LearningCurve.XSparsities))
+		}
+		for i, f := range b {
+			c.intRange(fmt.Sprintf("learning_curve.budgets[%d]", i), f, 1, 64)
+		}
+	}
 	if r := p.Store.Remote; r != "" {
 		u, err := url.Parse(r)
 		switch {

@@ -47,3 +47,24 @@ func TestCurveBudget(t *testing.T) {
 		t.Errorf("without gains: %q", s)
 	}
 }
+
+// The design paragraph and every sentence on the curve's budget follow the
+// points' steps: the same at every size, or growing with the data.
+func TestStepsPhrase(t *testing.T) {
+	same := []CurvePoint{{Steps: 36000}, {Steps: 36000}}
+	grow := []CurvePoint{{Steps: 36000}, {Steps: 72000}, {Steps: 144000}}
+	if s := stepsPhrase(same); s != "the same 36,000 optimisation steps at every size" {
+		t.Errorf("same: %q", s)
+	}
+	if s := stepsPhrase(grow); s != "36,000, 72,000 and 144,000 optimisation steps at the successive sizes" {
+		t.Errorf("growing: %q", s)
+	}
+	d := &reportData{Curve: same}
+	if s := d.CurveDesign(); !strings.Contains(s, "same number of optimisation steps") || strings.Contains(s, "grows with the data") {
+		t.Errorf("design, same steps: %q", s)
+	}
+	d.Curve = grow
+	if s := d.CurveDesign(); strings.Contains(s, "same number of optimisation steps") || !strings.Contains(s, "grows with the data (36,000, 72,000 and 144,000") {
+		t.Errorf("design, growing budgets: %q", s)
+	}
+}

@@ -290,8 +290,22 @@ func curveMethod(what string, p CurvePoint) method {
 	return method{Name: fmt.Sprintf("%s (%s) on %d training points", what, p.NetArch, p.NTrain), Metric: models.SquaredError, Runs: p.NetTileSE, W: p.TileCount}
 }
 
-// CurveAnswer answers "data or capacity?" from the learning curve: the
-// same number of optimisation steps at every size, every size scaled alike
+// CurveDesign says how the learning curve is built: the budget of
+// optimisation steps at each size (the same, or growing with the data),
+// and capacity trained for its size's steps.
+func (d *reportData) CurveDesign() string {
+	if len(d.Curve) == 0 {
+		return ""
+	}
+	budget := "for the **same number of optimisation steps** at every size (fewer epochs on more points, no early stopping, the best epoch kept), so that only the data changes"
+	if !sameSteps(d.Curve) {
+		budget = fmt.Sprintf("for a budget of optimisation steps that grows with the data (%s; no early stopping, the best epoch kept), so that each size is trained until its validation error levels off, not only until the smallest set's budget runs out", stepsPhrase(d.Curve))
+	}
+	return "To compare like with like, @fig:learning-curve and @tbl:learning-curve retrain the linear baseline (its penalty, $\\lambda = 0$ included, chosen on validation at each size) and the study's network kind with the lowest validation error on denser training grids, the network " + budget + ". At the smallest and the largest size, the same network is also trained with every hidden layer twice as wide and with one more hidden layer, for its size's steps: capacity is then tested on the same test cells as data."
+}
+
+// CurveAnswer answers "data or capacity?" from the learning curve: a
+// budget of optimisation steps at each size, every size scaled alike
 // and scored on the same test cells, so that more data (the largest
 // training set against the smallest) and more capacity (hidden layers
 // twice as wide, or one more hidden layer, at the smallest and at the
@@ -303,8 +317,8 @@ func (d *reportData) CurveAnswer() string {
 	}
 	first, last := d.Curve[0], d.Curve[len(d.Curve)-1]
 	var s strings.Builder
-	fmt.Fprintf(&s, "Every size is scored on the same %s test cells (those that are test cells at every size), with heights scaled as in the study's split. The largest training set has %s times the points of the smallest (%d instead of %d), trained for the same %s optimisation steps. ",
-		numfmt.Thousands(first.CommonTest), report.FormatSig(float64(last.NTrain)/float64(first.NTrain), 2), last.NTrain, first.NTrain, numfmt.Thousands(last.Steps))
+	fmt.Fprintf(&s, "Every size is scored on the same %s test cells (those that are test cells at every size), with heights scaled as in the study's split. The largest training set has %s times the points of the smallest (%d instead of %d); the networks train for %s. ",
+		numfmt.Thousands(first.CommonTest), report.FormatSig(float64(last.NTrain)/float64(first.NTrain), 2), last.NTrain, first.NTrain, stepsPhrase(d.Curve))
 	s.WriteString(d.versus(large, small) + " ")
 	fmt.Fprintf(&s, "The linear baseline goes from %s to %s. ", sig(first.RidgeTestMSE), sig(last.RidgeTestMSE))
 	for i, base := range []method{small, large} {

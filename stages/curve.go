@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/repro-dev/repro/models"
+	"github.com/repro-dev/repro/numfmt"
 	"github.com/repro-dev/repro/pipeline"
 )
 
@@ -37,6 +38,9 @@ type CurveParams struct {
 	// capacityArch). Such a point is a stage of its own beside the point
 	// of the chosen architecture, so that both train side by side.
 	Capacity string `json:"capacity,omitempty"`
+	// Budget multiplies the steps of the tuned budget at this size (0 or
+	// 1: the same steps as at RefXSparsity).
+	Budget int `json:"budget,omitempty"`
 }
 
 // Capacities of the learning curve's points (CurveParams.Capacity).
@@ -77,6 +81,34 @@ type CurvePoint struct {
 	// quarters. Near 0, the network had levelled off; well above, it was
 	// still improving when the budget ended.
 	NetTailGain []float64 `json:",omitempty"`
+}
+
+// sameSteps reports whether every point trains its networks for the same
+// number of optimisation steps.
+func sameSteps(points []CurvePoint) bool {
+	for _, p := range points {
+		if p.Steps != points[0].Steps {
+			return false
+		}
+	}
+	return true
+}
+
+// stepsPhrase says the networks' budgets of the points: "the same 36,000
+// optimisation steps at every size" or "36,000, 72,000 and 144,000
+// optimisation steps at the successive sizes".
+func stepsPhrase(points []CurvePoint) string {
+	if len(points) == 0 {
+		return ""
+	}
+	if sameSteps(points) {
+		return fmt.Sprintf("the same %s optimisation steps at every size", numfmt.Thousands(points[0].Steps))
+	}
+	var steps []string
+	for _, p := range points {
+		steps = append(steps, numfmt.Thousands(p.Steps))
+	}
+	return joinAnd(steps) + " optimisation steps at the successive sizes"
 }
 
 // tailGain is NetTailGain of one run's validation curve (epoch 0 first);
@@ -196,10 +228,11 @@ func learningCurve(c pipeline.Ctx, p CurveParams, in CurvePointInput) (CurvePoin
 		perEpoch := func(n int) int { return (n + tp.BatchSize - 1) / tp.BatchSize }
 		refSteps := perEpoch(len(ref.Train))
 		spe := perEpoch(len(t.Train.Z))
-		out.Steps = tp.Epochs * refSteps
+		out.Steps = tp.Epochs * refSteps * max(p.Budget, 1)
 		tp.Epochs = (out.Steps + spe - 1) / spe
 		// No early stopping: every size trains for the whole budget and
-		// keeps its best epoch, so that sizes differ only in their data.
+		// keeps its best epoch; NetTailGain says whether it had levelled
+		// off.
 		tp.Patience = 0
 	}
 	out.Epochs, out.Patience = tp.Epochs, tp.Patience

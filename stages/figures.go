@@ -617,7 +617,15 @@ func figLearningCurve(_ pipeline.Ctx, _ struct{}, in CurveInput) (Figure, error)
 		net.Mean, net.Lo, net.Hi = append(net.Mean, m), append(net.Lo, lo), append(net.Hi, hi)
 	}
 	ser := []plots.Series{ridge, net}
-	svg, err := plots.LearningCurve(ser, plots.CurveOptions{Title: "Terrain: test error at a fixed number of optimisation steps, against the number of training points", YLabel: "test MSE", LogY: true})
+	var points []CurvePoint
+	for _, pin := range in.Points {
+		points = append(points, pin.Value)
+	}
+	budget := "at a fixed number of optimisation steps"
+	if !sameSteps(points) {
+		budget = "with budgets growing with the data"
+	}
+	svg, err := plots.LearningCurve(ser, plots.CurveOptions{Title: "Terrain: test error " + budget + ", against the number of training points", YLabel: "test MSE", LogY: true})
 	return withData(svg, err, panelsCSV([]plots.Panel{{Series: ser}}))
 }
 

@@ -386,6 +386,9 @@ func (b *builder) learningCurve() {
 	for k, xs := range sizes {
 		p := CurveParams{XSparsity: xs, Degree: t.Degree, Lambdas: t.RidgeLambdas, Tunes: pipeline.Names(b.regTunes), Seeds: b.seeds, RefXSparsity: t.XSparsity,
 			Sizes: sizes, Base: NetParams{Output: "identity", Init: r.Init, LeakyAlpha: r.LeakyAlpha, Train: trainParams(r.Train, 0)}}
+		if bs := b.p.LearningCurve.Budgets; k < len(bs) {
+			p.Budget = bs[k]
+		}
 		in := CurvePointInput{b.grid.In(), pipeline.Ins(b.regTunes)}
 		name := fmt.Sprintf("learning-curve/x_sparsity=%d", xs)
 		b.curve = append(b.curve, pipeline.Add(b.g, name, p, in, learningCurve))

@@ -161,7 +161,7 @@ func (d *reportData) Abstract() string {
 	}
 	fmt.Fprintf(&s, "Softmax outputs, which the study could not train, train: %s. ", d.accCI(d.cellMethod("", d.Cls.Softmax)))
 	if a := d.CurveAnswer(); a != "" {
-		s.WriteString("A learning curve at a fixed number of optimisation steps: " + d.curveVerdict() + ". ")
+		s.WriteString("A learning curve (" + stepsPhrase(d.Curve) + "): " + d.curveVerdict() + ". ")
 	}
 	if n := len(d.FlaggedEdges()); n > 0 {
 		fmt.Fprintf(&s, "After an automatic refinement that extends a grid by one step where its best cell is on an edge, %d tuned result%s still lie%s on the edge of %s grid or at the end of %s epoch budget; each is called out, with its reason, where it is reported.", n, numfmt.Plural(n, "", "s"), verbS(n), theirIts(n), theirIts(n))

@@ -14,6 +14,7 @@ var provDeps = map[string][]string{
 	"Conclusions":           {"Cls", "Curve", "CurveCap", "DSplit", "Design", "Extra", "Keras", "KerasLong", "LBFGS", "LogSGD", "P", "Placed", "Reg", "Resplit", "Ridge", "SGD", "Split"},
 	"ConfusionSentence":     {"Cls"},
 	"CurveAnswer":           {"Curve", "CurveCap", "DSplit", "P", "Split"},
+	"CurveDesign":           {"Curve"},
 	"CurveGapGrows":         {"Curve"},
 	"DataVariation":         {"Cls", "Placed", "Resplit", "Ridge"},
 	"DigitsComparison":      {"Cls", "DSplit", "Keras", "KerasLong", "LBFGS", "LogSGD", "P", "Pub", "Resplit", "Split"},

@@ -547,7 +547,7 @@ func (d *reportData) Conclusions() []string {
 	}
 	out = append(out, "Softmax with cross-entropy trains once its derivative is the full Jacobian's and its exponential is stabilised: "+d.accCI(d.cellMethod("", d.Cls.Softmax))+".")
 	if v := d.curveVerdict(); v != "" {
-		out = append(out, upperFirst(v)+", at the same number of optimisation steps.")
+		out = append(out, upperFirst(v)+", with "+stepsPhrase(d.Curve)+".")
 	}
 	out = append(out, "Every number of this report comes from the pipeline's artifacts and is recorded, with its inputs, in `repro.lock`.")
 	return out
