@@ -128,3 +128,28 @@ func TestTerrainHeatSentenceFollowsTheTest(t *testing.T) {
 		t.Errorf("untested: %q", s)
 	}
 }
+
+// The discussion's count of level cells follows the marks: untested cells
+// (a diverged seed) count neither way.
+func TestHeatLevelSentence(t *testing.T) {
+	d := &reportData{}
+	if s := d.HeatLevelSentence(); s != "" {
+		t.Errorf("without tests: %q", s)
+	}
+	d.Reg = []RegTune{{Heat: Heat{Level: [][]bool{{false, true, false}}, Worse: [][]bool{{false, false, true}}}}}
+	d.Cls.Panels = []ClsPanel{{Heat: Heat{Level: [][]bool{{true, false}}, Worse: [][]bool{{false, false}}}}}
+	if s := d.HeatLevelSentence(); !strings.Contains(s, "of the 3 cells tested against the best cell of their grid") || !strings.Contains(s, "2 (67\u00a0%) cannot be separated") {
+		t.Errorf("got %q", s)
+	}
+}
+
+// Cells never trained (a refinement's row or column elsewhere) are not
+// neighbours: their zero mean would count as a pair far apart.
+func TestSeedNoiseShareSkipsUntried(t *testing.T) {
+	h := Heat{Mean: [][]float64{{0.010, 0.0101, 0}}, SD: [][]float64{{0.001, 0.001, 0}},
+		Diverged: boolGrid(1, 3), Untried: [][]bool{{false, false, true}}}
+	d := &reportData{Reg: []RegTune{{Heat: h}}}
+	if got := d.SeedNoiseShare(); got != 1 {
+		t.Errorf("share %v, want 1: the one trained pair is within an sd, the untried cell is no neighbour", got)
+	}
+}

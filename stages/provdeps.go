@@ -26,6 +26,7 @@ var provDeps = map[string][]string{
 	"EpochsAttribution":     {"Cls", "Pub"},
 	"EpochsDiscussion":      {"Cls", "Pub"},
 	"FlaggedEdges":          {"Cls", "Extra", "Keras", "KerasLong", "LogSGD", "Reg", "Ridge", "SGD"},
+	"HeatLevelSentence":     {"Cls", "Reg"},
 	"HiddenActivations":     {"Cls", "Reg"},
 	"InitSentence":          {"DSplit", "InitChecks", "P", "Placed", "Split"},
 	"KerasExplained":        {"DSplit", "Keras", "KerasLong", "KerasRaw", "P", "Pub", "Resplit", "Split"},

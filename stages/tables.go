@@ -56,8 +56,8 @@ func (d *reportData) BestReg() RegTune {
 func (d *reportData) NetBeatsRidge() bool { return mean(d.BestReg().TestMSE) < d.Ridge.TestMSE }
 
 // SeedNoiseShare is the share of pairs of neighbouring heat-map cells (same
-// row or column, both without a diverged seed) whose means differ by less
-// than the larger of their standard deviations over seeds.
+// row or column, both trained and not diverged for every seed) whose means
+// differ by less than the larger of their standard deviations over seeds.
 func (d *reportData) SeedNoiseShare() float64 {
 	var heats []Heat
 	for _, r := range d.Reg {
@@ -69,7 +69,7 @@ func (d *reportData) SeedNoiseShare() float64 {
 	pairs, noisy := 0, 0
 	for _, h := range heats {
 		cmp := func(i, j, k, l int) {
-			if h.Diverged[i][j] || h.Diverged[k][l] {
+			if h.Diverged[i][j] || h.Diverged[k][l] || h.Untried[i][j] || h.Untried[k][l] {
 				return
 			}
 			pairs++
@@ -92,6 +92,41 @@ func (d *reportData) SeedNoiseShare() float64 {
 		return 0
 	}
 	return float64(noisy) / float64(pairs)
+}
+
+// HeatLevelSentence counts the heat maps' cells that the paired test
+// against their grid's best (Heat.Level, Heat.Worse) could not separate
+// from it; "" when no grid has the test.
+func (d *reportData) HeatLevelSentence() string {
+	var heats []Heat
+	for _, r := range d.Reg {
+		heats = append(heats, r.Heat)
+	}
+	for _, p := range d.Cls.Panels {
+		heats = append(heats, p.Heat)
+	}
+	tested, level := 0, 0
+	for _, h := range heats {
+		if h.Level == nil || h.Worse == nil {
+			continue
+		}
+		for i := range h.Level {
+			for j := range h.Level[i] {
+				switch {
+				case h.Level[i][j]:
+					level++
+					tested++
+				case h.Worse[i][j]:
+					tested++
+				}
+			}
+		}
+	}
+	if tested == 0 {
+		return ""
+	}
+	return fmt.Sprintf("The paired tests of the heat maps say the same from the validation data: of the %d cells tested against the best cell of their grid (over the seeds and the tiles of validation cells or the validation images), %d (%s) cannot be separated from it; the results above name them, and the figures mark them.",
+		tested, level, pct(float64(level)/float64(tested), 0))
 }
 
 // CurveGapGrows reports whether the network's advantage over Ridge (Ridge's
