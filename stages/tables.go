@@ -265,9 +265,9 @@ func buildTables(d *reportData) {
 	d.tables["confusion"] = conf
 
 	if len(d.Curve) > 0 {
-		cur := report.Table{Name: "learning-curve", Caption: "Terrain learning curve: test MSE on the cells that are test cells at every size (heights scaled as in the study's split) of the linear baseline (closed form, λ chosen on validation, 0 included) and of the study's network kind with the lowest validation error, retrained at each training-set size for " + stepsPhrase(d.Curve) + ", and of the same network with hidden layers twice as wide, and with one more hidden layer, at the smallest and largest size (mean ± sd over seeds), with the epochs that makes, the epoch of the best validation error (mean ± sd over seeds) and how much the last quarter of the budget lowered the best validation error (median over seeds; near 0: levelled off).",
-			Header: []string{"x_sparsity", "training points", "linear test MSE (λ)", "network", "steps (epochs)", "best epoch", "last-quarter gain", "network test MSE", d.capacityHeader(CapacityWider), d.capacityHeader(CapacityDeeper)},
-			Align:  []string{"right", "right", "right", "left", "right", "right", "right", "right", "right", "right"}}
+		cur := report.Table{Name: "learning-curve", Caption: "Terrain learning curve: test MSE on the cells that are test cells at every size (heights scaled as in the study's split) of the linear baseline (closed form, λ chosen on validation, 0 included) and of the study's network kind with the lowest validation error, retrained at each training-set size for " + stepsPhrase(d.Curve) + ", and of the same network with hidden layers twice as wide, and with one more hidden layer, at the smallest and largest size (mean ± sd over seeds), with the epochs that makes, and the epoch of the best validation error (mean ± sd over seeds); the text gives how much the last quarter of each budget lowered the best validation error.",
+			Header: []string{"x_sparsity", "training points", "linear test MSE (λ)", "network", "steps (epochs)", "best epoch", "network test MSE", d.capacityHeader(CapacityWider), d.capacityHeader(CapacityDeeper)},
+			Align:  []string{"right", "right", "right", "left", "right", "right", "right", "right", "right"}}
 		for _, p := range d.Curve {
 			var be []float64
 			for _, e := range p.NetBestEpoch {
@@ -283,7 +283,7 @@ func buildTables(d *reportData) {
 				}
 			}
 			cur.Rows = append(cur.Rows, []string{fmt.Sprint(p.XSparsity), fmt.Sprint(p.NTrain), fmt.Sprintf("%s (λ = %s)", report.FormatSig(p.RidgeTestMSE, 3), report.FormatSig(p.RidgeLambda, 2)),
-				fmt.Sprintf("%s %s", activationName(p.NetLabel), p.NetArch), fmt.Sprintf("%s (%d)", numfmt.Thousands(p.Steps), p.Epochs), msd(be, 2), tailGainText(p.NetTailGain), msd(p.NetTestMSE, 3), more[CapacityWider], more[CapacityDeeper]})
+				fmt.Sprintf("%s %s", activationName(p.NetLabel), p.NetArch), fmt.Sprintf("%s (%d)", numfmt.Thousands(p.Steps), p.Epochs), msd(be, 2), msd(p.NetTestMSE, 3), more[CapacityWider], more[CapacityDeeper]})
 		}
 		d.tables["learning-curve"] = cur
 	}
@@ -336,10 +336,3 @@ func (d *reportData) capacityHeader(capacity string) string {
 	return capacity + " network test MSE"
 }
 
-// tailGainText is the median of a point's NetTailGain in per cent, or "—".
-func tailGainText(g []float64) string {
-	if len(g) == 0 {
-		return "—"
-	}
-	return pct(quantile(g, 0.5), 1)
-}

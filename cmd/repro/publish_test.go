@@ -19,7 +19,7 @@ import (
 // prints the chain to the data file with its hash.
 func TestPublishQuick(t *testing.T) {
 	t.Parallel()
-	dir := copyProject(t)
+	dir := warmProject(t) // the reference run's store; the run below runs nothing
 	runQuick(t, dir)
 	out := filepath.Join(t.TempDir(), "crate")
 	if r := runRepro(t, dir, "publish", "--profile", "quick", out); r.code != 0 {
