@@ -125,7 +125,7 @@ func (d *reportData) HeatLevelSentence() string {
 	if tested == 0 {
 		return ""
 	}
-	return fmt.Sprintf("The paired tests of the heat maps say the same from the validation data: of the %d cells tested against the best cell of their grid (over the seeds and the tiles of validation cells or the validation images), %d (%s) cannot be separated from it; the results above name them, and the figures mark them.",
+	return fmt.Sprintf("The paired tests of the heat maps say the same from the validation data: of the %d cells tested against the best cell of their grid (over the seeds and the tiles of validation cells or the validation images), %d (%s) cannot be separated from it; the results above list or count them, and the figures mark them.",
 		tested, level, pct(float64(level)/float64(tested), 0))
 }
 
