@@ -27,9 +27,11 @@ import (
 //
 // Tests that need only their own project copy call t.Parallel (go test
 // runs two at a time on two cores: a quick run keeps about 1.5 cores busy,
-// so pairs fill the machine). Those that check timing (interrupts, the live
-// preview's debounce) or change the test process's environment (the
-// browser tests, S3) run alone, before them.
+// so pairs fill the machine); the interrupt and live-preview tests, whose
+// time limits scale with the load (slowLimit), passed at load 12-15 too.
+// Those that change the test process's environment (the browser tests,
+// S3) or check that something happens at once (a second Ctrl-C) run
+// alone, before them.
 
 var reproBin string
 

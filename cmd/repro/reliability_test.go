@@ -372,6 +372,7 @@ func TestCrashSafetySIGKILL(t *testing.T) {
 // stage that completed (the lock lists them, the next run reuses them) and
 // leaves a clean store.
 func TestInterruptSIGINT(t *testing.T) {
+	t.Parallel()
 	s := reference(t)
 	dir := copyProject(t)
 	l := startRepro(t, dir, nil, "run", "--profile", "quick")

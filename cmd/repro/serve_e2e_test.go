@@ -207,6 +207,7 @@ type statusEntry struct {
 // the store's lock while it asks `repro status`, so that serve's run waits
 // until the answer is in.
 func TestServeParamEditRunsWhatStatusLists(t *testing.T) {
+	t.Parallel()
 	dir := warmProject(t)
 	sp := startServe(t, dir, "--profile", "quick")
 	d := sp.waitRuns(t, 1, 2*time.Minute)
@@ -291,6 +292,7 @@ func TestServeParamEditRunsWhatStatusLists(t *testing.T) {
 // stages that finished are kept, the store is unlocked), and the server
 // exits 0.
 func TestServeInterrupt(t *testing.T) {
+	t.Parallel()
 	dir := copyProject(t)
 	sp := startServe(t, dir, "--profile", "quick", "-j", "1")
 	sp.waitFor(t, "a stage running", time.Minute, func(d serveStatusDoc) bool { return d.View.Done >= 5 })
@@ -319,6 +321,7 @@ func TestServeInterrupt(t *testing.T) {
 // stage. A source that does not compile shows the compiler's error and the
 // old binary keeps serving; undoing the edit withdraws the error.
 func TestServeRebuildsAfterGoEdit(t *testing.T) {
+	t.Parallel()
 	if testing.Short() {
 		t.Skip("builds repro twice")
 	}
@@ -410,6 +413,7 @@ func TestServeRebuildsAfterGoEdit(t *testing.T) {
 // the pages) without running anything itself, and /status says what is
 // fresh for serve's own parameters against the lock that run wrote.
 func TestServeShowsARunFromAnotherTerminal(t *testing.T) {
+	t.Parallel()
 	dir := warmProject(t)
 	sp := startServe(t, dir, "--profile", "quick")
 	d := sp.waitRuns(t, 1, 2*time.Minute)
