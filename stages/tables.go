@@ -335,4 +335,3 @@ func (d *reportData) capacityHeader(capacity string) string {
 	}
 	return capacity + " network test MSE"
 }
-
