@@ -27,8 +27,9 @@ import (
 //
 // Tests that need only their own project copy call t.Parallel (go test
 // runs two at a time on two cores: a quick run keeps about 1.5 cores busy,
-// so pairs fill the machine); the interrupt and live-preview tests, whose
-// time limits scale with the load (slowLimit), passed at load 12-15 too.
+// so pairs fill the machine); so do the interrupt and live-preview tests,
+// whose time limits scale with the load (slowLimit: run one at a time,
+// they passed at load 12-15).
 // Those that change the test process's environment (the browser tests,
 // S3) or check that something happens at once (a second Ctrl-C) run
 // alone, before them.
