@@ -55,6 +55,14 @@ type Engine struct {
 	engOnce   sync.Once
 	engCode   string
 	obsMu     sync.Mutex
+	valOnce   sync.Once
+	values    *valueCache
+}
+
+// valueCache is the engine's cache of decoded inputs, made on first use.
+func (e *Engine) valueCache() *valueCache {
+	e.valOnce.Do(func() { e.values = newValueCache(defaultValueCacheBytes) })
+	return e.values
 }
 
 // EventKind says what happened to a stage.
@@ -460,7 +468,7 @@ func (e *Engine) execute(ctx context.Context, p *Prepared, deps map[string]*Reco
 	e.observe(Event{Kind: EventStart, Stage: s.Name})
 	c := &Context{
 		ctx: ctx, stage: s, params: p.Params, inputs: deps, files: p.data,
-		load: e.Store.Get,
+		load: e.Store.Get, values: e.valueCache(),
 		progress: func(d, t int) {
 			e.observe(Event{Kind: EventProgress, Stage: s.Name, Done: d, Total: t, Elapsed: time.Since(t0)})
 		},

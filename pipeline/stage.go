@@ -121,6 +121,7 @@ type Context struct {
 	inputs   map[string]*Record
 	files    map[string][]byte
 	load     func(hash string) ([]byte, error)
+	values   *valueCache // decoded inputs shared across stages (nil: none)
 	progress func(done, total int)
 }
 
@@ -151,15 +152,24 @@ func (c *Context) File(p string) ([]byte, error) {
 
 // Artifact returns the raw bytes of output name of upstream stage dep.
 func (c *Context) Artifact(dep, name string) ([]byte, error) {
+	h, err := c.artifactHash(dep, name)
+	if err != nil {
+		return nil, err
+	}
+	return c.load(h)
+}
+
+// artifactHash is the content hash of output name of upstream stage dep.
+func (c *Context) artifactHash(dep, name string) (string, error) {
 	rec, ok := c.inputs[dep]
 	if !ok {
-		return nil, fmt.Errorf("stage %s reads %s but does not declare it in Deps", c.stage.Name, dep)
+		return "", fmt.Errorf("stage %s reads %s but does not declare it in Deps", c.stage.Name, dep)
 	}
 	h, ok := rec.Outputs[name]
 	if !ok {
-		return nil, fmt.Errorf("stage %s has no output %q", dep, name)
+		return "", fmt.Errorf("stage %s has no output %q", dep, name)
 	}
-	return c.load(h)
+	return h, nil
 }
 
 // Input decodes the "value" output of upstream stage dep into a T.

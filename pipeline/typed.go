@@ -73,10 +73,15 @@ func (in In[O]) inputName() string { return in.name }
 
 func (in *In[O]) decode(b []byte) error { return decodeStrict(b, &in.Value) }
 
+func (in *In[O]) target() reflect.Value { return reflect.ValueOf(&in.Value).Elem() }
+
 // An input is an In of any type.
 type input interface{ inputName() string }
 
-type decoder interface{ decode([]byte) error }
+type decoder interface {
+	decode([]byte) error
+	target() reflect.Value // the Value decode fills
+}
 
 // A File is a file the stage reads, relative to the project root (or
 // absolute, such as a file in the Go module cache). Its content hash is part
@@ -313,14 +318,7 @@ func fillInputs[I any](c *Context, in I) (I, error) {
 		err := elems(f, slice, func(_ int, e reflect.Value) error {
 			switch kind {
 			case "in":
-				name := e.Interface().(input).inputName()
-				b, err := c.Artifact(name, "value")
-				if err != nil {
-					return err
-				}
-				if err := e.Addr().Interface().(decoder).decode(b); err != nil {
-					return fmt.Errorf("decode output of %s: %w", name, err)
-				}
+				return c.decodeInput(e.Interface().(input).inputName(), e.Addr().Interface().(decoder))
 			case "file":
 				file := e.Interface().(File)
 				b, err := c.File(file.Path)
@@ -345,6 +343,27 @@ func fillInputs[I any](c *Context, in I) (I, error) {
 		}
 	}
 	return v.Interface().(I), nil
+}
+
+// decodeInput decodes the "value" output of dep into d, or copies it from
+// the run's cache of decoded values (see valueCache).
+func (c *Context) decodeInput(dep string, d decoder) error {
+	h, err := c.artifactHash(dep, "value")
+	if err != nil {
+		return err
+	}
+	if c.values.get(h, d.target()) {
+		return nil
+	}
+	b, err := c.load(h)
+	if err != nil {
+		return err
+	}
+	if err := d.decode(b); err != nil {
+		return fmt.Errorf("decode output of %s: %w", dep, err)
+	}
+	c.values.put(h, d.target(), len(b))
+	return nil
 }
 
 // decodeStrict decodes JSON into v: unknown fields and trailing data are
