@@ -11,9 +11,17 @@ import (
 // with and without an initial row, for sparse and empty lists, and that
 // combineStrided with coefficients in a column gives the same.
 func TestCombineMatchesGo(t *testing.T) {
-	t.Logf("assembly kernel: %v", useAVX)
+	t.Logf("assembly kernel: %v (AVX-512 blocks: %v)", useAVX, useAVX512)
+	wide := useAVX512
+	defer func() { useAVX512 = wide }()
+	for _, useAVX512 = range []bool{wide, false} {
+		testCombineMatchesGo(t)
+	}
+}
+
+func testCombineMatchesGo(t *testing.T) {
 	rng := rand.New(rand.NewPCG(3, 4))
-	for n := 1; n <= 70; n++ {
+	for n := 1; n <= 140; n++ {
 		for _, cnt := range []int{0, 1, 2, 7, 33} {
 			for _, withC0 := range []bool{false, true} {
 				stride := n + rng.IntN(5)
@@ -41,7 +49,7 @@ func TestCombineMatchesGo(t *testing.T) {
 				combineGo(want, c0, idx, val, 1, b, stride)
 				for j := range got {
 					if math.Float64bits(got[j]) != math.Float64bits(want[j]) {
-						t.Fatalf("n %d, %d rows, c0 %v: c[%d] = %v, want %v", n, cnt, withC0, j, got[j], want[j])
+						t.Fatalf("AVX-512 %v, n %d, %d rows, c0 %v: c[%d] = %v, want %v", useAVX512, n, cnt, withC0, j, got[j], want[j])
 					}
 				}
 				// The same coefficients as a column of a matrix with 3
@@ -54,7 +62,7 @@ func TestCombineMatchesGo(t *testing.T) {
 				combineStrided(got, c0, idx, col[1:], 3, b, stride)
 				for j := range got {
 					if math.Float64bits(got[j]) != math.Float64bits(want[j]) {
-						t.Fatalf("strided, n %d, %d rows, c0 %v: c[%d] = %v, want %v", n, cnt, withC0, j, got[j], want[j])
+						t.Fatalf("AVX-512 %v, strided, n %d, %d rows, c0 %v: c[%d] = %v, want %v", useAVX512, n, cnt, withC0, j, got[j], want[j])
 					}
 				}
 			}
