@@ -28,15 +28,17 @@ func TestDiffCompletion(t *testing.T) {
 	gitIn(t, dir, "commit", "-q", "-m", "first")
 	gitIn(t, dir, "tag", "v1")
 	gitIn(t, dir, "commit", "-q", "--allow-empty", "-m", "second")
-	gitIn(t, dir, "branch", "feature")
+	// "topic", not a name starting with hex digits: an abbreviated
+	// commit hash can start with "fe" too (it did, once in 256 runs).
+	gitIn(t, dir, "branch", "topic")
 	head := gitIn(t, dir, "rev-parse", "--short", "HEAD")
 
 	got := complete(t, dir, "diff", "")
-	if !contains(got, "HEAD", "HEAD~1", "main", "feature", "v1", head) || contains(got, "HEAD~2") {
-		t.Errorf("diff <TAB>: %v; want HEAD, HEAD~1 (not HEAD~2: two commits), main, feature, v1, %s", got, head)
+	if !contains(got, "HEAD", "HEAD~1", "main", "topic", "v1", head) || contains(got, "HEAD~2") {
+		t.Errorf("diff <TAB>: %v; want HEAD, HEAD~1 (not HEAD~2: two commits), main, topic, v1, %s", got, head)
 	}
-	if got := complete(t, dir, "diff", "HEAD", "fe"); strings.Join(got, ",") != "feature" {
-		t.Errorf("diff HEAD fe<TAB>: %v, want feature", got)
+	if got := complete(t, dir, "diff", "HEAD", "to"); strings.Join(got, ",") != "topic" {
+		t.Errorf("diff HEAD to<TAB>: %v, want topic", got)
 	}
 	if got := complete(t, dir, "diff", "HEAD", "v1", ""); len(got) != 0 {
 		t.Errorf("diff HEAD v1 <TAB>: %v, want nothing (two revisions)", got)
