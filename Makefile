@@ -107,11 +107,25 @@ TEST_TICK ?= 20
 TICKRUN = tick() { t0=$$(date +%s); i=0; while sleep 1; do i=$$((i + 1)); \
 		[ $$((i % $(TEST_TICK))) -eq 0 ] && echo "  $$1: still running, $$(( $$(date +%s) - t0 )) s"; done; }; \
 	run() { what=$$1; shift; echo "$$*"; tick "$$what" & hb=$$!; "$$@"; s=$$?; kill $$hb; wait $$hb 2>/dev/null; return $$s; }
+#
+# The fuzz targets' short runs go on beside go test, which leaves part of a
+# core idle for most of cmd/repro's minutes: each prints one line when it
+# passes, and its whole output if it fails.
 test: build
 	@$(TICKRUN); \
-	run "go vet" $(GO) vet ./... && \
-	run "go test (cmd/repro takes minutes; results print in package order)" $(GO) test -timeout $(TEST_TIMEOUT) ./...
-	$(MAKE) fuzz
+	run "go vet" $(GO) vet ./... || exit 1; \
+	fz=$$(mktemp -d); \
+	( for t in $(FUZZ_TARGETS); do \
+		t0=$$(date +%s); \
+		if $(GO) test -timeout $(TEST_TIMEOUT) $${t%%:*} -run '^$$' -fuzz "^$${t#*:}\$$" -fuzztime $(FUZZTIME) > $$fz/out 2>&1; then \
+			echo "  fuzz $${t#*:}: $(FUZZTIME) inputs, passed in $$(( $$(date +%s) - t0 )) s"; \
+		else cat $$fz/out; echo "  fuzz $${t#*:}: FAILED"; exit 1; fi; \
+	done ) & fp=$$!; \
+	echo "fuzzing $(words $(FUZZ_TARGETS)) targets beside go test ($(FUZZTIME) inputs each; make fuzz runs them alone)"; \
+	run "go test (cmd/repro takes minutes; results print in package order)" $(GO) test -timeout $(TEST_TIMEOUT) ./...; ts=$$?; \
+	wait $$fp; fs=$$?; rm -rf $$fz; \
+	[ $$fs -eq 0 ] || echo "make test: a fuzz target failed (above)"; \
+	[ $$ts -eq 0 ] && [ $$fs -eq 0 ]
 
 # A short run of each fuzz target (the seed corpora also run in go test).
 # A count of executions, not a duration: a time limit can end while a

@@ -96,10 +96,22 @@ esac
 	if err != nil {
 		t.Fatalf("make test: %v\n%s", err, out)
 	}
-	for _, want := range []string{"go vet: still running", "go test (cmd/repro takes minutes; results print in package order): still running", "ok  	example.com/slow"} {
+	for _, want := range []string{"go vet: still running", "go test (cmd/repro takes minutes; results print in package order): still running", "ok  	example.com/slow",
+		"fuzz FuzzReadDigitsCSV: 20000x inputs, passed", "fuzz FuzzEscape: 20000x inputs, passed"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("no %q in:\n%s", want, out)
 		}
+	}
+	// A failing fuzz target, run beside go test, fails make test and shows
+	// its output, even though go test passed.
+	fakeCommand(t, bin, "fuzzfailgo", `case "$1" in
+build) while [ $# -gt 0 ]; do [ "$1" = -o ] && mkdir -p "$(dirname "$2")" && : > "$2"; shift; done ;;
+test) case "$*" in *FuzzParseLock*) echo "--- FAIL: FuzzParseLock (0.10s)"; echo "    testdata/fuzz/FuzzParseLock/abc"; exit 1 ;; *-fuzz*) ;; *) echo "ok  	example.com/fast	0.1s" ;; esac ;;
+esac
+`)
+	out, err = makeIn(t, dir, bin, "test", "GO=fuzzfailgo", "TEST_TICK=1")
+	if err == nil || !strings.Contains(out, "--- FAIL: FuzzParseLock") || !strings.Contains(out, "fuzz FuzzParseLock: FAILED") || !strings.Contains(out, "ok  	example.com/fast") {
+		t.Errorf("a failing fuzz target: err %v, output\n%s\nwant a failure that shows the target's output", err, out)
 	}
 	fakeCommand(t, bin, "badgo", `case "$1" in
 build) while [ $# -gt 0 ]; do [ "$1" = -o ] && mkdir -p "$(dirname "$2")" && : > "$2"; shift; done ;;

@@ -31,7 +31,9 @@ const EnvPrefix = "REPRO_"
 // reservedEnv are REPRO_ variables that are not parameters.
 // REPRO_SIGNING_KEY_FILE names the private key that signs uploaded results
 // (docs/security.md): a secret, so never a parameter.
-var reservedEnv = map[string]bool{"REPRO_DEBUG_KEY": true, "REPRO_PROFILE": true, "REPRO_BROWSER": true, "REPRO_TEST_ARTIFACTS": true, SigningKeyEnv: true}
+// REPRO_CACHE_DIR is where the code fingerprints are kept across stores
+// (project.CacheDirEnv).
+var reservedEnv = map[string]bool{"REPRO_DEBUG_KEY": true, "REPRO_PROFILE": true, "REPRO_BROWSER": true, "REPRO_TEST_ARTIFACTS": true, "REPRO_CACHE_DIR": true, SigningKeyEnv: true}
 
 // SigningKeyEnv names the private key file that signs uploaded results.
 const SigningKeyEnv = "REPRO_SIGNING_KEY_FILE"

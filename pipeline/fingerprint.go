@@ -22,6 +22,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/repro-dev/repro/gobuild"
 )
@@ -159,12 +160,15 @@ func NewCachedFingerprinter(fsys fs.FS, bc BuildConfig, cacheDir string) (*Finge
 func (fp *Fingerprinter) openCache(cacheDir string) (*Fingerprinter, error) {
 	if cacheDir != "" {
 		fp.cacheFile = filepath.Join(cacheDir, "fingerprints-"+fp.SourceHash[:32]+".json")
-		if raw, err := ReadRegularFile(fp.cacheFile, MaxStateFileBytes, "a fingerprint cache"); err == nil {
-			var c codeCacheFile
-			if json.Unmarshal(raw, &c) == nil && c.Source == fp.SourceHash && c.Codes != nil {
-				fp.cached = c.Codes
-				return fp, nil
+		if c := readCodeCache(fp.cacheFile, fp.SourceHash); c != nil {
+			fp.cached = c
+			// Keep a file in use younger than the age at which Flush
+			// trims the directory (several projects may share it).
+			if st, err := os.Stat(fp.cacheFile); err == nil && time.Since(st.ModTime()) > time.Hour {
+				now := time.Now()
+				os.Chtimes(fp.cacheFile, now, now)
 			}
+			return fp, nil
 		}
 	}
 	if err := fp.load(); err != nil {
@@ -234,21 +238,54 @@ type codeCacheFile struct {
 	Codes  map[string]*Code `json:"codes"` // by the roots asked for, joined by spaces
 }
 
-// Flush writes the cache file if Reach computed anything new. Errors are
-// ignored: the cache only saves time.
+// readCodeCache reads the Reach results of the source hashed source from
+// the cache file p (nil if there are none).
+func readCodeCache(p, source string) map[string]*Code {
+	raw, err := ReadRegularFile(p, MaxStateFileBytes, "a fingerprint cache")
+	if err != nil {
+		return nil
+	}
+	var c codeCacheFile
+	if json.Unmarshal(raw, &c) != nil || c.Source != source {
+		return nil
+	}
+	return c.Codes
+}
+
+// codeCacheMaxAge is how long a cache file of another version of the
+// source is kept unused before Flush removes it.
+const codeCacheMaxAge = 5 * 24 * time.Hour
+
+// Flush writes the cache file if Reach computed anything new, with what
+// another process wrote there meanwhile (the directory may be shared, see
+// project.CacheDirEnv), and removes the cache files of other versions of
+// the source unused for codeCacheMaxAge. Errors are ignored: the cache
+// only saves time.
 func (fp *Fingerprinter) Flush() {
 	fp.mu.Lock()
 	defer fp.mu.Unlock()
 	if fp.cacheFile == "" || !fp.dirty {
 		return
 	}
+	for k, c := range readCodeCache(fp.cacheFile, fp.SourceHash) {
+		if _, ok := fp.cached[k]; !ok {
+			fp.cached[k] = c
+		}
+	}
 	b, err := json.Marshal(codeCacheFile{Source: fp.SourceHash, Codes: fp.cached})
 	if err != nil {
 		return
 	}
-	os.MkdirAll(filepath.Dir(fp.cacheFile), 0o755)
+	dir := filepath.Dir(fp.cacheFile)
+	os.MkdirAll(dir, 0o755)
 	if WriteFileAtomic(fp.cacheFile, b) == nil {
 		fp.dirty = false
+	}
+	old, _ := filepath.Glob(filepath.Join(dir, "fingerprints-*.json"))
+	for _, p := range old {
+		if st, err := os.Stat(p); err == nil && p != fp.cacheFile && time.Since(st.ModTime()) > codeCacheMaxAge {
+			os.Remove(p)
+		}
 	}
 }
 

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 	"testing/fstest"
+	"time"
 )
 
 const fixtureA = `package a
@@ -186,6 +187,49 @@ func TestReachUnknown(t *testing.T) {
 }
 
 func keys[V any](m map[string]V) []string { return sortedKeys(m) }
+
+// Two processes sharing a cache directory (project.CacheDirEnv), each
+// asking for other functions, leave a file that holds both; files of other
+// sources unused for days are removed, others kept.
+func TestCachedFingerprinterSharedDir(t *testing.T) {
+	dir := t.TempDir()
+	fs := fixture(fixtureA, fixtureB)
+	bc := BuildFromSettings("linux", "amd64", nil)
+	a, _ := NewCachedFingerprinter(fs, bc, dir)
+	b, _ := NewCachedFingerprinter(fs, bc, dir)
+	terrain, err := a.Reach("example.com/m/a.Terrain")
+	if err != nil {
+		t.Fatal(err)
+	}
+	squares, err := b.Reach("example.com/m/a.Squares")
+	if err != nil {
+		t.Fatal(err)
+	}
+	stale := filepath.Join(dir, "fingerprints-00000000000000000000000000000000.json")
+	recent := filepath.Join(dir, "fingerprints-11111111111111111111111111111111.json")
+	for _, p := range []string{stale, recent} {
+		os.WriteFile(p, []byte("{}"), 0o644)
+	}
+	old := time.Now().Add(-codeCacheMaxAge - time.Hour)
+	os.Chtimes(stale, old, old)
+	a.Flush()
+	b.Flush()
+	c, _ := NewCachedFingerprinter(fs, bc, dir)
+	for root, want := range map[string]*Code{"example.com/m/a.Terrain": terrain, "example.com/m/a.Squares": squares} {
+		if got, err := c.Reach(root); err != nil || got.Fingerprint != want.Fingerprint {
+			t.Errorf("%s: %v, %v", root, got, err)
+		}
+	}
+	if c.decls != nil {
+		t.Error("the merged cache lacked one process's results: the source was type-checked")
+	}
+	if _, err := os.Stat(stale); !os.IsNotExist(err) {
+		t.Error("a cache file unused for more than five days was kept")
+	}
+	if _, err := os.Stat(recent); err != nil {
+		t.Error("a recent cache file of another source was removed")
+	}
+}
 
 func TestAssemblyCountsWithItsPackage(t *testing.T) {
 	fs := fixture(fixtureA, fixtureB)

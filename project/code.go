@@ -30,6 +30,7 @@ import (
 // binary's build ID (Fingerprinter.Unverified): sound, and no result is
 // shared with another binary.
 func openCode(root, stateDir string, noRebuild bool, stderr io.Writer) (fp *pipeline.Fingerprinter, warns []string, err error) {
+	fpDir := fingerprintDir(stateDir)
 	bc := pipeline.CurrentBuild()
 	self, selfErr := selfID()
 	why := ""
@@ -39,7 +40,7 @@ func openCode(root, stateDir string, noRebuild bool, stderr io.Writer) (fp *pipe
 	case selfErr != nil:
 		why = "cannot read this binary's build ID: " + selfErr.Error()
 	case gobuild.MainID(self) == b.TargetID:
-		fp, err := pipeline.NewFingerprinterForBuild(b, bc, stateDir)
+		fp, err := pipeline.NewFingerprinterForBuild(b, bc, fpDir)
 		if err == nil {
 			saveVerified(stateDir, self, b)
 		}
@@ -62,14 +63,14 @@ func openCode(root, stateDir string, noRebuild bool, stderr io.Writer) (fp *pipe
 		// This binary was verified against the source it was built from
 		// before: that listing, with the source it embeds, still describes
 		// it exactly, and its results are shared as before the edit.
-		if fp, err := pipeline.NewFingerprinterForBuildIn(repro.Source, b, bc, stateDir); err == nil {
+		if fp, err := pipeline.NewFingerprinterForBuildIn(repro.Source, b, bc, fpDir); err == nil {
 			if why != "" {
 				warns = append(warns, why+"; results are keyed by this binary's own source, as listed when it was built")
 			}
 			return fp, warns, nil
 		}
 	}
-	fp, err = pipeline.NewCachedFingerprinter(repro.Source, bc, stateDir)
+	fp, err = pipeline.NewCachedFingerprinter(repro.Source, bc, fpDir)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -81,6 +82,25 @@ func openCode(root, stateDir string, noRebuild bool, stderr io.Writer) (fp *pipe
 		warns = append(warns, why+"; results are keyed by this binary's build ID, so none is shared with another build")
 	}
 	return fp, warns, nil
+}
+
+// CacheDirEnv names a directory where the code fingerprints (the results
+// of parsing and type-checking the module, one file per version of the
+// source and build, named by their hash) are kept for every project and
+// store, as the go command keeps its build cache: a new store, or one
+// deleted, then starts without type-checking the module again. Unset, they
+// are kept in the store's state/ directory.
+const CacheDirEnv = "REPRO_CACHE_DIR"
+
+// fingerprintDir is where the fingerprints are cached: CacheDirEnv's
+// directory if it is set (and can be made), stateDir otherwise.
+func fingerprintDir(stateDir string) string {
+	if d := os.Getenv(CacheDirEnv); d != "" {
+		if err := os.MkdirAll(d, 0o755); err == nil {
+			return d
+		}
+	}
+	return stateDir
 }
 
 // verifiedPath is where the listing a binary was verified against is kept,

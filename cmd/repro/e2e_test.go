@@ -49,6 +49,11 @@ func TestMain(m *testing.M) {
 	// (an edit in progress) must not rebuild it (TestRebuildOnEdit does,
 	// on its own binary).
 	os.Setenv(proj.RebuiltEnv, "the tests' shared binary")
+	// The tests' projects share the module's fingerprints, as a user's
+	// projects do with REPRO_CACHE_DIR set: each new store would
+	// otherwise parse and type-check the module again, about a second of
+	// CPU (TestFingerprintCacheDir checks that the variable is obeyed).
+	os.Setenv(proj.CacheDirEnv, filepath.Join(dir, "fingerprints"))
 	// -trimpath: the go command's ID of the main package then does not
 	// depend on the directory, so the binary is verified (see project.openCode)
 	// against each unedited copy of the project, as a user's binary is

@@ -2,6 +2,8 @@ package main
 
 import (
 	"os"
+
+	proj "github.com/repro-dev/repro/project"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -72,5 +74,36 @@ func TestTimingsSurviveCachedRun(t *testing.T) {
 	}
 	if !regexp.MustCompile(`Measured on .+, \d+ cores`).MatchString(page) {
 		t.Error("the provenance does not name the machine the times were measured on")
+	}
+}
+
+// With REPRO_CACHE_DIR set, the module's fingerprints are kept there, not in
+// the store, so that a new or deleted store does not type-check the module
+// again; unset, they stay in the store's state directory.
+func TestFingerprintCacheDir(t *testing.T) {
+	t.Parallel()
+	shared := t.TempDir()
+	for _, tc := range []struct {
+		env  []string
+		want string // where the fingerprints file must be, relative to the project or shared
+	}{
+		{env: []string{proj.CacheDirEnv + "=" + shared}, want: shared},
+		{env: []string{proj.CacheDirEnv + "="}, want: "artifacts/state"},
+	} {
+		dir := warmProject(t)
+		os.RemoveAll(filepath.Join(dir, "artifacts", "state"))
+		r := runReproEnv(t, dir, tc.env, "run", "--profile", "quick")
+		if r.code != 0 {
+			t.Fatalf("%v: run: exit %d\n%s", tc.env, r.code, r.stderr)
+		}
+		want := tc.want
+		if !filepath.IsAbs(want) {
+			want = filepath.Join(dir, want)
+		}
+		inStore, _ := filepath.Glob(filepath.Join(dir, "artifacts", "state", "fingerprints-*.json"))
+		there, _ := filepath.Glob(filepath.Join(want, "fingerprints-*.json"))
+		if len(there) != 1 || (want != filepath.Join(dir, "artifacts/state") && len(inStore) != 0) {
+			t.Errorf("%v: fingerprints in %s: %v, in the store: %v; want them in %s only", tc.env, want, there, inStore, want)
+		}
 	}
 }
