@@ -30,7 +30,7 @@ import (
 // binary's build ID (Fingerprinter.Unverified): sound, and no result is
 // shared with another binary.
 func openCode(root, stateDir string, noRebuild bool, stderr io.Writer) (fp *pipeline.Fingerprinter, warns []string, err error) {
-	fpDir := fingerprintDir(stateDir)
+	fpDir := FingerprintDir(stateDir, true)
 	bc := pipeline.CurrentBuild()
 	self, selfErr := selfID()
 	why := ""
@@ -92,13 +92,17 @@ func openCode(root, stateDir string, noRebuild bool, stderr io.Writer) (fp *pipe
 // are kept in the store's state/ directory.
 const CacheDirEnv = "REPRO_CACHE_DIR"
 
-// fingerprintDir is where the fingerprints are cached: CacheDirEnv's
-// directory if it is set (and can be made), stateDir otherwise.
-func fingerprintDir(stateDir string) string {
+// FingerprintDir is where the fingerprints are cached: CacheDirEnv's
+// directory if it is set (and can be made), the store's stateDir
+// otherwise; "" (no cache) if stateDir does not exist and create is false.
+func FingerprintDir(stateDir string, create bool) string {
 	if d := os.Getenv(CacheDirEnv); d != "" {
 		if err := os.MkdirAll(d, 0o755); err == nil {
 			return d
 		}
+	}
+	if _, err := os.Stat(stateDir); err != nil && !create {
+		return ""
 	}
 	return stateDir
 }

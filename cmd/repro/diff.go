@@ -159,7 +159,9 @@ func runDiff(cmd *cobra.Command, g *globals, f *diffFlags, args []string) error 
 		return err
 	}
 
-	d := pipeline.DiffOptions{Reach: revdiff.Reach()}.Diff(a.Lock, b.Lock)
+	reach, flush := revdiff.Reach(proj.FingerprintDir(filepath.Join(g.opts().StoreDir(root), "state"), false))
+	d := pipeline.DiffOptions{Reach: reach}.Diff(a.Lock, b.Lock)
+	flush()
 	d.A.Label, d.B.Label = a.Label, b.Label
 	d.SetTrust(revdiff.Trust(root, a, g.profileName()), revdiff.Trust(root, b, g.profileName()))
 	violations, unmatched := d.Check(rules)

@@ -2,6 +2,7 @@ package main
 
 import (
 	"encoding/json"
+	proj "github.com/repro-dev/repro/project"
 	"math"
 	"os"
 	"os/exec"
@@ -135,6 +136,15 @@ func TestDiffBetweenCommits(t *testing.T) {
 	}
 	if _, ok := reasons["digits/load"]; ok {
 		t.Error("an unchanged stage is listed")
+	}
+	// The fingerprints of the binary's own source that diff computed are
+	// kept for the next diff (REPRO_CACHE_DIR here, the store otherwise).
+	cache := t.TempDir()
+	if r := runReproEnv(t, dir, []string{proj.CacheDirEnv + "=" + cache}, "diff", "--profile", "quick", "HEAD~1", "HEAD"); r.code != 0 {
+		t.Fatalf("diff: exit %d\n%s", r.code, r.stderr)
+	}
+	if kept, _ := filepath.Glob(filepath.Join(cache, "fingerprints-*.json")); len(kept) != 1 {
+		t.Errorf("diff kept fingerprints %v in %s, want one file", kept, cache)
 	}
 	// A binary built from B's source knows which declarations each stage
 	// reaches, and names only those.

@@ -109,18 +109,25 @@ func Trust(root string, side *Side, profile string) map[string]string {
 }
 
 // Reach fingerprints stage functions of this binary's own source, built
-// only when a stage's code changed.
-func Reach() func(string) (*pipeline.Code, error) {
+// only when a stage's code changed, with the results cached in cacheDir
+// ("" for none; see project.FingerprintDir). Call flush when done.
+func Reach(cacheDir string) (reach func(string) (*pipeline.Code, error), flush func()) {
 	var once sync.Once
 	var fp *pipeline.Fingerprinter
 	var fpErr error
-	return func(fn string) (*pipeline.Code, error) {
-		once.Do(func() { fp, fpErr = pipeline.NewFingerprinter(repro.Source) })
+	reach = func(fn string) (*pipeline.Code, error) {
+		once.Do(func() { fp, fpErr = pipeline.NewCachedFingerprinter(repro.Source, pipeline.CurrentBuild(), cacheDir) })
 		if fpErr != nil {
 			return nil, fpErr
 		}
 		return fp.Reach(fn)
 	}
+	flush = func() {
+		if fp != nil {
+			fp.Flush()
+		}
+	}
+	return reach, flush
 }
 
 // ReadRev reads the lock file at a git revision, without a checkout.
