@@ -2,7 +2,6 @@ package main
 
 import (
 	"encoding/json"
-	proj "github.com/repro-dev/repro/project"
 	"math"
 	"os"
 	"os/exec"
@@ -19,6 +18,7 @@ import (
 	"github.com/yuin/goldmark/text"
 
 	"github.com/repro-dev/repro/pipeline"
+	proj "github.com/repro-dev/repro/project"
 )
 
 // gitIn runs git in dir with a fixed identity and no signing.

@@ -2,12 +2,12 @@ package main
 
 import (
 	"os"
-
-	proj "github.com/repro-dev/repro/project"
 	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
+
+	proj "github.com/repro-dev/repro/project"
 )
 
 // A fully cached rerun still reports the wall-clock times of every method:
