@@ -95,7 +95,7 @@ locks: build
 
 # Every go test gets an explicit time limit with headroom: go test's default
 # of 10 minutes per package failed cmd/repro on a loaded 2-core machine
-# (issue 28). cmd/repro needs about 7 minutes on an idle machine and took
+# (issue 28). cmd/repro needs about 5.5 minutes on an idle machine and took
 # 23.5 minutes at load 12-15 (2026-12-07); no other package needs 2.
 TEST_TIMEOUT ?= 60m
 
