@@ -3,8 +3,10 @@ package pipeline
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"reflect"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 )
@@ -211,5 +213,36 @@ func TestStagesGetTheirOwnCopyOfAnInput(t *testing.T) {
 	}
 	if e.values == nil || len(e.values.m) == 0 || !strings.Contains(reflect.TypeOf(e.values.m).String(), "valueKey") {
 		t.Error("the engine cached no decoded input")
+	}
+}
+
+// Stages run concurrently: puts, gets and evictions from several
+// goroutines leave every copy whole (go test -race checks the locking).
+func TestValueCacheConcurrent(t *testing.T) {
+	c := newValueCache(3 * 80)
+	var wg sync.WaitGroup
+	for w := 0; w < 8; w++ {
+		wg.Add(1)
+		go func(w int) {
+			defer wg.Done()
+			for i := 0; i < 200; i++ {
+				h := fmt.Sprint("h", (w+i)%5)
+				want := memoValue{X: []float64{float64((w + i) % 5)}, M: map[string][]int{"k": {(w + i) % 5}}}
+				var got memoValue
+				if c.get(h, reflect.ValueOf(&got).Elem()) {
+					if got.X[0] != want.X[0] || got.M["k"][0] != want.M["k"][0] {
+						t.Errorf("%s: got %+v, want %+v", h, got, want)
+						return
+					}
+					got.X[0] = -1 // a reader's change stays its own
+				} else {
+					c.put(h, reflect.ValueOf(&want).Elem(), 80)
+				}
+			}
+		}(w)
+	}
+	wg.Wait()
+	if c.size > c.max || len(c.m) != c.lru.Len() {
+		t.Errorf("size %d of %d, %d entries and %d in the list", c.size, c.max, len(c.m), c.lru.Len())
 	}
 }
