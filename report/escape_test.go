@@ -10,6 +10,10 @@ import (
 // Markdown or HTML.
 var hostileStrings = []string{
 	"<script>alert(1)</script>",
+	// Mark's private-use characters: a lone close once became </span>, and
+	// a whole mark would forge a number's provenance.
+	"\ue002",
+	"a \ue000forged\ue0010.5\ue002 b",
 	"<img src=x onerror=alert(1)>",
 	"a`<script>alert(1)</script>`b",
 	"``<b>two</b>``",
@@ -35,7 +39,7 @@ var hostileStrings = []string{
 func TestTextAndCodeRenderLiterally(t *testing.T) {
 	layout := []byte("{{.Body}}")
 	for _, s := range hostileStrings {
-		want := escapeHTML(strings.ReplaceAll(s, "\n", " "))
+		want := escapeHTML(shownText(strings.ReplaceAll(s, "\n", " ")))
 		for _, form := range []struct {
 			name string
 			md   string
@@ -67,6 +71,18 @@ func TestTextAndCodeRenderLiterally(t *testing.T) {
 }
 
 // escapeHTML is what goldmark writes for text: &, <, > and " escaped.
+// shownText is s as Text and Code show it: the characters of Mark's
+// number marks as U+FFFD, so that no outside string can open, close or
+// forge a provenance span.
+func shownText(s string) string {
+	return strings.Map(func(r rune) rune {
+		if r == markOpen || r == markStart || r == markClose {
+			return utf8.RuneError
+		}
+		return r
+	}, s)
+}
+
 func escapeHTML(s string) string {
 	return strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;", `"`, "&quot;").Replace(s)
 }
@@ -86,12 +102,12 @@ func TestFence(t *testing.T) {
 	// A block fenced so holds its text, escaped, whatever the text is.
 	for _, s := range hostileStrings {
 		body := s + "\n```\n" + s + "\n"
-		md := Fence(body) + "yaml\n" + body + Fence(body) + "\n"
+		md := Fence(body) + "yaml\n" + Verbatim(body) + Fence(body) + "\n"
 		out, _, err := Render(Document{Markdown: []byte(md), Layout: []byte("{{.Body}}")})
 		if err != nil {
 			t.Fatal(err)
 		}
-		if want := escapeHTML(body); !strings.Contains(string(out), want) {
+		if want := escapeHTML(shownText(body)); !strings.Contains(string(out), want) {
 			t.Errorf("fenced %q rendered %s", s, out)
 		}
 	}
@@ -108,9 +124,10 @@ func FuzzTextAndCode(f *testing.F) {
 		if !utf8.ValidString(s) || strings.ContainsFunc(s, func(r rune) bool { return r < ' ' || r == 0x7f }) || strings.TrimSpace(s) != s || s == "" {
 			return // Markdown normalises these; a parameter in the report is one line
 		}
+		shown := shownText(s)
 		for _, tc := range []struct{ md, want string }{
-			{"x " + Text(s) + " y\n", "<p>x " + escapeHTML(s) + " y</p>\n"},
-			{"x " + Code(s) + " y\n", "<p>x <code>" + escapeHTML(s) + "</code> y</p>\n"},
+			{"x " + Text(s) + " y\n", "<p>x " + escapeHTML(shown) + " y</p>\n"},
+			{"x " + Code(s) + " y\n", "<p>x <code>" + escapeHTML(shown) + "</code> y</p>\n"},
 		} {
 			out, _, err := Render(Document{Markdown: []byte(tc.md), Layout: []byte("{{.Body}}")})
 			if err != nil {

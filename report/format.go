@@ -115,15 +115,16 @@ func Percent(frac float64, decimals int) string {
 
 // FuncMap returns the formatting helpers for a text/template (assignable to
 // template.FuncMap): {{sig .X 3}}, {{meansd .Mean .SD 3}}, {{pct .Acc 1}},
-// and for strings from outside the template {{text .S}}, {{code .S}} and
-// {{fence .S}} (see Text, Code, Fence).
+// and for strings from outside the template {{text .S}}, {{code .S}},
+// {{fence .S}} and {{verbatim .S}} (see Text, Code, Fence, Verbatim).
 func FuncMap() map[string]any {
 	return map[string]any{
-		"sig":    FormatSig,
-		"meansd": MeanSD,
-		"pct":    Percent,
-		"text":   Text,
-		"code":   Code,
-		"fence":  Fence,
+		"sig":      FormatSig,
+		"meansd":   MeanSD,
+		"pct":      Percent,
+		"text":     Text,
+		"code":     Code,
+		"fence":    Fence,
+		"verbatim": Verbatim,
 	}
 }

@@ -348,7 +348,7 @@ func (pv *provenance) instrument(t *template.Template) {
 				}
 			}
 			pv.reads(&a, n.Pipe, dot)
-			a.skip = a.fn == "fence" || a.fn == "code" || slices.Contains(a.chains, "P.ParamsYAML")
+			a.skip = a.fn == "fence" || a.fn == "code" || a.fn == "verbatim" || slices.Contains(a.chains, "P.ParamsYAML")
 			pv.actions = append(pv.actions, a)
 			n.Pipe.Cmds = append(n.Pipe.Cmds, markCmd(len(pv.actions)-1))
 		case *parse.IfNode:

@@ -229,20 +229,23 @@ func TestParamStringsAreEscapedInTheReport(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(dir, filepath.FromSlash(digits)), readFile(t, dir, "data/digits.csv.gz"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	title := "<script>alert(1)</script> & `code` $x$ @fig:dag"
+	// The last part would be a number's provenance mark (report.Mark) if
+	// a parameter could carry one into the report.
+	title := "<script>alert(1)</script> & `code` $x$ @fig:dag \ue000forged\ue0010.5\ue002"
 	r := runReproWithin(t, 5*time.Minute, dir, nil, "run", "--profile", "quick", "--set", "report.title="+title, "--set", "digits.file="+digits)
 	if r.code != 0 {
 		t.Fatalf("exit %d\n%s", r.code, r.stderr)
 	}
 	html := string(readFile(t, dir, "artifacts/report.html"))
-	for _, bad := range []string{"<script>alert(1)", "<img src=x onerror"} {
+	for _, bad := range []string{"<script>alert(1)", "<img src=x onerror", `data-prov="forged"`} {
 		if strings.Contains(html, bad) {
 			i := strings.Index(html, bad)
 			t.Errorf("the report holds %q: ...%s...", bad, html[max(0, i-200):min(len(html), i+100)])
 		}
 	}
 	for _, want := range []string{
-		"<title>&lt;script&gt;alert(1)&lt;/script&gt; &amp; `code` $x$ @fig:dag</title>",
+		"<title>&lt;script&gt;alert(1)&lt;/script&gt; &amp; `code` $x$ @fig:dag ",
+		"@fig:dag \ufffdforged\ufffd0.5\ufffd", // in the parameters' block, as text
 		"<code>data/d`&lt;img src=x onerror=alert(2)&gt;`.csv.gz</code>",
 		"&lt;script&gt;alert(1)&lt;/script&gt;",
 	} {
